@@ -1,0 +1,43 @@
+"""The topic registry: the single source of truth for Kafka topic names (ARCHITECTURE §3).
+
+Services name topics only through :class:`Topic`, never with string literals. Every topic
+has a dead-letter twin, ``<topic>.dlq``, for records that cannot be processed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum, unique
+
+DLQ_SUFFIX = ".dlq"
+
+
+@unique
+class Topic(StrEnum):
+    """Every topic of the platform: ``huleedu.<area>.<event>.v<N>``."""
+
+    BATCH_REGISTERED = "huleedu.batch.registered.v1"
+    ESSAY_UPLOADED = "huleedu.essay.uploaded.v1"
+    CJ_ASSESSMENT_REQUESTED = "huleedu.cj_assessment.requested.v1"
+    LLM_COMPARISON_RESULT = "huleedu.llm_provider.comparison_result.v1"
+    CJ_ASSESSMENT_PROGRESS = "huleedu.cj_assessment.progress.v1"
+    CJ_ASSESSMENT_COMPLETED = "huleedu.cj_assessment.completed.v1"
+    ASSESSMENT_RESULT_PUBLISHED = "huleedu.assessment.result.published.v1"
+    CJ_ASSESSMENT_FAILED = "huleedu.cj_assessment.failed.v1"
+    CLASS_CREATED = "huleedu.class.created.v1"
+    CLASS_UPDATED = "huleedu.class.updated.v1"
+    STUDENT_CREATED = "huleedu.class.student_created.v1"
+    STUDENT_UPDATED = "huleedu.class.student_updated.v1"
+    ESSAY_STUDENT_ASSOCIATIONS_CONFIRMED = "huleedu.class.associations_confirmed.v1"
+
+
+def dlq_topic(topic: Topic) -> str:
+    """The dead-letter topic of ``topic``."""
+    return f"{topic.value}{DLQ_SUFFIX}"
+
+
+def all_topic_names() -> list[str]:
+    """Every registry topic followed by its DLQ twin, in registry order."""
+    names: list[str] = []
+    for topic in Topic:
+        names += [topic.value, dlq_topic(topic)]
+    return names

@@ -1,0 +1,182 @@
+"""Find, or start, the dev stack and hand out isolated resources on it.
+
+Isolation: every test run gets a run id; databases, topics, consumer groups and Redis key
+prefixes carry it, so concurrent runs and earlier runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import redis
+from aiokafka import AIOKafkaClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from huleedu_service_libs.envfile import load_env_file
+
+REQUIRED = ("HULEEDU_KAFKA_BOOTSTRAP_SERVERS", "HULEEDU_POSTGRES_URL", "HULEEDU_REDIS_URL")
+
+
+class InfrastructureUnavailableError(RuntimeError):
+    """The dev stack is not running and could not be started."""
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    kafka_bootstrap: str
+    postgres_url: str
+    redis_url: str
+
+
+def find_repo_root(start: Path) -> Path:
+    """The monorepo root: the nearest folder above ``start`` that holds the dev stack script."""
+    for folder in (start, *start.parents):
+        if (folder / "scripts" / "devstack" / "__main__.py").exists():
+            return folder
+    raise InfrastructureUnavailableError(f"no HuleEdu repository above {start}")
+
+
+def env_file_path(repo_root: Path) -> Path:
+    state_dir = Path(os.environ.get("HULEEDU_DEVSTACK_DIR", "").strip() or ".devstack")
+    return (state_dir if state_dir.is_absolute() else repo_root / state_dir) / "env"
+
+
+def _settings(repo_root: Path) -> dict[str, str]:
+    """Env-file values, overridden by the process environment (e.g. CI service containers)."""
+    values = load_env_file(env_file_path(repo_root))
+    values.update({key: os.environ[key] for key in REQUIRED if os.environ.get(key)})
+    return values
+
+
+async def _kafka_ok(bootstrap: str) -> bool:
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await client.bootstrap()
+        return True
+    except Exception:  # unreachable is the answer, not an error
+        return False
+    finally:
+        await client.close()
+
+
+async def _postgres_ok(url: str) -> bool:
+    try:
+        conn = await asyncpg.connect(url, timeout=3)
+    except Exception:  # unreachable is the answer, not an error
+        return False
+    await conn.close()
+    return True
+
+
+def _redis_ok(url: str) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError, ValueError):
+        return False
+
+
+def reachable(values: dict[str, str]) -> list[str]:
+    """The names of the required settings whose server does not answer (empty: all answer)."""
+    bad = [key for key in REQUIRED if not values.get(key)]
+    if bad:
+        return bad
+    if not asyncio.run(_kafka_ok(values["HULEEDU_KAFKA_BOOTSTRAP_SERVERS"])):
+        bad.append("HULEEDU_KAFKA_BOOTSTRAP_SERVERS")
+    if not asyncio.run(_postgres_ok(values["HULEEDU_POSTGRES_URL"])):
+        bad.append("HULEEDU_POSTGRES_URL")
+    if not _redis_ok(values["HULEEDU_REDIS_URL"]):
+        bad.append("HULEEDU_REDIS_URL")
+    return bad
+
+
+def ensure_infrastructure(repo_root: Path) -> Infrastructure:
+    """The running dev stack, started with ``python -m scripts.devstack up`` if it is not up."""
+    values = _settings(repo_root)
+    if reachable(values):
+        result = subprocess.run(
+            [sys.executable, "-m", "scripts.devstack", "up"],
+            cwd=repo_root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise InfrastructureUnavailableError(f"`pdm run dev-up` failed:\n{result.stdout}\n{result.stderr}")
+        values = _settings(repo_root)
+        down = reachable(values)
+        if down:
+            raise InfrastructureUnavailableError(f"dev stack started but these do not answer: {', '.join(down)}")
+    return Infrastructure(
+        kafka_bootstrap=values["HULEEDU_KAFKA_BOOTSTRAP_SERVERS"],
+        postgres_url=values["HULEEDU_POSTGRES_URL"],
+        redis_url=values["HULEEDU_REDIS_URL"],
+    )
+
+
+def new_run_id() -> str:
+    return "t" + uuid.uuid4().hex[:10]
+
+
+def with_database(server_url: str, database: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
+
+
+async def create_database(server_url: str, name: str) -> str:
+    conn = await asyncpg.connect(server_url, timeout=10)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server_url, name)
+
+
+async def drop_databases(server_url: str, names: Iterable[str]) -> None:
+    conn = await asyncpg.connect(server_url, timeout=10)
+    try:
+        for name in names:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1) for name in names])
+    finally:
+        await admin.close()
+
+
+async def delete_topics(bootstrap: str, names: list[str]) -> None:
+    if not names:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+def delete_redis_prefix(url: str, prefix: str) -> int:
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=500))
+        return int(client.delete(*keys)) if keys else 0
+    finally:
+        client.close()

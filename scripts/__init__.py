@@ -1,0 +1,1 @@
+"""Developer and operator scripts (dev stack, topic bootstrap, runners, benchmarks)."""

@@ -1,0 +1,3 @@
+"""Assignments, anchors and comparative-judgement jobs: pairing, Bradley-Terry scoring, stopping
+and grade projection.
+"""

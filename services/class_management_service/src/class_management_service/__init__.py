@@ -1,0 +1,1 @@
+"""Teacher accounts, classes, students and essay-to-student associations."""

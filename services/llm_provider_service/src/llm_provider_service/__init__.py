@@ -1,0 +1,3 @@
+"""The durable LLM comparison queue, provider adapters, prompts, rate limits, retries, and exactly
+one callback per comparison.
+"""

@@ -1,0 +1,1 @@
+"""The read model of batches and results, folded from events and served over internal HTTP."""

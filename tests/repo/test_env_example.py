@@ -1,0 +1,44 @@
+"""env.example lists every setting the code reads, and nothing else (PITFALLS: docs that drift)."""
+
+import re
+
+from huleedu_service_libs.envfile import load_env_file, parse_env_text
+from scripts.devstack.settings import DEVSTACK_SETTINGS, REPO_ROOT
+from scripts.devstack.state import render_env_file
+
+SETTING = re.compile(r"\b(HULEEDU_[A-Z0-9_]+|[A-Z_]+_SERVICE_[A-Z0-9_]+)\b")
+SOURCE_GLOBS = ["libs/*/src/**/*.py", "services/*/src/**/*.py", "scripts/**/*.py", "dev", ".ci/run"]
+
+
+def _names_in_code() -> set[str]:
+    names: set[str] = set()
+    for pattern in SOURCE_GLOBS:
+        for path in REPO_ROOT.glob(pattern):
+            if "tests" in path.parts or not path.is_file():
+                continue
+            names |= set(SETTING.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+def _documented() -> dict[str, str]:
+    return load_env_file(REPO_ROOT / "env.example")
+
+
+def _written_by_dev_up() -> set[str]:
+    return set(parse_env_text(render_env_file("h:1", "postgresql://u@h:1/postgres", "redis://h:1/0")))
+
+
+def test_every_setting_in_the_code_is_documented():
+    missing = (_names_in_code() | set(DEVSTACK_SETTINGS) | _written_by_dev_up()) - set(_documented())
+    assert missing == set(), f"add these to env.example: {sorted(missing)}"
+
+
+def test_every_documented_setting_is_read_somewhere():
+    unused = set(_documented()) - _names_in_code() - _written_by_dev_up()
+    assert unused == set(), f"env.example lists settings nothing reads: {sorted(unused)}"
+
+
+def test_no_secret_has_a_real_looking_default():
+    for name, value in _documented().items():
+        if any(word in name for word in ("KEY", "SECRET", "PASSWORD", "TOKEN")):
+            assert value == "", f"{name} must not ship a default value"
