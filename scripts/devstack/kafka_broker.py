@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import logging
 import re
 import shutil
 import subprocess
@@ -18,8 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaClient
-
+from huleedu_service_libs.probes import kafka_answers
 from scripts.devstack.procs import DevstackError, pid_alive, port_is_open, spawn, terminate, wait_until
 from scripts.devstack.settings import DevstackSettings
 
@@ -122,27 +120,8 @@ def render_server_properties(settings: DevstackSettings, data_dir: Path) -> str:
     return "".join(f"{key}={value}\n" for key, value in props.items())
 
 
-def kafka_answers_metadata(bootstrap: str, timeout_ms: int = 3000) -> bool:
-    """True if a broker at ``bootstrap`` answers a metadata request with at least one broker."""
-
-    async def probe() -> bool:
-        client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
-        try:
-            await client.bootstrap()
-            return bool(client.cluster.brokers())
-        except Exception:  # any failure means "not ready yet"
-            return False
-        finally:
-            await client.close()
-
-    # aiokafka logs every refused connection at ERROR while we are only polling.
-    logger = logging.getLogger("aiokafka")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        return asyncio.run(probe())
-    finally:
-        logger.setLevel(level)
+def kafka_answers_metadata(bootstrap: str) -> bool:
+    return asyncio.run(kafka_answers(bootstrap))
 
 
 def bootstrap_address(settings: DevstackSettings) -> str:

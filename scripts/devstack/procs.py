@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -23,10 +24,22 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port(low: int = 20000, high: int = 32000) -> int:
+    """A port nothing listens on, chosen below Linux's ephemeral range (32768+).
+
+    A port the OS hands out for ``bind(0)`` comes from the ephemeral range, where any outgoing
+    connection may take it as its source port before our server binds it.
+    """
+    for _ in range(200):
+        port = random.randint(low, high)  # noqa: S311 - not security-relevant
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if not port_is_open(port):
+            return port
+    raise DevstackError(f"no free port between {low} and {high}")
 
 
 def pid_alive(pid: int | None) -> bool:

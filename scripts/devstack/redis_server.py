@@ -6,12 +6,12 @@ silent eviction would drop queued work (PITFALLS: Redis as the only guard).
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 from typing import Any
 
-import redis
-
+from huleedu_service_libs.probes import redis_answers
 from scripts.devstack.procs import (
     DevstackError,
     ensure_packages,
@@ -26,14 +26,7 @@ from scripts.devstack.settings import DevstackSettings
 
 
 def answers(url: str) -> bool:
-    try:
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except (redis.RedisError, OSError, ValueError):
-        return False
+    return asyncio.run(redis_answers(url))
 
 
 def managed_url(port: int) -> str:

@@ -1,11 +1,12 @@
 import base64
+import socket
 from pathlib import Path
 
 import pytest
 
 from huleedu_service_libs.envfile import parse_env_text
 from scripts.devstack import kafka_broker
-from scripts.devstack.procs import DevstackError, ensure_packages
+from scripts.devstack.procs import DevstackError, ensure_packages, free_port
 from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import DEVSTACK_SETTINGS, REPO_ROOT, DevstackSettings
 from scripts.devstack.state import database_url, render_env_file
@@ -115,3 +116,10 @@ def test_missing_package_without_apt_permission_names_the_fix():
 
 def test_present_packages_need_no_apt():
     ensure_packages({"redis-server": "redis-server"}, allow_apt=False, find=lambda name: f"/usr/bin/{name}")
+
+
+def test_free_port_avoids_the_ephemeral_range_and_is_bindable():
+    port = free_port()
+    assert 20000 <= port <= 32000
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))

@@ -39,7 +39,10 @@ def _kafka_pid(state_dir: Path) -> int:
 
 def test_up_status_kill_recover_down(infrastructure: Infrastructure, tmp_path: Path):
     state_dir = tmp_path / "state"
-    kafka_port, controller_port = free_port(), free_port()
+    kafka_port = free_port()
+    controller_port = free_port()
+    while controller_port == kafka_port:
+        controller_port = free_port()
     env = {
         **os.environ,
         "HULEEDU_DEVSTACK_DIR": str(state_dir),

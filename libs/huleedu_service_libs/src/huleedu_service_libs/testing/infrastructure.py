@@ -18,10 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import redis
-from aiokafka import AIOKafkaClient
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from huleedu_service_libs.envfile import load_env_file
+from huleedu_service_libs.probes import kafka_answers, postgres_answers, redis_answers
 
 REQUIRED = ("HULEEDU_KAFKA_BOOTSTRAP_SERVERS", "HULEEDU_POSTGRES_URL", "HULEEDU_REDIS_URL")
 
@@ -57,49 +57,17 @@ def _settings(repo_root: Path) -> dict[str, str]:
     return values
 
 
-async def _kafka_ok(bootstrap: str) -> bool:
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
-    try:
-        await client.bootstrap()
-        return True
-    except Exception:  # unreachable is the answer, not an error
-        return False
-    finally:
-        await client.close()
-
-
-async def _postgres_ok(url: str) -> bool:
-    try:
-        conn = await asyncpg.connect(url, timeout=3)
-    except Exception:  # unreachable is the answer, not an error
-        return False
-    await conn.close()
-    return True
-
-
-def _redis_ok(url: str) -> bool:
-    try:
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except (redis.RedisError, OSError, ValueError):
-        return False
-
-
 def reachable(values: dict[str, str]) -> list[str]:
     """The names of the required settings whose server does not answer (empty: all answer)."""
     bad = [key for key in REQUIRED if not values.get(key)]
     if bad:
         return bad
-    if not asyncio.run(_kafka_ok(values["HULEEDU_KAFKA_BOOTSTRAP_SERVERS"])):
-        bad.append("HULEEDU_KAFKA_BOOTSTRAP_SERVERS")
-    if not asyncio.run(_postgres_ok(values["HULEEDU_POSTGRES_URL"])):
-        bad.append("HULEEDU_POSTGRES_URL")
-    if not _redis_ok(values["HULEEDU_REDIS_URL"]):
-        bad.append("HULEEDU_REDIS_URL")
-    return bad
+    checks = {
+        "HULEEDU_KAFKA_BOOTSTRAP_SERVERS": kafka_answers,
+        "HULEEDU_POSTGRES_URL": postgres_answers,
+        "HULEEDU_REDIS_URL": redis_answers,
+    }
+    return [key for key, answers in checks.items() if not asyncio.run(answers(values[key]))]
 
 
 def ensure_infrastructure(repo_root: Path) -> Infrastructure:
