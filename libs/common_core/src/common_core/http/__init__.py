@@ -1,0 +1,1 @@
+"""HTTP models shared between services."""

@@ -1,0 +1,1 @@
+"""Kafka producer and consumer runner over aiokafka, speaking ``EventEnvelope``."""

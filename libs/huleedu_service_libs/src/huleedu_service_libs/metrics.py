@@ -1,0 +1,53 @@
+"""Every Prometheus metric the shared machinery emits, declared once.
+
+One name per concept for all services, told apart by the ``service`` label, so dashboards
+never list per-service names (PITFALLS: operations). Each metric here is emitted by the module
+named in its comment; tests/test_metrics_emitted.py checks that each is used.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# huleedu_service_libs.http.metrics: labelled by route *template*, never a raw path.
+HTTP_REQUESTS = Counter(
+    "huleedu_http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
+)
+HTTP_REQUEST_SECONDS = Histogram(
+    "huleedu_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"]
+)
+
+# huleedu_service_libs.kafka.producer
+KAFKA_PUBLISHED = Counter("huleedu_kafka_published_total", "Events published to Kafka", ["service", "topic"])
+KAFKA_PUBLISH_FAILURES = Counter(
+    "huleedu_kafka_publish_failures_total", "Kafka publishes that failed", ["service", "topic"]
+)
+KAFKA_PUBLISH_SECONDS = Histogram(
+    "huleedu_kafka_publish_duration_seconds", "Time to an acknowledged publish", ["service", "topic"]
+)
+
+# huleedu_service_libs.kafka.consumer
+CONSUMER_PROCESSED = Counter(
+    "huleedu_consumer_processed_total", "Records handled successfully", ["service", "consumer", "topic"]
+)
+CONSUMER_DUPLICATES = Counter(
+    "huleedu_consumer_duplicates_total", "Records skipped as already processed", ["service", "consumer", "topic"]
+)
+CONSUMER_FAILURES = Counter(
+    "huleedu_consumer_failures_total", "Handler attempts that failed", ["service", "consumer", "topic", "kind"]
+)
+CONSUMER_DLQ = Counter(
+    "huleedu_consumer_dlq_total", "Records sent to a dead-letter topic", ["service", "consumer", "topic"]
+)
+CONSUMER_LAG = Gauge(
+    "huleedu_consumer_lag", "Records behind the partition's end", ["service", "consumer", "topic", "partition"]
+)
+
+# huleedu_service_libs.outbox.relay
+OUTBOX_PENDING = Gauge("huleedu_outbox_pending", "Outbox rows waiting to be published", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "huleedu_outbox_oldest_pending_age_seconds", "Age of the oldest pending outbox row", ["service"]
+)
+OUTBOX_PUBLISHED = Counter("huleedu_outbox_published_total", "Outbox rows published", ["service"])
+OUTBOX_FAILURES = Counter("huleedu_outbox_publish_failures_total", "Outbox publish attempts that failed", ["service"])
+OUTBOX_DEAD = Counter("huleedu_outbox_dead_total", "Outbox rows moved to the terminal dead state", ["service"])

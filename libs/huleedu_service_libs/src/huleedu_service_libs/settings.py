@@ -1,0 +1,59 @@
+"""Settings base for every service (pydantic-settings).
+
+Service-specific settings take the service's prefix (``CONTENT_SERVICE_DATABASE_URL``); the
+shared infrastructure names are the same for every service (``HULEEDU_KAFKA_BOOTSTRAP_SERVERS``,
+``HULEEDU_REDIS_URL``, ``HULEEDU_INTERNAL_API_KEY``, ``HULEEDU_DEV_MODE``)::
+
+    class ContentSettings(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="CONTENT_SERVICE_", extra="ignore")
+        service_name: str = "content_service"
+        max_upload_bytes: int = 5_000_000
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only ever used when HULEEDU_DEV_MODE is explicitly on; a real deployment must set its own key.
+DEV_INTERNAL_API_KEY = "dev-only-internal-key"
+
+
+class MissingSecretError(ValueError):
+    """A secret is required outside dev mode and was not set."""
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = Field(min_length=1)
+    dev_mode: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("HULEEDU_DEV_MODE"),
+        description="Explicit development mode: allows the built-in dev internal key and console logs.",
+    )
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092", validation_alias=AliasChoices("HULEEDU_KAFKA_BOOTSTRAP_SERVERS")
+    )
+    redis_url: str = Field(default="redis://127.0.0.1:56379/0", validation_alias=AliasChoices("HULEEDU_REDIS_URL"))
+    internal_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("HULEEDU_INTERNAL_API_KEY"))
+    database_url: str = Field(default="", description="SQLAlchemy async URL of the service's own database.")
+    log_format: Literal["json", "console"] = Field(default="json", validation_alias=AliasChoices("HULEEDU_LOG_FORMAT"))
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("HULEEDU_LOG_LEVEL"))
+
+    @model_validator(mode="after")
+    def _internal_key_outside_dev_mode(self) -> ServiceSettings:
+        key = self.internal_api_key.get_secret_value() if self.internal_api_key else ""
+        if not key and not self.dev_mode:
+            raise MissingSecretError(
+                "HULEEDU_INTERNAL_API_KEY is not set; set it, or set HULEEDU_DEV_MODE=1 for local development"
+            )
+        return self
+
+    def effective_internal_api_key(self) -> str:
+        """The key for /internal routes: the configured one, else the dev key (dev mode only)."""
+        if self.internal_api_key and self.internal_api_key.get_secret_value():
+            return self.internal_api_key.get_secret_value()
+        return DEV_INTERNAL_API_KEY
