@@ -3,10 +3,12 @@
 import re
 
 from huleedu_service_libs.envfile import load_env_file, parse_env_text
+from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import DEVSTACK_SETTINGS, REPO_ROOT
 from scripts.devstack.state import render_env_file
 
-SETTING = re.compile(r"\b(HULEEDU_[A-Z0-9_]+|[A-Z_]+_SERVICE_[A-Z0-9_]+)\b")
+_PREFIXES = "|".join(svc.env_prefix for svc in SERVICES)
+SETTING = re.compile(rf"\b(HULEEDU_[A-Z0-9_]+|(?:{_PREFIXES})[A-Z0-9_]+)\b")
 SOURCE_GLOBS = ["libs/*/src/**/*.py", "services/*/src/**/*.py", "scripts/**/*.py", "dev", ".ci/run"]
 
 

@@ -1,0 +1,144 @@
+"""Assessment request (content -> CJ) and CJ's progress, completion, failure and results."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from common_core.fields import Contract, FiniteFloat, GradeConfidence, NonEmptyStr, Probability
+from common_core.grade_scales import get_grade_scale
+from common_core.llm import BatchingMode, LLMProvider, ReasoningEffort
+from common_core.status import CJJobState
+
+
+class EssayRef(Contract):
+    essay_id: UUID
+    text_ref: NonEmptyStr
+
+
+class LLMSettings(Contract):
+    provider: LLMProvider = LLMProvider.MOCK
+    model: NonEmptyStr = "mock-judge"
+    temperature: float | None = Field(
+        default=None, ge=0.0, le=2.0, allow_inf_nan=False, description="None means the provider's default; 0 is 0."
+    )
+    reasoning_effort: ReasoningEffort | None = None
+    batching_mode: BatchingMode = BatchingMode.PER_REQUEST
+
+
+class AssessmentBudget(Contract):
+    max_comparisons_per_essay: int = Field(default=10, ge=1, le=200)
+    target_reliability: Probability = Field(
+        default=0.8, description="Stop when scale separation reliability reaches this."
+    )
+
+
+class CJAssessmentRequestedV1(Contract):
+    batch_id: UUID
+    request_id: UUID = Field(description="Idempotency key of this request; one CJ job per (batch_id, request_id).")
+    user_id: NonEmptyStr
+    essays: list[EssayRef] = Field(min_length=1)
+    assignment_id: UUID | None = None
+    language: NonEmptyStr = Field(default="en", max_length=16)
+    course_code: NonEmptyStr
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    budget: AssessmentBudget = Field(default_factory=AssessmentBudget)
+
+    @model_validator(mode="after")
+    def _unique_essays(self) -> CJAssessmentRequestedV1:
+        ids = [e.essay_id for e in self.essays]
+        if len(set(ids)) != len(ids):
+            raise ValueError("essays repeat an essay_id")
+        return self
+
+
+class CJAssessmentProgressV1(Contract):
+    batch_id: UUID
+    job_id: UUID
+    state: CJJobState
+    wave: int = Field(ge=0)
+    comparisons_done: int = Field(ge=0, description="Comparisons with a recorded verdict (actual, not estimated).")
+    comparisons_planned: int = Field(ge=0)
+    progress_percentage: float = Field(ge=0.0, le=100.0, allow_inf_nan=False)
+    reliability_ssr: Probability | None = Field(default=None, description="Scale separation reliability so far, 0-1.")
+
+
+class CJAssessmentCompletedV1(Contract):
+    batch_id: UUID
+    job_id: UUID
+    status: Literal[CJJobState.COMPLETED] = CJJobState.COMPLETED
+    essays_assessed: int = Field(ge=0)
+    anchors_used: int = Field(ge=0)
+    comparisons_completed: int = Field(ge=0)
+    comparisons_failed: int = Field(ge=0)
+    duration_seconds: FiniteFloat = Field(ge=0.0)
+
+
+class FailureReason(Contract):
+    code: NonEmptyStr
+    message: NonEmptyStr = Field(description="A reason a teacher can read.")
+
+
+class CJAssessmentFailedV1(Contract):
+    batch_id: UUID
+    job_id: UUID | None = Field(default=None, description="None when the request failed before a job existed.")
+    error: FailureReason
+    comparisons_completed: int = Field(default=0, ge=0)
+    comparisons_failed: int = Field(default=0, ge=0)
+
+
+class ModelUsed(Contract):
+    provider: LLMProvider
+    model: NonEmptyStr
+
+
+class EssayResult(Contract):
+    essay_id: UUID
+    is_anchor: bool
+    rank: int = Field(ge=1, description="1 is the best essay.")
+    bt_score: FiniteFloat = Field(description="Bradley-Terry ability (logit scale, centred at 0).")
+    standard_error: FiniteFloat = Field(gt=0.0, description="Standard error of bt_score; never 0.")
+    normalized_score: float = Field(ge=0.0, le=100.0, allow_inf_nan=False, description="bt_score mapped to 0-100.")
+    grade: str | None = Field(default=None, description="Projected grade on the result's grade scale.")
+    grade_probabilities: dict[str, Probability] = Field(default_factory=dict, description="Grade -> probability.")
+    confidence: GradeConfidence
+    confidence_label: Literal["high", "medium", "low"]
+    comparison_count: int = Field(ge=0, description="Comparisons this essay actually took part in.")
+    known_grade: str | None = Field(default=None, description="Anchors only: the grade the anchor is known to have.")
+
+    @model_validator(mode="after")
+    def _anchor_fields(self) -> EssayResult:
+        if self.is_anchor and self.known_grade is None:
+            raise ValueError("an anchor result needs known_grade")
+        if not self.is_anchor and self.known_grade is not None:
+            raise ValueError("known_grade is only for anchors")
+        if self.grade_probabilities and not math.isclose(sum(self.grade_probabilities.values()), 1.0, abs_tol=1e-6):
+            raise ValueError("grade_probabilities must sum to 1")
+        return self
+
+
+class AssessmentResultPublishedV1(Contract):
+    batch_id: UUID
+    job_id: UUID
+    grade_scale: NonEmptyStr = Field(description="Name of a registered grade scale (common_core.grade_scales).")
+    model_used: ModelUsed
+    reliability_ssr: Probability | None = None
+    completed_at: AwareDatetime
+    results: list[EssayResult] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _grades_on_scale_and_ranks(self) -> AssessmentResultPublishedV1:
+        scale = get_grade_scale(self.grade_scale)
+        for result in self.results:
+            for grade in [result.grade, result.known_grade, *result.grade_probabilities]:
+                if grade is not None:
+                    scale.validate_grade(grade)
+        ranks = sorted(r.rank for r in self.results)
+        if ranks != list(range(1, len(self.results) + 1)):
+            raise ValueError("ranks must be 1..n without gaps or ties")
+        if len({r.essay_id for r in self.results}) != len(self.results):
+            raise ValueError("results repeat an essay_id")
+        return self

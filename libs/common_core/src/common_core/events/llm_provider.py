@@ -1,0 +1,59 @@
+"""The one terminal callback LPS publishes per comparison."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from common_core.fields import ComparisonConfidence, Contract, FiniteFloat, NonEmptyStr
+from common_core.llm import LLMProvider
+
+
+class ComparisonError(Contract):
+    code: NonEmptyStr = Field(description='e.g. "EXPIRED", "RATE_LIMITED", "UNPARSEABLE", "PROVIDER_ERROR".')
+    message: NonEmptyStr
+    retryable: bool
+
+
+class TokenUsage(Contract):
+    input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+    cached_input_tokens: int = Field(default=0, ge=0)
+
+
+class ComparisonTimings(Contract):
+    queued_ms: int = Field(default=0, ge=0)
+    provider_ms: int = Field(default=0, ge=0)
+    total_ms: int = Field(default=0, ge=0)
+
+
+class LLMComparisonResultV1(Contract):
+    """A verdict (``winner`` with ``confidence``) or an ``error``; exactly one of the two."""
+
+    request_id: NonEmptyStr = Field(max_length=200)
+    correlation_id: UUID
+    request_metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Echoed verbatim from the request (job_id, pair_id, essay ids)."
+    )
+    winner: Literal["A", "B"] | None = None
+    confidence: ComparisonConfidence | None = None
+    justification: str | None = Field(default=None, max_length=4000)
+    error: ComparisonError | None = None
+    provider: LLMProvider
+    model: NonEmptyStr
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    cost_usd: FiniteFloat | None = Field(default=None, ge=0.0)
+    timings: ComparisonTimings = Field(default_factory=ComparisonTimings)
+    completed_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _verdict_xor_error(self) -> LLMComparisonResultV1:
+        if (self.winner is None) == (self.error is None):
+            raise ValueError("exactly one of winner and error must be set")
+        if self.winner is not None and self.confidence is None:
+            raise ValueError("a verdict needs a confidence (1-5)")
+        if self.error is not None and self.confidence is not None:
+            raise ValueError("an error has no confidence")
+        return self
