@@ -21,10 +21,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_INTERNAL_API_KEY = "dev-only-internal-key"
 
 
-class MissingSecretError(ValueError):
-    """A secret is required outside dev mode and was not set."""
-
-
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -47,7 +43,7 @@ class ServiceSettings(BaseSettings):
     def _internal_key_outside_dev_mode(self) -> ServiceSettings:
         key = self.internal_api_key.get_secret_value() if self.internal_api_key else ""
         if not key and not self.dev_mode:
-            raise MissingSecretError(
+            raise ValueError(
                 "HULEEDU_INTERNAL_API_KEY is not set; set it, or set HULEEDU_DEV_MODE=1 for local development"
             )
         return self

@@ -1,0 +1,56 @@
+"""Dishka providers for the shared infrastructure, so a service wires it in a few lines::
+
+    settings = ContentSettings()
+    container = make_async_container(
+        InfrastructureProvider(), ContentServiceProvider(), context={ServiceSettings: settings}
+    )
+
+APP scope: the engine, the session factory, the Kafka publisher (started) and the Redis
+client, each closed when the container closes. REQUEST scope: an ``AsyncSession`` that the
+handler uses inside ``async with session.begin():``. The session never commits by itself, so a
+failed request can never commit half its work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import redis.asyncio as aioredis
+from dishka import Provider, Scope, from_context, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from huleedu_service_libs.db import create_engine, session_factory
+from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.settings import ServiceSettings
+
+
+class InfrastructureProvider(Provider):
+    settings = from_context(provides=ServiceSettings, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: ServiceSettings) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(settings.database_url)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return session_factory(engine)
+
+    @provide(scope=Scope.REQUEST)
+    async def session(self, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        async with sessions() as session:
+            yield session
+
+    @provide(scope=Scope.APP)
+    async def publisher(self, settings: ServiceSettings) -> AsyncIterator[EventPublisher]:
+        publisher = EventPublisher(settings.kafka_bootstrap_servers, settings.service_name)
+        await publisher.start()
+        yield publisher
+        await publisher.stop()
+
+    @provide(scope=Scope.APP)
+    async def redis(self, settings: ServiceSettings) -> AsyncIterator[aioredis.Redis]:
+        client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+        yield client
+        await client.aclose()
