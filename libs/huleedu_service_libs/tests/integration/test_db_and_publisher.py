@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaConnectionError
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -85,3 +86,12 @@ async def test_publish_to_a_missing_topic_times_out_and_counts_a_failure(infrast
         with pytest.raises(Exception):  # noqa: B017, PT011 - aiokafka's or asyncio's timeout, either is right
             await publisher.publish_raw(topic, b"x", key=None)
     assert _sample("huleedu_kafka_publish_failures_total", labels) == 1
+
+
+async def test_a_failed_start_can_be_retried(unused_tcp_port: int):
+    publisher = EventPublisher(f"127.0.0.1:{unused_tcp_port}", "test_service", request_timeout_ms=1000)
+    for _ in range(2):  # the second attempt fails for the same reason, not because of a spent producer
+        with pytest.raises(KafkaConnectionError):
+            await publisher.start()
+        assert not publisher.started
+    await publisher.stop()

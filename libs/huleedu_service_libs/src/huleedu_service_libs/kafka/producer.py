@@ -38,19 +38,28 @@ class EventPublisher:
     ) -> None:
         self.service_name = service_name
         self.delivery_timeout_s = delivery_timeout_s
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            acks="all",
-            enable_idempotence=enable_idempotence,
-            request_timeout_ms=request_timeout_ms,
-            client_id=client_id or service_name,
-        )
+        self._config = {
+            "bootstrap_servers": bootstrap_servers,
+            "acks": "all",
+            "enable_idempotence": enable_idempotence,
+            "request_timeout_ms": request_timeout_ms,
+            "client_id": client_id or service_name,
+        }
+        self._producer = AIOKafkaProducer(**self._config)
         self._started = False
 
     async def start(self) -> None:
-        if not self._started:
+        if self._started:
+            return
+        try:
             await self._producer.start()
-            self._started = True
+        except BaseException:
+            # A half-started producer holds sockets and tasks: close it, and start the next
+            # attempt from a fresh one (aiokafka producers cannot be restarted).
+            await self._producer.stop()
+            self._producer = AIOKafkaProducer(**self._config)
+            raise
+        self._started = True
 
     async def stop(self) -> None:
         if self._started:

@@ -17,16 +17,14 @@ silently skipped its heavy tests and still showed green is a known failure (PITF
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
+from huleedu_service_libs.sync_bridge import run_coroutine_sync
 from huleedu_service_libs.testing.infrastructure import (
     Infrastructure,
     create_database,
@@ -39,18 +37,7 @@ from huleedu_service_libs.testing.infrastructure import (
     new_run_id,
 )
 
-T = TypeVar("T")
 _SKIPPED: list[str] = []
-
-
-def run_sync(coro: Coroutine[object, object, T]) -> T:
-    """Run ``coro`` to completion from sync code, also when an async test's loop is running."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -102,13 +89,13 @@ def database_factory(infrastructure: Infrastructure, test_run_id: str) -> Iterat
 
     def make(label: str) -> str:
         name = f"{test_run_id}_{label}_{next(counter)}".lower()[:63]
-        url = run_sync(create_database(infrastructure.postgres_url, name))
+        url = run_coroutine_sync(create_database(infrastructure.postgres_url, name))
         created.append(name)
         return url
 
     yield make
     if created:
-        run_sync(drop_databases(infrastructure.postgres_url, created))
+        run_coroutine_sync(drop_databases(infrastructure.postgres_url, created))
 
 
 @pytest.fixture
@@ -124,12 +111,12 @@ def kafka_topic_factory(infrastructure: Infrastructure, test_run_id: str) -> Ite
 
     def make(label: str, partitions: int = 1) -> str:
         name = f"test.{test_run_id}.{label}.{next(counter)}"
-        run_sync(create_topics(infrastructure.kafka_bootstrap, [name], partitions))
+        run_coroutine_sync(create_topics(infrastructure.kafka_bootstrap, [name], partitions))
         created.append(name)
         return name
 
     yield make
-    run_sync(delete_topics(infrastructure.kafka_bootstrap, created))
+    run_coroutine_sync(delete_topics(infrastructure.kafka_bootstrap, created))
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""Who the request is for: the identity the gateway puts in ``X-User-ID`` / ``X-Org-ID``.
+
+Only the gateway sets these headers, after validating the JWT, and it strips any a client
+sent (ARCHITECTURE §4); a service behind it trusts them. The Quart and FastAPI accessors in
+``quart_support`` / ``fastapi_support`` read the headers and call these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from huleedu_service_libs.errors import UnauthorizedError
+
+USER_ID_HEADER = "X-User-ID"
+ORG_ID_HEADER = "X-Org-ID"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityContext:
+    user_id: str
+    org_id: str | None = None
+
+
+def identity_from_headers(user_id: str | None, org_id: str | None) -> IdentityContext | None:
+    """The identity in the two header values, or ``None`` when no user is named."""
+    user = (user_id or "").strip()
+    if not user:
+        return None
+    return IdentityContext(user_id=user, org_id=(org_id or "").strip() or None)
+
+
+def require_identity(user_id: str | None, org_id: str | None) -> IdentityContext:
+    identity = identity_from_headers(user_id, org_id)
+    if identity is None:
+        raise UnauthorizedError(f"Missing {USER_ID_HEADER}: this route needs an authenticated user")
+    return identity

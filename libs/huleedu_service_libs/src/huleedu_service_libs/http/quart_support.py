@@ -1,0 +1,178 @@
+"""Quart wiring: error body, internal-auth guard, identity, HTTP metrics, /healthz and /metrics.
+
+A Quart service calls :func:`setup_quart_app` once, after creating the app::
+
+    setup_quart_app(app, settings, health_checks={"database": sqlalchemy_check(engine)},
+                    internal_allow_list={"cj_assessment_service"})
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import ParamSpec, TypeVar
+
+from pydantic import ValidationError
+from quart import Quart, Response, current_app, g, request
+from quart.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from huleedu_service_libs.errors import HuleEduError
+from huleedu_service_libs.http.correlation_middleware import CorrelationIdMiddleware
+from huleedu_service_libs.http.error_body import (
+    ErrorReply,
+    reply_for_error,
+    reply_for_http_status,
+    reply_for_unexpected,
+    reply_for_validation,
+)
+from huleedu_service_libs.http.health import HealthCheck, run_health_checks
+from huleedu_service_libs.http.identity import (
+    ORG_ID_HEADER,
+    USER_ID_HEADER,
+    IdentityContext,
+    identity_from_headers,
+    require_identity,
+)
+from huleedu_service_libs.http.internal_auth import API_KEY_HEADER, SERVICE_ID_HEADER, InternalAuth, is_internal_path
+from huleedu_service_libs.http.metrics import (
+    HEALTH_PATH,
+    METRICS_CONTENT_TYPE,
+    METRICS_PATH,
+    metrics_payload,
+    record_request,
+)
+from huleedu_service_libs.settings import ServiceSettings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_AUTH_EXTENSION = "huleedu_internal_auth"
+_STARTED_ATTR = "_huleedu_request_started"
+
+
+def _reply(error: Exception, service_name: str) -> ErrorReply:
+    if isinstance(error, HuleEduError):
+        return reply_for_error(error, service_name)
+    if isinstance(error, ValidationError):
+        return reply_for_validation(error.errors(), service_name)
+    if isinstance(error, HTTPException) and error.code is not None:
+        # Keep Allow (405) and the like; the body is ours, so its content type is too.
+        headers = {key: value for key, value in error.get_headers() if key.lower() != "content-type"}
+        return reply_for_http_status(error.code, error.description, service_name, headers)
+    return reply_for_unexpected(error, service_name)
+
+
+def register_error_handlers(app: Quart, service_name: str) -> None:
+    """Every exception, including Quart's own 404/405/400/413, answers with the one error body."""
+
+    async def handle(error: Exception) -> ResponseReturnValue:
+        reply = _reply(error, service_name)
+        return reply.body(), reply.status, reply.headers
+
+    # One handler for Exception: Quart picks it for every error through the MRO, HTTPException
+    # included, and a service can still register a more specific handler of its own.
+    app.register_error_handler(Exception, handle)
+
+
+def _prepend_before_request(app: Quart, func: Callable[[], Awaitable[None]]) -> None:
+    # Ahead of the service's own hooks: time everything, and refuse before any work is done.
+    app.before_request_funcs.setdefault(None, []).insert(0, func)
+
+
+def install_http_metrics(app: Quart, service_name: str) -> None:
+    async def start_timer() -> None:
+        setattr(g, _STARTED_ATTR, time.perf_counter())
+
+    async def record(response: Response) -> Response:
+        started = getattr(g, _STARTED_ATTR, None)
+        elapsed = time.perf_counter() - started if started is not None else 0.0
+        route = request.url_rule.rule if request.url_rule is not None else None
+        record_request(service_name, request.method, route, response.status_code, elapsed)
+        return response
+
+    _prepend_before_request(app, start_timer)
+    app.after_request(record)
+
+
+def _authorize(auth: InternalAuth, allowed: Iterable[str] | None) -> str:
+    return auth.authorize(request.headers.get(API_KEY_HEADER), request.headers.get(SERVICE_ID_HEADER), allowed=allowed)
+
+
+def install_internal_guard(app: Quart, auth: InternalAuth) -> None:
+    """Every path under ``/internal`` needs the key and a caller on the app's allow-list."""
+    app.extensions[_AUTH_EXTENSION] = auth
+
+    async def guard() -> None:
+        if is_internal_path(request.path):
+            _authorize(auth, None)
+
+    _prepend_before_request(app, guard)
+
+
+def internal_route(*allowed_services: str) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    """Guard one async view; ``allowed_services`` narrows the app's allow-list for it.
+
+    Works on any path, not only ``/internal``. Without :func:`setup_quart_app` the view
+    fails closed (500) rather than running unauthenticated.
+    """
+
+    def decorator(view: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        @functools.wraps(view)
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+            auth = current_app.extensions.get(_AUTH_EXTENSION)
+            if not isinstance(auth, InternalAuth):
+                raise RuntimeError("internal_route needs setup_quart_app() (or install_internal_guard()) first")
+            _authorize(auth, allowed_services or None)
+            return await view(*args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def current_identity() -> IdentityContext:
+    """The gateway-authenticated user of this request; 401 when there is none."""
+    return require_identity(request.headers.get(USER_ID_HEADER), request.headers.get(ORG_ID_HEADER))
+
+
+def optional_identity() -> IdentityContext | None:
+    return identity_from_headers(request.headers.get(USER_ID_HEADER), request.headers.get(ORG_ID_HEADER))
+
+
+def mount_health_and_metrics(app: Quart, checks: Mapping[str, HealthCheck], *, timeout_s: float = 2.0) -> None:
+    async def healthz() -> ResponseReturnValue:
+        report = await run_health_checks(checks, timeout_s=timeout_s)
+        return report.body(), report.status_code
+
+    async def metrics() -> Response:
+        return Response(metrics_payload(), content_type=METRICS_CONTENT_TYPE)
+
+    app.add_url_rule(HEALTH_PATH, "huleedu_healthz", healthz, methods=["GET"])
+    app.add_url_rule(METRICS_PATH, "huleedu_metrics", metrics, methods=["GET"])
+
+
+def setup_quart_app(
+    app: Quart,
+    settings: ServiceSettings,
+    *,
+    health_checks: Mapping[str, HealthCheck] | None = None,
+    internal_allow_list: Iterable[str] = (),
+    health_timeout_s: float = 2.0,
+) -> None:
+    """Wire correlation ids, metrics, the internal guard, error handlers, /healthz and /metrics.
+
+    An empty ``internal_allow_list`` admits no caller, so an ``/internal`` route added by
+    mistake is never open.
+    """
+    service_name = settings.service_name
+    # Quart's own wrapping idiom. The ignores only bridge two typings of the same ASGI protocol
+    # (hypercorn's TypedDicts in Quart, plain mappings in Starlette).
+    app.asgi_app = CorrelationIdMiddleware(app.asgi_app)  # type: ignore[method-assign, assignment, arg-type]
+    # Both prepend a before_request hook: the timer, installed last, runs first, so refused
+    # internal calls are timed and counted too.
+    install_internal_guard(app, InternalAuth(settings.effective_internal_api_key(), internal_allow_list))
+    install_http_metrics(app, service_name)
+    register_error_handlers(app, service_name)
+    mount_health_and_metrics(app, health_checks or {}, timeout_s=health_timeout_s)
