@@ -9,6 +9,9 @@ APP scope: the engine, the session factory, the Kafka publisher (started) and th
 client, each closed when the container closes. REQUEST scope: an ``AsyncSession`` that the
 handler uses inside ``async with session.begin():``. The session never commits by itself, so a
 failed request can never commit half its work.
+
+``MessagingProvider(outbox, processed_events)`` adds the service's ``OutboxRelay`` and a
+``ConsumerFactory`` whose runners handle each event idempotently in one transaction.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 from dishka import Provider, Scope, from_context, provide
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from common_core.events.catalog import EVENTS
 from huleedu_service_libs.db import create_engine, session_factory
+from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.outbox import OutboxRelay
 from huleedu_service_libs.settings import ServiceSettings
 
 
@@ -54,3 +61,52 @@ class InfrastructureProvider(Provider):
         client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
         yield client
         await client.aclose()
+
+
+class ConsumerFactory:
+    """Makes consumer runners that share the service's publisher, database and idempotency table."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        publisher: EventPublisher,
+        sessions: async_sessionmaker[AsyncSession],
+        processed_events: Table,
+    ) -> None:
+        self._settings = settings
+        self._publisher = publisher
+        self._sessions = sessions
+        self._processed_events = processed_events
+
+    def create(self, consumer_name: str) -> ConsumerRunner:
+        """A runner in consumer group ``consumer_name``; subscribe handlers, then ``run()`` it."""
+        return ConsumerRunner(
+            self._settings.kafka_bootstrap_servers,
+            self._settings.service_name,
+            consumer_name,
+            self._publisher,
+            EVENTS,
+            session_factory=self._sessions,
+            processed_events=self._processed_events,
+        )
+
+
+class MessagingProvider(Provider):
+    def __init__(self, outbox: Table, processed_events: Table) -> None:
+        super().__init__()
+        self._outbox = outbox
+        self._processed_events = processed_events
+
+    @provide(scope=Scope.APP)
+    async def relay(
+        self, engine: AsyncEngine, publisher: EventPublisher, settings: ServiceSettings
+    ) -> AsyncIterator[OutboxRelay]:
+        relay = OutboxRelay(engine, self._outbox, publisher, settings.service_name)
+        yield relay
+        relay.stop()
+
+    @provide(scope=Scope.APP)
+    def consumers(
+        self, settings: ServiceSettings, publisher: EventPublisher, sessions: async_sessionmaker[AsyncSession]
+    ) -> ConsumerFactory:
+        return ConsumerFactory(settings, publisher, sessions, self._processed_events)

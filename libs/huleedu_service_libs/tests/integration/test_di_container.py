@@ -1,12 +1,19 @@
 """The Dishka provider builds working infrastructure objects and closes them with the container."""
 
+import uuid
+from datetime import UTC, datetime
+
 import redis.asyncio as aioredis
 from dishka import make_async_container
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from huleedu_service_libs.di import InfrastructureProvider
+from common_core.events.batch import BatchRegisteredV1
+from huleedu_service_libs.di import ConsumerFactory, InfrastructureProvider, MessagingProvider
+from huleedu_service_libs.envelopes import make_envelope
+from huleedu_service_libs.idempotency import processed_events_table
 from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.outbox import OutboxRelay, add_to_outbox, outbox_table
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 
@@ -34,3 +41,40 @@ async def test_container_provides_and_closes_infrastructure(infrastructure: Infr
         await container.close()
     assert not publisher.started
     assert engine.pool.checkedout() == 0
+
+
+async def test_messaging_provider_publishes_from_the_outbox_and_builds_runners(
+    infrastructure: Infrastructure, fresh_database_url: str, fresh_topic: str
+):
+    metadata = MetaData()
+    outbox = outbox_table(metadata)
+    processed = processed_events_table(metadata)
+    settings = ServiceSettings(
+        service_name="di_test_service",
+        database_url=fresh_database_url,
+        HULEEDU_KAFKA_BOOTSTRAP_SERVERS=infrastructure.kafka_bootstrap,
+        HULEEDU_REDIS_URL=infrastructure.redis_url,
+        HULEEDU_INTERNAL_API_KEY="test-key",
+    )
+    container = make_async_container(
+        InfrastructureProvider(), MessagingProvider(outbox, processed), context={ServiceSettings: settings}
+    )
+    try:
+        engine = await container.get(AsyncEngine)
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        payload = BatchRegisteredV1(
+            batch_id=uuid.uuid4(), user_id="t1", title="t", course_code="ENG5", created_at=datetime.now(UTC)
+        )
+        async with container() as request:
+            session = await request.get(AsyncSession)
+            async with session.begin():
+                envelope = make_envelope(payload, source_service="di_test_service")
+                # A test topic: registry topics are shared with the running platform.
+                await add_to_outbox(session, outbox, envelope, key="k", topic=fresh_topic)
+        relay = await container.get(OutboxRelay)
+        assert await relay.publish_pending_once() == 1
+        runner = (await container.get(ConsumerFactory)).create("di-test-consumer")
+        assert runner.consumer_name == "di-test-consumer"
+    finally:
+        await container.close()
