@@ -9,7 +9,7 @@ import pytest
 from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import REPO_ROOT
 
-LIBS = ["common_core", "huleedu_service_libs"]
+LIBS = ["common_core", "huleedu_service_libs", "cj_engine"]
 PACKAGES = [("libs", name) for name in LIBS] + [("services", svc.name) for svc in SERVICES]
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures. Timings are never asserted in tests."""
