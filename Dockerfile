@@ -16,7 +16,7 @@ COPY libs ./libs
 COPY services ./services
 COPY scripts ./scripts
 # The workspace group only: the libraries and services, without test and lint tools.
-RUN /opt/pdm/bin/pdm sync --frozen-lockfile --no-default -G workspace --no-self
+RUN /opt/pdm/bin/pdm sync --no-default -G workspace --no-self
 
 ENV PATH="/app/.venv/bin:${PATH}"
 CMD ["sh", "-c", "exec python -m ${SERVICE}"]
