@@ -42,6 +42,3 @@ _BATCH_STATUS_BY_JOB_STATE: dict[CJJobState, BatchStatus] = {
 
 def batch_status_for_job_state(state: CJJobState) -> BatchStatus:
     return _BATCH_STATUS_BY_JOB_STATE[state]
-
-
-TERMINAL_BATCH_STATUSES = frozenset({BatchStatus.COMPLETED, BatchStatus.FAILED})

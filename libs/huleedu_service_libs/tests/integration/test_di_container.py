@@ -18,14 +18,18 @@ from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 
 
-async def test_container_provides_and_closes_infrastructure(infrastructure: Infrastructure, fresh_database_url: str):
-    settings = ServiceSettings(
+def _settings(infrastructure: Infrastructure, database_url: str) -> ServiceSettings:
+    return ServiceSettings(
         service_name="di_test_service",
-        database_url=fresh_database_url,
+        database_url=database_url,
         HULEEDU_KAFKA_BOOTSTRAP_SERVERS=infrastructure.kafka_bootstrap,
         HULEEDU_REDIS_URL=infrastructure.redis_url,
         HULEEDU_INTERNAL_API_KEY="test-key",
     )
+
+
+async def test_container_provides_and_closes_infrastructure(infrastructure: Infrastructure, fresh_database_url: str):
+    settings = _settings(infrastructure, fresh_database_url)
     container = make_async_container(InfrastructureProvider(), context={ServiceSettings: settings})
     try:
         publisher = await container.get(EventPublisher)
@@ -49,13 +53,7 @@ async def test_messaging_provider_publishes_from_the_outbox_and_builds_runners(
     metadata = MetaData()
     outbox = outbox_table(metadata)
     processed = processed_events_table(metadata)
-    settings = ServiceSettings(
-        service_name="di_test_service",
-        database_url=fresh_database_url,
-        HULEEDU_KAFKA_BOOTSTRAP_SERVERS=infrastructure.kafka_bootstrap,
-        HULEEDU_REDIS_URL=infrastructure.redis_url,
-        HULEEDU_INTERNAL_API_KEY="test-key",
-    )
+    settings = _settings(infrastructure, fresh_database_url)
     container = make_async_container(
         InfrastructureProvider(), MessagingProvider(outbox, processed), context={ServiceSettings: settings}
     )

@@ -10,13 +10,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from pydantic import BaseModel
-from sqlalchemy import MetaData, Table, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core.envelope import EventEnvelope, event_id_from_headers
 from huleedu_service_libs.db import create_engine, session_factory, unit_of_work
 from huleedu_service_libs.kafka.producer import EventPublisher
-from huleedu_service_libs.outbox import OutboxRelay, add_to_outbox, outbox_table
+from huleedu_service_libs.outbox import OutboxRelay, add_to_outbox
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 
 
@@ -28,23 +28,6 @@ def envelope(topic: str, n: int) -> EventEnvelope[Ping]:
     return EventEnvelope[Ping](
         event_type=topic, source_service="outbox_test", correlation_id=uuid.uuid4(), data=Ping(n=n)
     )
-
-
-@pytest.fixture
-async def outbox(fresh_database_url: str) -> AsyncIterator[tuple[AsyncEngine, Table]]:
-    metadata = MetaData()
-    table = outbox_table(metadata)
-    engine = create_engine(fresh_database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield engine, table
-    await engine.dispose()
-
-
-@pytest.fixture
-async def publisher(infrastructure: Infrastructure) -> AsyncIterator[EventPublisher]:
-    async with EventPublisher(infrastructure.kafka_bootstrap, "outbox_test") as started:
-        yield started
 
 
 async def write(engine: AsyncEngine, table: Table, events: Sequence[tuple[EventEnvelope[Ping], str | None]]) -> None:
