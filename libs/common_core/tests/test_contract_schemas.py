@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from common_core.envelope import EventEnvelope
 from common_core.events.catalog import EVENTS
-from common_core.schema_export import DEFAULT_DIR, HTTP_MODELS, diff_against, dump, export, render_schemas
+from common_core.schema_export import DEFAULT_DIR, diff_against, dump, export, http_models, render_schemas
 from common_core.topics import Topic
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -82,24 +82,17 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
     },
 }  # fmt: skip
 
+# One example per HTTP model, one file each: a service adding its contract adds a file, never
+# an edit to a shared table.
+HTTP_EXAMPLES_DIR = Path(__file__).parent / "http_examples"
 HTTP_EXAMPLES: dict[str, dict[str, Any]] = {
-    "ErrorResponse": {
-        "error": {"code": "NOT_FOUND", "message": "No such batch.", "correlation_id": str(IDS[5]),
-                  "service": "content_service", "details": {}},
-    },
-    "ComparisonBatchRequest": {
-        "context": {"instructions": "Which essay argues better?", "language": "en"},
-        "texts": {"t1": "First essay.", "t2": "Second essay."},
-        "comparisons": [{"request_id": "r1", "a": "t1", "b": "t2", "request_metadata": {"pair_id": 1}}],
-        "callback_topic": "huleedu.llm_provider.comparison_result.v1",
-    },
-    "ComparisonBatchAccepted": {"accepted": [{"request_id": "r1", "queue_id": "q-1", "state": "queued"}]},
-}  # fmt: skip
+    path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(HTTP_EXAMPLES_DIR.glob("*.json"))
+}
 
 
 def test_every_registered_event_and_http_model_has_an_example():
     assert set(EVENT_EXAMPLES) == {topic for topic, _ in EVENTS}
-    assert set(HTTP_EXAMPLES) == {model.__name__ for model in HTTP_MODELS}
+    assert set(HTTP_EXAMPLES) == {model.__name__ for model in http_models()}
 
 
 @pytest.mark.parametrize("topic", [t for t, _ in EVENTS])
@@ -116,7 +109,7 @@ def test_event_envelope_round_trips_through_its_schema(topic: str):
     assert EventEnvelope[model].from_bytes(envelope.to_bytes()) == envelope  # type: ignore[valid-type]
 
 
-@pytest.mark.parametrize("model", HTTP_MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", http_models(), ids=lambda m: m.__name__)
 def test_http_model_round_trips_through_its_schema(model: type[BaseModel]):
     example = HTTP_EXAMPLES[model.__name__]
     jsonschema.validate(example, render_schemas()[f"http/{model.__name__}.json"])

@@ -7,19 +7,36 @@ checked-in files differ from what the models produce now.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import pkgutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+import common_core.http
 from common_core.envelope import EventEnvelope
 from common_core.events.catalog import EVENTS
-from common_core.http.errors import ErrorResponse
-from common_core.http.llm_provider import ComparisonBatchAccepted, ComparisonBatchRequest
 
-HTTP_MODELS: tuple[type[BaseModel], ...] = (ErrorResponse, ComparisonBatchRequest, ComparisonBatchAccepted)
+
+def http_models() -> tuple[type[BaseModel], ...]:
+    """Every HTTP model a module of ``common_core.http`` lists in its ``SCHEMA_MODELS``.
+
+    Each service's HTTP contract module declares its own list, so adding a contract never
+    means editing a shared registry here.
+    """
+    found: list[type[BaseModel]] = []
+    for info in sorted(pkgutil.iter_modules(common_core.http.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"common_core.http.{info.name}")
+        found.extend(getattr(module, "SCHEMA_MODELS", ()))
+    names = [m.__name__ for m in found]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise RuntimeError(f"two HTTP schema models share a name: {', '.join(duplicates)}")
+    return tuple(found)
+
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -30,7 +47,7 @@ def render_schemas() -> dict[str, dict[str, Any]]:
     for topic, model in EVENTS:
         envelope: type[BaseModel] = EventEnvelope[model]  # type: ignore[valid-type]
         schemas[f"events/{topic}.json"] = envelope.model_json_schema(mode="serialization")
-    for http_model in HTTP_MODELS:
+    for http_model in http_models():
         schemas[f"http/{http_model.__name__}.json"] = http_model.model_json_schema(mode="validation")
     return schemas
 

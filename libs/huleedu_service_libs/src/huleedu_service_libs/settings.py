@@ -38,6 +38,11 @@ class ServiceSettings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy async URL of the service's own database.")
     log_format: Literal["json", "console"] = Field(default="json", validation_alias=AliasChoices("HULEEDU_LOG_FORMAT"))
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("HULEEDU_LOG_LEVEL"))
+    http_host: str = Field(default="127.0.0.1", description="Interface `serve` binds to (0.0.0.0 in containers).")
+    http_port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on; per service.")
+    shutdown_grace_seconds: float = Field(
+        default=10.0, gt=0, description="How long `serve` lets in-flight requests and workers finish on SIGTERM."
+    )
 
     @model_validator(mode="after")
     def _internal_key_outside_dev_mode(self) -> ServiceSettings:

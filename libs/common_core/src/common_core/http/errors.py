@@ -23,3 +23,6 @@ class ErrorResponse(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     error: ErrorDetail
+
+
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (ErrorResponse,)

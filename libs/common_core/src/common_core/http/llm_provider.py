@@ -79,3 +79,6 @@ class ComparisonBatchAccepted(_Strict):
     """The 202 answer: one entry per submitted comparison, in request order."""
 
     accepted: list[AcceptedComparison]
+
+
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (ComparisonBatchRequest, ComparisonBatchAccepted)
