@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts.devstack import kafka_broker, postgres_server, redis_server
+from huleedu_service_libs.envfile import parse_env_text
+from scripts.devstack import kafka_broker, postgres_server, redis_server, service_procs
 from scripts.devstack.procs import DevstackError, pid_alive
 from scripts.devstack.settings import DevstackSettings
 from scripts.devstack.state import load_state, render_env_file, save_state, write_env_file
@@ -27,7 +28,7 @@ def exclusive(settings: DevstackSettings) -> Iterator[None]:
         yield
 
 
-def cmd_up(settings: DevstackSettings) -> int:
+def cmd_up(settings: DevstackSettings, *, infra_only: bool = False) -> int:
     print(f"dev stack: bringing up (state in {settings.state_dir})")
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(settings):
@@ -42,6 +43,10 @@ def cmd_up(settings: DevstackSettings) -> int:
         bootstrap_topics(settings, state["kafka"]["bootstrap"])
         env = render_env_file(state["kafka"]["bootstrap"], state["postgres"]["dsn"], state["redis"]["url"])
         path = write_env_file(settings, env)
+        if not infra_only:
+            services_env = service_procs.service_env(parse_env_text(env))
+            state["services"] = service_procs.up_all(settings, state.get("services", {}), services_env)
+            save_state(settings, state)
     print(f"dev stack: up. Connection settings are in {path}")
     return 0
 
@@ -51,6 +56,8 @@ def cmd_down(settings: DevstackSettings, purge: bool) -> int:
     with exclusive(settings):
         state = load_state(settings)
         settings.env_file.unlink(missing_ok=True)
+        service_procs.down_all(state.pop("services", {}))
+        save_state(settings, state)
         kafka_broker.down(state.get("kafka", {}))
         redis_server.down(state.get("redis", {}))
         postgres_server.down(state.get("postgres", {}))
@@ -88,7 +95,10 @@ def cmd_status(settings: DevstackSettings) -> int:
     print(f"dev stack in {settings.state_dir}")
     for name, mode, address, ok in rows:
         print(f"  {name:<9} {'up' if ok else 'DOWN':<5} {mode:<9} {address}")
-    all_up = all(ok for *_, ok in rows)
+    service_rows = service_procs.status_rows(state.get("services", {}))
+    for name, service_state, address, _ in service_rows:
+        print(f"  {name:<26} {service_state:<9} {address}")
+    all_up = all(ok for *_, ok in rows) and all(ok is not False for *_, ok in service_rows)
     print(f"  env file: {settings.env_file if settings.env_file.exists() else 'missing (run pdm run dev-up)'}")
     return 0 if all_up else 1
 
@@ -118,7 +128,8 @@ def cmd_logs(settings: DevstackSettings, name: str, lines: int, follow: bool) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="start Kafka, PostgreSQL and Redis (idempotent)")
+    up = sub.add_parser("up", help="start Kafka, PostgreSQL, Redis and every built service (idempotent)")
+    up.add_argument("--infra-only", action="store_true", help="only Kafka, PostgreSQL and Redis (the test fixtures)")
     down = sub.add_parser("down", help="stop what dev-up started")
     down.add_argument("--purge", action="store_true", help="also delete data and logs (keeps the jar cache)")
     sub.add_parser("status", help="show each component; exit 1 if any is down")
@@ -131,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = DevstackSettings.from_env()
     try:
         if args.command == "up":
-            return cmd_up(settings)
+            return cmd_up(settings, infra_only=args.infra_only)
         if args.command == "down":
             return cmd_down(settings, args.purge)
         if args.command == "status":

@@ -71,18 +71,22 @@ def reachable(values: dict[str, str]) -> list[str]:
 
 
 def ensure_infrastructure(repo_root: Path) -> Infrastructure:
-    """The running dev stack, started with ``python -m scripts.devstack up`` if it is not up."""
+    """The running dev stack, started with ``python -m scripts.devstack up --infra-only`` if it is not up.
+
+    Tests run their services in-process against fresh databases and topics; they need the
+    infrastructure only, not the service processes.
+    """
     values = _settings(repo_root)
     if reachable(values):
         result = subprocess.run(
-            [sys.executable, "-m", "scripts.devstack", "up"],
+            [sys.executable, "-m", "scripts.devstack", "up", "--infra-only"],
             cwd=repo_root,
             capture_output=True,
             text=True,
             check=False,
         )
         if result.returncode != 0:
-            raise InfrastructureUnavailableError(f"`pdm run dev-up` failed:\n{result.stdout}\n{result.stderr}")
+            raise InfrastructureUnavailableError(f"dev-up --infra-only failed:\n{result.stdout}\n{result.stderr}")
         values = _settings(repo_root)
         down = reachable(values)
         if down:
