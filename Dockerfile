@@ -19,4 +19,5 @@ COPY scripts ./scripts
 RUN /opt/pdm/bin/pdm sync --no-default -G workspace --no-self
 
 ENV PATH="/app/.venv/bin:${PATH}"
-CMD ["sh", "-c", "exec python -m ${SERVICE}"]
+# Migrations first (an advisory lock serialises replicas), then the service on all interfaces.
+CMD ["sh", "-c", "python -m ${SERVICE} migrate && exec python -m ${SERVICE} serve --host 0.0.0.0"]

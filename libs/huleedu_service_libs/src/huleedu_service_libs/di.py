@@ -24,6 +24,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.catalog import EVENTS
+from common_core.events.registry import EventRegistry
 from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.kafka.producer import EventPublisher
@@ -72,11 +73,13 @@ class ConsumerFactory:
         publisher: EventPublisher,
         sessions: async_sessionmaker[AsyncSession],
         processed_events: Table,
+        registry: EventRegistry = EVENTS,
     ) -> None:
         self._settings = settings
         self._publisher = publisher
         self._sessions = sessions
         self._processed_events = processed_events
+        self._registry = registry
 
     def create(self, consumer_name: str) -> ConsumerRunner:
         """A runner in consumer group ``consumer_name``; subscribe handlers, then ``run()`` it."""
@@ -85,17 +88,24 @@ class ConsumerFactory:
             self._settings.service_name,
             consumer_name,
             self._publisher,
-            EVENTS,
+            self._registry,
             session_factory=self._sessions,
             processed_events=self._processed_events,
         )
 
 
 class MessagingProvider(Provider):
-    def __init__(self, outbox: Table, processed_events: Table) -> None:
+    """The outbox relay and the consumer factory.
+
+    ``registry`` maps payload models to topics for the consumers; tests pass one that points at
+    fresh topics, so they never touch the topics the running dev services use.
+    """
+
+    def __init__(self, outbox: Table, processed_events: Table, registry: EventRegistry = EVENTS) -> None:
         super().__init__()
         self._outbox = outbox
         self._processed_events = processed_events
+        self._registry = registry
 
     @provide(scope=Scope.APP)
     async def relay(
@@ -109,4 +119,4 @@ class MessagingProvider(Provider):
     def consumers(
         self, settings: ServiceSettings, publisher: EventPublisher, sessions: async_sessionmaker[AsyncSession]
     ) -> ConsumerFactory:
-        return ConsumerFactory(settings, publisher, sessions, self._processed_events)
+        return ConsumerFactory(settings, publisher, sessions, self._processed_events, self._registry)

@@ -9,6 +9,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from common_core.events.batch import BatchRegisteredV1
+from common_core.events.registry import EventRegistry
 from huleedu_service_libs.di import ConsumerFactory, InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.envelopes import make_envelope
 from huleedu_service_libs.idempotency import processed_events_table
@@ -53,9 +54,11 @@ async def test_messaging_provider_publishes_from_the_outbox_and_builds_runners(
     metadata = MetaData()
     outbox = outbox_table(metadata)
     processed = processed_events_table(metadata)
+    registry = EventRegistry()
+    registry.register(fresh_topic, BatchRegisteredV1)
     settings = _settings(infrastructure, fresh_database_url)
     container = make_async_container(
-        InfrastructureProvider(), MessagingProvider(outbox, processed), context={ServiceSettings: settings}
+        InfrastructureProvider(), MessagingProvider(outbox, processed, registry), context={ServiceSettings: settings}
     )
     try:
         engine = await container.get(AsyncEngine)
@@ -74,5 +77,11 @@ async def test_messaging_provider_publishes_from_the_outbox_and_builds_runners(
         assert await relay.publish_pending_once() == 1
         runner = (await container.get(ConsumerFactory)).create("di-test-consumer")
         assert runner.consumer_name == "di-test-consumer"
+        runner.subscribe(BatchRegisteredV1, _ignore)
+        assert runner.topics == [fresh_topic]  # the injected registry, not the platform's topics
     finally:
         await container.close()
+
+
+async def _ignore(envelope: object, ctx: object) -> None:
+    return None

@@ -151,6 +151,11 @@ class ConsumerRunner:
         self._stopped = asyncio.Event()
         self._ran = False
 
+    @property
+    def topics(self) -> list[str]:
+        """The topics subscribed so far, in subscription order."""
+        return list(self._routes)
+
     def subscribe(self, model: type[M], handler: Handler[M]) -> None:
         """Route the registry topic of ``model`` to ``handler``; call before :meth:`run`."""
         if self._ran:
