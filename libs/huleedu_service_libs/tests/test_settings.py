@@ -47,3 +47,11 @@ def test_shared_names_and_the_service_prefix(env: pytest.MonkeyPatch):
     assert settings.max_files == 5
     assert settings.effective_internal_api_key() == "k-123"
     assert "k-123" not in repr(settings)
+
+
+def test_fields_can_be_passed_by_name_as_well_as_by_env_name(monkeypatch):
+    monkeypatch.delenv("HULEEDU_DEV_MODE", raising=False)
+    monkeypatch.delenv("HULEEDU_INTERNAL_API_KEY", raising=False)
+    settings = ServiceSettings(service_name="svc", dev_mode=True, redis_url="redis://elsewhere:1/0")
+    assert settings.dev_mode is True
+    assert settings.redis_url == "redis://elsewhere:1/0"

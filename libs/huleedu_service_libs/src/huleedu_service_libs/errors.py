@@ -119,4 +119,24 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     if type(exc).__name__ in {"OperationalError", "InterfaceError"}:
         return True
+    if _sqlstate(exc) in TRANSIENT_SQLSTATES:
+        return True
     return bool(getattr(exc, "retriable", False))
+
+
+# PostgreSQL conflicts that a second attempt resolves: deadlock_detected, serialization_failure,
+# lock_not_available (lock_timeout / NOWAIT). Treating them as permanent sends valid records to the DLQ.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, through SQLAlchemy's wrapper and the driver's adapter."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # the SQLAlchemy error -> the adapted DBAPI error -> the asyncpg error
+        if seen is None:
+            return None
+        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(code, str):
+            return code
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None

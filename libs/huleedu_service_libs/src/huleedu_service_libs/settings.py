@@ -22,7 +22,8 @@ DEV_INTERNAL_API_KEY = "dev-only-internal-key"
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+    # populate_by_name: code and tests may pass fields by name (dev_mode=True) as well as by env name.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = Field(min_length=1)
     dev_mode: bool = Field(

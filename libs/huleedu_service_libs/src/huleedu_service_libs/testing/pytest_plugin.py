@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from huleedu_service_libs.kafka.dead_letter import dead_letter_topic
 from huleedu_service_libs.sync_bridge import run_coroutine_sync
 from huleedu_service_libs.testing.infrastructure import (
     Infrastructure,
@@ -105,14 +106,16 @@ def fresh_database_url(database_factory: Callable[[str], str], request: pytest.F
 
 @pytest.fixture(scope="session")
 def kafka_topic_factory(infrastructure: Infrastructure, test_run_id: str) -> Iterator[Callable[..., str]]:
-    """``make(label, partitions=1)`` creates a topic with a unique name; all are deleted at the end."""
+    """``make(label, partitions=1, with_dead_letter=False)`` creates a topic with a unique name (and its
+    ``.dlq`` twin, for consumers that dead-letter poison records); all are deleted at the end."""
     created: list[str] = []
     counter = itertools.count()
 
-    def make(label: str, partitions: int = 1) -> str:
+    def make(label: str, partitions: int = 1, *, with_dead_letter: bool = False) -> str:
         name = f"test.{test_run_id}.{label}.{next(counter)}"
-        run_coroutine_sync(create_topics(infrastructure.kafka_bootstrap, [name], partitions))
-        created.append(name)
+        names = [name, dead_letter_topic(name)] if with_dead_letter else [name]
+        run_coroutine_sync(create_topics(infrastructure.kafka_bootstrap, names, partitions))
+        created.extend(names)
         return name
 
     yield make
