@@ -1,4 +1,4 @@
-"""``python -m scripts.devstack {up,down,status,logs,topics}``: the pdm dev-* scripts call this."""
+"""``python -m scripts.devstack {up,down,status,restart,logs,topics}``: the pdm dev-* scripts call this."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from huleedu_service_libs.envfile import parse_env_text
 from scripts.devstack import kafka_broker, postgres_server, redis_server, service_procs
 from scripts.devstack.procs import DevstackError, pid_alive
+from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import DevstackSettings
 from scripts.devstack.state import load_state, render_env_file, save_state, write_env_file
 from scripts.devstack.topics import bootstrap_topics
@@ -48,6 +49,26 @@ def cmd_up(settings: DevstackSettings, *, infra_only: bool = False) -> int:
             state["services"] = service_procs.up_all(settings, state.get("services", {}), services_env)
             save_state(settings, state)
     print(f"dev stack: up. Connection settings are in {path}")
+    return 0
+
+
+def cmd_restart(settings: DevstackSettings, name: str) -> int:
+    """Restart one service (after a code change) without touching the infrastructure."""
+    svc = next((s for s in SERVICES if s.name == name), None)
+    if svc is None or not service_procs.is_built(svc):
+        built = [s.name for s in SERVICES if service_procs.is_built(s)]
+        print(f"no built service {name!r}; built services: {', '.join(built)}", file=sys.stderr)
+        return 1
+    if not settings.env_file.exists():
+        print("the dev stack is not up: run pdm run dev-up", file=sys.stderr)
+        return 1
+    with exclusive(settings):
+        state = load_state(settings)
+        services = state.setdefault("services", {})
+        service_procs.down_all({name: services.pop(name, {})})
+        env = service_procs.service_env(parse_env_text(settings.env_file.read_text()))
+        services[name] = service_procs.up_one(settings, svc, {}, env)
+        save_state(settings, state)
     return 0
 
 
@@ -133,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     down = sub.add_parser("down", help="stop what dev-up started")
     down.add_argument("--purge", action="store_true", help="also delete data and logs (keeps the jar cache)")
     sub.add_parser("status", help="show each component; exit 1 if any is down")
+    restart = sub.add_parser("restart", help="restart one service, e.g. after a code change")
+    restart.add_argument("name", help="the service's package name, e.g. content_service")
     logs = sub.add_parser("logs", help="show a component's log (kafka, postgres, redis, or a service)")
     logs.add_argument("name")
     logs.add_argument("-n", "--lines", type=int, default=100)
@@ -147,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_down(settings, args.purge)
         if args.command == "status":
             return cmd_status(settings)
+        if args.command == "restart":
+            return cmd_restart(settings, args.name)
         if args.command == "logs":
             return cmd_logs(settings, args.name, args.lines, args.follow)
         bootstrap_topics(settings)

@@ -114,13 +114,16 @@ def down_all(previous: dict[str, Any]) -> None:
 
 
 def status_rows(previous: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
-    """(name, state, address, ok): ok is None for a service that is not built yet."""
+    """(name, state, address, ok): ok is None for a service not built yet or not started (dev-up --infra-only)."""
     rows: list[tuple[str, str, str, bool | None]] = []
     for svc in SERVICES:
         if not is_built(svc):
             rows.append((svc.name, "not built", "-", None))
             continue
-        entry = previous.get(svc.name, {})
+        entry = previous.get(svc.name)
+        if entry is None:
+            rows.append((svc.name, "not started", "-", None))
+            continue
         port = int(entry.get("port") or svc.http_port)
         ok = pid_alive(entry.get("pid")) and healthy(port)
         rows.append((svc.name, "up" if ok else "DOWN", f"http://127.0.0.1:{port}", ok))

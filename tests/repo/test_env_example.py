@@ -4,6 +4,7 @@ import importlib
 import re
 
 from pydantic import AliasChoices
+
 from huleedu_service_libs.envfile import load_env_file, parse_env_text
 from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import DEVSTACK_SETTINGS, REPO_ROOT

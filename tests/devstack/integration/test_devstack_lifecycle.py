@@ -1,4 +1,5 @@
-"""The dev stack script end to end, on a second, isolated Kafka with its own state folder.
+"""The dev stack script end to end (infrastructure only), on a second, isolated Kafka with its own state
+folder. The services are covered by tests/integration/test_demo_end_to_end.py on the main stack.
 
 PostgreSQL and Redis are the running stack's servers, taken as "external"; the jar cache is
 shared, so this also proves a warm cache is not downloaded again.
@@ -59,11 +60,11 @@ def test_up_status_kill_recover_down(infrastructure: Infrastructure, tmp_path: P
         with socket.socket() as blocker:
             blocker.bind(("127.0.0.1", kafka_port))
             blocker.listen()
-            taken = _run(env, "up")
+            taken = _run(env, "up", "--infra-only")
         assert taken.returncode == 1
         assert f"port {kafka_port} is taken by another process" in taken.stderr
 
-        first = _run(env, "up")
+        first = _run(env, "up", "--infra-only")
         assert first.returncode == 0, first.stdout + first.stderr
         assert "kafka jars: cached" in first.stdout
         assert "postgres: using the server at" in first.stdout
@@ -78,7 +79,7 @@ def test_up_status_kill_recover_down(infrastructure: Infrastructure, tmp_path: P
         status = _run(env, "status")
         assert status.returncode == 1
         assert "kafka     DOWN" in status.stdout
-        again = _run(env, "up")
+        again = _run(env, "up", "--infra-only")
         assert again.returncode == 0, again.stdout + again.stderr
         assert "kafka jars: cached" in again.stdout
         assert "0 created" in again.stdout
@@ -86,7 +87,7 @@ def test_up_status_kill_recover_down(infrastructure: Infrastructure, tmp_path: P
         assert _run(env, "status").returncode == 0
 
         # Running up on a healthy stack changes nothing.
-        idle = _run(env, "up")
+        idle = _run(env, "up", "--infra-only")
         assert "kafka: already running" in idle.stdout
 
         down = _run(env, "down")

@@ -75,6 +75,17 @@ class CJAssessmentCompletedV1(Contract):
     comparisons_completed: int = Field(ge=0)
     comparisons_failed: int = Field(ge=0)
     duration_seconds: FiniteFloat = Field(ge=0.0)
+    # Optional additions (additive evolution): why and how well the job stopped.
+    stop_reason: str | None = Field(
+        default=None, description='Why comparing stopped, e.g. "reliability_reached", "budget_exhausted".'
+    )
+    reliability_ssr: Probability | None = Field(default=None, description="Scale separation reliability, 0-1.")
+    position_bias: FiniteFloat | None = Field(
+        default=None, description="Estimated log-odds that the essay shown first wins (0 = no bias)."
+    )
+    forced_recovery: bool = Field(
+        default=False, description="True when the stuck-job monitor finished the job with some answers missing."
+    )
 
 
 class FailureReason(Contract):
@@ -108,6 +119,10 @@ class EssayResult(Contract):
     confidence_label: Literal["high", "medium", "low"]
     comparison_count: int = Field(ge=0, description="Comparisons this essay actually took part in.")
     known_grade: str | None = Field(default=None, description="Anchors only: the grade the anchor is known to have.")
+    anchor_inconsistent: bool | None = Field(
+        default=None,
+        description="Anchors only: True when the projected grade is more than one step from the known grade.",
+    )
 
     @model_validator(mode="after")
     def _anchor_fields(self) -> EssayResult:
@@ -128,6 +143,19 @@ class AssessmentResultPublishedV1(Contract):
     reliability_ssr: Probability | None = None
     completed_at: AwareDatetime
     results: list[EssayResult] = Field(min_length=1)
+    # Optional additions (additive evolution).
+    stop_reason: str | None = Field(default=None, description="Why comparing stopped (see the completed event).")
+    position_bias: FiniteFloat | None = Field(
+        default=None, description="Estimated log-odds that the essay shown first wins (0 = no bias)."
+    )
+    comparisons_completed: int | None = Field(default=None, ge=0, description="Verdicts actually recorded.")
+    comparisons_failed: int | None = Field(default=None, ge=0, description="Comparisons that ended in an error.")
+    forced_recovery: bool = Field(
+        default=False, description="True when the stuck-job monitor finished the job with some answers missing."
+    )
+    grade_projection_note: str | None = Field(
+        default=None, description="Why grades are missing or what to check about the anchors, in words."
+    )
 
     @model_validator(mode="after")
     def _grades_on_scale_and_ranks(self) -> AssessmentResultPublishedV1:

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, model_validator
 
 from common_core.fields import ComparisonConfidence, Contract, FiniteFloat, NonEmptyStr
-from common_core.llm import LLMProvider
+from common_core.llm import BatchingMode, LLMProvider
 
 
 class ComparisonError(Contract):
@@ -47,6 +47,11 @@ class LLMComparisonResultV1(Contract):
     cost_usd: FiniteFloat | None = Field(default=None, ge=0.0)
     timings: ComparisonTimings = Field(default_factory=ComparisonTimings)
     completed_at: AwareDatetime
+    # Added after v1 shipped: optional, so older producers and consumers stay compatible.
+    prompt_version: str | None = Field(default=None, description="Version of the prompt template used.")
+    attempts: int | None = Field(default=None, ge=1, description="Provider attempts spent on this comparison.")
+    batching_mode: BatchingMode | None = Field(default=None, description="How the comparison was processed.")
+    provider_request_id: str | None = Field(default=None, description="The provider's id of the final call.")
 
     @model_validator(mode="after")
     def _verdict_xor_error(self) -> LLMComparisonResultV1:

@@ -1,16 +1,23 @@
-"""Content service's internal text store (ARCHITECTURE §1): every text lives there, keyed by sha256.
+"""Content service's HTTP contracts (ARCHITECTURE §1).
 
-CJ fetches a job's essays in one ``POST /internal/v1/texts/batch-get`` and stores assignment
-texts (student prompt, instructions, rubric, anchors) with ``POST /internal/v1/texts``.
+The internal text store: every text lives there, keyed by sha256. CJ fetches a job's essays in
+one ``POST /internal/v1/texts/batch-get`` and stores assignment texts (student prompt,
+instructions, rubric, anchors) with ``POST /internal/v1/texts``.
+
+The teacher's batch API (``/v1/batches/...``), reached through the gateway and used by the BFF:
+batches, their essays, multipart uploads with one outcome per file, and starting an assessment.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from common_core.events.cj_assessment import AssessmentBudget, LLMSettings
 from common_core.fields import NonEmptyStr
+from common_core.status import BatchStatus
 
 Sha256Hex = str
 MAX_TEXTS_PER_BATCH_GET = 500
@@ -57,4 +64,131 @@ class BatchGetTextsResponse(_Strict):
     missing: list[Sha256Hex] = Field(default_factory=list)
 
 
-SCHEMA_MODELS: tuple[type[BaseModel], ...] = (StoreTextRequest, StoredText, BatchGetTextsRequest, BatchGetTextsResponse)
+MAX_BATCHES_PER_PAGE = 100
+
+
+class CreateBatchRequest(_Strict):
+    """``POST /v1/batches``: a new batch in ``draft``; the owner is the gateway-validated user."""
+
+    title: NonEmptyStr = Field(max_length=200)
+    course_code: NonEmptyStr = Field(max_length=50)
+    class_id: UUID | None = None
+    assignment_id: UUID | None = Field(default=None, description="Selects instructions, anchors and grade scale in CJ.")
+
+
+class RenameBatchRequest(_Strict):
+    """``PATCH /v1/batches/{batch_id}``: a new title."""
+
+    title: NonEmptyStr = Field(max_length=200)
+
+
+class BatchView(_Strict):
+    """One batch as its owner sees it. ``status`` is content service's state machine, unmapped."""
+
+    batch_id: UUID
+    title: str
+    course_code: str
+    class_id: UUID | None = None
+    assignment_id: UUID | None = None
+    status: BatchStatus
+    essay_count: int = Field(ge=0)
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class BatchPage(_Strict):
+    """``GET /v1/batches?limit=&offset=``: the owner's batches, newest first."""
+
+    items: list[BatchView]
+    total: int = Field(ge=0, description="All of the owner's batches, not just this page.")
+    limit: int = Field(ge=1, le=MAX_BATCHES_PER_PAGE)
+    offset: int = Field(ge=0)
+
+
+class EssayView(_Strict):
+    """One accepted essay of a batch; its text is fetched by ``text_ref`` from the text store."""
+
+    essay_id: UUID
+    filename: str
+    text_ref: Sha256Hex = Field(pattern=r"^[0-9a-f]{64}$")
+    word_count: int = Field(ge=0)
+    author_hint: str | None = Field(default=None, description="A name guessed from the file name or first line.")
+    uploaded_at: AwareDatetime
+
+
+class EssayList(_Strict):
+    """``GET /v1/batches/{batch_id}/essays``: every essay of the batch, in upload order."""
+
+    batch_id: UUID
+    items: list[EssayView]
+
+
+class UploadOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+class FileOutcome(_Strict):
+    """What happened to one uploaded file. ``reason`` is written for the teacher."""
+
+    filename: str
+    outcome: UploadOutcome
+    essay_id: UUID | None = Field(
+        default=None, description="The new essay (accepted), or the one already in the batch (duplicate)."
+    )
+    word_count: int | None = Field(default=None, ge=0)
+    author_hint: str | None = None
+    reason: str | None = Field(default=None, description='Why a file was not accepted, e.g. "empty file".')
+
+
+class UploadResult(_Strict):
+    """``POST /v1/batches/{batch_id}/essays`` (multipart, field ``files``): one outcome per file, in order."""
+
+    batch_id: UUID
+    accepted: int = Field(ge=0)
+    rejected: int = Field(ge=0)
+    duplicates: int = Field(ge=0)
+    files: list[FileOutcome]
+
+
+class StartAssessmentRequest(_Strict):
+    """``POST /v1/batches/{batch_id}/assessments``; send an ``Idempotency-Key`` header to retry safely.
+
+    A retry must send the same settings: the same key with other settings answers 422
+    ``IDEMPOTENCY_KEY_REUSED`` (use a new key for a new assessment).
+    """
+
+    assignment_id: UUID | None = Field(default=None, description="Overrides the batch's assignment for this run.")
+    language: NonEmptyStr = Field(default="en", max_length=16)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    budget: AssessmentBudget = Field(default_factory=AssessmentBudget)
+
+
+class AssessmentAccepted(_Strict):
+    """The assessment request that was (or, on a repeat, had already been) sent to CJ."""
+
+    batch_id: UUID
+    request_id: UUID = Field(description="One CJ job per (batch_id, request_id).")
+    status: BatchStatus
+    essay_count: int = Field(ge=2)
+    replayed: bool = Field(description="True when this answers a repeat of an earlier request.")
+    requested_at: AwareDatetime
+
+
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
+    StoreTextRequest,
+    StoredText,
+    BatchGetTextsRequest,
+    BatchGetTextsResponse,
+    CreateBatchRequest,
+    RenameBatchRequest,
+    BatchView,
+    BatchPage,
+    EssayView,
+    EssayList,
+    FileOutcome,
+    UploadResult,
+    StartAssessmentRequest,
+    AssessmentAccepted,
+)

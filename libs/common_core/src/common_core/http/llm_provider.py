@@ -38,6 +38,9 @@ class ComparisonItem(_Strict):
     b: NonEmptyStr = Field(description="Text id shown second, as 'Essay B'.")
     request_metadata: dict[str, Any] = Field(default_factory=dict, description="Echoed back verbatim in the callback.")
     overrides: ComparisonOverrides | None = None
+    priority: int = Field(
+        default=0, ge=0, le=9, description="Queue priority: higher is served first; equal priorities by age."
+    )
 
 
 class ComparisonBatchRequest(_Strict):

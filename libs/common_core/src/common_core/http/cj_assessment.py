@@ -1,0 +1,183 @@
+"""CJ assessment service's HTTP API: assignments and anchors (teachers, via the gateway) and the
+job read API (BFF). Identity comes from ``X-User-ID``; anything not the caller's is a 404."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from common_core.events.cj_assessment import AssessmentBudget, FailureReason, LLMSettings
+from common_core.fields import ComparisonConfidence, NonEmptyStr, Probability
+from common_core.status import CJJobState
+
+
+class _Strict(BaseModel):
+    # Requests are validated strictly: an unknown field is a caller's typo, answered 400.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _View(BaseModel):
+    # Responses tolerate fields added later (additive evolution).
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class AssignmentCreateRequest(_Strict):
+    """``POST /v1/assignments``."""
+
+    title: NonEmptyStr = Field(max_length=300)
+    course_code: NonEmptyStr = Field(max_length=50)
+    grade_scale: NonEmptyStr = Field(description="A registered grade scale, e.g. 'eng5_np' or 'swedish_f_a'.")
+    instructions: NonEmptyStr = Field(max_length=50_000, description="How the judge should compare two essays.")
+    student_prompt: str | None = Field(default=None, max_length=50_000, description="The task the students answered.")
+    rubric: str | None = Field(default=None, max_length=50_000)
+    shared: bool | None = Field(default=None, description="Usable by every teacher; None takes the service default.")
+
+
+class AssignmentUpdateRequest(_Strict):
+    """``PATCH /v1/assignments/{id}``: only the fields given change (owner or admin only)."""
+
+    title: NonEmptyStr | None = Field(default=None, max_length=300)
+    course_code: NonEmptyStr | None = Field(default=None, max_length=50)
+    grade_scale: NonEmptyStr | None = None
+    instructions: NonEmptyStr | None = Field(default=None, max_length=50_000)
+    student_prompt: str | None = Field(default=None, max_length=50_000)
+    rubric: str | None = Field(default=None, max_length=50_000)
+    shared: bool | None = None
+
+
+class AssignmentSummary(_View):
+    assignment_id: UUID
+    owner_user_id: str
+    title: str
+    course_code: str
+    grade_scale: str
+    shared: bool
+    anchor_count: int = Field(ge=0)
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class AssignmentView(AssignmentSummary):
+    """One assignment with its texts (stored in content service)."""
+
+    instructions: str
+    student_prompt: str | None = None
+    rubric: str | None = None
+
+
+class AssignmentList(_View):
+    assignments: list[AssignmentSummary]
+
+
+class AnchorCreateRequest(_Strict):
+    """``POST /v1/assignments/{id}/anchors``: one anchor essay with its known grade."""
+
+    label: NonEmptyStr = Field(max_length=200, description="Unique within the assignment.")
+    grade: NonEmptyStr = Field(description="A grade on the assignment's scale.")
+    text: NonEmptyStr = Field(max_length=200_000)
+
+
+class AnchorView(_View):
+    anchor_id: UUID
+    assignment_id: UUID
+    label: str
+    grade: str
+    text_ref: str = Field(description="The text's id in content service's store.")
+    word_count: int = Field(ge=0)
+    created_at: AwareDatetime
+
+
+class AnchorList(_View):
+    anchors: list[AnchorView]
+
+
+class WaveView(_View):
+    wave: int = Field(ge=0)
+    stream: int = Field(ge=0, le=1)
+    pairs_planned: int = Field(ge=0)
+    completed: bool
+    stream_reliability: Probability | None = Field(default=None, description="The reliability the stop rule reads.")
+    ssr: Probability | None = Field(default=None, description="Scale separation reliability after the wave.")
+
+
+class JobView(_View):
+    """``GET /internal/v1/jobs/{id}``."""
+
+    job_id: UUID
+    batch_id: UUID
+    request_id: UUID
+    assignment_id: UUID | None = None
+    state: CJJobState
+    progress_percentage: float = Field(ge=0.0, le=100.0)
+    essays_assessed: int = Field(ge=0)
+    anchors_used: int = Field(ge=0)
+    comparisons_planned: int = Field(ge=0, description="Pairs sent or to be sent, retries included.")
+    comparisons_completed: int = Field(ge=0, description="Verdicts recorded (actual, not estimated).")
+    comparisons_failed: int = Field(ge=0, description="Pairs that ended in an error callback.")
+    waves: list[WaveView]
+    reliability_ssr: Probability | None = None
+    stop_reason: str | None = None
+    stop_detail: str | None = None
+    position_bias: float | None = Field(default=None, description="Log-odds that the essay shown first wins.")
+    forced_recovery: bool = False
+    failure: FailureReason | None = None
+    grade_scale: str
+    llm: LLMSettings
+    budget: AssessmentBudget
+    created_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+
+
+class EssayComparison(_View):
+    """One comparison of the essay, seen from the essay's side."""
+
+    pair_id: UUID
+    wave: int = Field(ge=0)
+    opponent_essay_id: UUID
+    opponent_is_anchor: bool
+    side: Literal["A", "B"] = Field(description="Where this essay was shown: A first, B second.")
+    status: Literal["planned", "done", "failed", "abandoned"]
+    won: bool | None = Field(default=None, description="None until there is a verdict.")
+    winner_essay_id: UUID | None = None
+    confidence: ComparisonConfidence | None = None
+    justification: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    error_code: str | None = None
+    answered_at: AwareDatetime | None = None
+
+
+class EssayComparisons(_View):
+    """``GET /internal/v1/jobs/{id}/essays/{essay_id}/comparisons``."""
+
+    job_id: UUID
+    essay_id: UUID
+    is_anchor: bool
+    comparisons: list[EssayComparison]
+
+
+class CancelJobResponse(_View):
+    """``POST /internal/v1/jobs/{id}/cancel``."""
+
+    job_id: UUID
+    state: CJJobState
+    cancelled_at: AwareDatetime
+
+
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
+    AssignmentCreateRequest,
+    AssignmentUpdateRequest,
+    AssignmentSummary,
+    AssignmentView,
+    AssignmentList,
+    AnchorCreateRequest,
+    AnchorView,
+    AnchorList,
+    WaveView,
+    JobView,
+    EssayComparison,
+    EssayComparisons,
+    CancelJobResponse,
+)

@@ -1,0 +1,75 @@
+"""Class management service's internal API (ARCHITECTURE §1, §4), for the gateway and the BFF.
+
+- ``POST /internal/v1/auth/verify`` (gateway): check a teacher's credentials before issuing a token.
+- ``GET /internal/v1/users/{user_id}`` (gateway, BFF): a teacher's profile.
+- ``GET /internal/v1/batches/class-info?batch_ids=a,b`` (BFF, RAS): each batch's class, or null.
+- ``GET /internal/v1/batches/{batch_id}/student-names`` (BFF): the teacher-confirmed author of each essay.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+
+from common_core.fields import NonEmptyStr
+
+MAX_BATCH_IDS_PER_CLASS_INFO = 100
+# Deliberately loose: the address only has to be one a teacher can type and read back.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VerifyCredentialsRequest(_Strict):
+    """The sign-in form as the gateway received it. Repeated failures lock the account for a while (429)."""
+
+    email: NonEmptyStr = Field(max_length=320, pattern=EMAIL_PATTERN)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserProfile(_Strict):
+    """A teacher. Also the answer to a successful credential check."""
+
+    user_id: UUID = Field(description="The value the gateway puts in X-User-ID.")
+    email: str
+    display_name: str
+    locale: str = Field(description='BCP 47 tag, e.g. "sv-SE".')
+    created_at: AwareDatetime
+
+
+class BatchClassInfo(_Strict):
+    class_id: UUID
+    class_name: str
+
+
+class BatchClassInfoResponse(RootModel[dict[UUID, BatchClassInfo | None]]):
+    """Every requested batch id: its class, or null when the batch is unknown or has no class."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class EssayStudentName(_Strict):
+    essay_id: UUID
+    student_id: UUID
+    first_name: str
+    last_name: str
+
+
+class BatchStudentNamesResponse(_Strict):
+    """The confirmed essay-to-student associations of a batch; unconfirmed essays are absent."""
+
+    batch_id: UUID
+    students: list[EssayStudentName]
+
+
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
+    VerifyCredentialsRequest,
+    UserProfile,
+    BatchClassInfo,
+    BatchClassInfoResponse,
+    EssayStudentName,
+    BatchStudentNamesResponse,
+)

@@ -1,0 +1,163 @@
+"""The result aggregator's internal queries (ARCHITECTURE §1): the read model of batches and results.
+
+Callers are the teacher BFF and the API gateway. ``status`` is the client-facing
+:class:`~common_core.status.BatchStatus`, mapped once inside RAS; callers pass it through untouched
+(PITFALLS: status mapped twice). Every timestamp is timezone-aware.
+
+- ``GET /internal/v1/users/{user_id}/batches?limit&offset&status&q`` -> :class:`BatchListResponse`
+- ``GET /internal/v1/batches/{batch_id}?user_id=`` -> :class:`BatchDetailResponse`
+- ``GET /internal/v1/batches/{batch_id}/history?user_id=`` -> :class:`BatchHistoryResponse`
+- ``GET /internal/v1/users/{user_id}/summary`` -> :class:`UserSummaryResponse`
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from common_core.fields import GradeConfidence, Probability
+from common_core.llm import LLMProvider
+from common_core.status import BatchStatus, CJJobState
+
+MAX_PAGE_SIZE = 100
+
+
+class _Response(BaseModel):
+    # Responses ignore unknown fields, so RAS can add a field without breaking an older caller.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ResultSummary(_Response):
+    """A short summary of the current job's results, for list rows."""
+
+    grade_scale: str
+    grade_distribution: dict[str, int] = Field(
+        description="Grade -> number of student essays (anchors excluded); every grade of the scale, lowest first."
+    )
+    reliability_ssr: Probability | None = Field(default=None, description="Scale separation reliability, 0-1.")
+
+
+class BatchListItem(_Response):
+    batch_id: UUID
+    title: str
+    course_code: str
+    class_id: UUID | None
+    assignment_id: UUID | None
+    status: BatchStatus
+    essay_count: int = Field(ge=0, description="Essays uploaded to the batch (anchors are not counted).")
+    progress_percentage: float = Field(ge=0.0, le=100.0, description="Of the current assessment; 100 once completed.")
+    created_at: AwareDatetime
+    updated_at: AwareDatetime = Field(description="When the latest event about this batch happened.")
+    completed_at: AwareDatetime | None
+    result_summary: ResultSummary | None = Field(description="None until the current assessment has results.")
+
+
+class BatchListResponse(_Response):
+    """One page of a teacher's batches, newest first."""
+
+    items: list[BatchListItem]
+    total: int = Field(ge=0, description="Batches matching the filters, on every page.")
+    limit: int = Field(ge=1, le=MAX_PAGE_SIZE)
+    offset: int = Field(ge=0)
+
+
+class FailureView(_Response):
+    code: str
+    message: str = Field(description="A reason a teacher can read.")
+
+
+class ModelUsedView(_Response):
+    provider: LLMProvider
+    model: str
+
+
+class AssessmentJobView(_Response):
+    """One CJ assessment of the batch, as far as its events have told."""
+
+    job_id: UUID | None = Field(description="None for a request that failed before CJ created a job.")
+    state: CJJobState
+    status: BatchStatus = Field(description="The client-facing status this job gives its batch.")
+    started_at: AwareDatetime = Field(description="The earliest event seen for this job.")
+    wave: int | None
+    comparisons_done: int | None = Field(description="Actual comparisons with a verdict, from the latest progress.")
+    comparisons_planned: int | None
+    progress_percentage: float | None
+    reliability_ssr: Probability | None = Field(description="The results' SSR, else the latest progress SSR.")
+    completed_at: AwareDatetime | None
+    duration_seconds: float | None
+    essays_assessed: int | None
+    anchors_used: int | None
+    comparisons_completed: int | None
+    comparisons_failed: int | None
+    failure: FailureView | None
+    grade_scale: str | None
+    model_used: ModelUsedView | None
+
+
+class EssayResultView(_Response):
+    """Everything CJ published about one essay (or anchor) in one job."""
+
+    essay_id: UUID
+    is_anchor: bool
+    rank: int = Field(ge=1, description="1 is the best essay.")
+    bt_score: float = Field(description="Bradley-Terry ability (logit scale, centred at 0).")
+    standard_error: float = Field(gt=0.0)
+    normalized_score: float = Field(ge=0.0, le=100.0, description="bt_score mapped to 0-100.")
+    grade: str | None
+    grade_probabilities: dict[str, Probability] = Field(description="Grade -> probability.")
+    confidence: GradeConfidence
+    confidence_label: Literal["high", "medium", "low"]
+    comparison_count: int = Field(ge=0, description="Comparisons this essay actually took part in.")
+    known_grade: str | None = Field(description="Anchors only: the grade the anchor is known to have.")
+
+
+class BatchEssay(_Response):
+    """An uploaded essay with its current result, or an anchor that took part in the current job."""
+
+    essay_id: UUID
+    is_anchor: bool
+    filename: str | None = Field(description="None for anchors, which were not uploaded to the batch.")
+    word_count: int | None
+    uploaded_at: AwareDatetime | None
+    result: EssayResultView | None = Field(description="None until the current job has published results.")
+
+
+class BatchDetailResponse(_Response):
+    batch: BatchListItem
+    current_job: AssessmentJobView | None
+    essays: list[BatchEssay] = Field(description="Sorted by rank; essays without a result follow, by file name.")
+
+
+class JobResults(_Response):
+    job: AssessmentJobView
+    results: list[EssayResultView] = Field(description="Sorted by rank.")
+
+
+class BatchHistoryResponse(_Response):
+    """The batch's earlier assessments (every job but the current one), newest first."""
+
+    batch_id: UUID
+    current_job_id: UUID | None
+    jobs: list[JobResults]
+
+
+class UserSummaryResponse(_Response):
+    """The dashboard header: batches by status and the essays assessed this term."""
+
+    user_id: str
+    total_batches: int = Field(ge=0)
+    counts_by_status: dict[BatchStatus, int] = Field(description="Every status, zeros included.")
+    term_start: AwareDatetime
+    essays_assessed_this_term: int = Field(
+        ge=0, description="Student essays in current assessments completed since term_start (anchors excluded)."
+    )
+
+
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
+    BatchListResponse,
+    BatchDetailResponse,
+    BatchHistoryResponse,
+    UserSummaryResponse,
+)

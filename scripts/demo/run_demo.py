@@ -1,0 +1,223 @@
+"""The platform's main job, offline: a demo batch assessed end to end with the mock LLM judge.
+
+``pdm run demo`` (also the last step of ``./dev up``) talks to the running services exactly as the
+API gateway will: internal key, ``X-Service-ID: api_gateway_service`` and the signed-in teacher's
+``X-User-ID``. It
+
+1. signs the dev demo teacher in through class management (``/internal/v1/auth/verify``);
+2. creates (or reuses) the demo assignment in CJ with one anchor essay per ENG5 grade;
+3. creates a batch in content service and uploads twelve generated student essays;
+4. starts the assessment (mock judge, serial bundles) and follows its progress in the result
+   aggregator;
+5. prints the ranked, graded results, and how well the ranking recovered the essays' hidden quality.
+
+Exit status 0 when the batch completed with results for every essay, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from scipy import stats
+
+from common_core.http.cj_assessment import AnchorCreateRequest, AssignmentCreateRequest
+from common_core.http.class_management import VerifyCredentialsRequest
+from common_core.http.content import CreateBatchRequest
+from huleedu_service_libs.envfile import load_env_file
+from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
+from scripts.demo.essays import INSTRUCTIONS, RUBRIC, STUDENT_PROMPT, DemoEssay, anchor_essays, student_essays
+from scripts.devstack.services import SERVICES
+from scripts.devstack.settings import DevstackSettings
+
+DEMO_EMAIL = "demo@huleedu.local"
+DEMO_PASSWORD = "huleedu-demo-password"  # noqa: S105 - the published dev-mode credential (class management README)
+DEMO_ASSIGNMENT_TITLE = "Demo: mobile phones in school (ENG5)"
+FINAL_STATUSES = {"completed", "failed", "cancelled"}
+
+
+class DemoError(RuntimeError):
+    """A step failed; the message says which and what the service answered."""
+
+
+@dataclass(frozen=True)
+class Services:
+    urls: Mapping[str, str]
+    api_key: str
+
+    @classmethod
+    def from_env(cls) -> Services:
+        env = dict(os.environ)
+        env_file = DevstackSettings.from_env().env_file
+        if env_file.exists():
+            env = {**load_env_file(env_file), **env}
+        urls = {}
+        for svc in SERVICES:
+            port = env.get(f"{svc.env_prefix}HTTP_PORT", "").strip() or str(svc.http_port)
+            urls[svc.name] = f"http://127.0.0.1:{port}"
+        return cls(urls, env.get("HULEEDU_INTERNAL_API_KEY", "").strip() or DEV_INTERNAL_API_KEY)
+
+
+class Gateway:
+    """Calls the services the way the API gateway does, as one signed-in teacher."""
+
+    def __init__(self, services: Services, timeout_s: float) -> None:
+        self.services = services
+        self.user_id: str | None = None
+        self.http = httpx.Client(timeout=timeout_s)
+
+    def headers(self) -> dict[str, str]:
+        headers = {"X-Internal-API-Key": self.services.api_key, "X-Service-ID": "api_gateway_service"}
+        if self.user_id:
+            headers["X-User-ID"] = self.user_id
+        return headers
+
+    def call(
+        self, method: str, service: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> Any:
+        url = self.services.urls[service] + path
+        try:
+            reply = self.http.request(method, url, headers={**self.headers(), **(headers or {})}, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DemoError(f"{service} did not answer {method} {path}: {exc} (is the stack up? ./dev up)") from exc
+        if reply.status_code >= 400:
+            raise DemoError(f"{service} answered {method} {path} with {reply.status_code}: {reply.text[:500]}")
+        return reply.json() if reply.content else None
+
+
+def sign_in(gw: Gateway) -> None:
+    body = VerifyCredentialsRequest(email=DEMO_EMAIL, password=DEMO_PASSWORD).model_dump()
+    profile = gw.call("POST", "class_management_service", "/internal/v1/auth/verify", json=body)
+    gw.user_id = str(profile["user_id"])
+    print(f"signed in as {profile['display_name']} <{profile['email']}> (user {gw.user_id})")
+
+
+def demo_assignment(gw: Gateway) -> str:
+    listing = gw.call("GET", "cj_assessment_service", "/v1/assignments")
+    for summary in listing["assignments"]:
+        if summary["title"] == DEMO_ASSIGNMENT_TITLE and summary["anchor_count"] > 0:
+            print(f"assignment: reusing {summary['assignment_id']} ({summary['anchor_count']} anchors)")
+            return str(summary["assignment_id"])
+    request = AssignmentCreateRequest(
+        title=DEMO_ASSIGNMENT_TITLE,
+        course_code="ENG5",
+        grade_scale="eng5_np",
+        instructions=INSTRUCTIONS,
+        student_prompt=STUDENT_PROMPT,
+        rubric=RUBRIC,
+    )
+    created = gw.call("POST", "cj_assessment_service", "/v1/assignments", json=request.model_dump(mode="json"))
+    assignment_id = str(created["assignment_id"])
+    for anchor in anchor_essays():
+        grade = anchor.label.removeprefix("anchor-")
+        body = AnchorCreateRequest(label=anchor.label, grade=grade, text=anchor.text).model_dump()
+        gw.call("POST", "cj_assessment_service", f"/v1/assignments/{assignment_id}/anchors", json=body)
+    print(f"assignment: created {assignment_id} with {len(anchor_essays())} anchors (grades F+ to A)")
+    return assignment_id
+
+
+def create_batch(gw: Gateway, assignment_id: str, essays: list[DemoEssay]) -> str:
+    title = f"Demo batch {time.strftime('%Y-%m-%d %H:%M:%S')}"
+    request = CreateBatchRequest(title=title, course_code="ENG5", assignment_id=uuid.UUID(assignment_id))
+    batch = gw.call("POST", "content_service", "/v1/batches", json=request.model_dump(mode="json"))
+    batch_id = str(batch["batch_id"])
+    files = [("files", (e.filename, e.text.encode("utf-8"), "text/plain")) for e in essays]
+    upload = gw.call("POST", "content_service", f"/v1/batches/{batch_id}/essays", files=files)
+    print(f"batch: {title} ({batch_id}): {upload['accepted']} essays accepted, {upload['rejected']} rejected")
+    if upload["accepted"] != len(essays):
+        raise DemoError(f"expected {len(essays)} accepted essays: {upload['files']}")
+    return batch_id
+
+
+def start_assessment(gw: Gateway, batch_id: str, batching_mode: str) -> None:
+    body = {"llm": {"provider": "mock", "model": "mock-judge", "batching_mode": batching_mode}}
+    headers = {"Idempotency-Key": f"demo-{batch_id}"}
+    accepted = gw.call("POST", "content_service", f"/v1/batches/{batch_id}/assessments", json=body, headers=headers)
+    print(f"assessment: requested ({accepted['essay_count']} essays, mock judge, {batching_mode})")
+
+
+def follow(gw: Gateway, batch_id: str, timeout_s: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    last = ""
+    detail: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        try:
+            detail = gw.call("GET", "result_aggregator_service", f"/internal/v1/batches/{batch_id}",
+                             params={"user_id": gw.user_id})  # fmt: skip
+        except DemoError as exc:
+            if "404" not in str(exc):  # the read model has not seen the batch yet
+                raise
+            time.sleep(0.5)
+            continue
+        batch = detail["batch"]
+        line = f"  status {batch['status']:<10} {batch['progress_percentage']:5.1f}%"
+        if line != last:
+            print(line, flush=True)
+            last = line
+        # The completed event and the results are two topics, folded independently by the read model:
+        # wait until the results have arrived too.
+        results_in = all(essay["result"] is not None for essay in detail["essays"])
+        if batch["status"] in FINAL_STATUSES and (batch["status"] != "completed" or results_in):
+            return detail
+        time.sleep(1.0)
+    raise DemoError(f"the batch did not finish within {timeout_s:.0f} s; last state: {last.strip()}")
+
+
+def report(detail: dict[str, Any], essays: list[DemoEssay]) -> int:
+    batch = detail["batch"]
+    if batch["status"] != "completed":
+        print(f"assessment {batch['status']}: {detail.get('current_job', {})}")
+        return 1
+    quality = {e.filename: e.quality for e in essays}
+    rows = [e for e in detail["essays"] if not e["is_anchor"] and e["result"]]
+    rows.sort(key=lambda e: e["result"]["rank"])
+    print(f"\n{'rank':>4}  {'essay':<24} {'grade':<6} {'confidence':<16} {'score':>6} {'SE':>5} {'comps':>5}")
+    for essay in rows:
+        r = essay["result"]
+        confidence = f"{r['confidence']:.2f} ({r['confidence_label']})"
+        print(
+            f"{r['rank']:>4}  {essay['filename'] or '-':<24} {r['grade'] or '-':<6} {confidence:<16}"
+            f" {r['bt_score']:>6.2f} {r['standard_error']:>5.2f} {r['comparison_count']:>5}"
+        )
+    students = [e for e in detail["essays"] if not e["is_anchor"]]
+    if len(rows) != len(students):
+        print(f"only {len(rows)} of {len(students)} essays have results")
+        return 1
+    rho = stats.spearmanr([e["result"]["bt_score"] for e in rows], [quality[e["filename"]] for e in rows]).statistic
+    summary = batch.get("result_summary") or {}
+    grades = ", ".join(f"{g} {n}" for g, n in (summary.get("grade_distribution") or {}).items() if n)
+    ssr = summary.get("reliability_ssr")
+    print(f"\nreliability (SSR): {ssr:.2f}" if ssr is not None else "\nreliability (SSR): -")
+    print(f"grades: {grades}")
+    print(f"Spearman rho of the ranking against the essays' hidden quality: {rho:.2f}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--essays", type=int, default=12, help="student essays in the batch (default 12)")
+    parser.add_argument("--mode", default="serial_bundle", choices=["per_request", "serial_bundle"])
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the results")
+    args = parser.parse_args(argv)
+    gw = Gateway(Services.from_env(), timeout_s=30.0)
+    essays = student_essays(args.essays)
+    try:
+        sign_in(gw)
+        assignment_id = demo_assignment(gw)
+        batch_id = create_batch(gw, assignment_id, essays)
+        start_assessment(gw, batch_id, args.mode)
+        return report(follow(gw, batch_id, args.timeout), essays)
+    except DemoError as exc:
+        print(f"demo: ERROR: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

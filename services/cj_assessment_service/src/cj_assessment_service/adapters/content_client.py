@@ -1,0 +1,64 @@
+"""Content service's text store: store assignment and anchor texts, fetch a job's texts in one call."""
+
+from __future__ import annotations
+
+import httpx
+
+from common_core.http.content import (
+    MAX_TEXTS_PER_BATCH_GET,
+    BatchGetTextsRequest,
+    BatchGetTextsResponse,
+    StoredText,
+    StoreTextRequest,
+    TextKind,
+)
+from huleedu_service_libs.errors import ExternalServiceError, ValidationFailedError
+
+
+class ContentClient:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def store_text(self, content: str, kind: TextKind) -> StoredText:
+        body = StoreTextRequest(content=content, kind=kind).model_dump(mode="json")
+        response = await self._send("POST", "/internal/v1/texts", body)
+        if response.status_code == 400:
+            raise ValidationFailedError(f"content service rejected the {kind.value} text", details=_body(response))
+        _raise_for_status(response)
+        return StoredText.model_validate_json(response.content)
+
+    async def fetch_texts(self, text_ids: list[str]) -> BatchGetTextsResponse:
+        """Every text id in one call (or one call per 500 ids, the store's limit)."""
+        unique = list(dict.fromkeys(text_ids))
+        texts: dict[str, StoredText] = {}
+        missing: list[str] = []
+        for start in range(0, len(unique), MAX_TEXTS_PER_BATCH_GET):
+            chunk = unique[start : start + MAX_TEXTS_PER_BATCH_GET]
+            body = BatchGetTextsRequest(text_ids=chunk).model_dump(mode="json")
+            response = await self._send("POST", "/internal/v1/texts/batch-get", body)
+            _raise_for_status(response)
+            part = BatchGetTextsResponse.model_validate_json(response.content)
+            texts.update(part.texts)
+            missing.extend(part.missing)
+        return BatchGetTextsResponse(texts=texts, missing=missing)
+
+    async def _send(self, method: str, url: str, body: object) -> httpx.Response:
+        try:
+            return await self._client.request(method, url, json=body)
+        except httpx.HTTPError as exc:
+            raise ExternalServiceError(f"content service unreachable: {type(exc).__name__}") from exc
+
+
+def _body(response: httpx.Response) -> dict[str, object]:
+    try:
+        parsed = response.json()
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        raise ExternalServiceError(
+            f"content service answered {response.status_code}", details={"status": response.status_code}
+        )

@@ -1,0 +1,170 @@
+"""The service's one MetaData: assignments, anchors, jobs, their essays, waves and comparisons, outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from huleedu_service_libs.idempotency import processed_events_table
+from huleedu_service_libs.outbox import outbox_table
+
+metadata = MetaData()
+outbox = outbox_table(metadata)
+processed_events = processed_events_table(metadata)
+
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_user_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("course_code", Text, nullable=False),
+    Column("grade_scale", Text, nullable=False),
+    Column("shared", Boolean, nullable=False),
+    # Text ids in content service's store (sha256 of the text).
+    Column("student_prompt_ref", Text, nullable=True),
+    Column("instructions_ref", Text, nullable=False),
+    Column("rubric_ref", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+anchors = Table(
+    "anchors",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("assignment_id", Uuid, ForeignKey("assignments.id", ondelete="CASCADE"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("grade", Text, nullable=False),
+    Column("text_ref", Text, nullable=False),
+    Column("word_count", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("assignment_id", "label", name="uq_anchors_assignment_label"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("batch_id", Uuid, nullable=False),
+    Column("request_id", Uuid, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("correlation_id", Uuid, nullable=False),
+    Column("assignment_id", Uuid, nullable=True),
+    Column("course_code", Text, nullable=False),
+    Column("language", Text, nullable=False),
+    Column("grade_scale", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("llm_settings", JSONB, nullable=False),
+    Column("budget", JSONB, nullable=False),
+    # The judging context sent with every wave (instructions, rubric, student prompt).
+    Column("context", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("seed", Integer, nullable=False),
+    Column("current_wave", Integer, nullable=False, server_default=text("-1")),
+    Column("stop_reason", Text, nullable=True),
+    Column("stop_detail", Text, nullable=True),
+    Column("reliability_ssr", Float, nullable=True),
+    Column("position_bias", Float, nullable=True),
+    Column("forced_recovery", Boolean, nullable=False, server_default=text("false")),
+    Column("failure_code", Text, nullable=True),
+    Column("failure_message", Text, nullable=True),
+    Column("submit_failures", Integer, nullable=False, server_default=text("0")),
+    Column("next_submit_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("monitor_resubmits", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_activity_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("batch_id", "request_id", name="uq_jobs_batch_request"),
+    Index("ix_jobs_state", "state"),
+)
+
+# Keyed by (job, essay): the same essay can be assessed again in a later job (PITFALLS).
+job_essays = Table(
+    "job_essays",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("essay_id", Uuid, nullable=False),
+    Column("item_index", Integer, nullable=False),
+    Column("is_anchor", Boolean, nullable=False),
+    Column("known_grade", Text, nullable=True),
+    Column("text_ref", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    # Results, filled by the finaliser.
+    Column("rank", Integer, nullable=True),
+    Column("bt_score", Float, nullable=True),
+    Column("standard_error", Float, nullable=True),
+    Column("normalized_score", Float, nullable=True),
+    Column("grade", Text, nullable=True),
+    Column("grade_probabilities", JSONB, nullable=True),
+    Column("confidence", Float, nullable=True),
+    Column("confidence_label", Text, nullable=True),
+    Column("comparison_count", Integer, nullable=True),
+    Column("anchor_inconsistent", Boolean, nullable=True),
+    PrimaryKeyConstraint("job_id", "essay_id", name="pk_job_essays"),
+    UniqueConstraint("job_id", "item_index", name="uq_job_essays_index"),
+)
+
+waves = Table(
+    "waves",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("wave", Integer, nullable=False),
+    Column("stream", Integer, nullable=False),
+    Column("pairs_planned", Integer, nullable=False),
+    Column("planned_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    # After the wave: the uninflated (stream) reliability the stopping rule reads, the reported SSR,
+    # and the pooled theta (the stability history).
+    Column("stream_reliability", Float, nullable=True),
+    Column("ssr", Float, nullable=True),
+    Column("theta", JSONB, nullable=True),
+    PrimaryKeyConstraint("job_id", "wave", name="pk_waves"),
+)
+
+comparisons = Table(
+    "comparisons",
+    metadata,
+    Column("pair_id", Uuid, primary_key=True),
+    Column("request_id", Text, nullable=False),
+    Column("job_id", Uuid, nullable=False),
+    Column("wave", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False, server_default=text("1")),
+    Column("stream", Integer, nullable=False),
+    Column("essay_a_id", Uuid, nullable=False),  # shown first
+    Column("essay_b_id", Uuid, nullable=False),
+    Column("status", Text, nullable=False),  # planned | done | failed | abandoned
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("queue_id", Text, nullable=True),
+    Column("winner", Text, nullable=True),  # "A" | "B"
+    Column("confidence", Integer, nullable=True),
+    Column("justification", Text, nullable=True),
+    Column("provider", Text, nullable=True),
+    Column("model", Text, nullable=True),
+    Column("error_code", Text, nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("error_retryable", Boolean, nullable=True),
+    Column("planned_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("request_id", name="uq_comparisons_request_id"),
+    ForeignKeyConstraint(["job_id", "wave"], ["waves.job_id", "waves.wave"], name="fk_comparisons_wave"),
+    Index("ix_comparisons_job_status", "job_id", "status"),
+)

@@ -1,0 +1,56 @@
+"""The Quart app: admin and internal routes, health and metrics, and the background worker."""
+
+from __future__ import annotations
+
+from quart import Quart
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cj_assessment_service.config import Settings
+from cj_assessment_service.di import make_container
+from cj_assessment_service.entrypoints.http_admin import TEACHER_CALLERS, admin_blueprint
+from cj_assessment_service.entrypoints.http_internal import CANCEL_CALLERS, READ_CALLERS, internal_blueprint
+from cj_assessment_service.entrypoints.worker import Worker
+from cj_assessment_service.service_layer.assignments import AssignmentService
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.job_queries import JobQueries
+from common_core.events.catalog import EVENTS
+from common_core.events.registry import EventRegistry
+from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check
+from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.outbox import OutboxRelay
+
+WORKER_EXTENSION = "cj_worker"
+
+
+async def create_app(settings: Settings, *, registry: EventRegistry = EVENTS) -> Quart:
+    """``registry`` maps payloads to topics for consuming and for the outbox (tests pass fresh topics)."""
+    container = make_container(settings, registry)
+    deps = await container.get(ServiceDeps)
+    engine = await container.get(AsyncEngine)
+    publisher = await container.get(EventPublisher)
+    worker = Worker(deps, publisher, await container.get(OutboxRelay))
+
+    app = Quart(__name__)
+    # Several anchor files may arrive in one bulk upload.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 20
+    setup_quart_app(
+        app,
+        settings,
+        health_checks={"database": sqlalchemy_check(engine), "kafka": publisher_check(publisher)},
+        internal_allow_list={*TEACHER_CALLERS, *READ_CALLERS, *CANCEL_CALLERS},
+    )
+    app.register_blueprint(admin_blueprint(AssignmentService(deps), settings.max_upload_bytes))
+    app.register_blueprint(internal_blueprint(JobQueries(deps)))
+    app.extensions[WORKER_EXTENSION] = worker
+
+    @app.before_serving
+    async def start_worker() -> None:
+        await worker.start()
+
+    @app.after_serving
+    async def stop_worker() -> None:
+        await worker.stop()
+        await container.close()
+
+    return app

@@ -1,0 +1,85 @@
+"""Per-essay results from the pooled fit and the grade projection (ARCHITECTURE §3). No I/O."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cj_assessment_service.domain.cj_loop import normalized_score
+from cj_engine.grades import DEFAULT_OPTIONS, GradeProjection, confidence_label, project_grades
+from cj_engine.types import FitResult
+from common_core.events.cj_assessment import EssayResult
+from common_core.grade_scales import GradeScale
+
+
+@dataclass(frozen=True)
+class Item:
+    """An essay in a job, at its engine index."""
+
+    index: int
+    essay_id: uuid.UUID
+    is_anchor: bool
+    known_grade: str | None
+
+
+@dataclass(frozen=True)
+class JobResults:
+    results: list[EssayResult]
+    projection: GradeProjection
+
+
+def _score_confidence(se: float, theta: np.ndarray, ses: np.ndarray) -> float:
+    """Without grades: how much of this essay's score variance is signal (an item-level reliability, 0-1)."""
+    total = float(np.var(theta) + np.mean(ses**2))
+    if total <= 0.0:
+        return 0.0
+    return float(max(0.0, min(1.0, 1.0 - se**2 / total)))
+
+
+def build_results(items: Sequence[Item], fit: FitResult, scale: GradeScale) -> JobResults:
+    """Rank, score, grade and confidence of every essay, anchors included (and graded) like students."""
+    anchors = {item.index: item.known_grade for item in items if item.is_anchor and item.known_grade}
+    projection = project_grades(fit.theta, fit.se, anchors, scale)
+    inconsistent = {check.index for check in projection.inconsistent_anchors}
+    order = sorted(items, key=lambda item: (-float(fit.theta[item.index]), item.index))
+    rank_of = {item.index: rank for rank, item in enumerate(order, start=1)}
+    results: list[EssayResult] = []
+    for item in items:
+        theta, se = float(fit.theta[item.index]), float(fit.se[item.index])
+        if projection.grades is not None:
+            graded = projection.grades[item.index]
+            grade: str | None = graded.most_likely_grade
+            probabilities = _normalised(graded.probabilities)
+            confidence = graded.confidence
+            label = graded.confidence_label
+        else:
+            grade, probabilities = None, {}
+            confidence = _score_confidence(se, fit.theta, fit.se)
+            label = confidence_label(confidence, DEFAULT_OPTIONS)
+        results.append(
+            EssayResult(
+                essay_id=item.essay_id,
+                is_anchor=item.is_anchor,
+                rank=rank_of[item.index],
+                bt_score=theta,
+                standard_error=se,
+                normalized_score=normalized_score(theta),
+                grade=grade,
+                grade_probabilities=probabilities,
+                confidence=round(min(1.0, max(0.0, confidence)), 6),
+                confidence_label=label,
+                comparison_count=int(fit.comparisons_per_item[item.index]),
+                known_grade=item.known_grade if item.is_anchor else None,
+                anchor_inconsistent=(item.index in inconsistent) if item.is_anchor else None,
+            )
+        )
+    return JobResults(results=results, projection=projection)
+
+
+def _normalised(probabilities: dict[str, float]) -> dict[str, float]:
+    # The contract checks the sum to 1e-6; rounding noise from the projection is spread back.
+    total = sum(probabilities.values())
+    return {grade: p / total for grade, p in probabilities.items()} if total > 0 else probabilities

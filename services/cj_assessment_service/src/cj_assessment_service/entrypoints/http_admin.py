@@ -1,0 +1,108 @@
+"""Teacher routes for assignments and anchors, reached through the gateway (which sends the internal
+key, ``X-Service-ID`` and the validated ``X-User-ID``). Thin: parsing and status codes only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TypeVar
+
+from pydantic import BaseModel
+from quart import Blueprint, request
+from quart.typing import ResponseReturnValue
+
+from cj_assessment_service.adapters.text_extraction import extract_text
+from cj_assessment_service.domain.anchor_grades import GradesFileError, anchor_label, parse_grades_file
+from cj_assessment_service.service_layer.assignments import AnchorUpload, AssignmentService
+from common_core.http.cj_assessment import AnchorCreateRequest, AssignmentCreateRequest, AssignmentUpdateRequest
+from huleedu_service_libs.errors import PayloadTooLargeError, ValidationFailedError
+from huleedu_service_libs.http.quart_support import current_identity, internal_route
+
+TEACHER_CALLERS = ("api_gateway_service", "bff_teacher_service")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def _json_body(model: type[M]) -> M:
+    payload = await request.get_json(silent=True)
+    if payload is None:
+        raise ValidationFailedError("expected a JSON body")
+    return model.model_validate(payload)
+
+
+def admin_blueprint(service: AssignmentService, max_upload_bytes: int) -> Blueprint:
+    bp = Blueprint("cj_admin", __name__)
+
+    @bp.post("/v1/assignments")
+    @internal_route(*TEACHER_CALLERS)
+    async def create_assignment() -> ResponseReturnValue:
+        user = current_identity()
+        body = await _json_body(AssignmentCreateRequest)
+        view = await service.create(user.user_id, body)
+        return view.model_dump(mode="json"), 201
+
+    @bp.get("/v1/assignments")
+    @internal_route(*TEACHER_CALLERS)
+    async def list_assignments() -> ResponseReturnValue:
+        return (await service.list_visible(current_identity().user_id)).model_dump(mode="json")
+
+    @bp.get("/v1/assignments/<uuid:assignment_id>")
+    @internal_route(*TEACHER_CALLERS)
+    async def get_assignment(assignment_id: uuid.UUID) -> ResponseReturnValue:
+        return (await service.get(assignment_id, current_identity().user_id)).model_dump(mode="json")
+
+    @bp.patch("/v1/assignments/<uuid:assignment_id>")
+    @internal_route(*TEACHER_CALLERS)
+    async def update_assignment(assignment_id: uuid.UUID) -> ResponseReturnValue:
+        user = current_identity()
+        body = await _json_body(AssignmentUpdateRequest)
+        return (await service.update(assignment_id, user.user_id, body)).model_dump(mode="json")
+
+    @bp.get("/v1/assignments/<uuid:assignment_id>/anchors")
+    @internal_route(*TEACHER_CALLERS)
+    async def list_anchors(assignment_id: uuid.UUID) -> ResponseReturnValue:
+        return (await service.list_anchors(assignment_id, current_identity().user_id)).model_dump(mode="json")
+
+    @bp.post("/v1/assignments/<uuid:assignment_id>/anchors")
+    @internal_route(*TEACHER_CALLERS)
+    async def add_anchor(assignment_id: uuid.UUID) -> ResponseReturnValue:
+        user = current_identity()
+        body = await _json_body(AnchorCreateRequest)
+        return (await service.add_anchor(assignment_id, user.user_id, body)).model_dump(mode="json"), 201
+
+    @bp.post("/v1/assignments/<uuid:assignment_id>/anchors/bulk")
+    @internal_route(*TEACHER_CALLERS)
+    async def add_anchors_bulk(assignment_id: uuid.UUID) -> ResponseReturnValue:
+        """multipart/form-data: ``files`` (one per anchor, label = file name) and ``grades`` (CSV or JSON)."""
+        user = current_identity()
+        files = await request.files
+        grades_file = files.get("grades")
+        essays = [f for f in files.getlist("files") if f.filename]
+        if grades_file is None or not essays:
+            raise ValidationFailedError("send the anchor files as 'files' and a CSV or JSON of grades as 'grades'")
+        try:
+            grades = parse_grades_file(grades_file.filename or "grades.csv", grades_file.read())
+        except GradesFileError as exc:
+            raise ValidationFailedError(str(exc)) from exc
+        uploads: list[AnchorUpload] = []
+        for upload in essays:
+            data = upload.read()
+            name = upload.filename or ""
+            if len(data) > max_upload_bytes:
+                raise PayloadTooLargeError(f"{name} is larger than {max_upload_bytes} bytes")
+            label = anchor_label(name)
+            if label not in grades:
+                raise ValidationFailedError(f"no grade given for {name} (label {label!r})", details={"label": label})
+            uploads.append(AnchorUpload(label=label, grade=grades[label], text=extract_text(name, data)))
+        unused = sorted(set(grades) - {u.label for u in uploads})
+        if unused:
+            raise ValidationFailedError(f"grades given for files not uploaded: {', '.join(unused)}")
+        return (await service.add_anchors(assignment_id, user.user_id, uploads)).model_dump(mode="json"), 201
+
+    @bp.delete("/v1/assignments/<uuid:assignment_id>/anchors/<uuid:anchor_id>")
+    @internal_route(*TEACHER_CALLERS)
+    async def remove_anchor(assignment_id: uuid.UUID, anchor_id: uuid.UUID) -> ResponseReturnValue:
+        await service.remove_anchor(assignment_id, anchor_id, current_identity().user_id)
+        return "", 204
+
+    return bp

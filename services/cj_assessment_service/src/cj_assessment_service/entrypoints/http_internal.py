@@ -1,0 +1,36 @@
+"""The BFF's job read API and cancellation (internal; identity from ``X-User-ID``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from quart import Blueprint
+from quart.typing import ResponseReturnValue
+
+from cj_assessment_service.service_layer.job_queries import JobQueries
+from huleedu_service_libs.http.quart_support import current_identity, internal_route
+
+READ_CALLERS = ("bff_teacher_service", "api_gateway_service")
+CANCEL_CALLERS = ("api_gateway_service", "content_service", "bff_teacher_service")
+
+
+def internal_blueprint(queries: JobQueries) -> Blueprint:
+    bp = Blueprint("cj_internal", __name__)
+
+    @bp.get("/internal/v1/jobs/<uuid:job_id>")
+    @internal_route(*READ_CALLERS)
+    async def get_job(job_id: uuid.UUID) -> ResponseReturnValue:
+        return (await queries.job(job_id, current_identity().user_id)).model_dump(mode="json")
+
+    @bp.get("/internal/v1/jobs/<uuid:job_id>/essays/<uuid:essay_id>/comparisons")
+    @internal_route(*READ_CALLERS)
+    async def essay_comparisons(job_id: uuid.UUID, essay_id: uuid.UUID) -> ResponseReturnValue:
+        view = await queries.essay_comparisons(job_id, essay_id, current_identity().user_id)
+        return view.model_dump(mode="json")
+
+    @bp.post("/internal/v1/jobs/<uuid:job_id>/cancel")
+    @internal_route(*CANCEL_CALLERS)
+    async def cancel_job(job_id: uuid.UUID) -> ResponseReturnValue:
+        return (await queries.cancel(job_id, current_identity().user_id)).model_dump(mode="json")
+
+    return bp

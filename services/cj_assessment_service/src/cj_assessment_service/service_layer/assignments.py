@@ -1,0 +1,222 @@
+"""Assignments and their anchors: the teachers' admin API (owner or admin edits; shared ones are readable)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+
+from cj_assessment_service.adapters import assignment_store
+from cj_assessment_service.domain.anchor_grades import GradesFileError, validate_grades
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from common_core.grade_scales import GradeScale, UnknownGradeScaleError, get_grade_scale
+from common_core.http.cj_assessment import (
+    AnchorCreateRequest,
+    AnchorList,
+    AnchorView,
+    AssignmentCreateRequest,
+    AssignmentList,
+    AssignmentSummary,
+    AssignmentUpdateRequest,
+    AssignmentView,
+)
+from common_core.http.content import TextKind
+from huleedu_service_libs.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+
+
+@dataclass(frozen=True)
+class AnchorUpload:
+    label: str
+    grade: str
+    text: str
+
+
+def _scale(name: str) -> GradeScale:
+    try:
+        return get_grade_scale(name)
+    except UnknownGradeScaleError as exc:
+        raise ValidationFailedError(str(exc), details={"grade_scale": name}) from exc
+
+
+def _summary(row: Row[Any], anchor_count: int) -> AssignmentSummary:
+    return AssignmentSummary(
+        assignment_id=row.id,
+        owner_user_id=row.owner_user_id,
+        title=row.title,
+        course_code=row.course_code,
+        grade_scale=row.grade_scale,
+        shared=row.shared,
+        anchor_count=anchor_count,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _anchor_view(row: Row[Any]) -> AnchorView:
+    return AnchorView(
+        anchor_id=row.id,
+        assignment_id=row.assignment_id,
+        label=row.label,
+        grade=row.grade,
+        text_ref=row.text_ref,
+        word_count=row.word_count,
+        created_at=row.created_at,
+    )
+
+
+class AssignmentService:
+    def __init__(self, deps: ServiceDeps) -> None:
+        self._deps = deps
+
+    def _may_edit(self, row: Row[Any], user_id: str) -> bool:
+        return row.owner_user_id == user_id or user_id in self._deps.settings.admin_ids()
+
+    async def _visible(self, assignment_id: uuid.UUID, user_id: str) -> Row[Any]:
+        """The assignment if the user may see it; otherwise a 404 (never a hint that it exists)."""
+        async with self._deps.sessions() as session:
+            row = await assignment_store.get_assignment(session, assignment_id)
+        if row is None or not (row.shared or self._may_edit(row, user_id)):
+            raise NotFoundError(f"assignment {assignment_id} not found")
+        return row
+
+    async def _editable(self, assignment_id: uuid.UUID, user_id: str) -> Row[Any]:
+        row = await self._visible(assignment_id, user_id)
+        if not self._may_edit(row, user_id):
+            raise ForbiddenError("only the assignment's owner or an admin can change it")
+        return row
+
+    async def create(self, user_id: str, body: AssignmentCreateRequest) -> AssignmentView:
+        scale = _scale(body.grade_scale)
+        content = self._deps.content
+        instructions = await content.store_text(body.instructions, TextKind.INSTRUCTIONS)
+        prompt = await content.store_text(body.student_prompt, TextKind.STUDENT_PROMPT) if body.student_prompt else None
+        rubric = await content.store_text(body.rubric, TextKind.RUBRIC) if body.rubric else None
+        assignment_id = uuid.uuid4()
+        shared = self._deps.settings.assignments_shared_by_default if body.shared is None else body.shared
+        async with self._deps.sessions() as session, session.begin():
+            await assignment_store.insert_assignment(
+                session,
+                {
+                    "id": assignment_id,
+                    "owner_user_id": user_id,
+                    "title": body.title,
+                    "course_code": body.course_code,
+                    "grade_scale": scale.name,
+                    "shared": shared,
+                    "instructions_ref": instructions.text_id,
+                    "student_prompt_ref": prompt.text_id if prompt else None,
+                    "rubric_ref": rubric.text_id if rubric else None,
+                },
+            )
+        return await self.get(assignment_id, user_id)
+
+    async def get(self, assignment_id: uuid.UUID, user_id: str) -> AssignmentView:
+        row = await self._visible(assignment_id, user_id)
+        async with self._deps.sessions() as session:
+            anchor_count = await assignment_store.count_anchors(session, assignment_id)
+        refs = [r for r in (row.instructions_ref, row.student_prompt_ref, row.rubric_ref) if r]
+        texts = (await self._deps.content.fetch_texts(refs)).texts
+        summary = _summary(row, anchor_count)
+
+        def text(ref: str | None) -> str | None:
+            return texts[ref].content if ref and ref in texts else None
+
+        return AssignmentView(
+            **summary.model_dump(),
+            instructions=text(row.instructions_ref) or "",
+            student_prompt=text(row.student_prompt_ref),
+            rubric=text(row.rubric_ref),
+        )
+
+    async def list_visible(self, user_id: str) -> AssignmentList:
+        async with self._deps.sessions() as session:
+            rows = await assignment_store.visible_assignments(session, user_id)
+        return AssignmentList(assignments=[_summary(row, row.anchor_count) for row in rows])
+
+    async def update(self, assignment_id: uuid.UUID, user_id: str, body: AssignmentUpdateRequest) -> AssignmentView:
+        row = await self._editable(assignment_id, user_id)
+        given = body.model_fields_set
+        values: dict[str, Any] = {
+            name: getattr(body, name) for name in ("title", "course_code", "shared") if name in given
+        }
+        if "shared" in values and values["shared"] is None:
+            del values["shared"]
+        if "grade_scale" in given and body.grade_scale is not None:
+            scale = _scale(body.grade_scale)
+            async with self._deps.sessions() as session:
+                anchors = await assignment_store.list_anchors(session, assignment_id)
+            try:
+                validate_grades({a.label: a.grade for a in anchors}, scale)
+            except GradesFileError as exc:
+                raise ValidationFailedError(f"the existing anchors do not fit the new scale: {exc}") from exc
+            values["grade_scale"] = scale.name
+        content = self._deps.content
+        for name, kind in (
+            ("instructions", TextKind.INSTRUCTIONS),
+            ("student_prompt", TextKind.STUDENT_PROMPT),
+            ("rubric", TextKind.RUBRIC),
+        ):
+            if name in given:
+                text = getattr(body, name)
+                if name == "instructions" and not text:
+                    continue  # instructions cannot be removed, only replaced
+                values[f"{name}_ref"] = (await content.store_text(text, kind)).text_id if text else None
+        if values:
+            async with self._deps.sessions() as session, session.begin():
+                await assignment_store.update_assignment(session, row.id, values)
+        return await self.get(assignment_id, user_id)
+
+    async def list_anchors(self, assignment_id: uuid.UUID, user_id: str) -> AnchorList:
+        await self._visible(assignment_id, user_id)
+        async with self._deps.sessions() as session:
+            rows = await assignment_store.list_anchors(session, assignment_id)
+        return AnchorList(anchors=[_anchor_view(r) for r in rows])
+
+    async def add_anchor(self, assignment_id: uuid.UUID, user_id: str, body: AnchorCreateRequest) -> AnchorView:
+        created = await self.add_anchors(assignment_id, user_id, [AnchorUpload(body.label, body.grade, body.text)])
+        return created.anchors[0]
+
+    async def add_anchors(self, assignment_id: uuid.UUID, user_id: str, uploads: Sequence[AnchorUpload]) -> AnchorList:
+        """All or nothing: a bad grade is a 400 naming grade and scale, a label in use a 409."""
+        row = await self._editable(assignment_id, user_id)
+        scale = get_grade_scale(row.grade_scale)
+        labels = [u.label for u in uploads]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise ConflictError(f"anchor label {', '.join(repeated)} is given twice", details={"labels": repeated})
+        try:
+            grades = validate_grades({u.label: u.grade for u in uploads}, scale)
+        except GradesFileError as exc:
+            raise ValidationFailedError(str(exc), details={"grade_scale": scale.name}) from exc
+        async with self._deps.sessions() as session:
+            taken = await assignment_store.existing_labels(session, assignment_id, labels)
+        if taken:
+            raise ConflictError(f"anchor label {', '.join(taken)} already exists", details={"labels": taken})
+        stored = [await self._deps.content.store_text(u.text, TextKind.ANCHOR) for u in uploads]
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "assignment_id": assignment_id,
+                "label": u.label,
+                "grade": grades[u.label],
+                "text_ref": text.text_id,
+                "word_count": text.word_count,
+            }
+            for u, text in zip(uploads, stored, strict=True)
+        ]
+        try:
+            async with self._deps.sessions() as session, session.begin():
+                inserted = await assignment_store.insert_anchors(session, rows)
+        except IntegrityError as exc:  # a concurrent upload took a label in the meantime
+            raise ConflictError("an anchor label already exists", details={"labels": labels}) from exc
+        return AnchorList(anchors=[_anchor_view(r) for r in inserted])
+
+    async def remove_anchor(self, assignment_id: uuid.UUID, anchor_id: uuid.UUID, user_id: str) -> None:
+        await self._editable(assignment_id, user_id)
+        async with self._deps.sessions() as session, session.begin():
+            if not await assignment_store.delete_anchor(session, assignment_id, anchor_id):
+                raise NotFoundError(f"anchor {anchor_id} not found")

@@ -1,0 +1,106 @@
+"""``huleedu.llm_provider.comparison_result.v1``: match on request_id, record once, close the wave.
+
+The job's row lock serialises every callback of one job, so exactly one callback sees its wave
+complete and closes it. A second callback for a pair finds it answered and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from sqlalchemy import Row, func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cj_assessment_service.adapters import job_store
+from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
+from cj_assessment_service.metrics import COMPARISONS
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.waves import close_wave
+from common_core.envelope import EventEnvelope
+from common_core.events.llm_provider import LLMComparisonResultV1
+from common_core.status import CJJobState
+from huleedu_service_libs.kafka.consumer import HandlerContext
+
+log = structlog.get_logger(__name__)
+
+
+async def handle_comparison_result(
+    deps: ServiceDeps, envelope: EventEnvelope[LLMComparisonResultV1], ctx: HandlerContext
+) -> None:
+    if ctx.session is None:  # the app always runs this consumer with the idempotency transaction
+        raise RuntimeError("the callback handler needs the runner's transaction")
+    await record_result(deps, ctx.session, envelope.data)
+
+
+async def record_result(deps: ServiceDeps, session: AsyncSession, result: LLMComparisonResultV1) -> bool:
+    """Record one callback; ``True`` if it changed anything."""
+    pair = await job_store.pair_by_request_id(session, result.request_id)
+    if pair is None:
+        log.warning("cj.callback_unknown_request", request_id=result.request_id)
+        return False
+    job = await job_store.lock_job(session, pair.job_id)
+    if job is None or job.state != CJJobState.COMPARING.value:
+        log.info("cj.callback_for_inactive_job", request_id=result.request_id, state=job.state if job else None)
+        return False
+    pair = await job_store.pair_by_request_id(session, result.request_id)  # re-read under the job lock
+    if pair is None or pair.status != job_store.PLANNED:
+        log.info("cj.callback_duplicate", request_id=result.request_id)
+        return False
+    if result.error is None:
+        await job_store.record_pair(
+            session,
+            pair.pair_id,
+            status=job_store.DONE,
+            winner=result.winner,
+            confidence=result.confidence,
+            justification=result.justification,
+            provider=result.provider.value,
+            model=result.model,
+            answered_at=result.completed_at,
+        )
+        COMPARISONS.labels("success").inc()
+    else:
+        await job_store.record_pair(
+            session,
+            pair.pair_id,
+            status=job_store.FAILED,
+            error_code=result.error.code,
+            error_message=result.error.message,
+            error_retryable=result.error.retryable,
+            provider=result.provider.value,
+            model=result.model,
+            answered_at=result.completed_at,
+        )
+        COMPARISONS.labels("error").inc()
+        if result.error.retryable and pair.attempt < deps.settings.max_pair_attempts:
+            await _retry(deps, session, pair)
+    await job_store.update_job(session, job.id, last_activity_at=func.now())
+    counts = job_store.count_pairs(await job_store.load_pairs(session, job.id, status=job_store.PLANNED))
+    if counts.open == 0:
+        await close_wave(deps, session, job)
+    return True
+
+
+async def _retry(deps: ServiceDeps, session: AsyncSession, pair: Row[Any]) -> None:
+    """Plan the same comparison again in the same wave; its ids are deterministic per attempt."""
+    attempt = pair.attempt + 1
+    pair_id = pair_id_for(pair.job_id, pair.wave, pair.position, attempt)
+    await job_store.insert_pairs(
+        session,
+        [
+            {
+                "pair_id": pair_id,
+                "request_id": request_id_for(pair_id),
+                "job_id": pair.job_id,
+                "wave": pair.wave,
+                "position": pair.position,
+                "attempt": attempt,
+                "stream": pair.stream,
+                "essay_a_id": pair.essay_a_id,
+                "essay_b_id": pair.essay_b_id,
+                "status": job_store.PLANNED,
+            }
+        ],
+    )
+    deps.wake_submitter_after_commit(session)

@@ -1,0 +1,162 @@
+"""The single finaliser: every completion and failure goes through here (PITFALLS: one finaliser).
+
+The caller holds the job's row lock. The terminal state and its events are written in the
+caller's transaction, through the outbox, so they commit or vanish together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cj_assessment_service.adapters import job_store
+from cj_assessment_service.domain.results import Item, build_results
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.verdicts import load_verdicts
+from cj_engine.bradley_terry import fit_bradley_terry
+from common_core.events.cj_assessment import (
+    AssessmentResultPublishedV1,
+    CJAssessmentCompletedV1,
+    CJAssessmentFailedV1,
+    FailureReason,
+    LLMSettings,
+    ModelUsed,
+)
+from common_core.grade_scales import get_grade_scale
+from common_core.status import CJJobState
+
+log = structlog.get_logger(__name__)
+
+
+class FailureCode:
+    TOO_FEW_ESSAYS = "TOO_FEW_ESSAYS"
+    UNKNOWN_ASSIGNMENT = "UNKNOWN_ASSIGNMENT"
+    ANCHORS_SINGLE_GRADE = "ANCHORS_SINGLE_GRADE"
+    TEXTS_MISSING = "TEXTS_MISSING"
+    ALL_COMPARISONS_FAILED = "ALL_COMPARISONS_FAILED"
+    TOO_MANY_FAILURES = "TOO_MANY_FAILURES"
+    LPS_REJECTED = "LPS_REJECTED"
+    STUCK = "STUCK"
+    CANCELLED = "CANCELLED"
+
+
+async def fail_job(deps: ServiceDeps, session: AsyncSession, job: Row[Any], code: str, message: str) -> None:
+    """Any active job -> failed, with ``cj_assessment.failed.v1`` carrying a reason a teacher can read."""
+    counts = job_store.count_pairs(await job_store.load_pairs(session, job.id))
+    await job_store.abandon_open_pairs(session, job.id)
+    await job_store.move_job(
+        session,
+        job,
+        CJJobState.FAILED,
+        failure_code=code,
+        failure_message=message,
+        finished_at=datetime.now(UTC),
+    )
+    await deps.emit(
+        session,
+        CJAssessmentFailedV1(
+            batch_id=job.batch_id,
+            job_id=job.id,
+            error=FailureReason(code=code, message=message),
+            comparisons_completed=counts.done,
+            comparisons_failed=counts.failed,
+        ),
+        key=job.batch_id,
+        correlation_id=job.correlation_id,
+        natural_key=("cj.failed", job.id),
+    )
+    log.warning("cj.job_failed", job_id=str(job.id), batch_id=str(job.batch_id), code=code, reason=message)
+
+
+async def complete_job(
+    deps: ServiceDeps,
+    session: AsyncSession,
+    job: Row[Any],
+    *,
+    stop_reason: str,
+    stop_detail: str,
+    forced_recovery: bool = False,
+) -> None:
+    """comparing -> finalising -> completed: project grades, store results, write both result events."""
+    await job_store.move_job(session, job, CJJobState.FINALISING)
+    essays = await job_store.load_essays(session, job.id)
+    verdicts = await load_verdicts(session, job.id, essays)
+    counts = job_store.count_pairs(await job_store.load_pairs(session, job.id))
+    await job_store.abandon_open_pairs(session, job.id)
+    fit = fit_bradley_terry(len(essays), [v.as_comparison() for v in verdicts])
+    items = [Item(e.item_index, e.essay_id, e.is_anchor, e.known_grade) for e in essays]
+    outcome = build_results(items, fit, get_grade_scale(job.grade_scale))
+    for essay, result in zip(essays, outcome.results, strict=True):
+        await job_store.update_essay_result(session, job.id, essay.essay_id, result)
+    finished_at = datetime.now(UTC)
+    ssr = float(fit.ssr)
+    position_bias = float(fit.position_effect)
+    await job_store.move_job(
+        session,
+        await job_store.reload(session, job),
+        CJJobState.COMPLETED,
+        stop_reason=stop_reason,
+        stop_detail=stop_detail,
+        reliability_ssr=ssr,
+        position_bias=position_bias,
+        forced_recovery=forced_recovery,
+        finished_at=finished_at,
+    )
+    llm = LLMSettings.model_validate(job.llm_settings)
+    students = sum(1 for e in essays if not e.is_anchor)
+    projection = outcome.projection
+    # Say why grades are missing, or which anchors disagree with the scale; silence when all is well.
+    troubled = not projection.has_grades or bool(projection.inconsistent_anchors) or bool(projection.inversions)
+    note = projection.message if troubled else None
+    await deps.emit(
+        session,
+        CJAssessmentCompletedV1(
+            batch_id=job.batch_id,
+            job_id=job.id,
+            essays_assessed=students,
+            anchors_used=len(essays) - students,
+            comparisons_completed=counts.done,
+            comparisons_failed=counts.failed,
+            duration_seconds=max(0.0, (finished_at - job.created_at).total_seconds()),
+            stop_reason=stop_reason,
+            reliability_ssr=ssr,
+            position_bias=position_bias,
+            forced_recovery=forced_recovery,
+        ),
+        key=job.batch_id,
+        correlation_id=job.correlation_id,
+        natural_key=("cj.completed", job.id),
+    )
+    await deps.emit(
+        session,
+        AssessmentResultPublishedV1(
+            batch_id=job.batch_id,
+            job_id=job.id,
+            grade_scale=job.grade_scale,
+            model_used=ModelUsed(provider=llm.provider, model=llm.model),
+            reliability_ssr=ssr,
+            completed_at=finished_at,
+            results=outcome.results,
+            stop_reason=stop_reason,
+            position_bias=position_bias,
+            comparisons_completed=counts.done,
+            comparisons_failed=counts.failed,
+            forced_recovery=forced_recovery,
+            grade_projection_note=note,
+        ),
+        key=job.batch_id,
+        correlation_id=job.correlation_id,
+        natural_key=("cj.result", job.id),
+    )
+    log.info(
+        "cj.job_completed",
+        job_id=str(job.id),
+        batch_id=str(job.batch_id),
+        stop_reason=stop_reason,
+        comparisons=counts.done,
+        forced_recovery=forced_recovery,
+    )

@@ -1,0 +1,127 @@
+"""The BFF's read API over jobs, and cancellation. Ownership: a job that is not the caller's is a 404."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+
+from cj_assessment_service.adapters import job_store
+from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain.job_state import TERMINAL
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.finaliser import FailureCode, fail_job
+from common_core.events.cj_assessment import AssessmentBudget, FailureReason, LLMSettings
+from common_core.http.cj_assessment import CancelJobResponse, EssayComparison, EssayComparisons, JobView, WaveView
+from common_core.status import CJJobState
+from huleedu_service_libs.errors import ConflictError, NotFoundError
+
+
+def _owned(job: Row[Any] | None, job_id: uuid.UUID, user_id: str) -> Row[Any]:
+    if job is None or job.user_id != user_id:
+        raise NotFoundError(f"job {job_id} not found")
+    return job
+
+
+class JobQueries:
+    def __init__(self, deps: ServiceDeps) -> None:
+        self._deps = deps
+
+    async def job(self, job_id: uuid.UUID, user_id: str) -> JobView:
+        async with self._deps.sessions() as session:
+            job = _owned(await job_store.get_job(session, job_id), job_id, user_id)
+            essays = await job_store.load_essays(session, job_id)
+            pairs = await job_store.load_pairs(session, job_id)
+            wave_rows = await job_store.load_waves(session, job_id)
+        counts = job_store.count_pairs(pairs)
+        budget = AssessmentBudget.model_validate(job.budget)
+        state = CJJobState(job.state)
+        students = sum(1 for e in essays if not e.is_anchor)
+        return JobView(
+            job_id=job.id,
+            batch_id=job.batch_id,
+            request_id=job.request_id,
+            assignment_id=job.assignment_id,
+            state=state,
+            progress_percentage=cj_loop.progress_percentage(
+                counts.done, len(essays), budget.max_comparisons_per_essay, finished=state is CJJobState.COMPLETED
+            ),
+            essays_assessed=students,
+            anchors_used=len(essays) - students,
+            comparisons_planned=counts.planned,
+            comparisons_completed=counts.done,
+            comparisons_failed=counts.failed,
+            waves=[
+                WaveView(
+                    wave=w.wave,
+                    stream=w.stream,
+                    pairs_planned=w.pairs_planned,
+                    completed=w.completed_at is not None,
+                    stream_reliability=w.stream_reliability,
+                    ssr=w.ssr,
+                )
+                for w in wave_rows
+            ],
+            reliability_ssr=job.reliability_ssr,
+            stop_reason=job.stop_reason,
+            stop_detail=job.stop_detail,
+            position_bias=job.position_bias,
+            forced_recovery=job.forced_recovery,
+            failure=FailureReason(code=job.failure_code, message=job.failure_message) if job.failure_code else None,
+            grade_scale=job.grade_scale,
+            llm=LLMSettings.model_validate(job.llm_settings),
+            budget=budget,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
+        )
+
+    async def essay_comparisons(self, job_id: uuid.UUID, essay_id: uuid.UUID, user_id: str) -> EssayComparisons:
+        async with self._deps.sessions() as session:
+            _owned(await job_store.get_job(session, job_id), job_id, user_id)
+            essays = {e.essay_id: e for e in await job_store.load_essays(session, job_id)}
+            pairs = await job_store.load_pairs(session, job_id)
+        if essay_id not in essays:
+            raise NotFoundError(f"essay {essay_id} is not part of job {job_id}")
+        rows: list[EssayComparison] = []
+        for pair in pairs:
+            if essay_id not in (pair.essay_a_id, pair.essay_b_id):
+                continue
+            side = "A" if pair.essay_a_id == essay_id else "B"
+            opponent = pair.essay_b_id if side == "A" else pair.essay_a_id
+            winner = None
+            if pair.status == job_store.DONE:
+                winner = pair.essay_a_id if pair.winner == "A" else pair.essay_b_id
+            rows.append(
+                EssayComparison(
+                    pair_id=pair.pair_id,
+                    wave=pair.wave,
+                    opponent_essay_id=opponent,
+                    opponent_is_anchor=essays[opponent].is_anchor,
+                    side=side,
+                    status=pair.status,
+                    won=None if winner is None else winner == essay_id,
+                    winner_essay_id=winner,
+                    confidence=pair.confidence,
+                    justification=pair.justification,
+                    provider=pair.provider,
+                    model=pair.model,
+                    error_code=pair.error_code,
+                    answered_at=pair.answered_at,
+                )
+            )
+        return EssayComparisons(
+            job_id=job_id, essay_id=essay_id, is_anchor=essays[essay_id].is_anchor, comparisons=rows
+        )
+
+    async def cancel(self, job_id: uuid.UUID, user_id: str) -> CancelJobResponse:
+        """Stop planning and publish failed/CANCELLED; a finished job cannot be cancelled (409)."""
+        async with self._deps.sessions() as session, session.begin():
+            job = _owned(await job_store.lock_job(session, job_id), job_id, user_id)
+            if CJJobState(job.state) in TERMINAL:
+                raise ConflictError(f"job {job_id} has already {job.state}", details={"state": job.state})
+            await fail_job(
+                self._deps, session, job, FailureCode.CANCELLED, "the assessment was cancelled by the teacher"
+            )
+        return CancelJobResponse(job_id=job_id, state=CJJobState.FAILED, cancelled_at=datetime.now(UTC))

@@ -1,0 +1,172 @@
+"""Sends persisted, unacknowledged pairs to LPS, one wave per request, with per-job backoff.
+
+Pairs are persisted before they are sent, and their request ids are deterministic, so sending again
+(after a failed submit, a crash, or a second replica doing the same) never creates a duplicate. On
+start-up the first pass finds whatever a crashed process planned but never got acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Row, func
+
+from cj_assessment_service.adapters import job_store
+from cj_assessment_service.metrics import LLM_BATCHES_STARTED, LLM_REQUESTS
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.finaliser import FailureCode, fail_job
+from common_core.events.cj_assessment import LLMSettings
+from common_core.events.llm_provider import LLMComparisonResultV1
+from common_core.http.llm_provider import (
+    ComparisonBatchRequest,
+    ComparisonContext,
+    ComparisonItem,
+    ComparisonOverrides,
+)
+from common_core.status import CJJobState
+from huleedu_service_libs.correlation import correlation_scope
+from huleedu_service_libs.errors import ExternalServiceError, ValidationFailedError
+from huleedu_service_libs.outbox import backoff_delay
+
+log = structlog.get_logger(__name__)
+
+MAX_COMPARISONS_PER_SUBMIT = 5000  # the LPS request's limit
+JOBS_PER_PASS = 50
+
+
+def _text_key(item_index: int) -> str:
+    # Neutral labels only: ids or "anchor" in a text key could reach the prompt (PITFALLS).
+    return f"t{item_index}"
+
+
+def build_request(
+    job: Row[Any], essays: list[Row[Any]], pairs: list[Row[Any]], callback_topic: str
+) -> ComparisonBatchRequest:
+    by_id = {e.essay_id: e for e in essays}
+    llm = LLMSettings.model_validate(job.llm_settings)
+    context = job.context or {}
+    used = {p.essay_a_id for p in pairs} | {p.essay_b_id for p in pairs}
+    return ComparisonBatchRequest(
+        context=ComparisonContext(
+            instructions=context["instructions"],
+            rubric=context.get("rubric"),
+            student_prompt=context.get("student_prompt"),
+            language=job.language,
+        ),
+        texts={_text_key(by_id[e].item_index): by_id[e].content for e in used},
+        comparisons=[
+            ComparisonItem(
+                request_id=p.request_id,
+                a=_text_key(by_id[p.essay_a_id].item_index),
+                b=_text_key(by_id[p.essay_b_id].item_index),
+                request_metadata={
+                    "job_id": str(job.id),
+                    "pair_id": str(p.pair_id),
+                    "wave": p.wave,
+                    "attempt": p.attempt,
+                    "essay_a_id": str(p.essay_a_id),
+                    "essay_b_id": str(p.essay_b_id),
+                },
+                overrides=ComparisonOverrides(
+                    provider=llm.provider,
+                    model=llm.model,
+                    temperature=llm.temperature,  # None means the provider's default; 0 stays 0
+                    reasoning_effort=llm.reasoning_effort,
+                    batching_mode=llm.batching_mode,
+                ),
+            )
+            for p in pairs
+        ],
+        callback_topic=callback_topic,
+    )
+
+
+class Submitter:
+    def __init__(self, deps: ServiceDeps) -> None:
+        self._deps = deps
+        self._stopping = False
+
+    async def run(self) -> None:
+        log.info("cj.submitter_started")
+        while not self._stopping:
+            self._deps.submit_wakeup.clear()
+            try:
+                await self.submit_due_once()
+            except Exception as exc:  # a database outage: log, wait, try again
+                log.warning("cj.submitter_pass_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._deps.settings.submitter_poll_s):
+                    await self._deps.submit_wakeup.wait()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._deps.submit_wakeup.set()
+
+    async def submit_due_once(self) -> int:
+        """Submit every due job's unacknowledged pairs; returns the number of pairs accepted."""
+        async with self._deps.sessions() as session, session.begin():
+            job_ids = await job_store.jobs_with_unsubmitted_pairs(session, JOBS_PER_PASS)
+        accepted = 0
+        for job_id in job_ids:
+            accepted += await self.submit_job(job_id)
+        return accepted
+
+    async def submit_job(self, job_id: uuid.UUID) -> int:
+        deps = self._deps
+        async with deps.sessions() as session, session.begin():
+            job = await job_store.get_job(session, job_id)
+            if job is None or job.state != CJJobState.COMPARING.value:
+                return 0
+            pairs = await job_store.unacknowledged_pairs(session, job_id, MAX_COMPARISONS_PER_SUBMIT)
+            essays = await job_store.load_essays(session, job_id)
+        if not pairs:
+            return 0
+        mode = LLMSettings.model_validate(job.llm_settings).batching_mode.value
+        request = build_request(job, essays, pairs, deps.registry.topic_for(LLMComparisonResultV1))
+        with correlation_scope(job.correlation_id):
+            try:
+                answer = await deps.lps.submit(request)
+            except ExternalServiceError as exc:
+                await self._back_off(job, exc)
+                return 0
+            except ValidationFailedError as exc:
+                await self._refused(job_id, exc)
+                return 0
+        async with deps.sessions() as session, session.begin():
+            # Job row first, like the callback handler: the same lock order on both sides, no deadlock.
+            if await job_store.lock_job(session, job_id) is None:
+                return 0
+            await job_store.acknowledge(session, {a.request_id: a.queue_id for a in answer.accepted})
+            await job_store.update_job(
+                session, job_id, submit_failures=0, next_submit_at=func.now(), last_activity_at=func.now()
+            )
+        LLM_REQUESTS.labels(mode).inc(len(pairs))
+        LLM_BATCHES_STARTED.labels(mode).inc()
+        log.info("cj.wave_submitted", job_id=str(job_id), pairs=len(pairs), batching_mode=mode)
+        return len(answer.accepted)
+
+    async def _back_off(self, job: Row[Any], exc: Exception) -> None:
+        settings = self._deps.settings
+        failures = job.submit_failures + 1
+        delay = backoff_delay(failures, settings.submit_backoff_base_s, settings.submit_backoff_cap_s)
+        async with self._deps.sessions() as session, session.begin():
+            await job_store.update_job(
+                session,
+                job.id,
+                submit_failures=failures,
+                next_submit_at=datetime.now(UTC) + timedelta(seconds=delay),
+            )
+        log.warning("cj.submit_failed", job_id=str(job.id), failures=failures, retry_in_s=delay, error=str(exc))
+
+    async def _refused(self, job_id: uuid.UUID, exc: ValidationFailedError) -> None:
+        # LPS refusing a well-formed wave will not change on a retry: the job cannot proceed.
+        async with self._deps.sessions() as session, session.begin():
+            job = await job_store.lock_job(session, job_id)
+            if job is not None and job.state == CJJobState.COMPARING.value:
+                message = f"the LLM service refused the comparisons: {exc.message}"
+                await fail_job(self._deps, session, job, FailureCode.LPS_REJECTED, message)

@@ -1,0 +1,163 @@
+"""Planning a wave (persisted before it is submitted) and closing one (refit, progress, decide)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from sqlalchemy import Row, func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cj_assessment_service.adapters import job_store
+from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
+from cj_assessment_service.metrics import RELIABILITY_SSR
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.finaliser import FailureCode, complete_job, fail_job
+from cj_assessment_service.service_layer.verdicts import load_verdicts
+from cj_engine.planner import PlannerConfig, stream_of_wave
+from common_core.events.cj_assessment import AssessmentBudget, CJAssessmentProgressV1, LLMSettings
+from common_core.llm import BatchingMode
+from common_core.status import CJJobState
+
+log = structlog.get_logger(__name__)
+
+NO_PAIR_LEFT = "no_pair_left"
+
+
+def job_budget(deps: ServiceDeps, job: Row[Any]) -> cj_loop.Budget:
+    budget = AssessmentBudget.model_validate(job.budget)
+    return cj_loop.Budget(
+        max_comparisons_per_item=budget.max_comparisons_per_essay,
+        target_reliability=budget.target_reliability,
+        min_comparisons_per_item=deps.settings.min_comparisons_per_essay,
+    )
+
+
+def job_planner(deps: ServiceDeps, job: Row[Any], n_items: int) -> PlannerConfig:
+    # The provider's batch API answers in hours, not seconds: fewer, larger waves.
+    mode = LLMSettings.model_validate(job.llm_settings).batching_mode
+    multiplier = deps.settings.batch_api_wave_multiplier if mode is BatchingMode.PROVIDER_BATCH_API else 1
+    return cj_loop.planner_config(job.seed, n_items, job_budget(deps, job), multiplier)
+
+
+async def start_wave(
+    deps: ServiceDeps,
+    session: AsyncSession,
+    job: Row[Any],
+    essays: Sequence[Row[Any]],
+    verdicts: Sequence[cj_loop.Verdict],
+    wave: int,
+) -> bool:
+    """Plan ``wave`` and persist its pairs and the wave in the caller's transaction; ``False`` if empty.
+
+    Submitting happens after the commit (the submitter is woken then), so a crash in between leaves
+    unacknowledged pairs that the submitter finds on start-up.
+    """
+    anchors = frozenset(e.item_index for e in essays if e.is_anchor)
+    planned = cj_loop.plan_next_wave(len(essays), verdicts, anchors, wave, job_planner(deps, job, len(essays)))
+    if not planned:
+        return False
+    by_index = {e.item_index: e.essay_id for e in essays}
+    rows = []
+    for position, pair in enumerate(planned):
+        pair_id = pair_id_for(job.id, wave, position)
+        rows.append(
+            {
+                "pair_id": pair_id,
+                "request_id": request_id_for(pair_id),
+                "job_id": job.id,
+                "wave": wave,
+                "position": position,
+                "attempt": 1,
+                "stream": pair.stream,
+                "essay_a_id": by_index[pair.first],
+                "essay_b_id": by_index[pair.second],
+                "status": job_store.PLANNED,
+            }
+        )
+    await job_store.insert_wave(session, job.id, wave, stream_of_wave(wave), rows)
+    await job_store.update_job(session, job.id, current_wave=wave, last_activity_at=func.now(), monitor_resubmits=0)
+    deps.wake_submitter_after_commit(session)
+    log.info("cj.wave_planned", job_id=str(job.id), wave=wave, pairs=len(rows))
+    return True
+
+
+async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) -> None:
+    """The current wave has every answer: refit, publish progress, then stop or plan the next wave."""
+    essays = await job_store.load_essays(session, job.id)
+    n_items = len(essays)
+    pairs = await job_store.load_pairs(session, job.id)
+    counts = job_store.count_pairs(pairs)
+    if counts.done == 0:
+        errors = [p.error_message for p in pairs if p.status == job_store.FAILED and p.error_message]
+        reason = errors[-1] if errors else "no verdicts"
+        await fail_job(deps, session, job, FailureCode.ALL_COMPARISONS_FAILED, f"all comparisons failed: {reason}")
+        return
+    if counts.failed > deps.settings.max_failed_fraction * (counts.done + counts.failed):
+        await fail_job(
+            deps,
+            session,
+            job,
+            FailureCode.TOO_MANY_FAILURES,
+            f"too many comparisons failed: {counts.failed} of {counts.done + counts.failed}",
+        )
+        return
+    verdicts = await load_verdicts(session, job.id, essays)
+    summary = cj_loop.summarise_wave(n_items, verdicts)
+    await job_store.complete_wave(
+        session,
+        job.id,
+        job.current_wave,
+        stream_reliability=summary.stream_reliability,
+        ssr=summary.ssr,
+        theta=[float(t) for t in summary.fit.theta],
+    )
+    RELIABILITY_SSR.set(summary.ssr)
+    budget = job_budget(deps, job)
+    await deps.emit(
+        session,
+        CJAssessmentProgressV1(
+            batch_id=job.batch_id,
+            job_id=job.id,
+            state=CJJobState.COMPARING,
+            wave=job.current_wave,
+            comparisons_done=counts.done,
+            comparisons_planned=counts.planned,
+            progress_percentage=cj_loop.progress_percentage(
+                counts.done, n_items, budget.max_comparisons_per_item, finished=False
+            ),
+            reliability_ssr=summary.ssr,
+        ),
+        key=job.batch_id,
+        correlation_id=job.correlation_id,
+        natural_key=("cj.progress", job.id, job.current_wave),
+    )
+    history = [w for w in await job_store.load_waves(session, job.id) if w.completed_at is not None]
+    planner = job_planner(deps, job, n_items)
+    decision = cj_loop.decide_after_wave(
+        n_items,
+        verdicts,
+        summary.fit,
+        [w.stream_reliability for w in history],
+        [w.theta for w in history],
+        planner,
+        cj_loop.stopping_config(budget),
+    )
+    log.info(
+        "cj.wave_closed",
+        job_id=str(job.id),
+        wave=job.current_wave,
+        verdicts=counts.done,
+        ssr=round(summary.ssr, 3),
+        stream_reliability=summary.stream_reliability,
+        decision=decision.detail,
+    )
+    if decision.reason is not None:
+        await complete_job(deps, session, job, stop_reason=decision.reason.value, stop_detail=decision.detail)
+        return
+    if not await start_wave(deps, session, job, essays, verdicts, job.current_wave + 1):
+        await complete_job(
+            deps, session, job, stop_reason=NO_PAIR_LEFT, stop_detail="the planner had no allowed pair left"
+        )

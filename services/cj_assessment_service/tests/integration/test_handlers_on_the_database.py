@@ -1,0 +1,231 @@
+"""The handlers against a real database with fake peers: wave persistence, the callback matcher, the finaliser."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cj_assessment_service.adapters.tables import comparisons, outbox
+from cj_assessment_service.config import Settings
+from cj_assessment_service.domain.stuck import StuckAction
+from cj_assessment_service.service_layer.callbacks import record_result
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.monitor import StuckJobMonitor
+from cj_assessment_service.service_layer.requests import handle_assessment_requested
+from common_core.envelope import EventEnvelope
+from common_core.events.catalog import EVENTS
+from common_core.events.cj_assessment import (
+    AssessmentResultPublishedV1,
+    CJAssessmentCompletedV1,
+    CJAssessmentFailedV1,
+    CJAssessmentProgressV1,
+    CJAssessmentRequestedV1,
+    EssayRef,
+)
+from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1
+from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
+from common_core.llm import LLMProvider
+from huleedu_service_libs.db import create_engine, session_factory
+from huleedu_service_libs.kafka.consumer import HandlerContext
+from huleedu_service_libs.testing.database import migrated_database
+from services.cj_assessment_service.tests.integration.conftest import ALEMBIC_DIR
+
+
+class StaticTexts:
+    def __init__(self) -> None:
+        self.texts: dict[str, StoredText] = {}
+        self.calls = 0
+
+    def add(self, content: str) -> str:
+        text_id = f"{len(self.texts):064x}"
+        self.texts[text_id] = StoredText(text_id=text_id, kind=TextKind.ESSAY, content=content, word_count=2)
+        return text_id
+
+    async def fetch_texts(self, ids: list[str]) -> BatchGetTextsResponse:
+        self.calls += 1
+        return BatchGetTextsResponse(
+            texts={i: self.texts[i] for i in ids if i in self.texts}, missing=[i for i in ids if i not in self.texts]
+        )
+
+
+@pytest.fixture
+async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[ServiceDeps, StaticTexts]]:
+    url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, "handlers")
+    engine = create_engine(url)
+    texts = StaticTexts()
+    settings = Settings(HULEEDU_DEV_MODE=True, database_url=url, max_pair_attempts=2)
+    yield (
+        ServiceDeps(settings=settings, registry=EVENTS, sessions=session_factory(engine), content=texts, lps=None),  # type: ignore[arg-type]
+        texts,
+    )
+    await engine.dispose()
+
+
+async def run_request(deps: ServiceDeps, request: CJAssessmentRequestedV1) -> None:
+    envelope = EventEnvelope[CJAssessmentRequestedV1](
+        event_type="t", source_service="test", correlation_id=uuid.uuid4(), data=request
+    )
+    async with deps.sessions() as session, session.begin():
+        ctx = HandlerContext("t", 0, 0, None, {}, 1, session)
+        await handle_assessment_requested(deps, envelope, ctx)
+
+
+def verdict(request_id: str, winner: str | None = "A", error: ComparisonError | None = None) -> LLMComparisonResultV1:
+    return LLMComparisonResultV1(
+        request_id=request_id,
+        correlation_id=uuid.uuid4(),
+        winner=None if error else winner,
+        confidence=None if error else 4,
+        error=error,
+        provider=LLMProvider.MOCK,
+        model="m",
+        completed_at=datetime.now(UTC),
+    )
+
+
+async def in_txn(deps: ServiceDeps, work: Callable[[AsyncSession], Any]) -> Any:
+    async with deps.sessions() as session, session.begin():
+        return await work(session)
+
+
+async def outbox_topics(deps: ServiceDeps) -> list[str]:
+    return list(await in_txn(deps, lambda s: _scalars(s, select(outbox.c.topic).order_by(outbox.c.id))))
+
+
+async def _scalars(session: AsyncSession, statement: Any) -> list[Any]:
+    return list((await session.execute(statement)).scalars())
+
+
+async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[ServiceDeps, StaticTexts]):
+    service, texts = deps
+    request = CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        user_id="t",
+        course_code="ENG5",
+        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(6)],
+    )
+    await run_request(service, request)
+    await run_request(service, request)  # redelivered under another event id: nothing new
+    assert texts.calls == 1  # one batch call for all texts
+    pairs = await in_txn(service, lambda s: _scalars(s, select(comparisons.c.request_id)))
+    assert len(pairs) == 3
+    assert len(set(pairs)) == 3
+    jobs = await in_txn(service, lambda s: s.execute(text("SELECT state, current_wave FROM jobs")))
+    assert [tuple(r) for r in jobs] == [("comparing", 0)]
+    assert await outbox_topics(service) == []  # nothing is announced before a wave closes
+
+
+async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps: tuple[ServiceDeps, StaticTexts]):
+    service, texts = deps
+    request = CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        user_id="t",
+        course_code="ENG5",
+        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(4)],
+    )
+    await run_request(service, request)
+    first, second = await in_txn(
+        service, lambda s: _scalars(s, select(comparisons.c.request_id).order_by(comparisons.c.position))
+    )
+    assert await in_txn(service, lambda s: record_result(service, s, verdict("unknown-id"))) is False
+    assert await in_txn(service, lambda s: record_result(service, s, verdict(first))) is True
+    assert await in_txn(service, lambda s: record_result(service, s, verdict(first, "B"))) is False  # duplicate
+    rate_limited = ComparisonError(code="RATE_LIMITED", message="slow down", retryable=True)
+    assert await in_txn(service, lambda s: record_result(service, s, verdict(second, error=rate_limited))) is True
+    rows = await in_txn(
+        service,
+        lambda s: s.execute(
+            select(comparisons.c.position, comparisons.c.attempt, comparisons.c.status, comparisons.c.winner)
+        ),
+    )
+    states = sorted(tuple(r) for r in rows)
+    assert states == [(0, 1, "done", "A"), (1, 1, "failed", None), (1, 2, "planned", None)]
+    assert await outbox_topics(service) == []  # the wave waits for the retry
+
+    retry_id = (
+        await in_txn(service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.attempt == 2)))
+    )[0]
+    assert await in_txn(service, lambda s: record_result(service, s, verdict(retry_id))) is True
+    # The wave closed: progress published, the next wave planned (same transaction as the verdict).
+    assert await outbox_topics(service) == [EVENTS.topic_for(CJAssessmentProgressV1)]
+    job = await in_txn(service, lambda s: s.execute(text("SELECT current_wave FROM jobs")))
+    assert [tuple(r) for r in job] == [(1,)]
+
+
+async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: tuple[ServiceDeps, StaticTexts]):
+    service, texts = deps
+    request = CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        user_id="t",
+        course_code="ENG5",
+        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(3)],
+        budget={"max_comparisons_per_essay": 2, "target_reliability": 0.8},
+    )
+    await run_request(service, request)
+    for _ in range(10):  # answer every open pair until the per-essay budget ends the job
+        open_ids = await in_txn(
+            service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.status == "planned"))
+        )
+        if not open_ids:
+            break
+        for request_id in open_ids:
+            async with service.sessions() as session, session.begin():
+                await record_result(service, session, verdict(request_id))
+    state = await in_txn(service, lambda s: s.execute(text("SELECT state, stop_reason FROM jobs")))
+    assert [tuple(r) for r in state] == [("completed", "budget_exhausted")]
+    topics = await outbox_topics(service)
+    assert topics[-2:] == [
+        EVENTS.topic_for(CJAssessmentCompletedV1),
+        EVENTS.topic_for(AssessmentResultPublishedV1),
+    ]
+    results = await in_txn(service, lambda s: s.execute(text("SELECT count(*) FROM job_essays WHERE rank IS NOT NULL")))
+    assert [tuple(r) for r in results] == [(3,)]
+    still_open = await in_txn(
+        service, lambda s: s.execute(text("SELECT count(*) FROM comparisons WHERE status = 'planned'"))
+    )
+    assert [tuple(r) for r in still_open] == [(0,)]
+
+
+async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[ServiceDeps, StaticTexts]):
+    service, texts = deps
+    request = CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        user_id="t",
+        course_code="ENG5",
+        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(4)],
+    )
+    await run_request(service, request)
+    await in_txn(service, lambda s: s.execute(text("UPDATE jobs SET last_activity_at = now() - interval '1 hour'")))
+    service.settings = service.settings.model_copy(update={"stuck_after_s": 60.0, "stuck_max_resubmits": 0})
+    first, second = StuckJobMonitor(service), StuckJobMonitor(service)
+    outcomes = await asyncio.gather(first.check_once(), second.check_once())
+    actions = [action for outcome in outcomes for action in outcome.values()]
+    assert actions == [StuckAction.FAIL]  # one replica acted, the other skipped the locked or finished job
+    assert await outbox_topics(service) == [EVENTS.topic_for(CJAssessmentFailedV1)]
+
+
+async def test_the_same_essay_can_be_assessed_again_in_a_later_job(deps: tuple[ServiceDeps, StaticTexts]):
+    service, texts = deps
+    essays = [EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(3)]
+    for _ in range(2):
+        await run_request(
+            service,
+            CJAssessmentRequestedV1(
+                batch_id=uuid.uuid4(), request_id=uuid.uuid4(), user_id="t", course_code="ENG5", essays=essays
+            ),
+        )
+    rows = await in_txn(
+        service, lambda s: s.execute(text("SELECT essay_id, count(DISTINCT job_id) FROM job_essays GROUP BY 1"))
+    )
+    assert sorted(count for _, count in rows) == [2, 2, 2]  # keyed by (job, essay): the first job keeps its essays

@@ -1,0 +1,126 @@
+"""A 12-essay job with 6 anchors, from the request event to the result event, over real infrastructure."""
+
+from __future__ import annotations
+
+import uuid
+
+from scipy.stats import spearmanr
+
+from cj_assessment_service.metrics import BATCH_STATE
+from common_core.events.cj_assessment import (
+    AssessmentResultPublishedV1,
+    CJAssessmentCompletedV1,
+    CJAssessmentProgressV1,
+)
+from common_core.status import CJJobState
+from services.cj_assessment_service.tests.fakes import essay_text
+from services.cj_assessment_service.tests.integration.conftest import (
+    Harness,
+    assert_events_match_schemas,
+    declared_metric_names,
+    has_samples,
+    post_multipart,
+    teacher_headers,
+)
+
+GRADES = ("F", "E", "D", "C", "B", "A")
+
+
+async def create_assignment_with_anchors(harness: Harness, client: object, grades: tuple[str, ...] = GRADES) -> str:
+    response = await client.post(  # type: ignore[attr-defined]
+        "/v1/assignments",
+        json={
+            "title": "Climate essay",
+            "course_code": "ENG5",
+            "grade_scale": "swedish_f_a",
+            "instructions": "Which essay argues better?",
+            "student_prompt": "Write about climate change.",
+        },
+        headers=teacher_headers(),
+    )
+    assert response.status_code == 201, await response.get_data()
+    assignment_id = (await response.get_json())["assignment_id"]
+    # Anchors of quality 0, 2, 4, ... so their grades follow the simulated judge's scale.
+    files = {f"anchor-{g}.txt": essay_text(100 + k, 2 * k) for k, g in enumerate(grades)}
+    csv = "label,grade\n" + "".join(f"anchor-{g},{g}\n" for g in grades)
+    response = await post_multipart(
+        client,
+        f"/v1/assignments/{assignment_id}/anchors/bulk",
+        [("files", (n, t.encode())) for n, t in files.items()] + [("grades", ("grades.csv", csv.encode()))],
+    )
+    assert response.status_code == 201, await response.get_data()
+    assert len((await response.get_json())["anchors"]) == len(grades)
+    return str(assignment_id)
+
+
+async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness: Harness):
+    app = await harness.start()
+    client = app.test_client()
+    assignment_id = await create_assignment_with_anchors(harness, client)
+
+    request = await harness.request(12, assignment_id=uuid.UUID(assignment_id))
+    result: AssessmentResultPublishedV1 = await harness.wait_for_event(AssessmentResultPublishedV1, request.batch_id)
+    completed: CJAssessmentCompletedV1 = await harness.wait_for_event(CJAssessmentCompletedV1, request.batch_id)
+
+    # Every essay and anchor is ranked and graded; anchors are flagged with their known grade.
+    assert len(result.results) == 18
+    anchors = [r for r in result.results if r.is_anchor]
+    assert sorted(str(r.known_grade) for r in anchors) == sorted(GRADES)
+    assert all(r.grade is not None and abs(sum(r.grade_probabilities.values()) - 1) < 1e-6 for r in result.results)
+    # Real distributions, not one-hot (PITFALLS), and anchors are graded like students.
+    assert any(sum(p > 0.01 for p in r.grade_probabilities.values()) > 1 for r in result.results)
+    assert all(r.standard_error > 0 for r in result.results)
+    assert result.stop_reason == completed.stop_reason is not None
+    assert result.position_bias is not None
+
+    # Real counts: the completed event's numbers are the verdicts stored, one per judged request id.
+    done = await harness.db("SELECT count(*) FROM comparisons WHERE status = 'done'")
+    assert completed.comparisons_completed == done[0][0] == sum(harness.lps.verdicts_sent.values())
+    assert completed.essays_assessed == 12
+    assert completed.anchors_used == 6
+    assert sum(r.comparison_count for r in result.results) == 2 * completed.comparisons_completed
+
+    # The ranking follows the essays' quality (the judge reads the essays).
+    students = {r.essay_id: r for r in result.results if not r.is_anchor}
+    qualities = {e.essay_id: i for i, e in enumerate(request.essays)}
+    rho = spearmanr([qualities[e] for e in students], [-students[e].rank for e in students]).statistic
+    assert rho > 0.7
+
+    # Progress was published after every wave, with a state and real counts.
+    progress = [p for p in harness.events.payloads(CJAssessmentProgressV1) if p.batch_id == request.batch_id]
+    assert progress
+    assert [p.wave for p in progress] == list(range(len(progress)))
+    assert progress[-1].comparisons_done == completed.comparisons_completed
+
+    # Contract: every emitted event validates against the checked-in common_core schema.
+    assert assert_events_match_schemas(harness.events) == len(progress) + 2
+
+    # The BFF's read API, and the 404 for anyone but the owner.
+    view = await client.get(
+        f"/internal/v1/jobs/{completed.job_id}", headers=teacher_headers(service="bff_teacher_service")
+    )
+    assert view.status_code == 200
+    body = await view.get_json()
+    assert body["state"] == CJJobState.COMPLETED
+    assert body["comparisons_completed"] == completed.comparisons_completed
+    assert body["stop_reason"] == completed.stop_reason
+    assert len(body["waves"]) == len(progress)
+    other = await client.get(
+        f"/internal/v1/jobs/{completed.job_id}", headers=teacher_headers("teacher-2", "bff_teacher_service")
+    )
+    assert other.status_code == 404
+    essay_id = request.essays[0].essay_id
+    comparisons = await client.get(
+        f"/internal/v1/jobs/{completed.job_id}/essays/{essay_id}/comparisons",
+        headers=teacher_headers(service="bff_teacher_service"),
+    )
+    rows = (await comparisons.get_json())["comparisons"]
+    assert len([r for r in rows if r["status"] == "done"]) == students[essay_id].comparison_count
+    assert all(r["justification"] and r["model"] == "fake-judge" and r["side"] in ("A", "B") for r in rows)
+
+    # Metrics: every CJ metric has samples once the monitor has refreshed the gauges (the per-job progress
+    # gauge only while a job is active: see the cancel test).
+    await harness.wait_for(lambda: BATCH_STATE.labels("completed")._value.get() >= 1, what="gauge refresh")
+    metrics = await (await client.get("/metrics")).get_data(as_text=True)
+    for name in declared_metric_names() - {"cj_batch_progress_percentage"}:
+        assert has_samples(metrics, name), name

@@ -1,0 +1,118 @@
+"""Per-essay results from a fit, the wave loop's helpers, ids, and the LPS request a wave becomes."""
+
+import uuid
+from types import SimpleNamespace
+from typing import Any, cast
+
+import numpy as np
+
+from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain.identifiers import job_id_for, pair_id_for, request_id_for
+from cj_assessment_service.domain.results import Item, build_results
+from cj_assessment_service.service_layer.submitter import build_request
+from common_core.grade_scales import get_grade_scale
+
+
+def simulated_verdicts(n_items: int, waves: int, seed: int = 1) -> list[cj_loop.Verdict]:
+    """Plan waves with the service's own loop; the better item (higher index) wins 90% of the time."""
+    rng = np.random.default_rng(seed)
+    budget = cj_loop.Budget(max_comparisons_per_item=20, target_reliability=0.8, min_comparisons_per_item=6)
+    config = cj_loop.planner_config(seed, n_items, budget, 1)
+    verdicts: list[cj_loop.Verdict] = []
+    for wave in range(waves):
+        for pair in cj_loop.plan_next_wave(n_items, verdicts, frozenset(), wave, config):
+            better, worse = max(pair.first, pair.second), min(pair.first, pair.second)
+            winner = better if rng.random() < 0.9 else worse
+            verdicts.append(cj_loop.Verdict(pair.first, pair.second, winner, pair.stream))
+    return verdicts
+
+
+def test_results_rank_grade_and_flag_anchors():
+    n = 12
+    verdicts = simulated_verdicts(n, 10)
+    summary = cj_loop.summarise_wave(n, verdicts)
+    anchors = {0: "F", 5: "C", 11: "A"}
+    items = [Item(i, uuid.uuid4(), i in anchors, anchors.get(i)) for i in range(n)]
+    out = build_results(items, summary.fit, get_grade_scale("swedish_f_a"))
+    ranks = sorted(r.rank for r in out.results)
+    assert ranks == list(range(1, n + 1))
+    by_rank = sorted(out.results, key=lambda r: r.rank)
+    assert [r.bt_score for r in by_rank] == sorted((r.bt_score for r in out.results), reverse=True)
+    for result in out.results:
+        assert result.grade is not None
+        assert abs(sum(result.grade_probabilities.values()) - 1) < 1e-6
+        assert result.standard_error > 0
+        assert (result.known_grade is not None) == result.is_anchor
+        assert (result.anchor_inconsistent is not None) == result.is_anchor
+    assert sum(r.comparison_count for r in out.results) == 2 * len(verdicts)
+
+
+def test_results_without_anchors_have_no_grades_but_a_confidence():
+    n = 6
+    summary = cj_loop.summarise_wave(n, simulated_verdicts(n, 6))
+    items = [Item(i, uuid.uuid4(), False, None) for i in range(n)]
+    out = build_results(items, summary.fit, get_grade_scale("swedish_f_a"))
+    assert all(r.grade is None and r.grade_probabilities == {} for r in out.results)
+    assert all(0.0 <= r.confidence <= 1.0 for r in out.results)
+    assert not out.projection.has_grades
+
+
+def test_stream_reliability_needs_both_streams():
+    n = 10
+    assert cj_loop.summarise_wave(n, simulated_verdicts(n, 1)).stream_reliability is None
+    assert cj_loop.summarise_wave(n, simulated_verdicts(n, 8)).stream_reliability is not None
+
+
+def test_progress_stays_below_100_until_finished():
+    assert cj_loop.progress_percentage(10_000, 10, 10, finished=False) == 99.0
+    assert cj_loop.progress_percentage(25, 10, 10, finished=False) == 50.0
+    assert cj_loop.progress_percentage(3, 10, 10, finished=True) == 100.0
+
+
+def test_ids_are_deterministic():
+    batch, request = uuid.uuid4(), uuid.uuid4()
+    assert job_id_for(batch, request) == job_id_for(batch, request)
+    job = job_id_for(batch, request)
+    assert pair_id_for(job, 2, 3) == pair_id_for(job, 2, 3) != pair_id_for(job, 2, 3, attempt=2)
+    assert request_id_for(pair_id_for(job, 0, 0)) == request_id_for(pair_id_for(job, 0, 0))
+
+
+def test_a_wave_request_uses_neutral_labels_and_keeps_temperature_zero():
+    job_id = uuid.uuid4()
+    anchor, student = uuid.uuid4(), uuid.uuid4()
+    job = SimpleNamespace(
+        id=job_id,
+        llm_settings={"provider": "mock", "model": "m", "temperature": 0.0, "batching_mode": "serial_bundle"},
+        context={"instructions": "Judge.", "rubric": None, "student_prompt": "Task."},
+        language="en",
+    )
+    essays = [
+        SimpleNamespace(essay_id=student, item_index=0, content="Student text."),
+        SimpleNamespace(essay_id=anchor, item_index=1, content="Anchor text."),
+    ]
+    pair = SimpleNamespace(
+        pair_id=uuid.uuid4(), request_id="cj-1", wave=0, attempt=1, essay_a_id=anchor, essay_b_id=student
+    )
+    request = build_request(cast(Any, job), cast(Any, essays), cast(Any, [pair]), "callbacks")
+    assert set(request.texts) == {"t0", "t1"}  # no ids, no "anchor" in what reaches the prompt
+    item = request.comparisons[0]
+    assert (item.a, item.b) == ("t1", "t0")
+    assert item.overrides is not None
+    assert item.overrides.temperature == 0.0
+    assert item.overrides.batching_mode == "serial_bundle"
+    assert item.request_metadata["essay_a_id"] == str(anchor)
+
+
+def test_provider_batch_api_plans_larger_waves():
+    from cj_assessment_service.config import Settings
+    from cj_assessment_service.service_layer.waves import job_planner
+
+    deps = SimpleNamespace(settings=Settings(HULEEDU_DEV_MODE=True, batch_api_wave_multiplier=3))
+    budget = {"max_comparisons_per_essay": 10, "target_reliability": 0.8}
+
+    def planned_wave_size(mode: str) -> int | None:
+        job = SimpleNamespace(seed=1, budget=budget, llm_settings={"batching_mode": mode})
+        return job_planner(cast(Any, deps), cast(Any, job), 20).wave_size
+
+    assert planned_wave_size("per_request") == planned_wave_size("serial_bundle") == 10
+    assert planned_wave_size("provider_batch_api") == 30

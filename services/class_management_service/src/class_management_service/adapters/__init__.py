@@ -1,0 +1,1 @@
+"""Database tables, Redis, password hashing and the content service client."""

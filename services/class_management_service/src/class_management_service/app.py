@@ -1,0 +1,105 @@
+"""The Quart app: routes, the shared HTTP machinery, and the background consumer and outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+
+import structlog
+from quart import Quart
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from class_management_service.adapters.content_client import EssayTextSource
+from class_management_service.config import Settings
+from class_management_service.di import make_container
+from class_management_service.entrypoints.consumers import build_consumer
+from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION, TEACHER_ROUTE_CALLERS
+from class_management_service.entrypoints.internal_routes import internal_routes
+from class_management_service.entrypoints.teacher_routes import teacher_routes
+from class_management_service.service_layer.accounts import DEMO_EMAIL, DEMO_PASSWORD, ensure_demo_teacher
+from class_management_service.service_layer.context import ServiceContext
+from common_core.events.catalog import EVENTS
+from common_core.events.registry import EventRegistry
+from huleedu_service_libs.http.health import redis_check, sqlalchemy_check
+from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.kafka.consumer import ConsumerRunner
+from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.outbox import OutboxRelay
+
+logger = structlog.stdlib.get_logger(__name__)
+
+INTERNAL_CALLERS = {*TEACHER_ROUTE_CALLERS, "result_aggregator_service"}
+
+
+async def create_app(
+    settings: Settings | None = None,
+    *,
+    registry: EventRegistry = EVENTS,
+    essay_texts: EssayTextSource | None = None,
+) -> Quart:
+    """The app; ``registry`` names the topics consumed and written to the outbox (tests pass fresh ones)."""
+    settings = settings or Settings()
+    container = make_container(settings, registry, essay_texts)
+    context = await container.get(ServiceContext)
+    engine = await container.get(AsyncEngine)
+    redis = await container.get(Redis)
+    background: dict[str, asyncio.Task[None]] = {}
+    runners: list[ConsumerRunner] = []
+
+    async def background_alive() -> bool:
+        # A consumer or relay that died would leave events unhandled while HTTP looks fine.
+        return bool(background) and not any(task.done() for task in background.values())
+
+    app = Quart(__name__)
+    app.extensions[CONTEXT_EXTENSION] = context
+    setup_quart_app(
+        app,
+        settings,
+        internal_allow_list=INTERNAL_CALLERS,
+        health_checks={
+            "database": sqlalchemy_check(engine),
+            "redis": redis_check(redis),
+            "workers": background_alive,
+        },
+    )
+    app.register_blueprint(internal_routes)
+    app.register_blueprint(teacher_routes)
+
+    @app.before_serving
+    async def start_background_work() -> None:
+        if settings.dev_mode and settings.seed_demo_teacher:
+            created = await ensure_demo_teacher(context.sessions, context.passwords)
+            # Printed on purpose: a published development credential, only ever seeded in dev mode.
+            logger.warning(
+                "demo_teacher_ready", email=DEMO_EMAIL, password=DEMO_PASSWORD, created=created, dev_mode=True
+            )
+        publisher = await container.get(EventPublisher)
+        relay = await container.get(OutboxRelay)
+        runner = build_consumer(context, publisher)
+        runners.append(runner)
+        background["consumer"] = asyncio.create_task(runner.run(), name="cms-consumer")
+        background["outbox_relay"] = asyncio.create_task(relay.run(), name="cms-outbox-relay")
+        for name, task in background.items():
+            task.add_done_callback(functools.partial(_report_exit, name))
+
+    @app.after_serving
+    async def stop_background_work() -> None:
+        for runner in runners:
+            await runner.stop()
+        (await container.get(OutboxRelay)).stop()
+        for task in background.values():
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=settings.shutdown_grace_seconds)
+        await container.close()
+
+    return app
+
+
+def _report_exit(name: str, task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        logger.error("background_task_failed", task=name, error=repr(error))

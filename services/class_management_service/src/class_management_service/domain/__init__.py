@@ -1,0 +1,1 @@
+"""Pure rules of class management: name matching. No I/O."""

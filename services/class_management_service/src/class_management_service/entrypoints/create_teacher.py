@@ -1,0 +1,58 @@
+"""``python -m class_management_service create-teacher --email ... --name ...``
+
+The password comes from a prompt (asked twice) on a terminal, or from the first line of stdin
+otherwise, so it never appears in the shell history or the process list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from class_management_service.adapters.passwords import Passwords
+from class_management_service.config import Settings
+from class_management_service.service_layer.accounts import DEFAULT_LOCALE, check_password_rules, create_teacher
+from common_core.http.class_management import UserProfile
+from huleedu_service_libs.db import create_engine, session_factory
+from huleedu_service_libs.errors import ConflictError
+from huleedu_service_libs.sync_bridge import run_coroutine_sync
+
+
+def read_password(stdin: TextIO, *, interactive: bool) -> str:
+    if not interactive:
+        return stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+async def _create(settings: Settings, email: str, name: str, password: str, locale: str) -> UserProfile:
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            return await create_teacher(
+                session, Passwords(), email=email, display_name=name, password=password, locale=locale
+            )
+    finally:
+        await engine.dispose()
+
+
+def run_create_teacher(argv: Sequence[str], settings: Settings, stdin: TextIO = sys.stdin) -> int:
+    parser = argparse.ArgumentParser(prog="class_management_service create-teacher", description=__doc__)
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--name", required=True, help="the display name")
+    parser.add_argument("--locale", default=DEFAULT_LOCALE)
+    args = parser.parse_args(argv)
+    try:
+        password = read_password(stdin, interactive=stdin.isatty())
+        check_password_rules(password)
+        profile = run_coroutine_sync(_create(settings, args.email, args.name, password, args.locale))
+    except (ValueError, ConflictError) as exc:
+        print(f"create-teacher: {exc}", file=sys.stderr)
+        return 1
+    print(f"created teacher {profile.email} ({profile.display_name}) with user id {profile.user_id}")
+    return 0

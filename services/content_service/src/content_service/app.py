@@ -1,0 +1,73 @@
+"""The Quart app: routes, shared HTTP machinery, and the supervised consumer and outbox relay."""
+
+from __future__ import annotations
+
+from dishka import make_async_container
+from quart import Quart
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from common_core.events.catalog import EVENTS
+from common_core.events.registry import EventRegistry
+from content_service.adapters.tables import outbox, processed_events
+from content_service.config import Settings
+from content_service.di import CJ_EVENTS_CONSUMER, ContentServiceProvider, Wiring
+from content_service.entrypoints import http_batches, http_texts
+from content_service.entrypoints.background import BackgroundWork
+from content_service.entrypoints.request_helpers import CONTEXT_EXTENSION
+from content_service.service_layer.context import ContentContext
+from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
+from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check
+from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.settings import ServiceSettings
+
+INTERNAL_CALLERS = frozenset(
+    {*http_batches.TEACHER_CALLERS, *http_texts.TEXT_READERS},
+)
+
+
+async def create_app(
+    settings: Settings, *, registry: EventRegistry = EVENTS, consumer_group: str = CJ_EVENTS_CONSUMER
+) -> Quart:
+    container = make_async_container(
+        InfrastructureProvider(),
+        # The registry reaches the consumers here, and the outbox topics through Wiring.
+        MessagingProvider(outbox, processed_events, registry),
+        ContentServiceProvider(),
+        context={ServiceSettings: settings, Settings: settings, Wiring: Wiring(registry, consumer_group)},
+    )
+    engine = await container.get(AsyncEngine)
+    publisher = await container.get(EventPublisher)
+    background = await container.get(BackgroundWork)
+
+    app = Quart(__name__)
+    # Quart refuses a larger body with 413 before any of it is parsed.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    app.extensions[CONTEXT_EXTENSION] = await container.get(ContentContext)
+
+    async def workers_running() -> bool:
+        return background.running()
+
+    setup_quart_app(
+        app,
+        settings,
+        internal_allow_list=INTERNAL_CALLERS,
+        health_checks={
+            "database": sqlalchemy_check(engine),
+            "kafka": publisher_check(publisher),
+            "workers": workers_running,
+        },
+    )
+    app.register_blueprint(http_batches.blueprint)
+    app.register_blueprint(http_texts.blueprint)
+
+    @app.before_serving
+    async def start_background() -> None:
+        background.start()
+
+    @app.after_serving
+    async def stop_background() -> None:
+        await background.stop()
+        await container.close()
+
+    return app

@@ -1,0 +1,73 @@
+"""Dishka wiring: the shared infrastructure, plus content service's unit of work and background loops.
+
+The event registry comes in through the container's context, so tests can map the payload
+models to fresh topics and never touch the real ones; it is used both for the outbox topics
+and for what the consumer subscribes to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dishka import Provider, Scope, from_context, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
+from common_core.events.registry import EventRegistry
+from content_service.adapters.repository import repository_in_runner_transaction
+from content_service.adapters.tables import outbox
+from content_service.adapters.unit_of_work import SqlUnitOfWorkFactory
+from content_service.config import Settings
+from content_service.entrypoints.background import BackgroundWork
+from content_service.entrypoints.supervisor import RestartPolicy
+from content_service.service_layer.cj_events import CJEventHandlers
+from content_service.service_layer.context import ContentContext
+from huleedu_service_libs.di import ConsumerFactory
+from huleedu_service_libs.kafka.consumer import ConsumerRunner
+from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.outbox import OutboxRelay
+
+CJ_EVENTS_CONSUMER = "content_service.cj_events"
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Where events go and come from: the registry, and the consumer group of the CJ events."""
+
+    registry: EventRegistry
+    consumer_group: str = CJ_EVENTS_CONSUMER
+
+
+class ContentServiceProvider(Provider):
+    settings = from_context(provides=Settings, scope=Scope.APP)
+    wiring = from_context(provides=Wiring, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def context(self, sessions: async_sessionmaker[AsyncSession], settings: Settings, wiring: Wiring) -> ContentContext:
+        unit_of_work = SqlUnitOfWorkFactory(sessions, wiring.registry, settings.service_name)
+        return ContentContext(settings=settings, unit_of_work=unit_of_work)
+
+    @provide(scope=Scope.APP)
+    def background(
+        self,
+        settings: Settings,
+        wiring: Wiring,
+        consumers: ConsumerFactory,
+        engine: AsyncEngine,
+        publisher: EventPublisher,
+    ) -> BackgroundWork:
+        handlers = CJEventHandlers(repository_in_runner_transaction)
+
+        # A fresh runner and relay for every (re)start: a ConsumerRunner runs only once.
+        def new_consumer() -> ConsumerRunner:
+            runner = consumers.create(wiring.consumer_group)
+            runner.subscribe(CJAssessmentProgressV1, handlers.on_progress)
+            runner.subscribe(CJAssessmentCompletedV1, handlers.on_completed)
+            runner.subscribe(CJAssessmentFailedV1, handlers.on_failed)
+            return runner
+
+        def new_relay() -> OutboxRelay:
+            return OutboxRelay(engine, outbox, publisher, settings.service_name)
+
+        policy = RestartPolicy(settings.worker_restart_base_seconds, settings.worker_restart_max_seconds)
+        return BackgroundWork(new_consumer, new_relay, policy)

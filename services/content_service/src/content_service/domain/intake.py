@@ -1,0 +1,68 @@
+"""Vetting one uploaded file: size, type, extraction and word range, each with a teacher-readable reason.
+
+Duplicates and the batch's capacity need the database, so the upload handler checks those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from content_service.domain.author_hint import author_hint
+from content_service.domain.extraction import ExtractionFailure, FileType, extract_text, file_type_of
+from content_service.domain.text_normalisation import count_words, text_id
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_file_bytes: int
+    min_words: int
+    max_words: int
+
+
+@dataclass(frozen=True)
+class AcceptedFile:
+    filename: str
+    file_type: FileType
+    text: str
+    text_id: str
+    word_count: int
+    author_hint: str | None
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    filename: str
+    file_type: FileType
+    reason: str
+
+
+def vet_file(filename: str, raw: bytes, limits: UploadLimits) -> AcceptedFile | RejectedFile:
+    file_type = file_type_of(filename)
+    if len(raw) > limits.max_file_bytes:
+        return RejectedFile(
+            filename, file_type, f"too large: {_size(len(raw))} (at most {_size(limits.max_file_bytes)})"
+        )
+    extracted = extract_text(filename, raw)
+    if isinstance(extracted, ExtractionFailure):
+        return RejectedFile(filename, file_type, extracted.reason)
+    words = count_words(extracted.text)
+    if words == 0:
+        return RejectedFile(filename, file_type, "empty file")
+    if words < limits.min_words:
+        return RejectedFile(filename, file_type, f"too short: {words} words (at least {limits.min_words})")
+    if words > limits.max_words:
+        return RejectedFile(filename, file_type, f"too long: {words} words (at most {limits.max_words})")
+    return AcceptedFile(
+        filename=filename,
+        file_type=file_type,
+        text=extracted.text,
+        text_id=text_id(extracted.text),
+        word_count=words,
+        author_hint=author_hint(filename, extracted.text),
+    )
+
+
+def _size(size: int) -> str:
+    if size >= 100_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{max(1, round(size / 1000))} kB"

@@ -1,0 +1,1 @@
+"""HTTP routes and background workers; thin, the use cases live in service_layer."""

@@ -1,0 +1,46 @@
+"""The internal text store: ``/internal/v1/texts`` for CJ, CMS, the BFF and the gateway (internal key only)."""
+
+from __future__ import annotations
+
+import re
+
+from quart import Blueprint
+from quart.typing import ResponseReturnValue
+
+from common_core.http.content import BatchGetTextsRequest, StoreTextRequest
+from content_service.entrypoints.request_helpers import content_context, dump, json_body
+from content_service.service_layer import texts
+from huleedu_service_libs.errors import ValidationFailedError
+from huleedu_service_libs.http.quart_support import internal_route
+
+TEXT_WRITERS = ("cj_assessment_service", "bff_teacher_service", "api_gateway_service")
+# CMS only reads: the first lines of uploaded essays, to match them to students (issue 6).
+TEXT_READERS = (*TEXT_WRITERS, "class_management_service")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+blueprint = Blueprint("texts", __name__)
+
+
+@blueprint.get("/internal/v1/texts/<text_id>")
+@internal_route(*TEXT_READERS)
+async def get_text(text_id: str) -> ResponseReturnValue:
+    if not _SHA256_HEX.match(text_id):
+        raise ValidationFailedError(
+            "text_id must be 64 lower-case hex characters (sha256)", details={"field": "text_id"}
+        )
+    return dump(await texts.get_text(content_context(), text_id))
+
+
+@blueprint.post("/internal/v1/texts/batch-get")
+@internal_route(*TEXT_READERS)
+async def batch_get_texts() -> ResponseReturnValue:
+    body = await json_body(BatchGetTextsRequest)
+    return dump(await texts.get_texts(content_context(), body.text_ids))
+
+
+@blueprint.post("/internal/v1/texts")
+@internal_route(*TEXT_WRITERS)
+async def store_text() -> ResponseReturnValue:
+    body = await json_body(StoreTextRequest)
+    stored, created = await texts.store_text(content_context(), body)
+    return dump(stored), 201 if created else 200

@@ -1,0 +1,89 @@
+"""Batch commands and queries for the owning teacher; another teacher's batch is a 404 everywhere."""
+
+from __future__ import annotations
+
+import uuid
+
+from common_core.envelope import deterministic_event_id
+from common_core.events.batch import BatchRegisteredV1
+from common_core.http.content import BatchPage, BatchView, CreateBatchRequest, EssayList
+from content_service.domain.batch_states import DELETABLE_STATES
+from content_service.domain.model import Batch
+from content_service.service_layer.context import ContentContext
+from content_service.service_layer.ports import ContentRepository
+from content_service.service_layer.views import batch_view, essay_view
+from huleedu_service_libs.errors import ConflictError, NotFoundError
+
+
+async def require_batch(
+    repo: ContentRepository, owner_id: str, batch_id: uuid.UUID, *, for_update: bool = False
+) -> Batch:
+    batch = await repo.owned_batch(owner_id, batch_id, for_update=for_update)
+    if batch is None:
+        raise NotFoundError("Batch not found", details={"batch_id": str(batch_id)})
+    return batch
+
+
+async def create_batch(ctx: ContentContext, owner_id: str, request: CreateBatchRequest) -> BatchView:
+    batch_id = uuid.uuid4()
+    async with ctx.unit_of_work() as uow:
+        batch = await uow.repo.insert_batch(
+            batch_id=batch_id,
+            owner_id=owner_id,
+            title=request.title,
+            course_code=request.course_code,
+            class_id=request.class_id,
+            assignment_id=request.assignment_id,
+        )
+        event = BatchRegisteredV1(
+            batch_id=batch_id,
+            user_id=owner_id,
+            title=request.title,
+            course_code=request.course_code,
+            class_id=request.class_id,
+            assignment_id=request.assignment_id,
+            created_at=batch.created_at,
+        )
+        await uow.events.emit(event, batch_id=batch_id, event_id=deterministic_event_id("batch.registered", batch_id))
+    return batch_view(batch, 0)
+
+
+async def list_batches(ctx: ContentContext, owner_id: str, limit: int, offset: int) -> BatchPage:
+    async with ctx.unit_of_work() as uow:
+        page, total = await uow.repo.list_batches(owner_id, limit, offset)
+        counts = await uow.repo.essay_counts([batch.batch_id for batch in page])
+    items = [batch_view(batch, counts.get(batch.batch_id, 0)) for batch in page]
+    return BatchPage(items=items, total=total, limit=limit, offset=offset)
+
+
+async def get_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) -> BatchView:
+    async with ctx.unit_of_work() as uow:
+        batch = await require_batch(uow.repo, owner_id, batch_id)
+        counts = await uow.repo.essay_counts([batch_id])
+    return batch_view(batch, counts.get(batch_id, 0))
+
+
+async def rename_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID, title: str) -> BatchView:
+    async with ctx.unit_of_work() as uow:
+        await require_batch(uow.repo, owner_id, batch_id, for_update=True)
+        batch = await uow.repo.set_title(batch_id, title)
+        counts = await uow.repo.essay_counts([batch_id])
+    return batch_view(batch, counts.get(batch_id, 0))
+
+
+async def delete_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) -> None:
+    async with ctx.unit_of_work() as uow:
+        batch = await require_batch(uow.repo, owner_id, batch_id, for_update=True)
+        if batch.status not in DELETABLE_STATES:
+            raise ConflictError(
+                f"A batch that is {batch.status.value} cannot be deleted; wait until its assessment has finished",
+                details={"batch_id": str(batch_id), "status": batch.status.value},
+            )
+        await uow.repo.delete_batch_and_texts(batch_id)
+
+
+async def list_essays(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) -> EssayList:
+    async with ctx.unit_of_work() as uow:
+        await require_batch(uow.repo, owner_id, batch_id)
+        essays = await uow.repo.essays_of(batch_id)
+    return EssayList(batch_id=batch_id, items=[essay_view(essay) for essay in essays])

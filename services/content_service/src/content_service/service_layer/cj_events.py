@@ -1,0 +1,73 @@
+"""CJ's progress, completion and failure move the batch along its state machine.
+
+The consumer runner calls these inside its per-record transaction, which also claims the
+event id, so a redelivered event is skipped before it gets here. The handlers are idempotent
+on their own as well: an event for a batch already in (or past) the target state changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import structlog
+
+from common_core.envelope import EventEnvelope
+from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
+from common_core.status import BatchStatus, batch_status_for_job_state
+from content_service.domain.batch_states import FINAL_STATES, can_move
+from content_service.metrics import BATCH_TRANSITIONS
+from content_service.service_layer.ports import ContentRepository
+from huleedu_service_libs.errors import ConflictError
+from huleedu_service_libs.kafka.consumer import HandlerContext
+
+_log = structlog.get_logger(__name__)
+
+RepositoryFor = Callable[[HandlerContext], ContentRepository]
+
+
+class CJEventHandlers:
+    """One handler per CJ event.
+
+    ``repository_for`` gives the repository for a record: on the runner's transaction in the
+    app (``adapters.repository.repository_in_runner_transaction``), a fake in the unit tests.
+    """
+
+    def __init__(self, repository_for: RepositoryFor) -> None:
+        self._repository_for = repository_for
+
+    async def on_progress(self, envelope: EventEnvelope[CJAssessmentProgressV1], ctx: HandlerContext) -> None:
+        target = batch_status_for_job_state(envelope.data.state)
+        if target is BatchStatus.ASSESSING:
+            await _move(self._repository_for(ctx), envelope.data.batch_id, target, final=False)
+
+    async def on_completed(self, envelope: EventEnvelope[CJAssessmentCompletedV1], ctx: HandlerContext) -> None:
+        await _move(self._repository_for(ctx), envelope.data.batch_id, BatchStatus.COMPLETED, final=True)
+
+    async def on_failed(self, envelope: EventEnvelope[CJAssessmentFailedV1], ctx: HandlerContext) -> None:
+        _log.info("cj_assessment_failed", batch_id=str(envelope.data.batch_id), code=envelope.data.error.code)
+        await _move(self._repository_for(ctx), envelope.data.batch_id, BatchStatus.FAILED, final=True)
+
+
+async def _move(repo: ContentRepository, batch_id: uuid.UUID, target: BatchStatus, *, final: bool) -> None:
+    log = _log.bind(batch_id=str(batch_id), target=target.value)
+    batch = await repo.batch_for_update(batch_id)
+    if batch is None:
+        # CJ also runs jobs that content service never requested (the ENG5 runner), and a
+        # deleted batch may still get its last events: neither is an error here.
+        log.info("cj_event_for_unknown_batch")
+        return
+    current = batch.status
+    if current is target or (not final and current in FINAL_STATES):
+        log.info("cj_event_changes_nothing", status=current.value)
+        return
+    if not can_move(current, target):
+        if current is BatchStatus.DRAFT:
+            # A draft never asked for an assessment: the event contradicts our state, so it is
+            # dead-lettered for a person to look at rather than applied.
+            raise ConflictError(f"a draft batch cannot become {target.value}", details={"batch_id": str(batch_id)})
+        log.info("cj_event_out_of_order", status=current.value)
+        return
+    await repo.set_status(batch_id, target)
+    BATCH_TRANSITIONS.labels(current.value, target.value).inc()
+    log.info("batch_status_changed", previous=current.value)

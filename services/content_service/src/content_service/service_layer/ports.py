@@ -1,0 +1,107 @@
+"""The adapter boundary of the use cases: a repository and an outbox, inside one unit of work.
+
+PostgreSQL implements these in ``adapters/``; the unit tests use in-memory fakes
+(tests/fakes.py). Every method runs inside the unit of work's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from common_core.http.content import TextKind
+from common_core.status import BatchStatus
+from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
+
+
+class ContentRepository(Protocol):
+    async def insert_batch(
+        self,
+        *,
+        batch_id: uuid.UUID,
+        owner_id: str,
+        title: str,
+        course_code: str,
+        class_id: uuid.UUID | None,
+        assignment_id: uuid.UUID | None,
+    ) -> Batch:
+        """A new batch in ``draft``."""
+
+    async def owned_batch(self, owner_id: str, batch_id: uuid.UUID, *, for_update: bool = False) -> Batch | None:
+        """The batch if ``owner_id`` owns it; another teacher's batch is as absent as a missing one.
+
+        ``for_update`` locks it until the unit of work ends, which serialises commands on one batch.
+        """
+
+    async def batch_for_update(self, batch_id: uuid.UUID) -> Batch | None:
+        """Any owner's batch, locked (the CJ events consumer acts for no particular teacher)."""
+
+    async def list_batches(self, owner_id: str, limit: int, offset: int) -> tuple[list[Batch], int]:
+        """One page of the owner's batches, newest first, and how many the owner has in all."""
+
+    async def essay_counts(self, batch_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]: ...
+
+    async def set_status(self, batch_id: uuid.UUID, status: BatchStatus) -> Batch: ...
+
+    async def set_title(self, batch_id: uuid.UUID, title: str) -> Batch: ...
+
+    async def delete_batch_and_texts(self, batch_id: uuid.UUID) -> None:
+        """Delete the batch, its essays and requests, and the essay texts nothing else uses."""
+
+    async def essays_of(self, batch_id: uuid.UUID) -> list[Essay]:
+        """The batch's essays in upload order."""
+
+    async def insert_essay(
+        self,
+        *,
+        essay_id: uuid.UUID,
+        batch_id: uuid.UUID,
+        filename: str,
+        text_id: str,
+        word_count: int,
+        author_hint: str | None,
+    ) -> Essay: ...
+
+    async def store_text(self, text_id: str, kind: TextKind, content: str, word_count: int) -> Text:
+        """Insert the text unless its content address exists; the stored text either way (first kind wins)."""
+
+    async def texts_by_id(self, text_ids: Sequence[str]) -> dict[str, Text]: ...
+
+    async def request_by_key(self, batch_id: uuid.UUID, key: str) -> AssessmentRequest | None: ...
+
+    async def latest_request(self, batch_id: uuid.UUID) -> AssessmentRequest | None: ...
+
+    async def request_count(self, batch_id: uuid.UUID) -> int: ...
+
+    async def insert_request(
+        self,
+        *,
+        request_id: uuid.UUID,
+        batch_id: uuid.UUID,
+        idempotency_key: str | None,
+        request_fingerprint: str,
+        essay_count: int,
+    ) -> AssessmentRequest: ...
+
+
+class EventOutbox(Protocol):
+    async def emit(self, payload: BaseModel, *, batch_id: uuid.UUID, event_id: uuid.UUID) -> None:
+        """Queue ``payload`` for Kafka in the unit of work's transaction, keyed by its batch."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: committed when the ``async with`` block ends normally, rolled back otherwise."""
+
+    @property
+    def repo(self) -> ContentRepository: ...
+
+    @property
+    def events(self) -> EventOutbox: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...

@@ -1,0 +1,43 @@
+"""The internal text store: content-addressed (sha256) texts for CJ, CMS, the BFF and the gateway."""
+
+from __future__ import annotations
+
+from common_core.http.content import BatchGetTextsResponse, StoredText, StoreTextRequest
+from content_service.domain.text_normalisation import canonical_text, count_words, text_id
+from content_service.service_layer.context import ContentContext
+from content_service.service_layer.views import stored_text
+from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
+
+
+async def store_text(ctx: ContentContext, request: StoreTextRequest) -> tuple[StoredText, bool]:
+    """Store a prompt, rubric or anchor text; ``(text, created)``, where a repeat returns the same id.
+
+    Only Unicode form and newlines are normalised: a rubric's indentation and spacing are the
+    author's, and Windows and Unix newlines should not give one text two ids.
+    """
+    content = canonical_text(request.content)
+    if not content:
+        raise ValidationFailedError("content is empty once whitespace is removed", details={"field": "content"})
+    address = text_id(content)
+    async with ctx.unit_of_work() as uow:
+        existed = bool(await uow.repo.texts_by_id([address]))
+        text = await uow.repo.store_text(address, request.kind, content, count_words(content))
+    return stored_text(text), not existed
+
+
+async def get_text(ctx: ContentContext, address: str) -> StoredText:
+    async with ctx.unit_of_work() as uow:
+        text = (await uow.repo.texts_by_id([address])).get(address)
+    if text is None:
+        raise NotFoundError("Text not found", details={"text_id": address})
+    return stored_text(text)
+
+
+async def get_texts(ctx: ContentContext, addresses: list[str]) -> BatchGetTextsResponse:
+    wanted = list(dict.fromkeys(addresses))
+    async with ctx.unit_of_work() as uow:
+        found = await uow.repo.texts_by_id(wanted)
+    return BatchGetTextsResponse(
+        texts={address: stored_text(text) for address, text in found.items()},
+        missing=[address for address in wanted if address not in found],
+    )

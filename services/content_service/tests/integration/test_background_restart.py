@@ -1,0 +1,90 @@
+"""A consumer or outbox relay that dies is restarted, and /healthz says so while it is down."""
+
+import re
+import uuid
+
+from common_core.events.batch import EssayUploadedV1
+from common_core.events.cj_assessment import CJAssessmentCompletedV1
+from content_service.config import Settings
+from content_service.entrypoints.background import CONSUMER, RELAY
+from huleedu_service_libs.kafka.consumer import ConsumerRunner
+from huleedu_service_libs.outbox import OutboxRelay
+
+from .conftest import built
+
+
+def crash_once(monkeypatch, cls, method: str, crashed: list[str]) -> None:
+    """Make ``cls.method`` raise the first time it runs, as an unforeseen bug or outage would."""
+    original = getattr(cls, method)
+
+    async def crash_then_behave(self, *args, **kwargs):
+        if cls.__name__ not in crashed:
+            crashed.append(cls.__name__)
+            raise RuntimeError(f"{cls.__name__} hit an unexpected error")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, crash_then_behave)
+
+
+async def healthz(harness) -> tuple[int, dict]:
+    response = await harness.call("GET", "/healthz", key=None, service=None, user=None)
+    return response.status_code, await response.get_json()
+
+
+async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhile(
+    content_settings: Settings, event_topics, infrastructure, unique_group_id, samples, monkeypatch
+):
+    # Long enough that /healthz is seen failing, short enough for the test.
+    settings = content_settings.model_copy(
+        update={"worker_restart_base_seconds": 3.0, "worker_restart_max_seconds": 3.0}
+    )
+    crashed: list[str] = []
+    crash_once(monkeypatch, ConsumerRunner, "_process_batch", crashed)
+    crash_once(monkeypatch, OutboxRelay, "_cycle", crashed)
+
+    async with built(settings, event_topics, infrastructure, unique_group_id, samples) as content:
+        seen_down: dict = {}
+
+        async def reported_down() -> bool:
+            status, body = await healthz(content)
+            if status == 503:
+                seen_down.update(body)
+            return status == 503 and "workers" in body["failed"]
+
+        await content.eventually(reported_down)
+        assert seen_down["checks"]["workers"]["status"] == "fail"
+
+        async def healthy_again() -> bool:
+            return (await healthz(content))[0] == 200
+
+        await content.eventually(healthy_again)
+        assert sorted(crashed) == ["ConsumerRunner", "OutboxRelay"]
+
+        # The restarted relay publishes, and the restarted consumer consumes.
+        batch_id = await content.batch_with_essays(count=2)
+        await content.read_events(EssayUploadedV1, 2)
+        event = CJAssessmentCompletedV1(
+            batch_id=uuid.UUID(batch_id),
+            job_id=uuid.uuid4(),
+            essays_assessed=2,
+            anchors_used=0,
+            comparisons_completed=1,
+            comparisons_failed=0,
+            duration_seconds=1.0,
+        )
+        await content.start_assessment(batch_id)
+        await content.publish(content.envelope(event), key=batch_id)
+
+        async def completed() -> bool:
+            return await content.batch_status(batch_id) == "completed"
+
+        await content.eventually(completed)
+        exposition = await (await content.call("GET", "/metrics", key=None, service=None, user=None)).get_data(
+            as_text=True
+        )
+        for worker in (CONSUMER, RELAY):
+            match = re.search(
+                rf'^content_background_worker_restarts_total\{{worker="{worker}"\}} (\S+)$', exposition, re.M
+            )
+            assert match is not None
+            assert float(match.group(1)) >= 1.0

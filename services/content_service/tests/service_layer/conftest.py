@@ -1,0 +1,246 @@
+"""In-memory fakes at the adapter boundary (repository, outbox, unit of work) for the use-case tests.
+
+The fake unit of work behaves like the PostgreSQL one where the use cases depend on it: the
+state and the events of a block are kept only when it ends normally, and an exception rolls
+both back. Events land in ``committed_events`` only on commit, like outbox rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from common_core.http.content import TextKind
+from common_core.status import BatchStatus
+from content_service.config import Settings
+from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
+from content_service.service_layer.context import ContentContext
+
+
+@dataclass
+class State:
+    batches: dict[uuid.UUID, Batch] = field(default_factory=dict)
+    essays: list[Essay] = field(default_factory=list)  # upload order
+    texts: dict[str, Text] = field(default_factory=dict)
+    requests: list[AssessmentRequest] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EmittedEvent:
+    payload: BaseModel
+    batch_id: uuid.UUID
+    event_id: uuid.UUID
+
+
+class Clock:
+    """Strictly increasing timestamps, so "newest first" and "latest request" are well defined."""
+
+    def __init__(self) -> None:
+        self._now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self._now += timedelta(seconds=1)
+        return self._now
+
+
+class FakeRepository:
+    def __init__(self, state: State, clock: Clock) -> None:
+        self.state = state
+        self._clock = clock
+        self.locked: list[uuid.UUID] = []  # every batch read for update, in order
+
+    async def insert_batch(
+        self,
+        *,
+        batch_id: uuid.UUID,
+        owner_id: str,
+        title: str,
+        course_code: str,
+        class_id: uuid.UUID | None,
+        assignment_id: uuid.UUID | None,
+    ) -> Batch:
+        now = self._clock()
+        batch = Batch(batch_id, owner_id, title, course_code, class_id, assignment_id, BatchStatus.DRAFT, now, now)
+        self.state.batches[batch_id] = batch
+        return batch
+
+    async def owned_batch(self, owner_id: str, batch_id: uuid.UUID, *, for_update: bool = False) -> Batch | None:
+        batch = self.state.batches.get(batch_id)
+        if batch is None or batch.owner_id != owner_id:
+            return None
+        if for_update:
+            self.locked.append(batch_id)
+        return batch
+
+    async def batch_for_update(self, batch_id: uuid.UUID) -> Batch | None:
+        self.locked.append(batch_id)
+        return self.state.batches.get(batch_id)
+
+    async def list_batches(self, owner_id: str, limit: int, offset: int) -> tuple[list[Batch], int]:
+        owned = sorted(
+            (b for b in self.state.batches.values() if b.owner_id == owner_id), key=lambda b: b.created_at, reverse=True
+        )
+        return owned[offset : offset + limit], len(owned)
+
+    async def essay_counts(self, batch_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        counts: dict[uuid.UUID, int] = {}
+        for essay in self.state.essays:
+            if essay.batch_id in batch_ids:
+                counts[essay.batch_id] = counts.get(essay.batch_id, 0) + 1
+        return counts
+
+    async def set_status(self, batch_id: uuid.UUID, status: BatchStatus) -> Batch:
+        batch = replace(self.state.batches[batch_id], status=status, updated_at=self._clock())
+        self.state.batches[batch_id] = batch
+        return batch
+
+    async def set_title(self, batch_id: uuid.UUID, title: str) -> Batch:
+        batch = replace(self.state.batches[batch_id], title=title, updated_at=self._clock())
+        self.state.batches[batch_id] = batch
+        return batch
+
+    async def delete_batch_and_texts(self, batch_id: uuid.UUID) -> None:
+        del self.state.batches[batch_id]
+        gone = {e.text_id for e in self.state.essays if e.batch_id == batch_id}
+        self.state.essays = [e for e in self.state.essays if e.batch_id != batch_id]
+        self.state.requests = [r for r in self.state.requests if r.batch_id != batch_id]
+        still_used = {e.text_id for e in self.state.essays}
+        for text_id in gone - still_used:
+            if self.state.texts[text_id].kind is TextKind.ESSAY:
+                del self.state.texts[text_id]
+
+    async def essays_of(self, batch_id: uuid.UUID) -> list[Essay]:
+        return [e for e in self.state.essays if e.batch_id == batch_id]
+
+    async def insert_essay(
+        self,
+        *,
+        essay_id: uuid.UUID,
+        batch_id: uuid.UUID,
+        filename: str,
+        text_id: str,
+        word_count: int,
+        author_hint: str | None,
+    ) -> Essay:
+        if any(e.batch_id == batch_id and e.text_id == text_id for e in self.state.essays):
+            raise AssertionError("uq_essays_batch_text: the use case stored a duplicate")
+        essay = Essay(essay_id, batch_id, filename, text_id, word_count, author_hint, self._clock())
+        self.state.essays.append(essay)
+        return essay
+
+    async def store_text(self, text_id: str, kind: TextKind, content: str, word_count: int) -> Text:
+        return self.state.texts.setdefault(text_id, Text(text_id, kind, content, word_count))
+
+    async def texts_by_id(self, text_ids: Sequence[str]) -> dict[str, Text]:
+        return {text_id: self.state.texts[text_id] for text_id in text_ids if text_id in self.state.texts}
+
+    async def request_by_key(self, batch_id: uuid.UUID, key: str) -> AssessmentRequest | None:
+        return next((r for r in self.state.requests if r.batch_id == batch_id and r.idempotency_key == key), None)
+
+    async def latest_request(self, batch_id: uuid.UUID) -> AssessmentRequest | None:
+        return next((r for r in reversed(self.state.requests) if r.batch_id == batch_id), None)
+
+    async def request_count(self, batch_id: uuid.UUID) -> int:
+        return sum(r.batch_id == batch_id for r in self.state.requests)
+
+    async def insert_request(
+        self,
+        *,
+        request_id: uuid.UUID,
+        batch_id: uuid.UUID,
+        idempotency_key: str | None,
+        request_fingerprint: str,
+        essay_count: int,
+    ) -> AssessmentRequest:
+        if any(r.request_id == request_id for r in self.state.requests):
+            raise AssertionError("assessment_requests primary key: the same request id twice")
+        request = AssessmentRequest(
+            request_id, batch_id, idempotency_key, request_fingerprint, essay_count, self._clock()
+        )
+        self.state.requests.append(request)
+        return request
+
+
+class FakeOutbox:
+    def __init__(self, fail_for: type[BaseModel] | None) -> None:
+        self.pending: list[EmittedEvent] = []
+        self._fail_for = fail_for
+
+    async def emit(self, payload: BaseModel, *, batch_id: uuid.UUID, event_id: uuid.UUID) -> None:
+        if self._fail_for is not None and isinstance(payload, self._fail_for):
+            raise ConnectionResetError("the database went away while writing the outbox row")
+        self.pending.append(EmittedEvent(payload, batch_id, event_id))
+
+
+@dataclass
+class FakeUnitOfWork:
+    repo: FakeRepository
+    events: FakeOutbox
+
+
+class FakeUnitOfWorkFactory:
+    """Hands out units of work over one shared in-memory state; commit keeps, an exception rolls back."""
+
+    def __init__(self) -> None:
+        self.state = State()
+        self.clock = Clock()
+        self.committed_events: list[EmittedEvent] = []
+        self.commits = 0
+        self.rollbacks = 0
+        self.fail_emit_for: type[BaseModel] | None = None
+        self.last_repo: FakeRepository | None = None
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:
+        before = copy.deepcopy(self.state)
+        uow = FakeUnitOfWork(FakeRepository(self.state, self.clock), FakeOutbox(self.fail_emit_for))
+        self.last_repo = uow.repo
+        try:
+            yield uow
+        except BaseException:
+            self.state.__dict__.update(before.__dict__)
+            self.rollbacks += 1
+            raise
+        self.committed_events += uow.events.pending
+        self.commits += 1
+
+    def events_of(self, model: type[BaseModel]) -> list[Any]:
+        return [event.payload for event in self.committed_events if isinstance(event.payload, model)]
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": "postgresql://unused/never-connected",
+        "min_words": 10,
+        "max_words": 400,
+        "max_essays_per_batch": 20,
+        "max_files_per_upload": 12,
+        "HULEEDU_INTERNAL_API_KEY": "unit-test-key",
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@dataclass
+class Service:
+    """The use cases' context over the fakes, and the fakes themselves for the assertions."""
+
+    ctx: ContentContext
+    uow: FakeUnitOfWorkFactory
+
+    def with_settings(self, **overrides: Any) -> Service:
+        return Service(ContentContext(settings=make_settings(**overrides), unit_of_work=self.uow), self.uow)
+
+
+@pytest.fixture
+def service() -> Service:
+    uow = FakeUnitOfWorkFactory()
+    return Service(ContentContext(settings=make_settings(), unit_of_work=uow), uow)

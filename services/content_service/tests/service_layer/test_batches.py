@@ -1,0 +1,93 @@
+"""Batch use cases over the in-memory fakes: creation emits its event, ownership is a 404 everywhere."""
+
+import uuid
+
+import pytest
+
+from common_core.envelope import deterministic_event_id
+from common_core.events.batch import BatchRegisteredV1
+from common_core.http.content import CreateBatchRequest
+from common_core.status import BatchStatus
+from content_service.service_layer import batches, uploads
+from huleedu_service_libs.errors import ConflictError, NotFoundError
+
+
+async def test_creating_a_batch_stores_a_draft_and_emits_batch_registered_in_the_same_unit(service):
+    class_id, assignment_id = uuid.uuid4(), uuid.uuid4()
+    request = CreateBatchRequest(title="Essays", course_code="ENG5", class_id=class_id, assignment_id=assignment_id)
+
+    view = await batches.create_batch(service.ctx, "teacher-a", request)
+
+    assert (view.status, view.essay_count, view.class_id, view.assignment_id) == (
+        BatchStatus.DRAFT,
+        0,
+        class_id,
+        assignment_id,
+    )
+    stored = service.uow.state.batches[view.batch_id]
+    assert (stored.owner_id, stored.status) == ("teacher-a", BatchStatus.DRAFT)
+    [event] = service.uow.committed_events
+    assert isinstance(event.payload, BatchRegisteredV1)
+    assert (event.payload.class_id, event.payload.assignment_id, event.payload.user_id) == (
+        class_id,
+        assignment_id,
+        "teacher-a",
+    )
+    assert event.payload.created_at == stored.created_at
+    # Keyed by the batch, with a deterministic id: a replayed creation could not announce it twice.
+    assert event.batch_id == view.batch_id
+    assert event.event_id == deterministic_event_id("batch.registered", view.batch_id)
+
+
+async def test_a_batch_creation_whose_event_cannot_be_written_leaves_no_batch(service):
+    service.uow.fail_emit_for = BatchRegisteredV1
+    with pytest.raises(ConnectionResetError):
+        await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="T", course_code="C"))
+    assert service.uow.state.batches == {}
+    assert service.uow.committed_events == []
+
+
+async def test_another_teachers_batch_is_not_found_on_every_use_case(service, samples):
+    view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="Mine", course_code="C"))
+    batch_id = view.batch_id
+    attempts = [
+        batches.get_batch(service.ctx, "teacher-b", batch_id),
+        batches.rename_batch(service.ctx, "teacher-b", batch_id, "stolen"),
+        batches.delete_batch(service.ctx, "teacher-b", batch_id),
+        batches.list_essays(service.ctx, "teacher-b", batch_id),
+        uploads.upload_essays(
+            service.ctx, "teacher-b", batch_id, [uploads.UploadedFile("e.txt", samples.essay_text("x").encode())]
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(NotFoundError):
+            await attempt
+    assert service.uow.state.batches[batch_id].title == "Mine"
+    assert service.uow.state.essays == []
+    assert (await batches.list_batches(service.ctx, "teacher-b", 20, 0)).total == 0
+
+
+@pytest.mark.parametrize("status", [BatchStatus.ASSESSMENT_REQUESTED, BatchStatus.ASSESSING])
+async def test_a_batch_cannot_be_deleted_while_cj_may_read_its_texts(service, samples, status):
+    view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="T", course_code="C"))
+    files = [uploads.UploadedFile(f"{n}.txt", samples.essay_text(f"d{n}").encode()) for n in range(2)]
+    await uploads.upload_essays(service.ctx, "teacher-a", view.batch_id, files)
+    await service.uow.last_repo.set_status(view.batch_id, status)
+
+    with pytest.raises(ConflictError, match=f"{status.value} cannot be deleted"):
+        await batches.delete_batch(service.ctx, "teacher-a", view.batch_id)
+    assert view.batch_id in service.uow.state.batches
+    assert len(service.uow.state.texts) == 2
+
+
+async def test_deleting_a_finished_batch_removes_its_essays_and_their_texts(service, samples):
+    view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="T", course_code="C"))
+    files = [uploads.UploadedFile(f"{n}.txt", samples.essay_text(f"f{n}").encode()) for n in range(2)]
+    await uploads.upload_essays(service.ctx, "teacher-a", view.batch_id, files)
+    await service.uow.last_repo.set_status(view.batch_id, BatchStatus.COMPLETED)
+
+    await batches.delete_batch(service.ctx, "teacher-a", view.batch_id)
+
+    assert service.uow.state.batches == {}
+    assert service.uow.state.essays == []
+    assert service.uow.state.texts == {}

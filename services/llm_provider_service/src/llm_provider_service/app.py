@@ -1,0 +1,92 @@
+"""The app factory: HTTP routes plus the background work (queue worker, callback writer, outbox relay)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import redis.asyncio as aioredis
+from dishka import make_async_container
+from quart import Quart
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from common_core.events.catalog import EVENTS
+from common_core.events.registry import EventRegistry
+from common_core.llm import LLMProvider
+from huleedu_service_libs.di import InfrastructureProvider
+from huleedu_service_libs.http.health import redis_check, sqlalchemy_check
+from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.settings import ServiceSettings
+from llm_provider_service.adapters.providers.base import ProviderAdapter
+from llm_provider_service.adapters.providers.pool import ProviderPool
+from llm_provider_service.adapters.redis_queue import RedisQueue
+from llm_provider_service.config import Settings
+from llm_provider_service.di import LlmProviderServiceProvider, OutboxRelays
+from llm_provider_service.domain.model_table import ModelTable
+from llm_provider_service.entrypoints.dev_mock import DEV_MODE_FLAG, dev_routes
+from llm_provider_service.entrypoints.http import CALLERS, EXTENSION, HttpServices, routes
+from llm_provider_service.service_layer.batch_jobs import BatchJobManager
+from llm_provider_service.service_layer.callbacks import CallbackWriter
+from llm_provider_service.service_layer.guards import ProviderGuards
+from llm_provider_service.service_layer.submission import SubmissionService
+from llm_provider_service.service_layer.worker import QueueWorker
+
+
+async def create_app(
+    settings: Settings,
+    *,
+    registry: EventRegistry = EVENTS,
+    adapters: dict[LLMProvider, ProviderAdapter] | None = None,
+) -> Quart:
+    container = make_async_container(
+        InfrastructureProvider(),
+        LlmProviderServiceProvider(registry, adapters),
+        context={ServiceSettings: settings, Settings: settings},
+    )
+    engine = await container.get(AsyncEngine)
+    redis = await container.get(aioredis.Redis)
+    worker = await container.get(QueueWorker)
+    batch_jobs = await container.get(BatchJobManager)
+    writer = await container.get(CallbackWriter)
+    relays = (await container.get(OutboxRelays)).relays
+
+    app = Quart(__name__)
+    setup_quart_app(
+        app,
+        settings,
+        health_checks={"database": sqlalchemy_check(engine), "redis": redis_check(redis)},
+        internal_allow_list=set(CALLERS),
+    )
+    app.register_blueprint(routes)
+    app.register_blueprint(dev_routes)
+    app.config[DEV_MODE_FLAG] = settings.dev_mode
+    app.extensions[EXTENSION] = HttpServices(
+        submissions=await container.get(SubmissionService),
+        queue=await container.get(RedisQueue),
+        models=await container.get(ModelTable),
+        providers=await container.get(ProviderPool),
+        guards=await container.get(ProviderGuards),
+    )
+    background: list[asyncio.Task[None]] = []
+
+    @app.before_serving
+    async def start_background_work() -> None:
+        writer.start()
+        for n, relay in enumerate(relays):
+            background.append(asyncio.create_task(relay.run(), name=f"lps-outbox-relay-{n}"))
+        if settings.workers_enabled:
+            background.append(asyncio.create_task(worker.run(), name="lps-queue-worker"))
+            background.append(asyncio.create_task(batch_jobs.run(), name="lps-batch-jobs"))
+
+    @app.after_serving
+    async def stop_background_work() -> None:
+        await worker.stop(settings.shutdown_grace_seconds)
+        batch_jobs.stop()
+        for relay in relays:
+            relay.stop()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, timeout=settings.shutdown_grace_seconds)
+        await container.close()
+
+    return app

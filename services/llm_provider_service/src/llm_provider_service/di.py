@@ -1,0 +1,218 @@
+"""Dishka wiring: the shared infrastructure plus the service's queue, providers, writer and worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from dishka import Provider, Scope, from_context, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from common_core.events.registry import EventRegistry
+from common_core.llm import LLMProvider
+from huleedu_service_libs.outbox import OutboxRelay
+from llm_provider_service.adapters.batch_job_store import BatchJobStore
+from llm_provider_service.adapters.outcome_store import OutcomeStore
+from llm_provider_service.adapters.providers.base import ProviderAdapter
+from llm_provider_service.adapters.providers.pool import ProviderPool
+from llm_provider_service.adapters.redis_queue import RedisQueue
+from llm_provider_service.adapters.shared_publisher import SharedPublisher
+from llm_provider_service.adapters.tables import outbox
+from llm_provider_service.config import Settings
+from llm_provider_service.domain.model_table import ModelTable
+from llm_provider_service.service_layer.batch_jobs import BatchJobManager, BatchPolicy
+from llm_provider_service.service_layer.callbacks import CallbackWriter
+from llm_provider_service.service_layer.guards import ProviderGuards
+from llm_provider_service.service_layer.processing import ComparisonProcessor, ProcessingPolicy
+from llm_provider_service.service_layer.submission import SubmissionService
+from llm_provider_service.service_layer.worker import QueueWorker
+
+
+@dataclass(frozen=True)
+class OutboxRelays:
+    relays: list[OutboxRelay]
+
+
+# Redis connections of the queue's client; more concurrent commands wait for a free one.
+QUEUE_REDIS_CONNECTIONS = 50
+
+
+class LlmProviderServiceProvider(Provider):
+    """``registry`` decides the callback topic (tests map it to a fresh topic); ``adapters``
+    replaces provider adapters (tests point them at fake servers)."""
+
+    settings = from_context(provides=Settings, scope=Scope.APP)
+
+    def __init__(self, registry: EventRegistry, adapters: dict[LLMProvider, ProviderAdapter] | None = None) -> None:
+        super().__init__()
+        self._registry = registry
+        self._adapters = adapters
+
+    @provide(scope=Scope.APP)
+    def registry(self) -> EventRegistry:
+        return self._registry
+
+    @provide(scope=Scope.APP)
+    def models(self) -> ModelTable:
+        return ModelTable.load()
+
+    @provide(scope=Scope.APP)
+    async def queue(self, settings: Settings) -> AsyncIterator[RedisQueue]:
+        # A client of its own: the shared one's pool raises "Too many connections" once 100 are
+        # busy, while the workers at full concurrency should wait briefly for a connection.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=QUEUE_REDIS_CONNECTIONS,
+            timeout=10,
+            socket_timeout=5,
+            socket_connect_timeout=5,
+        )
+        client = aioredis.Redis.from_pool(pool)
+        # Texts outlive every item that refers to them: TTL, a lease and retry delays later.
+        text_ttl = settings.item_ttl_s + 2 * settings.lease_s + settings.retry_cap_s + 3600
+        yield RedisQueue(client, settings.redis_key_prefix, text_ttl_s=text_ttl)
+        await client.aclose()
+
+    @provide(scope=Scope.APP)
+    def store(self, sessions: async_sessionmaker[AsyncSession]) -> OutcomeStore:
+        return OutcomeStore(sessions)
+
+    @provide(scope=Scope.APP)
+    async def providers(self, settings: Settings) -> AsyncIterator[ProviderPool]:
+        pool = ProviderPool(settings, self._adapters)
+        yield pool
+        await pool.aclose()
+
+    @provide(scope=Scope.APP)
+    def guards(self, settings: Settings) -> ProviderGuards:
+        return ProviderGuards(
+            failure_threshold=settings.breaker_failure_threshold,
+            cooldown_s=settings.breaker_cooldown_s,
+            default_max_concurrency=settings.default_max_concurrency,
+        )
+
+    @provide(scope=Scope.APP)
+    async def writer(self, store: OutcomeStore) -> AsyncIterator[CallbackWriter]:
+        writer = CallbackWriter(store)
+        yield writer
+        await writer.stop()
+
+    @provide(scope=Scope.APP)
+    def processor(
+        self,
+        queue: RedisQueue,
+        writer: CallbackWriter,
+        store: OutcomeStore,
+        providers: ProviderPool,
+        guards: ProviderGuards,
+        models: ModelTable,
+        registry: EventRegistry,
+        settings: Settings,
+    ) -> ComparisonProcessor:
+        return ComparisonProcessor(
+            queue=queue,
+            writer=writer,
+            store=store,
+            providers=providers,
+            guards=guards,
+            models=models,
+            registry=registry,
+            policy=ProcessingPolicy(
+                max_attempts=settings.max_attempts,
+                retry_base_s=settings.retry_base_s,
+                retry_cap_s=settings.retry_cap_s,
+                justification_max_chars=settings.justification_max_chars,
+                service_name=settings.service_name,
+            ),
+        )
+
+    @provide(scope=Scope.APP)
+    def batch_job_store(self, sessions: async_sessionmaker[AsyncSession]) -> BatchJobStore:
+        return BatchJobStore(sessions)
+
+    @provide(scope=Scope.APP)
+    def batch_jobs(
+        self,
+        store: BatchJobStore,
+        queue: RedisQueue,
+        processor: ComparisonProcessor,
+        models: ModelTable,
+        providers: ProviderPool,
+        settings: Settings,
+    ) -> BatchJobManager:
+        return BatchJobManager(
+            store=store,
+            queue=queue,
+            processor=processor,
+            models=models,
+            clients=providers.batch_client,
+            realtime=providers.body_retrier,
+            policy=BatchPolicy(
+                poll_interval_s=settings.batch_api_poll_interval_s,
+                max_age_s=settings.batch_api_max_age_s,
+                justification_max_chars=settings.justification_max_chars,
+                retry_base_s=settings.retry_base_s,
+                retry_cap_s=settings.retry_cap_s,
+            ),
+        )
+
+    @provide(scope=Scope.APP)
+    def worker(
+        self,
+        queue: RedisQueue,
+        processor: ComparisonProcessor,
+        guards: ProviderGuards,
+        models: ModelTable,
+        batch_jobs: BatchJobManager,
+        settings: Settings,
+    ) -> QueueWorker:
+        return QueueWorker(
+            queue=queue,
+            processor=processor,
+            guards=guards,
+            models=models,
+            bundle_size=settings.serial_bundle_size,
+            lease_s=settings.lease_s,
+            idle_poll_s=settings.worker_idle_poll_s,
+            maintenance_interval_s=settings.maintenance_interval_s,
+            batch_job_size=settings.batch_api_max_items,
+            create_batch_job=batch_jobs.create_job,
+        )
+
+    @provide(scope=Scope.APP)
+    def submissions(
+        self,
+        queue: RedisQueue,
+        store: OutcomeStore,
+        batch_jobs: BatchJobStore,
+        models: ModelTable,
+        providers: ProviderPool,
+        settings: Settings,
+        registry: EventRegistry,
+        worker: QueueWorker,
+    ) -> SubmissionService:
+        return SubmissionService(
+            queue=queue,
+            store=store,
+            batch_jobs=batch_jobs,
+            models=models,
+            providers=providers,
+            settings=settings,
+            registry=registry,
+            on_submitted=worker.wake,
+        )
+
+    @provide(scope=Scope.APP)
+    async def relays(self, engine: AsyncEngine, settings: Settings) -> AsyncIterator[OutboxRelays]:
+        # A publisher of its own that the relays start when they first have rows: LPS boots and
+        # keeps accepting work while Kafka is down, and the callbacks wait in the outbox. Several
+        # relays claim disjoint rows (SKIP LOCKED), so callbacks go out in parallel.
+        publisher = SharedPublisher(settings.kafka_bootstrap_servers, settings.service_name)
+        relays = OutboxRelays(
+            [OutboxRelay(engine, outbox, publisher, settings.service_name) for _ in range(settings.outbox_relays)]
+        )
+        yield relays
+        for relay in relays.relays:
+            relay.stop()
+        await publisher.stop()

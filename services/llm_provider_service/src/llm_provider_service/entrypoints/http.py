@@ -1,0 +1,106 @@
+"""The internal HTTP API; thin: parse, call the service layer, answer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from quart import Blueprint, current_app, request
+from quart.typing import ResponseReturnValue
+
+from common_core.http.llm_provider import ComparisonBatchRequest
+from common_core.llm import LLMProvider
+from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
+from huleedu_service_libs.http.quart_support import internal_route
+from llm_provider_service.adapters.providers.pool import ProviderPool
+from llm_provider_service.adapters.redis_queue import RedisQueue
+from llm_provider_service.domain.circuit_breaker import BreakerState
+from llm_provider_service.domain.model_table import ModelTable
+from llm_provider_service.service_layer.guards import ProviderGuards
+from llm_provider_service.service_layer.submission import SubmissionService
+
+CALLERS = ("cj_assessment_service",)
+EXTENSION = "llm_provider_service"
+
+routes = Blueprint("llm_provider", __name__)
+
+
+@dataclass(frozen=True)
+class HttpServices:
+    submissions: SubmissionService
+    queue: RedisQueue
+    models: ModelTable
+    providers: ProviderPool
+    guards: ProviderGuards
+
+
+def _services() -> HttpServices:
+    services: HttpServices = current_app.extensions[EXTENSION]
+    return services
+
+
+@routes.post("/internal/v1/comparisons")
+@internal_route(*CALLERS)
+async def submit_comparisons() -> ResponseReturnValue:
+    body = await request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailedError("the body must be a JSON object")
+    accepted = await _services().submissions.submit(ComparisonBatchRequest.model_validate(body))
+    return accepted.model_dump(mode="json"), 202
+
+
+@routes.get("/internal/v1/comparisons/<request_id>")
+@internal_route(*CALLERS)
+async def comparison_state(request_id: str) -> ResponseReturnValue:
+    state = await _services().submissions.describe(request_id)
+    if state is None:
+        raise NotFoundError(f"no comparison {request_id!r} is known")
+    return state
+
+
+@routes.get("/internal/v1/providers")
+@internal_route(*CALLERS)
+async def providers() -> ResponseReturnValue:
+    s = _services()
+    states = s.guards.breaker_states()
+    models: dict[LLMProvider, list[dict[str, object]]] = {}
+    for spec in s.models.models():
+        models.setdefault(spec.provider, []).append(
+            {
+                "model": spec.model,
+                "default": spec.is_default,
+                "context_window": spec.context_window,
+                "capabilities": vars(spec.capabilities),
+                "price_per_million_usd": vars(spec.prices),
+                "limits": vars(spec.limits),
+            }
+        )
+    return {
+        "providers": {
+            provider.value: {
+                "configured": s.providers.configured(provider),
+                "circuit_breaker": states.get(provider, BreakerState.CLOSED).name.lower(),
+                "models": entries,
+            }
+            for provider, entries in models.items()
+        }
+    }
+
+
+@routes.get("/internal/v1/queue")
+@internal_route(*CALLERS)
+async def queue_depth() -> ResponseReturnValue:
+    s = _services()
+    depths = await s.queue.lane_depths()
+    count, leased, delayed, oldest = await s.queue.totals()
+    lanes: dict[tuple[str, str, str], int] = {}
+    for depth in depths:
+        key = (depth.settings.provider.value, depth.settings.model, depth.settings.mode.value)
+        lanes[key] = lanes.get(key, 0) + depth.ready
+    return {
+        "total": count,
+        "leased": leased,
+        "delayed": delayed,
+        "oldest_age_s": round(max(0.0, time.time() - oldest / 1000), 3) if oldest is not None else None,
+        "ready": [{"provider": p, "model": m, "mode": mode, "depth": n} for (p, m, mode), n in sorted(lanes.items())],
+    }

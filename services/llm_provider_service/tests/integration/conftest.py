@@ -1,0 +1,181 @@
+"""Real PostgreSQL, Redis and Kafka for the LPS: a migrated database, a key prefix and a fresh callback topic."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from quart import Quart
+from sqlalchemy import func, select
+
+from common_core.envelope import EventEnvelope
+from common_core.events.llm_provider import LLMComparisonResultV1
+from common_core.events.registry import EventRegistry
+from huleedu_service_libs.db import create_engine
+from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
+from huleedu_service_libs.testing.database import migrated_database
+from huleedu_service_libs.testing.infrastructure import Infrastructure
+from llm_provider_service.adapters.providers.base import ProviderAdapter
+from llm_provider_service.adapters.redis_queue import RedisQueue
+from llm_provider_service.adapters.tables import comparison_outcomes, outbox
+from llm_provider_service.app import create_app
+from llm_provider_service.config import Settings
+from services.llm_provider_service.tests.essays import MIDDLING, STRONG, WEAK
+
+ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
+HEADERS = {"X-Internal-API-Key": DEV_INTERNAL_API_KEY, "X-Service-ID": "cj_assessment_service"}
+TEXTS = {"strong": STRONG, "weak": WEAK, "middling": MIDDLING}
+
+
+def wave(topic: str, pairs: list[tuple[str, str]], *, prefix: str = "r", **overrides: Any) -> dict[str, Any]:
+    """A request body: one comparison per pair of text ids, request ids ``<prefix>0``, ``<prefix>1``, ..."""
+    comparison: dict[str, Any] = {}
+    if overrides:
+        comparison["overrides"] = overrides
+    return {
+        "context": {"instructions": "Which essay argues better?", "rubric": "Argument, evidence, language."},
+        "texts": TEXTS,
+        "comparisons": [
+            {"request_id": f"{prefix}{i}", "a": a, "b": b, "request_metadata": {"pair": i}, **comparison}
+            for i, (a, b) in enumerate(pairs)
+        ],
+        "callback_topic": topic,
+    }
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Harness:
+    """One LPS deployment's state (database, queue prefix, callback topic) and ways to run apps on it."""
+
+    def __init__(self, infrastructure: Infrastructure, database_url: str, redis_prefix: str, topic: str) -> None:
+        self.infrastructure = infrastructure
+        self.database_url = database_url
+        self.redis_prefix = redis_prefix
+        self.topic = topic
+        self.registry = EventRegistry()
+        self.registry.register(topic, LLMComparisonResultV1)
+        self.engine = create_engine(database_url)
+        self.redis = aioredis.Redis.from_url(infrastructure.redis_url)
+
+    def settings(self, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "HULEEDU_DEV_MODE": True,
+            "HULEEDU_KAFKA_BOOTSTRAP_SERVERS": self.infrastructure.kafka_bootstrap,
+            "HULEEDU_REDIS_URL": self.infrastructure.redis_url,
+            "database_url": self.database_url,
+            "redis_key_prefix": self.redis_prefix,
+            "maintenance_interval_s": 0.2,
+            "worker_idle_poll_s": 0.05,
+            "retry_base_s": 0.05,
+            "retry_cap_s": 0.2,
+            "shutdown_grace_seconds": 5.0,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    def queue(self) -> RedisQueue:
+        return RedisQueue(self.redis, self.redis_prefix, text_ttl_s=3600)
+
+    @asynccontextmanager
+    async def app(self, adapters: dict[Any, ProviderAdapter] | None = None, **overrides: Any) -> AsyncIterator[Quart]:
+        app = await create_app(self.settings(**overrides), registry=self.registry, adapters=adapters)
+        async with app.test_app():
+            yield app
+
+    async def outcomes(self) -> dict[str, tuple[str, int, str | None]]:
+        t = comparison_outcomes
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(t.c.request_id, t.c.state, t.c.attempts, t.c.error_code))
+            return {r.request_id: (r.state, r.attempts, r.error_code) for r in rows}
+
+    async def pending_callbacks(self) -> int:
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).where(outbox.c.status == "pending"))).scalar_one())
+
+    async def wait_until(self, condition: Callable[[], Any], timeout_s: float = 30.0) -> None:
+        async with asyncio.timeout(timeout_s):
+            while not await condition():  # noqa: ASYNC110 - polling real infrastructure
+                await asyncio.sleep(0.05)
+
+    async def wait_for_outcomes(self, count: int, timeout_s: float = 30.0) -> dict[str, tuple[str, int, str | None]]:
+        async def enough() -> bool:
+            return len(await self.outcomes()) >= count
+
+        await self.wait_until(enough, timeout_s)
+        return await self.outcomes()
+
+    async def wait_for_delivery(self, timeout_s: float = 60.0) -> None:
+        async def drained() -> bool:
+            return await self.pending_callbacks() == 0
+
+        await self.wait_until(drained, timeout_s)
+
+    async def callbacks(self) -> list[EventEnvelope[LLMComparisonResultV1]]:
+        """Every callback on the topic, read up to its end offset."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.infrastructure.kafka_bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            partition = TopicPartition(self.topic, 0)
+            consumer.assign([partition])
+            await consumer.seek_to_beginning(partition)
+            end = (await consumer.end_offsets([partition]))[partition]
+            found: list[EventEnvelope[LLMComparisonResultV1]] = []
+            async with asyncio.timeout(30):
+                while await consumer.position(partition) < end:
+                    for batch in (await consumer.getmany(partition, timeout_ms=500)).values():
+                        found += [EventEnvelope[LLMComparisonResultV1].from_bytes(r.value) for r in batch]
+            return found
+        finally:
+            await consumer.stop()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        await self.redis.aclose()
+
+
+@pytest.fixture
+async def harness(
+    infrastructure: Infrastructure, database_factory: Callable[[str], str], redis_prefix: str, fresh_topic: str
+) -> AsyncIterator[Harness]:
+    url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, "lps")
+    h = Harness(infrastructure, url, redis_prefix, fresh_topic)
+    yield h
+    await h.close()
+
+
+@asynccontextmanager
+async def tcp_forwarder(port: int, target: str) -> AsyncIterator[None]:
+    """Listen on ``port`` and relay every connection to ``target``: Kafka "comes back" there."""
+    host, target_port = target.rsplit(":", 1)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def forward(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        broker_reader, broker_writer = await asyncio.open_connection(host, int(target_port))
+        await asyncio.gather(
+            pipe(client_reader, broker_writer), pipe(broker_reader, client_writer), return_exceptions=True
+        )
+
+    server = await asyncio.start_server(forward, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()

@@ -1,0 +1,177 @@
+"""Writes to the read model, inside the consumer runner's per-event transaction.
+
+Every handler first locks its batch row (creating a placeholder if no event named the batch yet),
+so two replicas folding events of one batch from different topics take turns, and the batch's
+derived columns are always recomputed from a consistent set of jobs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.cj_assessment import EssayResult
+from common_core.status import BatchStatus, CJJobState
+from result_aggregator_service.adapters.tables import assessment_jobs, batches, essay_results, essays
+from result_aggregator_service.domain.folding import client_status
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    state: CJJobState
+    last_progress_at: datetime | None
+    results_published_at: datetime | None
+
+
+class ReadModelWriter:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def lock_batch(self, batch_id: uuid.UUID, event_at: datetime) -> bool:
+        """Lock the batch row for this transaction; ``True`` if its registration has arrived."""
+        await self._session.execute(
+            insert(batches)
+            .values(batch_id=batch_id, updated_at=event_at, status=BatchStatus.DRAFT.value)
+            .on_conflict_do_nothing(index_elements=[batches.c.batch_id])
+        )
+        user_id = await self._session.scalar(
+            select(batches.c.user_id).where(batches.c.batch_id == batch_id).with_for_update()
+        )
+        return user_id is not None
+
+    async def register_batch(self, payload: BatchRegisteredV1, event_at: datetime) -> None:
+        await self._session.execute(
+            update(batches)
+            .where(batches.c.batch_id == payload.batch_id)
+            .values(
+                user_id=payload.user_id,
+                title=payload.title,
+                course_code=payload.course_code,
+                class_id=payload.class_id,
+                assignment_id=payload.assignment_id,
+                created_at=payload.created_at,
+                updated_at=func.greatest(batches.c.updated_at, event_at),
+            )
+        )
+
+    async def add_essay(self, payload: EssayUploadedV1, event_at: datetime) -> None:
+        # The first upload of an essay id is the fact; a redelivery changes nothing.
+        await self._session.execute(
+            insert(essays)
+            .values(
+                batch_id=payload.batch_id,
+                essay_id=payload.essay_id,
+                filename=payload.filename,
+                text_ref=payload.text_ref,
+                word_count=payload.word_count,
+                author_hint=payload.author_hint,
+                uploaded_at=event_at,
+            )
+            .on_conflict_do_nothing(index_elements=[essays.c.batch_id, essays.c.essay_id])
+        )
+        # Recounted rather than incremented, so a redelivery can never count an essay twice.
+        essay_total = (
+            select(func.count()).select_from(essays).where(essays.c.batch_id == payload.batch_id).scalar_subquery()
+        )
+        await self._session.execute(
+            update(batches)
+            .where(batches.c.batch_id == payload.batch_id)
+            .values(essay_count=essay_total, updated_at=func.greatest(batches.c.updated_at, event_at))
+        )
+
+    async def lock_job(
+        self, batch_id: uuid.UUID, job_id: uuid.UUID, event_at: datetime, *, request_failure: bool = False
+    ) -> JobSnapshot:
+        """The job row, created on first sight; its start is the earliest event seen for it.
+
+        The batch lock taken before this call already serialises writers of this job.
+        """
+        statement = (
+            insert(assessment_jobs)
+            .values(
+                batch_id=batch_id,
+                job_id=job_id,
+                request_failure=request_failure,
+                state=CJJobState.CREATED.value,
+                started_at=event_at,
+            )
+            .on_conflict_do_update(
+                index_elements=[assessment_jobs.c.batch_id, assessment_jobs.c.job_id],
+                set_={"started_at": func.least(assessment_jobs.c.started_at, event_at)},
+            )
+            .returning(
+                assessment_jobs.c.state, assessment_jobs.c.last_progress_at, assessment_jobs.c.results_published_at
+            )
+        )
+        row = (await self._session.execute(statement)).one()
+        return JobSnapshot(CJJobState(row.state), row.last_progress_at, row.results_published_at)
+
+    async def update_job(self, batch_id: uuid.UUID, job_id: uuid.UUID, **values: Any) -> None:
+        if "state" in values:
+            values["state"] = CJJobState(values["state"]).value
+        await self._session.execute(
+            update(assessment_jobs)
+            .where(assessment_jobs.c.batch_id == batch_id, assessment_jobs.c.job_id == job_id)
+            .values(**values)
+        )
+
+    async def replace_results(self, batch_id: uuid.UUID, job_id: uuid.UUID, results: list[EssayResult]) -> None:
+        """The job's results become exactly ``results``; other jobs' results are untouched."""
+        await self._session.execute(
+            essay_results.delete().where(essay_results.c.batch_id == batch_id, essay_results.c.job_id == job_id)
+        )
+        await self._session.execute(
+            insert(essay_results),
+            [
+                {
+                    "batch_id": batch_id,
+                    "job_id": job_id,
+                    "essay_id": r.essay_id,
+                    "is_anchor": r.is_anchor,
+                    "rank": r.rank,
+                    "bt_score": r.bt_score,
+                    "standard_error": r.standard_error,
+                    "normalized_score": r.normalized_score,
+                    "grade": r.grade,
+                    "grade_probabilities": dict(r.grade_probabilities),
+                    "confidence": r.confidence,
+                    "confidence_label": r.confidence_label,
+                    "comparison_count": r.comparison_count,
+                    "known_grade": r.known_grade,
+                    "published": r.model_dump(mode="json"),
+                }
+                for r in results
+            ],
+        )
+
+    async def refresh_batch(self, batch_id: uuid.UUID, event_at: datetime) -> BatchStatus:
+        """Recompute the batch's current job and client status from its jobs."""
+        current = (
+            await self._session.execute(
+                select(assessment_jobs.c.job_id, assessment_jobs.c.state, assessment_jobs.c.completed_at)
+                .where(assessment_jobs.c.batch_id == batch_id)
+                # The job that started last is current, whatever order its events arrived in.
+                .order_by(assessment_jobs.c.started_at.desc(), assessment_jobs.c.job_id.desc())
+                .limit(1)
+            )
+        ).one_or_none()
+        status = client_status(CJJobState(current.state) if current is not None else None)
+        completed_at = current.completed_at if current is not None and status == BatchStatus.COMPLETED else None
+        await self._session.execute(
+            update(batches)
+            .where(batches.c.batch_id == batch_id)
+            .values(
+                current_job_id=current.job_id if current is not None else None,
+                status=status.value,
+                completed_at=completed_at,
+                updated_at=func.greatest(batches.c.updated_at, event_at),
+            )
+        )
+        return status

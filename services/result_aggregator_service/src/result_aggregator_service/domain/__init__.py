@@ -1,0 +1,1 @@
+"""RAS's pure rules: how events fold into job and batch state. No I/O."""

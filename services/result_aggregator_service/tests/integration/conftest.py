@@ -1,0 +1,362 @@
+"""Real-infrastructure fixtures: a migrated database, fresh topics (never the registry's), the app.
+
+The app consumes a registry that maps RAS's six payload models to throwaway topics, each with
+its ``.dlq`` twin, so these tests never read or write the platform's real topics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from quart import Quart
+from quart.typing import TestClientProtocol
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from common_core.envelope import EventEnvelope
+from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.catalog import EVENTS
+from common_core.events.cj_assessment import (
+    AssessmentResultPublishedV1,
+    CJAssessmentCompletedV1,
+    CJAssessmentFailedV1,
+    CJAssessmentProgressV1,
+    EssayResult,
+    FailureReason,
+    ModelUsed,
+)
+from common_core.events.registry import EventRegistry
+from common_core.llm import LLMProvider
+from common_core.status import CJJobState
+from huleedu_service_libs.db import create_engine, session_factory
+from huleedu_service_libs.kafka.consumer import HandlerContext
+from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.testing.database import migrated_database
+from huleedu_service_libs.testing.infrastructure import Infrastructure, create_topics, delete_topics
+from result_aggregator_service import handlers
+from result_aggregator_service.app import create_app
+from result_aggregator_service.config import Settings
+
+ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
+API_KEY = "ras-test-key"
+CALLER = {"X-Internal-API-Key": API_KEY, "X-Service-ID": "bff_teacher_service"}
+WAIT_S = 45
+CONSUMED = (
+    BatchRegisteredV1,
+    EssayUploadedV1,
+    CJAssessmentProgressV1,
+    CJAssessmentCompletedV1,
+    CJAssessmentFailedV1,
+    AssessmentResultPublishedV1,
+)
+
+
+def make_settings(infrastructure: Infrastructure, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "consumer_group": f"ras-test-{uuid.uuid4().hex[:10]}",
+        "HULEEDU_KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap,
+        "HULEEDU_REDIS_URL": infrastructure.redis_url,
+        "HULEEDU_INTERNAL_API_KEY": API_KEY,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def ras_database(database_factory: Callable[[str], str]) -> str:
+    return migrated_database(database_factory, ALEMBIC_DIR, "ras")
+
+
+@pytest.fixture
+async def ras_registry(
+    infrastructure: Infrastructure, kafka_topic_factory: Callable[..., str]
+) -> AsyncIterator[EventRegistry]:
+    """RAS's payload models on fresh one-partition topics, with DLQs.
+
+    One partition per topic lets ``RunningService.drain`` prove that everything published
+    earlier was handled; ordering across topics stays as arbitrary as in production.
+    """
+    registry = EventRegistry()
+    for model in CONSUMED:
+        registry.register(kafka_topic_factory(model.__name__.lower(), 1), model)
+    dead_letters = [f"{topic}.dlq" for topic, _ in registry]
+    await create_topics(infrastructure.kafka_bootstrap, dead_letters, 1)
+    yield registry
+    await delete_topics(infrastructure.kafka_bootstrap, dead_letters)
+
+
+@pytest.fixture
+async def publisher(infrastructure: Infrastructure) -> AsyncIterator[EventPublisher]:
+    async with EventPublisher(infrastructure.kafka_bootstrap, "ras_test_producer") as started:
+        yield started
+
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+class BatchStory:
+    """Realistic envelopes for one batch, with event timestamps a fixed step apart (so order is known)."""
+
+    def __init__(
+        self,
+        registry: EventRegistry,
+        user_id: str = "teacher-1",
+        title: str = "Argumentative essays",
+        created: datetime = T0,
+    ) -> None:
+        self.registry = registry
+        self.batch_id = uuid.uuid4()
+        self.user_id = user_id
+        self.title = title
+        self.created = created
+        self.class_id = uuid.uuid4()
+        self.assignment_id = uuid.uuid4()
+        self.essay_ids = [uuid.uuid4() for _ in range(3)]
+        self.anchor_id = uuid.uuid4()
+
+    def at(self, minutes: float) -> datetime:
+        return self.created + timedelta(minutes=minutes)
+
+    def _envelope(self, payload: BaseModel, minutes: float, topic: str) -> EventEnvelope[Any]:
+        model: Any = EventEnvelope[type(payload)]  # type: ignore[misc]
+        return model(
+            event_type=topic,
+            event_timestamp=self.at(minutes),
+            source_service="test",
+            correlation_id=uuid.uuid4(),
+            data=payload,
+        )
+
+    def registered(self, minutes: float = 0) -> EventEnvelope[Any]:
+        payload = BatchRegisteredV1(
+            batch_id=self.batch_id,
+            user_id=self.user_id,
+            title=self.title,
+            course_code="ENG5",
+            class_id=self.class_id,
+            assignment_id=self.assignment_id,
+            created_at=self.created,
+        )
+        return self._envelope(payload, minutes, self.registry.topic_for(BatchRegisteredV1))
+
+    def uploaded(self, index: int, minutes: float = 1) -> EventEnvelope[Any]:
+        payload = EssayUploadedV1(
+            batch_id=self.batch_id,
+            essay_id=self.essay_ids[index],
+            filename=f"essay-{index}.docx",
+            text_ref=f"{index}" * 64,
+            word_count=300 + index,
+            author_hint=f"Student {index}",
+        )
+        return self._envelope(payload, minutes + index / 10, self.registry.topic_for(EssayUploadedV1))
+
+    def progress(self, job_id: uuid.UUID, state: str, percent: float, minutes: float) -> EventEnvelope[Any]:
+        payload = CJAssessmentProgressV1(
+            batch_id=self.batch_id,
+            job_id=job_id,
+            state=CJJobState(state),
+            wave=int(percent // 25),
+            comparisons_done=int(percent * 0.4),
+            comparisons_planned=40,
+            progress_percentage=percent,
+            reliability_ssr=round(percent / 120, 3),
+        )
+        return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentProgressV1))
+
+    def completed(self, job_id: uuid.UUID, minutes: float) -> EventEnvelope[Any]:
+        payload = CJAssessmentCompletedV1(
+            batch_id=self.batch_id,
+            job_id=job_id,
+            essays_assessed=3,
+            anchors_used=1,
+            comparisons_completed=38,
+            comparisons_failed=2,
+            duration_seconds=312.5,
+        )
+        return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentCompletedV1))
+
+    def failed(self, job_id: uuid.UUID | None, minutes: float) -> EventEnvelope[Any]:
+        payload = CJAssessmentFailedV1(
+            batch_id=self.batch_id,
+            job_id=job_id,
+            error=FailureReason(code="LLM_UNAVAILABLE", message="The judge could not be reached."),
+            comparisons_completed=4,
+            comparisons_failed=9,
+        )
+        return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentFailedV1))
+
+    def results(self, job_id: uuid.UUID, minutes: float, *, reverse: bool = False) -> EventEnvelope[Any]:
+        """Three essays and one anchor on the Swedish F-A scale; ``reverse`` flips the essays' ranks."""
+        order = list(reversed(self.essay_ids)) if reverse else list(self.essay_ids)
+        grades = ["A", "C", "E"]
+        results = [
+            EssayResult(
+                essay_id=essay_id,
+                is_anchor=False,
+                rank=rank if rank == 1 else rank + 1,
+                bt_score=1.5 - rank,
+                standard_error=0.3 + rank / 10,
+                normalized_score=90.0 - 30 * (rank - 1),
+                grade=grades[rank - 1],
+                grade_probabilities={grades[rank - 1]: 0.75, "D": 0.25},
+                confidence=0.75,
+                confidence_label="medium",
+                comparison_count=12 + rank,
+            )
+            for rank, essay_id in enumerate(order, start=1)
+        ]
+        results.append(
+            EssayResult(
+                essay_id=self.anchor_id,
+                is_anchor=True,
+                rank=2,
+                bt_score=0.9,
+                standard_error=0.45,
+                normalized_score=70.0,
+                grade="B",
+                grade_probabilities={"B": 0.9, "C": 0.1},
+                confidence=0.9,
+                confidence_label="high",
+                comparison_count=10,
+                known_grade="B",
+            )
+        )
+        payload = AssessmentResultPublishedV1(
+            batch_id=self.batch_id,
+            job_id=job_id,
+            grade_scale="swedish_f_a",
+            model_used=ModelUsed(provider=LLMProvider.MOCK, model="mock-judge"),
+            reliability_ssr=0.86,
+            completed_at=self.at(minutes - 0.5),
+            results=results,
+        )
+        return self._envelope(payload, minutes, self.registry.topic_for(AssessmentResultPublishedV1))
+
+
+async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    """Wait until ``check()`` holds (the consumer folds asynchronously)."""
+    async with asyncio.timeout(WAIT_S):
+        while not await check():  # noqa: ASYNC110 - polling an HTTP answer, not a local flag
+            await asyncio.sleep(0.1)
+
+
+@dataclass
+class RunningService:
+    """The running app plus helpers to publish to its topics and ask its internal API."""
+
+    app: Quart
+    client: TestClientProtocol
+    registry: EventRegistry
+    publisher: EventPublisher
+
+    def story(self, user_id: str = "teacher-1", title: str = "Argumentative essays") -> BatchStory:
+        return BatchStory(self.registry, user_id=user_id, title=title)
+
+    async def publish(self, *envelopes: EventEnvelope[Any]) -> None:
+        """To the test registry's topic of each payload, keyed by batch like the real producers."""
+        for envelope in envelopes:
+            await self.publisher.publish(envelope, key=str(envelope.data.batch_id), topic=envelope.event_type)
+
+    async def get(self, path: str, **params: Any) -> tuple[int, Any]:
+        response = await self.client.get(path, headers=CALLER, query_string=params)
+        return response.status_code, await response.get_json()
+
+    async def detail(self, story: BatchStory) -> dict[str, Any]:
+        status, body = await self.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+        return body if status == 200 else {}
+
+    async def status_is(self, story: BatchStory, expected: str, **job_fields: Any) -> bool:
+        """The batch shows ``expected``, and its current job has ``job_fields``."""
+        body = await self.detail(story)
+        if not body or body["batch"]["status"] != expected:
+            return False
+        job = body.get("current_job") or {}
+        return all(job.get(name) == value for name, value in job_fields.items())
+
+    async def until_status(self, story: BatchStory, expected: str, **job_fields: Any) -> None:
+        await eventually(lambda: self.status_is(story, expected, **job_fields))
+
+    async def drain(self) -> None:
+        """Publish a marker batch on every topic and wait until all of it shows.
+
+        Topics have one partition, so every record published earlier is handled by then.
+        """
+        marker = self.story(user_id=f"marker-{uuid.uuid4().hex[:8]}")
+        job_id = uuid.uuid4()
+        await self.publish(
+            marker.registered(),
+            marker.uploaded(0),
+            marker.progress(job_id, "comparing", 10.0, minutes=5),
+            marker.failed(job_id, minutes=6),
+            marker.completed(uuid.uuid4(), minutes=7),
+            marker.results(uuid.uuid4(), minutes=8),
+        )
+        await eventually(lambda: self._marker_done(marker))
+
+    async def _marker_done(self, marker: BatchStory) -> bool:
+        status, history = await self.get(f"/internal/v1/batches/{marker.batch_id}/history", user_id=marker.user_id)
+        body = await self.detail(marker)
+        return bool(body) and body["batch"]["essay_count"] == 1 and status == 200 and len(history["jobs"]) == 2
+
+
+@pytest.fixture
+async def service(
+    infrastructure: Infrastructure, ras_database: str, ras_registry: EventRegistry, publisher: EventPublisher
+) -> AsyncIterator[RunningService]:
+    """The real app (consumer included) against the migrated database and the fresh topics."""
+    app = await create_app(make_settings(infrastructure, ras_database), registry=ras_registry)
+    async with app.test_app() as test_app:
+        yield RunningService(app, test_app.test_client(), ras_registry, publisher)
+
+
+HANDLERS: dict[type[BaseModel], Any] = {
+    BatchRegisteredV1: handlers.on_batch_registered,
+    EssayUploadedV1: handlers.on_essay_uploaded,
+    CJAssessmentProgressV1: handlers.on_progress,
+    CJAssessmentCompletedV1: handlers.on_completed,
+    CJAssessmentFailedV1: handlers.on_failed,
+    AssessmentResultPublishedV1: handlers.on_result_published,
+}
+
+
+@dataclass
+class QueryOnlyService:
+    """The app without its consumer; events are folded by calling the handlers in a transaction."""
+
+    client: TestClientProtocol
+    sessions: async_sessionmaker[AsyncSession]
+
+    def story(self, user_id: str, title: str = "Essays", created: datetime = T0) -> BatchStory:
+        return BatchStory(EVENTS, user_id=user_id, title=title, created=created)
+
+    async def fold(self, *envelopes: EventEnvelope[Any]) -> None:
+        for envelope in envelopes:
+            async with self.sessions() as session, session.begin():
+                context = HandlerContext(
+                    topic=envelope.event_type, partition=0, offset=0, key=None, headers={}, attempt=1, session=session
+                )
+                await HANDLERS[type(envelope.data)](envelope, context)
+
+    async def get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> tuple[int, Any]:
+        response = await self.client.get(path, headers=CALLER if headers is None else headers, query_string=params)
+        return response.status_code, await response.get_json()
+
+
+@pytest.fixture
+async def query_service(infrastructure: Infrastructure, ras_database: str) -> AsyncIterator[QueryOnlyService]:
+    settings = make_settings(infrastructure, ras_database, consume_events=False)
+    app = await create_app(settings)
+    engine = create_engine(ras_database)
+    try:
+        async with app.test_app() as test_app:
+            yield QueryOnlyService(test_app.test_client(), session_factory(engine))
+    finally:
+        await engine.dispose()
