@@ -134,5 +134,12 @@ async def test_the_relay_rejects_nonsense_settings_and_unbound_session_factories
             OutboxRelay(async_sessionmaker(), table, publisher, "outbox_test")
         OutboxRelay(async_sessionmaker(engine), table, publisher, "outbox_test")
     finally:
-        await publisher._producer.stop()
+        await publisher.stop()  # closes nothing: the producer is only created by start()
         await engine.dispose()
+
+
+async def test_a_publisher_that_never_started_leaves_nothing_to_close_and_refuses_to_publish():
+    publisher = EventPublisher("127.0.0.1:1", "outbox_test")
+    await publisher.stop()  # no producer object exists, so aiokafka cannot warn about an unclosed one
+    with pytest.raises(RuntimeError, match="before start"):
+        await publisher.publish_raw("topic", b"x", key=None)

@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.registry import EventRegistry
 from common_core.llm import LLMProvider
+from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.outbox import OutboxRelay
 from llm_provider_service.adapters.batch_job_store import BatchJobStore
 from llm_provider_service.adapters.outcome_store import OutcomeStore
 from llm_provider_service.adapters.providers.base import ProviderAdapter
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
-from llm_provider_service.adapters.shared_publisher import SharedPublisher
 from llm_provider_service.adapters.tables import outbox
 from llm_provider_service.config import Settings
 from llm_provider_service.domain.model_table import ModelTable
@@ -208,7 +208,7 @@ class LlmProviderServiceProvider(Provider):
         # A publisher of its own that the relays start when they first have rows: LPS boots and
         # keeps accepting work while Kafka is down, and the callbacks wait in the outbox. Several
         # relays claim disjoint rows (SKIP LOCKED), so callbacks go out in parallel.
-        publisher = SharedPublisher(settings.kafka_bootstrap_servers, settings.service_name)
+        publisher = EventPublisher(settings.kafka_bootstrap_servers, settings.service_name)
         relays = OutboxRelays(
             [OutboxRelay(engine, outbox, publisher, settings.service_name) for _ in range(settings.outbox_relays)]
         )

@@ -45,26 +45,35 @@ class EventPublisher:
             "request_timeout_ms": request_timeout_ms,
             "client_id": client_id or service_name,
         }
-        self._producer = AIOKafkaProducer(**self._config)
+        # Created by start(), closed and dropped by stop(): an aiokafka producer object that is never
+        # closed makes aiokafka log "Unclosed AIOKafkaProducer" as an error at exit, and a stopped one
+        # cannot be started again.
+        self._producer: AIOKafkaProducer | None = None
         self._started = False
+        # Several users (outbox relays, consumers' dead-lettering) may start or stop one publisher at
+        # the same moment; one aiokafka producer must not be started twice.
+        self._lifecycle = asyncio.Lock()
 
     async def start(self) -> None:
-        if self._started:
-            return
-        try:
-            await self._producer.start()
-        except BaseException:
-            # A half-started producer holds sockets and tasks: close it, and start the next
-            # attempt from a fresh one (aiokafka producers cannot be restarted).
-            await self._producer.stop()
-            self._producer = AIOKafkaProducer(**self._config)
-            raise
-        self._started = True
+        async with self._lifecycle:
+            if self._started:
+                return
+            producer = AIOKafkaProducer(**self._config)
+            try:
+                await producer.start()
+            except BaseException:
+                # A half-started producer holds sockets and tasks: close it; the next attempt
+                # starts from a fresh one (aiokafka producers cannot be restarted).
+                await producer.stop()
+                raise
+            self._producer = producer
+            self._started = True
 
     async def stop(self) -> None:
-        if self._started:
-            self._started = False
-            await self._producer.stop()
+        async with self._lifecycle:
+            producer, self._producer, self._started = self._producer, None, False
+            if producer is not None:
+                await producer.stop()
 
     async def __aenter__(self) -> EventPublisher:
         await self.start()
@@ -94,6 +103,8 @@ class EventPublisher:
         """Send one record and wait for the broker's ack, within ``delivery_timeout_s``."""
         started = time.perf_counter()
         try:
+            if self._producer is None:
+                raise RuntimeError("publish before start(): start the EventPublisher first")
             async with asyncio.timeout(self.delivery_timeout_s):
                 await self._producer.send_and_wait(topic, value, key=_key_bytes(key), headers=list(headers))
         except BaseException:
