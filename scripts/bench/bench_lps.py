@@ -1,6 +1,6 @@
 """LLM provider service benchmark: callbacks per second per mode, and what serial bundling saves.
 
-``python -m scripts.bench.bench_lps [--comparisons 2000] [--essays 40] [--pairing neighbours|random]``
+``python -m scripts.bench.bench_lps [--comparisons 2000] [--essays 40] [--pairing cj|cj_one_round|random|neighbours]``
 
 For each mode (``per_request``, then ``serial_bundle`` with K = 8) it runs the real service in this
 process against the dev stack (a throwaway PostgreSQL database, a Redis key prefix and a fresh Kafka
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import time
@@ -32,7 +33,11 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 from quart import Quart
 
+from cj_assessment_service.config import Settings as CJSettings
+from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain.bundle_order import order_for_bundles
 from common_core.envelope import EventEnvelope
+from common_core.events.cj_assessment import AssessmentBudget
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from common_core.llm import LLMProvider
@@ -204,14 +209,64 @@ def _random_pair(rng: random.Random, essays: int) -> tuple[int, int]:
     return a, b
 
 
+def cj_service_waves(
+    essays: int, comparisons: int, rng: random.Random, *, bundle_waves: bool = True
+) -> list[list[tuple[int, int]]]:
+    """The waves the CJ service submits for ``serial_bundle`` jobs, job after job, until ``comparisons``.
+
+    Each job plans with the service's own code: ``cj_loop.plan_next_wave`` (the engine's planner fed
+    its wave's stream, with the service's ``serial_bundle`` wave size) and then ``order_for_bundles``
+    (the submission order), wave after wave until the default budget (``AssessmentBudget``) is spent.
+    The judge between waves is Bradley-Terry on random abilities, so later waves are adaptive.
+    ``bundle_waves=False`` plans one-round waves (n/2 pairs) in the planner's order instead, which is
+    what the service sent before it shaped ``serial_bundle`` waves (and still sends for ``per_request``).
+    """
+    cj_settings = CJSettings(HULEEDU_DEV_MODE=True)
+    multiplier = cj_settings.serial_bundle_wave_multiplier if bundle_waves else 1
+    default_budget = AssessmentBudget()
+    budget = cj_loop.Budget(
+        max_comparisons_per_item=default_budget.max_comparisons_per_essay,
+        target_reliability=default_budget.target_reliability,
+        min_comparisons_per_item=cj_settings.min_comparisons_per_essay,
+    )
+    waves: list[list[tuple[int, int]]] = []
+    total = 0
+    job = 0
+    while total < comparisons:
+        config = cj_loop.planner_config(job, essays, budget, multiplier)
+        ability = [rng.gauss(0.0, 1.5) for _ in range(essays)]
+        verdicts: list[cj_loop.Verdict] = []
+        wave = 0
+        while total < comparisons:
+            planned = cj_loop.plan_next_wave(essays, verdicts, frozenset(), wave, config)
+            if bundle_waves:
+                planned = order_for_bundles(planned)
+            if not planned:
+                break
+            planned = planned[: comparisons - total]
+            waves.append([(p.first, p.second) for p in planned])
+            total += len(planned)
+            for p in planned:
+                p_first = 1.0 / (1.0 + math.exp(ability[p.second] - ability[p.first]))
+                winner = p.first if rng.random() < p_first else p.second
+                verdicts.append(cj_loop.Verdict(p.first, p.second, winner, p.stream))
+            wave += 1
+        job += 1
+    return waves
+
+
 def cj_waves(essays: int, comparisons: int, pairing: str, rng: random.Random) -> list[list[tuple[int, int]]]:
     """Waves of pairs until ``comparisons`` pairs exist.
 
-    ``neighbours``: as an adaptive CJ planner pairs, each wave ranks the essays (a random
-    permutation stands in for the current scores) and pairs rank neighbours at distance 1 and 2,
-    listed in rank order, so consecutive pairs share essays. ``random``: pairs of two random
-    essays, so a bundle of K pairs nearly always shows 2K different essays (the worst case).
+    ``cj`` (the default): exactly what the CJ service plans and submits (``cj_service_waves``).
+    ``cj_one_round``: the CJ planner's one-round waves (matchings) in planner order, the baseline.
+    ``neighbours``: synthetic, not what CJ sends: each wave ranks the essays (a random permutation)
+    and pairs rank neighbours at distance 1 and 2, listed in rank order, so consecutive pairs share
+    essays. ``random``: pairs of two random essays, so a bundle of K pairs nearly always shows 2K
+    different essays (the worst case).
     """
+    if pairing in ("cj", "cj_one_round"):
+        return cj_service_waves(essays, comparisons, rng, bundle_waves=pairing == "cj")
     waves: list[list[tuple[int, int]]] = []
     total = 0
     while total < comparisons:
@@ -372,7 +427,7 @@ async def main(infra: Infrastructure, argv: Sequence[str] | None = None) -> None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comparisons", type=int, default=2000)
     parser.add_argument("--essays", type=int, default=40)
-    parser.add_argument("--pairing", choices=("neighbours", "random"), default="neighbours")
+    parser.add_argument("--pairing", choices=("cj", "cj_one_round", "random", "neighbours"), default="cj")
     parser.add_argument("--modes", default="per_request,serial_bundle")
     args = parser.parse_args(argv)
     rng = random.Random(7)  # noqa: S311 - synthetic test data, not security

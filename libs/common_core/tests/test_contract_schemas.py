@@ -42,11 +42,11 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     Topic.CJ_ASSESSMENT_PROGRESS: {
         "batch_id": IDS[0], "job_id": IDS[6], "state": "comparing", "wave": 2, "comparisons_done": 20,
-        "comparisons_planned": 40, "progress_percentage": 50.0, "reliability_ssr": 0.62,
+        "comparisons_planned": 40, "progress_percentage": 50.0, "reliability_ssr": 0.62, "request_id": IDS[3],
     },
     Topic.CJ_ASSESSMENT_COMPLETED: {
         "batch_id": IDS[0], "job_id": IDS[6], "essays_assessed": 2, "anchors_used": 1, "comparisons_completed": 40,
-        "comparisons_failed": 1, "duration_seconds": 12.5,
+        "comparisons_failed": 1, "duration_seconds": 12.5, "request_id": IDS[3],
     },
     Topic.ASSESSMENT_RESULT_PUBLISHED: {
         "batch_id": IDS[0], "job_id": IDS[6], "grade_scale": "eng5_np",
@@ -80,6 +80,11 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "batch_id": IDS[0], "class_id": IDS[1], "user_id": "teacher-1",
         "associations": [{"essay_id": IDS[2], "student_id": IDS[7]}], "confirmed_at": NOW,
     },
+    Topic.BATCH_UPDATED: {
+        "batch_id": IDS[0], "user_id": "teacher-1", "title": "Argumentative essays (final)", "course_code": "ENG5",
+        "updated_at": NOW,
+    },
+    Topic.BATCH_DELETED: {"batch_id": IDS[0], "user_id": "teacher-1", "deleted_at": NOW},
 }  # fmt: skip
 
 # One example per HTTP model, one file each: a service adding its contract adds a file, never

@@ -103,16 +103,19 @@ def test_a_wave_request_uses_neutral_labels_and_keeps_temperature_zero():
     assert item.request_metadata["essay_a_id"] == str(anchor)
 
 
-def test_provider_batch_api_plans_larger_waves():
+def test_provider_batch_api_and_serial_bundle_plan_larger_waves():
     from cj_assessment_service.config import Settings
     from cj_assessment_service.service_layer.waves import job_planner
 
-    deps = SimpleNamespace(settings=Settings(HULEEDU_DEV_MODE=True, batch_api_wave_multiplier=3))
+    deps = SimpleNamespace(
+        settings=Settings(HULEEDU_DEV_MODE=True, batch_api_wave_multiplier=3, serial_bundle_wave_multiplier=2)
+    )
     budget = {"max_comparisons_per_essay": 10, "target_reliability": 0.8}
 
     def planned_wave_size(mode: str) -> int | None:
         job = SimpleNamespace(seed=1, budget=budget, llm_settings={"batching_mode": mode})
         return job_planner(cast(Any, deps), cast(Any, job), 20).wave_size
 
-    assert planned_wave_size("per_request") == planned_wave_size("serial_bundle") == 10
+    assert planned_wave_size("per_request") == 10
+    assert planned_wave_size("serial_bundle") == 20
     assert planned_wave_size("provider_batch_api") == 30

@@ -15,6 +15,7 @@ from result_aggregator_service.domain.folding import (
     grade_distribution,
     in_scale_order,
     progress_is_newer,
+    rename_is_newer,
     request_failure_job_id,
     state_after_progress,
     term_start,
@@ -46,6 +47,13 @@ def test_only_a_newer_progress_report_counts():
     assert progress_is_newer(T, T + timedelta(seconds=1))
     assert progress_is_newer(T, T)  # a redelivery of the latest is harmless
     assert not progress_is_newer(T, T - timedelta(seconds=1))
+
+
+def test_only_a_newer_rename_replaces_the_title():
+    assert rename_is_newer(None, T)
+    assert rename_is_newer(T, T + timedelta(microseconds=1))
+    assert not rename_is_newer(T, T)  # the same rename again changes nothing
+    assert not rename_is_newer(T, T - timedelta(seconds=1))  # an older rename arriving late
 
 
 def test_progress_never_reopens_a_finished_job():

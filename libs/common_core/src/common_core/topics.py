@@ -16,6 +16,8 @@ class Topic(StrEnum):
     """Every topic of the platform: ``huleedu.<area>.<event>.v<N>``."""
 
     BATCH_REGISTERED = "huleedu.batch.registered.v1"
+    BATCH_UPDATED = "huleedu.batch.updated.v1"
+    BATCH_DELETED = "huleedu.batch.deleted.v1"
     ESSAY_UPLOADED = "huleedu.essay.uploaded.v1"
     CJ_ASSESSMENT_REQUESTED = "huleedu.cj_assessment.requested.v1"
     LLM_COMPARISON_RESULT = "huleedu.llm_provider.comparison_result.v1"

@@ -43,6 +43,12 @@ class Settings(ServiceSettings):
     batch_api_wave_multiplier: int = Field(
         default=3, ge=1, description="provider_batch_api waves are this many times the normal wave size."
     )
+    serial_bundle_wave_multiplier: int = Field(
+        default=2,
+        ge=1,
+        description="serial_bundle waves are this many times the normal wave size (2: every essay in about two "
+        "pairs, so the pairs of a bundle can share essays).",
+    )
     max_pair_attempts: int = Field(default=3, ge=1, description="Tries per pair when error callbacks are retryable.")
     max_failed_fraction: float = Field(
         default=0.5, gt=0, le=1, description="A job fails once more than this share of its pairs ended in errors."

@@ -91,6 +91,8 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     assert progress
     assert [p.wave for p in progress] == list(range(len(progress)))
     assert progress[-1].comparisons_done == completed.comparisons_completed
+    # Every outcome names the request that started the job, so content service can tell runs apart.
+    assert {completed.request_id, *(p.request_id for p in progress)} == {request.request_id}
 
     # Contract: every emitted event validates against the checked-in common_core schema.
     assert assert_events_match_schemas(harness.events) == len(progress) + 2

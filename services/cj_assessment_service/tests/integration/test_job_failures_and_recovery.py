@@ -28,6 +28,7 @@ async def test_one_essay_fails_with_a_readable_reason(harness: Harness):
     assert failed.error.code == "TOO_FEW_ESSAYS"
     assert failed.error.message.startswith("only 1 essay")
     assert failed.job_id is not None
+    assert failed.request_id == request.request_id
     assert assert_events_match_schemas(harness.events) == 1
 
 
@@ -70,6 +71,7 @@ async def test_stuck_job_without_the_reliability_target_is_failed_by_the_monitor
     assert failed.error.code == "STUCK"
     assert "no answers from the LLM service" in failed.error.message
     assert failed.comparisons_completed == 4
+    assert failed.request_id == request.request_id
     assert harness.events.of(CJAssessmentCompletedV1) == []
 
 
@@ -85,6 +87,7 @@ async def test_stuck_job_past_the_reliability_target_completes_with_forced_recov
     assert result.forced_recovery
     assert completed.stop_reason == result.stop_reason == "forced_recovery"
     assert completed.comparisons_completed == 6 * 6 + 3
+    assert completed.request_id == request.request_id
     assert harness.events.of(CJAssessmentFailedV1) == []
 
 
@@ -106,6 +109,7 @@ async def test_cancel_is_owner_only_and_publishes_failed_cancelled(harness: Harn
     assert response.status_code == 200
     failed = await harness.wait_for_event(CJAssessmentFailedV1, request.batch_id)
     assert failed.error.code == "CANCELLED"
+    assert failed.request_id == request.request_id
     assert assert_events_match_schemas(harness.events) == 1
     again = await client.post(f"/internal/v1/jobs/{job_id}/cancel", headers=teacher_headers())
     assert again.status_code == 409

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from quart import Quart
 
 from common_core.envelope import EventEnvelope
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.cj_assessment import (
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
@@ -40,7 +40,7 @@ from huleedu_service_libs.testing.infrastructure import Infrastructure, create_t
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 INTERNAL_KEY = "content-test-key"
 WAIT_S = 30
-PRODUCED = (BatchRegisteredV1, EssayUploadedV1, CJAssessmentRequestedV1)
+PRODUCED = (BatchRegisteredV1, BatchUpdatedV1, BatchDeletedV1, EssayUploadedV1, CJAssessmentRequestedV1)
 CONSUMED = (CJAssessmentProgressV1, CJAssessmentCompletedV1, CJAssessmentFailedV1)
 
 

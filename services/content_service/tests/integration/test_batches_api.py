@@ -1,10 +1,11 @@
 """Batch CRUD for the owning teacher, ownership 404s across two teachers, and the identity guard."""
 
+import asyncio
 import uuid
 
 import pytest
 
-from common_core.events.batch import BatchRegisteredV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1
 
 
 async def test_create_get_rename_list_and_delete_a_batch(content):
@@ -117,3 +118,53 @@ async def test_a_client_sent_user_id_without_the_internal_key_creates_nothing(co
     )
     assert response.status_code == 401
     assert await content.fetch("SELECT 1 FROM batches") == []
+
+
+async def test_renames_and_the_delete_reach_kafka_through_the_outbox(content):
+    created = await content.create_batch(title="Draft title", course_code="ENG5")
+    batch_id = created["batch_id"]
+    titles = ["Second title", "Third title"]
+    views = []
+    for title in titles:
+        response = await content.call("PATCH", f"/v1/batches/{batch_id}", json_body={"title": title})
+        views.append(await response.get_json())
+    assert (await content.call("DELETE", f"/v1/batches/{batch_id}")).status_code == 204
+
+    updates = await content.read_events(BatchUpdatedV1, 2)
+    assert [key for key, _ in updates] == [batch_id.encode()] * 2
+    payloads = [envelope["data"] for _, envelope in updates]
+    assert [p["title"] for p in payloads] == titles
+    assert {(p["batch_id"], p["user_id"], p["course_code"]) for p in payloads} == {(batch_id, "teacher-a", "ENG5")}
+    # The event carries the stored updated_at, and a later rename always carries a later one.
+    assert [p["updated_at"] for p in payloads] == [v["updated_at"] for v in views]
+    assert BatchUpdatedV1.model_validate(payloads[1]).updated_at > BatchUpdatedV1.model_validate(payloads[0]).updated_at
+
+    [(key, deleted)] = await content.read_events(BatchDeletedV1, 1)
+    assert key == batch_id.encode()
+    assert (deleted["data"]["batch_id"], deleted["data"]["user_id"]) == (batch_id, "teacher-a")
+
+
+async def test_a_rename_waiting_for_the_row_lock_still_gets_a_later_updated_at(content):
+    # Two renames race on one batch: whichever commits last must carry the larger updated_at,
+    # or a read model ordering by it would keep the wrong title.
+    batch_id = (await content.create_batch(title="Start"))["batch_id"]
+    responses = await asyncio.gather(
+        *(content.call("PATCH", f"/v1/batches/{batch_id}", json_body={"title": f"Title {n}"}) for n in range(6))
+    )
+    assert all(r.status_code == 200 for r in responses)
+    [row] = await content.fetch("SELECT title, updated_at FROM batches WHERE batch_id = $1", uuid.UUID(batch_id))
+    payloads = [envelope["data"] for _, envelope in await content.read_events(BatchUpdatedV1, 6)]
+    newest = max(payloads, key=lambda p: BatchUpdatedV1.model_validate(p).updated_at)
+    assert newest["title"] == row["title"]  # the newest event is the committed state
+    assert len({p["updated_at"] for p in payloads}) == 6
+
+
+async def test_another_teacher_can_neither_rename_nor_delete_and_nothing_is_announced(content):
+    batch_id = (await content.create_batch(title="Mine"))["batch_id"]
+    rename = await content.call("PATCH", f"/v1/batches/{batch_id}", user="teacher-b", json_body={"title": "x"})
+    delete = await content.call("DELETE", f"/v1/batches/{batch_id}", user="teacher-b")
+    assert (rename.status_code, delete.status_code) == (404, 404)
+    await content.read_events(BatchRegisteredV1, 1)  # the relay has run past the creation
+    assert await content.topic_size(BatchUpdatedV1) == 0
+    assert await content.topic_size(BatchDeletedV1) == 0
+    assert await content.fetch("SELECT 1 FROM event_outbox WHERE topic <> $1", content.topics[BatchRegisteredV1]) == []

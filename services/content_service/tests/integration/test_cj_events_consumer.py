@@ -127,3 +127,22 @@ async def test_poison_and_impossible_events_go_to_the_dead_letter_topic(content)
     await wait_for_status(content, live_id, "completed")
     assert await content.topic_size(f"{topic}.dlq") == 2
     assert await content.batch_status(draft_id) == "draft"
+
+
+async def test_an_earlier_runs_late_completion_does_not_finish_the_current_run(content):
+    batch_id = await content.batch_with_essays()
+    first = await (await content.start_assessment(batch_id)).get_json()
+    await content.publish(content.envelope(failed(batch_id)), key=batch_id)
+    await wait_for_status(content, batch_id, "failed")
+    second = await (await content.start_assessment(batch_id)).get_json()
+    assert second["request_id"] != first["request_id"]
+
+    # The first run's completion arrives late: it names its own request, not the current one.
+    late = completed(batch_id).model_copy(update={"request_id": uuid.UUID(first["request_id"])})
+    await content.publish(content.envelope(late), key=batch_id)
+    await wait_until_processed(content, 2)
+    assert await content.batch_status(batch_id) == "assessment_requested"
+
+    current = completed(batch_id).model_copy(update={"request_id": uuid.UUID(second["request_id"])})
+    await content.publish(content.envelope(current), key=batch_id)
+    await wait_for_status(content, batch_id, "completed")

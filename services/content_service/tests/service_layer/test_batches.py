@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from common_core.envelope import deterministic_event_id
-from common_core.events.batch import BatchRegisteredV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1
 from common_core.http.content import CreateBatchRequest
 from common_core.status import BatchStatus
 from content_service.service_layer import batches, uploads
@@ -91,3 +91,63 @@ async def test_deleting_a_finished_batch_removes_its_essays_and_their_texts(serv
     assert service.uow.state.batches == {}
     assert service.uow.state.essays == []
     assert service.uow.state.texts == {}
+
+
+async def test_a_rename_emits_batch_updated_with_the_new_values_in_the_same_unit(service):
+    view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="Old", course_code="ENG5"))
+
+    renamed = await batches.rename_batch(service.ctx, "teacher-a", view.batch_id, "New")
+    await batches.rename_batch(service.ctx, "teacher-a", view.batch_id, "Newer")
+
+    first, second = service.uow.events_of(BatchUpdatedV1)
+    stored = service.uow.state.batches[view.batch_id]
+    assert (first.title, first.course_code, first.user_id, first.updated_at) == (
+        "New",
+        "ENG5",
+        "teacher-a",
+        renamed.updated_at,
+    )
+    assert (second.title, second.updated_at) == ("Newer", stored.updated_at)
+    assert second.updated_at > first.updated_at  # what the read models order renames by
+    update_events = [e for e in service.uow.committed_events if isinstance(e.payload, BatchUpdatedV1)]
+    assert all(e.batch_id == view.batch_id for e in update_events)
+    assert len({e.event_id for e in update_events}) == 2  # two renames are two facts
+
+
+async def test_a_rename_whose_event_cannot_be_written_keeps_the_old_title(service):
+    view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="Old", course_code="C"))
+    service.uow.fail_emit_for = BatchUpdatedV1
+    with pytest.raises(ConnectionResetError):
+        await batches.rename_batch(service.ctx, "teacher-a", view.batch_id, "New")
+    assert service.uow.state.batches[view.batch_id].title == "Old"
+    assert service.uow.events_of(BatchUpdatedV1) == []
+
+
+async def test_a_delete_emits_batch_deleted_in_the_same_unit_and_only_for_the_owner(service):
+    view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="T", course_code="C"))
+    with pytest.raises(NotFoundError):
+        await batches.delete_batch(service.ctx, "teacher-b", view.batch_id)
+    assert service.uow.events_of(BatchDeletedV1) == []
+
+    await batches.delete_batch(service.ctx, "teacher-a", view.batch_id)
+
+    [event] = [e for e in service.uow.committed_events if isinstance(e.payload, BatchDeletedV1)]
+    assert (event.payload.batch_id, event.payload.user_id) == (view.batch_id, "teacher-a")
+    assert event.payload.deleted_at.tzinfo is not None
+    assert (event.batch_id, event.event_id) == (view.batch_id, deterministic_event_id("batch.deleted", view.batch_id))
+
+
+async def test_a_delete_whose_event_cannot_be_written_keeps_the_batch(service):
+    view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="T", course_code="C"))
+    service.uow.fail_emit_for = BatchDeletedV1
+    with pytest.raises(ConnectionResetError):
+        await batches.delete_batch(service.ctx, "teacher-a", view.batch_id)
+    assert view.batch_id in service.uow.state.batches
+
+
+async def test_a_refused_delete_emits_nothing(service):
+    view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="T", course_code="C"))
+    await service.uow.last_repo.set_status(view.batch_id, BatchStatus.ASSESSING)
+    with pytest.raises(ConflictError):
+        await batches.delete_batch(service.ctx, "teacher-a", view.batch_id)
+    assert service.uow.events_of(BatchDeletedV1) == []

@@ -30,10 +30,11 @@ def record_context() -> HandlerContext:
     return HandlerContext(topic="test.topic", partition=0, offset=0, key=None, headers={}, attempt=1, session=None)
 
 
-def completed(batch_id):
+def completed(batch_id, request_id=None):
     return envelope(
         CJAssessmentCompletedV1(
             batch_id=batch_id,
+            request_id=request_id,
             job_id=uuid.uuid4(),
             essays_assessed=3,
             anchors_used=0,
@@ -44,16 +45,21 @@ def completed(batch_id):
     )
 
 
-def failed(batch_id):
+def failed(batch_id, request_id=None):
     return envelope(
-        CJAssessmentFailedV1(batch_id=batch_id, error=FailureReason(code="NO_JUDGE", message="The judge is down"))
+        CJAssessmentFailedV1(
+            batch_id=batch_id,
+            request_id=request_id,
+            error=FailureReason(code="NO_JUDGE", message="The judge is down"),
+        )
     )
 
 
-def progress(batch_id, state=CJJobState.COMPARING):
+def progress(batch_id, state=CJJobState.COMPARING, request_id=None):
     return envelope(
         CJAssessmentProgressV1(
             batch_id=batch_id,
+            request_id=request_id,
             job_id=uuid.uuid4(),
             state=state,
             wave=1,
@@ -73,12 +79,21 @@ def cj(service):
     """Handlers over the fake repository, and a helper that puts a batch in a given state."""
     repo = FakeRepositoryHolder()
 
-    async def batch_in(status: BatchStatus) -> uuid.UUID:
+    async def batch_in(status: BatchStatus, runs: tuple[uuid.UUID, ...] = ()) -> uuid.UUID:
+        """A batch in ``status`` whose assessment requests were ``runs``, oldest first."""
         async with service.uow() as uow:
             repo.current = uow.repo
             batch = await uow.repo.insert_batch(
                 batch_id=uuid.uuid4(), owner_id="t", title="T", course_code="C", class_id=None, assignment_id=None
             )
+            for request_id in runs:
+                await uow.repo.insert_request(
+                    request_id=request_id,
+                    batch_id=batch.batch_id,
+                    idempotency_key=None,
+                    request_fingerprint="f",
+                    essay_count=2,
+                )
             await uow.repo.set_status(batch.batch_id, status)
         return batch.batch_id
 
@@ -147,4 +162,52 @@ async def test_a_completion_for_a_draft_contradicts_our_state_and_is_refused_for
     batch_id = await batch_in(BatchStatus.DRAFT)
     with pytest.raises(ConflictError, match="draft batch cannot become completed"):
         await handlers.on_completed(completed(batch_id), record_context())
+    assert state.batches[batch_id].status is BatchStatus.DRAFT
+
+
+OLD_RUN, CURRENT_RUN = uuid.uuid4(), uuid.uuid4()
+
+
+@pytest.mark.parametrize("before", [BatchStatus.ASSESSMENT_REQUESTED, BatchStatus.ASSESSING])
+async def test_an_earlier_runs_late_outcome_does_not_finish_the_current_run(cj, before):
+    handlers, batch_in, state = cj
+    batch_id = await batch_in(before, runs=(OLD_RUN, CURRENT_RUN))
+    untouched = state.batches[batch_id]
+
+    await handlers.on_completed(completed(batch_id, OLD_RUN), record_context())
+    await handlers.on_failed(failed(batch_id, OLD_RUN), record_context())
+    assert state.batches[batch_id] == untouched
+
+    await handlers.on_completed(completed(batch_id, CURRENT_RUN), record_context())
+    assert state.batches[batch_id].status is BatchStatus.COMPLETED
+
+
+async def test_an_earlier_runs_late_progress_does_not_move_the_current_run(cj):
+    handlers, batch_in, state = cj
+    batch_id = await batch_in(BatchStatus.ASSESSMENT_REQUESTED, runs=(OLD_RUN, CURRENT_RUN))
+    await handlers.on_progress(progress(batch_id, request_id=OLD_RUN), record_context())
+    assert state.batches[batch_id].status is BatchStatus.ASSESSMENT_REQUESTED
+    await handlers.on_progress(progress(batch_id, request_id=CURRENT_RUN), record_context())
+    assert state.batches[batch_id].status is BatchStatus.ASSESSING
+
+
+async def test_the_current_runs_failure_fails_the_batch(cj):
+    handlers, batch_in, state = cj
+    batch_id = await batch_in(BatchStatus.ASSESSING, runs=(OLD_RUN, CURRENT_RUN))
+    await handlers.on_failed(failed(batch_id, CURRENT_RUN), record_context())
+    assert state.batches[batch_id].status is BatchStatus.FAILED
+
+
+async def test_an_outcome_without_a_request_id_keeps_the_old_rule(cj):
+    # Publishers that predate the field: the batch's state alone decides, as before.
+    handlers, batch_in, state = cj
+    batch_id = await batch_in(BatchStatus.ASSESSING, runs=(OLD_RUN, CURRENT_RUN))
+    await handlers.on_completed(completed(batch_id), record_context())
+    assert state.batches[batch_id].status is BatchStatus.COMPLETED
+
+
+async def test_an_outcome_naming_a_request_the_batch_never_made_changes_nothing(cj):
+    handlers, batch_in, state = cj
+    batch_id = await batch_in(BatchStatus.DRAFT)
+    await handlers.on_completed(completed(batch_id, uuid.uuid4()), record_context())
     assert state.batches[batch_id].status is BatchStatus.DRAFT

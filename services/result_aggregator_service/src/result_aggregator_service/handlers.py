@@ -3,7 +3,8 @@
 The runner claims the event id in the same transaction (processed_events), so a redelivery is
 skipped; the upserts below are idempotent on their own as well, so even a fact re-emitted under a
 new event id changes nothing. Each handler locks its batch first, then recomputes the batch's
-current job and status, so any order of arrival ends in the same state.
+current job and status, so any order of arrival ends in the same state. A deleted batch (its
+tombstone) ignores every later event, so a stray one cannot bring it back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common_core.envelope import EventEnvelope
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.cj_assessment import (
     AssessmentResultPublishedV1,
     CJAssessmentCompletedV1,
@@ -23,11 +24,12 @@ from common_core.events.cj_assessment import (
 )
 from common_core.status import CJJobState
 from huleedu_service_libs.kafka.consumer import ConsumerRunner, HandlerContext
-from result_aggregator_service.adapters.read_model_writer import ReadModelWriter
+from result_aggregator_service.adapters.read_model_writer import BatchLock, ReadModelWriter
 from result_aggregator_service.adapters.tables import assessment_jobs
 from result_aggregator_service.domain.folding import (
     grade_distribution,
     progress_is_newer,
+    rename_is_newer,
     request_failure_job_id,
     state_after_progress,
     terminal_state,
@@ -50,26 +52,61 @@ def _count(event: str, registered: bool, changed: bool = True) -> None:
     EVENTS_FOLDED.labels(event, outcome).inc()
 
 
+def _ignored_after_delete(event: str, batch: BatchLock) -> bool:
+    """True (and counted as stale) when the batch was deleted: its later events change nothing."""
+    if batch.deleted:
+        _count(event, batch.registered, changed=False)
+    return batch.deleted
+
+
 async def on_batch_registered(envelope: EventEnvelope[BatchRegisteredV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
     writer = ReadModelWriter(_session(ctx))
-    await writer.lock_batch(payload.batch_id, at)
+    batch = await writer.lock_batch(payload.batch_id, at)
+    if _ignored_after_delete("batch.registered", batch):
+        return
     await writer.register_batch(payload, at)
     _count("batch.registered", registered=True)
+
+
+async def on_batch_updated(envelope: EventEnvelope[BatchUpdatedV1], ctx: HandlerContext) -> None:
+    payload, at = envelope.data, envelope.event_timestamp
+    writer = ReadModelWriter(_session(ctx))
+    batch = await writer.lock_batch(payload.batch_id, at)
+    if _ignored_after_delete("batch.updated", batch):
+        return
+    newer = rename_is_newer(batch.title_updated_at, payload.updated_at)
+    if newer:
+        await writer.rename_batch(payload, at)
+    _count("batch.updated", batch.registered, changed=newer)
+
+
+async def on_batch_deleted(envelope: EventEnvelope[BatchDeletedV1], ctx: HandlerContext) -> None:
+    payload, at = envelope.data, envelope.event_timestamp
+    writer = ReadModelWriter(_session(ctx))
+    batch = await writer.lock_batch(payload.batch_id, at)
+    if _ignored_after_delete("batch.deleted", batch):
+        return
+    await writer.delete_batch(payload, at)
+    _count("batch.deleted", batch.registered)
 
 
 async def on_essay_uploaded(envelope: EventEnvelope[EssayUploadedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
     writer = ReadModelWriter(_session(ctx))
-    registered = await writer.lock_batch(payload.batch_id, at)
+    batch = await writer.lock_batch(payload.batch_id, at)
+    if _ignored_after_delete("essay.uploaded", batch):
+        return
     await writer.add_essay(payload, at)
-    _count("essay.uploaded", registered)
+    _count("essay.uploaded", batch.registered)
 
 
 async def on_progress(envelope: EventEnvelope[CJAssessmentProgressV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
     writer = ReadModelWriter(_session(ctx))
-    registered = await writer.lock_batch(payload.batch_id, at)
+    batch = await writer.lock_batch(payload.batch_id, at)
+    if _ignored_after_delete("cj_assessment.progress", batch):
+        return
     job = await writer.lock_job(payload.batch_id, payload.job_id, at)
     applies = progress_is_newer(job.last_progress_at, at)
     if applies:
@@ -85,13 +122,15 @@ async def on_progress(envelope: EventEnvelope[CJAssessmentProgressV1], ctx: Hand
             progress_reliability_ssr=payload.reliability_ssr,
         )
     await writer.refresh_batch(payload.batch_id, at)
-    _count("cj_assessment.progress", registered, changed=applies)
+    _count("cj_assessment.progress", batch.registered, changed=applies)
 
 
 async def on_completed(envelope: EventEnvelope[CJAssessmentCompletedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
     writer = ReadModelWriter(_session(ctx))
-    registered = await writer.lock_batch(payload.batch_id, at)
+    batch = await writer.lock_batch(payload.batch_id, at)
+    if _ignored_after_delete("cj_assessment.completed", batch):
+        return
     job = await writer.lock_job(payload.batch_id, payload.job_id, at)
     await writer.update_job(
         payload.batch_id,
@@ -107,13 +146,15 @@ async def on_completed(envelope: EventEnvelope[CJAssessmentCompletedV1], ctx: Ha
         completed_payload=payload.model_dump(mode="json"),
     )
     await writer.refresh_batch(payload.batch_id, at)
-    _count("cj_assessment.completed", registered)
+    _count("cj_assessment.completed", batch.registered)
 
 
 async def on_failed(envelope: EventEnvelope[CJAssessmentFailedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
     writer = ReadModelWriter(_session(ctx))
-    registered = await writer.lock_batch(payload.batch_id, at)
+    batch = await writer.lock_batch(payload.batch_id, at)
+    if _ignored_after_delete("cj_assessment.failed", batch):
+        return
     job_id = payload.job_id or request_failure_job_id(payload.batch_id, envelope.event_id)
     job = await writer.lock_job(payload.batch_id, job_id, at, request_failure=payload.job_id is None)
     failed = terminal_state(job.state, CJJobState.FAILED) == CJJobState.FAILED
@@ -128,13 +169,15 @@ async def on_failed(envelope: EventEnvelope[CJAssessmentFailedV1], ctx: HandlerC
             comparisons_failed=payload.comparisons_failed,
         )
     await writer.refresh_batch(payload.batch_id, at)
-    _count("cj_assessment.failed", registered, changed=failed)
+    _count("cj_assessment.failed", batch.registered, changed=failed)
 
 
 async def on_result_published(envelope: EventEnvelope[AssessmentResultPublishedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
     writer = ReadModelWriter(_session(ctx))
-    registered = await writer.lock_batch(payload.batch_id, at)
+    batch = await writer.lock_batch(payload.batch_id, at)
+    if _ignored_after_delete("assessment.result.published", batch):
+        return
     job = await writer.lock_job(payload.batch_id, payload.job_id, at)
     # A re-publication of the same job replaces its results; an older one arriving late does not.
     newer = job.results_published_at is None or at >= job.results_published_at
@@ -158,11 +201,13 @@ async def on_result_published(envelope: EventEnvelope[AssessmentResultPublishedV
             ),
         )
     await writer.refresh_batch(payload.batch_id, at)
-    _count("assessment.result.published", registered, changed=newer)
+    _count("assessment.result.published", batch.registered, changed=newer)
 
 
 def subscribe_handlers(runner: ConsumerRunner) -> None:
     runner.subscribe(BatchRegisteredV1, on_batch_registered)
+    runner.subscribe(BatchUpdatedV1, on_batch_updated)
+    runner.subscribe(BatchDeletedV1, on_batch_deleted)
     runner.subscribe(EssayUploadedV1, on_essay_uploaded)
     runner.subscribe(CJAssessmentProgressV1, on_progress)
     runner.subscribe(CJAssessmentCompletedV1, on_completed)

@@ -21,7 +21,7 @@ from quart.typing import TestClientProtocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common_core.envelope import EventEnvelope
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.catalog import EVENTS
 from common_core.events.cj_assessment import (
     AssessmentResultPublishedV1,
@@ -50,6 +50,8 @@ CALLER = {"X-Internal-API-Key": API_KEY, "X-Service-ID": "bff_teacher_service"}
 WAIT_S = 45
 CONSUMED = (
     BatchRegisteredV1,
+    BatchUpdatedV1,
+    BatchDeletedV1,
     EssayUploadedV1,
     CJAssessmentProgressV1,
     CJAssessmentCompletedV1,
@@ -100,6 +102,7 @@ async def publisher(infrastructure: Infrastructure) -> AsyncIterator[EventPublis
 
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+MARKER_TITLE = "Marker, renamed"
 
 
 class BatchStory:
@@ -146,6 +149,21 @@ class BatchStory:
             created_at=self.created,
         )
         return self._envelope(payload, minutes, self.registry.topic_for(BatchRegisteredV1))
+
+    def renamed(self, title: str, minutes: float, course_code: str | None = "ENG5") -> EventEnvelope[Any]:
+        """A rename made ``minutes`` after creation (content service's ``updated_at``), sent then too."""
+        payload = BatchUpdatedV1(
+            batch_id=self.batch_id,
+            user_id=self.user_id,
+            title=title,
+            course_code=course_code,
+            updated_at=self.at(minutes),
+        )
+        return self._envelope(payload, minutes, self.registry.topic_for(BatchUpdatedV1))
+
+    def deleted(self, minutes: float) -> EventEnvelope[Any]:
+        payload = BatchDeletedV1(batch_id=self.batch_id, user_id=self.user_id, deleted_at=self.at(minutes))
+        return self._envelope(payload, minutes, self.registry.topic_for(BatchDeletedV1))
 
     def uploaded(self, index: int, minutes: float = 1) -> EventEnvelope[Any]:
         payload = EssayUploadedV1(
@@ -281,6 +299,9 @@ class RunningService:
         job = body.get("current_job") or {}
         return all(job.get(name) == value for name, value in job_fields.items())
 
+    async def wait_until(self, check: Callable[[], Awaitable[bool]]) -> None:
+        await eventually(check)
+
     async def until_status(self, story: BatchStory, expected: str, **job_fields: Any) -> None:
         await eventually(lambda: self.status_is(story, expected, **job_fields))
 
@@ -290,21 +311,31 @@ class RunningService:
         Topics have one partition, so every record published earlier is handled by then.
         """
         marker = self.story(user_id=f"marker-{uuid.uuid4().hex[:8]}")
+        gone = self.story(user_id=marker.user_id)  # a second marker, for the delete topic
         job_id = uuid.uuid4()
         await self.publish(
+            gone.registered(),
             marker.registered(),
+            marker.renamed(MARKER_TITLE, minutes=2),
             marker.uploaded(0),
             marker.progress(job_id, "comparing", 10.0, minutes=5),
             marker.failed(job_id, minutes=6),
             marker.completed(uuid.uuid4(), minutes=7),
             marker.results(uuid.uuid4(), minutes=8),
         )
-        await eventually(lambda: self._marker_done(marker))
+        await eventually(lambda: self._marker_done(marker, batches_left=2))
+        await self.publish(gone.deleted(minutes=9))
+        await eventually(lambda: self._marker_done(marker, batches_left=1))
 
-    async def _marker_done(self, marker: BatchStory) -> bool:
+    async def _marker_done(self, marker: BatchStory, batches_left: int) -> bool:
         status, history = await self.get(f"/internal/v1/batches/{marker.batch_id}/history", user_id=marker.user_id)
         body = await self.detail(marker)
-        return bool(body) and body["batch"]["essay_count"] == 1 and status == 200 and len(history["jobs"]) == 2
+        if not (bool(body) and body["batch"]["essay_count"] == 1 and status == 200 and len(history["jobs"]) == 2):
+            return False
+        if body["batch"]["title"] != MARKER_TITLE:
+            return False
+        _, listed = await self.get(f"/internal/v1/users/{marker.user_id}/batches")
+        return bool(listed["total"] == batches_left)
 
 
 @pytest.fixture
@@ -319,6 +350,8 @@ async def service(
 
 HANDLERS: dict[type[BaseModel], Any] = {
     BatchRegisteredV1: handlers.on_batch_registered,
+    BatchUpdatedV1: handlers.on_batch_updated,
+    BatchDeletedV1: handlers.on_batch_deleted,
     EssayUploadedV1: handlers.on_essay_uploaded,
     CJAssessmentProgressV1: handlers.on_progress,
     CJAssessmentCompletedV1: handlers.on_completed,

@@ -21,6 +21,26 @@ class BatchRegisteredV1(Contract):
     created_at: AwareDatetime
 
 
+class BatchUpdatedV1(Contract):
+    """The owner renamed a batch; carries the new values (the whole editable state, not a diff).
+
+    Consumers keep the newest by ``updated_at``, so a late, older update never wins."""
+
+    batch_id: UUID
+    user_id: NonEmptyStr = Field(description="The owning teacher's user id.")
+    title: NonEmptyStr = Field(max_length=200)
+    course_code: NonEmptyStr | None = Field(default=None, max_length=50)
+    updated_at: AwareDatetime
+
+
+class BatchDeletedV1(Contract):
+    """The owner deleted a batch; read models hide it for good (no later event revives it)."""
+
+    batch_id: UUID
+    user_id: NonEmptyStr = Field(description="The owning teacher's user id.")
+    deleted_at: AwareDatetime
+
+
 class EssayUploadedV1(Contract):
     """One essay was accepted into a batch."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.cj_assessment import (
     AssessmentResultPublishedV1,
     CJAssessmentCompletedV1,
@@ -36,5 +36,7 @@ for _topic, _model in (
     (Topic.STUDENT_CREATED, StudentCreatedV1),
     (Topic.STUDENT_UPDATED, StudentUpdatedV1),
     (Topic.ESSAY_STUDENT_ASSOCIATIONS_CONFIRMED, EssayStudentAssociationsConfirmedV1),
+    (Topic.BATCH_UPDATED, BatchUpdatedV1),
+    (Topic.BATCH_DELETED, BatchDeletedV1),
 ):
     EVENTS.register(_topic, _model)

@@ -64,6 +64,10 @@ class CJAssessmentProgressV1(Contract):
     comparisons_planned: int = Field(ge=0)
     progress_percentage: float = Field(ge=0.0, le=100.0, allow_inf_nan=False)
     reliability_ssr: Probability | None = Field(default=None, description="Scale separation reliability so far, 0-1.")
+    request_id: UUID | None = Field(
+        default=None,
+        description="The assessment request that started the job; None from publishers that predate the field.",
+    )
 
 
 class CJAssessmentCompletedV1(Contract):
@@ -86,6 +90,10 @@ class CJAssessmentCompletedV1(Contract):
     forced_recovery: bool = Field(
         default=False, description="True when the stuck-job monitor finished the job with some answers missing."
     )
+    request_id: UUID | None = Field(
+        default=None,
+        description="The assessment request that started the job; None from publishers that predate the field.",
+    )
 
 
 class FailureReason(Contract):
@@ -99,6 +107,10 @@ class CJAssessmentFailedV1(Contract):
     error: FailureReason
     comparisons_completed: int = Field(default=0, ge=0)
     comparisons_failed: int = Field(default=0, ge=0)
+    request_id: UUID | None = Field(
+        default=None,
+        description="The assessment request that started the job; None from publishers that predate the field.",
+    )
 
 
 class ModelUsed(Contract):

@@ -61,6 +61,7 @@ async def fail_job(deps: ServiceDeps, session: AsyncSession, job: Row[Any], code
         CJAssessmentFailedV1(
             batch_id=job.batch_id,
             job_id=job.id,
+            request_id=job.request_id,
             error=FailureReason(code=code, message=message),
             comparisons_completed=counts.done,
             comparisons_failed=counts.failed,
@@ -117,6 +118,7 @@ async def complete_job(
         CJAssessmentCompletedV1(
             batch_id=job.batch_id,
             job_id=job.id,
+            request_id=job.request_id,
             essays_assessed=students,
             anchors_used=len(essays) - students,
             comparisons_completed=counts.done,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.adapters import job_store
 from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain.bundle_order import order_for_bundles
 from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
 from cj_assessment_service.metrics import RELIABILITY_SSR
 from cj_assessment_service.service_layer.deps import ServiceDeps
@@ -35,10 +36,19 @@ def job_budget(deps: ServiceDeps, job: Row[Any]) -> cj_loop.Budget:
     )
 
 
+def job_batching_mode(job: Row[Any]) -> BatchingMode:
+    return LLMSettings.model_validate(job.llm_settings).batching_mode
+
+
 def job_planner(deps: ServiceDeps, job: Row[Any], n_items: int) -> PlannerConfig:
-    # The provider's batch API answers in hours, not seconds: fewer, larger waves.
-    mode = LLMSettings.model_validate(job.llm_settings).batching_mode
-    multiplier = deps.settings.batch_api_wave_multiplier if mode is BatchingMode.PROVIDER_BATCH_API else 1
+    multipliers = {
+        # The provider's batch API answers in hours, not seconds: fewer, larger waves.
+        BatchingMode.PROVIDER_BATCH_API: deps.settings.batch_api_wave_multiplier,
+        # A one-round wave is a matching: K consecutive pairs would share no essay, and a bundle
+        # would save only the shared context. Two rounds make a graph of paths and cycles.
+        BatchingMode.SERIAL_BUNDLE: deps.settings.serial_bundle_wave_multiplier,
+    }
+    multiplier = multipliers.get(job_batching_mode(job), 1)
     return cj_loop.planner_config(job.seed, n_items, job_budget(deps, job), multiplier)
 
 
@@ -59,6 +69,9 @@ async def start_wave(
     planned = cj_loop.plan_next_wave(len(essays), verdicts, anchors, wave, job_planner(deps, job, len(essays)))
     if not planned:
         return False
+    if job_batching_mode(job) is BatchingMode.SERIAL_BUNDLE:
+        # Positions are the submission order, and LPS bundles consecutive pairs.
+        planned = order_for_bundles(planned)
     by_index = {e.item_index: e.essay_id for e in essays}
     rows = []
     for position, pair in enumerate(planned):
@@ -121,6 +134,7 @@ async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) ->
         CJAssessmentProgressV1(
             batch_id=job.batch_id,
             job_id=job.id,
+            request_id=job.request_id,  # content service ignores another run's progress
             state=CJJobState.COMPARING,
             wave=job.current_wave,
             comparisons_done=counts.done,

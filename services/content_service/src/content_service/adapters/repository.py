@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import RowMapping, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -107,7 +108,13 @@ class SqlContentRepository:
         query = (
             update(batches)
             .where(batches.c.batch_id == batch_id)
-            .values(title=title, updated_at=func.now())
+            # Read models keep the rename with the newest updated_at, so it must grow with every rename
+            # on this (locked) row: now() is the transaction's start, which a rename that waited for the
+            # lock could share with or precede the one it waited for.
+            .values(
+                title=title,
+                updated_at=func.greatest(func.clock_timestamp(), batches.c.updated_at + timedelta(microseconds=1)),
+            )
             .returning(*batches.c)
         )
         return _batch((await self._session.execute(query)).mappings().one())

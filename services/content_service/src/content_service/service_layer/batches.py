@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from common_core.envelope import deterministic_event_id
-from common_core.events.batch import BatchRegisteredV1
+from common_core.envelope import deterministic_event_id, utc_now
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1
 from common_core.http.content import BatchPage, BatchView, CreateBatchRequest, EssayList
 from content_service.domain.batch_states import DELETABLE_STATES
 from content_service.domain.model import Batch
@@ -64,9 +64,19 @@ async def get_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) -> 
 
 
 async def rename_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID, title: str) -> BatchView:
+    """Rename, and tell the read models in the same transaction (they order renames by ``updated_at``)."""
     async with ctx.unit_of_work() as uow:
         await require_batch(uow.repo, owner_id, batch_id, for_update=True)
         batch = await uow.repo.set_title(batch_id, title)
+        event = BatchUpdatedV1(
+            batch_id=batch_id,
+            user_id=owner_id,
+            title=batch.title,
+            course_code=batch.course_code,
+            updated_at=batch.updated_at,
+        )
+        event_id = deterministic_event_id("batch.updated", batch_id, batch.updated_at.isoformat())
+        await uow.events.emit(event, batch_id=batch_id, event_id=event_id)
         counts = await uow.repo.essay_counts([batch_id])
     return batch_view(batch, counts.get(batch_id, 0))
 
@@ -80,6 +90,9 @@ async def delete_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) 
                 details={"batch_id": str(batch_id), "status": batch.status.value},
             )
         await uow.repo.delete_batch_and_texts(batch_id)
+        # The batch is gone after this commit, so a second delete is a 404 and this event is emitted once.
+        event = BatchDeletedV1(batch_id=batch_id, user_id=owner_id, deleted_at=utc_now())
+        await uow.events.emit(event, batch_id=batch_id, event_id=deterministic_event_id("batch.deleted", batch_id))
 
 
 async def list_essays(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) -> EssayList:

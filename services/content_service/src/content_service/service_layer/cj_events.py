@@ -39,24 +39,44 @@ class CJEventHandlers:
     async def on_progress(self, envelope: EventEnvelope[CJAssessmentProgressV1], ctx: HandlerContext) -> None:
         target = batch_status_for_job_state(envelope.data.state)
         if target is BatchStatus.ASSESSING:
-            await _move(self._repository_for(ctx), envelope.data.batch_id, target, final=False)
+            data = envelope.data
+            await _move(self._repository_for(ctx), data.batch_id, data.request_id, target, final=False)
 
     async def on_completed(self, envelope: EventEnvelope[CJAssessmentCompletedV1], ctx: HandlerContext) -> None:
-        await _move(self._repository_for(ctx), envelope.data.batch_id, BatchStatus.COMPLETED, final=True)
+        data = envelope.data
+        await _move(self._repository_for(ctx), data.batch_id, data.request_id, BatchStatus.COMPLETED, final=True)
 
     async def on_failed(self, envelope: EventEnvelope[CJAssessmentFailedV1], ctx: HandlerContext) -> None:
-        _log.info("cj_assessment_failed", batch_id=str(envelope.data.batch_id), code=envelope.data.error.code)
-        await _move(self._repository_for(ctx), envelope.data.batch_id, BatchStatus.FAILED, final=True)
+        data = envelope.data
+        _log.info("cj_assessment_failed", batch_id=str(data.batch_id), code=data.error.code)
+        await _move(self._repository_for(ctx), data.batch_id, data.request_id, BatchStatus.FAILED, final=True)
 
 
-async def _move(repo: ContentRepository, batch_id: uuid.UUID, target: BatchStatus, *, final: bool) -> None:
-    log = _log.bind(batch_id=str(batch_id), target=target.value)
+async def _move(
+    repo: ContentRepository,
+    batch_id: uuid.UUID,
+    request_id: uuid.UUID | None,
+    target: BatchStatus,
+    *,
+    final: bool,
+) -> None:
+    log = _log.bind(batch_id=str(batch_id), target=target.value, request_id=str(request_id) if request_id else None)
     batch = await repo.batch_for_update(batch_id)
     if batch is None:
         # CJ also runs jobs that content service never requested (the ENG5 runner), and a
         # deleted batch may still get its last events: neither is an error here.
         log.info("cj_event_for_unknown_batch")
         return
+    if request_id is not None:
+        # An earlier run's late event must not finish (or fail) the run that replaced it. Events
+        # without a request id come from publishers that predate the field and keep the old rule.
+        current_request = await repo.latest_request(batch_id)
+        if current_request is None or current_request.request_id != request_id:
+            log.info(
+                "cj_event_for_superseded_request",
+                current_request_id=str(current_request.request_id) if current_request else None,
+            )
+            return
     current = batch.status
     if current is target or (not final and current in FINAL_STATES):
         log.info("cj_event_changes_nothing", status=current.value)

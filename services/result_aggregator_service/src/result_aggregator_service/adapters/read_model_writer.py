@@ -12,15 +12,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, null, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.cj_assessment import EssayResult
 from common_core.status import BatchStatus, CJJobState
 from result_aggregator_service.adapters.tables import assessment_jobs, batches, essay_results, essays
 from result_aggregator_service.domain.folding import client_status
+
+
+@dataclass(frozen=True)
+class BatchLock:
+    """What a handler needs to know about the batch it locked."""
+
+    registered: bool  # batch.registered has arrived (else the row is an early placeholder)
+    deleted: bool  # batch.deleted has arrived: every later event of the batch changes nothing
+    title_updated_at: datetime | None  # the updated_at of the newest rename applied
 
 
 @dataclass(frozen=True)
@@ -34,17 +43,21 @@ class ReadModelWriter:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def lock_batch(self, batch_id: uuid.UUID, event_at: datetime) -> bool:
-        """Lock the batch row for this transaction; ``True`` if its registration has arrived."""
+    async def lock_batch(self, batch_id: uuid.UUID, event_at: datetime) -> BatchLock:
+        """Lock the batch row for this transaction (creating a placeholder), and say what it holds."""
         await self._session.execute(
             insert(batches)
             .values(batch_id=batch_id, updated_at=event_at, status=BatchStatus.DRAFT.value)
             .on_conflict_do_nothing(index_elements=[batches.c.batch_id])
         )
-        user_id = await self._session.scalar(
-            select(batches.c.user_id).where(batches.c.batch_id == batch_id).with_for_update()
-        )
-        return user_id is not None
+        row = (
+            await self._session.execute(
+                select(batches.c.user_id, batches.c.deleted_at, batches.c.title_updated_at)
+                .where(batches.c.batch_id == batch_id)
+                .with_for_update()
+            )
+        ).one()
+        return BatchLock(row.user_id is not None, row.deleted_at is not None, row.title_updated_at)
 
     async def register_batch(self, payload: BatchRegisteredV1, event_at: datetime) -> None:
         await self._session.execute(
@@ -52,11 +65,47 @@ class ReadModelWriter:
             .where(batches.c.batch_id == payload.batch_id)
             .values(
                 user_id=payload.user_id,
-                title=payload.title,
-                course_code=payload.course_code,
+                # A rename that arrived first is newer than the registration's title: it stays.
+                title=case((batches.c.title_updated_at.is_(None), payload.title), else_=batches.c.title),
+                course_code=func.coalesce(batches.c.course_code, payload.course_code),
                 class_id=payload.class_id,
                 assignment_id=payload.assignment_id,
                 created_at=payload.created_at,
+                updated_at=func.greatest(batches.c.updated_at, event_at),
+            )
+        )
+
+    async def rename_batch(self, payload: BatchUpdatedV1, event_at: datetime) -> None:
+        """Apply a rename the caller found newer than the last one applied (``BatchLock.title_updated_at``)."""
+        values: dict[str, Any] = {
+            "title": payload.title,
+            "title_updated_at": payload.updated_at,
+            "updated_at": func.greatest(batches.c.updated_at, event_at),
+        }
+        if payload.course_code is not None:
+            values["course_code"] = payload.course_code
+        await self._session.execute(update(batches).where(batches.c.batch_id == payload.batch_id).values(**values))
+
+    async def delete_batch(self, payload: BatchDeletedV1, event_at: datetime) -> None:
+        """Forget everything about the batch but its tombstone (the teacher deleted it)."""
+        await self._session.execute(delete(essays).where(essays.c.batch_id == payload.batch_id))
+        # essay_results go with their jobs (ON DELETE CASCADE).
+        await self._session.execute(delete(assessment_jobs).where(assessment_jobs.c.batch_id == payload.batch_id))
+        await self._session.execute(
+            update(batches)
+            .where(batches.c.batch_id == payload.batch_id)
+            .values(
+                deleted_at=func.coalesce(batches.c.deleted_at, payload.deleted_at),
+                user_id=null(),
+                title=null(),
+                course_code=null(),
+                class_id=null(),
+                assignment_id=null(),
+                created_at=null(),
+                status=BatchStatus.DRAFT.value,
+                current_job_id=null(),
+                essay_count=0,
+                completed_at=null(),
                 updated_at=func.greatest(batches.c.updated_at, event_at),
             )
         )

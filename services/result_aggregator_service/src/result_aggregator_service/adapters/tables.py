@@ -1,7 +1,8 @@
 """RAS's own tables: the read model folded from events (ARCHITECTURE §1: no other service reads them).
 
 A batch row exists as soon as any event names the batch; ``user_id`` stays NULL until
-``batch.registered`` arrives, so an early result is kept but shown to nobody. Results are keyed by
+``batch.registered`` arrives, so an early result is kept but shown to nobody. ``batch.deleted``
+empties the row again for good (``deleted_at``). Results are keyed by
 (batch, job, essay): a re-assessment adds a job and never overwrites the earlier one's results
 (PITFALLS: an essay keyed by its id alone).
 """
@@ -44,6 +45,12 @@ batches = Table(
     Column("current_job_id", Uuid(as_uuid=True), nullable=True),
     Column("essay_count", Integer, nullable=False, server_default=text("0")),
     Column("completed_at", DateTime(timezone=True), nullable=True),
+    # The updated_at of the newest batch.updated applied: an older rename arriving late loses to it,
+    # and a registration arriving after a rename does not put the first title back.
+    Column("title_updated_at", DateTime(timezone=True), nullable=True),
+    # A tombstone: a deleted batch keeps only this row, owned by nobody (user_id NULL), so every
+    # query answers 404 for it, and any later event of the batch (registration included) is ignored.
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
     # The list query: one teacher's batches, newest first, optionally by status.
     Index("ix_batches_user_created", "user_id", text("created_at DESC"), text("batch_id DESC")),
     Index("ix_batches_user_status_created", "user_id", "status", text("created_at DESC"), text("batch_id DESC")),

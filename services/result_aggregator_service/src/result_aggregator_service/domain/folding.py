@@ -42,6 +42,15 @@ def progress_is_newer(last_progress_at: datetime | None, event_at: datetime) -> 
     return last_progress_at is None or event_at >= last_progress_at
 
 
+def rename_is_newer(last_applied: datetime | None, renamed_at: datetime) -> bool:
+    """Whether a rename (``batch.updated``) should replace the title shown.
+
+    Renames carry the batch's ``updated_at`` from content service, which grows with every rename, so
+    the newest wins whatever order they arrive in. The same rename again (equal time) changes nothing.
+    """
+    return last_applied is None or renamed_at > last_applied
+
+
 def state_after_progress(current: CJJobState, reported: CJJobState) -> CJJobState:
     """A newer progress report moves a running job along, but never reopens a finished one.
 

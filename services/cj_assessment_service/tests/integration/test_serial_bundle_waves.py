@@ -1,0 +1,112 @@
+"""serial_bundle jobs persist two-round waves in a bundle-friendly order (real database, fake content)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from itertools import pairwise
+
+import pytest
+from sqlalchemy import select
+
+from cj_assessment_service.adapters.tables import comparisons
+from cj_assessment_service.config import Settings
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.requests import handle_assessment_requested
+from common_core.envelope import EventEnvelope
+from common_core.events.catalog import EVENTS
+from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentRequestedV1, EssayRef
+from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
+from huleedu_service_libs.db import create_engine, session_factory
+from huleedu_service_libs.kafka.consumer import HandlerContext
+from huleedu_service_libs.testing.database import migrated_database
+from services.cj_assessment_service.tests.integration.conftest import ALEMBIC_DIR, Harness
+
+
+class StaticTexts:
+    def __init__(self) -> None:
+        self.texts: dict[str, StoredText] = {}
+
+    def add(self, content: str) -> str:
+        text_id = f"{len(self.texts):064x}"
+        self.texts[text_id] = StoredText(text_id=text_id, kind=TextKind.ESSAY, content=content, word_count=2)
+        return text_id
+
+    async def fetch_texts(self, ids: list[str]) -> BatchGetTextsResponse:
+        return BatchGetTextsResponse(texts={i: self.texts[i] for i in ids if i in self.texts}, missing=[])
+
+
+@pytest.fixture
+async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[ServiceDeps, StaticTexts]]:
+    url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, "bundles")
+    engine = create_engine(url)
+    texts = StaticTexts()
+    settings = Settings(HULEEDU_DEV_MODE=True, database_url=url)
+    sessions = session_factory(engine)
+    yield ServiceDeps(settings=settings, registry=EVENTS, sessions=sessions, content=texts, lps=None), texts  # type: ignore[arg-type]
+    await engine.dispose()
+
+
+async def first_wave(service: ServiceDeps, texts: StaticTexts, n_essays: int, mode: str) -> list[tuple[str, str]]:
+    """Start a job in ``mode`` and return its first wave's pairs (essay ids) in submission order."""
+    request = CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        user_id="t",
+        course_code="ENG5",
+        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(n_essays)],
+        llm={"batching_mode": mode},
+    )
+    envelope = EventEnvelope[CJAssessmentRequestedV1](
+        event_type="t", source_service="test", correlation_id=uuid.uuid4(), data=request
+    )
+    async with service.sessions() as session, session.begin():
+        await handle_assessment_requested(service, envelope, HandlerContext("t", 0, 0, None, {}, 1, session))
+    async with service.sessions() as session:  # a fresh database per test: this job's rows only
+        rows = await session.execute(
+            select(comparisons.c.essay_a_id, comparisons.c.essay_b_id)
+            .where(comparisons.c.wave == 0)
+            .order_by(comparisons.c.position)
+        )
+        return [(str(a), str(b)) for a, b in rows]
+
+
+async def test_a_serial_bundle_wave_is_two_rounds_walked_so_neighbours_share_essays(
+    deps: tuple[ServiceDeps, StaticTexts],
+):
+    service, texts = deps
+    wave = await first_wave(service, texts, 12, "serial_bundle")
+    assert len(wave) == 12  # SERIAL_BUNDLE_WAVE_MULTIPLIER = 2: n pairs instead of n / 2
+    appearances = Counter(e for pair in wave for e in pair)
+    assert len(appearances) == 12
+    assert set(appearances.values()) == {2}  # two rounds: each essay twice
+    # A graph where every essay has two pairs is a set of cycles; walked, only the step from one
+    # cycle to the next shares no essay, so the breaks are fewer than the cycles.
+    breaks = sum(1 for before, after in pairwise(wave) if not set(before) & set(after))
+    assert breaks <= 12 // 3 - 1
+    # LPS bundles 8 consecutive pairs: whole cycles plus at most one open path, so at most 9 essays
+    # (a one-round wave would show 16 different essays in 8 pairs).
+    assert len({e for pair in wave[:8] for e in pair}) <= 9
+
+
+async def test_a_per_request_wave_keeps_its_size(deps: tuple[ServiceDeps, StaticTexts]):
+    service, texts = deps
+    assert len(await first_wave(service, texts, 12, "per_request")) == 6
+
+
+async def test_a_serial_bundle_job_runs_to_completion_one_stream_per_wave(harness: Harness):
+    await harness.start()
+    request = await harness.request(12, batching_mode="serial_bundle")
+    completed: CJAssessmentCompletedV1 = await harness.wait_for_event(CJAssessmentCompletedV1, request.batch_id)
+    waves = await harness.db(
+        "SELECT wave, count(*), count(DISTINCT stream), min(stream) FROM comparisons WHERE attempt = 1 "
+        "GROUP BY wave ORDER BY wave"
+    )
+    assert [w[0] for w in waves] == list(range(len(waves)))
+    # Every wave but the job's last (cut by the per-essay budget) has n pairs; each is one stream.
+    assert all(count == 12 for _, count, _, _ in waves[:-1])
+    assert all(streams == 1 and stream == wave % 2 for wave, _, streams, stream in waves)
+    done = await harness.db("SELECT count(*) FROM comparisons WHERE status = 'done'")
+    assert completed.comparisons_completed == done[0][0] > 0
