@@ -51,3 +51,10 @@ OUTBOX_OLDEST_AGE = Gauge(
 OUTBOX_PUBLISHED = Counter("huleedu_outbox_published_total", "Outbox rows published", ["service"])
 OUTBOX_FAILURES = Counter("huleedu_outbox_publish_failures_total", "Outbox publish attempts that failed", ["service"])
 OUTBOX_DEAD = Counter("huleedu_outbox_dead_total", "Outbox rows moved to the terminal dead state", ["service"])
+
+# huleedu_service_libs.supervision: a background loop (consumer, relay, worker, monitor) died and is restarted.
+WORKER_RESTARTS = Counter(
+    "huleedu_background_worker_restarts_total",
+    "Background loops that died and were restarted",
+    ["service", "worker"],
+)

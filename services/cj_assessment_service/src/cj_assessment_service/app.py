@@ -1,4 +1,4 @@
-"""The Quart app: admin and internal routes, health and metrics, and the background worker."""
+"""The Quart app: admin and internal routes, health and metrics, and the supervised background loops."""
 
 from __future__ import annotations
 
@@ -15,21 +15,26 @@ from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.job_queries import JobQueries
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
-from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check
+from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.quart_support import setup_quart_app
 from huleedu_service_libs.kafka.producer import EventPublisher
-from huleedu_service_libs.outbox import OutboxRelay
+from huleedu_service_libs.supervision import RestartPolicy
 
 WORKER_EXTENSION = "cj_worker"
 
 
-async def create_app(settings: Settings, *, registry: EventRegistry = EVENTS) -> Quart:
-    """``registry`` maps payloads to topics for consuming and for the outbox (tests pass fresh topics)."""
+async def create_app(
+    settings: Settings, *, registry: EventRegistry = EVENTS, restart_policy: RestartPolicy | None = None
+) -> Quart:
+    """``registry`` maps payloads to topics for consuming and for the outbox (tests pass fresh topics).
+
+    ``restart_policy`` sets how soon a dead background loop is restarted (tests slow it to watch /healthz).
+    """
     container = make_container(settings, registry)
     deps = await container.get(ServiceDeps)
     engine = await container.get(AsyncEngine)
     publisher = await container.get(EventPublisher)
-    worker = Worker(deps, publisher, await container.get(OutboxRelay))
+    worker = Worker(deps, engine, publisher, restart_policy or RestartPolicy())
 
     app = Quart(__name__)
     # Several anchor files may arrive in one bulk upload.
@@ -37,7 +42,11 @@ async def create_app(settings: Settings, *, registry: EventRegistry = EVENTS) ->
     setup_quart_app(
         app,
         settings,
-        health_checks={"database": sqlalchemy_check(engine), "kafka": publisher_check(publisher)},
+        health_checks={
+            "database": sqlalchemy_check(engine),
+            "kafka": publisher_check(publisher),
+            "workers": workers_check(worker.group),
+        },
         internal_allow_list={*TEACHER_CALLERS, *READ_CALLERS, *CANCEL_CALLERS},
     )
     app.register_blueprint(admin_blueprint(AssignmentService(deps), settings.max_upload_bytes))

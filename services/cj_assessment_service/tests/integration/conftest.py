@@ -155,10 +155,7 @@ class Harness:
     async def kill(self, app: Quart) -> None:
         """A crash: background tasks are cancelled mid-work, nothing in flight is committed."""
         worker: Worker = app.extensions[WORKER_EXTENSION]
-        for task in worker.tasks:
-            task.cancel()
-        await asyncio.gather(*worker.tasks, return_exceptions=True)
-        worker.tasks.clear()
+        await worker.group.abort()
         self.apps.remove(app)
         await app.shutdown()
 

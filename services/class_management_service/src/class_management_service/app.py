@@ -1,10 +1,6 @@
-"""The Quart app: routes, the shared HTTP machinery, and the background consumer and outbox relay."""
+"""The Quart app: routes, the shared HTTP machinery, and the supervised consumer and outbox relay."""
 
 from __future__ import annotations
-
-import asyncio
-import contextlib
-import functools
 
 import structlog
 from quart import Quart
@@ -14,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.adapters.content_client import EssayTextSource
 from class_management_service.config import Settings
 from class_management_service.di import make_container
-from class_management_service.entrypoints.consumers import build_consumer
+from class_management_service.entrypoints.background import background_work
 from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION, TEACHER_ROUTE_CALLERS
 from class_management_service.entrypoints.internal_routes import internal_routes
 from class_management_service.entrypoints.teacher_routes import teacher_routes
@@ -22,11 +18,10 @@ from class_management_service.service_layer.accounts import DEMO_EMAIL, DEMO_PAS
 from class_management_service.service_layer.context import ServiceContext
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
-from huleedu_service_libs.http.health import redis_check, sqlalchemy_check
+from huleedu_service_libs.http.health import redis_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.quart_support import setup_quart_app
-from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.kafka.producer import EventPublisher
-from huleedu_service_libs.outbox import OutboxRelay
+from huleedu_service_libs.supervision import RestartPolicy
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -38,19 +33,19 @@ async def create_app(
     *,
     registry: EventRegistry = EVENTS,
     essay_texts: EssayTextSource | None = None,
+    restart_policy: RestartPolicy | None = None,
 ) -> Quart:
-    """The app; ``registry`` names the topics consumed and written to the outbox (tests pass fresh ones)."""
+    """The app; ``registry`` names the topics consumed and written to the outbox (tests pass fresh ones).
+
+    ``restart_policy`` sets how soon a dead consumer or relay is restarted (tests slow it to watch /healthz).
+    """
     settings = settings or Settings()
     container = make_container(settings, registry, essay_texts)
     context = await container.get(ServiceContext)
     engine = await container.get(AsyncEngine)
     redis = await container.get(Redis)
-    background: dict[str, asyncio.Task[None]] = {}
-    runners: list[ConsumerRunner] = []
-
-    async def background_alive() -> bool:
-        # A consumer or relay that died would leave events unhandled while HTTP looks fine.
-        return bool(background) and not any(task.done() for task in background.values())
+    publisher = await container.get(EventPublisher)
+    background = background_work(context, engine, publisher, restart_policy or RestartPolicy())
 
     app = Quart(__name__)
     app.extensions[CONTEXT_EXTENSION] = context
@@ -61,7 +56,8 @@ async def create_app(
         health_checks={
             "database": sqlalchemy_check(engine),
             "redis": redis_check(redis),
-            "workers": background_alive,
+            # A consumer or relay that died would leave events unhandled while HTTP looks fine.
+            "workers": workers_check(background),
         },
     )
     app.register_blueprint(internal_routes)
@@ -75,31 +71,11 @@ async def create_app(
             logger.warning(
                 "demo_teacher_ready", email=DEMO_EMAIL, password=DEMO_PASSWORD, created=created, dev_mode=True
             )
-        publisher = await container.get(EventPublisher)
-        relay = await container.get(OutboxRelay)
-        runner = build_consumer(context, publisher)
-        runners.append(runner)
-        background["consumer"] = asyncio.create_task(runner.run(), name="cms-consumer")
-        background["outbox_relay"] = asyncio.create_task(relay.run(), name="cms-outbox-relay")
-        for name, task in background.items():
-            task.add_done_callback(functools.partial(_report_exit, name))
+        background.start()
 
     @app.after_serving
     async def stop_background_work() -> None:
-        for runner in runners:
-            await runner.stop()
-        (await container.get(OutboxRelay)).stop()
-        for task in background.values():
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(task, timeout=settings.shutdown_grace_seconds)
+        await background.stop()
         await container.close()
 
     return app
-
-
-def _report_exit(name: str, task: asyncio.Task[None]) -> None:
-    if task.cancelled():
-        return
-    error = task.exception()
-    if error is not None:
-        logger.error("background_task_failed", task=name, error=repr(error))

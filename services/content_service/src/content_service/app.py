@@ -12,14 +12,14 @@ from content_service.adapters.tables import outbox, processed_events
 from content_service.config import Settings
 from content_service.di import CJ_EVENTS_CONSUMER, ContentServiceProvider, Wiring
 from content_service.entrypoints import http_batches, http_texts
-from content_service.entrypoints.background import BackgroundWork
 from content_service.entrypoints.request_helpers import CONTEXT_EXTENSION
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
-from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check
+from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.quart_support import setup_quart_app
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import ServiceSettings
+from huleedu_service_libs.supervision import WorkerGroup
 
 INTERNAL_CALLERS = frozenset(
     {*http_batches.TEACHER_CALLERS, *http_texts.TEXT_READERS},
@@ -38,15 +38,12 @@ async def create_app(
     )
     engine = await container.get(AsyncEngine)
     publisher = await container.get(EventPublisher)
-    background = await container.get(BackgroundWork)
+    background = await container.get(WorkerGroup)
 
     app = Quart(__name__)
     # Quart refuses a larger body with 413 before any of it is parsed.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.extensions[CONTEXT_EXTENSION] = await container.get(ContentContext)
-
-    async def workers_running() -> bool:
-        return background.running()
 
     setup_quart_app(
         app,
@@ -55,7 +52,7 @@ async def create_app(
         health_checks={
             "database": sqlalchemy_check(engine),
             "kafka": publisher_check(publisher),
-            "workers": workers_running,
+            "workers": workers_check(background),
         },
     )
     app.register_blueprint(http_batches.blueprint)

@@ -18,14 +18,14 @@ from content_service.adapters.repository import repository_in_runner_transaction
 from content_service.adapters.tables import outbox
 from content_service.adapters.unit_of_work import SqlUnitOfWorkFactory
 from content_service.config import Settings
-from content_service.entrypoints.background import BackgroundWork
-from content_service.entrypoints.supervisor import RestartPolicy
+from content_service.entrypoints.background import background_work
 from content_service.service_layer.cj_events import CJEventHandlers
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.di import ConsumerFactory
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.outbox import OutboxRelay
+from huleedu_service_libs.supervision import RestartPolicy, WorkerGroup
 
 CJ_EVENTS_CONSUMER = "content_service.cj_events"
 
@@ -55,7 +55,7 @@ class ContentServiceProvider(Provider):
         consumers: ConsumerFactory,
         engine: AsyncEngine,
         publisher: EventPublisher,
-    ) -> BackgroundWork:
+    ) -> WorkerGroup:
         handlers = CJEventHandlers(repository_in_runner_transaction)
 
         # A fresh runner and relay for every (re)start: a ConsumerRunner runs only once.
@@ -70,4 +70,4 @@ class ContentServiceProvider(Provider):
             return OutboxRelay(engine, outbox, publisher, settings.service_name)
 
         policy = RestartPolicy(settings.worker_restart_base_seconds, settings.worker_restart_max_seconds)
-        return BackgroundWork(new_consumer, new_relay, policy)
+        return background_work(settings.service_name, new_consumer, new_relay, policy)

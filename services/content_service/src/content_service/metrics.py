@@ -1,4 +1,4 @@
-"""Content service's domain metrics; the HTTP, outbox and consumer metrics come from the shared library.
+"""Content service's domain metrics; the HTTP, outbox, consumer and worker-restart metrics come from the shared library.
 
 Each is emitted by the module named in its comment; tests/integration/test_metrics.py checks
 that every one shows up on /metrics after the service has been exercised.
@@ -20,7 +20,3 @@ EXTRACTION_SECONDS = Histogram(
 BATCH_TRANSITIONS = Counter("content_batch_transitions_total", "Batch status changes", ["from_status", "to_status"])
 # service_layer.assessments: assessment requests that started a run, or replayed an earlier one.
 ASSESSMENT_REQUESTS = Counter("content_assessment_requests_total", "Start-assessment calls by result", ["result"])
-# entrypoints.background: the CJ events consumer or the outbox relay died and is being restarted.
-WORKER_RESTARTS = Counter(
-    "content_background_worker_restarts_total", "Background loops that died and were restarted", ["worker"]
-)

@@ -83,8 +83,7 @@ async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhil
             as_text=True
         )
         for worker in (CONSUMER, RELAY):
-            match = re.search(
-                rf'^content_background_worker_restarts_total\{{worker="{worker}"\}} (\S+)$', exposition, re.M
-            )
+            series = f'huleedu_background_worker_restarts_total{{service="{settings.service_name}",worker="{worker}"}}'
+            match = re.search(rf"^{re.escape(series)} (\S+)$", exposition, re.M)
             assert match is not None
             assert float(match.group(1)) >= 1.0

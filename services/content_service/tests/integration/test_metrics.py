@@ -14,7 +14,7 @@ def declared() -> list[str]:
 
 
 async def test_every_declared_metric_appears_on_metrics(content):
-    assert len(declared()) == 5
+    assert len(declared()) == 4
     batch_id = await content.batch_with_essays()  # uploads: files and extraction time
     await content.start_assessment(batch_id)  # a request started, and a status change
     await content.start_assessment(batch_id)  # a request replayed
@@ -42,3 +42,6 @@ async def test_every_declared_metric_appears_on_metrics(content):
     # HTTP metrics carry the route template, never a raw batch id (PITFALLS: unbounded labels).
     assert 'route="/v1/batches/<uuid:batch_id>/assessments"' in exposition
     assert batch_id not in exposition
+    # The shared restart counter is exported for both supervised loops before any crash.
+    for worker in ("cj_events_consumer", "outbox_relay"):
+        assert f'huleedu_background_worker_restarts_total{{service="content_service",worker="{worker}"}}' in exposition

@@ -11,22 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.di import InfrastructureProvider
-from huleedu_service_libs.http.health import HealthCheck, publisher_check, sqlalchemy_check
+from huleedu_service_libs.http.health import HealthCheck, publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.quart_support import setup_quart_app
-from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import ServiceSettings
+from huleedu_service_libs.supervision import RestartPolicy, SupervisedWorker, WorkerGroup
 from result_aggregator_service.adapters.read_model_queries import ReadModelQueries
 from result_aggregator_service.config import Settings
-from result_aggregator_service.di import ResultAggregatorProvider
-from result_aggregator_service.entrypoints.consumer_task import ConsumerTask
+from result_aggregator_service.di import ConsumerRunners, ResultAggregatorProvider
 from result_aggregator_service.entrypoints.http_routes import internal_queries
 
 INTERNAL_CALLERS = frozenset({"bff_teacher_service", "api_gateway_service"})
 
 
-async def create_app(settings: Settings, *, registry: EventRegistry = EVENTS) -> Quart:
-    """The RAS app. ``registry`` maps the consumed payload models to topics (tests pass fresh ones)."""
+CONSUMER = "consumer"
+
+
+async def create_app(
+    settings: Settings, *, registry: EventRegistry = EVENTS, restart_policy: RestartPolicy | None = None
+) -> Quart:
+    """The RAS app. ``registry`` maps the consumed payload models to topics (tests pass fresh ones).
+
+    The consumer is supervised: restarted after ``restart_policy``'s backoff when it dies, and
+    ``/healthz`` reports ``workers`` failing until it is back.
+    """
     container = make_async_container(
         InfrastructureProvider(),
         ResultAggregatorProvider(),
@@ -35,11 +43,13 @@ async def create_app(settings: Settings, *, registry: EventRegistry = EVENTS) ->
     engine = await container.get(AsyncEngine)
     queries = await container.get(ReadModelQueries)
     checks: dict[str, HealthCheck] = {"database": sqlalchemy_check(engine)}
-    consumer: ConsumerTask | None = None
+    background = WorkerGroup([], stop_timeout_s=settings.shutdown_grace_seconds)
     if settings.consume_events:
         checks["kafka"] = publisher_check(await container.get(EventPublisher))
-        consumer = ConsumerTask(await container.get(ConsumerRunner))
-        checks["consumer"] = consumer.running
+        runners = await container.get(ConsumerRunners)
+        policy = restart_policy or RestartPolicy()
+        background.workers.append(SupervisedWorker(settings.service_name, CONSUMER, runners, policy))
+        checks["workers"] = workers_check(background)
 
     app = Quart(__name__)
     setup_quart_app(app, settings, health_checks=checks, internal_allow_list=INTERNAL_CALLERS)
@@ -52,13 +62,11 @@ async def create_app(settings: Settings, *, registry: EventRegistry = EVENTS) ->
         # full collection: measured at ~60 ms per collection, it was the main source of latency
         # spikes under load (see README, Benchmark).
         gc.freeze()
-        if consumer is not None:
-            consumer.start()
+        background.start()
 
     @app.after_serving
     async def stop_background_work() -> None:
-        if consumer is not None:
-            await consumer.stop(settings.shutdown_grace_seconds)
+        await background.stop()
         await container.close()
 
     return app

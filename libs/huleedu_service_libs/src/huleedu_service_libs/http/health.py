@@ -121,3 +121,22 @@ def publisher_check(publisher: HasStarted) -> HealthCheck:
         return publisher.started
 
     return check
+
+
+class Supervised(Protocol):
+    """Anything that knows whether its background loops run, such as ``supervision.WorkerGroup``."""
+
+    def down(self) -> list[str]: ...
+
+
+def workers_check(workers: Supervised) -> HealthCheck:
+    """Every supervised background loop is running; one that crashed fails the check until it is back."""
+
+    async def check() -> bool:
+        down = workers.down()
+        if down:
+            # The report only says "reported unavailable"; the log names the loops.
+            logger.warning("background_workers_down", workers=down)
+        return not down
+
+    return check

@@ -1,26 +1,26 @@
-"""Keeps a background loop (the CJ events consumer, the outbox relay) running: restarts it when it dies.
+"""Keeps background loops (Kafka consumers, the outbox relay, queue workers, monitors) running.
 
 A loop that raises, or returns without being asked to stop, is logged and started again from a
 fresh instance after a capped, jittered exponential backoff. Meanwhile ``alive`` is false, so
-``/healthz`` answers 503 for exactly as long as the loop is down. The backoff starts over once a
-run has stayed up for ``policy.healthy_after_s``, so a rare crash weeks apart does not wait the cap.
-
-Nothing here is specific to content service (the lead may move it to huleedu_service_libs).
+``/healthz`` (``http.health.workers_check``) answers 503 for exactly as long as the loop is down.
+The backoff starts over once a run has stayed up for ``policy.healthy_after_s``, so a rare crash
+weeks apart does not wait the cap. Every restart counts in ``huleedu_background_worker_restarts_total``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
 
 from huleedu_service_libs.kafka.backoff import RetryPolicy
+from huleedu_service_libs.metrics import WORKER_RESTARTS
 
-_log = structlog.get_logger(__name__)
+_log = structlog.stdlib.get_logger(__name__)
 
 
 class Worker(Protocol):
@@ -29,6 +29,25 @@ class Worker(Protocol):
 
     async def stop(self) -> None:
         """Ask :meth:`run` to finish the work in hand and return."""
+
+
+class _SyncStoppable(Protocol):
+    def run(self) -> Awaitable[None]: ...
+
+    def stop(self) -> None: ...
+
+
+class SyncStopWorker:
+    """Adapts a loop whose ``stop()`` is synchronous (``OutboxRelay``); the supervisor awaits every stop."""
+
+    def __init__(self, loop: _SyncStoppable) -> None:
+        self._loop = loop
+
+    async def run(self) -> None:
+        await self._loop.run()
+
+    async def stop(self) -> None:
+        self._loop.stop()
 
 
 @dataclass(frozen=True)
@@ -47,25 +66,20 @@ class SupervisedWorker:
     """Runs ``factory()``'s worker until :meth:`stop`, replacing it each time it dies.
 
     A new instance per run, because a worker may refuse to run twice (``ConsumerRunner`` does).
-    ``on_restart`` is told each crash (a metric in the app).
+    Each crash increments ``huleedu_background_worker_restarts_total{service, worker=name}``.
     """
 
-    def __init__(
-        self,
-        name: str,
-        factory: Callable[[], Worker],
-        policy: RestartPolicy,
-        *,
-        on_restart: Callable[[str], None] = lambda _name: None,
-    ) -> None:
+    def __init__(self, service: str, name: str, factory: Callable[[], Worker], policy: RestartPolicy) -> None:
+        self.service = service
         self.name = name
         self._factory = factory
         self._policy = policy
-        self._on_restart = on_restart
         self._stopping = asyncio.Event()
         self._current: Worker | None = None
         self._task: asyncio.Task[None] | None = None
         self.restarts = 0
+        # Exported from the start, so a dashboard sees 0 rather than no series before a crash.
+        WORKER_RESTARTS.labels(service, name)
 
     @property
     def alive(self) -> bool:
@@ -95,6 +109,14 @@ class SupervisedWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    async def abort(self) -> None:
+        """Cancel the loop mid-work with no graceful stop and no restart (a hard shutdown, or a crash in tests)."""
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
     async def _supervise(self) -> None:
         loop = asyncio.get_running_loop()
         crashes_in_a_row = 0
@@ -114,7 +136,7 @@ class SupervisedWorker:
             crashes_in_a_row = 1 if loop.time() - started >= self._policy.healthy_after_s else crashes_in_a_row + 1
             delay = self._policy.delay(crashes_in_a_row)
             self.restarts += 1
-            self._on_restart(self.name)
+            WORKER_RESTARTS.labels(self.service, self.name).inc()
             _log.error(
                 "background_worker_died",
                 worker=self.name,
@@ -127,3 +149,28 @@ class SupervisedWorker:
                     await self._stopping.wait()
             if not self._stopping.is_set():
                 _log.info("background_worker_restarting", worker=self.name, restarts=self.restarts)
+
+
+class WorkerGroup:
+    """A service's supervised loops: started in ``before_serving``, stopped in ``after_serving``."""
+
+    def __init__(self, workers: Iterable[SupervisedWorker], *, stop_timeout_s: float = 30.0) -> None:
+        self.workers = list(workers)
+        self._stop_timeout_s = stop_timeout_s
+
+    def start(self) -> None:
+        for worker in self.workers:
+            worker.start()
+
+    def running(self) -> bool:
+        """Every loop is up (a crashed consumer must not look healthy)."""
+        return all(worker.alive for worker in self.workers)
+
+    def down(self) -> list[str]:
+        return [worker.name for worker in self.workers if not worker.alive]
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(worker.stop(self._stop_timeout_s) for worker in self.workers))
+
+    async def abort(self) -> None:
+        await asyncio.gather(*(worker.abort() for worker in self.workers))

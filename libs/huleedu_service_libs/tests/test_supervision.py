@@ -1,11 +1,18 @@
-"""The supervisor restarts a background loop that dies, reports it down meanwhile, and stops cleanly."""
+"""The supervisor restarts a background loop that dies, reports it down meanwhile, counts it, and stops cleanly."""
 
 import asyncio
 from collections.abc import Callable
 
 import pytest
 
-from content_service.entrypoints.supervisor import RestartPolicy, SupervisedWorker
+from huleedu_service_libs.http.health import workers_check
+from huleedu_service_libs.metrics import WORKER_RESTARTS
+from huleedu_service_libs.supervision import (
+    RestartPolicy,
+    SupervisedWorker,
+    SyncStopWorker,
+    WorkerGroup,
+)
 
 QUICK = RestartPolicy(base_delay_s=0.001, max_delay_s=0.002)
 SLOW = RestartPolicy(base_delay_s=3600.0, max_delay_s=3600.0)  # a restart that never comes during the test
@@ -44,6 +51,10 @@ def scripted(*steps: str) -> tuple[list[ScriptedWorker], Callable[[], ScriptedWo
     return started, factory
 
 
+def restart_count(service: str, worker: str) -> float:
+    return WORKER_RESTARTS.labels(service, worker)._value.get()
+
+
 async def wait_until(condition) -> None:
     async with asyncio.timeout(10):
         while not condition():  # noqa: ASYNC110 - polling a plain attribute of the worker under test
@@ -52,15 +63,15 @@ async def wait_until(condition) -> None:
 
 async def test_a_worker_that_crashes_or_returns_is_replaced_by_a_fresh_one():
     started, factory = scripted("crash", "return", "crash")
-    restarted: list[str] = []
-    worker = SupervisedWorker("consumer", factory, QUICK, on_restart=restarted.append)
+    worker = SupervisedWorker("svc_a", "consumer", factory, QUICK)
     worker.start()
 
     await wait_until(lambda: len(started) == 4 and started[3].running.is_set())
 
     assert [w.step for w in started] == ["crash", "return", "crash", "serve"]
     assert len({id(w) for w in started}) == 4  # a new instance per run (a ConsumerRunner runs once)
-    assert (worker.restarts, restarted) == (3, ["consumer"] * 3)
+    assert worker.restarts == 3
+    assert restart_count("svc_a", "consumer") == 3
     assert worker.alive
     await worker.stop(timeout_s=5)
     assert started[3].stopped
@@ -69,7 +80,7 @@ async def test_a_worker_that_crashes_or_returns_is_replaced_by_a_fresh_one():
 
 async def test_while_waiting_to_restart_the_worker_is_reported_down_and_stop_ends_the_wait():
     started, factory = scripted("crash")
-    worker = SupervisedWorker("relay", factory, SLOW)
+    worker = SupervisedWorker("svc_b", "relay", factory, SLOW)
     worker.start()
     await wait_until(lambda: worker.restarts == 1)
 
@@ -81,7 +92,7 @@ async def test_while_waiting_to_restart_the_worker_is_reported_down_and_stop_end
 
 async def test_stopping_a_healthy_worker_is_not_a_crash():
     started, factory = scripted()
-    worker = SupervisedWorker("consumer", factory, QUICK)
+    worker = SupervisedWorker("svc_c", "consumer", factory, QUICK)
     worker.start()
     await wait_until(lambda: started and started[0].running.is_set())
     assert worker.alive
@@ -98,7 +109,7 @@ async def test_a_worker_that_ignores_stop_is_cancelled_after_the_timeout():
         async def stop(self) -> None:
             return None
 
-    worker = SupervisedWorker("stubborn", Stubborn, QUICK)
+    worker = SupervisedWorker("svc_d", "stubborn", Stubborn, QUICK)
     worker.start()
     await wait_until(lambda: worker.alive)
     await worker.stop(timeout_s=0.01)
@@ -114,8 +125,67 @@ def test_the_backoff_doubles_up_to_its_cap_with_jitter():
 
 async def test_a_worker_starts_once():
     _, factory = scripted()
-    worker = SupervisedWorker("consumer", factory, QUICK)
+    worker = SupervisedWorker("svc_c", "consumer", factory, QUICK)
     worker.start()
     with pytest.raises(RuntimeError, match="already started"):
         worker.start()
     await worker.stop(timeout_s=5)
+
+
+def test_the_restart_series_exists_before_any_crash():
+    SupervisedWorker("svc_e", "relay", scripted()[1], QUICK)
+    assert restart_count("svc_e", "relay") == 0
+
+
+async def test_a_group_fails_the_health_check_while_one_loop_is_down_and_passes_once_it_is_back():
+    started, factory = scripted("crash")
+    group = WorkerGroup(
+        [
+            SupervisedWorker("svc_f", "down_then_up", factory, RestartPolicy(base_delay_s=0.2, max_delay_s=0.2)),
+            SupervisedWorker("svc_f", "steady", scripted()[1], QUICK),
+        ],
+        stop_timeout_s=5,
+    )
+    check = workers_check(group)
+    group.start()
+    await wait_until(lambda: group.workers[0].restarts == 1 and group.workers[1].alive)
+    assert group.down() == ["down_then_up"]
+    assert await check() is False
+    await wait_until(group.running)
+    assert await check() is True
+    await group.stop()
+    assert not group.running()
+    assert len(started) == 2
+
+
+async def test_a_relay_with_a_synchronous_stop_is_stopped_through_the_adapter():
+    class Relay:
+        def __init__(self) -> None:
+            self._stop = asyncio.Event()
+
+        async def run(self) -> None:
+            await self._stop.wait()
+
+        def stop(self) -> None:
+            self._stop.set()
+
+    relay = Relay()
+    worker = SupervisedWorker("svc_g", "relay", lambda: SyncStopWorker(relay), QUICK)
+    worker.start()
+    await wait_until(lambda: worker.alive)
+    await worker.stop(timeout_s=5)
+    assert relay._stop.is_set()
+    assert worker.restarts == 0
+
+
+async def test_abort_cancels_every_loop_mid_work_without_a_restart_and_a_later_stop_is_harmless():
+    started, factory = scripted()
+    group = WorkerGroup([SupervisedWorker("svc_j", "consumer", factory, QUICK)], stop_timeout_s=5)
+    group.start()
+    await wait_until(group.running)
+    await group.abort()
+    assert not group.running()
+    assert not started[0].stopped  # cancelled, not asked to stop
+    await group.stop()
+    assert group.workers[0].restarts == 0
+    assert len(started) == 1

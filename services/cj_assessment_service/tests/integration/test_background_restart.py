@@ -1,0 +1,87 @@
+"""A background loop that dies (a consumer, the submitter) is restarted, and /healthz fails meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from cj_assessment_service.app import create_app
+from cj_assessment_service.entrypoints.worker import CALLBACKS, REQUESTS, SUBMITTER
+from cj_assessment_service.service_layer.submitter import Submitter
+from common_core.events.cj_assessment import CJAssessmentFailedV1
+from huleedu_service_libs.kafka.consumer import ConsumerRunner
+from huleedu_service_libs.supervision import RestartPolicy
+from services.cj_assessment_service.tests.integration.conftest import Harness
+
+# Long enough that /healthz is seen failing, short enough for the test.
+SLOW_ENOUGH_TO_SEE = RestartPolicy(base_delay_s=3.0, max_delay_s=3.0)
+
+
+def crash_once(monkeypatch: pytest.MonkeyPatch, cls: type, method: str, crashed: list[str]) -> None:
+    """Make ``cls.method`` raise the first time it runs, as an unforeseen bug or outage would."""
+    original = getattr(cls, method)
+
+    async def crash_then_behave(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if cls.__name__ not in crashed:
+            crashed.append(cls.__name__)
+            raise RuntimeError(f"{cls.__name__} hit an unexpected error")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, crash_then_behave)
+
+
+async def poll(condition: Callable[[], Awaitable[bool]]) -> None:
+    async with asyncio.timeout(60):
+        while not await condition():  # noqa: ASYNC110 - polling an HTTP answer
+            await asyncio.sleep(0.1)
+
+
+def restarts(exposition: str, service: str, worker: str) -> float:
+    series = f'huleedu_background_worker_restarts_total{{service="{service}",worker="{worker}"}}'
+    match = re.search(rf"^{re.escape(series)} (\S+)$", exposition, re.M)
+    assert match is not None, f"{series} is not exported"
+    return float(match.group(1))
+
+
+async def test_a_crashed_consumer_and_submitter_come_back_and_healthz_fails_meanwhile(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashed: list[str] = []
+    crash_once(monkeypatch, ConsumerRunner, "_process_batch", crashed)
+    crash_once(monkeypatch, Submitter, "run", crashed)
+    settings = harness.settings()
+    app = await create_app(settings, registry=harness.registry, restart_policy=SLOW_ENOUGH_TO_SEE)
+    await app.startup()
+    harness.apps.append(app)  # the harness shuts it down
+    client = app.test_client()
+
+    seen: dict[str, Any] = {}
+
+    async def workers_down() -> bool:
+        response = await client.get("/healthz")
+        body = await response.get_json()
+        seen.update(body)
+        return response.status_code == 503 and "workers" in body.get("failed", [])
+
+    async def healthy() -> bool:
+        return (await client.get("/healthz")).status_code == 200
+
+    await poll(workers_down)
+    assert seen["checks"]["workers"]["status"] == "fail"
+    await poll(healthy)
+    assert sorted(crashed) == ["ConsumerRunner", "Submitter"]
+
+    # The restarted requests consumer handles a request, and the relay publishes its outcome.
+    request = await harness.request(1)
+    failed = await harness.wait_for_event(CJAssessmentFailedV1, request.batch_id)
+    assert failed.error.code == "TOO_FEW_ESSAYS"
+
+    exposition = await (await client.get("/metrics")).get_data(as_text=True)
+    service = settings.service_name
+    assert restarts(exposition, service, SUBMITTER) >= 1.0
+    # One of the two consumers hit the crash first; both series exist from the start.
+    assert restarts(exposition, service, REQUESTS) + restarts(exposition, service, CALLBACKS) >= 1.0

@@ -1,0 +1,105 @@
+"""A consumer or outbox relay that dies is restarted, and /healthz fails while it is down."""
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from quart.typing import TestClientProtocol as QuartClient
+from sqlalchemy import func, select
+
+from class_management_service.adapters.tables import essays
+from class_management_service.app import create_app
+from class_management_service.config import Settings
+from class_management_service.entrypoints.background import CONSUMER, RELAY
+from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
+from common_core.events.batch import EssayUploadedV1
+from common_core.events.classes import ClassCreatedV1
+from common_core.events.registry import EventRegistry
+from huleedu_service_libs.kafka.consumer import ConsumerRunner
+from huleedu_service_libs.outbox import OutboxRelay
+from huleedu_service_libs.supervision import RestartPolicy
+from huleedu_service_libs.testing.infrastructure import Infrastructure
+
+from .conftest import EventSender, FakeEssayTexts, eventually, gateway, read_events
+
+# Long enough that /healthz is seen failing, short enough for the test.
+SLOW_ENOUGH_TO_SEE = RestartPolicy(base_delay_s=3.0, max_delay_s=3.0)
+
+
+def crash_once(monkeypatch: pytest.MonkeyPatch, cls: type, method: str, crashed: list[str]) -> None:
+    """Make ``cls.method`` raise the first time it runs, as an unforeseen bug or outage would."""
+    original = getattr(cls, method)
+
+    async def crash_then_behave(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if cls.__name__ not in crashed:
+            crashed.append(cls.__name__)
+            raise RuntimeError(f"{cls.__name__} hit an unexpected error")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, crash_then_behave)
+
+
+async def healthz(client: QuartClient) -> tuple[int, Any]:
+    response = await client.get("/healthz")
+    return response.status_code, await response.get_json()
+
+
+async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhile(
+    settings: Settings,
+    registry: EventRegistry,
+    essay_texts: FakeEssayTexts,
+    events: EventSender,
+    infrastructure: Infrastructure,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    crashed: list[str] = []
+    crash_once(monkeypatch, ConsumerRunner, "_process_batch", crashed)
+    crash_once(monkeypatch, OutboxRelay, "_cycle", crashed)
+    app = await create_app(settings, registry=registry, essay_texts=essay_texts, restart_policy=SLOW_ENOUGH_TO_SEE)
+
+    async with app.test_app() as running:
+        client = running.test_client()
+
+        async def workers_down() -> Any:
+            status, body = await healthz(client)
+            return body if status == 503 and "workers" in body.get("failed", []) else None
+
+        body = await eventually(workers_down)
+        assert body["checks"]["workers"]["status"] == "fail"
+
+        async def healthy_again() -> bool | None:
+            return True if (await healthz(client))[0] == 200 else None
+
+        await eventually(healthy_again)
+        assert sorted(crashed) == ["ConsumerRunner", "OutboxRelay"]
+
+        # The restarted relay publishes ...
+        teacher = gateway(str(uuid.uuid4()))
+        created = await client.post("/v1/classes", headers=teacher, json={"name": "9B", "course_code": "E"})
+        assert created.status_code == 201
+        class_id = (await created.get_json())["class_id"]
+        [(_, envelope, _)] = await read_events(infrastructure.kafka_bootstrap, registry.topic_for(ClassCreatedV1), 1)
+        assert envelope["data"]["class_id"] == class_id
+
+        # ... and the restarted consumer consumes.
+        essay = EssayUploadedV1(
+            batch_id=uuid.uuid4(), essay_id=uuid.uuid4(), filename="a.txt", text_ref="0" * 64, word_count=10
+        )
+        essay_texts.texts[essay.text_ref] = "Essay"
+        await events.send(essay, key=str(essay.batch_id))
+        sessions = app.extensions[CONTEXT_EXTENSION].sessions
+
+        async def essay_stored() -> bool | None:
+            async with sessions() as session:
+                stored = (await session.execute(select(func.count()).select_from(essays))).scalar_one()
+            return True if stored == 1 else None
+
+        await eventually(essay_stored)
+
+        exposition = await (await client.get("/metrics")).get_data(as_text=True)
+        for worker in (CONSUMER, RELAY):
+            series = f'huleedu_background_worker_restarts_total{{service="{settings.service_name}",worker="{worker}"}}'
+            match = re.search(rf"^{re.escape(series)} (\S+)$", exposition, re.M)
+            assert match is not None
+            assert float(match.group(1)) >= 1.0
