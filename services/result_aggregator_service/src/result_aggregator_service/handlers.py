@@ -9,7 +9,9 @@ tombstone) ignores every later event, so a stray one cannot bring it back.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,29 +54,35 @@ def _count(event: str, registered: bool, changed: bool = True) -> None:
     EVENTS_FOLDED.labels(event, outcome).inc()
 
 
-def _ignored_after_delete(event: str, batch: BatchLock) -> bool:
-    """True (and counted as stale) when the batch was deleted: its later events change nothing."""
+async def _open_batch(
+    ctx: HandlerContext, event: str, batch_id: UUID, at: datetime
+) -> tuple[ReadModelWriter, BatchLock] | None:
+    """The writer and the locked batch, or None (counted as stale) when the batch was deleted:
+    a deleted batch's later events change nothing."""
+    writer = ReadModelWriter(_session(ctx))
+    batch = await writer.lock_batch(batch_id, at)
     if batch.deleted:
         _count(event, batch.registered, changed=False)
-    return batch.deleted
+        return None
+    return writer, batch
 
 
 async def on_batch_registered(envelope: EventEnvelope[BatchRegisteredV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
-    writer = ReadModelWriter(_session(ctx))
-    batch = await writer.lock_batch(payload.batch_id, at)
-    if _ignored_after_delete("batch.registered", batch):
+    opened = await _open_batch(ctx, "batch.registered", payload.batch_id, at)
+    if opened is None:
         return
+    writer, _ = opened
     await writer.register_batch(payload, at)
     _count("batch.registered", registered=True)
 
 
 async def on_batch_updated(envelope: EventEnvelope[BatchUpdatedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
-    writer = ReadModelWriter(_session(ctx))
-    batch = await writer.lock_batch(payload.batch_id, at)
-    if _ignored_after_delete("batch.updated", batch):
+    opened = await _open_batch(ctx, "batch.updated", payload.batch_id, at)
+    if opened is None:
         return
+    writer, batch = opened
     newer = rename_is_newer(batch.title_updated_at, payload.updated_at)
     if newer:
         await writer.rename_batch(payload, at)
@@ -83,30 +91,30 @@ async def on_batch_updated(envelope: EventEnvelope[BatchUpdatedV1], ctx: Handler
 
 async def on_batch_deleted(envelope: EventEnvelope[BatchDeletedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
-    writer = ReadModelWriter(_session(ctx))
-    batch = await writer.lock_batch(payload.batch_id, at)
-    if _ignored_after_delete("batch.deleted", batch):
+    opened = await _open_batch(ctx, "batch.deleted", payload.batch_id, at)
+    if opened is None:
         return
+    writer, batch = opened
     await writer.delete_batch(payload, at)
     _count("batch.deleted", batch.registered)
 
 
 async def on_essay_uploaded(envelope: EventEnvelope[EssayUploadedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
-    writer = ReadModelWriter(_session(ctx))
-    batch = await writer.lock_batch(payload.batch_id, at)
-    if _ignored_after_delete("essay.uploaded", batch):
+    opened = await _open_batch(ctx, "essay.uploaded", payload.batch_id, at)
+    if opened is None:
         return
+    writer, batch = opened
     await writer.add_essay(payload, at)
     _count("essay.uploaded", batch.registered)
 
 
 async def on_progress(envelope: EventEnvelope[CJAssessmentProgressV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
-    writer = ReadModelWriter(_session(ctx))
-    batch = await writer.lock_batch(payload.batch_id, at)
-    if _ignored_after_delete("cj_assessment.progress", batch):
+    opened = await _open_batch(ctx, "cj_assessment.progress", payload.batch_id, at)
+    if opened is None:
         return
+    writer, batch = opened
     job = await writer.lock_job(payload.batch_id, payload.job_id, at)
     applies = progress_is_newer(job.last_progress_at, at)
     if applies:
@@ -127,10 +135,10 @@ async def on_progress(envelope: EventEnvelope[CJAssessmentProgressV1], ctx: Hand
 
 async def on_completed(envelope: EventEnvelope[CJAssessmentCompletedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
-    writer = ReadModelWriter(_session(ctx))
-    batch = await writer.lock_batch(payload.batch_id, at)
-    if _ignored_after_delete("cj_assessment.completed", batch):
+    opened = await _open_batch(ctx, "cj_assessment.completed", payload.batch_id, at)
+    if opened is None:
         return
+    writer, batch = opened
     job = await writer.lock_job(payload.batch_id, payload.job_id, at)
     await writer.update_job(
         payload.batch_id,
@@ -151,10 +159,10 @@ async def on_completed(envelope: EventEnvelope[CJAssessmentCompletedV1], ctx: Ha
 
 async def on_failed(envelope: EventEnvelope[CJAssessmentFailedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
-    writer = ReadModelWriter(_session(ctx))
-    batch = await writer.lock_batch(payload.batch_id, at)
-    if _ignored_after_delete("cj_assessment.failed", batch):
+    opened = await _open_batch(ctx, "cj_assessment.failed", payload.batch_id, at)
+    if opened is None:
         return
+    writer, batch = opened
     job_id = payload.job_id or request_failure_job_id(payload.batch_id, envelope.event_id)
     job = await writer.lock_job(payload.batch_id, job_id, at, request_failure=payload.job_id is None)
     failed = terminal_state(job.state, CJJobState.FAILED) == CJJobState.FAILED
@@ -174,10 +182,10 @@ async def on_failed(envelope: EventEnvelope[CJAssessmentFailedV1], ctx: HandlerC
 
 async def on_result_published(envelope: EventEnvelope[AssessmentResultPublishedV1], ctx: HandlerContext) -> None:
     payload, at = envelope.data, envelope.event_timestamp
-    writer = ReadModelWriter(_session(ctx))
-    batch = await writer.lock_batch(payload.batch_id, at)
-    if _ignored_after_delete("assessment.result.published", batch):
+    opened = await _open_batch(ctx, "assessment.result.published", payload.batch_id, at)
+    if opened is None:
         return
+    writer, batch = opened
     job = await writer.lock_job(payload.batch_id, payload.job_id, at)
     # A re-publication of the same job replaces its results; an older one arriving late does not.
     newer = job.results_published_at is None or at >= job.results_published_at
