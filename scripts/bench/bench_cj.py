@@ -6,11 +6,14 @@ measured values; they are shown, never asserted.
 
 Per seed, batch size and planner it runs two simulated assessments with the default engine settings:
 
-* realistic judges (discrimination 1, position bias 0.3 logits, 5% lapses; abilities N(0, 1.5^2)),
-  continued past the stop to ``SIGNAL_BUDGET`` comparisons per item so that the comparisons needed to
-  reach a true Spearman rho >= 0.90, and rho at 10 comparisons per item, can be read off every run;
+* realistic judges (discrimination 2, position bias 0.3 logits, 5% lapses; abilities N(0, 1.5^2); why
+  these are realistic: libs/cj_engine/README.md, "Benchmark"), continued past the stop to
+  ``SIGNAL_BUDGET`` comparisons per item so that the comparisons needed to reach a true Spearman
+  rho >= 0.90, and rho at 10 comparisons per item, can be read off every run;
 * coin-toss judges (discrimination 0, same position bias and lapses) with the default budget: any stop
-  for reliability is a false stop.
+  for reliability is a false stop;
+* noisier judges (discrimination 1 and 1.5), for the two headline comparisons only, so that the
+  dependence of the adaptive gain on the judge is visible.
 """
 
 from __future__ import annotations
@@ -31,14 +34,15 @@ from scipy import stats
 
 from cj_engine.bradley_terry import fit_bradley_terry
 from cj_engine.planner import PlannerConfig
-from cj_engine.simulation import JudgeModel, LoopConfig, run_assessment, simulate_batch
+from cj_engine.simulation import JudgeModel, LoopConfig, WaveRecord, run_assessment, simulate_batch
 from cj_engine.stopping import StoppingConfig, StopReason
 from cj_engine.types import Comparison
 
 SIZES = (30, 100)
 PLANNERS = ("adaptive", "random")
-REALISTIC = JudgeModel(discrimination=1.0, position_bias=0.3, lapse_rate=0.05)
+REALISTIC = JudgeModel(discrimination=2.0, position_bias=0.3, lapse_rate=0.05)
 COIN_TOSS = replace(REALISTIC, discrimination=0.0)
+NOISIER = (1.0, 1.5)  # discriminations of the sensitivity section
 SIGNAL_BUDGET = 30  # per item, for the signal runs only: rho >= 0.90 can take more than the default 20
 RHO_TARGET = 0.90
 FIT_SIZES = (30, 300, 3000)
@@ -51,8 +55,12 @@ T = TypeVar("T")
 class Task:
     n_items: int
     planner: str
-    coin_toss: bool
+    discrimination: float  # 0 = coin toss
     seed: int
+
+    @property
+    def coin_toss(self) -> bool:
+        return self.discrimination == 0.0
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,7 @@ class Outcome:
     task: Task
     stop_reason: StopReason
     stop_comparisons_per_item: float
-    reliability: float  # stream reliability at the stop: what the rule used
-    marginal_reliability: float | None
+    reliability: float  # marginal reliability at the stop: what the rule used
     random_split_half: float | None
     ssr: float
     true_reliability: float
@@ -71,8 +78,9 @@ class Outcome:
     grade_exact: float | None
     grade_adjacent: float | None
     position_effect: float
-    comparisons_to_target: float | None  # comparisons per item when the true rho first reached RHO_TARGET
+    comparisons_to_target: float | None  # comparisons per item where the true rho first reached RHO_TARGET
     rho_at_10: float | None
+    true_reliability_at_10: float | None
 
 
 def run_task(task: Task) -> Outcome:
@@ -82,18 +90,17 @@ def run_task(task: Task) -> Outcome:
         planner=PlannerConfig(adaptive=task.planner == "adaptive"),
         stopping=stopping,
         continue_after_stop=not task.coin_toss,
-        diagnostics=True,
+        diagnostics=task.discrimination in (0.0, REALISTIC.discrimination),  # the sensitivity rows skip it
     )
-    run = run_assessment(batch, COIN_TOSS if task.coin_toss else REALISTIC, config, seed=task.seed)
+    judge = replace(REALISTIC, discrimination=task.discrimination)
+    run = run_assessment(batch, judge, config, seed=task.seed)
     m = run.metrics
-    reached = [w.comparisons_per_item for w in run.waves if w.accuracy.spearman >= RHO_TARGET]
-    at_10 = [w.accuracy.spearman for w in run.waves if w.comparisons_per_item >= 10.0]
+    at_10 = [w.accuracy for w in run.waves if w.comparisons_per_item >= 10.0]
     return Outcome(
         task=task,
         stop_reason=m.stop_reason,
         stop_comparisons_per_item=m.comparisons_per_item,
         reliability=m.reliability,
-        marginal_reliability=m.marginal_reliability,
         random_split_half=m.random_split_half,
         ssr=m.ssr,
         true_reliability=m.accuracy.true_reliability,
@@ -103,9 +110,29 @@ def run_task(task: Task) -> Outcome:
         grade_exact=m.grade_exact,
         grade_adjacent=m.grade_adjacent,
         position_effect=m.position_effect,
-        comparisons_to_target=reached[0] if reached else None,
-        rho_at_10=at_10[0] if at_10 else None,
+        comparisons_to_target=_first_crossing(run.waves),
+        rho_at_10=at_10[0].spearman if at_10 else None,
+        true_reliability_at_10=at_10[0].true_reliability if at_10 else None,
     )
+
+
+def _first_crossing(waves: Sequence[WaveRecord]) -> float | None:
+    """Comparisons per item where the true rho first reached RHO_TARGET, interpolated within the wave.
+
+    A wave adds about one comparison per item, so reading the crossing off whole waves would round
+    every run up to the next integer; the straight line between the last wave below and the first at or
+    above the target places it within the wave instead (the same rule for both planners).
+    """
+    before: WaveRecord | None = None
+    for wave in waves:
+        rho = wave.accuracy.spearman
+        if rho >= RHO_TARGET:
+            if before is None:
+                return wave.comparisons_per_item
+            share = (RHO_TARGET - before.accuracy.spearman) / (rho - before.accuracy.spearman)
+            return before.comparisons_per_item + share * (wave.comparisons_per_item - before.comparisons_per_item)
+        before = wave
+    return None
 
 
 def _mean(values: Sequence[float | None]) -> float:
@@ -124,12 +151,24 @@ def _fmt(value: float, digits: int = 2) -> str:
     return "never" if value == float("inf") else f"{value:.{digits}f}"
 
 
-def _signal_section(outcomes: list[Outcome], n_items: int, n_seeds: int) -> list[str]:
-    rows = {p: [o for o in outcomes if o.task.n_items == n_items and o.task.planner == p] for p in PLANNERS}
+def _by_planner(outcomes: list[Outcome], n_items: int, discrimination: float) -> dict[str, list[Outcome]]:
+    def key(o: Outcome) -> tuple[int, str, float]:
+        return o.task.n_items, o.task.planner, o.task.discrimination
+
+    return {p: [o for o in outcomes if key(o) == (n_items, p, discrimination)] for p in PLANNERS}
+
+
+def _medians_and_ratio(rows: dict[str, list[Outcome]]) -> tuple[dict[str, tuple[float, int]], str]:
+    """Per planner (median comparisons/item to the target, runs never reaching it); the ratio as text."""
     medians = {p: _censored_median([o.comparisons_to_target for o in rows[p]]) for p in PLANNERS}
     adaptive_median, random_median = medians["adaptive"][0], medians["random"][0]
     finite = random_median not in (0.0, float("inf")) and adaptive_median != float("inf")
-    ratio = f"{adaptive_median / random_median:.2f}" if finite else "n/a"
+    return medians, f"{adaptive_median / random_median:.2f}" if finite else "n/a"
+
+
+def _signal_section(outcomes: list[Outcome], n_items: int, n_seeds: int) -> list[str]:
+    rows = _by_planner(outcomes, n_items, REALISTIC.discrimination)
+    medians, ratio = _medians_and_ratio(rows)
     lines = [f"n = {n_items} items, realistic judges ({n_seeds} seeds, the same for both planners)"]
     lines.append(f"  {'':46}{'adaptive':>10}{'random':>10}   target")
     target_note = {30: "rho >= 0.90 (n = 30)", 100: ""}[n_items]
@@ -144,11 +183,11 @@ def _signal_section(outcomes: list[Outcome], n_items: int, n_seeds: int) -> list
     lines.append(f"  {f'  runs never reaching it within {SIGNAL_BUDGET}/item':46}{never[0]:>10}{never[1]:>10}")
     lines.append(f"  {'  ratio adaptive / random':46}{ratio:>10}{'':>10}   <= 0.75")
     row("mean rho at 10 comparisons/item", lambda o: o.rho_at_10, target_note, 3)
+    row("mean true reliability at 10 comparisons/item", lambda o: o.true_reliability_at_10, digits=3)
     lines.append(f"  at the stop (reliability target 0.80, budget {SIGNAL_BUDGET}/item):")
     row("  comparisons/item", lambda o: o.stop_comparisons_per_item, digits=1)
-    row("  reported reliability (stream, used to stop)", lambda o: o.reliability, digits=3)
+    row("  reported reliability (marginal, used to stop)", lambda o: o.reliability, digits=3)
     row("  true reliability (corr(theta-hat, theta)^2)", lambda o: o.true_reliability, digits=3)
-    row("  marginal reliability (reliability module)", lambda o: o.marginal_reliability, digits=3)
     row("  split-half over random splits", lambda o: o.random_split_half, digits=3)
     row("  SSR (reported only)", lambda o: o.ssr, digits=3)
     row("  Spearman rho", lambda o: o.spearman, digits=3)
@@ -167,7 +206,7 @@ def _signal_section(outcomes: list[Outcome], n_items: int, n_seeds: int) -> list
 def _coin_section(outcomes: list[Outcome], n_seeds: int) -> list[str]:
     lines = [f"Coin-toss judges (discrimination 0), default budget 20 comparisons/item, {n_seeds} seeds"]
     header = f"  {'n':>4} {'planner':>9} {'false stops':>12} {'stable':>7} {'budget':>7} {'rel<0.5':>8}"
-    lines.append(header + f" {'stream rel':>11} {'marginal':>9} {'split-half':>11} {'SSR':>6}")
+    lines.append(header + f" {'marginal':>9} {'split-half':>11} {'SSR':>6}")
     for n_items in SIZES:
         for p in PLANNERS:
             rows = [o for o in outcomes if o.task.n_items == n_items and o.task.planner == p]
@@ -177,12 +216,29 @@ def _coin_section(outcomes: list[Outcome], n_seeds: int) -> list[str]:
             below = sum(o.reliability < 0.5 for o in rows) / len(rows)
             lines.append(
                 f"  {n_items:>4} {p:>9} {false_stops:>12} {stable:>7} {budget:>7} {below:>8.0%}"
-                f" {_mean([o.reliability for o in rows]):>11.3f} {_mean([o.marginal_reliability for o in rows]):>9.3f}"
+                f" {_mean([o.reliability for o in rows]):>9.3f}"
                 f" {_mean([o.random_split_half for o in rows]):>11.3f} {_mean([o.ssr for o in rows]):>6.3f}"
             )
     lines.append("  targets: no false stop for reliability in any seed; reported reliability < 0.5 in >= 95% of seeds")
-    lines.append("  (false stops = stops for reliability_reached; rel<0.5 = share of seeds whose stream reliability,")
+    lines.append("  (false stops = stops for reliability_reached; rel<0.5 = share of seeds whose marginal reliability,")
     lines.append("   the one the rule uses, ends below 0.5; the last four columns are means at the end of the run)")
+    return lines
+
+
+def _sensitivity_section(outcomes: list[Outcome], n_seeds: int) -> list[str]:
+    lines = [f"Judge noise: the headline comparisons for noisier judges ({n_seeds} seeds each; same batches)"]
+    header = f"  {'discrimination':>14} {'n':>4}   median to rho >= 0.90: adaptive  random  ratio"
+    lines.append(header + "   rho at 10/item: adaptive  random")
+    for discrimination in (*NOISIER, REALISTIC.discrimination):
+        for n_items in SIZES:
+            rows = _by_planner(outcomes, n_items, discrimination)
+            medians, ratio = _medians_and_ratio(rows)
+            at_10 = [_mean([o.rho_at_10 for o in rows[p]]) for p in PLANNERS]
+            lines.append(
+                f"  {discrimination:>14.1f} {n_items:>4}   {'':>22}{_fmt(medians['adaptive'][0], 1):>8}"
+                f"{_fmt(medians['random'][0], 1):>8}{ratio:>7}   {'':>16}{at_10[0]:>8.3f}{at_10[1]:>8.3f}"
+            )
+    lines.append(f"  (discrimination {REALISTIC.discrimination:.1f} is the realistic judge of the sections above)")
     return lines
 
 
@@ -232,8 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n_seeds = 10 if args.quick else args.seeds
     tasks = [
-        Task(n_items, planner, coin_toss, seed)
-        for coin_toss in (False, True)
+        Task(n_items, planner, discrimination, seed)
+        for discrimination in (REALISTIC.discrimination, 0.0, *NOISIER)
         for n_items in SIZES
         for planner in PLANNERS
         for seed in range(n_seeds)
@@ -247,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n_items in SIZES:
         lines += [*_signal_section(signal, n_items, n_seeds), ""]
     lines += [*_coin_section([o for o in outcomes if o.task.coin_toss], n_seeds), ""]
+    lines += [*_sensitivity_section(signal, n_seeds), ""]
     lines += [*_fit_timing(1 if args.quick else 3), ""]
     lines.append(f"{len(tasks)} simulated assessments in {elapsed:.0f} s on {args.workers} worker(s)")
     print("\n".join(lines))

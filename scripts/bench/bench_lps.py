@@ -215,7 +215,7 @@ def cj_service_waves(
     """The waves the CJ service submits for ``serial_bundle`` jobs, job after job, until ``comparisons``.
 
     Each job plans with the service's own code: ``cj_loop.plan_next_wave`` (the engine's planner fed
-    its wave's stream, with the service's ``serial_bundle`` wave size) and then ``order_for_bundles``
+    the pooled fit, with the service's ``serial_bundle`` wave size) and then ``order_for_bundles``
     (the submission order), wave after wave until the default budget (``AssessmentBudget``) is spent.
     The judge between waves is Bradley-Terry on random abilities, so later waves are adaptive.
     ``bundle_waves=False`` plans one-round waves (n/2 pairs) in the planner's order instead, which is
@@ -249,7 +249,7 @@ def cj_service_waves(
             for p in planned:
                 p_first = 1.0 / (1.0 + math.exp(ability[p.second] - ability[p.first]))
                 winner = p.first if rng.random() < p_first else p.second
-                verdicts.append(cj_loop.Verdict(p.first, p.second, winner, p.stream))
+                verdicts.append(cj_loop.Verdict(p.first, p.second, winner))
             wave += 1
         job += 1
     return waves

@@ -10,7 +10,7 @@ import pytest
 from cj_engine.simulation import JudgeModel, LoopConfig, run_assessment, simulate_batch
 from cj_engine.stopping import StopReason
 
-REALISTIC = JudgeModel(discrimination=1.0, position_bias=0.3, lapse_rate=0.05)
+REALISTIC = JudgeModel(discrimination=2.0, position_bias=0.3, lapse_rate=0.05)  # the benchmark's realistic judge
 COIN_TOSS = JudgeModel(discrimination=0.0, position_bias=0.3, lapse_rate=0.05)
 COIN_SEEDS = range(20)
 
@@ -21,7 +21,7 @@ def test_with_real_signal_the_loop_recovers_the_ranking_and_stops_for_reliabilit
     m = run.metrics
     assert m.stop_reason in {StopReason.RELIABILITY_REACHED, StopReason.STABLE}
     assert m.accuracy.spearman >= 0.85
-    # The reported (stream) reliability is honest: close to the true one, not SSR-style inflated.
+    # The reported (marginal) reliability is honest: close to the true one, not SSR-style inflated.
     assert abs(m.reliability - m.accuracy.true_reliability) < 0.1
     assert m.grade_adjacent is not None
     assert m.grade_adjacent >= 0.8
@@ -40,5 +40,5 @@ def test_with_coin_toss_judges_the_loop_runs_to_the_budget_and_reports_low_relia
         ssrs.append(run.metrics.ssr)
     below = sum(r < 0.5 for r in reliabilities)
     assert below >= 0.95 * len(reliabilities), reliabilities
-    # On the same runs SSR is inflated by the adaptive design; the stream reliability is not.
+    # On the same runs SSR is inflated by the adaptive design; the marginal reliability is not.
     assert sum(ssrs) / len(ssrs) > sum(reliabilities) / len(reliabilities)

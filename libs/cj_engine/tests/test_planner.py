@@ -17,7 +17,6 @@ from cj_engine.planner import (
     PlanningState,
     count_useful_pairs,
     plan_wave,
-    stream_of_wave,
 )
 from cj_engine.types import Comparison, FitResult
 
@@ -161,10 +160,20 @@ def test_the_same_seed_plans_the_same_waves_and_another_seed_does_not():
     assert first != other
 
 
-def test_waves_alternate_between_the_two_streams():
-    planned, _ = run_waves(10, 4, PlannerConfig())
-    for wave, pairs in enumerate(planned):
-        assert {p.stream for p in pairs} == {stream_of_wave(wave)} == {wave % 2}
+def test_once_there_is_a_fit_the_coverage_phase_pairs_similar_items_across_components():
+    # Wave 1 is still coverage (1 comparison per item, a disconnected graph), but with a fit the
+    # adaptive planner picks close partners among the allowed ones (winners meet winners, as in a Swiss
+    # tournament) where the random baseline picks any; both only join different components.
+    theta = np.linspace(-3.0, 3.0, 30)
+    gaps = {}
+    for adaptive in (True, False):
+        config = PlannerConfig(seed=4, adaptive=adaptive)
+        planned, comparisons = run_waves(30, 2, config, true_theta=theta)
+        first_wave = [frozenset((p.first, p.second)) for p in planned[0]]
+        assert not {frozenset((p.first, p.second)) for p in planned[1]} & set(first_wave)
+        gaps[adaptive] = np.mean([abs(theta[p.first] - theta[p.second]) for p in planned[1]])
+        assert connected_components(30, comparisons)[0] <= 15
+    assert gaps[True] < 0.5 * gaps[False]
 
 
 def test_the_per_item_cap_and_the_total_budget_are_respected():
@@ -189,12 +198,12 @@ def test_count_useful_pairs():
 def test_trivial_batches_and_bad_input():
     assert plan_wave(PlanningState(0), PlannerConfig()) == []
     assert plan_wave(PlanningState(1), PlannerConfig()) == []
-    assert plan_wave(PlanningState(2), PlannerConfig()) == [PlannedPair(0, 1, 0)] or plan_wave(
+    assert plan_wave(PlanningState(2), PlannerConfig()) == [PlannedPair(0, 1)] or plan_wave(
         PlanningState(2), PlannerConfig()
-    ) == [PlannedPair(1, 0, 0)]
+    ) == [PlannedPair(1, 0)]
     with pytest.raises(ValueError, match="anchor"):
         plan_wave(PlanningState(3, anchors=frozenset({3})), PlannerConfig())
     with pytest.raises(ValueError, match="n_items"):
-        plan_wave(PlanningState(3, stream_fit=make_fit([0.0, 1.0])), PlannerConfig())
+        plan_wave(PlanningState(3, fit=make_fit([0.0, 1.0])), PlannerConfig())
     with pytest.raises(ValueError, match="wave_size"):
         PlannerConfig(wave_size=0)

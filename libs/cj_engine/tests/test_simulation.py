@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from cj_engine.graph import comparisons_per_item
 from cj_engine.planner import PlannedPair, PlannerConfig
 from cj_engine.simulation import (
     JudgeModel,
@@ -31,7 +32,7 @@ def test_judge_probabilities():
 def test_judged_outcomes_follow_the_judge_model():
     judge = JudgeModel(discrimination=1.0, position_bias=0.3, lapse_rate=0.05)
     theta = np.array([0.5, 0.0])
-    comparisons = judge_pairs([PlannedPair(0, 1, 0)] * 20000, theta, judge, np.random.default_rng(0))
+    comparisons = judge_pairs([PlannedPair(0, 1)] * 20000, theta, judge, np.random.default_rng(0))
     share = np.mean([c.first_won for c in comparisons])
     assert share == pytest.approx(judge.p_first_wins(theta[[0]], theta[[1]])[0], abs=0.01)
 
@@ -86,8 +87,12 @@ def test_a_run_is_reproducible_and_its_records_are_consistent():
     assert all(w.decision.reason is None for w in run.waves[:-1])
     assert run.metrics.max_comparisons_per_item <= 12
     assert run.metrics.total_comparisons == totals[-1]
-    assert run.waves[0].reliability is None  # stream 1 has no comparisons after the first wave
-    assert run.waves[1].reliability is not None
+    # The marginal reliability is computed once every item has the minimum number of comparisons.
+    minimum = config.stopping.min_comparisons_per_item
+    fewest = [int(comparisons_per_item(24, run.comparisons[: w.total_comparisons]).min()) for w in run.waves]
+    assert [w.reliability is not None for w in run.waves] == [k >= minimum for k in fewest]
+    assert run.waves[0].reliability is None
+    assert run.waves[-1].reliability is not None
 
 
 def test_continuing_past_the_stop_does_not_change_what_was_reported_at_the_stop():
@@ -106,27 +111,25 @@ def test_a_small_budget_ends_the_run_with_budget_exhausted():
     run = run_assessment(batch, JudgeModel(), LoopConfig(stopping=StoppingConfig(max_comparisons_per_item=4)), seed=2)
     assert run.metrics.stop_reason is StopReason.BUDGET_EXHAUSTED
     assert run.metrics.comparisons_per_item == pytest.approx(4.0)
-    assert run.metrics.stream_reliability == run.metrics.reliability
-    assert (run.metrics.marginal_reliability, run.metrics.random_split_half) == (None, None)
+    assert run.metrics.reliability == 0.0  # never computed: 4 comparisons per item is below the minimum
+    assert run.metrics.random_split_half is None
 
 
-def test_diagnostics_report_every_reliability_at_the_stop():
+def test_diagnostics_add_split_half_at_the_stop():
     batch = simulate_batch(30, seed=6)
     run = run_assessment(batch, JudgeModel(), LoopConfig(diagnostics=True), seed=6)
-    m = run.metrics
-    assert m.stream_reliability == m.reliability
-    for value in (m.marginal_reliability, m.random_split_half):
-        assert value is not None
-        assert 0.0 <= value <= 1.0
+    assert run.metrics.random_split_half is not None
+    assert 0.0 <= run.metrics.random_split_half <= 1.0
 
 
-def test_the_loop_can_stop_on_the_marginal_reliability():
+def test_the_loop_stops_on_the_marginal_reliability_after_two_waves_above_the_target():
     batch = simulate_batch(30, seed=9)
-    config = LoopConfig(reliability="marginal", stopping=StoppingConfig(reliability_waves=1))
-    run = run_assessment(batch, JudgeModel(), config, seed=9)
+    run = run_assessment(batch, JudgeModel(discrimination=2.0), LoopConfig(), seed=9)
     m = run.metrics
     assert m.stop_reason is StopReason.RELIABILITY_REACHED
-    assert m.marginal_reliability == m.reliability >= 0.8
+    last_two = [w.reliability for w in run.waves[-2:]]
+    assert all(r is not None and r >= 0.8 for r in last_two)
+    assert m.reliability == last_two[-1]
     assert all(w.reliability is None for w in run.waves if w.comparisons_per_item < 6)
 
 

@@ -8,11 +8,8 @@ from cj_engine.stopping import (
     StoppingState,
     StopReason,
     decide,
-    split_by_stream,
-    stream_reliability,
     theta_changes,
 )
-from cj_engine.types import Comparison, FitResult
 
 CONFIG = StoppingConfig(
     reliability_target=0.80,
@@ -101,45 +98,6 @@ def test_reliability_reached_takes_precedence_over_the_budget():
 def test_theta_changes_are_the_largest_absolute_moves():
     assert theta_changes([THETA, THETA + np.array([0, 0, 0.3, 0, -0.5]), THETA]) == pytest.approx([0.5, 0.5])
     assert theta_changes([THETA]) == []
-
-
-def fit(theta, counts=4):
-    theta = np.asarray(theta, dtype=np.float64)
-    n = theta.shape[0]
-    per_item = np.full(n, counts, dtype=np.int64) if np.isscalar(counts) else np.asarray(counts, dtype=np.int64)
-    return FitResult(theta, np.full(n, 0.5), 0.0, 0.1, per_item, 1, 0.0, True, 1)
-
-
-def test_stream_reliability_is_the_spearman_brown_stepped_correlation():
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=50)
-    assert stream_reliability(fit(a), fit(a)) == pytest.approx(1.0)
-    assert stream_reliability(fit(a), fit(-a)) == 0.0  # a negative correlation counts as 0
-    b = a + rng.normal(size=50)
-    r = np.corrcoef(a, b)[0, 1]
-    assert stream_reliability(fit(a), fit(b)) == pytest.approx(2 * r / (1 + r))
-    # Items compared in one stream only are left out of the correlation.
-    counts = np.r_[np.zeros(10, dtype=np.int64), np.full(40, 3)]
-    b_noisy_where_unseen = np.r_[rng.normal(size=10) * 100, a[10:]]
-    assert stream_reliability(fit(a), fit(b_noisy_where_unseen, counts)) == pytest.approx(1.0)
-
-
-def test_stream_reliability_without_enough_shared_items_or_spread_is_zero():
-    assert stream_reliability(fit([0.0, 1.0]), fit([0.0, 1.0])) == 0.0
-    assert stream_reliability(fit([0.0, 0.0, 0.0]), fit([1.0, 0.0, -1.0])) == 0.0
-    with pytest.raises(ValueError, match="same items"):
-        stream_reliability(fit([0.0, 1.0, 2.0]), fit([0.0, 1.0]))
-
-
-def test_split_by_stream():
-    comparisons = [Comparison(0, 1, 0), Comparison(1, 2, 2), Comparison(2, 0, 0)]
-    zero, one = split_by_stream(comparisons, [0, 1, 0])
-    assert zero == [comparisons[0], comparisons[2]]
-    assert one == [comparisons[1]]
-    with pytest.raises(ValueError, match="one stream per comparison"):
-        split_by_stream(comparisons, [0, 1])
-    with pytest.raises(ValueError, match="0 or 1"):
-        split_by_stream(comparisons, [0, 1, 2])
 
 
 def test_config_validation():

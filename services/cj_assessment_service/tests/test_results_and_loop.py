@@ -1,6 +1,7 @@
 """Per-essay results from a fit, the wave loop's helpers, ids, and the LPS request a wave becomes."""
 
 import uuid
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -10,27 +11,32 @@ from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.identifiers import job_id_for, pair_id_for, request_id_for
 from cj_assessment_service.domain.results import Item, build_results
 from cj_assessment_service.service_layer.submitter import build_request
+from cj_engine.bradley_terry import fit_bradley_terry
+from cj_engine.planner import PlanningState, plan_wave
+from cj_engine.reliability import marginal_reliability
 from common_core.grade_scales import get_grade_scale
+
+BUDGET = cj_loop.Budget(max_comparisons_per_item=20, target_reliability=0.8, min_comparisons_per_item=6)
+STOPPING = cj_loop.stopping_config(BUDGET)
 
 
 def simulated_verdicts(n_items: int, waves: int, seed: int = 1) -> list[cj_loop.Verdict]:
     """Plan waves with the service's own loop; the better item (higher index) wins 90% of the time."""
     rng = np.random.default_rng(seed)
-    budget = cj_loop.Budget(max_comparisons_per_item=20, target_reliability=0.8, min_comparisons_per_item=6)
-    config = cj_loop.planner_config(seed, n_items, budget, 1)
+    config = cj_loop.planner_config(seed, n_items, BUDGET, 1)
     verdicts: list[cj_loop.Verdict] = []
     for wave in range(waves):
         for pair in cj_loop.plan_next_wave(n_items, verdicts, frozenset(), wave, config):
             better, worse = max(pair.first, pair.second), min(pair.first, pair.second)
             winner = better if rng.random() < 0.9 else worse
-            verdicts.append(cj_loop.Verdict(pair.first, pair.second, winner, pair.stream))
+            verdicts.append(cj_loop.Verdict(pair.first, pair.second, winner))
     return verdicts
 
 
 def test_results_rank_grade_and_flag_anchors():
     n = 12
     verdicts = simulated_verdicts(n, 10)
-    summary = cj_loop.summarise_wave(n, verdicts)
+    summary = cj_loop.summarise_wave(n, verdicts, STOPPING)
     anchors = {0: "F", 5: "C", 11: "A"}
     items = [Item(i, uuid.uuid4(), i in anchors, anchors.get(i)) for i in range(n)]
     out = build_results(items, summary.fit, get_grade_scale("swedish_f_a"))
@@ -49,7 +55,7 @@ def test_results_rank_grade_and_flag_anchors():
 
 def test_results_without_anchors_have_no_grades_but_a_confidence():
     n = 6
-    summary = cj_loop.summarise_wave(n, simulated_verdicts(n, 6))
+    summary = cj_loop.summarise_wave(n, simulated_verdicts(n, 6), STOPPING)
     items = [Item(i, uuid.uuid4(), False, None) for i in range(n)]
     out = build_results(items, summary.fit, get_grade_scale("swedish_f_a"))
     assert all(r.grade is None and r.grade_probabilities == {} for r in out.results)
@@ -57,10 +63,31 @@ def test_results_without_anchors_have_no_grades_but_a_confidence():
     assert not out.projection.has_grades
 
 
-def test_stream_reliability_needs_both_streams():
+def test_the_reliability_is_computed_only_once_every_item_has_the_minimum():
     n = 10
-    assert cj_loop.summarise_wave(n, simulated_verdicts(n, 1)).stream_reliability is None
-    assert cj_loop.summarise_wave(n, simulated_verdicts(n, 8)).stream_reliability is not None
+    early = cj_loop.summarise_wave(n, simulated_verdicts(n, 1), STOPPING)
+    assert int(early.fit.comparisons_per_item.min()) < STOPPING.min_comparisons_per_item
+    assert early.reliability is None
+    assert 0.0 <= early.ssr <= 1.0  # SSR is reported from the first wave on
+    verdicts = simulated_verdicts(n, 8)
+    later = cj_loop.summarise_wave(n, verdicts, STOPPING)
+    assert int(later.fit.comparisons_per_item.min()) >= STOPPING.min_comparisons_per_item
+    assert later.reliability is not None
+    assert 0.0 <= later.reliability <= 1.0
+    assert later.reliability == marginal_reliability(n, [v.as_comparison() for v in verdicts])
+
+
+def test_the_next_wave_is_planned_from_the_pooled_fit_of_every_verdict():
+    n, wave, anchors = 10, 6, frozenset({0, 9})
+    verdicts = simulated_verdicts(n, wave)
+    config = cj_loop.planner_config(7, n, BUDGET, 1)
+    comparisons = [v.as_comparison() for v in verdicts]
+    pooled = PlanningState(n, comparisons, fit_bradley_terry(n, comparisons), anchors, wave)
+    assert cj_loop.plan_next_wave(n, verdicts, anchors, wave, config) == plan_wave(pooled, config)
+    # Not vacuous: the fit of only some of the verdicts (say, every other wave's) plans other pairs.
+    partial = replace(pooled, fit=fit_bradley_terry(n, comparisons[: len(comparisons) // 2]))
+    assert plan_wave(partial, config) != plan_wave(pooled, config)
+    assert cj_loop.plan_next_wave(n, [], anchors, 0, config) == plan_wave(PlanningState(n, (), None, anchors), config)
 
 
 def test_progress_stays_below_100_until_finished():

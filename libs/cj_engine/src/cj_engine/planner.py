@@ -2,16 +2,12 @@
 
 ``plan_wave`` returns the next wave of pairs. It is deterministic for a given ``(config.seed, state.wave)``.
 
-**Two streams.** Waves alternate between two streams (``stream_of_wave``: even waves are stream 0, odd
-waves stream 1), and the adaptive choices of a wave use ONLY the fit of its own stream's comparisons
-(``PlanningState.stream_fit``). The two streams are then two independent adaptive assessments of the same
-items, interleaved, and the correlation of their thetas is a reliability that adaptivity cannot inflate
-(``stopping.stream_reliability``). Planning from the pooled fit would break this: the design of every
-comparison would depend on the outcomes of both halves, and even split-half reliability over random
-splits then rises on coin-toss judges (measured: 0.82 at n = 100 with 20 comparisons per item, with SSR at
-0.86). Counts, order balance, repeats and connectivity are read from all comparisons; they depend on the
-design only, not on the outcomes, and are symmetric under flipping a stream's outcomes, which is what the
-independence argument needs.
+**Adaptive to everything seen so far.** A wave is planned from the fit of ALL comparisons so far
+(``PlanningState.fit``). This makes SSR (and split-half over random splits) rise on pure noise, so
+neither may stop an assessment: the stopping rule reads ``reliability.marginal_reliability``, a
+likelihood-based estimate for which a design that depends only on earlier outcomes is ignorable
+(docs/decisions/0004-plan-from-the-pooled-fit.md). Counts, order balance, repeats and connectivity are
+read from all comparisons too.
 
 Each wave is built in rounds; a round is an assignment in which every item appears at most once (one
 round when ``wave_size <= n_items / 2``):
@@ -30,10 +26,11 @@ round when ``wave_size <= n_items / 2``):
    be scheduled), then "not anchor against anchor", then a score. Coverage phase (while there is no fit,
    the graph is disconnected or some item has fewer than ``coverage_per_item`` comparisons): a partner in
    another connected component, and for anchors a student from the ability stratum the anchor has met
-   least, so anchors are linked to students across the range; otherwise random. Adaptive phase: expected
-   variance reduction of theta_i - theta_j (``planner_scoring``) mixed with a uniform random score whose
-   weight decays with the SEs. ``adaptive=False`` is the random-pairing baseline: the same coverage and
-   balance rules, then uniform random partners.
+   least, so anchors are linked to students across the range; among those, the adaptive score once there
+   is a fit (winners meet winners after the first wave, as in a Swiss tournament), random before it.
+   Adaptive score: expected variance reduction of theta_i - theta_j (``planner_scoring``) mixed with a
+   uniform random score whose weight decays with the SEs. ``adaptive=False`` is the random-pairing
+   baseline: the same coverage and balance rules, then uniform random partners.
 
 "Useful" means predicted information p(1 - p) >= ``useful_min_information``. ``count_useful_pairs``
 counts the pairs still allowed (caps, repeat limit) that are useful; the stopping rule stops with
@@ -57,36 +54,25 @@ BoolArray = npt.NDArray[np.bool_]
 
 _MAX_SCORE = 8.0  # upper bound of any score below (coverage: 4 + 2 + a uniform draw < 1)
 _ROUND_MARGIN = 2  # extra participants per side in a round, to route around forbidden pairs
-N_STREAMS = 2
-
-
-def stream_of_wave(wave: int) -> int:
-    """The stream a wave belongs to; store it with each comparison of the wave."""
-    return wave % N_STREAMS
 
 
 @dataclass(frozen=True)
 class PlannedPair:
-    """One planned comparison: ``first`` is shown first (position A); ``stream`` is its wave's stream."""
+    """One planned comparison: ``first`` is shown first (position A)."""
 
     first: int
     second: int
-    stream: int
 
 
 @dataclass(frozen=True)
 class PlanningState:
-    """What the planner sees.
-
-    ``stream_fit`` must be the fit of the comparisons of THIS wave's stream only (``stream_of_wave(wave)``),
-    None before that stream has any; never the pooled fit (see the module docstring).
-    """
+    """What the planner sees: the comparisons so far and their fit (None before the first wave)."""
 
     n_items: int
     comparisons: Sequence[Comparison] = ()
-    stream_fit: FitResult | None = None
+    fit: FitResult | None = None
     anchors: frozenset[int] = frozenset()
-    wave: int = 0  # picks the stream and seeds this wave's random choices, so a replay plans the same pairs
+    wave: int = 0  # seeds this wave's random choices, so a replay plans the same pairs
 
 
 @dataclass(frozen=True)
@@ -99,7 +85,7 @@ class PlannerConfig:
     max_comparisons_per_item: int | None = None  # per-item budget; capped items are not planned
     max_total_comparisons: int | None = None  # the wave is cut to what is left of this budget
     max_pair_repeats: int = 2  # how often one pair may be compared (in alternating order)
-    exploration: float = 0.5  # initial weight of the random component of the adaptive score
+    exploration: float = 0.25  # initial weight of the random component of the adaptive score
     useful_min_information: float = 0.05  # p(1-p) below this (p outside ~[0.05, 0.95]) is not useful
     anchor_strata: int = 3  # ability strata an anchor should meet in the coverage phase
 
@@ -155,7 +141,7 @@ class _History:
 def _validate(state: PlanningState) -> None:
     if state.n_items < 0:
         raise ValueError("n_items must be non-negative")
-    if state.stream_fit is not None and state.stream_fit.n_items != state.n_items:
+    if state.fit is not None and state.fit.n_items != state.n_items:
         raise ValueError("the fit does not have n_items items")
     if any(not 0 <= a < state.n_items for a in state.anchors):
         raise ValueError("anchor index out of range")
@@ -181,13 +167,13 @@ class _WaveBuilder:
         self.history = _History(n, state.comparisons)
         self.rng = np.random.default_rng([config.seed, state.wave])
         self.tiebreak: IntArray = self.rng.permutation(n).astype(np.int64)
-        self.stream = stream_of_wave(state.wave)
-        self.theta, self.se = _estimates(n, state.stream_fit)
+        self.theta, self.se = _estimates(n, state.fit)
+        self.fitted = state.fit is not None
         self.is_anchor = np.zeros(n, dtype=np.bool_)
         self.is_anchor[list(state.anchors)] = True
         n_components, self.component = connected_components(n, state.comparisons)
         self.coverage = (
-            state.stream_fit is None or n_components > 1 or int(self.history.counts.min()) < config.coverage_per_item
+            state.fit is None or n_components > 1 or int(self.history.counts.min()) < config.coverage_per_item
         )
         self.epsilon = exploration_weight(self.se, config.exploration)
         self.stratum = self._strata(state)
@@ -200,7 +186,7 @@ class _WaveBuilder:
         """Each student's ability stratum (0 = lowest) by the current theta; without a fit, all in one."""
         stratum = np.zeros(self.n, dtype=np.int64)
         students = np.flatnonzero(~self.is_anchor)
-        if state.stream_fit is not None and students.size:
+        if state.fit is not None and students.size:
             ranks = np.empty(students.size, dtype=np.int64)
             ranks[np.argsort(self.theta[students], kind="stable")] = np.arange(students.size)
             stratum[students] = ranks * self.config.anchor_strata // students.size
@@ -241,7 +227,7 @@ class _WaveBuilder:
         kept = [(r, c) for r, c in zip(rows.tolist(), cols.tolist(), strict=True) if allowed[r, c]]
         counts = self.history.counts
         kept.sort(key=lambda rc: (counts[first_side[rc[0]]] + counts[second_side[rc[1]]], -weight[rc]))
-        return [PlannedPair(int(first_side[r]), int(second_side[c]), self.stream) for r, c in kept[:limit]]
+        return [PlannedPair(int(first_side[r]), int(second_side[c])) for r, c in kept[:limit]]
 
     def _sides(self, limit: int, *, within_spread: bool) -> tuple[IntArray, IntArray]:
         """The round's participants, split into those shown first and those shown second.
@@ -325,17 +311,18 @@ class _WaveBuilder:
 
     def _scores(self, first: IntArray, second: IntArray, delta: FloatArray, variance: FloatArray) -> FloatArray:
         noise = self.rng.random(delta.shape)
+        adaptive = self.fitted and self.config.adaptive
+        if adaptive:
+            gain = variance_reduction(delta, variance)
+            top = float(gain.max())
+            scaled = gain / top if top > 0.0 else gain
+            noise = (1.0 - self.epsilon) * scaled + self.epsilon * noise
         if self.coverage:
             other_component: FloatArray = (self.component[first][:, None] != self.component[second][None, :]).astype(
                 np.float64
             )
             return 4.0 * other_component + 2.0 * self._anchor_novelty(first, second) + noise
-        if not self.config.adaptive:
-            return noise
-        gain = variance_reduction(delta, variance)
-        top = float(gain.max())
-        scaled = gain / top if top > 0.0 else gain
-        return (1.0 - self.epsilon) * scaled + self.epsilon * noise
+        return noise
 
     def _anchor_novelty(self, first: IntArray, second: IntArray) -> FloatArray:
         """1.0 where the pair gives its anchor a student from the stratum that anchor has met least."""

@@ -1,12 +1,10 @@
 """Reliability of a CJ scale: SSR for reporting, and a marginal-likelihood reliability that adaptive
 pairing does not inflate.
 
-Which reliability stops an assessment: ``stopping.stream_reliability``, the agreement of the planner's
-two independent adaptive streams (see ``stopping``), because it needs no model assumption and, on
-coin-toss judges, the two streams are independent, so their expected correlation is zero whatever the
-adaptivity. ``marginal_reliability`` is the second, model-based opinion: the simulation
-and the benchmark report it beside the stream reliability and the true one, and
-``LoopConfig(reliability="marginal")`` stops on it instead.
+Which reliability stops an assessment: ``marginal_reliability``. The planner adapts to the fit of every
+comparison so far, and this is the estimate that such a design cannot inflate (below); the simulation and
+the benchmark report it beside SSR, split-half and the true reliability
+(docs/decisions/0004-plan-from-the-pooled-fit.md).
 
 SSR (scale separation reliability) compares the observed spread of theta with its SEs. Adaptive pairing
 makes the design depend on the outcomes, which spreads theta out beyond what the SEs account for, so SSR

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import numpy as np
 from scipy import stats
@@ -32,7 +31,6 @@ from cj_engine.planner import (
     PlanningState,
     count_useful_pairs,
     plan_wave,
-    stream_of_wave,
 )
 from cj_engine.reliability import marginal_reliability, split_half_reliability
 from cj_engine.stopping import (
@@ -41,8 +39,6 @@ from cj_engine.stopping import (
     StoppingState,
     StopReason,
     decide,
-    split_by_stream,
-    stream_reliability,
     theta_changes,
 )
 from cj_engine.types import Comparison, FitOptions, FitResult, FloatArray
@@ -130,12 +126,8 @@ class LoopConfig:
     planner: PlannerConfig = field(default_factory=PlannerConfig)
     stopping: StoppingConfig = field(default_factory=StoppingConfig)
     fit_options: FitOptions = field(default_factory=FitOptions)
-    # What the stopping rule reads: "stream" (stopping.stream_reliability; 2 fits a wave, design-based) or
-    # "marginal" (reliability.marginal_reliability; about 20 fits a wave, model-based; with it one wave
-    # above the target is enough: set stopping.reliability_waves=1).
-    reliability: Literal["stream", "marginal"] = "stream"
     continue_after_stop: bool = False  # keep planning to the budget, recording every wave (benchmarks)
-    diagnostics: bool = False  # also compute, at the stop, every reliability the run did not use to stop
+    diagnostics: bool = False  # also compute, at the stop, split-half over random splits (inflated: shown)
     max_waves: int = 500
 
 
@@ -156,7 +148,7 @@ class WaveRecord:
     comparisons_per_item: float  # mean: 2 * total / n_items
     accuracy: Accuracy
     ssr: float
-    reliability: float | None  # stream reliability; None until both streams have comparisons
+    reliability: float | None  # marginal reliability; None before every item has the minimum (or after the stop)
     max_theta_change: float | None  # largest |delta theta| since the previous wave
     decision: StopDecision
 
@@ -172,11 +164,8 @@ class RunMetrics:
     max_comparisons_per_item: int
     accuracy: Accuracy
     ssr: float
-    reliability: float  # the uninflated reliability the rule used (LoopConfig.reliability)
-    # With LoopConfig.diagnostics: the stream and marginal reliabilities (whichever was not used), and
-    # split-half over random splits (4 splits), which adaptive pairing inflates.
-    stream_reliability: float | None
-    marginal_reliability: float | None
+    reliability: float  # the marginal reliability the rule used; 0.0 if it was never computed
+    # With LoopConfig.diagnostics: split-half over random splits (4 splits), which adaptive pairing inflates.
     random_split_half: float | None
     grade_exact: float | None  # share of students whose most likely grade is their true grade
     grade_adjacent: float | None  # ... within one grade
@@ -222,8 +211,8 @@ def _grade_accuracy(fit: FitResult, batch: SimulatedBatch) -> tuple[float | None
 def run_assessment(batch: SimulatedBatch, judge: JudgeModel, config: LoopConfig, *, seed: int) -> AssessmentRun:
     """Plan, judge, fit and decide, wave after wave, until the stopping rule stops (or the budget ends).
 
-    Each wave is planned from its own stream's fit (``planner``); the pooled fit is what is reported and
-    what the stability check watches. ``seed`` drives the planner and the judge, so a run is reproducible.
+    Each wave is planned from the fit of all comparisons so far, which is also what is reported.
+    ``seed`` drives the planner and the judge, so a run is reproducible.
     """
     n = batch.n_items
     stopping = config.stopping
@@ -236,29 +225,20 @@ def run_assessment(batch: SimulatedBatch, judge: JudgeModel, config: LoopConfig,
     anchors = frozenset(batch.anchors)
     judge_rng = np.random.default_rng([seed, 1])
     comparisons: list[Comparison] = []
-    streams: list[int] = []
-    stream_fits: list[FitResult | None] = [None, None]
     fit: FitResult | None = None
     thetas: list[FloatArray] = []
     reliabilities: list[float | None] = []
     records: list[WaveRecord] = []
     stop: tuple[int, FitResult] | None = None
     for wave in range(config.max_waves):
-        stream = stream_of_wave(wave)
-        pairs = plan_wave(PlanningState(n, comparisons, stream_fits[stream], anchors, wave), planner)
+        pairs = plan_wave(PlanningState(n, comparisons, fit, anchors, wave), planner)
         if not pairs:
             break
         comparisons.extend(judge_pairs(pairs, batch.true_theta, judge, judge_rng))
-        streams.extend(p.stream for p in pairs)
         fit = fit_bradley_terry(n, comparisons, config.fit_options)
-        stream_fits[stream] = fit_bradley_terry(n, split_by_stream(comparisons, streams)[stream], config.fit_options)
-        fit_0, fit_1 = stream_fits
-        if config.reliability == "stream":
-            reliability = stream_reliability(fit_0, fit_1) if fit_0 is not None and fit_1 is not None else None
-        elif stop is None and int(fit.comparisons_per_item.min()) >= stopping.min_comparisons_per_item:
+        reliability = None  # the rule cannot use it yet (or any more), so its ~20 fits are skipped
+        if stop is None and int(fit.comparisons_per_item.min()) >= stopping.min_comparisons_per_item:
             reliability = marginal_reliability(n, comparisons, options=config.fit_options)
-        else:
-            reliability = None  # the rule cannot use it (yet, or any more), so its ~20 fits are skipped
         thetas.append(fit.theta)
         reliabilities.append(reliability)
         state = StoppingState(
@@ -291,29 +271,11 @@ def run_assessment(batch: SimulatedBatch, judge: JudgeModel, config: LoopConfig,
         records[-1] = replace(records[-1], decision=StopDecision(StopReason.NO_USEFUL_PAIR_LEFT, "planner ran dry"))
         stop = (len(records) - 1, fit)
     stop_wave, stop_fit = stop
-    used = records[stop_wave].reliability
-    diagnostics = _diagnostics(n, comparisons[: records[stop_wave].total_comparisons], streams, config, seed)
-    if config.reliability == "stream":
-        diagnostics["stream"] = used
-    else:
-        diagnostics["marginal"] = used
-    return _finish(batch, records, stop_wave, stop_fit, diagnostics, tuple(comparisons))
-
-
-def _diagnostics(
-    n: int, comparisons: Sequence[Comparison], streams: Sequence[int], config: LoopConfig, seed: int
-) -> dict[str, float | None]:
-    """The reliabilities a run did not stop on, at the stop, for comparison (only with ``diagnostics``)."""
-    if not config.diagnostics:
-        return {"stream": None, "marginal": None, "split_half": None}
-    options = config.fit_options
-    halves = split_by_stream(comparisons, streams[: len(comparisons)])
-    fits = [fit_bradley_terry(n, half, options) for half in halves]
-    return {
-        "stream": stream_reliability(fits[0], fits[1]),
-        "marginal": marginal_reliability(n, comparisons, options=options),
-        "split_half": split_half_reliability(n, comparisons, n_splits=4, seed=seed, options=options),
-    }
+    split_half = None
+    if config.diagnostics:
+        at_stop = comparisons[: records[stop_wave].total_comparisons]
+        split_half = split_half_reliability(n, at_stop, n_splits=4, seed=seed, options=config.fit_options)
+    return _finish(batch, records, stop_wave, stop_fit, split_half, tuple(comparisons))
 
 
 def _finish(
@@ -321,7 +283,7 @@ def _finish(
     records: list[WaveRecord],
     stop_wave: int,
     fit: FitResult,
-    diagnostics: dict[str, float | None],
+    split_half: float | None,
     comparisons: tuple[Comparison, ...],
 ) -> AssessmentRun:
     record = records[stop_wave]
@@ -339,9 +301,7 @@ def _finish(
         accuracy=record.accuracy,
         ssr=fit.ssr,
         reliability=record.reliability if record.reliability is not None else 0.0,
-        stream_reliability=diagnostics["stream"],
-        marginal_reliability=diagnostics["marginal"],
-        random_split_half=diagnostics["split_half"],
+        random_split_half=split_half,
         grade_exact=exact,
         grade_adjacent=adjacent,
         position_effect=fit.position_effect,

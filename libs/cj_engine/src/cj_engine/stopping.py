@@ -3,14 +3,13 @@
 Reasons, checked in this order (the first that holds is returned, so a wave that both reaches the target
 and spends the budget reports the more informative ``reliability_reached``):
 
-1. ``reliability_reached``: the UNINFLATED reliability (see below) is >=
+1. ``reliability_reached``: the UNINFLATED reliability (``reliability.marginal_reliability``) is >=
    ``reliability_target`` after each of the last ``reliability_waves`` waves, and every item has
    ``min_comparisons_per_item`` comparisons. SSR is never used: adaptive pairing inflates it, even on
-   coin-toss judgements (Bramley 2015). Why two waves by default: the estimate is noisy (at n = 30 its
-   sampling SD is about 0.07 near 0.8), and stopping at its first crossing selects upward noise. Each
-   wave updates one stream, so two waves mean both streams agree after their latest update; in the
-   simulation this moved the true reliability at the stop from 0.77 to 0.80 at n = 30 (target 0.80) for
-   about 1.5 more comparisons per item.
+   coin-toss judgements (Bramley 2015). Why two waves by default: one wave above the target can be a
+   fluke of a small batch early on (coin tosses at n = 30, 6 comparisons per item: 1 of 30 runs crossed
+   0.8 once); requiring it twice in a row left 0 of 100 coin-toss runs stopping, for about one more
+   comparison per item with real signal.
 2. ``stable``: the largest |delta theta| between consecutive waves stayed below ``stable_delta`` for
    ``stable_waves`` waves, after the same minimum, AND the uninflated reliability is at least
    ``stable_min_reliability``. The last condition is what keeps noise from stopping a run: under a MAP
@@ -25,26 +24,13 @@ and spends the budget reports the more informative ``reliability_reached``):
    (no pair can be formed).
 4. ``no_useful_pair_left``: the planner has no allowed, useful pair (``planner.count_useful_pairs``).
 
-**The uninflated reliability.** ``decide`` reads whichever uninflated reliability the caller computes,
-one value per wave in ``StoppingState.reliability_history``. Two exist, and both stayed honest on
-coin-toss judges with this planner (``pdm run bench-cj``):
-
-* ``stream_reliability`` (here; the default of ``simulation.run_assessment``). The planner runs two
-  interleaved streams, each adapting only to its own comparisons (``planner`` module docstring); this
-  correlates the two streams' thetas and steps the correlation up with Spearman-Brown: a parallel-forms
-  reliability of two independent adaptive assessments. Each stream adapts only to its own outcomes (the
-  other stream constrains it only through which pairs and orders are still free), so with coin-toss
-  judges the two thetas are independent in all but that bookkeeping and their correlation centres on 0
-  whatever the adaptivity, without a model assumption. Costs 2 fits a wave. Its sampling noise is that of
-  a correlation over n items (SD about 1/sqrt(n) on noise), hence ``reliability_waves = 2``.
-* ``reliability.marginal_reliability``: model-based (random-effects Bradley-Terry, marginal likelihood),
-  less noisy, about 20 fits a wave; one wave above the target is then enough.
-
-Split-half over RANDOM splits of the comparisons (``reliability.split_half_reliability``) is not enough
-under adaptive pairing: both halves share a design chosen from the outcomes of both, each item's
-"strength of schedule" carries its early luck into both halves, and the coefficient rises on pure noise
-(measured at n = 100, 20 comparisons per item: about 0.3 with this planner, 0.82 when the planner adapts
-to the pooled fit). It remains a fine check for non-adaptive designs.
+**The uninflated reliability.** ``decide`` reads the reliability the caller computes after each wave,
+one value per wave in ``StoppingState.reliability_history``: ``reliability.marginal_reliability``, the
+random-effects Bradley-Terry reliability from the marginal likelihood. The planner adapts to the pooled
+fit, so SSR and split-half over random splits both rise on pure noise (measured with this planner at
+n = 100 on coin tosses: SSR about 0.9); the likelihood, and with it the marginal reliability, is the same
+function of the between-item spread whatever rule chose the pairs from earlier outcomes, and it stays
+near 0 on coin tosses (``pdm run bench-cj``; docs/decisions/0004-plan-from-the-pooled-fit.md).
 """
 
 from __future__ import annotations
@@ -56,9 +42,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from cj_engine.types import Comparison, FitResult, FloatArray, IntArray
-
-_MIN_ITEMS_FOR_CORRELATION = 3
+from cj_engine.types import FloatArray, IntArray
 
 
 class StopReason(StrEnum):
@@ -72,7 +56,7 @@ class StopReason(StrEnum):
 class StoppingConfig:
     reliability_target: float = 0.80
     reliability_waves: int = 2  # the target must hold after each of this many latest waves
-    min_comparisons_per_item: int = 6  # the stream correlation needs a few comparisons per item per stream
+    min_comparisons_per_item: int = 6  # before this, the between-item spread is too poorly known to trust
     stable_delta: float = 0.10  # logits: the largest theta change between waves counted as "not moving"
     stable_waves: int = 3
     stable_min_reliability: float = 0.70
@@ -92,8 +76,9 @@ class StoppingConfig:
 class StoppingState:
     """Everything the rule reads. The histories hold one entry per wave, oldest first (the latest few suffice).
 
-    ``reliability_history``: the uninflated reliability (``stream_reliability``) after each wave, None where
-    it was not available yet; ``theta_history``: the pooled fit's theta after each wave.
+    ``reliability_history``: the uninflated reliability (``reliability.marginal_reliability``) after each
+    wave, None where it was not computed (too few comparisons yet); ``theta_history``: the fit's theta after
+    each wave.
     """
 
     comparisons_per_item: IntArray
@@ -117,38 +102,6 @@ class StopDecision:
         return self.reason is not None
 
 
-def split_by_stream(
-    comparisons: Sequence[Comparison], streams: Sequence[int]
-) -> tuple[list[Comparison], list[Comparison]]:
-    """The comparisons of stream 0 and of stream 1 (``streams[k]`` is the stream of ``comparisons[k]``)."""
-    if len(streams) != len(comparisons):
-        raise ValueError("streams must give one stream per comparison")
-    if any(s not in (0, 1) for s in streams):
-        raise ValueError("a stream is 0 or 1")
-    return (
-        [c for c, s in zip(comparisons, streams, strict=True) if s == 0],
-        [c for c, s in zip(comparisons, streams, strict=True) if s == 1],
-    )
-
-
-def stream_reliability(fit_0: FitResult, fit_1: FitResult) -> float:
-    """Parallel-forms reliability of the two streams' fits, stepped up to both together, in [0, 1].
-
-    Pearson correlation r of the two thetas over the items compared in both streams, then Spearman-Brown
-    2r / (1 + r); a negative r counts as 0. Fewer than 3 items compared in both streams, or no spread in
-    one stream, give 0.0: there is nothing to be reliable about yet.
-    """
-    if fit_0.n_items != fit_1.n_items:
-        raise ValueError("the two stream fits must cover the same items")
-    both = (fit_0.comparisons_per_item > 0) & (fit_1.comparisons_per_item > 0)
-    if int(both.sum()) < _MIN_ITEMS_FOR_CORRELATION:
-        return 0.0
-    a, b = fit_0.theta[both] - fit_0.theta[both].mean(), fit_1.theta[both] - fit_1.theta[both].mean()
-    denominator = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
-    r = max(float(np.dot(a, b)) / denominator, 0.0) if denominator > 0.0 else 0.0
-    return float(np.clip(2.0 * r / (1.0 + r), 0.0, 1.0))
-
-
 def theta_changes(theta_history: Sequence[FloatArray]) -> list[float]:
     """The largest |delta theta| between each pair of consecutive waves (both are centred fits)."""
     return [float(np.max(np.abs(b - a), initial=0.0)) for a, b in itertools.pairwise(theta_history)]
@@ -166,7 +119,7 @@ def decide(state: StoppingState, config: StoppingConfig) -> StopDecision:
     ):
         return StopDecision(
             StopReason.RELIABILITY_REACHED,
-            f"stream reliability {reliability:.3f} >= target {config.reliability_target:.2f} "
+            f"reliability {reliability:.3f} >= target {config.reliability_target:.2f} "
             f"for {config.reliability_waves} wave(s)",
         )
     recent = theta_changes(state.theta_history)[-config.stable_waves :]
@@ -180,7 +133,7 @@ def decide(state: StoppingState, config: StoppingConfig) -> StopDecision:
         return StopDecision(
             StopReason.STABLE,
             f"largest theta change {max(recent):.3f} < {config.stable_delta} for {config.stable_waves} waves "
-            f"at stream reliability {reliability:.3f}",
+            f"at reliability {reliability:.3f}",
         )
     if config.max_total_comparisons is not None and state.total_comparisons >= config.max_total_comparisons:
         return StopDecision(StopReason.BUDGET_EXHAUSTED, f"total of {config.max_total_comparisons} comparisons spent")

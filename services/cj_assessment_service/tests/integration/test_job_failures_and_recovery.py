@@ -76,10 +76,11 @@ async def test_stuck_job_without_the_reliability_target_is_failed_by_the_monitor
 
 
 async def test_stuck_job_past_the_reliability_target_completes_with_forced_recovery(harness: Harness):
-    # 12 essays, waves of 6: the answers stop half-way through the 7th wave. The reliability stop cannot
-    # fire first (it needs every essay at 10 comparisons, the whole budget), but the target is met.
+    # 12 essays, waves of 6: each wave gives every essay one comparison, so the reliability is first
+    # computed after the 6th wave (the minimum is 6), and the answers stop half-way through the 7th. The
+    # reliability stop cannot fire first (it needs the target after two waves), but the target is met.
     harness.lps.drop_after = 6 * 6 + 3
-    await harness.start(stuck_after_s=1.0, min_comparisons_per_essay=10, forced_recovery_max_missing_fraction=0.2)
+    await harness.start(stuck_after_s=1.0, min_comparisons_per_essay=6, forced_recovery_max_missing_fraction=0.2)
     request = await harness.request(12, budget=AssessmentBudget(max_comparisons_per_essay=10, target_reliability=0.3))
     completed: CJAssessmentCompletedV1 = await harness.wait_for_event(CJAssessmentCompletedV1, request.batch_id)
     result: AssessmentResultPublishedV1 = await harness.wait_for_event(AssessmentResultPublishedV1, request.batch_id)

@@ -1,12 +1,17 @@
-"""The Alembic head matches the service's MetaData: no drift between migrations and declarations."""
+"""The Alembic head matches the service's MetaData (no drift between migrations and declarations), and
+0002 keeps the data it renames and can be undone."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from cj_assessment_service.adapters.tables import metadata
 from huleedu_service_libs.db import create_engine
@@ -27,3 +32,66 @@ async def test_fresh_database_at_head_matches_the_metadata(database_factory: Cal
         await engine.dispose()
     assert diff == []
     assert {"jobs", "job_essays", "waves", "comparisons", "assignments", "anchors", "event_outbox"} <= set(tables)
+
+
+RELIABILITIES = [None, 0.42, 0.81]  # per wave; None: not computed yet
+
+
+def _migrate(url: str, action: str, revision: str) -> None:
+    """``alembic upgrade|downgrade <revision>`` of this service against ``url`` (blocking)."""
+    config = Config()
+    config.set_main_option("script_location", str(ALEMBIC_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    getattr(command, action)(config, revision)
+
+
+async def test_0002_drops_the_streams_keeps_the_reliability_and_downgrade_restores_wave_parity(
+    database_factory: Callable[[str], str],
+):
+    url = await asyncio.to_thread(database_factory, "streams")
+    await asyncio.to_thread(_migrate, url, "upgrade", "0001")
+    job_id = uuid.uuid4()
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO jobs (id, batch_id, request_id, user_id, correlation_id, course_code, language, "
+                    "grade_scale, state, llm_settings, budget, seed) VALUES (:id, :id, :id, 't', :id, 'ENG5', 'en', "
+                    "'swedish_f_a', 'comparing', '{}', '{}', 1)"
+                ),
+                {"id": job_id},
+            )
+            for wave, reliability in enumerate(RELIABILITIES):
+                row = {"job": job_id, "wave": wave, "stream": wave % 2, "reliability": reliability}
+                await conn.execute(
+                    text(
+                        "INSERT INTO waves (job_id, wave, stream, pairs_planned, stream_reliability) "
+                        "VALUES (:job, :wave, :stream, 1, :reliability)"
+                    ),
+                    row,
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO comparisons (pair_id, request_id, job_id, wave, position, stream, essay_a_id, "
+                        "essay_b_id, status) VALUES (:pair, :request, :job, :wave, 0, :stream, :job, :job, 'done')"
+                    ),
+                    row | {"pair": uuid.uuid4(), "request": f"cj-{wave}"},
+                )
+        await asyncio.to_thread(upgrade_to_head, ALEMBIC_DIR, url)
+        async with engine.connect() as conn:
+            waves = await conn.execute(text("SELECT reliability FROM waves ORDER BY wave"))
+            assert waves.scalars().all() == RELIABILITIES
+            columns = await conn.execute(
+                text("SELECT table_name FROM information_schema.columns WHERE column_name = 'stream'")
+            )
+            assert columns.all() == []
+        await asyncio.to_thread(_migrate, url, "downgrade", "0001")
+        async with engine.connect() as conn:
+            waves = await conn.execute(text("SELECT wave, stream, stream_reliability FROM waves ORDER BY wave"))
+            assert waves.all() == [(0, 0, None), (1, 1, 0.42), (2, 0, 0.81)]
+            pairs = await conn.execute(text("SELECT wave, stream FROM comparisons ORDER BY wave"))
+            assert pairs.all() == [(0, 0), (1, 1), (2, 0)]
+    finally:
+        await engine.dispose()

@@ -96,17 +96,19 @@ async def test_a_per_request_wave_keeps_its_size(deps: tuple[ServiceDeps, Static
     assert len(await first_wave(service, texts, 12, "per_request")) == 6
 
 
-async def test_a_serial_bundle_job_runs_to_completion_one_stream_per_wave(harness: Harness):
+async def test_a_serial_bundle_job_runs_to_completion_in_two_round_waves(harness: Harness):
     await harness.start()
     request = await harness.request(12, batching_mode="serial_bundle")
     completed: CJAssessmentCompletedV1 = await harness.wait_for_event(CJAssessmentCompletedV1, request.batch_id)
     waves = await harness.db(
-        "SELECT wave, count(*), count(DISTINCT stream), min(stream) FROM comparisons WHERE attempt = 1 "
-        "GROUP BY wave ORDER BY wave"
+        "SELECT w.wave, w.pairs_planned, count(c.pair_id), w.completed_at IS NOT NULL FROM waves w "
+        "LEFT JOIN comparisons c ON c.job_id = w.job_id AND c.wave = w.wave AND c.attempt = 1 "
+        "GROUP BY w.job_id, w.wave ORDER BY w.wave"
     )
     assert [w[0] for w in waves] == list(range(len(waves)))
-    # Every wave but the job's last (cut by the per-essay budget) has n pairs; each is one stream.
-    assert all(count == 12 for _, count, _, _ in waves[:-1])
-    assert all(streams == 1 and stream == wave % 2 for wave, _, streams, stream in waves)
+    # Each wave row counts exactly the first attempts filed under its number, and every wave closed.
+    assert all(planned == filed and closed for _, planned, filed, closed in waves)
+    # Every wave but the job's last (cut by the per-essay budget) has n pairs: two planner rounds.
+    assert all(planned == 12 for _, planned, _, _ in waves[:-1])
     done = await harness.db("SELECT count(*) FROM comparisons WHERE status = 'done'")
     assert completed.comparisons_completed == done[0][0] > 0

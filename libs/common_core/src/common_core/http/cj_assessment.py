@@ -95,11 +95,17 @@ class AnchorList(_View):
 
 class WaveView(_View):
     wave: int = Field(ge=0)
-    stream: int = Field(ge=0, le=1)
     pairs_planned: int = Field(ge=0)
     completed: bool
-    stream_reliability: Probability | None = Field(default=None, description="The reliability the stop rule reads.")
-    ssr: Probability | None = Field(default=None, description="Scale separation reliability after the wave.")
+    reliability: Probability | None = Field(
+        default=None,
+        description="Marginal-likelihood reliability after the wave: the one the stopping rule reads; "
+        "null before every essay has the minimum comparisons.",
+    )
+    ssr: Probability | None = Field(
+        default=None,
+        description="Scale separation reliability after the wave; reported only (adaptive pairing inflates it).",
+    )
 
 
 class JobView(_View):

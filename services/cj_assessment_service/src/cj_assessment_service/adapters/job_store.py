@@ -74,10 +74,8 @@ async def load_essays(session: AsyncSession, job_id: uuid.UUID) -> list[Row[Any]
     return list((await session.execute(statement)).all())
 
 
-async def insert_wave(
-    session: AsyncSession, job_id: uuid.UUID, wave: int, stream: int, pair_rows: Sequence[dict[str, Any]]
-) -> None:
-    await session.execute(insert(waves).values(job_id=job_id, wave=wave, stream=stream, pairs_planned=len(pair_rows)))
+async def insert_wave(session: AsyncSession, job_id: uuid.UUID, wave: int, pair_rows: Sequence[dict[str, Any]]) -> None:
+    await session.execute(insert(waves).values(job_id=job_id, wave=wave, pairs_planned=len(pair_rows)))
     await insert_pairs(session, pair_rows)
 
 

@@ -127,13 +127,12 @@ waves = Table(
     metadata,
     Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
     Column("wave", Integer, nullable=False),
-    Column("stream", Integer, nullable=False),
     Column("pairs_planned", Integer, nullable=False),
     Column("planned_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("completed_at", DateTime(timezone=True), nullable=True),
-    # After the wave: the uninflated (stream) reliability the stopping rule reads, the reported SSR,
-    # and the pooled theta (the stability history).
-    Column("stream_reliability", Float, nullable=True),
+    # After the wave: the marginal reliability the stopping rule reads (null before every essay has the
+    # minimum comparisons), the reported SSR, and the pooled theta (the stability history).
+    Column("reliability", Float, nullable=True),
     Column("ssr", Float, nullable=True),
     Column("theta", JSONB, nullable=True),
     PrimaryKeyConstraint("job_id", "wave", name="pk_waves"),
@@ -148,7 +147,6 @@ comparisons = Table(
     Column("wave", Integer, nullable=False),
     Column("position", Integer, nullable=False),
     Column("attempt", Integer, nullable=False, server_default=text("1")),
-    Column("stream", Integer, nullable=False),
     Column("essay_a_id", Uuid, nullable=False),  # shown first
     Column("essay_b_id", Uuid, nullable=False),
     Column("status", Text, nullable=False),  # planned | done | failed | abandoned

@@ -8,8 +8,8 @@ walked instead: each next pair continues from the essay the previous one ended o
 wave of two rounds (a graph of paths and cycles) is laid out path by path and cycle by cycle, and a
 window of K pairs carries about K + 1 essays.
 
-Only the order changes: every pair keeps its presentation order (who is A) and its stream, so the
-planner's position balance and the two-stream rules are untouched.
+Only the order changes: every pair keeps its presentation order (who is A), so the planner's position
+balance is untouched.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """One wave of the CJ loop over the engine (libs/cj_engine README, "Running an assessment"). No I/O.
 
-Each comparison keeps its wave's stream; each wave is planned from its own stream's fit; the pooled
-fit is what is reported; ``decide`` says when to stop.
+Each wave is planned from the fit of all verdicts so far (the pooled fit), which is also what is
+reported. Adaptive planning inflates SSR, so ``decide`` reads the marginal-likelihood reliability
+instead (docs/decisions/0004). The fits here are CPU-bound: async callers run them in a worker thread.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from cj_engine.bradley_terry import fit_bradley_terry
-from cj_engine.planner import PlannedPair, PlannerConfig, PlanningState, count_useful_pairs, plan_wave, stream_of_wave
-from cj_engine.stopping import StopDecision, StoppingConfig, StoppingState, decide, split_by_stream, stream_reliability
+from cj_engine.planner import PlannedPair, PlannerConfig, PlanningState, count_useful_pairs, plan_wave
+from cj_engine.reliability import marginal_reliability
+from cj_engine.stopping import StopDecision, StoppingConfig, StoppingState, decide
 from cj_engine.types import Comparison, FitResult
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """A recorded comparison in engine indices: ``first`` was shown first; ``stream`` is its wave's."""
+    """A recorded comparison in engine indices: ``first`` was shown first."""
 
     first: int
     second: int
     winner: int
-    stream: int
 
     def as_comparison(self) -> Comparison:
         return Comparison(self.first, self.second, self.winner)
@@ -42,13 +43,13 @@ class Budget:
 class WaveSummary:
     """What a completed wave leaves behind for the stopping rule and the reports."""
 
-    fit: FitResult
-    stream_reliability: float | None
-    ssr: float
+    fit: FitResult  # the pooled fit: reported, and what the next wave is planned from
+    reliability: float | None  # marginal reliability, the one the stopping rule reads; None if not computed
+    ssr: float  # reported only: adaptive planning inflates it
 
 
-def _engine_comparisons(verdicts: Sequence[Verdict]) -> tuple[list[Comparison], list[int]]:
-    return [v.as_comparison() for v in verdicts], [v.stream for v in verdicts]
+def _engine_comparisons(verdicts: Sequence[Verdict]) -> list[Comparison]:
+    return [v.as_comparison() for v in verdicts]
 
 
 def planner_config(seed: int, n_items: int, budget: Budget, wave_size_multiplier: int) -> PlannerConfig:
@@ -70,24 +71,24 @@ def stopping_config(budget: Budget) -> StoppingConfig:
 def plan_next_wave(
     n_items: int, verdicts: Sequence[Verdict], anchors: frozenset[int], wave: int, config: PlannerConfig
 ) -> list[PlannedPair]:
-    """The pairs of ``wave``, planned from the fit of that wave's stream only."""
-    comparisons, streams = _engine_comparisons(verdicts)
-    own_stream = split_by_stream(comparisons, streams)[stream_of_wave(wave)]
-    stream_fit = fit_bradley_terry(n_items, own_stream) if own_stream else None
-    return plan_wave(PlanningState(n_items, comparisons, stream_fit, anchors, wave), config)
+    """The pairs of ``wave``, planned from the pooled fit of every verdict so far (no fit before any)."""
+    comparisons = _engine_comparisons(verdicts)
+    fit = fit_bradley_terry(n_items, comparisons) if comparisons else None
+    return plan_wave(PlanningState(n_items, comparisons, fit, anchors, wave), config)
 
 
-def summarise_wave(n_items: int, verdicts: Sequence[Verdict]) -> WaveSummary:
-    """The pooled fit (reported) and the two-stream reliability (used to stop) after a wave."""
-    comparisons, streams = _engine_comparisons(verdicts)
+def summarise_wave(n_items: int, verdicts: Sequence[Verdict], stopping: StoppingConfig) -> WaveSummary:
+    """The pooled fit, its SSR, and the marginal reliability once every item has the minimum comparisons.
+
+    Before that minimum the stopping rule cannot use the reliability, so its ~20 fits are skipped
+    (as in ``cj_engine.simulation.run_assessment``).
+    """
+    comparisons = _engine_comparisons(verdicts)
     fit = fit_bradley_terry(n_items, comparisons)
-    half_0, half_1 = split_by_stream(comparisons, streams)
-    reliability = (
-        stream_reliability(fit_bradley_terry(n_items, half_0), fit_bradley_terry(n_items, half_1))
-        if half_0 and half_1
-        else None
-    )
-    return WaveSummary(fit=fit, stream_reliability=reliability, ssr=float(fit.ssr))
+    reliability = None
+    if int(fit.comparisons_per_item.min()) >= stopping.min_comparisons_per_item:
+        reliability = marginal_reliability(n_items, comparisons)
+    return WaveSummary(fit=fit, reliability=reliability, ssr=float(fit.ssr))
 
 
 def decide_after_wave(
@@ -99,7 +100,7 @@ def decide_after_wave(
     planner: PlannerConfig,
     stopping: StoppingConfig,
 ) -> StopDecision:
-    comparisons, _ = _engine_comparisons(verdicts)
+    comparisons = _engine_comparisons(verdicts)
     return decide(
         StoppingState(
             comparisons_per_item=fit.comparisons_per_item,

@@ -18,7 +18,7 @@ class StuckJob:
     missing: int  # open pairs, acknowledged or not
     answered: int  # verdicts recorded
     resubmits_so_far: int
-    latest_reliability: float | None  # the stream reliability after the last closed wave
+    latest_reliability: float | None  # the marginal reliability after the last closed wave
     target_reliability: float
 
 

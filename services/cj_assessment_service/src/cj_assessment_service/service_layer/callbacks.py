@@ -96,7 +96,6 @@ async def _retry(deps: ServiceDeps, session: AsyncSession, pair: Row[Any]) -> No
                 "wave": pair.wave,
                 "position": pair.position,
                 "attempt": attempt,
-                "stream": pair.stream,
                 "essay_a_id": pair.essay_a_id,
                 "essay_b_id": pair.essay_b_id,
                 "status": job_store.PLANNED,

@@ -56,10 +56,9 @@ class JobQueries:
             waves=[
                 WaveView(
                     wave=w.wave,
-                    stream=w.stream,
                     pairs_planned=w.pairs_planned,
                     completed=w.completed_at is not None,
-                    stream_reliability=w.stream_reliability,
+                    reliability=w.reliability,
                     ssr=w.ssr,
                 )
                 for w in wave_rows

@@ -77,7 +77,7 @@ class StuckJobMonitor:
                     missing=counts.open,
                     answered=counts.done,
                     resubmits_so_far=job.monitor_resubmits,
-                    latest_reliability=closed[-1].stream_reliability if closed else None,
+                    latest_reliability=closed[-1].reliability if closed else None,
                     target_reliability=budget.target_reliability,
                 ),
                 StuckPolicy(settings.stuck_max_resubmits, settings.forced_recovery_max_missing_fraction),

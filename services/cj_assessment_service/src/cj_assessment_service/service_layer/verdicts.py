@@ -18,5 +18,5 @@ async def load_verdicts(session: AsyncSession, job_id: uuid.UUID, essays: Sequen
     verdicts: list[Verdict] = []
     for pair in await job_store.load_pairs(session, job_id, status=job_store.DONE):
         first, second = index[pair.essay_a_id], index[pair.essay_b_id]
-        verdicts.append(Verdict(first, second, first if pair.winner == "A" else second, pair.stream))
+        verdicts.append(Verdict(first, second, first if pair.winner == "A" else second))
     return verdicts

@@ -1,7 +1,12 @@
-"""Planning a wave (persisted before it is submitted) and closing one (refit, progress, decide)."""
+"""Planning a wave (persisted before it is submitted) and closing one (refit, progress, decide).
+
+The fits (one per plan, about 20 per summary for the marginal reliability) are pure CPU work, so they
+run in a worker thread: a large batch's wave must not stall the consumers, the submitter or HTTP.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +22,7 @@ from cj_assessment_service.metrics import RELIABILITY_SSR
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.finaliser import FailureCode, complete_job, fail_job
 from cj_assessment_service.service_layer.verdicts import load_verdicts
-from cj_engine.planner import PlannerConfig, stream_of_wave
+from cj_engine.planner import PlannerConfig
 from common_core.events.cj_assessment import AssessmentBudget, CJAssessmentProgressV1, LLMSettings
 from common_core.llm import BatchingMode
 from common_core.status import CJJobState
@@ -66,7 +71,8 @@ async def start_wave(
     unacknowledged pairs that the submitter finds on start-up.
     """
     anchors = frozenset(e.item_index for e in essays if e.is_anchor)
-    planned = cj_loop.plan_next_wave(len(essays), verdicts, anchors, wave, job_planner(deps, job, len(essays)))
+    planner = job_planner(deps, job, len(essays))
+    planned = await asyncio.to_thread(cj_loop.plan_next_wave, len(essays), verdicts, anchors, wave, planner)
     if not planned:
         return False
     if job_batching_mode(job) is BatchingMode.SERIAL_BUNDLE:
@@ -84,13 +90,12 @@ async def start_wave(
                 "wave": wave,
                 "position": position,
                 "attempt": 1,
-                "stream": pair.stream,
                 "essay_a_id": by_index[pair.first],
                 "essay_b_id": by_index[pair.second],
                 "status": job_store.PLANNED,
             }
         )
-    await job_store.insert_wave(session, job.id, wave, stream_of_wave(wave), rows)
+    await job_store.insert_wave(session, job.id, wave, rows)
     await job_store.update_job(session, job.id, current_wave=wave, last_activity_at=func.now(), monitor_resubmits=0)
     deps.wake_submitter_after_commit(session)
     log.info("cj.wave_planned", job_id=str(job.id), wave=wave, pairs=len(rows))
@@ -118,17 +123,18 @@ async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) ->
         )
         return
     verdicts = await load_verdicts(session, job.id, essays)
-    summary = cj_loop.summarise_wave(n_items, verdicts)
+    budget = job_budget(deps, job)
+    stopping = cj_loop.stopping_config(budget)
+    summary = await asyncio.to_thread(cj_loop.summarise_wave, n_items, verdicts, stopping)
     await job_store.complete_wave(
         session,
         job.id,
         job.current_wave,
-        stream_reliability=summary.stream_reliability,
+        reliability=summary.reliability,
         ssr=summary.ssr,
         theta=[float(t) for t in summary.fit.theta],
     )
     RELIABILITY_SSR.set(summary.ssr)
-    budget = job_budget(deps, job)
     await deps.emit(
         session,
         CJAssessmentProgressV1(
@@ -154,10 +160,10 @@ async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) ->
         n_items,
         verdicts,
         summary.fit,
-        [w.stream_reliability for w in history],
+        [w.reliability for w in history],
         [w.theta for w in history],
         planner,
-        cj_loop.stopping_config(budget),
+        stopping,
     )
     log.info(
         "cj.wave_closed",
@@ -165,7 +171,7 @@ async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) ->
         wave=job.current_wave,
         verdicts=counts.done,
         ssr=round(summary.ssr, 3),
-        stream_reliability=summary.stream_reliability,
+        reliability=summary.reliability,
         decision=decision.detail,
     )
     if decision.reason is not None:
