@@ -170,6 +170,17 @@ def follow(gw: Gateway, batch_id: str, timeout_s: float) -> dict[str, Any]:
     raise DemoError(f"the batch did not finish within {timeout_s:.0f} s; last state: {last.strip()}")
 
 
+def reliability_line(summary: Mapping[str, Any]) -> str:
+    """The honest (marginal-likelihood) reliability first: adaptive pairing inflates SSR, so SSR is shown
+    only beside it (PITFALLS: a reliability number that adaptive pairing inflates)."""
+    ssr = summary.get("reliability_ssr")
+    ssr_text = f"{ssr:.2f}" if ssr is not None else "-"
+    reliability = summary.get("reliability")
+    if reliability is None:
+        return f"reliability: - (fewer than the minimum comparisons per essay; SSR {ssr_text})"
+    return f"reliability: {reliability:.2f} (marginal likelihood; SSR {ssr_text}, reported only)"
+
+
 def report(detail: dict[str, Any], essays: list[DemoEssay]) -> int:
     batch = detail["batch"]
     if batch["status"] != "completed":
@@ -193,8 +204,7 @@ def report(detail: dict[str, Any], essays: list[DemoEssay]) -> int:
     rho = stats.spearmanr([e["result"]["bt_score"] for e in rows], [quality[e["filename"]] for e in rows]).statistic
     summary = batch.get("result_summary") or {}
     grades = ", ".join(f"{g} {n}" for g, n in (summary.get("grade_distribution") or {}).items() if n)
-    ssr = summary.get("reliability_ssr")
-    print(f"\nreliability (SSR): {ssr:.2f}" if ssr is not None else "\nreliability (SSR): -")
+    print(f"\n{reliability_line(summary)}")
     print(f"grades: {grades}")
     print(f"Spearman rho of the ranking against the essays' hidden quality: {rho:.2f}")
     return 0

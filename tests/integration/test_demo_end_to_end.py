@@ -6,6 +6,7 @@ ranking that follows the essays' hidden quality.
 """
 
 import math
+import re
 import subprocess
 import sys
 
@@ -34,7 +35,7 @@ def gateway() -> run_demo.Gateway:
     return gw
 
 
-def test_a_demo_batch_is_assessed_end_to_end(gateway: run_demo.Gateway):
+def test_a_demo_batch_is_assessed_end_to_end(gateway: run_demo.Gateway, capsys: pytest.CaptureFixture[str]):
     essays = student_essays(8, seed=11)
     assignment_id = run_demo.demo_assignment(gateway)
     batch_id = run_demo.create_batch(gateway, assignment_id, essays)
@@ -43,6 +44,9 @@ def test_a_demo_batch_is_assessed_end_to_end(gateway: run_demo.Gateway):
 
     assert detail["batch"]["status"] == "completed", detail
     assert run_demo.report(detail, essays) == 0
+    # The honest (marginal-likelihood) reliability is printed first; SSR only beside it.
+    printed = capsys.readouterr().out
+    assert re.search(r"^reliability: (\d\.\d\d \(marginal likelihood; SSR|- \(fewer than)", printed, re.M), printed
     results = [e["result"] for e in detail["essays"]]
     students = [r for r in results if not r["is_anchor"]]
     anchors = [r for r in results if r["is_anchor"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -99,6 +100,11 @@ async def outbox_topics(deps: ServiceDeps) -> list[str]:
     return list(await in_txn(deps, lambda s: _scalars(s, select(outbox.c.topic).order_by(outbox.c.id))))
 
 
+async def outbox_payloads(deps: ServiceDeps) -> list[dict[str, Any]]:
+    values = await in_txn(deps, lambda s: _scalars(s, select(outbox.c.value).order_by(outbox.c.id)))
+    return [json.loads(v)["data"] for v in values]
+
+
 async def _scalars(session: AsyncSession, statement: Any) -> list[Any]:
     return list((await session.execute(statement)).scalars())
 
@@ -188,6 +194,13 @@ async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: t
         EVENTS.topic_for(CJAssessmentCompletedV1),
         EVENTS.topic_for(AssessmentResultPublishedV1),
     ]
+    # One pair a wave; the minimum is capped by the budget (2 per essay), which only the last wave reaches.
+    # Progress has no reliability before it; the results carry the last wave's, with the SSR beside it.
+    *progress, completed, result = await outbox_payloads(service)
+    assert [p["reliability"] is None for p in progress] == [True, True, False]
+    assert 0.0 <= progress[-1]["reliability"] <= 1.0
+    assert completed["reliability"] == result["reliability"] == progress[-1]["reliability"]
+    assert completed["reliability_ssr"] == result["reliability_ssr"] is not None
     results = await in_txn(service, lambda s: s.execute(text("SELECT count(*) FROM job_essays WHERE rank IS NOT NULL")))
     assert [tuple(r) for r in results] == [(3,)]
     still_open = await in_txn(

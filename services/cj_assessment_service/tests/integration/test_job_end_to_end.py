@@ -91,6 +91,16 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     assert progress
     assert [p.wave for p in progress] == list(range(len(progress)))
     assert progress[-1].comparisons_done == completed.comparisons_completed
+    # The stopping rule's marginal reliability: None until every item has the minimum comparisons (never
+    # on the first wave), a probability from then on, as each wave stored it. The results carry the last.
+    reliabilities = [p.reliability for p in progress]
+    first = next(i for i, r in enumerate(reliabilities) if r is not None)
+    assert first > 0
+    assert all(r is not None and 0.0 <= r <= 1.0 for r in reliabilities[first:])
+    stored = await harness.db("SELECT wave, reliability FROM waves WHERE completed_at IS NOT NULL ORDER BY wave")
+    assert [tuple(r) for r in stored] == [(p.wave, p.reliability) for p in progress]
+    assert completed.reliability == result.reliability == reliabilities[-1]
+    assert result.reliability_ssr == completed.reliability_ssr is not None  # still reported beside it
     # Every outcome names the request that started the job, so content service can tell runs apart.
     assert {completed.request_id, *(p.request_id for p in progress)} == {request.request_id}
 
@@ -107,6 +117,7 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     assert body["comparisons_completed"] == completed.comparisons_completed
     assert body["stop_reason"] == completed.stop_reason
     assert len(body["waves"]) == len(progress)
+    assert body["reliability"] == completed.reliability  # the latest completed wave's, as in the event
     other = await client.get(
         f"/internal/v1/jobs/{completed.job_id}", headers=teacher_headers("teacher-2", "bff_teacher_service")
     )

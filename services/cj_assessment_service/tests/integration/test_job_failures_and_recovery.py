@@ -10,6 +10,7 @@ from common_core.events.cj_assessment import (
     AssessmentResultPublishedV1,
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
+    CJAssessmentProgressV1,
 )
 from common_core.events.llm_provider import ComparisonError
 from services.cj_assessment_service.tests.integration.conftest import (
@@ -88,6 +89,10 @@ async def test_stuck_job_past_the_reliability_target_completes_with_forced_recov
     assert result.forced_recovery
     assert completed.stop_reason == result.stop_reason == "forced_recovery"
     assert completed.comparisons_completed == 6 * 6 + 3
+    # The reliability that met the target: the 6th wave's, the last to close (the 7th's answers are not in it).
+    progress = harness.events.payloads(CJAssessmentProgressV1)
+    assert [p.reliability is None for p in progress] == [True] * 5 + [False]
+    assert completed.reliability == result.reliability == progress[-1].reliability >= 0.3
     assert completed.request_id == request.request_id
     assert harness.events.of(CJAssessmentFailedV1) == []
 

@@ -128,6 +128,7 @@ async def on_progress(envelope: EventEnvelope[CJAssessmentProgressV1], ctx: Hand
             comparisons_planned=payload.comparisons_planned,
             progress_percentage=payload.progress_percentage,
             progress_reliability_ssr=payload.reliability_ssr,
+            progress_reliability=payload.reliability,
         )
     await writer.refresh_batch(payload.batch_id, at)
     _count("cj_assessment.progress", batch.registered, changed=applies)
@@ -200,6 +201,7 @@ async def on_result_published(envelope: EventEnvelope[AssessmentResultPublishedV
             model_provider=payload.model_used.provider.value,
             model_name=payload.model_used.model,
             result_reliability_ssr=payload.reliability_ssr,
+            result_reliability=payload.reliability,
             results_published_at=at,
             result_payload=payload.model_dump(mode="json", exclude={"results"}),
             grade_distribution=grade_distribution(payload.grade_scale, payload.results),

@@ -186,6 +186,8 @@ class BatchStory:
             comparisons_planned=40,
             progress_percentage=percent,
             reliability_ssr=round(percent / 120, 3),
+            # None below half way: CJ sends None until every essay has the minimum comparisons.
+            reliability=round(percent / 150, 3) if percent >= 50 else None,
         )
         return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentProgressV1))
 
@@ -211,8 +213,13 @@ class BatchStory:
         )
         return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentFailedV1))
 
-    def results(self, job_id: uuid.UUID, minutes: float, *, reverse: bool = False) -> EventEnvelope[Any]:
-        """Three essays and one anchor on the Swedish F-A scale; ``reverse`` flips the essays' ranks."""
+    def results(
+        self, job_id: uuid.UUID, minutes: float, *, reverse: bool = False, reliability: float | None = 0.81
+    ) -> EventEnvelope[Any]:
+        """Three essays and one anchor on the Swedish F-A scale; ``reverse`` flips the essays' ranks.
+
+        ``reliability=None`` is what a CJ that predates the field publishes.
+        """
         order = list(reversed(self.essay_ids)) if reverse else list(self.essay_ids)
         grades = ["A", "C", "E"]
         results = [
@@ -253,6 +260,7 @@ class BatchStory:
             grade_scale="swedish_f_a",
             model_used=ModelUsed(provider=LLMProvider.MOCK, model="mock-judge"),
             reliability_ssr=0.86,
+            reliability=reliability,
             completed_at=self.at(minutes - 0.5),
             results=results,
         )

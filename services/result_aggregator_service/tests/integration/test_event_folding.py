@@ -46,6 +46,7 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
             "grade_scale": "swedish_f_a",
             "grade_distribution": {"F": 0, "E": 1, "D": 0, "C": 1, "B": 0, "A": 1},
             "reliability_ssr": 0.86,
+            "reliability": 0.81,
         },
     }
     assert detail["current_job"] == {
@@ -58,6 +59,7 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
         "comparisons_planned": 40,
         "progress_percentage": 95.0,
         "reliability_ssr": 0.86,
+        "reliability": 0.81,
         "completed_at": "2026-11-30T09:08:00Z",
         "duration_seconds": 312.5,
         "essays_assessed": 3,
@@ -118,6 +120,39 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
     assert await service.detail(story) == detail
     assert (await service.get(f"/internal/v1/users/{story.user_id}/batches"))[1] == page
     assert (await service.get(f"/internal/v1/batches/{story.batch_id}/history", user_id=story.user_id))[1]["jobs"] == []
+
+
+async def test_reliability_is_served_beside_ssr_from_the_results_else_the_latest_progress(query_service):
+    story = query_service.story("teacher-reliability")
+    first_job, second_job = uuid.uuid4(), uuid.uuid4()
+
+    async def current_job() -> dict:
+        _, detail = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+        return detail["current_job"]
+
+    await query_service.fold(story.registered(), story.progress(first_job, "comparing", 20.0, minutes=5))
+    job = await current_job()
+    assert (job["reliability"], job["reliability_ssr"]) == (None, 0.167), "below the minimum comparisons"
+    await query_service.fold(story.progress(first_job, "comparing", 60.0, minutes=6))
+    job = await current_job()
+    assert (job["reliability"], job["reliability_ssr"]) == (0.4, 0.5)
+    await query_service.fold(story.results(first_job, minutes=9))
+    job = await current_job()
+    assert (job["reliability"], job["reliability_ssr"]) == (0.81, 0.86)
+
+    # A re-assessment by a CJ that predates the field: null, while SSR is still served.
+    await query_service.fold(
+        story.progress(second_job, "comparing", 30.0, minutes=60),
+        story.results(second_job, minutes=70, reliability=None),
+    )
+    job = await current_job()
+    assert (job["reliability"], job["reliability_ssr"]) == (None, 0.86)
+    _, page = await query_service.get(f"/internal/v1/users/{story.user_id}/batches")
+    summary = page["items"][0]["result_summary"]
+    assert (summary["reliability"], summary["reliability_ssr"]) == (None, 0.86)
+    _, history = await query_service.get(f"/internal/v1/batches/{story.batch_id}/history", user_id=story.user_id)
+    [earlier] = history["jobs"]
+    assert (earlier["job"]["reliability"], earlier["job"]["reliability_ssr"]) == (0.81, 0.86)
 
 
 def _folded(event: str, outcome: str) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, model_validator
@@ -12,6 +12,15 @@ from common_core.fields import Contract, FiniteFloat, GradeConfidence, NonEmptyS
 from common_core.grade_scales import get_grade_scale
 from common_core.llm import BatchingMode, LLMProvider, ReasoningEffort
 from common_core.status import CJJobState
+
+# The reliability the stopping rule reads, carried beside SSR by every CJ outcome event.
+MarginalReliability = Annotated[
+    Probability | None,
+    Field(
+        description="Marginal-likelihood reliability, 0-1: the uninflated one the stopping rule reads "
+        "(adaptive pairing inflates SSR). None until every essay has the minimum comparisons."
+    ),
+]
 
 
 class EssayRef(Contract):
@@ -32,7 +41,8 @@ class LLMSettings(Contract):
 class AssessmentBudget(Contract):
     max_comparisons_per_essay: int = Field(default=10, ge=1, le=200)
     target_reliability: Probability = Field(
-        default=0.8, description="Stop when scale separation reliability reaches this."
+        default=0.8,
+        description="Stop when the marginal-likelihood reliability reaches this (on two consecutive waves).",
     )
 
 
@@ -63,7 +73,11 @@ class CJAssessmentProgressV1(Contract):
     comparisons_done: int = Field(ge=0, description="Comparisons with a recorded verdict (actual, not estimated).")
     comparisons_planned: int = Field(ge=0)
     progress_percentage: float = Field(ge=0.0, le=100.0, allow_inf_nan=False)
-    reliability_ssr: Probability | None = Field(default=None, description="Scale separation reliability so far, 0-1.")
+    reliability_ssr: Probability | None = Field(
+        default=None,
+        description="Scale separation reliability so far, 0-1; reported only (adaptive pairing inflates it).",
+    )
+    reliability: MarginalReliability = None
     request_id: UUID | None = Field(
         default=None,
         description="The assessment request that started the job; None from publishers that predate the field.",
@@ -83,7 +97,10 @@ class CJAssessmentCompletedV1(Contract):
     stop_reason: str | None = Field(
         default=None, description='Why comparing stopped, e.g. "reliability_reached", "budget_exhausted".'
     )
-    reliability_ssr: Probability | None = Field(default=None, description="Scale separation reliability, 0-1.")
+    reliability_ssr: Probability | None = Field(
+        default=None, description="Scale separation reliability, 0-1; reported only (adaptive pairing inflates it)."
+    )
+    reliability: MarginalReliability = None
     position_bias: FiniteFloat | None = Field(
         default=None, description="Estimated log-odds that the essay shown first wins (0 = no bias)."
     )
@@ -153,6 +170,7 @@ class AssessmentResultPublishedV1(Contract):
     grade_scale: NonEmptyStr = Field(description="Name of a registered grade scale (common_core.grade_scales).")
     model_used: ModelUsed
     reliability_ssr: Probability | None = None
+    reliability: MarginalReliability = None
     completed_at: AwareDatetime
     results: list[EssayResult] = Field(min_length=1)
     # Optional additions (additive evolution).

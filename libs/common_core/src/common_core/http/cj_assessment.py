@@ -123,7 +123,14 @@ class JobView(_View):
     comparisons_completed: int = Field(ge=0, description="Verdicts recorded (actual, not estimated).")
     comparisons_failed: int = Field(ge=0, description="Pairs that ended in an error callback.")
     waves: list[WaveView]
-    reliability_ssr: Probability | None = None
+    reliability_ssr: Probability | None = Field(
+        default=None,
+        description="Scale separation reliability of the job; reported only (adaptive pairing inflates it).",
+    )
+    reliability: Probability | None = Field(
+        default=None,
+        description="The latest completed wave's marginal-likelihood reliability: the one the stopping rule reads.",
+    )
     stop_reason: str | None = None
     stop_detail: str | None = None
     position_bias: float | None = Field(default=None, description="Log-odds that the essay shown first wins.")

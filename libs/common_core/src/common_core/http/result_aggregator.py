@@ -36,7 +36,14 @@ class ResultSummary(_Response):
     grade_distribution: dict[str, int] = Field(
         description="Grade -> number of student essays (anchors excluded); every grade of the scale, lowest first."
     )
-    reliability_ssr: Probability | None = Field(default=None, description="Scale separation reliability, 0-1.")
+    reliability_ssr: Probability | None = Field(
+        default=None, description="Scale separation reliability, 0-1; reported only (adaptive pairing inflates it)."
+    )
+    reliability: Probability | None = Field(
+        default=None,
+        description="The results' marginal-likelihood reliability, 0-1: the uninflated one the stopping rule reads. "
+        "None if an essay got fewer than the minimum comparisons, or from a publisher that predates the field.",
+    )
 
 
 class BatchListItem(_Response):
@@ -84,7 +91,15 @@ class AssessmentJobView(_Response):
     comparisons_done: int | None = Field(description="Actual comparisons with a verdict, from the latest progress.")
     comparisons_planned: int | None
     progress_percentage: float | None
-    reliability_ssr: Probability | None = Field(description="The results' SSR, else the latest progress SSR.")
+    reliability_ssr: Probability | None = Field(
+        description="The results' SSR, else the latest progress SSR; reported only (adaptive pairing inflates it)."
+    )
+    reliability: Probability | None = Field(
+        default=None,
+        description="The results' marginal-likelihood reliability, else the latest progress one: the uninflated "
+        "one the stopping rule reads. None until every essay has the minimum comparisons, or from a publisher "
+        "that predates the field.",
+    )
     completed_at: AwareDatetime | None
     duration_seconds: float | None
     essays_assessed: int | None

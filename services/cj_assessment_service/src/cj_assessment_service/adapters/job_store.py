@@ -89,6 +89,20 @@ async def load_waves(session: AsyncSession, job_id: uuid.UUID) -> list[Row[Any]]
     return list((await session.execute(statement)).all())
 
 
+async def latest_reliability(session: AsyncSession, job_id: uuid.UUID) -> float | None:
+    """The marginal reliability the last closed wave stored.
+
+    None if no wave has closed yet, or the last one closed before every essay had the minimum comparisons.
+    """
+    statement = (
+        select(waves.c.reliability)
+        .where(and_(waves.c.job_id == job_id, waves.c.completed_at.is_not(None)))
+        .order_by(waves.c.wave.desc())
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
 async def complete_wave(session: AsyncSession, job_id: uuid.UUID, wave: int, **values: Any) -> None:
     await session.execute(
         update(waves)

@@ -95,6 +95,9 @@ async def complete_job(
         await job_store.update_essay_result(session, job.id, essay.essay_id, result)
     finished_at = datetime.now(UTC)
     ssr = float(fit.ssr)
+    # The stopping rule's reliability, as the last closed wave stored it: the final fit's SSR is reported
+    # too, but adaptive pairing inflates it. A forced recovery's answers after that wave are not in it.
+    reliability = await job_store.latest_reliability(session, job.id)
     position_bias = float(fit.position_effect)
     await job_store.move_job(
         session,
@@ -126,6 +129,7 @@ async def complete_job(
             duration_seconds=max(0.0, (finished_at - job.created_at).total_seconds()),
             stop_reason=stop_reason,
             reliability_ssr=ssr,
+            reliability=reliability,
             position_bias=position_bias,
             forced_recovery=forced_recovery,
         ),
@@ -141,6 +145,7 @@ async def complete_job(
             grade_scale=job.grade_scale,
             model_used=ModelUsed(provider=llm.provider, model=llm.model),
             reliability_ssr=ssr,
+            reliability=reliability,
             completed_at=finished_at,
             results=outcome.results,
             stop_reason=stop_reason,
@@ -160,5 +165,6 @@ async def complete_job(
         batch_id=str(job.batch_id),
         stop_reason=stop_reason,
         comparisons=counts.done,
+        reliability=reliability,
         forced_recovery=forced_recovery,
     )

@@ -64,6 +64,7 @@ class JobQueries:
                 for w in wave_rows
             ],
             reliability_ssr=job.reliability_ssr,
+            reliability=next((w.reliability for w in reversed(wave_rows) if w.completed_at is not None), None),
             stop_reason=job.stop_reason,
             stop_detail=job.stop_detail,
             position_bias=job.position_bias,

@@ -69,7 +69,6 @@ class StuckJobMonitor:
             if job is None or job.state != CJJobState.COMPARING.value or job.last_activity_at >= idle_before:
                 return None  # another replica has it, or it moved on since the candidate query
             counts = job_store.count_pairs(await job_store.load_pairs(session, job_id))
-            closed = [w for w in await job_store.load_waves(session, job_id) if w.completed_at is not None]
             budget = AssessmentBudget.model_validate(job.budget)
             action = decide_stuck(
                 StuckJob(
@@ -77,7 +76,7 @@ class StuckJobMonitor:
                     missing=counts.open,
                     answered=counts.done,
                     resubmits_so_far=job.monitor_resubmits,
-                    latest_reliability=closed[-1].reliability if closed else None,
+                    latest_reliability=await job_store.latest_reliability(session, job_id),
                     target_reliability=budget.target_reliability,
                 ),
                 StuckPolicy(settings.stuck_max_resubmits, settings.forced_recovery_max_missing_fraction),

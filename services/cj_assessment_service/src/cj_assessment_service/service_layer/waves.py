@@ -149,6 +149,7 @@ async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) ->
                 counts.done, n_items, budget.max_comparisons_per_item, finished=False
             ),
             reliability_ssr=summary.ssr,
+            reliability=summary.reliability,
         ),
         key=job.batch_id,
         correlation_id=job.correlation_id,

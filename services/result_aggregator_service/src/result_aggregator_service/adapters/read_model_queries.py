@@ -73,6 +73,7 @@ def _list_item(row: Mapping[Any, Any]) -> BatchListItem:
             grade_scale=row["job_grade_scale"],
             grade_distribution=in_scale_order(row["job_grade_scale"], row["job_grade_distribution"]),
             reliability_ssr=row["job_result_reliability_ssr"],
+            reliability=row["job_result_reliability"],
         )
     return BatchListItem(
         batch_id=row["batch_id"],
@@ -98,7 +99,7 @@ def _job_view(job: Mapping[Any, Any]) -> AssessmentJobView:
     model_used = None
     if job["model_provider"] is not None:
         model_used = ModelUsedView(provider=LLMProvider(job["model_provider"]), model=job["model_name"])
-    ssr = job["result_reliability_ssr"]
+    ssr, reliability = job["result_reliability_ssr"], job["result_reliability"]
     return AssessmentJobView(
         job_id=None if job["request_failure"] else job["job_id"],
         state=state,
@@ -109,6 +110,7 @@ def _job_view(job: Mapping[Any, Any]) -> AssessmentJobView:
         comparisons_planned=job["comparisons_planned"],
         progress_percentage=job["progress_percentage"],
         reliability_ssr=ssr if ssr is not None else job["progress_reliability_ssr"],
+        reliability=reliability if reliability is not None else job["progress_reliability"],
         completed_at=job["completed_at"],
         duration_seconds=job["duration_seconds"],
         essays_assessed=job["essays_assessed"],

@@ -84,6 +84,8 @@ assessment_jobs = Table(
     Column("comparisons_planned", Integer, nullable=True),
     Column("progress_percentage", Float, nullable=True),
     Column("progress_reliability_ssr", Float, nullable=True),
+    # The marginal-likelihood reliability beside SSR: the honest one (adaptive pairing inflates SSR).
+    Column("progress_reliability", Float, nullable=True),
     Column("completed_at", DateTime(timezone=True), nullable=True),
     Column("duration_seconds", Float, nullable=True),
     Column("essays_assessed", Integer, nullable=True),
@@ -96,6 +98,7 @@ assessment_jobs = Table(
     Column("model_provider", Text, nullable=True),
     Column("model_name", Text, nullable=True),
     Column("result_reliability_ssr", Float, nullable=True),
+    Column("result_reliability", Float, nullable=True),
     Column("results_published_at", DateTime(timezone=True), nullable=True),
     Column("grade_distribution", JSONB, nullable=True),
     # The completion payload and the result payload (without its per-essay list) as published, so
