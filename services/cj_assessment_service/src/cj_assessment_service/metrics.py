@@ -12,5 +12,7 @@ BATCH_STATE = Gauge("cj_batch_state", "CJ jobs per state", ["state"])
 BATCH_PROGRESS = Gauge("cj_batch_progress_percentage", "Progress of an active CJ job (0-100)", ["job_id"])
 # service_layer.callbacks: callbacks recorded, by outcome ("success" or "error").
 COMPARISONS = Counter("cj_comparisons_total", "Comparison callbacks recorded", ["status"])
-# service_layer.waves: the SSR of the latest refit.
+# service_layer.waves: the SSR of the latest refit (inflated by adaptive pairing), and the marginal-likelihood
+# reliability the stopping rule reads (left unchanged by refits before every essay has the minimum).
 RELIABILITY_SSR = Gauge("cj_reliability_ssr", "Scale separation reliability of the latest refit")
+RELIABILITY = Gauge("cj_reliability", "Marginal-likelihood reliability of the latest refit that computed it")

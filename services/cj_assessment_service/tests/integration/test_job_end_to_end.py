@@ -6,7 +6,7 @@ import uuid
 
 from scipy.stats import spearmanr
 
-from cj_assessment_service.metrics import BATCH_STATE
+from cj_assessment_service.metrics import BATCH_STATE, RELIABILITY
 from common_core.events.cj_assessment import (
     AssessmentResultPublishedV1,
     CJAssessmentCompletedV1,
@@ -137,3 +137,4 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     metrics = await (await client.get("/metrics")).get_data(as_text=True)
     for name in declared_metric_names() - {"cj_batch_progress_percentage"}:
         assert has_samples(metrics, name), name
+    assert RELIABILITY._value.get() == completed.reliability  # the operator sees the stopping rule's value

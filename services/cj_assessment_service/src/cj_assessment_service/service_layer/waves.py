@@ -18,7 +18,7 @@ from cj_assessment_service.adapters import job_store
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.bundle_order import order_for_bundles
 from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
-from cj_assessment_service.metrics import RELIABILITY_SSR
+from cj_assessment_service.metrics import RELIABILITY, RELIABILITY_SSR
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.finaliser import FailureCode, complete_job, fail_job
 from cj_assessment_service.service_layer.verdicts import load_verdicts
@@ -135,6 +135,8 @@ async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) ->
         theta=[float(t) for t in summary.fit.theta],
     )
     RELIABILITY_SSR.set(summary.ssr)
+    if summary.reliability is not None:
+        RELIABILITY.set(summary.reliability)
     await deps.emit(
         session,
         CJAssessmentProgressV1(
