@@ -310,19 +310,19 @@ class _WaveBuilder:
         return allowed, np.where(allowed, weight, -tier_unit)
 
     def _scores(self, first: IntArray, second: IntArray, delta: FloatArray, variance: FloatArray) -> FloatArray:
-        noise = self.rng.random(delta.shape)
-        adaptive = self.fitted and self.config.adaptive
-        if adaptive:
+        # The random draw alone (random baseline, or no fit yet), or mixed into the adaptive score.
+        score: FloatArray = self.rng.random(delta.shape)
+        if self.fitted and self.config.adaptive:
             gain = variance_reduction(delta, variance)
             top = float(gain.max())
             scaled = gain / top if top > 0.0 else gain
-            noise = (1.0 - self.epsilon) * scaled + self.epsilon * noise
+            score = (1.0 - self.epsilon) * scaled + self.epsilon * score
         if self.coverage:
             other_component: FloatArray = (self.component[first][:, None] != self.component[second][None, :]).astype(
                 np.float64
             )
-            return 4.0 * other_component + 2.0 * self._anchor_novelty(first, second) + noise
-        return noise
+            return 4.0 * other_component + 2.0 * self._anchor_novelty(first, second) + score
+        return score
 
     def _anchor_novelty(self, first: IntArray, second: IntArray) -> FloatArray:
         """1.0 where the pair gives its anchor a student from the stratum that anchor has met least."""
