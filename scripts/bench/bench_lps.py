@@ -238,7 +238,8 @@ def cj_service_waves(
         verdicts: list[cj_loop.Verdict] = []
         wave = 0
         while total < comparisons:
-            planned = cj_loop.plan_next_wave(essays, verdicts, frozenset(), wave, config)
+            fit = cj_loop.pooled_fit(essays, verdicts)
+            planned = cj_loop.plan_next_wave(essays, verdicts, fit, frozenset(), wave, config)
             if bundle_waves:
                 planned = order_for_bundles(planned)
             if not planned:

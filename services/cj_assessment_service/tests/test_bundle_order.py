@@ -92,7 +92,7 @@ def test_a_two_round_cj_wave_fits_a_bundle_of_eight_in_about_nine_essays():
     """The service's serial_bundle wave (two rounds) for 40 essays, as planned and as submitted."""
     budget = cj_loop.Budget(max_comparisons_per_item=20, target_reliability=0.8, min_comparisons_per_item=6)
     config = cj_loop.planner_config(seed=3, n_items=40, budget=budget, wave_size_multiplier=2)
-    planned = cj_loop.plan_next_wave(40, [], frozenset(), 0, config)
+    planned = cj_loop.plan_next_wave(40, [], None, frozenset(), 0, config)
     assert len(planned) == 40
     ordered = order_for_bundles(planned)
     # The planner's order is round by round (matchings): a bundle of 8 pairs shows about 16 essays.

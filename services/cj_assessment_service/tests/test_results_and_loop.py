@@ -26,7 +26,8 @@ def simulated_verdicts(n_items: int, waves: int, seed: int = 1) -> list[cj_loop.
     config = cj_loop.planner_config(seed, n_items, BUDGET, 1)
     verdicts: list[cj_loop.Verdict] = []
     for wave in range(waves):
-        for pair in cj_loop.plan_next_wave(n_items, verdicts, frozenset(), wave, config):
+        fit = cj_loop.pooled_fit(n_items, verdicts)
+        for pair in cj_loop.plan_next_wave(n_items, verdicts, fit, frozenset(), wave, config):
             better, worse = max(pair.first, pair.second), min(pair.first, pair.second)
             winner = better if rng.random() < 0.9 else worse
             verdicts.append(cj_loop.Verdict(pair.first, pair.second, winner))
@@ -83,11 +84,19 @@ def test_the_next_wave_is_planned_from_the_pooled_fit_of_every_verdict():
     config = cj_loop.planner_config(7, n, BUDGET, 1)
     comparisons = [v.as_comparison() for v in verdicts]
     pooled = PlanningState(n, comparisons, fit_bradley_terry(n, comparisons), anchors, wave)
-    assert cj_loop.plan_next_wave(n, verdicts, anchors, wave, config) == plan_wave(pooled, config)
+    assert cj_loop.plan_next_wave(n, verdicts, cj_loop.pooled_fit(n, verdicts), anchors, wave, config) == plan_wave(
+        pooled, config
+    )
+    # close_wave plans the next wave from the fit it has just summarised: the same pooled fit.
+    summarised = cj_loop.summarise_wave(n, verdicts, STOPPING).fit
+    assert cj_loop.plan_next_wave(n, verdicts, summarised, anchors, wave, config) == plan_wave(pooled, config)
     # Not vacuous: the fit of only some of the verdicts (say, every other wave's) plans other pairs.
     partial = replace(pooled, fit=fit_bradley_terry(n, comparisons[: len(comparisons) // 2]))
     assert plan_wave(partial, config) != plan_wave(pooled, config)
-    assert cj_loop.plan_next_wave(n, [], anchors, 0, config) == plan_wave(PlanningState(n, (), None, anchors), config)
+    assert cj_loop.pooled_fit(n, []) is None
+    assert cj_loop.plan_next_wave(n, [], None, anchors, 0, config) == plan_wave(
+        PlanningState(n, (), None, anchors), config
+    )
 
 
 def test_progress_stays_below_100_until_finished():

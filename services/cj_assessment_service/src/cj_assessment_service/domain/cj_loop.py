@@ -68,13 +68,22 @@ def stopping_config(budget: Budget) -> StoppingConfig:
     )
 
 
+def pooled_fit(n_items: int, verdicts: Sequence[Verdict]) -> FitResult | None:
+    """The fit of every verdict so far (None before any): what the next wave is planned from."""
+    return fit_bradley_terry(n_items, _engine_comparisons(verdicts)) if verdicts else None
+
+
 def plan_next_wave(
-    n_items: int, verdicts: Sequence[Verdict], anchors: frozenset[int], wave: int, config: PlannerConfig
+    n_items: int,
+    verdicts: Sequence[Verdict],
+    fit: FitResult | None,
+    anchors: frozenset[int],
+    wave: int,
+    config: PlannerConfig,
 ) -> list[PlannedPair]:
-    """The pairs of ``wave``, planned from the pooled fit of every verdict so far (no fit before any)."""
-    comparisons = _engine_comparisons(verdicts)
-    fit = fit_bradley_terry(n_items, comparisons) if comparisons else None
-    return plan_wave(PlanningState(n_items, comparisons, fit, anchors, wave), config)
+    """The pairs of ``wave``, planned from ``fit``: ``pooled_fit(n_items, verdicts)``, or the fit of the
+    wave just summarised (the same fit), which saves refitting the same verdicts."""
+    return plan_wave(PlanningState(n_items, _engine_comparisons(verdicts), fit, anchors, wave), config)
 
 
 def summarise_wave(n_items: int, verdicts: Sequence[Verdict], stopping: StoppingConfig) -> WaveSummary:

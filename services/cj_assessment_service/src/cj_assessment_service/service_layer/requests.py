@@ -124,7 +124,7 @@ async def _prepare(
     await job_store.move_job(session, job, CJJobState.COMPARING, context=context)
     job = await job_store.reload(session, job)
     essays = await job_store.load_essays(session, job.id)
-    if not await start_wave(deps, session, job, essays, [], 0):
+    if not await start_wave(deps, session, job, essays, [], None, 0):
         await fail_job(deps, session, job, FailureCode.TOO_FEW_ESSAYS, "no pair of essays could be planned")
         return
     log.info("cj.job_started", job_id=str(job.id), essays=len(request.essays), anchors=len(anchors))

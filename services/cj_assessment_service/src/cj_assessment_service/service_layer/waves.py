@@ -23,6 +23,7 @@ from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.finaliser import FailureCode, complete_job, fail_job
 from cj_assessment_service.service_layer.verdicts import load_verdicts
 from cj_engine.planner import PlannerConfig
+from cj_engine.types import FitResult
 from common_core.events.cj_assessment import AssessmentBudget, CJAssessmentProgressV1, LLMSettings
 from common_core.llm import BatchingMode
 from common_core.status import CJJobState
@@ -63,16 +64,18 @@ async def start_wave(
     job: Row[Any],
     essays: Sequence[Row[Any]],
     verdicts: Sequence[cj_loop.Verdict],
+    fit: FitResult | None,
     wave: int,
 ) -> bool:
-    """Plan ``wave`` and persist its pairs and the wave in the caller's transaction; ``False`` if empty.
+    """Plan ``wave`` from ``fit`` (the pooled fit of ``verdicts``, None before any) and persist its pairs and
+    the wave in the caller's transaction; ``False`` if empty.
 
     Submitting happens after the commit (the submitter is woken then), so a crash in between leaves
     unacknowledged pairs that the submitter finds on start-up.
     """
     anchors = frozenset(e.item_index for e in essays if e.is_anchor)
     planner = job_planner(deps, job, len(essays))
-    planned = await asyncio.to_thread(cj_loop.plan_next_wave, len(essays), verdicts, anchors, wave, planner)
+    planned = await asyncio.to_thread(cj_loop.plan_next_wave, len(essays), verdicts, fit, anchors, wave, planner)
     if not planned:
         return False
     if job_batching_mode(job) is BatchingMode.SERIAL_BUNDLE:
@@ -180,7 +183,7 @@ async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) ->
     if decision.reason is not None:
         await complete_job(deps, session, job, stop_reason=decision.reason.value, stop_detail=decision.detail)
         return
-    if not await start_wave(deps, session, job, essays, verdicts, job.current_wave + 1):
+    if not await start_wave(deps, session, job, essays, verdicts, summary.fit, job.current_wave + 1):
         await complete_job(
             deps, session, job, stop_reason=NO_PAIR_LEFT, stop_detail="the planner had no allowed pair left"
         )
