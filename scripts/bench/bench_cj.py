@@ -12,8 +12,8 @@ Per seed, batch size and planner it runs two simulated assessments with the defa
   rho >= 0.90, and rho at 10 comparisons per item, can be read off every run;
 * coin-toss judges (discrimination 0, same position bias and lapses) with the default budget: any stop
   for reliability is a false stop;
-* noisier judges (discrimination 1 and 1.5), for the two headline comparisons only, so that the
-  dependence of the adaptive gain on the judge is visible.
+* noisier and sharper judges (discrimination 1, 1.5 and 3), for the two headline comparisons only, so
+  that the dependence of the adaptive gain on the judge is visible.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ SIZES = (30, 100)
 PLANNERS = ("adaptive", "random")
 REALISTIC = JudgeModel(discrimination=2.0, position_bias=0.3, lapse_rate=0.05)
 COIN_TOSS = replace(REALISTIC, discrimination=0.0)
-NOISIER = (1.0, 1.5)  # discriminations of the sensitivity section
+OTHER_JUDGES = (1.0, 1.5, 3.0)  # discriminations of the sensitivity section
 SIGNAL_BUDGET = 30  # per item, for the signal runs only: rho >= 0.90 can take more than the default 20
 RHO_TARGET = 0.90
 FIT_SIZES = (30, 300, 3000)
@@ -226,10 +226,10 @@ def _coin_section(outcomes: list[Outcome], n_seeds: int) -> list[str]:
 
 
 def _sensitivity_section(outcomes: list[Outcome], n_seeds: int) -> list[str]:
-    lines = [f"Judge noise: the headline comparisons for noisier judges ({n_seeds} seeds each; same batches)"]
+    lines = [f"Judge noise: the headline comparisons for other judges ({n_seeds} seeds each; same batches)"]
     header = f"  {'discrimination':>14} {'n':>4}   median to rho >= 0.90: adaptive  random  ratio"
     lines.append(header + "   rho at 10/item: adaptive  random")
-    for discrimination in (*NOISIER, REALISTIC.discrimination):
+    for discrimination in sorted((*OTHER_JUDGES, REALISTIC.discrimination)):
         for n_items in SIZES:
             rows = _by_planner(outcomes, n_items, discrimination)
             medians, ratio = _medians_and_ratio(rows)
@@ -289,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     n_seeds = 10 if args.quick else args.seeds
     tasks = [
         Task(n_items, planner, discrimination, seed)
-        for discrimination in (REALISTIC.discrimination, 0.0, *NOISIER)
+        for discrimination in (REALISTIC.discrimination, 0.0, *OTHER_JUDGES)
         for n_items in SIZES
         for planner in PLANNERS
         for seed in range(n_seeds)
