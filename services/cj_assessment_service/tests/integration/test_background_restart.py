@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,37 +13,14 @@ from cj_assessment_service.entrypoints.worker import CALLBACKS, REQUESTS, SUBMIT
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.cj_assessment import CJAssessmentFailedV1
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
-from huleedu_service_libs.supervision import RestartPolicy
+from huleedu_service_libs.testing.worker_restarts import SLOW_ENOUGH_TO_SEE, crash_once, worker_restarts
 from services.cj_assessment_service.tests.integration.conftest import Harness
-
-# Long enough that /healthz is seen failing, short enough for the test.
-SLOW_ENOUGH_TO_SEE = RestartPolicy(base_delay_s=3.0, max_delay_s=3.0)
-
-
-def crash_once(monkeypatch: pytest.MonkeyPatch, cls: type, method: str, crashed: list[str]) -> None:
-    """Make ``cls.method`` raise the first time it runs, as an unforeseen bug or outage would."""
-    original = getattr(cls, method)
-
-    async def crash_then_behave(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if cls.__name__ not in crashed:
-            crashed.append(cls.__name__)
-            raise RuntimeError(f"{cls.__name__} hit an unexpected error")
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, method, crash_then_behave)
 
 
 async def poll(condition: Callable[[], Awaitable[bool]]) -> None:
     async with asyncio.timeout(60):
         while not await condition():  # noqa: ASYNC110 - polling an HTTP answer
             await asyncio.sleep(0.1)
-
-
-def restarts(exposition: str, service: str, worker: str) -> float:
-    series = f'huleedu_background_worker_restarts_total{{service="{service}",worker="{worker}"}}'
-    match = re.search(rf"^{re.escape(series)} (\S+)$", exposition, re.M)
-    assert match is not None, f"{series} is not exported"
-    return float(match.group(1))
 
 
 async def test_a_crashed_consumer_and_submitter_come_back_and_healthz_fails_meanwhile(
@@ -82,6 +58,6 @@ async def test_a_crashed_consumer_and_submitter_come_back_and_healthz_fails_mean
 
     exposition = await (await client.get("/metrics")).get_data(as_text=True)
     service = settings.service_name
-    assert restarts(exposition, service, SUBMITTER) >= 1.0
+    assert worker_restarts(exposition, service, SUBMITTER) >= 1.0
     # One of the two consumers hit the crash first; both series exist from the start.
-    assert restarts(exposition, service, REQUESTS) + restarts(exposition, service, CALLBACKS) >= 1.0
+    assert worker_restarts(exposition, service, REQUESTS) + worker_restarts(exposition, service, CALLBACKS) >= 1.0

@@ -1,6 +1,5 @@
 """A consumer or outbox relay that dies is restarted, and /healthz fails while it is down."""
 
-import re
 import uuid
 from typing import Any
 
@@ -18,26 +17,10 @@ from common_core.events.classes import ClassCreatedV1
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.outbox import OutboxRelay
-from huleedu_service_libs.supervision import RestartPolicy
 from huleedu_service_libs.testing.infrastructure import Infrastructure
+from huleedu_service_libs.testing.worker_restarts import SLOW_ENOUGH_TO_SEE, crash_once, worker_restarts
 
 from .conftest import EventSender, FakeEssayTexts, eventually, gateway, read_events
-
-# Long enough that /healthz is seen failing, short enough for the test.
-SLOW_ENOUGH_TO_SEE = RestartPolicy(base_delay_s=3.0, max_delay_s=3.0)
-
-
-def crash_once(monkeypatch: pytest.MonkeyPatch, cls: type, method: str, crashed: list[str]) -> None:
-    """Make ``cls.method`` raise the first time it runs, as an unforeseen bug or outage would."""
-    original = getattr(cls, method)
-
-    async def crash_then_behave(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if cls.__name__ not in crashed:
-            crashed.append(cls.__name__)
-            raise RuntimeError(f"{cls.__name__} hit an unexpected error")
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, method, crash_then_behave)
 
 
 async def healthz(client: QuartClient) -> tuple[int, Any]:
@@ -99,7 +82,4 @@ async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhil
 
         exposition = await (await client.get("/metrics")).get_data(as_text=True)
         for worker in (CONSUMER, RELAY):
-            series = f'huleedu_background_worker_restarts_total{{service="{settings.service_name}",worker="{worker}"}}'
-            match = re.search(rf"^{re.escape(series)} (\S+)$", exposition, re.M)
-            assert match is not None
-            assert float(match.group(1)) >= 1.0
+            assert worker_restarts(exposition, settings.service_name, worker) >= 1.0

@@ -1,6 +1,5 @@
 """A consumer or outbox relay that dies is restarted, and /healthz says so while it is down."""
 
-import re
 import uuid
 
 from common_core.events.batch import EssayUploadedV1
@@ -9,21 +8,9 @@ from content_service.config import Settings
 from content_service.entrypoints.background import CONSUMER, RELAY
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.outbox import OutboxRelay
+from huleedu_service_libs.testing.worker_restarts import crash_once, worker_restarts
 
 from .conftest import built
-
-
-def crash_once(monkeypatch, cls, method: str, crashed: list[str]) -> None:
-    """Make ``cls.method`` raise the first time it runs, as an unforeseen bug or outage would."""
-    original = getattr(cls, method)
-
-    async def crash_then_behave(self, *args, **kwargs):
-        if cls.__name__ not in crashed:
-            crashed.append(cls.__name__)
-            raise RuntimeError(f"{cls.__name__} hit an unexpected error")
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, method, crash_then_behave)
 
 
 async def healthz(harness) -> tuple[int, dict]:
@@ -83,7 +70,4 @@ async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhil
             as_text=True
         )
         for worker in (CONSUMER, RELAY):
-            series = f'huleedu_background_worker_restarts_total{{service="{settings.service_name}",worker="{worker}"}}'
-            match = re.search(rf"^{re.escape(series)} (\S+)$", exposition, re.M)
-            assert match is not None
-            assert float(match.group(1)) >= 1.0
+            assert worker_restarts(exposition, settings.service_name, worker) >= 1.0
