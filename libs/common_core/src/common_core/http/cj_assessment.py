@@ -6,7 +6,17 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from common_core.events.cj_assessment import AssessmentBudget, FailureReason, LLMSettings
 from common_core.fields import ComparisonConfidence, NonEmptyStr, Probability
@@ -35,16 +45,39 @@ class AssignmentCreateRequest(_Strict):
     shared: bool | None = Field(default=None, description="Usable by every teacher; None takes the service default.")
 
 
-class AssignmentUpdateRequest(_Strict):
-    """``PATCH /v1/assignments/{id}``: only the fields given change (owner or admin only)."""
+# What an assignment always has: a PATCH may change these but not null them.
+_NOT_NULL_ON_UPDATE = ("title", "course_code", "grade_scale", "instructions", "shared")
 
-    title: NonEmptyStr | None = Field(default=None, max_length=300)
-    course_code: NonEmptyStr | None = Field(default=None, max_length=50)
-    grade_scale: NonEmptyStr | None = None
-    instructions: NonEmptyStr | None = Field(default=None, max_length=50_000)
-    student_prompt: str | None = Field(default=None, max_length=50_000)
-    rubric: str | None = Field(default=None, max_length=50_000)
-    shared: bool | None = None
+
+class AssignmentUpdateRequest(_Strict):
+    """``PATCH /v1/assignments/{id}``: only the fields given change (owner or admin only).
+
+    ``None`` here means "not given". Only ``student_prompt`` and ``rubric`` may be cleared with
+    an explicit null; a null for any other field is a 400 naming it, since the assignment cannot
+    be without it (the schema shows those fields as non-nullable).
+    """
+
+    title: NonEmptyStr | SkipJsonSchema[None] = Field(default=None, max_length=300)
+    course_code: NonEmptyStr | SkipJsonSchema[None] = Field(default=None, max_length=50)
+    grade_scale: NonEmptyStr | SkipJsonSchema[None] = None
+    instructions: NonEmptyStr | SkipJsonSchema[None] = Field(default=None, max_length=50_000)
+    student_prompt: str | None = Field(default=None, max_length=50_000, description="null removes it.")
+    rubric: str | None = Field(default=None, max_length=50_000, description="null removes it.")
+    shared: bool | SkipJsonSchema[None] = None
+
+    @field_validator(*_NOT_NULL_ON_UPDATE, mode="before")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        # Runs only for fields the caller sent (defaults are not validated).
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null; leave it out to keep it")
+        return value
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unchanged(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # A dumped request must be one this model accepts: "not given" is written as absent, not null.
+        dumped: dict[str, object] = handler(self)
+        return {k: v for k, v in dumped.items() if not (v is None and k in _NOT_NULL_ON_UPDATE)}
 
 
 class AssignmentSummary(_View):

@@ -143,9 +143,8 @@ class AssignmentService:
         values: dict[str, Any] = {
             name: getattr(body, name) for name in ("title", "course_code", "shared") if name in given
         }
-        if "shared" in values and values["shared"] is None:
-            del values["shared"]
-        if "grade_scale" in given and body.grade_scale is not None:
+        # The request model refuses a null for these, so a given field always carries a value.
+        if body.grade_scale is not None:
             scale = _scale(body.grade_scale)
             async with self._deps.sessions() as session:
                 anchors = await assignment_store.list_anchors(session, assignment_id)
@@ -162,8 +161,6 @@ class AssignmentService:
         ):
             if name in given:
                 text = getattr(body, name)
-                if name == "instructions" and not text:
-                    continue  # instructions cannot be removed, only replaced
                 values[f"{name}_ref"] = (await content.store_text(text, kind)).text_id if text else None
         if values:
             async with self._deps.sessions() as session, session.begin():
