@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
@@ -17,6 +18,8 @@ from common_core.fields import NonEmptyStr
 MAX_BATCH_IDS_PER_CLASS_INFO = 100
 # Deliberately loose: the address only has to be one a teacher can type and read back.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# A teacher's sign-in address: the one rule for signing in and for creating the account.
+EmailAddress = Annotated[NonEmptyStr, Field(max_length=320, pattern=EMAIL_PATTERN)]
 
 
 class _Strict(BaseModel):
@@ -26,7 +29,7 @@ class _Strict(BaseModel):
 class VerifyCredentialsRequest(_Strict):
     """The sign-in form as the gateway received it. Repeated failures lock the account for a while (429)."""
 
-    email: NonEmptyStr = Field(max_length=320, pattern=EMAIL_PATTERN)
+    email: EmailAddress
     password: str = Field(min_length=1, max_length=1024)
 
 

@@ -12,13 +12,17 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from pydantic import TypeAdapter, ValidationError
+
 from class_management_service.adapters.passwords import Passwords
 from class_management_service.config import Settings
 from class_management_service.service_layer.accounts import DEFAULT_LOCALE, check_password_rules, create_teacher
-from common_core.http.class_management import UserProfile
+from common_core.http.class_management import EmailAddress, UserProfile
 from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.errors import ConflictError
 from huleedu_service_libs.sync_bridge import run_coroutine_sync
+
+_EMAIL = TypeAdapter(EmailAddress)
 
 
 def read_password(stdin: TextIO, *, interactive: bool) -> str:
@@ -41,6 +45,13 @@ async def _create(settings: Settings, email: str, name: str, password: str, loca
         await engine.dispose()
 
 
+def _valid_email(raw: str) -> str:
+    try:
+        return _EMAIL.validate_python(raw)
+    except ValidationError:
+        raise ValueError(f"--email {raw[:80]!r} is not an email address (like name@school.se)") from None
+
+
 def run_create_teacher(argv: Sequence[str], settings: Settings, stdin: TextIO = sys.stdin) -> int:
     parser = argparse.ArgumentParser(prog="class_management_service create-teacher", description=__doc__)
     parser.add_argument("--email", required=True)
@@ -48,9 +59,11 @@ def run_create_teacher(argv: Sequence[str], settings: Settings, stdin: TextIO = 
     parser.add_argument("--locale", default=DEFAULT_LOCALE)
     args = parser.parse_args(argv)
     try:
+        # Checked before the password prompt, and by the sign-in rule: an account nobody can sign in to is useless.
+        email = _valid_email(args.email)
         password = read_password(stdin, interactive=stdin.isatty())
         check_password_rules(password)
-        profile = run_coroutine_sync(_create(settings, args.email, args.name, password, args.locale))
+        profile = run_coroutine_sync(_create(settings, email, args.name, password, args.locale))
     except (ValueError, ConflictError) as exc:
         print(f"create-teacher: {exc}", file=sys.stderr)
         return 1
