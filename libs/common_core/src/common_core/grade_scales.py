@@ -83,7 +83,9 @@ def get_grade_scale(name: str) -> GradeScale:
         return _SCALES[name]
     except KeyError:
         known = ", ".join(sorted(_SCALES))
-        raise UnknownGradeScaleError(f"unknown grade scale {name!r} (known: {known})") from None
+        # Quote a prefix only: the name comes from a request and may be a megabyte long.
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        raise UnknownGradeScaleError(f"unknown grade scale {shown!r} (known: {known})") from None
 
 
 def grade_scale_names() -> list[str]:

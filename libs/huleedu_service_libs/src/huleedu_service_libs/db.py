@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+# PostgreSQL's DETAIL quotes the offending values ("Key (email)=(...) already exists").
+_DETAIL_LINE = re.compile(r"\nDETAIL:[^\n]*")
+_REDACTED = "(values redacted)"
 
 
 def to_async_url(url: str) -> str:
@@ -20,14 +27,38 @@ def create_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 3
     """An engine with bounded pools and timeouts on connect and on every statement."""
     if not url:
         raise ValueError("no database URL configured (set <SERVICE>_DATABASE_URL, or run `pdm run dev-up`)")
-    return create_async_engine(
+    engine = create_async_engine(
         to_async_url(url),
+        # Statement parameters hold emails, names and essay text: never in an exception
+        # message, and so never in a log line (the SQL itself is still shown).
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=10,
         connect_args={"timeout": 10, "server_settings": {"statement_timeout": str(statement_timeout_ms)}},
     )
+    event.listen(engine.sync_engine, "handle_error", _redact_values)
+    return engine
+
+
+def _redact_values(context: ExceptionContext) -> None:
+    """Drop PostgreSQL's DETAIL from every exception in the chain before anything renders it.
+
+    ``hide_parameters`` keeps the bound values out of SQLAlchemy's message; the DETAIL line is
+    the driver's and has no such switch. The constraint name and the SQL stay, which is what a
+    person debugging needs.
+    """
+    seen: set[int] = set()
+    error: BaseException | None = context.original_exception
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if getattr(error, "detail", None):
+            error.detail = _REDACTED  # type: ignore[attr-defined]  # asyncpg's PostgresError renders it in str()
+        error.args = tuple(
+            _DETAIL_LINE.sub(f"\nDETAIL:  {_REDACTED}", arg) if isinstance(arg, str) else arg for arg in error.args
+        )
+        error = error.__cause__ or error.__context__
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -33,6 +33,12 @@ _CODE_BY_STATUS: dict[int, ErrorCode] = {
     504: ErrorCode.TIMEOUT,
 }
 _FIELD_ERRORS_IN_MESSAGE = 3
+# An error body quotes bad input, but never all of it: a 1 MB value must not come back as a
+# 2 MB error. Messages and detail strings are cut, and lists keep their first items.
+MAX_MESSAGE_CHARS = 500
+MAX_DETAIL_CHARS = 200
+MAX_DETAIL_ITEMS = 20
+_MAX_DETAIL_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -51,15 +57,32 @@ def code_for_status(status: int) -> ErrorCode:
     return ErrorCode.BAD_REQUEST if status < 500 else ErrorCode.INTERNAL_ERROR
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return _cut(value, MAX_DETAIL_CHARS)
+    if depth >= _MAX_DETAIL_DEPTH:
+        return value if isinstance(value, int | float | bool) or value is None else "…"
+    if isinstance(value, Mapping):
+        items = list(value.items())[:MAX_DETAIL_ITEMS]
+        return {_cut(str(key), MAX_DETAIL_CHARS): _clip(item, depth + 1) for key, item in items}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clip(item, depth + 1) for item in list(value)[:MAX_DETAIL_ITEMS]]
+    return value
+
+
 def _response(code: str, message: str, service: str, details: Mapping[str, Any] | None = None) -> ErrorResponse:
     correlation_id = current_correlation_id()
     return ErrorResponse(
         error=ErrorDetail(
             code=code,
-            message=message,
+            message=_cut(message, MAX_MESSAGE_CHARS),
             correlation_id=str(correlation_id) if correlation_id else None,
             service=service,
-            details=dict(details or {}),
+            details=_clip(dict(details or {})),
         )
     )
 
@@ -67,9 +90,11 @@ def _response(code: str, message: str, service: str, details: Mapping[str, Any] 
 def reply_for_error(exc: HuleEduError, service: str) -> ErrorReply:
     """A deliberate error: its own code, status, message and details."""
     if exc.http_status >= 500:
-        logger.error("request_failed", code=str(exc.code), message=exc.message, exc_info=exc)
+        logger.error("request_failed", code=str(exc.code), message=_cut(exc.message, MAX_MESSAGE_CHARS), exc_info=exc)
     else:
-        logger.info("request_rejected", code=str(exc.code), message=exc.message, status=exc.http_status)
+        logger.info(
+            "request_rejected", code=str(exc.code), message=_cut(exc.message, MAX_MESSAGE_CHARS), status=exc.http_status
+        )
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimitedError) and exc.retry_after_s is not None:
         # Retry-After takes whole seconds; rounding down would invite a retry that is still too early.

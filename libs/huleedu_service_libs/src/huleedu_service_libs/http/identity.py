@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from huleedu_service_libs.errors import UnauthorizedError
+from huleedu_service_libs.http.request_input import unstorable_reason
 
 USER_ID_HEADER = "X-User-ID"
 ORG_ID_HEADER = "X-Org-ID"
@@ -26,7 +27,13 @@ def identity_from_headers(user_id: str | None, org_id: str | None) -> IdentityCo
     user = (user_id or "").strip()
     if not user:
         return None
-    return IdentityContext(user_id=user, org_id=(org_id or "").strip() or None)
+    org = (org_id or "").strip() or None
+    # Only the gateway sets these, from a validated token; text a database cannot store means
+    # the header did not come from it.
+    for header, value in ((USER_ID_HEADER, user), (ORG_ID_HEADER, org or "")):
+        if unstorable_reason(value) is not None:
+            raise UnauthorizedError(f"{header} is not a valid identity")
+    return IdentityContext(user_id=user, org_id=org)
 
 
 def require_identity(user_id: str | None, org_id: str | None) -> IdentityContext:

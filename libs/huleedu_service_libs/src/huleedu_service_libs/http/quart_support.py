@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from quart import Quart, Response, current_app, g, request
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
@@ -43,13 +43,19 @@ from huleedu_service_libs.http.metrics import (
     metrics_payload,
     record_request,
 )
+from huleedu_service_libs.http.request_input import check_query, check_storable, parse_json_body
 from huleedu_service_libs.settings import ServiceSettings
 
 P = ParamSpec("P")
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 _AUTH_EXTENSION = "huleedu_internal_auth"
 _STARTED_ATTR = "_huleedu_request_started"
+# Set on a view by internal_route / json_body; functools.wraps carries both to outer decorators,
+# so the OPTIONS guard and the route-enumerating robustness tests can read them off the URL map.
+CALLERS_ATTR = "huleedu_internal_callers"
+BODY_MODEL_ATTR = "huleedu_body_model"
 
 
 def _reply(error: Exception, service_name: str) -> ErrorReply:
@@ -100,15 +106,44 @@ def _authorize(auth: InternalAuth, allowed: Iterable[str] | None) -> str:
     return auth.authorize(request.headers.get(API_KEY_HEADER), request.headers.get(SERVICE_ID_HEADER), allowed=allowed)
 
 
+def _guarded_callers() -> tuple[str, ...] | None:
+    """The allow-list of the view this request is routed to, when internal_route guards it."""
+    rule = request.url_rule
+    view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
+    callers: tuple[str, ...] | None = getattr(view, CALLERS_ATTR, None)
+    return callers
+
+
 def install_internal_guard(app: Quart, auth: InternalAuth) -> None:
-    """Every path under ``/internal`` needs the key and a caller on the app's allow-list."""
+    """Every path under ``/internal`` needs the key and a caller on the app's allow-list.
+
+    Quart answers ``OPTIONS`` itself, without calling the view, so a view's own guard never
+    sees it: the automatic answer (and its ``Allow`` header) is given only after the same
+    check the view would make.
+    """
     app.extensions[_AUTH_EXTENSION] = auth
 
     async def guard() -> None:
         if is_internal_path(request.path):
             _authorize(auth, None)
+        if request.method == "OPTIONS":
+            callers = _guarded_callers()
+            if callers is not None:
+                _authorize(auth, callers or None)
 
     _prepend_before_request(app, guard)
+
+
+def install_input_checks(app: Quart) -> None:
+    """Query parameters and path segments that PostgreSQL could not store are a 400, on every route."""
+
+    async def check() -> None:
+        check_query(request.args.items(multi=True))
+        for name, value in (request.view_args or {}).items():
+            if isinstance(value, str):
+                check_storable(value, name)
+
+    app.before_request(check)
 
 
 def internal_route(*allowed_services: str) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
@@ -127,7 +162,35 @@ def internal_route(*allowed_services: str) -> Callable[[Callable[P, Awaitable[T]
             _authorize(auth, allowed_services or None)
             return await view(*args, **kwargs)
 
+        setattr(guarded, CALLERS_ATTR, tuple(allowed_services))
         return guarded
+
+    return decorator
+
+
+def json_body(
+    model: type[M], *, when_empty: Callable[[], M] | None = None
+) -> Callable[[Callable[..., Awaitable[T]]], Callable[..., Awaitable[T]]]:
+    """Parse the request body as ``model`` and pass it to the view as ``body``.
+
+    Unreadable bodies (not UTF-8, not JSON, nested too deeply, NUL in a string) and invalid
+    fields are a 400 with the error body. ``when_empty`` supplies the value for an empty body,
+    for routes where "no body" means "the defaults". Put it below ``internal_route``, so that
+    the caller is checked before the body is read.
+    """
+
+    def decorator(view: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+        @functools.wraps(view)
+        async def with_body(*args: Any, **kwargs: Any) -> T:
+            raw = await request.get_data(cache=True, as_text=False, parse_form_data=False)
+            if when_empty is not None and not raw.strip():
+                body = when_empty()
+            else:
+                body = model.model_validate(parse_json_body(raw))
+            return await view(*args, body=body, **kwargs)
+
+        setattr(with_body, BODY_MODEL_ATTR, model)
+        return with_body
 
     return decorator
 
@@ -174,5 +237,6 @@ def setup_quart_app(
     # internal calls are timed and counted too.
     install_internal_guard(app, InternalAuth(settings.effective_internal_api_key(), internal_allow_list))
     install_http_metrics(app, service_name)
+    install_input_checks(app)
     register_error_handlers(app, service_name)
     mount_health_and_metrics(app, health_checks or {}, timeout_s=health_timeout_s)

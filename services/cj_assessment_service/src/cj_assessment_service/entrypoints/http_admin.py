@@ -4,9 +4,7 @@ key, ``X-Service-ID`` and the validated ``X-User-ID``). Thin: parsing and status
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
 
-from pydantic import BaseModel
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
@@ -15,19 +13,9 @@ from cj_assessment_service.domain.anchor_grades import GradesFileError, anchor_l
 from cj_assessment_service.service_layer.assignments import AnchorUpload, AssignmentService
 from common_core.http.cj_assessment import AnchorCreateRequest, AssignmentCreateRequest, AssignmentUpdateRequest
 from huleedu_service_libs.errors import PayloadTooLargeError, ValidationFailedError
-from huleedu_service_libs.http.quart_support import current_identity, internal_route
+from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 
 TEACHER_CALLERS = ("api_gateway_service", "bff_teacher_service")
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-async def _json_body(model: type[M]) -> M:
-    payload = await request.get_json(silent=True)
-    if payload is None:
-        raise ValidationFailedError("expected a JSON body")
-    return model.model_validate(payload)
 
 
 def admin_blueprint(service: AssignmentService, max_upload_bytes: int) -> Blueprint:
@@ -35,9 +23,9 @@ def admin_blueprint(service: AssignmentService, max_upload_bytes: int) -> Bluepr
 
     @bp.post("/v1/assignments")
     @internal_route(*TEACHER_CALLERS)
-    async def create_assignment() -> ResponseReturnValue:
+    @json_body(AssignmentCreateRequest)
+    async def create_assignment(body: AssignmentCreateRequest) -> ResponseReturnValue:
         user = current_identity()
-        body = await _json_body(AssignmentCreateRequest)
         view = await service.create(user.user_id, body)
         return view.model_dump(mode="json"), 201
 
@@ -53,9 +41,9 @@ def admin_blueprint(service: AssignmentService, max_upload_bytes: int) -> Bluepr
 
     @bp.patch("/v1/assignments/<uuid:assignment_id>")
     @internal_route(*TEACHER_CALLERS)
-    async def update_assignment(assignment_id: uuid.UUID) -> ResponseReturnValue:
+    @json_body(AssignmentUpdateRequest)
+    async def update_assignment(assignment_id: uuid.UUID, body: AssignmentUpdateRequest) -> ResponseReturnValue:
         user = current_identity()
-        body = await _json_body(AssignmentUpdateRequest)
         return (await service.update(assignment_id, user.user_id, body)).model_dump(mode="json")
 
     @bp.get("/v1/assignments/<uuid:assignment_id>/anchors")
@@ -65,9 +53,9 @@ def admin_blueprint(service: AssignmentService, max_upload_bytes: int) -> Bluepr
 
     @bp.post("/v1/assignments/<uuid:assignment_id>/anchors")
     @internal_route(*TEACHER_CALLERS)
-    async def add_anchor(assignment_id: uuid.UUID) -> ResponseReturnValue:
+    @json_body(AnchorCreateRequest)
+    async def add_anchor(assignment_id: uuid.UUID, body: AnchorCreateRequest) -> ResponseReturnValue:
         user = current_identity()
-        body = await _json_body(AnchorCreateRequest)
         return (await service.add_anchor(assignment_id, user.user_id, body)).model_dump(mode="json"), 201
 
     @bp.post("/v1/assignments/<uuid:assignment_id>/anchors/bulk")

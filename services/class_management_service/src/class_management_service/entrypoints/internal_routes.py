@@ -1,4 +1,9 @@
-"""Internal routes (``/internal/v1/...``) for other services; the app-wide guard checks the key too."""
+"""Internal routes (``/internal/v1/...``) for other services; the app-wide guard checks the key too.
+
+Every route but the credential check acts for the teacher in ``X-User-ID`` (401 without it) and
+answers 404, or null in the multi-id lookup, for what is not theirs. None answers without a user:
+no service needs these lookups on its own behalf.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +12,51 @@ import uuid
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
-from class_management_service.entrypoints.http_support import as_json, json_body, service_context, transaction
-from class_management_service.service_layer import accounts, associations, batches
+from class_management_service.entrypoints.http_support import as_json, service_context, transaction
+from class_management_service.service_layer import accounts, associations, batches, classes
 from common_core.http.class_management import VerifyCredentialsRequest
-from huleedu_service_libs.http.quart_support import internal_route
+from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
+
+# Content service checks that a new batch's class is the teacher's (issue 14, defect 10).
+CLASS_LOOKUP_CALLERS = ("content_service", "api_gateway_service", "bff_teacher_service")
 
 internal_routes = Blueprint("internal_routes", __name__)
 
 
 @internal_routes.post("/internal/v1/auth/verify")
 @internal_route("api_gateway_service")
-async def verify_credentials() -> ResponseReturnValue:
-    body = await json_body(VerifyCredentialsRequest)
+@json_body(VerifyCredentialsRequest)
+async def verify_credentials(body: VerifyCredentialsRequest) -> ResponseReturnValue:
     return as_json(await accounts.verify_credentials(service_context(), body))
 
 
 @internal_routes.get("/internal/v1/users/<uuid:user_id>")
 @internal_route("api_gateway_service", "bff_teacher_service")
 async def get_user(user_id: uuid.UUID) -> ResponseReturnValue:
-    return as_json(await accounts.get_profile(service_context().sessions, user_id))
+    caller = current_identity().user_id
+    return as_json(await accounts.get_profile(service_context().sessions, caller, user_id))
+
+
+@internal_routes.get("/internal/v1/classes/<uuid:class_id>")
+@internal_route(*CLASS_LOOKUP_CALLERS)
+async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
+    owner = current_identity().user_id
+    async with transaction() as session:
+        return as_json(await classes.class_ref(session, owner, class_id))
 
 
 @internal_routes.get("/internal/v1/batches/class-info")
-@internal_route("bff_teacher_service", "result_aggregator_service")
+@internal_route("bff_teacher_service")
 async def batch_class_info() -> ResponseReturnValue:
+    owner = current_identity().user_id
     batch_ids = batches.parse_batch_ids(",".join(request.args.getlist("batch_ids")))
     async with transaction() as session:
-        return as_json(await batches.class_info(session, batch_ids))
+        return as_json(await batches.class_info(session, owner, batch_ids))
 
 
 @internal_routes.get("/internal/v1/batches/<uuid:batch_id>/student-names")
 @internal_route("bff_teacher_service")
 async def batch_student_names(batch_id: uuid.UUID) -> ResponseReturnValue:
+    owner = current_identity().user_id
     async with transaction() as session:
-        return as_json(await associations.student_names(session, batch_id))
+        return as_json(await associations.student_names(session, owner, batch_id))

@@ -15,7 +15,6 @@ from quart.typing import ResponseReturnValue
 from class_management_service.entrypoints.http_support import (
     TEACHER_ROUTE_CALLERS,
     as_json,
-    json_body,
     service_context,
     transaction,
 )
@@ -29,7 +28,7 @@ from class_management_service.schemas import (
 from class_management_service.service_layer import associations, classes, students
 from class_management_service.service_layer.ownership import owned_class_row
 from huleedu_service_libs.errors import ValidationFailedError
-from huleedu_service_libs.http.quart_support import current_identity, internal_route
+from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 
 teacher_routes = Blueprint("teacher_routes", __name__)
 teacher_only = internal_route(*TEACHER_ROUTE_CALLERS)
@@ -41,8 +40,9 @@ def _owner() -> str:
 
 @teacher_routes.post("/v1/classes")
 @teacher_only
-async def create_class() -> ResponseReturnValue:
-    owner, body = _owner(), await json_body(ClassCreate)
+@json_body(ClassCreate)
+async def create_class(body: ClassCreate) -> ResponseReturnValue:
+    owner = _owner()
     async with transaction() as session:
         created = await classes.create_class(session, service_context().registry, owner, body)
     return as_json(created), 201
@@ -67,8 +67,9 @@ async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
 
 @teacher_routes.patch("/v1/classes/<uuid:class_id>")
 @teacher_only
-async def update_class(class_id: uuid.UUID) -> ResponseReturnValue:
-    owner, body = _owner(), await json_body(ClassUpdate)
+@json_body(ClassUpdate)
+async def update_class(class_id: uuid.UUID, body: ClassUpdate) -> ResponseReturnValue:
+    owner = _owner()
     async with transaction() as session:
         return as_json(await classes.update_class(session, service_context().registry, owner, class_id, body))
 
@@ -102,8 +103,9 @@ async def remove_from_roster(class_id: uuid.UUID, student_id: uuid.UUID) -> Resp
 
 @teacher_routes.post("/v1/students")
 @teacher_only
-async def create_student() -> ResponseReturnValue:
-    owner, body = _owner(), await json_body(StudentCreate)
+@json_body(StudentCreate)
+async def create_student(body: StudentCreate) -> ResponseReturnValue:
+    owner = _owner()
     async with transaction() as session:
         created = await students.create_student(session, service_context().registry, owner, body)
     return as_json(created), 201
@@ -131,8 +133,9 @@ async def get_student(student_id: uuid.UUID) -> ResponseReturnValue:
 
 @teacher_routes.patch("/v1/students/<uuid:student_id>")
 @teacher_only
-async def update_student(student_id: uuid.UUID) -> ResponseReturnValue:
-    owner, body = _owner(), await json_body(StudentUpdate)
+@json_body(StudentUpdate)
+async def update_student(student_id: uuid.UUID, body: StudentUpdate) -> ResponseReturnValue:
+    owner = _owner()
     async with transaction() as session:
         return as_json(await students.update_student(session, service_context().registry, owner, student_id, body))
 
@@ -156,8 +159,9 @@ async def list_associations(batch_id: uuid.UUID) -> ResponseReturnValue:
 
 @teacher_routes.post("/v1/batches/<uuid:batch_id>/associations/confirm")
 @teacher_only
-async def confirm_associations(batch_id: uuid.UUID) -> ResponseReturnValue:
-    owner, body = _owner(), await json_body(ConfirmAssociations)
+@json_body(ConfirmAssociations)
+async def confirm_associations(batch_id: uuid.UUID, body: ConfirmAssociations) -> ResponseReturnValue:
+    owner = _owner()
     async with transaction() as session:
         result = await associations.confirm_associations(session, service_context(), owner, batch_id, body)
     return as_json(result)

@@ -20,9 +20,10 @@ from common_core.http.content import (
     RenameBatchRequest,
     StartAssessmentRequest,
 )
-from content_service.entrypoints.request_helpers import content_context, dump, json_body, query_int
+from content_service.entrypoints.request_helpers import content_context, dump
 from content_service.service_layer import assessments, batches, uploads
-from huleedu_service_libs.http.quart_support import current_identity, internal_route
+from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
+from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 
 TEACHER_CALLERS = ("api_gateway_service", "bff_teacher_service")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -44,8 +45,8 @@ async def _forget_batch_id(_error: BaseException | None) -> None:
 
 @blueprint.post("/v1/batches")
 @internal_route(*TEACHER_CALLERS)
-async def create_batch() -> ResponseReturnValue:
-    body = await json_body(CreateBatchRequest)
+@json_body(CreateBatchRequest)
+async def create_batch(body: CreateBatchRequest) -> ResponseReturnValue:
     view = await batches.create_batch(content_context(), current_identity().user_id, body)
     return dump(view), 201
 
@@ -54,8 +55,8 @@ async def create_batch() -> ResponseReturnValue:
 @internal_route(*TEACHER_CALLERS)
 async def list_batches() -> ResponseReturnValue:
     owner = current_identity().user_id
-    limit = query_int("limit", 20, minimum=1, maximum=MAX_BATCHES_PER_PAGE)
-    offset = query_int("offset", 0, minimum=0, maximum=1_000_000)
+    limit = query_int(request.args, "limit", 20, minimum=1, maximum=MAX_BATCHES_PER_PAGE)
+    offset = query_int(request.args, "offset", 0, minimum=0, maximum=MAX_OFFSET)
     return dump(await batches.list_batches(content_context(), owner, limit, offset))
 
 
@@ -67,9 +68,9 @@ async def get_batch(batch_id: uuid.UUID) -> ResponseReturnValue:
 
 @blueprint.patch("/v1/batches/<uuid:batch_id>")
 @internal_route(*TEACHER_CALLERS)
-async def rename_batch(batch_id: uuid.UUID) -> ResponseReturnValue:
+@json_body(RenameBatchRequest)
+async def rename_batch(batch_id: uuid.UUID, body: RenameBatchRequest) -> ResponseReturnValue:
     owner = current_identity().user_id
-    body = await json_body(RenameBatchRequest)
     return dump(await batches.rename_batch(content_context(), owner, batch_id, body.title))
 
 
@@ -97,10 +98,10 @@ async def upload_essays(batch_id: uuid.UUID) -> ResponseReturnValue:
 
 @blueprint.post("/v1/batches/<uuid:batch_id>/assessments")
 @internal_route(*TEACHER_CALLERS)
-async def start_assessment(batch_id: uuid.UUID) -> ResponseReturnValue:
+# An empty body means "the defaults": no assignment override, mock judge, default budget.
+@json_body(StartAssessmentRequest, when_empty=StartAssessmentRequest)
+async def start_assessment(batch_id: uuid.UUID, body: StartAssessmentRequest) -> ResponseReturnValue:
     owner = current_identity().user_id
     key = assessments.validate_idempotency_key(request.headers.get(IDEMPOTENCY_HEADER))
-    # An empty body means "the defaults": no assignment override, mock judge, default budget.
-    body = await json_body(StartAssessmentRequest) if await request.get_data() else StartAssessmentRequest()
     accepted = await assessments.start_assessment(content_context(), owner, batch_id, body, key)
     return dump(accepted), 202

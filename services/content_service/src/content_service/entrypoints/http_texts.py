@@ -8,10 +8,10 @@ from quart import Blueprint
 from quart.typing import ResponseReturnValue
 
 from common_core.http.content import BatchGetTextsRequest, StoreTextRequest
-from content_service.entrypoints.request_helpers import content_context, dump, json_body
+from content_service.entrypoints.request_helpers import content_context, dump
 from content_service.service_layer import texts
 from huleedu_service_libs.errors import ValidationFailedError
-from huleedu_service_libs.http.quart_support import internal_route
+from huleedu_service_libs.http.quart_support import internal_route, json_body
 
 TEXT_WRITERS = ("cj_assessment_service", "bff_teacher_service", "api_gateway_service")
 # CMS only reads: the first lines of uploaded essays, to match them to students (issue 6).
@@ -33,14 +33,14 @@ async def get_text(text_id: str) -> ResponseReturnValue:
 
 @blueprint.post("/internal/v1/texts/batch-get")
 @internal_route(*TEXT_READERS)
-async def batch_get_texts() -> ResponseReturnValue:
-    body = await json_body(BatchGetTextsRequest)
+@json_body(BatchGetTextsRequest)
+async def batch_get_texts(body: BatchGetTextsRequest) -> ResponseReturnValue:
     return dump(await texts.get_texts(content_context(), body.text_ids))
 
 
 @blueprint.post("/internal/v1/texts")
 @internal_route(*TEXT_WRITERS)
-async def store_text() -> ResponseReturnValue:
-    body = await json_body(StoreTextRequest)
+@json_body(StoreTextRequest)
+async def store_text(body: StoreTextRequest) -> ResponseReturnValue:
     stored, created = await texts.store_text(content_context(), body)
     return dump(stored), 201 if created else 200

@@ -6,12 +6,12 @@ from dataclasses import asdict, replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from quart import Blueprint, current_app, request
+from quart import Blueprint, current_app
 from quart.typing import ResponseReturnValue
 
 from common_core.llm import LLMProvider
-from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
-from huleedu_service_libs.http.quart_support import internal_route
+from huleedu_service_libs.errors import NotFoundError
+from huleedu_service_libs.http.quart_support import internal_route, json_body
 from llm_provider_service.adapters.providers.mock import MockProvider
 from llm_provider_service.entrypoints.http import CALLERS, EXTENSION, HttpServices
 
@@ -58,12 +58,10 @@ async def read_mock() -> ResponseReturnValue:
 
 @dev_routes.put("/internal/v1/dev/mock")
 @internal_route(*CALLERS)
-async def update_mock() -> ResponseReturnValue:
+@json_body(MockJudgeUpdate)
+async def update_mock(body: MockJudgeUpdate) -> ResponseReturnValue:
     mock = _mock()
-    body = await request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailedError("the body must be a JSON object")
-    update = MockJudgeUpdate.model_validate(body).model_dump(exclude_none=True)
+    update = body.model_dump(exclude_none=True)
     judge_fields = {"profile", "seed", "noise_scale", "position_bias"}
     judge = replace(mock.settings.judge, **{k: v for k, v in update.items() if k in judge_fields})
     mock.settings = replace(mock.settings, judge=judge, **{k: v for k, v in update.items() if k not in judge_fields})

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from quart import Blueprint, current_app, request
+from quart import Blueprint, current_app
 from quart.typing import ResponseReturnValue
 
 from common_core.http.llm_provider import ComparisonBatchRequest
 from common_core.llm import LLMProvider
-from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
-from huleedu_service_libs.http.quart_support import internal_route
+from huleedu_service_libs.errors import NotFoundError
+from huleedu_service_libs.http.quart_support import internal_route, json_body
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
 from llm_provider_service.domain.circuit_breaker import BreakerState
@@ -41,11 +41,9 @@ def _services() -> HttpServices:
 
 @routes.post("/internal/v1/comparisons")
 @internal_route(*CALLERS)
-async def submit_comparisons() -> ResponseReturnValue:
-    body = await request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailedError("the body must be a JSON object")
-    accepted = await _services().submissions.submit(ComparisonBatchRequest.model_validate(body))
+@json_body(ComparisonBatchRequest)
+async def submit_comparisons(body: ComparisonBatchRequest) -> ResponseReturnValue:
+    accepted = await _services().submissions.submit(body)
     return accepted.model_dump(mode="json"), 202
 
 
