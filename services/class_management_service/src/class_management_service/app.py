@@ -12,7 +12,7 @@ from class_management_service.config import Settings
 from class_management_service.di import make_container
 from class_management_service.entrypoints.background import background_work
 from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION, TEACHER_ROUTE_CALLERS
-from class_management_service.entrypoints.internal_routes import internal_routes
+from class_management_service.entrypoints.internal_routes import CLASS_LOOKUP_CALLERS, internal_routes
 from class_management_service.entrypoints.teacher_routes import teacher_routes
 from class_management_service.service_layer.accounts import DEMO_EMAIL, DEMO_PASSWORD, ensure_demo_teacher
 from class_management_service.service_layer.context import ServiceContext
@@ -25,7 +25,7 @@ from huleedu_service_libs.supervision import RestartPolicy
 
 logger = structlog.stdlib.get_logger(__name__)
 
-INTERNAL_CALLERS = {*TEACHER_ROUTE_CALLERS, "result_aggregator_service"}
+INTERNAL_CALLERS = {*TEACHER_ROUTE_CALLERS, *CLASS_LOOKUP_CALLERS}
 
 
 async def create_app(

@@ -36,9 +36,12 @@ async def test_create_teacher_then_sign_in_and_read_the_profile(client: QuartCli
     profile = await signed_in.get_json()
     assert (profile["email"], profile["display_name"], profile["locale"]) == ("karin@skola.se", "Karin Lärare", "sv-SE")
 
-    fetched = await client.get(f"/internal/v1/users/{profile['user_id']}", headers=gateway())
+    fetched = await client.get(f"/internal/v1/users/{profile['user_id']}", headers=gateway(profile["user_id"]))
     assert await fetched.get_json() == profile
-    unknown = await client.get(f"/internal/v1/users/{uuid.uuid4()}", headers=gateway(service="bff_teacher_service"))
+    unknown_id = str(uuid.uuid4())
+    unknown = await client.get(
+        f"/internal/v1/users/{unknown_id}", headers=gateway(unknown_id, service="bff_teacher_service")
+    )
     assert unknown.status_code == 404
 
 

@@ -15,6 +15,7 @@ ROUTES = [
     ("GET", f"/internal/v1/users/{SOME_ID}", "api_gateway_service"),
     ("GET", f"/internal/v1/batches/class-info?batch_ids={SOME_ID}", "bff_teacher_service"),
     ("GET", f"/internal/v1/batches/{SOME_ID}/student-names", "bff_teacher_service"),
+    ("GET", f"/internal/v1/classes/{SOME_ID}", "content_service"),
     ("GET", "/v1/classes", "api_gateway_service"),
     ("POST", "/v1/students", "api_gateway_service"),
     ("GET", f"/v1/batches/{SOME_ID}/associations", "api_gateway_service"),
@@ -51,7 +52,7 @@ async def test_teacher_routes_need_the_gateway_identity_too(client: QuartClient)
 
 
 async def test_the_bff_may_read_users_but_not_check_passwords(client: QuartClient):
-    profile = await client.get(f"/internal/v1/users/{SOME_ID}", headers=gateway(service="bff_teacher_service"))
+    profile = await client.get(f"/internal/v1/users/{SOME_ID}", headers=gateway(SOME_ID, service="bff_teacher_service"))
     verify = await client.post(
         "/internal/v1/auth/verify",
         headers=gateway(service="bff_teacher_service"),

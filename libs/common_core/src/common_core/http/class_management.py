@@ -1,8 +1,12 @@
-"""Class management service's internal API (ARCHITECTURE §1, §4), for the gateway and the BFF.
+"""Class management service's internal API (ARCHITECTURE §1, §4), for the gateway, the BFF and content.
+
+Every route but the credential check serves the teacher in ``X-User-ID`` only: what is not theirs
+is a 404 (or null, in the multi-id lookup).
 
 - ``POST /internal/v1/auth/verify`` (gateway): check a teacher's credentials before issuing a token.
-- ``GET /internal/v1/users/{user_id}`` (gateway, BFF): a teacher's profile.
-- ``GET /internal/v1/batches/class-info?batch_ids=a,b`` (BFF, RAS): each batch's class, or null.
+- ``GET /internal/v1/users/{user_id}`` (gateway, BFF): the caller's own profile.
+- ``GET /internal/v1/classes/{class_id}`` (content, gateway, BFF): one of the caller's classes.
+- ``GET /internal/v1/batches/class-info?batch_ids=a,b`` (BFF): each of the caller's batches' class, or null.
 - ``GET /internal/v1/batches/{batch_id}/student-names`` (BFF): the teacher-confirmed author of each essay.
 """
 
@@ -43,13 +47,21 @@ class UserProfile(_Strict):
     created_at: AwareDatetime
 
 
+class ClassRef(_Strict):
+    """``GET /internal/v1/classes/{class_id}``: a class of the ``X-User-ID`` teacher."""
+
+    class_id: UUID
+    name: str
+    course_code: str
+
+
 class BatchClassInfo(_Strict):
     class_id: UUID
     class_name: str
 
 
 class BatchClassInfoResponse(RootModel[dict[UUID, BatchClassInfo | None]]):
-    """Every requested batch id: its class, or null when the batch is unknown or has no class."""
+    """Every requested batch id: its class, or null when the batch is unknown, another teacher's, or has no class."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -71,6 +83,7 @@ class BatchStudentNamesResponse(_Strict):
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     VerifyCredentialsRequest,
     UserProfile,
+    ClassRef,
     BatchClassInfo,
     BatchClassInfoResponse,
     EssayStudentName,

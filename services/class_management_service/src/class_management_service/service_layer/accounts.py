@@ -103,7 +103,10 @@ def _locked_error(retry_after_s: int) -> RateLimitedError:
     )
 
 
-async def get_profile(sessions: async_sessionmaker[AsyncSession], user_id: uuid.UUID) -> UserProfile:
+async def get_profile(sessions: async_sessionmaker[AsyncSession], caller_id: str, user_id: uuid.UUID) -> UserProfile:
+    """The caller's own profile; another teacher's is as absent as an unknown one."""
+    if str(user_id) != caller_id:
+        raise NotFoundError(f"No user {user_id}")
     async with sessions() as session:
         row = (await session.execute(select(teachers).where(teachers.c.id == user_id))).one_or_none()
     if row is None:

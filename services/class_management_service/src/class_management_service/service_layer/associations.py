@@ -218,8 +218,10 @@ async def confirm_associations(
     return await list_associations(session, owner_id, batch_id)
 
 
-async def student_names(session: AsyncSession, batch_id: uuid.UUID) -> BatchStudentNamesResponse:
-    """Confirmed authors only; an unknown batch has none (its events may simply not have arrived)."""
+async def student_names(session: AsyncSession, owner_id: str, batch_id: uuid.UUID) -> BatchStudentNamesResponse:
+    """Confirmed authors only. A batch that is not the owner's, or not known yet (its batch.registered
+    may not have arrived), is a 404 either way."""
+    await _owned_batch(session, owner_id, batch_id)
     rows = await session.execute(
         select(essays.c.id, students.c.id.label("student_id"), students.c.first_name, students.c.last_name)
         .join(students, students.c.id == essays.c.confirmed_student_id)

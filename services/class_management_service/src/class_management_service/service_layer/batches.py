@@ -79,11 +79,12 @@ def parse_batch_ids(raw: str | None) -> list[uuid.UUID]:
     return ids
 
 
-async def class_info(session: AsyncSession, batch_ids: Sequence[uuid.UUID]) -> BatchClassInfoResponse:
+async def class_info(session: AsyncSession, owner_id: str, batch_ids: Sequence[uuid.UUID]) -> BatchClassInfoResponse:
+    """Another teacher's batch answers null, exactly like an unknown one."""
     rows = await session.execute(
         select(batches.c.id, classes.c.id.label("class_id"), classes.c.name.label("class_name"))
         .select_from(batches.outerjoin(classes, _OWNED_CLASS))
-        .where(batches.c.id.in_(batch_ids))
+        .where(batches.c.id.in_(batch_ids), batches.c.owner_id == owner_id)
     )
     found = {
         row.id: BatchClassInfo(class_id=row.class_id, class_name=row.class_name)

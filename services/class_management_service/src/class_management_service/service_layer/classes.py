@@ -17,6 +17,7 @@ from class_management_service.service_layer.events import emit
 from class_management_service.service_layer.ownership import STUDENT_COUNT, owned_class_row, owned_student_row
 from common_core.events.classes import ClassCreatedV1, ClassUpdatedV1
 from common_core.events.registry import EventRegistry
+from common_core.http.class_management import ClassRef
 from huleedu_service_libs.errors import NotFoundError
 
 
@@ -73,6 +74,12 @@ async def get_class(session: AsyncSession, owner_id: str, class_id: uuid.UUID) -
     row = await owned_class_row(session, owner_id, class_id)
     roster = await student_service.list_students(session, owner_id, class_id=class_id)
     return ClassDetail(**_class_out(row).model_dump(), students=roster)
+
+
+async def class_ref(session: AsyncSession, owner_id: str, class_id: uuid.UUID) -> ClassRef:
+    """The lookup content service makes before a batch may name the class; not the owner's: 404."""
+    row = await owned_class_row(session, owner_id, class_id)
+    return ClassRef(class_id=row.id, name=row.name, course_code=row.course_code)
 
 
 async def update_class(
