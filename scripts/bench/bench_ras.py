@@ -285,8 +285,9 @@ class KeepAliveConnection:
         headers = "".join(f"{name}: {value}\r\n" for name, value in HEADERS.items())
         self._headers = f"Host: {host}:{port}\r\n{headers}\r\n"
 
-    async def get(self, target: str) -> int:
-        request = f"GET {target} HTTP/1.1\r\n{self._headers}".encode()
+    async def get(self, target: str, teacher: str) -> int:
+        # RAS answers only for the teacher in X-User-ID, as the BFF sends it.
+        request = f"GET {target} HTTP/1.1\r\nX-User-ID: {teacher}\r\n{self._headers}".encode()
         reused = self._reader is not None
         try:
             return await self._exchange(request)
@@ -323,16 +324,16 @@ async def open_loop(
     batch_ids = list(data.owners)
     latencies: dict[str, list[float]] = {"list": [], "detail": []}
     errors = 0
-    queue: asyncio.Queue[tuple[float, str, str] | None] = asyncio.Queue()
+    queue: asyncio.Queue[tuple[float, str, str, str] | None] = asyncio.Queue()
 
     async def worker() -> None:
         nonlocal errors
         connection = KeepAliveConnection(host, port)
         try:
             while (item := await queue.get()) is not None:
-                scheduled, kind, target = item
+                scheduled, kind, target, teacher = item
                 try:
-                    ok = await connection.get(target) == 200
+                    ok = await connection.get(target, teacher) == 200
                 except (OSError, asyncio.IncompleteReadError, ValueError, KeyError):
                     connection.close()
                     connection = KeepAliveConnection(host, port)
@@ -344,15 +345,16 @@ async def open_loop(
         finally:
             connection.close()
 
-    def request(i: int) -> tuple[str, str]:
+    def request(i: int) -> tuple[str, str, str]:
         if i % 2 == 0:
             params: dict[str, Any] = {"limit": 20, "offset": rng.choice((0, 0, 0, 20))}
             status = rng.choice(STATUS_FILTERS)
             if status:
                 params["status"] = status
-            return "list", f"/internal/v1/users/{rng.choice(data.users)}/batches?{urlencode(params)}"
+            teacher = rng.choice(data.users)
+            return "list", f"/internal/v1/users/{teacher}/batches?{urlencode(params)}", teacher
         batch_id = rng.choice(batch_ids)
-        return "detail", f"/internal/v1/batches/{batch_id}?{urlencode({'user_id': data.owners[batch_id]})}"
+        return "detail", f"/internal/v1/batches/{batch_id}", data.owners[batch_id]
 
     workers = [asyncio.create_task(worker()) for _ in range(connections)]
     total = int(rate * duration_s)

@@ -149,8 +149,7 @@ def follow(gw: Gateway, batch_id: str, timeout_s: float) -> dict[str, Any]:
     detail: dict[str, Any] = {}
     while time.monotonic() < deadline:
         try:
-            detail = gw.call("GET", "result_aggregator_service", f"/internal/v1/batches/{batch_id}",
-                             params={"user_id": gw.user_id})  # fmt: skip
+            detail = gw.call("GET", "result_aggregator_service", f"/internal/v1/batches/{batch_id}")
         except DemoError as exc:
             if "404" not in str(exc):  # the read model has not seen the batch yet
                 raise

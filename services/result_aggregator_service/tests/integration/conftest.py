@@ -7,6 +7,7 @@ its ``.dlq`` twin, so these tests never read or write the platform's real topics
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -58,6 +59,13 @@ CONSUMED = (
     CJAssessmentFailedV1,
     AssessmentResultPublishedV1,
 )
+
+
+def as_teacher(path: str, user: str | None) -> dict[str, str]:
+    """The BFF's headers for ``user``; by default the teacher a ``/users/<id>/...`` path names (as a real caller)."""
+    named = re.match(r"/internal/v1/users/([^/]+)/", path)
+    teacher = user if user is not None else named.group(1) if named else None
+    return CALLER if teacher is None else {**CALLER, "X-User-ID": teacher}
 
 
 def make_settings(infrastructure: Infrastructure, database_url: str, **overrides: Any) -> Settings:
@@ -291,12 +299,12 @@ class RunningService:
         for envelope in envelopes:
             await self.publisher.publish(envelope, key=str(envelope.data.batch_id), topic=envelope.event_type)
 
-    async def get(self, path: str, **params: Any) -> tuple[int, Any]:
-        response = await self.client.get(path, headers=CALLER, query_string=params)
+    async def get(self, path: str, *, user: str | None = None, **params: Any) -> tuple[int, Any]:
+        response = await self.client.get(path, headers=as_teacher(path, user), query_string=params)
         return response.status_code, await response.get_json()
 
     async def detail(self, story: BatchStory) -> dict[str, Any]:
-        status, body = await self.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+        status, body = await self.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
         return body if status == 200 else {}
 
     async def status_is(self, story: BatchStory, expected: str, **job_fields: Any) -> bool:
@@ -336,7 +344,7 @@ class RunningService:
         await eventually(lambda: self._marker_done(marker, batches_left=1))
 
     async def _marker_done(self, marker: BatchStory, batches_left: int) -> bool:
-        status, history = await self.get(f"/internal/v1/batches/{marker.batch_id}/history", user_id=marker.user_id)
+        status, history = await self.get(f"/internal/v1/batches/{marker.batch_id}/history", user=marker.user_id)
         body = await self.detail(marker)
         if not (bool(body) and body["batch"]["essay_count"] == 1 and status == 200 and len(history["jobs"]) == 2):
             return False
@@ -386,8 +394,12 @@ class QueryOnlyService:
                 )
                 await HANDLERS[type(envelope.data)](envelope, context)
 
-    async def get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> tuple[int, Any]:
-        response = await self.client.get(path, headers=CALLER if headers is None else headers, query_string=params)
+    async def get(
+        self, path: str, headers: dict[str, str] | None = None, *, user: str | None = None, **params: Any
+    ) -> tuple[int, Any]:
+        response = await self.client.get(
+            path, headers=as_teacher(path, user) if headers is None else headers, query_string=params
+        )
         return response.status_code, await response.get_json()
 
 

@@ -119,7 +119,7 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
     await service.drain()
     assert await service.detail(story) == detail
     assert (await service.get(f"/internal/v1/users/{story.user_id}/batches"))[1] == page
-    assert (await service.get(f"/internal/v1/batches/{story.batch_id}/history", user_id=story.user_id))[1]["jobs"] == []
+    assert (await service.get(f"/internal/v1/batches/{story.batch_id}/history", user=story.user_id))[1]["jobs"] == []
 
 
 async def test_reliability_is_served_beside_ssr_from_the_results_else_the_latest_progress(query_service):
@@ -127,7 +127,7 @@ async def test_reliability_is_served_beside_ssr_from_the_results_else_the_latest
     first_job, second_job = uuid.uuid4(), uuid.uuid4()
 
     async def current_job() -> dict:
-        _, detail = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+        _, detail = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
         return detail["current_job"]
 
     await query_service.fold(story.registered(), story.progress(first_job, "comparing", 20.0, minutes=5))
@@ -150,7 +150,7 @@ async def test_reliability_is_served_beside_ssr_from_the_results_else_the_latest
     _, page = await query_service.get(f"/internal/v1/users/{story.user_id}/batches")
     summary = page["items"][0]["result_summary"]
     assert (summary["reliability"], summary["reliability_ssr"]) == (None, 0.86)
-    _, history = await query_service.get(f"/internal/v1/batches/{story.batch_id}/history", user_id=story.user_id)
+    _, history = await query_service.get(f"/internal/v1/batches/{story.batch_id}/history", user=story.user_id)
     [earlier] = history["jobs"]
     assert (earlier["job"]["reliability"], earlier["job"]["reliability_ssr"]) == (0.81, 0.86)
 
@@ -175,7 +175,7 @@ async def test_out_of_order_delivery_reaches_the_right_final_state(service):
         await service.publish(envelope)
     await service.drain()
     # Kept, but shown to nobody until the registration arrives.
-    status, _ = await service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+    status, _ = await service.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
     assert status == 404
     assert (await service.get(f"/internal/v1/users/{story.user_id}/batches"))[1]["total"] == 0
 
@@ -232,7 +232,7 @@ async def test_a_new_job_replaces_the_results_and_keeps_the_old_ones_as_history(
     assert detail["current_job"]["job_id"] == str(second_job)
     ranked = [e["essay_id"] for e in detail["essays"] if not e["is_anchor"]]
     assert ranked == [str(i) for i in reversed(story.essay_ids)]
-    status, history = await service.get(f"/internal/v1/batches/{story.batch_id}/history", user_id=story.user_id)
+    status, history = await service.get(f"/internal/v1/batches/{story.batch_id}/history", user=story.user_id)
     assert status == 200
     assert history["current_job_id"] == str(second_job)
     [earlier] = history["jobs"]
@@ -259,7 +259,7 @@ async def test_a_failed_job_and_a_failure_before_any_job(service):
     # The late report counts (it is newer than the last one applied) but cannot reopen the job.
     assert detail["current_job"]["state"] == "failed"
     assert detail["current_job"]["progress_percentage"] == 60.0
-    _, history = await service.get(f"/internal/v1/batches/{story.batch_id}/history", user_id=story.user_id)
+    _, history = await service.get(f"/internal/v1/batches/{story.batch_id}/history", user=story.user_id)
     [request_failure] = history["jobs"]
     assert request_failure["job"]["job_id"] is None
     assert request_failure["job"]["status"] == "failed"

@@ -72,7 +72,8 @@ async def test_status_filters_and_title_search(query_service):
     assert all(i["status"] == "completed" and i["result_summary"] for i in page["items"])
     _, page = await query_service.get(url, status="completed,failed")
     assert {i["batch_id"] for i in page["items"]} == completed | failed
-    response = await query_service.client.get(url + "?status=failed&status=draft", headers=CALLER_HEADERS)
+    teacher = {**CALLER_HEADERS, "X-User-ID": "teacher-filters"}
+    response = await query_service.client.get(url + "?status=failed&status=draft", headers=teacher)
     body = await response.get_json()
     assert body["total"] == 12 - len(completed)
     status, body = await query_service.get(url, status="pending")
@@ -114,21 +115,21 @@ async def test_summary_counts_every_status_and_this_terms_essays(query_service):
 async def test_another_users_batch_is_not_found_on_every_route(query_service):
     [story] = await _teacher_with_batches(query_service, "owner", 1)
     for path in (f"/internal/v1/batches/{story.batch_id}", f"/internal/v1/batches/{story.batch_id}/history"):
-        status, _ = await query_service.get(path, user_id="owner")
+        status, _ = await query_service.get(path, user="owner")
         assert status == 200
-        status, body = await query_service.get(path, user_id="intruder")
+        status, body = await query_service.get(path, user="intruder")
         assert status == 404
         assert body["error"]["code"] == "NOT_FOUND"
         status, _ = await query_service.get(path)
-        assert status == 400
+        assert status == 401
     for unknown in (uuid.uuid4(), "not-a-uuid"):
-        status, _ = await query_service.get(f"/internal/v1/batches/{unknown}", user_id="owner")
+        status, _ = await query_service.get(f"/internal/v1/batches/{unknown}", user="owner")
         assert status == 404
 
 
 LIST, SUMMARY = "/internal/v1/users/u/batches", "/internal/v1/users/u/summary"
-DETAIL = f"/internal/v1/batches/{uuid.uuid4()}?user_id=u"
-HISTORY = f"/internal/v1/batches/{uuid.uuid4()}/history?user_id=u"
+DETAIL = f"/internal/v1/batches/{uuid.uuid4()}"
+HISTORY = f"/internal/v1/batches/{uuid.uuid4()}/history"
 
 
 @pytest.mark.parametrize(
@@ -145,7 +146,7 @@ HISTORY = f"/internal/v1/batches/{uuid.uuid4()}/history?user_id=u"
         ),
         # Let through: the unknown batches are then simply not found.
         (
-            {"X-Internal-API-Key": "ras-test-key", "X-Service-ID": "api_gateway_service"},
+            {"X-Internal-API-Key": "ras-test-key", "X-Service-ID": "api_gateway_service", "X-User-ID": "u"},
             {LIST: 200, SUMMARY: 200, DETAIL: 404, HISTORY: 404},
         ),
     ],

@@ -11,8 +11,8 @@ from result_aggregator_service.adapters.tables import assessment_jobs, batches, 
 
 async def _visible(query_service, story) -> dict[str, int]:
     """The status code of every query that could show the batch, and the list and summary totals."""
-    detail, _ = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
-    history, _ = await query_service.get(f"/internal/v1/batches/{story.batch_id}/history", user_id=story.user_id)
+    detail, _ = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
+    history, _ = await query_service.get(f"/internal/v1/batches/{story.batch_id}/history", user=story.user_id)
     _, listed = await query_service.get(f"/internal/v1/users/{story.user_id}/batches")
     _, summary = await query_service.get(f"/internal/v1/users/{story.user_id}/summary")
     return {"detail": detail, "history": history, "listed": listed["total"], "summary": summary["total_batches"]}
@@ -22,7 +22,7 @@ GONE = {"detail": 404, "history": 404, "listed": 0, "summary": 0}
 
 
 async def _title(query_service, story) -> str:
-    status, body = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+    status, body = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
     assert status == 200, body
     return str(body["batch"]["title"])
 
@@ -49,7 +49,7 @@ async def test_the_newest_rename_wins_whatever_order_they_arrive_in(query_servic
     assert found["items"][0]["updated_at"] == "2026-11-30T09:30:00Z"
 
     await query_service.fold(story.renamed("Fourth title", minutes=40, course_code="ENG6"))
-    _, body = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+    _, body = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
     assert (body["batch"]["title"], body["batch"]["course_code"]) == ("Fourth title", "ENG6")
 
 
@@ -58,7 +58,7 @@ async def test_a_rename_that_arrives_before_the_registration_is_kept(query_servi
     await query_service.fold(story.renamed("Renamed early", minutes=10, course_code=None))
     assert (await _visible(query_service, story))["detail"] == 404  # shown to nobody before registration
     await query_service.fold(story.registered())
-    _, body = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+    _, body = await query_service.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
     assert (body["batch"]["title"], body["batch"]["course_code"]) == ("Renamed early", "ENG5")
 
 
@@ -134,12 +134,12 @@ async def test_renames_and_deletes_through_kafka(service):
     await service.publish(story.deleted(minutes=40))
 
     async def gone() -> bool:
-        status, _ = await service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+        status, _ = await service.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
         return status == 404
 
     await service.wait_until(gone)
     await service.publish(story.progress(job_id, "comparing", 10.0, minutes=41), story.results(job_id, minutes=42))
     await service.drain()
-    status, _ = await service.get(f"/internal/v1/batches/{story.batch_id}", user_id=story.user_id)
+    status, _ = await service.get(f"/internal/v1/batches/{story.batch_id}", user=story.user_id)
     _, listed = await service.get(f"/internal/v1/users/{story.user_id}/batches")
     assert (status, listed["total"]) == (404, 0)

@@ -2,11 +2,12 @@
 
 Callers are the teacher BFF and the API gateway. ``status`` is the client-facing
 :class:`~common_core.status.BatchStatus`, mapped once inside RAS; callers pass it through untouched
-(PITFALLS: status mapped twice). Every timestamp is timezone-aware.
+(PITFALLS: status mapped twice). Every timestamp is timezone-aware. The teacher is ``X-User-ID``: a
+``{user_id}`` in the path must be that teacher, and anything not theirs is a 404.
 
 - ``GET /internal/v1/users/{user_id}/batches?limit&offset&status&q`` -> :class:`BatchListResponse`
-- ``GET /internal/v1/batches/{batch_id}?user_id=`` -> :class:`BatchDetailResponse`
-- ``GET /internal/v1/batches/{batch_id}/history?user_id=`` -> :class:`BatchHistoryResponse`
+- ``GET /internal/v1/batches/{batch_id}`` -> :class:`BatchDetailResponse`
+- ``GET /internal/v1/batches/{batch_id}/history`` -> :class:`BatchHistoryResponse`
 - ``GET /internal/v1/users/{user_id}/summary`` -> :class:`UserSummaryResponse`
 """
 

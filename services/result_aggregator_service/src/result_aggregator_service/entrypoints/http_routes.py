@@ -1,7 +1,9 @@
 """The four internal queries. Thin: parse the request, ask ReadModelQueries, answer or 404.
 
 Every route sits under /internal, so setup_quart_app's guard checks the key and the caller
-(bff_teacher_service, api_gateway_service) before any of this runs.
+(bff_teacher_service, api_gateway_service) before any of this runs. The teacher is always
+``X-User-ID`` (401 without it): a user id in the path must be that teacher, and anything
+that is not theirs answers the same 404 as an unknown batch (ARCHITECTURE §4).
 """
 
 from __future__ import annotations
@@ -13,30 +15,17 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 from quart import Blueprint, Response, request
 from quart.typing import ResponseReturnValue
-from werkzeug.datastructures import MultiDict
 
 from common_core.http.result_aggregator import MAX_PAGE_SIZE
 from common_core.status import BatchStatus
 from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
+from huleedu_service_libs.http.quart_support import current_identity
+from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 from result_aggregator_service.adapters.read_model_queries import ReadModelQueries
 from result_aggregator_service.domain.folding import term_start
 
 DEFAULT_PAGE_SIZE = 20
 MAX_TITLE_QUERY = 200
-
-
-def _int_param(args: MultiDict[str, str], name: str, default: int, low: int, high: int | None = None) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailedError(f"{name} must be an integer", details={name: raw}) from None
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValidationFailedError(f"{name} must be {bounds}", details={name: value})
-    return value
 
 
 def parse_statuses(values: Sequence[str]) -> list[BatchStatus]:
@@ -60,13 +49,21 @@ def _batch_id(raw: str) -> uuid.UUID:
         return uuid.UUID(raw)
     except ValueError:
         # Not a batch id at all, so no such batch: the same answer as an unknown id.
-        raise NotFoundError("batch not found") from None
+        raise _not_found() from None
 
 
-def _owner(args: MultiDict[str, str]) -> str:
-    user_id = (args.get("user_id") or "").strip()
-    if not user_id:
-        raise ValidationFailedError("user_id is required: the batch is only shown to its owner")
+def _not_found() -> NotFoundError:
+    return NotFoundError("batch not found")
+
+
+def _teacher() -> str:
+    return current_identity().user_id
+
+
+def _the_caller(user_id: str) -> str:
+    """The path's user, when it is the caller; another teacher's data is answered as if absent."""
+    if user_id != _teacher():
+        raise _not_found()
     return user_id
 
 
@@ -85,33 +82,31 @@ def internal_queries(queries: ReadModelQueries, term_start_months: Sequence[int]
         if len(title_query) > MAX_TITLE_QUERY:
             raise ValidationFailedError(f"q must be at most {MAX_TITLE_QUERY} characters")
         page = await queries.list_batches(
-            user_id,
+            _the_caller(user_id),
             statuses=parse_statuses(args.getlist("status")),
             title_query=title_query or None,
-            limit=_int_param(args, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
-            offset=_int_param(args, "offset", 0, 0),
+            limit=query_int(args, "limit", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE),
+            offset=query_int(args, "offset", 0, minimum=0, maximum=MAX_OFFSET),
         )
         return _json(page)
 
     @routes.get("/batches/<batch_id>")
     async def batch_detail(batch_id: str) -> ResponseReturnValue:
-        owner = _owner(request.args)
-        detail = await queries.batch_detail(_batch_id(batch_id), owner)
+        detail = await queries.batch_detail(_batch_id(batch_id), _teacher())
         if detail is None:
-            raise NotFoundError("batch not found")
+            raise _not_found()
         return _json(detail)
 
     @routes.get("/batches/<batch_id>/history")
     async def batch_history(batch_id: str) -> ResponseReturnValue:
-        owner = _owner(request.args)
-        history = await queries.batch_history(_batch_id(batch_id), owner)
+        history = await queries.batch_history(_batch_id(batch_id), _teacher())
         if history is None:
-            raise NotFoundError("batch not found")
+            raise _not_found()
         return _json(history)
 
     @routes.get("/users/<user_id>/summary")
     async def user_summary(user_id: str) -> ResponseReturnValue:
-        summary = await queries.user_summary(user_id, term_start(datetime.now(UTC), term_start_months))
+        summary = await queries.user_summary(_the_caller(user_id), term_start(datetime.now(UTC), term_start_months))
         return _json(summary)
 
     return routes
