@@ -61,6 +61,11 @@ def test_non_json_numbers_are_refused(raw: bytes):
     assert "not valid JSON" in rejected(raw).message
 
 
+@pytest.mark.parametrize("raw", [b'{"x": 1e400}', b'{"x": [-1e999]}'])
+def test_numbers_that_overflow_to_infinity_are_refused(raw: bytes):
+    assert "not a finite number" in rejected(raw).message
+
+
 def test_an_integer_of_ten_thousand_digits_is_a_400_not_a_crash():
     assert "not valid JSON" in rejected(b'{"n": ' + b"9" * 10_000 + b"}").message
 
@@ -105,9 +110,7 @@ def test_query_values_and_names_are_checked():
         check_query([("q\x00", "x")])
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"), [(None, 20), ("", 20), ("0", 0), ("1000000", 1_000_000), (" 7", 7)]
-)
+@pytest.mark.parametrize(("raw", "expected"), [(None, 20), ("", 20), ("0", 0), ("1000000", 1_000_000), (" 7", 7)])
 def test_query_int_within_bounds(raw: str | None, expected: int):
     args = {} if raw is None else {"offset": raw}
     assert query_int(args, "offset", 20, minimum=0, maximum=1_000_000) == expected

@@ -4,8 +4,8 @@ Framework-free: the Quart and FastAPI adapters call these. Each check exists bec
 would otherwise end as a 500 (or a stalled loop) further down:
 
 - bytes that are not UTF-8, JSON nested deeper than any real request (``json`` recurses in C and
-  raises ``RecursionError``, which no ``except ValueError`` catches), and ``NaN``/``Infinity``,
-  which are not JSON at all but which Python's parser accepts;
+  raises ``RecursionError``, which no ``except ValueError`` catches), and ``NaN``/``Infinity``
+  (or ``1e400``, which overflows to it), which are not JSON numbers but which Python's parser accepts;
 - a U+0000 or an unpaired surrogate in any string: PostgreSQL ``text`` cannot hold the first and
   UTF-8 cannot encode the second, so either fails the INSERT or the query;
 - an integer query parameter outside the range a route can use (``offset=2**63`` overflows
@@ -15,6 +15,7 @@ would otherwise end as a 500 (or a stalled loop) further down:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -103,6 +104,10 @@ def check_json_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
             raise _too_deep(max_depth)
         if isinstance(item, str):
             _check_field(item, path)
+        elif isinstance(item, float) and not math.isfinite(item):
+            # 1e400 parses to inf without passing through parse_constant.
+            field = ".".join(path) or "body"
+            raise ValidationFailedError(f"{field} is not a finite number", details={"field": field})
         elif isinstance(item, dict):
             for key, child in item.items():
                 child_path = (*path, str(key))

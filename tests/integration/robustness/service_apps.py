@@ -1,0 +1,204 @@
+"""Each service's real app on real PostgreSQL, Kafka and Redis, isolated for the robustness suite.
+
+Every app gets a migrated database of its own, a registry that maps every event to fresh topics,
+unique consumer groups and Redis prefixes, so it shares nothing with the dev stack's running
+services. CJ and class management talk to a real content service app served on a local port.
+Each builder also creates a few of the teacher's own resources (a batch, an assignment, a class,
+a student), so that hostile requests reach the code behind the ownership checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from quart import Quart
+
+from common_core.events.catalog import EVENTS
+from common_core.events.registry import EventRegistry
+from huleedu_service_libs.testing.database import migrated_database
+from huleedu_service_libs.testing.infrastructure import Infrastructure
+from services.cj_assessment_service.tests.fakes import served
+
+REPO = Path(__file__).resolve().parents[3]
+KEY = "robustness-suite-key"
+TEACHER = str(uuid.uuid4())
+# Who calls a route that names no callers of its own (RAS guards its whole /internal prefix).
+DEFAULT_CALLER = "bff_teacher_service"
+
+
+@dataclass
+class Resources:
+    """What the suite needs from pytest: real infrastructure and ways to make isolated parts of it."""
+
+    infrastructure: Infrastructure
+    database_factory: Callable[[str], str]
+    kafka_topic_factory: Callable[..., str]
+    run_label: str
+
+    @property
+    def common(self) -> dict[str, Any]:
+        return {
+            "HULEEDU_INTERNAL_API_KEY": KEY,
+            "HULEEDU_KAFKA_BOOTSTRAP_SERVERS": self.infrastructure.kafka_bootstrap,
+            "HULEEDU_REDIS_URL": self.infrastructure.redis_url,
+        }
+
+    def database(self, service: str) -> str:
+        return migrated_database(self.database_factory, REPO / "services" / service / "alembic", service[:12])
+
+    def registry(self) -> EventRegistry:
+        registry = EventRegistry()
+        for topic, model in EVENTS:
+            registry.register(self.kafka_topic_factory(topic.split(".", 1)[1][:30], with_dead_letter=True), model)
+        return registry
+
+    def unique(self, what: str) -> str:
+        return f"robust-{self.run_label}-{what}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class ServiceUnderTest:
+    name: str
+    app: Quart
+    seeds: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, callers: tuple[str, ...] | None) -> dict[str, str]:
+        caller = callers[0] if callers else DEFAULT_CALLER
+        return {"X-Internal-API-Key": KEY, "X-Service-ID": caller, "X-User-ID": TEACHER}
+
+    async def call(self, method: str, path: str, body: Any = None, *, caller: str = "api_gateway_service") -> Any:
+        headers = {"X-Internal-API-Key": KEY, "X-Service-ID": caller, "X-User-ID": TEACHER}
+        response = await self.app.test_client().open(path, method=method, headers=headers, json=body)
+        data = await response.get_json()
+        assert response.status_code < 300, (path, response.status_code, data)
+        return data
+
+
+@contextlib.asynccontextmanager
+async def running(app: Quart) -> AsyncIterator[Quart]:
+    async with app.test_app():
+        yield app
+
+
+async def content_app(resources: Resources, registry: EventRegistry) -> Quart:
+    from content_service.app import create_app
+    from content_service.config import Settings
+
+    settings = Settings(database_url=resources.database("content_service"), **resources.common)
+    return await create_app(settings, registry=registry, consumer_group=resources.unique("content"))
+
+
+@contextlib.asynccontextmanager
+async def content_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    app = await content_app(resources, resources.registry())
+    async with running(app):
+        service = ServiceUnderTest("content_service", app)
+        batch = await service.call("POST", "/v1/batches", {"title": "Robustness", "course_code": "ENG5"})
+        service.seeds["batch_id"] = batch["batch_id"]
+        yield service
+
+
+@contextlib.asynccontextmanager
+async def served_content(resources: Resources, registry: EventRegistry) -> AsyncIterator[str]:
+    """A real content service app on a free local port, for the services that call it."""
+    app = await content_app(resources, registry)
+    async with served(app) as url:  # hypercorn runs the app's startup and shutdown
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def class_management_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    from class_management_service.app import create_app
+    from class_management_service.config import Settings
+
+    registry = resources.registry()
+    async with served_content(resources, registry) as content_url:
+        settings = Settings.model_validate(
+            {
+                **resources.common,
+                "database_url": resources.database("class_management_service"),
+                "consumer_group": resources.unique("cms"),
+                "redis_key_prefix": resources.unique("cms") + ":",
+                "content_service_url": content_url,
+            }
+        )
+        app = await create_app(settings, registry=registry)
+        async with running(app):
+            service = ServiceUnderTest("class_management_service", app)
+            created = await service.call("POST", "/v1/classes", {"name": "9B", "course_code": "ENG5"})
+            student = await service.call("POST", "/v1/students", {"first_name": "Åsa", "last_name": "Öberg"})
+            service.seeds.update(class_id=created["class_id"], student_id=student["student_id"], user_id=TEACHER)
+            yield service
+
+
+@contextlib.asynccontextmanager
+async def cj_assessment_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    from cj_assessment_service.app import create_app
+    from cj_assessment_service.config import Settings
+
+    registry = resources.registry()
+    async with served_content(resources, registry) as content_url:
+        settings = Settings(
+            **resources.common,
+            database_url=resources.database("cj_assessment_service"),
+            content_service_url=content_url,
+            llm_provider_service_url="http://127.0.0.1:9",  # nothing listens: LPS calls fail cleanly
+            consumer_group_prefix=resources.unique("cj"),
+        )
+        app = await create_app(settings, registry=registry)
+        async with running(app):
+            service = ServiceUnderTest("cj_assessment_service", app)
+            example = REPO / "libs" / "common_core" / "tests" / "http_examples" / "AssignmentCreateRequest.json"
+            assignment = await service.call("POST", "/v1/assignments", json.loads(example.read_text()))
+            service.seeds["assignment_id"] = assignment["assignment_id"]
+            yield service
+
+
+@contextlib.asynccontextmanager
+async def llm_provider_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    from llm_provider_service.app import create_app
+    from llm_provider_service.config import Settings
+
+    settings = Settings(
+        **resources.common,
+        HULEEDU_DEV_MODE=True,  # the mock judge's dev routes are part of the surface too
+        database_url=resources.database("llm_provider_service"),
+        redis_key_prefix=resources.unique("lps") + ":",
+    )
+    app = await create_app(settings, registry=resources.registry())
+    async with running(app):
+        yield ServiceUnderTest("llm_provider_service", app)
+
+
+@contextlib.asynccontextmanager
+async def result_aggregator_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    from result_aggregator_service.app import create_app
+    from result_aggregator_service.config import Settings
+
+    settings = Settings(
+        **resources.common,
+        database_url=resources.database("result_aggregator_service"),
+        consumer_group=resources.unique("ras"),
+    )
+    app = await create_app(settings, registry=resources.registry())
+    async with running(app):
+        yield ServiceUnderTest("result_aggregator_service", app, {"user_id": TEACHER})
+
+
+BUILDERS: dict[str, Callable[[Resources], contextlib.AbstractAsyncContextManager[ServiceUnderTest]]] = {
+    "content_service": content_service,
+    "class_management_service": class_management_service,
+    "cj_assessment_service": cj_assessment_service,
+    "llm_provider_service": llm_provider_service,
+    "result_aggregator_service": result_aggregator_service,
+}
+
+
+def service_under_test(name: str, resources: Resources) -> contextlib.AbstractAsyncContextManager[ServiceUnderTest]:
+    return BUILDERS[name](resources)
