@@ -10,6 +10,7 @@ and Redis (service_apps.py). For every route the suite sends, with valid auth:
   NaN and overflowing numbers, wrong content types, huge numbers and 1 MB strings in each field,
   nulls in each field, bad UUIDs in the path, out-of-range integers in the query: any answer but a
   5xx, and every 4xx in the standard error body;
+- OPTIONS without credentials: 401 or 404, never the route's ``Allow`` list;
 - to every POST route, the hostile uploads of hostile_files.py (decompression bombs up to 1 GB,
   lying zip headers, programs renamed .txt, NUL, very long and Latin-1 file names).
 
@@ -102,6 +103,15 @@ async def healthz_problem(service: ServiceUnderTest) -> str | None:
     return None if elapsed <= HEALTHZ_WITHIN_S else f"/healthz took {elapsed:.2f} s"
 
 
+async def options_problem(service: ServiceUnderTest, route: Route) -> str | None:
+    """OPTIONS without credentials must not reveal the route's methods (every route here is guarded)."""
+    path = build_path(service.app, route, path_values(route, service.seeds))
+    response = await service.app.test_client().options(path)
+    if response.status_code not in (401, 404) or "allow" in {key.lower() for key, _ in response.headers.items()}:
+        return f"answered {response.status_code} with headers {dict(response.headers)} to a caller without a key"
+    return None
+
+
 def upload_requests(service: ServiceUnderTest, route: Route) -> list[HostileRequest]:
     """Each hostile file, posted as ``files`` and ``file`` next to an ordinary essay and a grades file."""
     if route.method != "POST":
@@ -127,6 +137,7 @@ def upload_requests(service: ServiceUnderTest, route: Route) -> list[HostileRequ
 @pytest.mark.parametrize("service_name", sorted(BUILDERS))
 async def test_every_route_survives_hostile_input(service_name: str, resources: Resources):
     problems: list[str] = []
+    options_checked: set[str] = set()
     sent = 0
     async with BUILDERS[service_name](resources) as service:
         routes = routes_of(service.app)
@@ -138,6 +149,11 @@ async def test_every_route_survives_hostile_input(service_name: str, resources: 
                 problem = problem_with(status, text, request)
                 if problem:
                     problems.append(f"{route.name} [{request.label}]: {problem}")
+            if route.rule.rule not in options_checked:
+                options_checked.add(route.rule.rule)
+                options = await options_problem(service, route)
+                if options:
+                    problems.append(f"OPTIONS {route.rule.rule}: {options}")
             stalled = await healthz_problem(service)
             if stalled:
                 problems.append(f"after {route.name}: {stalled}")
