@@ -5,13 +5,14 @@ A FastAPI service calls :func:`setup_fastapi_app` once, before the app starts::
     setup_fastapi_app(app, settings, health_checks={"redis": redis_check(settings.redis_url)})
 
 The middlewares are plain ASGI (no ``BaseHTTPMiddleware``), outermost first: correlation id,
-metrics, error boundary, ``/internal`` guard. The boundary answers unexpected exceptions itself
+metrics, error boundary, ``/internal`` guard, input guard. The boundary answers unexpected exceptions itself
 rather than leaving them to Starlette's ``ServerErrorMiddleware``, which runs outside every
 user middleware: there the correlation id is already unbound and the 500 would not be counted.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Annotated
@@ -21,7 +22,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -50,6 +51,7 @@ from huleedu_service_libs.http.metrics import (
     metrics_payload,
     record_request,
 )
+from huleedu_service_libs.http.request_input import check_query, check_storable, parse_json_body
 from huleedu_service_libs.settings import ServiceSettings
 
 _AUTH_STATE = "huleedu_internal_auth"
@@ -156,6 +158,63 @@ class InternalPathGuardMiddleware:
         await self.app(scope, receive, send)
 
 
+class InputGuardMiddleware:
+    """Hostile input is a 400 before FastAPI parses it (the Quart twin is ``json_body``).
+
+    FastAPI's own JSON parsing lets ``RecursionError`` escape as a 500 and passes NUL characters
+    and lone surrogates on to the database. So a JSON body is read here, checked with
+    :func:`parse_json_body`, and handed on unchanged; a NUL in the path or the query is refused too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        check_storable(scope["path"], "path")
+        check_query(QueryParams(scope["query_string"]).multi_items())
+        content_type = Headers(scope=scope).get("content-type", "")
+        if not _is_json(content_type):
+            await self.app(scope, receive, send)
+            return
+        body, more = await _read_body(receive)
+        if body.strip():
+            parse_json_body(body)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await more()
+
+        await self.app(scope, replay, send)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            # The client went away: hand the disconnect on to whoever reads next.
+            return b"".join(chunks), functools.partial(_again, message)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), receive
+
+
+async def _again(message: Message) -> Message:
+    return message
+
+
 def register_error_handlers(app: FastAPI, service_name: str) -> None:
     """Every exception, including FastAPI's own 404/405 and request validation, answers with the
     one error body. Adds the error boundary middleware, so call it before adding outer ones."""
@@ -228,6 +287,7 @@ def setup_fastapi_app(
     auth = InternalAuth(settings.effective_internal_api_key(), internal_allow_list)
     setattr(app.state, _AUTH_STATE, auth)
     # add_middleware wraps what is already there: add the innermost first.
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(InternalPathGuardMiddleware, auth=auth)
     register_error_handlers(app, service_name)
     app.add_middleware(HttpMetricsMiddleware, service_name=service_name)
