@@ -3,9 +3,9 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from quart.typing import TestAppProtocol as QuartTestApp
 from quart.typing import TestClientProtocol as QuartClient
 
 from class_management_service.adapters.passwords import Passwords
@@ -25,7 +25,8 @@ async def _annas_class(client: QuartClient) -> str:
     return str((await created.get_json())["class_id"])
 
 
-async def _annas_batch(running_app: QuartTestApp, class_id: str) -> uuid.UUID:
+# The quart TestApp: its ``.app`` holds the service context (TestAppProtocol does not declare it).
+async def _annas_batch(running_app: Any, class_id: str) -> uuid.UUID:
     """A batch CMS knows from batch.registered (recorded directly: Kafka delivery is tested elsewhere)."""
     batch_id = uuid.uuid4()
     event = BatchRegisteredV1(
@@ -41,7 +42,7 @@ async def _annas_batch(running_app: QuartTestApp, class_id: str) -> uuid.UUID:
     return batch_id
 
 
-async def test_a_profile_is_only_the_callers_own(client: QuartClient, running_app: QuartTestApp):
+async def test_a_profile_is_only_the_callers_own(client: QuartClient, running_app: Any):
     async with running_app.app.extensions[CONTEXT_EXTENSION].sessions() as session, session.begin():
         anna = await create_teacher(
             session, Passwords(), email="anna@skola.se", display_name="Anna", password="lång-och-säker", locale="sv-SE"
@@ -57,7 +58,7 @@ async def test_a_profile_is_only_the_callers_own(client: QuartClient, running_ap
     assert (await client.get(url, headers=gateway())).status_code == 401
 
 
-async def test_class_info_shows_only_the_callers_batches(client: QuartClient, running_app: QuartTestApp):
+async def test_class_info_shows_only_the_callers_batches(client: QuartClient, running_app: Any):
     batch_id = await _annas_batch(running_app, await _annas_class(client))
     url = f"/internal/v1/batches/class-info?batch_ids={batch_id}"
 
@@ -70,7 +71,7 @@ async def test_class_info_shows_only_the_callers_batches(client: QuartClient, ru
     assert (await client.get(url, headers=gateway(ANNA, service="result_aggregator_service"))).status_code == 403
 
 
-async def test_student_names_of_another_teachers_batch_are_not_found(client: QuartClient, running_app: QuartTestApp):
+async def test_student_names_of_another_teachers_batch_are_not_found(client: QuartClient, running_app: Any):
     batch_id = await _annas_batch(running_app, await _annas_class(client))
     url = f"/internal/v1/batches/{batch_id}/student-names"
 
