@@ -2,7 +2,9 @@
 
 Every app gets a migrated database of its own, a registry that maps every event to fresh topics,
 unique consumer groups and Redis prefixes, so it shares nothing with the dev stack's running
-services. CJ and class management talk to a real content service app served on a local port.
+services. CJ and class management talk to a real content service app served on a local port;
+content service asks a local stand-in for CMS and CJ, which knows no class and no assignment (the
+real lookups have their own tests), so a hostile batch naming one is a 404, not a 503.
 Each builder also creates a few of the teacher's own resources (a batch, an assignment, a class,
 a student), so that hostile requests reach the code behind the ownership checks.
 """
@@ -18,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from quart import Quart
+from quart.typing import ResponseReturnValue
 
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure
-from services.cj_assessment_service.tests.fakes import served
+from huleedu_service_libs.testing.local_server import served
 
 REPO = Path(__file__).resolve().parents[3]
 KEY = "robustness-suite-key"
@@ -86,18 +89,35 @@ async def running(app: Quart) -> AsyncIterator[Quart]:
         yield app
 
 
-async def content_app(resources: Resources, registry: EventRegistry) -> Quart:
+def _no_classes_or_assignments() -> Quart:
+    app = Quart("cms_and_cj_lookups")
+
+    @app.get("/internal/v1/classes/<class_id>")
+    @app.get("/internal/v1/assignments/<assignment_id>")
+    async def unknown(**_ids: str) -> ResponseReturnValue:
+        return {"error": {"code": "NOT_FOUND", "message": "not found", "service": "stand-in", "details": {}}}, 404
+
+    return app
+
+
+@contextlib.asynccontextmanager
+async def content_app(resources: Resources, registry: EventRegistry) -> AsyncIterator[Quart]:
     from content_service.app import create_app
     from content_service.config import Settings
 
-    settings = Settings(database_url=resources.database("content_service"), **resources.common)
-    return await create_app(settings, registry=registry, consumer_group=resources.unique("content"))
+    async with served(_no_classes_or_assignments()) as peers:
+        settings = Settings(
+            database_url=resources.database("content_service"),
+            class_management_service_url=peers,
+            cj_assessment_service_url=peers,
+            **resources.common,
+        )
+        yield await create_app(settings, registry=registry, consumer_group=resources.unique("content"))
 
 
 @contextlib.asynccontextmanager
 async def content_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
-    app = await content_app(resources, resources.registry())
-    async with running(app):
+    async with content_app(resources, resources.registry()) as app, running(app):
         service = ServiceUnderTest("content_service", app)
         batch = await service.call("POST", "/v1/batches", {"title": "Robustness", "course_code": "ENG5"})
         service.seeds["batch_id"] = batch["batch_id"]
@@ -107,8 +127,7 @@ async def content_service(resources: Resources) -> AsyncIterator[ServiceUnderTes
 @contextlib.asynccontextmanager
 async def served_content(resources: Resources, registry: EventRegistry) -> AsyncIterator[str]:
     """A real content service app on a free local port, for the services that call it."""
-    app = await content_app(resources, registry)
-    async with served(app) as url:  # hypercorn runs the app's startup and shutdown
+    async with content_app(resources, registry) as app, served(app) as url:  # hypercorn runs startup and shutdown
         yield url
 
 

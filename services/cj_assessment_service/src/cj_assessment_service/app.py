@@ -8,7 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cj_assessment_service.config import Settings
 from cj_assessment_service.di import make_container
 from cj_assessment_service.entrypoints.http_admin import TEACHER_CALLERS, admin_blueprint
-from cj_assessment_service.entrypoints.http_internal import CANCEL_CALLERS, READ_CALLERS, internal_blueprint
+from cj_assessment_service.entrypoints.http_internal import (
+    ASSIGNMENT_LOOKUP_CALLERS,
+    CANCEL_CALLERS,
+    READ_CALLERS,
+    internal_blueprint,
+)
 from cj_assessment_service.entrypoints.worker import Worker
 from cj_assessment_service.service_layer.assignments import AssignmentService
 from cj_assessment_service.service_layer.deps import ServiceDeps
@@ -47,10 +52,10 @@ async def create_app(
             "kafka": publisher_check(publisher),
             "workers": workers_check(worker.group),
         },
-        internal_allow_list={*TEACHER_CALLERS, *READ_CALLERS, *CANCEL_CALLERS},
+        internal_allow_list={*TEACHER_CALLERS, *READ_CALLERS, *CANCEL_CALLERS, *ASSIGNMENT_LOOKUP_CALLERS},
     )
     app.register_blueprint(admin_blueprint(AssignmentService(deps), settings.max_upload_bytes))
-    app.register_blueprint(internal_blueprint(JobQueries(deps)))
+    app.register_blueprint(internal_blueprint(JobQueries(deps), AssignmentService(deps)))
     app.extensions[WORKER_EXTENSION] = worker
 
     @app.before_serving

@@ -12,6 +12,9 @@ Every setting has a dev-mode default and a line in ``env.example``:
 - ``CONTENT_SERVICE_MIN_WORDS`` / ``CONTENT_SERVICE_MAX_WORDS``: the word range of an essay.
 - ``CONTENT_SERVICE_WORKER_RESTART_BASE_SECONDS`` / ``CONTENT_SERVICE_WORKER_RESTART_MAX_SECONDS``: the
   backoff before a crashed consumer or outbox relay is started again (doubling up to the max).
+- ``CONTENT_SERVICE_CLASS_MANAGEMENT_SERVICE_URL`` / ``CONTENT_SERVICE_CJ_ASSESSMENT_SERVICE_URL``: the
+  peers asked whether a batch may name a class / an assignment (dev defaults: the local dev stack).
+- ``CONTENT_SERVICE_PEER_TIMEOUT_S``: the read timeout of those lookups (a teacher is waiting).
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ class Settings(ServiceSettings):
     max_essays_per_batch: int = Field(default=200, ge=2, description="Essays one batch may hold.")
     min_words: int = Field(default=20, ge=1, description="Fewer words than this: rejected as too short.")
     max_words: int = Field(default=3000, ge=1, description="More words than this: rejected as too long.")
+    class_management_service_url: str = Field(
+        default="http://127.0.0.1:8003", description="Asked whether a batch's class is the teacher's."
+    )
+    cj_assessment_service_url: str = Field(
+        default="http://127.0.0.1:8004", description="Asked whether the teacher may use a batch's assignment."
+    )
+    peer_timeout_s: float = Field(default=5.0, gt=0, description="Read timeout of the class and assignment lookups.")
     worker_restart_base_seconds: float = Field(
         default=1.0, gt=0, description="First wait before a crashed background loop is restarted."
     )

@@ -7,13 +7,16 @@ and for what the consumer subscribes to.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
 from common_core.events.registry import EventRegistry
+from content_service.adapters.peer_lookups import CJAssignmentLookup, ClassManagementClassLookup
 from content_service.adapters.repository import repository_in_runner_transaction
 from content_service.adapters.tables import outbox
 from content_service.adapters.unit_of_work import SqlUnitOfWorkFactory
@@ -22,6 +25,7 @@ from content_service.entrypoints.background import background_work
 from content_service.service_layer.cj_events import CJEventHandlers
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.di import ConsumerFactory
+from huleedu_service_libs.http.client import make_http_client
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.outbox import OutboxRelay
@@ -38,14 +42,41 @@ class Wiring:
     consumer_group: str = CJ_EVENTS_CONSUMER
 
 
+@dataclass(frozen=True)
+class Peers:
+    """The lookups in CMS and CJ, over HTTP clients the container closes on shutdown."""
+
+    classes: ClassManagementClassLookup
+    assignments: CJAssignmentLookup
+
+
 class ContentServiceProvider(Provider):
     settings = from_context(provides=Settings, scope=Scope.APP)
     wiring = from_context(provides=Wiring, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
-    def context(self, sessions: async_sessionmaker[AsyncSession], settings: Settings, wiring: Wiring) -> ContentContext:
+    async def peers(self, settings: Settings) -> AsyncIterator[Peers]:
+        def client(base_url: str) -> httpx.AsyncClient:
+            return make_http_client(
+                base_url,
+                service_id=settings.service_name,
+                api_key=settings.effective_internal_api_key(),
+                timeout_s=settings.peer_timeout_s,
+            )
+
+        cms, cj = client(settings.class_management_service_url), client(settings.cj_assessment_service_url)
+        try:
+            yield Peers(ClassManagementClassLookup(cms), CJAssignmentLookup(cj))
+        finally:
+            await cms.aclose()
+            await cj.aclose()
+
+    @provide(scope=Scope.APP)
+    def context(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, wiring: Wiring, peers: Peers
+    ) -> ContentContext:
         unit_of_work = SqlUnitOfWorkFactory(sessions, wiring.registry, settings.service_name)
-        return ContentContext(settings=settings, unit_of_work=unit_of_work)
+        return ContentContext(settings, unit_of_work, peers.classes, peers.assignments)
 
     @provide(scope=Scope.APP)
     def background(

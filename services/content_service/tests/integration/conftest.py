@@ -36,6 +36,9 @@ from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.sync_bridge import run_coroutine_sync
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure, create_topics, delete_topics
+from huleedu_service_libs.testing.local_server import served
+
+from .peers import FakePeers
 
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 INTERNAL_KEY = "content-test-key"
@@ -198,11 +201,25 @@ def event_topics(kafka_topic_factory: Callable[..., str], infrastructure: Infras
 
 
 @pytest.fixture
+async def peers() -> AsyncIterator[FakePeers]:
+    """CMS and CJ as content service asks them about classes and assignments; a test allows ids on it."""
+    fake = FakePeers()
+    async with served(fake.app()) as url:
+        fake.url = url
+        yield fake
+
+
+@pytest.fixture
 def content_settings(
-    database_factory: Callable[[str], str], infrastructure: Infrastructure, request: pytest.FixtureRequest
+    database_factory: Callable[[str], str],
+    infrastructure: Infrastructure,
+    request: pytest.FixtureRequest,
+    peers: FakePeers,
 ) -> Settings:
     url = migrated_database(database_factory, ALEMBIC_DIR, "content")
     return Settings(
+        class_management_service_url=peers.url,
+        cj_assessment_service_url=peers.url,
         database_url=url,
         max_file_bytes=200_000,
         max_upload_bytes=3_000_000,

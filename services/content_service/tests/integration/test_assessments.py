@@ -1,7 +1,6 @@
 """Starting an assessment: one request however often it is sent, and the state machine's 409s."""
 
 import asyncio
-import uuid
 
 from common_core.events.cj_assessment import CJAssessmentRequestedV1
 from content_service.adapters.unit_of_work import OutboxEvents
@@ -12,8 +11,8 @@ SETTINGS = {
 }
 
 
-async def test_the_request_moves_the_batch_and_lands_on_kafka_with_the_essays(content):
-    assignment_id = str(uuid.uuid4())
+async def test_the_request_moves_the_batch_and_lands_on_kafka_with_the_essays(content, peers):
+    assignment_id = peers.allow_assignment("teacher-a")
     batch_id = await content.batch_with_essays(assignment_id=assignment_id)
     response = await content.start_assessment(batch_id, key="k-1", body=SETTINGS)
     assert response.status_code == 202

@@ -8,8 +8,8 @@ import pytest
 from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1
 
 
-async def test_create_get_rename_list_and_delete_a_batch(content):
-    class_id = str(uuid.uuid4())
+async def test_create_get_rename_list_and_delete_a_batch(content, peers):
+    class_id = peers.allow_class("teacher-a")
     created = await content.create_batch(title="Essays 9B", course_code="ENG5", class_id=class_id)
     assert created["status"] == "draft"
     assert created["essay_count"] == 0
@@ -59,8 +59,8 @@ async def test_invalid_batch_fields_are_named_in_the_error(content):
     assert "title" in str(body["error"]["details"])
 
 
-async def test_registering_a_batch_emits_batch_registered_with_class_and_assignment(content):
-    class_id, assignment_id = str(uuid.uuid4()), str(uuid.uuid4())
+async def test_registering_a_batch_emits_batch_registered_with_class_and_assignment(content, peers):
+    class_id, assignment_id = peers.allow_class("teacher-a"), peers.allow_assignment("teacher-a")
     created = await content.create_batch(class_id=class_id, assignment_id=assignment_id)
     [(key, envelope)] = await content.read_events(BatchRegisteredV1, 1)
     assert key == created["batch_id"].encode()

@@ -23,6 +23,7 @@ from common_core.status import BatchStatus
 from content_service.config import Settings
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
 from content_service.service_layer.context import ContentContext
+from huleedu_service_libs.errors import ServiceUnavailableError
 
 
 @dataclass
@@ -142,6 +143,10 @@ class FakeRepository:
     async def texts_by_id(self, text_ids: Sequence[str]) -> dict[str, Text]:
         return {text_id: self.state.texts[text_id] for text_id in text_ids if text_id in self.state.texts}
 
+    async def owned_essay_texts(self, owner_id: str, text_ids: Sequence[str]) -> dict[str, Text]:
+        owned = {e.text_id for e in self.state.essays if self.state.batches[e.batch_id].owner_id == owner_id}
+        return {text_id: self.state.texts[text_id] for text_id in text_ids if text_id in owned}
+
     async def request_by_key(self, batch_id: uuid.UUID, key: str) -> AssessmentRequest | None:
         return next((r for r in self.state.requests if r.batch_id == batch_id and r.idempotency_key == key), None)
 
@@ -216,6 +221,35 @@ class FakeUnitOfWorkFactory:
         return [event.payload for event in self.committed_events if isinstance(event.payload, model)]
 
 
+class FakeDirectory:
+    """CMS's classes or CJ's assignments as content service sees them: which ids a teacher may use.
+
+    ``down`` answers like an adapter whose peer does not answer; ``asked`` records every question.
+    """
+
+    def __init__(self, peer: str) -> None:
+        self.peer = peer
+        self.usable: set[tuple[str, uuid.UUID]] = set()
+        self.down = False
+        self.asked: list[tuple[str, uuid.UUID]] = []
+
+    def allow(self, owner_id: str, item_id: uuid.UUID) -> uuid.UUID:
+        self.usable.add((owner_id, item_id))
+        return item_id
+
+    async def _may_use(self, owner_id: str, item_id: uuid.UUID) -> bool:
+        self.asked.append((owner_id, item_id))
+        if self.down:
+            raise ServiceUnavailableError(f"{self.peer} is not answering")
+        return (owner_id, item_id) in self.usable
+
+    async def owns_class(self, owner_id: str, class_id: uuid.UUID) -> bool:
+        return await self._may_use(owner_id, class_id)
+
+    async def may_use_assignment(self, owner_id: str, assignment_id: uuid.UUID) -> bool:
+        return await self._may_use(owner_id, assignment_id)
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": "postgresql://unused/never-connected",
@@ -235,12 +269,16 @@ class Service:
 
     ctx: ContentContext
     uow: FakeUnitOfWorkFactory
+    classes: FakeDirectory
+    assignments: FakeDirectory
 
     def with_settings(self, **overrides: Any) -> Service:
-        return Service(ContentContext(settings=make_settings(**overrides), unit_of_work=self.uow), self.uow)
+        ctx = ContentContext(make_settings(**overrides), self.uow, self.classes, self.assignments)
+        return Service(ctx, self.uow, self.classes, self.assignments)
 
 
 @pytest.fixture
 def service() -> Service:
     uow = FakeUnitOfWorkFactory()
-    return Service(ContentContext(settings=make_settings(), unit_of_work=uow), uow)
+    classes, assignments = FakeDirectory("class management service"), FakeDirectory("CJ assessment service")
+    return Service(ContentContext(make_settings(), uow, classes, assignments), uow, classes, assignments)

@@ -38,7 +38,7 @@ async def start(service, batch_id, settings=SETTINGS, key=None):
 
 
 async def test_starting_moves_the_batch_and_emits_one_request_with_the_essays(service, samples):
-    assignment_id = uuid.uuid4()
+    assignment_id = service.assignments.allow("teacher-a", uuid.uuid4())
     batch_id = await batch_with_essays(service, samples, assignment_id=assignment_id)
 
     accepted = await start(service, batch_id, key="k-1")

@@ -13,7 +13,8 @@ from huleedu_service_libs.errors import ConflictError, NotFoundError
 
 
 async def test_creating_a_batch_stores_a_draft_and_emits_batch_registered_in_the_same_unit(service):
-    class_id, assignment_id = uuid.uuid4(), uuid.uuid4()
+    class_id = service.classes.allow("teacher-a", uuid.uuid4())
+    assignment_id = service.assignments.allow("teacher-a", uuid.uuid4())
     request = CreateBatchRequest(title="Essays", course_code="ENG5", class_id=class_id, assignment_id=assignment_id)
 
     view = await batches.create_batch(service.ctx, "teacher-a", request)

@@ -1,4 +1,4 @@
-"""The BFF's job read API and cancellation (internal; identity from ``X-User-ID``)."""
+"""The BFF's job read API, cancellation, and the assignment lookup (internal; identity from ``X-User-ID``)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import uuid
 from quart import Blueprint
 from quart.typing import ResponseReturnValue
 
+from cj_assessment_service.service_layer.assignments import AssignmentService
 from cj_assessment_service.service_layer.job_queries import JobQueries
 from huleedu_service_libs.http.quart_support import current_identity, internal_route
 
 READ_CALLERS = ("bff_teacher_service", "api_gateway_service")
 CANCEL_CALLERS = ("api_gateway_service", "content_service", "bff_teacher_service")
+# Content service checks a batch's or an assessment's assignment before storing it (issue 14, defect 10).
+ASSIGNMENT_LOOKUP_CALLERS = ("content_service", "api_gateway_service", "bff_teacher_service")
 
 
-def internal_blueprint(queries: JobQueries) -> Blueprint:
+def internal_blueprint(queries: JobQueries, assignments: AssignmentService) -> Blueprint:
     bp = Blueprint("cj_internal", __name__)
 
     @bp.get("/internal/v1/jobs/<uuid:job_id>")
@@ -32,5 +35,10 @@ def internal_blueprint(queries: JobQueries) -> Blueprint:
     @internal_route(*CANCEL_CALLERS)
     async def cancel_job(job_id: uuid.UUID) -> ResponseReturnValue:
         return (await queries.cancel(job_id, current_identity().user_id)).model_dump(mode="json")
+
+    @bp.get("/internal/v1/assignments/<uuid:assignment_id>")
+    @internal_route(*ASSIGNMENT_LOOKUP_CALLERS)
+    async def usable_assignment(assignment_id: uuid.UUID) -> ResponseReturnValue:
+        return (await assignments.usable(assignment_id, current_identity().user_id)).model_dump(mode="json")
 
     return bp

@@ -114,6 +114,17 @@ class AssignmentService:
             )
         return await self.get(assignment_id, user_id)
 
+    async def usable(self, assignment_id: uuid.UUID, user_id: str) -> AssignmentSummary:
+        """The assignment if the user may assess with it (own or shared), without its texts; else a 404.
+
+        Content service asks this before a batch or an assessment names the assignment, so it
+        must not call content service back for the texts.
+        """
+        row = await self._visible(assignment_id, user_id)
+        async with self._deps.sessions() as session:
+            anchor_count = await assignment_store.count_anchors(session, assignment_id)
+        return _summary(row, anchor_count)
+
     async def get(self, assignment_id: uuid.UUID, user_id: str) -> AssignmentView:
         row = await self._visible(assignment_id, user_id)
         async with self._deps.sessions() as session:

@@ -175,6 +175,14 @@ class SqlContentRepository:
         rows = await self._session.execute(select(texts).where(texts.c.text_id.in_(list(text_ids))))
         return {row["text_id"]: _text(row) for row in rows.mappings()}
 
+    async def owned_essay_texts(self, owner_id: str, text_ids: Sequence[str]) -> dict[str, Text]:
+        if not text_ids:
+            return {}
+        owned = select(essays.c.text_id).join(batches, batches.c.batch_id == essays.c.batch_id)
+        owned = owned.where(batches.c.owner_id == owner_id, essays.c.text_id.in_(list(text_ids)))
+        rows = await self._session.execute(select(texts).where(texts.c.text_id.in_(owned)))
+        return {row["text_id"]: _text(row) for row in rows.mappings()}
+
     async def request_by_key(self, batch_id: uuid.UUID, key: str) -> AssessmentRequest | None:
         query = select(assessment_requests).where(
             assessment_requests.c.batch_id == batch_id, assessment_requests.c.idempotency_key == key

@@ -1,24 +1,42 @@
-"""The internal text store: ``/internal/v1/texts`` for CJ, CMS, the BFF and the gateway (internal key only)."""
+"""The internal text store: ``/internal/v1/texts`` for CJ, CMS, the BFF and the gateway (internal key only).
+
+Reads with ``X-User-ID`` act for that teacher and see only the essays of their own batches.
+Reads without a user are service-to-service lookups, open only to CJ (a job's essays and
+assignment texts) and CMS (essay openings for name matching).
+"""
 
 from __future__ import annotations
 
 import re
 
-from quart import Blueprint
+from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
 from common_core.http.content import BatchGetTextsRequest, StoreTextRequest
 from content_service.entrypoints.request_helpers import content_context, dump
 from content_service.service_layer import texts
 from huleedu_service_libs.errors import ValidationFailedError
-from huleedu_service_libs.http.quart_support import internal_route, json_body
+from huleedu_service_libs.http.internal_auth import SERVICE_ID_HEADER
+from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body, optional_identity
 
 TEXT_WRITERS = ("cj_assessment_service", "bff_teacher_service", "api_gateway_service")
 # CMS only reads: the first lines of uploaded essays, to match them to students (issue 6).
 TEXT_READERS = (*TEXT_WRITERS, "class_management_service")
+USERLESS_READERS = ("cj_assessment_service", "class_management_service")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 blueprint = Blueprint("texts", __name__)
+
+
+def _reader() -> str | None:
+    """The teacher a read is for; ``None`` for CJ's and CMS's own reads; 401 for anyone else without a user."""
+    identity = optional_identity()
+    if identity is not None:
+        return identity.user_id
+    # internal_route has authenticated the service id already.
+    if request.headers.get(SERVICE_ID_HEADER) in USERLESS_READERS:
+        return None
+    return current_identity().user_id
 
 
 @blueprint.get("/internal/v1/texts/<text_id>")
@@ -28,14 +46,14 @@ async def get_text(text_id: str) -> ResponseReturnValue:
         raise ValidationFailedError(
             "text_id must be 64 lower-case hex characters (sha256)", details={"field": "text_id"}
         )
-    return dump(await texts.get_text(content_context(), text_id))
+    return dump(await texts.get_text(content_context(), _reader(), text_id))
 
 
 @blueprint.post("/internal/v1/texts/batch-get")
 @internal_route(*TEXT_READERS)
 @json_body(BatchGetTextsRequest)
 async def batch_get_texts(body: BatchGetTextsRequest) -> ResponseReturnValue:
-    return dump(await texts.get_texts(content_context(), body.text_ids))
+    return dump(await texts.get_texts(content_context(), _reader(), body.text_ids))
 
 
 @blueprint.post("/internal/v1/texts")

@@ -22,7 +22,7 @@ from common_core.status import BatchStatus
 from content_service.domain.batch_states import ACTIVE_STATES, IllegalTransitionError, check_move
 from content_service.domain.model import AssessmentRequest
 from content_service.metrics import ASSESSMENT_REQUESTS, BATCH_TRANSITIONS
-from content_service.service_layer.batches import require_batch
+from content_service.service_layer.batches import require_batch, require_usable_assignment
 from content_service.service_layer.context import ContentContext
 from content_service.service_layer.errors import IdempotencyKeyReusedError
 from content_service.service_layer.ports import ContentRepository
@@ -62,6 +62,9 @@ async def start_assessment(
     idempotency_key: str | None,
 ) -> AssessmentAccepted:
     fingerprint = request_fingerprint(request)
+    if request.assignment_id is not None:
+        # Before the batch row is locked: the lock is not held while CJ answers.
+        await require_usable_assignment(ctx, owner_id, request.assignment_id)
     async with ctx.unit_of_work() as uow:
         # The row lock serialises concurrent starts of one batch, so exactly one of them wins.
         batch = await require_batch(uow.repo, owner_id, batch_id, for_update=True)

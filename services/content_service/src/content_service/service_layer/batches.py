@@ -24,7 +24,24 @@ async def require_batch(
     return batch
 
 
+async def require_usable_assignment(ctx: ContentContext, owner_id: str, assignment_id: uuid.UUID) -> None:
+    """CJ decides: the teacher's own or a shared assignment; a private one of another teacher is a 404."""
+    if not await ctx.assignments.may_use_assignment(owner_id, assignment_id):
+        raise NotFoundError("Assignment not found", details={"assignment_id": str(assignment_id)})
+
+
+async def _require_own_class(ctx: ContentContext, owner_id: str, class_id: uuid.UUID) -> None:
+    if not await ctx.classes.owns_class(owner_id, class_id):
+        raise NotFoundError("Class not found", details={"class_id": str(class_id)})
+
+
 async def create_batch(ctx: ContentContext, owner_id: str, request: CreateBatchRequest) -> BatchView:
+    """A draft batch; a class or assignment it names is checked with its owner first (no transaction
+    is held open while CMS and CJ answer), so another teacher's id is a 404 and nothing is stored."""
+    if request.class_id is not None:
+        await _require_own_class(ctx, owner_id, request.class_id)
+    if request.assignment_id is not None:
+        await require_usable_assignment(ctx, owner_id, request.assignment_id)
     batch_id = uuid.uuid4()
     async with ctx.unit_of_work() as uow:
         batch = await uow.repo.insert_batch(

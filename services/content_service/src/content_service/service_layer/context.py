@@ -1,11 +1,12 @@
-"""What every use case needs: the settings and a way to open a unit of work (repository + outbox)."""
+"""What every use case needs: the settings, a way to open a unit of work (repository + outbox), and
+the peers that say which classes and assignments a teacher may name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from content_service.config import Settings
-from content_service.service_layer.ports import UnitOfWorkFactory
+from content_service.service_layer.ports import AssignmentLookup, ClassLookup, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -13,3 +14,6 @@ class ContentContext:
     settings: Settings
     # PostgreSQL in the app (adapters.unit_of_work); an in-memory fake in the unit tests.
     unit_of_work: UnitOfWorkFactory
+    # HTTP to CMS and CJ in the app (adapters.peer_lookups); fakes in the unit tests.
+    classes: ClassLookup
+    assignments: AssignmentLookup

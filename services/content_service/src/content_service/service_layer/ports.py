@@ -1,7 +1,8 @@
-"""The adapter boundary of the use cases: a repository and an outbox, inside one unit of work.
+"""The adapter boundary of the use cases: a repository and an outbox, inside one unit of work, and
+the two peers that own what a batch may point at (CMS's classes, CJ's assignments).
 
-PostgreSQL implements these in ``adapters/``; the unit tests use in-memory fakes
-(tests/fakes.py). Every method runs inside the unit of work's transaction.
+PostgreSQL and HTTP implement these in ``adapters/``; the unit tests use in-memory fakes
+(tests/service_layer/conftest.py). Every repository method runs inside the unit of work's transaction.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class ContentRepository(Protocol):
 
     async def texts_by_id(self, text_ids: Sequence[str]) -> dict[str, Text]: ...
 
+    async def owned_essay_texts(self, owner_id: str, text_ids: Sequence[str]) -> dict[str, Text]:
+        """The texts among ``text_ids`` that are essays in ``owner_id``'s batches; any other text is absent."""
+
     async def request_by_key(self, batch_id: uuid.UUID, key: str) -> AssessmentRequest | None: ...
 
     async def latest_request(self, batch_id: uuid.UUID) -> AssessmentRequest | None: ...
@@ -105,3 +109,19 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
+class ClassLookup(Protocol):
+    async def owns_class(self, owner_id: str, class_id: uuid.UUID) -> bool:
+        """Whether the class is ``owner_id``'s (``False`` for another teacher's or an unknown one).
+
+        Raises ``ServiceUnavailableError`` when class management cannot answer: unchecked is not allowed.
+        """
+
+
+class AssignmentLookup(Protocol):
+    async def may_use_assignment(self, owner_id: str, assignment_id: uuid.UUID) -> bool:
+        """Whether ``owner_id`` may assess with the assignment (their own or a shared one).
+
+        Raises ``ServiceUnavailableError`` when CJ cannot answer.
+        """

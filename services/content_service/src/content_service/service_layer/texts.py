@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from common_core.http.content import BatchGetTextsResponse, StoredText, StoreTextRequest
+from content_service.domain.model import Text
 from content_service.domain.text_normalisation import canonical_text, count_words, text_id
 from content_service.service_layer.context import ContentContext
+from content_service.service_layer.ports import ContentRepository
 from content_service.service_layer.views import stored_text
 from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
 
@@ -25,19 +27,28 @@ async def store_text(ctx: ContentContext, request: StoreTextRequest) -> tuple[St
     return stored_text(text), not existed
 
 
-async def get_text(ctx: ContentContext, address: str) -> StoredText:
+async def get_text(ctx: ContentContext, reader: str | None, address: str) -> StoredText:
+    """``reader`` is the teacher the caller acts for, or ``None`` for a service reading on its own behalf."""
     async with ctx.unit_of_work() as uow:
-        text = (await uow.repo.texts_by_id([address])).get(address)
+        text = (await _readable(uow.repo, reader, [address])).get(address)
     if text is None:
         raise NotFoundError("Text not found", details={"text_id": address})
     return stored_text(text)
 
 
-async def get_texts(ctx: ContentContext, addresses: list[str]) -> BatchGetTextsResponse:
+async def get_texts(ctx: ContentContext, reader: str | None, addresses: list[str]) -> BatchGetTextsResponse:
     wanted = list(dict.fromkeys(addresses))
     async with ctx.unit_of_work() as uow:
-        found = await uow.repo.texts_by_id(wanted)
+        found = await _readable(uow.repo, reader, wanted)
     return BatchGetTextsResponse(
         texts={address: stored_text(text) for address, text in found.items()},
         missing=[address for address in wanted if address not in found],
     )
+
+
+async def _readable(repo: ContentRepository, reader: str | None, addresses: list[str]) -> dict[str, Text]:
+    # A teacher may read the essays of their own batches and nothing else: not another teacher's
+    # essays, and not assignment texts (those reach teachers through CJ, which checks access).
+    if reader is None:
+        return await repo.texts_by_id(addresses)
+    return await repo.owned_essay_texts(reader, addresses)

@@ -1,0 +1,54 @@
+"""CMS's class lookup and CJ's assignment lookup, as content service calls them, on one local HTTP server.
+
+Each answers like the real route: 200 when the ``X-User-ID`` teacher may use the id, 404 otherwise
+(the real routes are tested in their own services).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from quart import Quart, request
+from quart.typing import ResponseReturnValue
+
+NOT_FOUND = {"error": {"code": "NOT_FOUND", "message": "not found", "service": "fake_peer", "details": {}}}
+
+
+@dataclass
+class FakePeers:
+    classes: set[tuple[str, uuid.UUID]] = field(default_factory=set)
+    assignments: set[tuple[str, uuid.UUID]] = field(default_factory=set)
+    # (path, X-User-ID, X-Service-ID) of every lookup received
+    calls: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    url: str = ""  # set once served
+
+    def allow_class(self, owner: str, class_id: uuid.UUID | None = None) -> str:
+        class_id = class_id or uuid.uuid4()
+        self.classes.add((owner, class_id))
+        return str(class_id)
+
+    def allow_assignment(self, user: str, assignment_id: uuid.UUID | None = None) -> str:
+        assignment_id = assignment_id or uuid.uuid4()
+        self.assignments.add((user, assignment_id))
+        return str(assignment_id)
+
+    def app(self) -> Quart:
+        app = Quart("fake_cms_and_cj")
+
+        def answer(known: set[tuple[str, uuid.UUID]], item_id: uuid.UUID) -> ResponseReturnValue:
+            user = request.headers.get("X-User-ID")
+            self.calls.append((request.path, user, request.headers.get("X-Service-ID")))
+            if user is None or (user, item_id) not in known:
+                return NOT_FOUND, 404
+            return {"id": str(item_id)}, 200
+
+        @app.get("/internal/v1/classes/<uuid:class_id>")
+        async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
+            return answer(self.classes, class_id)
+
+        @app.get("/internal/v1/assignments/<uuid:assignment_id>")
+        async def get_assignment(assignment_id: uuid.UUID) -> ResponseReturnValue:
+            return answer(self.assignments, assignment_id)
+
+        return app
