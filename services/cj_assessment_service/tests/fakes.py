@@ -7,18 +7,13 @@ a simulated judge that reads the essays: an essay's quality is how often it says
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import math
-import socket
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
 from quart import Quart, request
 from quart.typing import ResponseReturnValue
 
@@ -28,35 +23,7 @@ from common_core.http.content import BatchGetTextsRequest, BatchGetTextsResponse
 from common_core.http.llm_provider import AcceptedComparison, ComparisonBatchAccepted, ComparisonBatchRequest
 from common_core.llm import LLMProvider
 from huleedu_service_libs.kafka.producer import EventPublisher
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def served(app: Quart) -> AsyncIterator[str]:
-    """Serve ``app`` on a free local port; yields its base URL."""
-    port = free_port()
-    config = Config()
-    config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))
-    for _ in range(100):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            break
-        except OSError:
-            await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop.set()
-        await task
+from huleedu_service_libs.testing.local_server import served as served
 
 
 def quality_of(text: str) -> int:
