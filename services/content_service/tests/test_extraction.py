@@ -9,9 +9,10 @@ from content_service.domain.extraction import (
     UNSUPPORTED_REASON,
     Extracted,
     ExtractionFailure,
-    clean_filename,
+    ExtractionLimits,
     extract_text,
 )
+from content_service.domain.filenames import clean_filename
 
 
 def extracted(filename: str, raw: bytes) -> str:
@@ -99,13 +100,14 @@ def test_bad_files_get_a_reason_a_teacher_understands(filename: str, raw: bytes,
         ("/home/anna/essay.txt", "essay.txt"),
         ("", "unnamed"),
         (None, "unnamed"),
-        ("x" * 300 + ".txt", "x" * 255),
+        ("x" * 300 + ".txt", "x" * 251 + ".txt"),  # cut to fit, keeping its type
     ],
 )
 def test_file_names_lose_client_folders_and_fit_the_event(raw: str | None, expected: str):
     assert clean_filename(raw) == expected
 
 
-def test_a_docx_that_unpacks_to_gigabytes_is_refused_before_parsing(monkeypatch, samples):
-    monkeypatch.setattr("content_service.domain.extraction.MAX_DOCX_UNPACKED_BYTES", 1000)
-    assert failure("bomb.docx", samples.docx(["A short essay."])).startswith("too large once unpacked")
+def test_a_docx_that_unpacks_to_gigabytes_is_refused_before_parsing(samples):
+    result = extract_text("bomb.docx", samples.docx(["A short essay."]), ExtractionLimits(max_unpacked_bytes=1000))
+    assert isinstance(result, ExtractionFailure)
+    assert result.reason.startswith("too large once unpacked")

@@ -11,7 +11,7 @@ from common_core.events.registry import EventRegistry
 from content_service.adapters.tables import outbox, processed_events
 from content_service.config import Settings
 from content_service.di import CJ_EVENTS_CONSUMER, ContentServiceProvider, Wiring
-from content_service.entrypoints import http_batches, http_texts
+from content_service.entrypoints import http_batches, http_text_files, http_texts
 from content_service.entrypoints.request_helpers import CONTEXT_EXTENSION
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
@@ -22,7 +22,7 @@ from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import WorkerGroup
 
 INTERNAL_CALLERS = frozenset(
-    {*http_batches.TEACHER_CALLERS, *http_texts.TEXT_READERS},
+    {*http_batches.TEACHER_CALLERS, *http_texts.TEXT_READERS, *http_text_files.TEXT_FILE_WRITERS},
 )
 
 
@@ -57,6 +57,7 @@ async def create_app(
     )
     app.register_blueprint(http_batches.blueprint)
     app.register_blueprint(http_texts.blueprint)
+    app.register_blueprint(http_text_files.blueprint)
 
     @app.before_serving
     async def start_background() -> None:

@@ -10,6 +10,8 @@ Every setting has a dev-mode default and a line in ``env.example``:
 - ``CONTENT_SERVICE_MAX_UPLOAD_BYTES``: the size limit of a whole upload request (413 beyond).
 - ``CONTENT_SERVICE_MAX_ESSAYS_PER_BATCH``: how many essays one batch may hold.
 - ``CONTENT_SERVICE_MIN_WORDS`` / ``CONTENT_SERVICE_MAX_WORDS``: the word range of an essay.
+- ``CONTENT_SERVICE_MAX_UNPACKED_BYTES``: how much the XML of a .docx (and each PDF stream) may unpack to.
+- ``CONTENT_SERVICE_MAX_PDF_PAGES``: the most pages a PDF essay may have.
 - ``CONTENT_SERVICE_WORKER_RESTART_BASE_SECONDS`` / ``CONTENT_SERVICE_WORKER_RESTART_MAX_SECONDS``: the
   backoff before a crashed consumer or outbox relay is started again (doubling up to the max).
 - ``CONTENT_SERVICE_CLASS_MANAGEMENT_SERVICE_URL`` / ``CONTENT_SERVICE_CJ_ASSESSMENT_SERVICE_URL``: the
@@ -22,6 +24,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from content_service.domain.extraction import DEFAULT_MAX_PDF_PAGES, DEFAULT_MAX_UNPACKED_BYTES
 from huleedu_service_libs.settings import ServiceSettings
 
 
@@ -38,6 +41,12 @@ class Settings(ServiceSettings):
     max_essays_per_batch: int = Field(default=200, ge=2, description="Essays one batch may hold.")
     min_words: int = Field(default=20, ge=1, description="Fewer words than this: rejected as too short.")
     max_words: int = Field(default=3000, ge=1, description="More words than this: rejected as too long.")
+    max_unpacked_bytes: int = Field(
+        default=DEFAULT_MAX_UNPACKED_BYTES,
+        ge=100_000,
+        description="Most bytes a .docx's XML parts (images skipped) or one PDF stream may unpack to.",
+    )
+    max_pdf_pages: int = Field(default=DEFAULT_MAX_PDF_PAGES, ge=1, description="A PDF with more pages is rejected.")
     class_management_service_url: str = Field(
         default="http://127.0.0.1:8003", description="Asked whether a batch's class is the teacher's."
     )

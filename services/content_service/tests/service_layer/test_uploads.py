@@ -1,6 +1,7 @@
 """Upload outcomes over the in-memory fakes: one outcome per file, and one bad file never fails the others."""
 
 import codecs
+import threading
 import uuid
 
 import pytest
@@ -9,8 +10,9 @@ from common_core.envelope import deterministic_event_id
 from common_core.events.batch import EssayUploadedV1
 from common_core.http.content import CreateBatchRequest, UploadOutcome
 from common_core.status import BatchStatus
-from content_service.service_layer import batches, uploads
-from content_service.service_layer.uploads import UNREADABLE_REASON, UploadedFile
+from content_service.service_layer import batches, uploads, vetting
+from content_service.service_layer.uploads import UploadedFile
+from content_service.service_layer.vetting import UNREADABLE_REASON
 from huleedu_service_libs.errors import ConflictError, ValidationFailedError
 
 
@@ -68,14 +70,14 @@ async def test_mixed_good_and_bad_files_each_get_their_own_outcome(service, samp
 
 
 async def test_a_file_that_crashes_the_parser_is_rejected_and_the_others_are_stored(service, samples, monkeypatch):
-    real_vet = uploads.vet_file
+    real_vet = vetting.vet_file
 
     def vet_or_crash(name, raw, limits):
         if name == "strange.docx":
             raise KeyError("word/document.xml")  # a parser bug that extraction did not foresee
         return real_vet(name, raw, limits)
 
-    monkeypatch.setattr(uploads, "vet_file", vet_or_crash)
+    monkeypatch.setattr(vetting, "vet_file", vet_or_crash)
     batch_id = await new_batch(service)
     result = await upload(
         service,
@@ -90,6 +92,38 @@ async def test_a_file_that_crashes_the_parser_is_rejected_and_the_others_are_sto
     assert [f.outcome for f in result.files] == [UploadOutcome.ACCEPTED, UploadOutcome.REJECTED, UploadOutcome.ACCEPTED]
     assert result.files[1].reason == UNREADABLE_REASON
     assert len(service.uow.events_of(EssayUploadedV1)) == 2
+
+
+async def test_files_are_vetted_in_a_worker_thread_never_on_the_event_loop(service, samples, monkeypatch):
+    real_vet = vetting.vet_file
+    threads: list[threading.Thread] = []
+
+    def recording(name, raw, limits):
+        threads.append(threading.current_thread())
+        return real_vet(name, raw, limits)
+
+    monkeypatch.setattr(vetting, "vet_file", recording)
+    batch_id = await new_batch(service)
+    await upload(service, batch_id, [("a.txt", samples.essay_text("a").encode()), ("b.docx", samples.docx(["B"]))])
+    assert len(threads) == 2
+    assert threading.main_thread() not in threads
+
+
+async def test_a_nul_in_one_file_name_rejects_that_file_only(service, samples):
+    batch_id = await new_batch(service)
+    result = await upload(
+        service,
+        batch_id,
+        [
+            ("good.txt", samples.essay_text("good").encode()),
+            ("bad\x00name.txt", samples.essay_text("nul").encode()),
+            ("Åsa Öberg.txt", samples.essay_text("latin").encode()),
+        ],
+    )
+    assert [f.outcome for f in result.files] == [UploadOutcome.ACCEPTED, UploadOutcome.REJECTED, UploadOutcome.ACCEPTED]
+    assert result.files[1].filename == "bad\ufffdname.txt"
+    assert result.files[1].reason.startswith("the file name contains control characters")
+    assert [e.filename for e in service.uow.state.essays] == ["good.txt", "Åsa Öberg.txt"]
 
 
 async def test_duplicates_in_one_upload_and_across_uploads_are_reported_not_stored(service, samples):

@@ -1,8 +1,9 @@
 """Content service's HTTP contracts (ARCHITECTURE §1).
 
 The internal text store: every text lives there, keyed by sha256. CJ fetches a job's essays in
-one ``POST /internal/v1/texts/batch-get`` and stores assignment texts (student prompt,
-instructions, rubric, anchors) with ``POST /internal/v1/texts``.
+one ``POST /internal/v1/texts/batch-get``, stores assignment texts (student prompt,
+instructions, rubric, anchors) with ``POST /internal/v1/texts``, and sends uploaded anchor files
+to ``POST /internal/v1/texts/files``, which extracts them with the essay uploads' own code.
 
 The teacher's batch API (``/v1/batches/...``), reached through the gateway and used by the BFF:
 batches, their essays, multipart uploads with one outcome per file, and starting an assessment.
@@ -49,6 +50,28 @@ class StoredText(_Strict):
     kind: TextKind
     content: str
     word_count: int = Field(ge=0)
+
+
+TEXT_FILE_FIELD = "file"
+
+
+class StoreTextFileForm(_Strict):
+    """``POST /internal/v1/texts/files`` (multipart/form-data): the form fields beside the file.
+
+    One file in the part named ``file`` plus these fields. The text store vets the file exactly
+    like an essay upload (type, size, decoding, .docx/.pdf extraction with unpacking caps, binary
+    rejection, word range), stores the extracted text, and answers 201 ``StoredText`` (200 when the
+    text exists), or 400 whose error ``details`` is a :class:`TextFileRejection`. CJ sends anchors here.
+    """
+
+    kind: TextKind
+
+
+class TextFileRejection(_Strict):
+    """The ``details`` of the 400 for a file the text store will not take: which file, and why."""
+
+    filename: str = Field(description="The file's name as stored: without folders, control characters as U+FFFD.")
+    reason: str = Field(description='Written for the teacher, e.g. "not a text file: it looks like a program".')
 
 
 class BatchGetTextsRequest(_Strict):
@@ -179,6 +202,8 @@ class AssessmentAccepted(_Strict):
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     StoreTextRequest,
     StoredText,
+    StoreTextFileForm,
+    TextFileRejection,
     BatchGetTextsRequest,
     BatchGetTextsResponse,
     CreateBatchRequest,

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from common_core.http.content import BatchGetTextsResponse, StoredText, StoreTextRequest
+from common_core.http.content import (
+    BatchGetTextsResponse,
+    StoredText,
+    StoreTextRequest,
+    TextFileRejection,
+    TextKind,
+)
+from content_service.domain.intake import RejectedFile
 from content_service.domain.model import Text
 from content_service.domain.text_normalisation import canonical_text, count_words, text_id
 from content_service.service_layer.context import ContentContext
 from content_service.service_layer.ports import ContentRepository
+from content_service.service_layer.vetting import upload_limits, vet_in_thread
 from content_service.service_layer.views import stored_text
 from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
 
@@ -20,10 +28,29 @@ async def store_text(ctx: ContentContext, request: StoreTextRequest) -> tuple[St
     content = canonical_text(request.content)
     if not content:
         raise ValidationFailedError("content is empty once whitespace is removed", details={"field": "content"})
-    address = text_id(content)
+    return await _store(ctx, text_id(content), request.kind, content, count_words(content))
+
+
+async def store_text_file(
+    ctx: ContentContext, raw_name: str | None, raw: bytes, kind: TextKind
+) -> tuple[StoredText, bool]:
+    """Store the text of an uploaded file, vetted exactly like an essay; a 400 names the file and why not.
+
+    The text is normalised like an essay's (it is compared with essays), not only canonicalised.
+    """
+    vetted = await vet_in_thread(raw_name, raw, upload_limits(ctx.settings))
+    if isinstance(vetted, RejectedFile):
+        rejection = TextFileRejection(filename=vetted.filename, reason=vetted.reason)
+        raise ValidationFailedError(f"{vetted.filename}: {vetted.reason}", details=rejection.model_dump())
+    return await _store(ctx, vetted.text_id, kind, vetted.text, vetted.word_count)
+
+
+async def _store(
+    ctx: ContentContext, address: str, kind: TextKind, content: str, words: int
+) -> tuple[StoredText, bool]:
     async with ctx.unit_of_work() as uow:
         existed = bool(await uow.repo.texts_by_id([address]))
-        text = await uow.repo.store_text(address, request.kind, content, count_words(content))
+        text = await uow.repo.store_text(address, kind, content, words)
     return stored_text(text), not existed
 
 

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from dataclasses import dataclass
-
-import structlog
 
 from common_core.envelope import deterministic_event_id
 from common_core.events.batch import EssayUploadedV1
 from common_core.http.content import FileOutcome, TextKind, UploadOutcome, UploadResult
 from content_service.domain.batch_states import UPLOADABLE_STATES
-from content_service.domain.extraction import clean_filename, file_type_of
-from content_service.domain.intake import AcceptedFile, RejectedFile, UploadLimits, vet_file
+from content_service.domain.extraction import file_type_of
+from content_service.domain.filenames import clean_filename
+from content_service.domain.intake import AcceptedFile, RejectedFile
 from content_service.domain.model import Batch, Essay
-from content_service.metrics import EXTRACTION_SECONDS, UPLOADED_FILES
+from content_service.metrics import UPLOADED_FILES
 from content_service.service_layer.batches import require_batch
 from content_service.service_layer.context import ContentContext
 from content_service.service_layer.ports import UnitOfWork
+from content_service.service_layer.vetting import upload_limits, vet_in_thread
 from huleedu_service_libs.errors import ConflictError, ValidationFailedError
-
-_log = structlog.get_logger(__name__)
-UNREADABLE_REASON = "the file could not be read; save it again (as .docx, .pdf or .txt) and retry"
 
 
 @dataclass(frozen=True)
@@ -40,21 +35,19 @@ async def upload_essays(
             "Attach at least one file in the multipart field 'files'", details={"field": "files"}
         )
     settings = ctx.settings
-    limits = UploadLimits(settings.max_file_bytes, settings.min_words, settings.max_words)
+    limits = upload_limits(settings)
     # Check ownership and state before spending time on extraction.
     async with ctx.unit_of_work() as uow:
         _check_uploadable(await require_batch(uow.repo, owner_id, batch_id))
 
     vetted: list[AcceptedFile | RejectedFile] = []
     for index, upload in enumerate(files):
-        name = clean_filename(upload.filename)
         if index >= settings.max_files_per_upload:
+            name = clean_filename(upload.filename)
             reason = f"too many files in one upload (at most {settings.max_files_per_upload}); upload it again"
             vetted.append(RejectedFile(name, file_type_of(name), reason))
             continue
-        started = time.perf_counter()
-        vetted.append(await _vet(name, upload.content, limits))
-        EXTRACTION_SECONDS.labels(file_type_of(name).value).observe(time.perf_counter() - started)
+        vetted.append(await vet_in_thread(upload.filename, upload.content, limits))
 
     async with ctx.unit_of_work() as uow:
         # Locking the batch serialises concurrent uploads, so capacity and duplicates hold.
@@ -71,17 +64,6 @@ async def upload_essays(
         duplicates=sum(o.outcome is UploadOutcome.DUPLICATE for o in outcomes),
         files=outcomes,
     )
-
-
-async def _vet(name: str, content: bytes, limits: UploadLimits) -> AcceptedFile | RejectedFile:
-    try:
-        # Parsing a docx or pdf is CPU work; a thread keeps the event loop answering meanwhile.
-        return await asyncio.to_thread(vet_file, name, content, limits)
-    except Exception:
-        # Extraction turns the failures it knows into reasons; a parser bug on one strange file
-        # must still not fail the rest of the upload.
-        _log.exception("upload_vetting_failed", filename=name)
-        return RejectedFile(name, file_type_of(name), UNREADABLE_REASON)
 
 
 def _check_uploadable(batch: Batch) -> None:
