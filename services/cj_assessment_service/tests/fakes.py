@@ -19,7 +19,15 @@ from quart.typing import ResponseReturnValue
 
 from common_core.envelope import EventEnvelope
 from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1
-from common_core.http.content import BatchGetTextsRequest, BatchGetTextsResponse, StoredText, StoreTextRequest, TextKind
+from common_core.http.content import (
+    TEXT_FILE_FIELD,
+    BatchGetTextsRequest,
+    BatchGetTextsResponse,
+    StoredText,
+    StoreTextFileForm,
+    StoreTextRequest,
+    TextKind,
+)
 from common_core.http.llm_provider import AcceptedComparison, ComparisonBatchAccepted, ComparisonBatchRequest
 from common_core.llm import LLMProvider
 from huleedu_service_libs.kafka.producer import EventPublisher
@@ -38,6 +46,7 @@ def essay_text(number: int, quality: int) -> str:
 class FakeContentService:
     texts: dict[str, StoredText] = field(default_factory=dict)
     batch_gets: int = 0
+    file_stores: int = 0  # files sent to POST /internal/v1/texts/files (anchor uploads)
     unavailable_batch_gets: int = 0  # answer this many batch-gets with 503 first
 
     def store(self, content: str, kind: TextKind = TextKind.ESSAY) -> str:
@@ -52,6 +61,15 @@ class FakeContentService:
         async def store_text() -> ResponseReturnValue:
             body = StoreTextRequest.model_validate(await request.get_json())
             text_id = self.store(body.content, body.kind)
+            return self.texts[text_id].model_dump(mode="json"), 201
+
+        @app.post("/internal/v1/texts/files")
+        async def store_text_file() -> ResponseReturnValue:
+            # The real service extracts and vets the file; the fake reads it as UTF-8 text.
+            self.file_stores += 1
+            upload = (await request.files)[TEXT_FILE_FIELD]
+            form = StoreTextFileForm.model_validate(dict((await request.form).items()))
+            text_id = self.store(upload.read().decode("utf-8").strip(), form.kind)
             return self.texts[text_id].model_dump(mode="json"), 201
 
         @app.post("/internal/v1/texts/batch-get")

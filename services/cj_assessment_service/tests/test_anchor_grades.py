@@ -3,8 +3,10 @@
 import pytest
 
 from cj_assessment_service.domain.anchor_grades import (
+    MAX_GRADES_FILE_BYTES,
     GradesFileError,
     anchor_label,
+    label_problem,
     parse_grades_file,
     validate_grades,
 )
@@ -50,3 +52,35 @@ def test_grades_off_the_scale_name_grade_and_scale():
 
 def test_grades_are_made_canonical():
     assert validate_grades({"a": " E\u2212 "}, get_grade_scale("eng5_np")) == {"a": "E-"}
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "reason"),
+    [
+        ("g.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("g.json", b'{"a1": "' + b"x" * (MAX_GRADES_FILE_BYTES + 1) + b'"}', "too large"),
+        ("g.csv", b"a1,\xff\xfe\n", "not UTF-8 text"),
+        ("g.csv", b"a1,C\x00\n", "holds a NUL"),
+        ("g.json", b'{"a\\u0000b": "C"}', "control characters"),
+    ],
+)
+def test_a_hostile_grades_file_is_a_grades_file_error_naming_the_file(filename: str, data: bytes, reason: str):
+    with pytest.raises(GradesFileError, match=reason) as caught:
+        parse_grades_file(filename, data)
+    assert str(caught.value).startswith(f"{filename}: ")
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("essay 1.txt", None),
+        ("Åsa Öberg.docx", None),
+        ("a\x00b.txt", "control characters"),
+        ("tab\there.txt", "control characters"),
+        (" .txt", "no name"),
+        ("x" * 300 + ".txt", "longer than 200"),
+    ],
+)
+def test_anchor_file_names_must_make_a_storable_label(name: str, problem: str | None):
+    found = label_problem(name)
+    assert found is None if problem is None else problem in (found or "")

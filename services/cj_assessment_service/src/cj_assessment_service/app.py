@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cj_assessment_service.config import Settings
 from cj_assessment_service.di import make_container
+from cj_assessment_service.domain.anchor_grades import MAX_GRADES_FILE_BYTES
 from cj_assessment_service.entrypoints.http_admin import TEACHER_CALLERS, admin_blueprint
 from cj_assessment_service.entrypoints.http_internal import (
     ASSIGNMENT_LOOKUP_CALLERS,
@@ -42,8 +43,8 @@ async def create_app(
     worker = Worker(deps, engine, publisher, restart_policy or RestartPolicy())
 
     app = Quart(__name__)
-    # Several anchor files may arrive in one bulk upload.
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 20
+    # A bulk anchor upload: up to max_anchor_files files and the grades file (413 beyond, unparsed).
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * settings.max_anchor_files + MAX_GRADES_FILE_BYTES
     setup_quart_app(
         app,
         settings,
@@ -54,7 +55,7 @@ async def create_app(
         },
         internal_allow_list={*TEACHER_CALLERS, *READ_CALLERS, *CANCEL_CALLERS, *ASSIGNMENT_LOOKUP_CALLERS},
     )
-    app.register_blueprint(admin_blueprint(AssignmentService(deps), settings.max_upload_bytes))
+    app.register_blueprint(admin_blueprint(AssignmentService(deps)))
     app.register_blueprint(internal_blueprint(JobQueries(deps), AssignmentService(deps)))
     app.extensions[WORKER_EXTENSION] = worker
 

@@ -35,6 +35,9 @@ class Settings(ServiceSettings):
     default_grade_scale: str = Field(default="swedish_f_a", description="Grade scale of jobs without an assignment.")
     default_instructions: str = DEFAULT_INSTRUCTIONS
     max_upload_bytes: int = Field(default=5_000_000, gt=0, description="Largest anchor file accepted.")
+    max_anchor_files: int = Field(
+        default=30, ge=1, description="Most anchor files one bulk upload may carry (400 beyond, before any is read)."
+    )
 
     # Waves and stopping (the budget's own limits come with each request).
     min_comparisons_per_essay: int = Field(

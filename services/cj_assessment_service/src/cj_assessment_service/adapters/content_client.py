@@ -1,4 +1,4 @@
-"""Content service's text store: store assignment and anchor texts, fetch a job's texts in one call."""
+"""Content service's text store: store assignment and anchor texts (it extracts anchor files), fetch a job's texts."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import httpx
 
 from common_core.http.content import (
     MAX_TEXTS_PER_BATCH_GET,
+    TEXT_FILE_FIELD,
     BatchGetTextsRequest,
     BatchGetTextsResponse,
     StoredText,
+    StoreTextFileForm,
     StoreTextRequest,
     TextKind,
 )
-from huleedu_service_libs.errors import ExternalServiceError, ValidationFailedError
+from huleedu_service_libs.errors import ExternalServiceError, ServiceUnavailableError, ValidationFailedError
 
 
 class ContentClient:
@@ -24,6 +26,33 @@ class ContentClient:
         response = await self._send("POST", "/internal/v1/texts", body)
         if response.status_code == 400:
             raise ValidationFailedError(f"content service rejected the {kind.value} text", details=_body(response))
+        _raise_for_status(response)
+        return StoredText.model_validate_json(response.content)
+
+    async def store_text_file(self, filename: str, data: bytes, kind: TextKind) -> StoredText:
+        """Have content service extract, vet and store an uploaded file (its one extraction for every upload).
+
+        A file content service will not take is a 400 naming the file and the teacher-readable reason.
+        """
+        try:
+            response = await self._client.post(
+                "/internal/v1/texts/files",
+                files={TEXT_FILE_FIELD: (filename, data)},
+                data=StoreTextFileForm(kind=kind).model_dump(mode="json"),
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailableError(
+                f"content service unreachable ({type(exc).__name__}); {filename} was not read, try again shortly",
+                details={"filename": filename},
+            ) from exc
+        if response.status_code == 400:
+            details = _body(response).get("error", {})
+            rejection = details.get("details") if isinstance(details, dict) else None
+            reason = rejection.get("reason") if isinstance(rejection, dict) else None
+            raise ValidationFailedError(
+                f"{filename}: {reason or 'content service could not read the file'}",
+                details={"filename": filename, "reason": reason},
+            )
         _raise_for_status(response)
         return StoredText.model_validate_json(response.content)
 

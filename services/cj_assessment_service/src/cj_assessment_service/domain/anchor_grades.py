@@ -5,9 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import PurePath
 
 from common_core.grade_scales import GradeScale
+
+# A grades file lists a few dozen anchors: a few kilobytes. The bound keeps parsing it trivial.
+MAX_GRADES_FILE_BYTES = 200_000
+MAX_LABEL_CHARS = 200  # AnchorCreateRequest.label
+# PostgreSQL text cannot hold NUL, and no other control character belongs in a label.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class GradesFileError(ValueError):
@@ -19,8 +26,29 @@ def anchor_label(filename: str) -> str:
     return PurePath(filename.replace("\\", "/")).stem.strip()
 
 
+def printable(filename: str | None) -> str:
+    """The name with control characters as U+FFFD: safe to quote in an error and to log."""
+    return _CONTROL.sub("\ufffd", filename or "")
+
+
+def label_problem(filename: str) -> str | None:
+    """Why the anchor file's name cannot make a stored label, or ``None`` when it can."""
+    if _CONTROL.search(filename):
+        return "the file name contains control characters (such as NUL); rename the file"
+    label = anchor_label(filename)
+    if not label:
+        return "the file name has no name before its extension"
+    if len(label) > MAX_LABEL_CHARS:
+        return f"the file name is longer than {MAX_LABEL_CHARS} characters; rename the file"
+    return None
+
+
 def parse_grades_file(filename: str, data: bytes) -> dict[str, str]:
     """label -> grade as written. Keys may be labels or file names; both are reduced to labels."""
+    if len(data) > MAX_GRADES_FILE_BYTES:
+        raise GradesFileError(f"{filename}: too large for a grades file (at most {MAX_GRADES_FILE_BYTES} bytes)")
+    if b"\x00" in data:
+        raise GradesFileError(f"{filename}: holds a NUL byte; save it as UTF-8 CSV or JSON")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -29,6 +57,8 @@ def parse_grades_file(filename: str, data: bytes) -> dict[str, str]:
     entries = _json_entries(filename, text) if is_json else _csv_entries(filename, text)
     grades: dict[str, str] = {}
     for key, grade in entries:
+        if _CONTROL.search(key) or _CONTROL.search(grade):
+            raise GradesFileError(f"{filename}: an entry holds control characters (such as NUL)")
         label = anchor_label(key)
         if not label or not grade.strip():
             raise GradesFileError(f"{filename}: an entry has an empty label or grade")
@@ -45,6 +75,8 @@ def _json_entries(filename: str, text: str) -> list[tuple[str, str]]:
         parsed = json.loads(text)
     except json.JSONDecodeError as exc:
         raise GradesFileError(f"{filename}: not valid JSON ({exc.msg})") from exc
+    except RecursionError as exc:
+        raise GradesFileError(f"{filename}: not a grades file (nested too deeply)") from exc
     if isinstance(parsed, dict):
         return [(str(k), str(v)) for k, v in parsed.items()]
     if isinstance(parsed, list) and all(isinstance(e, dict) for e in parsed):

@@ -8,17 +8,14 @@ import uuid
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
-from cj_assessment_service.adapters.text_extraction import extract_text
-from cj_assessment_service.domain.anchor_grades import GradesFileError, anchor_label, parse_grades_file
-from cj_assessment_service.service_layer.assignments import AnchorUpload, AssignmentService
+from cj_assessment_service.service_layer.assignments import AnchorFile, AssignmentService
 from common_core.http.cj_assessment import AnchorCreateRequest, AssignmentCreateRequest, AssignmentUpdateRequest
-from huleedu_service_libs.errors import PayloadTooLargeError, ValidationFailedError
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 
 TEACHER_CALLERS = ("api_gateway_service", "bff_teacher_service")
 
 
-def admin_blueprint(service: AssignmentService, max_upload_bytes: int) -> Blueprint:
+def admin_blueprint(service: AssignmentService) -> Blueprint:
     bp = Blueprint("cj_admin", __name__)
 
     @bp.post("/v1/assignments")
@@ -63,29 +60,14 @@ def admin_blueprint(service: AssignmentService, max_upload_bytes: int) -> Bluepr
     async def add_anchors_bulk(assignment_id: uuid.UUID) -> ResponseReturnValue:
         """multipart/form-data: ``files`` (one per anchor, label = file name) and ``grades`` (CSV or JSON)."""
         user = current_identity()
-        files = await request.files
-        grades_file = files.get("grades")
-        essays = [f for f in files.getlist("files") if f.filename]
-        if grades_file is None or not essays:
-            raise ValidationFailedError("send the anchor files as 'files' and a CSV or JSON of grades as 'grades'")
-        try:
-            grades = parse_grades_file(grades_file.filename or "grades.csv", grades_file.read())
-        except GradesFileError as exc:
-            raise ValidationFailedError(str(exc)) from exc
-        uploads: list[AnchorUpload] = []
-        for upload in essays:
-            data = upload.read()
-            name = upload.filename or ""
-            if len(data) > max_upload_bytes:
-                raise PayloadTooLargeError(f"{name} is larger than {max_upload_bytes} bytes")
-            label = anchor_label(name)
-            if label not in grades:
-                raise ValidationFailedError(f"no grade given for {name} (label {label!r})", details={"label": label})
-            uploads.append(AnchorUpload(label=label, grade=grades[label], text=extract_text(name, data)))
-        unused = sorted(set(grades) - {u.label for u in uploads})
-        if unused:
-            raise ValidationFailedError(f"grades given for files not uploaded: {', '.join(unused)}")
-        return (await service.add_anchors(assignment_id, user.user_id, uploads)).model_dump(mode="json"), 201
+        # Another teacher's or an unknown assignment is a 404 before the upload is even parsed.
+        await service.check_editable(assignment_id, user.user_id)
+        parts = await request.files
+        grades = parts.get("grades")
+        grades_file = AnchorFile(grades.filename or "grades.csv", grades.read()) if grades is not None else None
+        files = [AnchorFile(f.filename, f.read()) for f in parts.getlist("files") if f.filename]
+        created = await service.add_anchor_files(assignment_id, user.user_id, grades_file, files)
+        return created.model_dump(mode="json"), 201
 
     @bp.delete("/v1/assignments/<uuid:assignment_id>/anchors/<uuid:anchor_id>")
     @internal_route(*TEACHER_CALLERS)

@@ -11,7 +11,14 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from cj_assessment_service.adapters import assignment_store
-from cj_assessment_service.domain.anchor_grades import GradesFileError, validate_grades
+from cj_assessment_service.domain.anchor_grades import (
+    GradesFileError,
+    anchor_label,
+    label_problem,
+    parse_grades_file,
+    printable,
+    validate_grades,
+)
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from common_core.grade_scales import GradeScale, UnknownGradeScaleError, get_grade_scale
 from common_core.http.cj_assessment import (
@@ -24,8 +31,14 @@ from common_core.http.cj_assessment import (
     AssignmentUpdateRequest,
     AssignmentView,
 )
-from common_core.http.content import TextKind
-from huleedu_service_libs.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from common_core.http.content import StoredText, TextKind
+from huleedu_service_libs.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ValidationFailedError,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,23 @@ class AnchorUpload:
     label: str
     grade: str
     text: str
+
+
+@dataclass(frozen=True)
+class AnchorFile:
+    """One file of a bulk anchor upload, as received; its label is its name without the extension."""
+
+    filename: str
+    data: bytes
+
+
+def _check_anchor_file(upload: AnchorFile, max_bytes: int) -> None:
+    shown = printable(upload.filename)
+    if len(upload.data) > max_bytes:
+        raise PayloadTooLargeError(f"{shown} is larger than {max_bytes} bytes", details={"filename": shown})
+    problem = label_problem(upload.filename)
+    if problem is not None:
+        raise ValidationFailedError(f"{shown}: {problem}", details={"filename": shown})
 
 
 def _scale(name: str) -> GradeScale:
@@ -191,36 +221,86 @@ class AssignmentService:
     async def add_anchors(self, assignment_id: uuid.UUID, user_id: str, uploads: Sequence[AnchorUpload]) -> AnchorList:
         """All or nothing: a bad grade is a 400 naming grade and scale, a label in use a 409."""
         row = await self._editable(assignment_id, user_id)
+        grades = await self._new_anchor_grades(row, [(u.label, u.grade) for u in uploads])
+        stored = [await self._deps.content.store_text(u.text, TextKind.ANCHOR) for u in uploads]
+        return await self._insert_anchors(assignment_id, grades, stored)
+
+    async def check_editable(self, assignment_id: uuid.UUID, user_id: str) -> None:
+        """404 (unknown or invisible) or 403 (not the owner): called before an upload's body is even parsed."""
+        await self._editable(assignment_id, user_id)
+
+    async def add_anchor_files(
+        self, assignment_id: uuid.UUID, user_id: str, grades_file: AnchorFile | None, files: Sequence[AnchorFile]
+    ) -> AnchorList:
+        """A bulk upload, all or nothing, cheapest checks first: the assignment (404/403), counts and
+        sizes, file names, the grades file, grades and labels, and only then the files' text, which
+        content service extracts (one file at a time) with the essay uploads' own code and limits."""
+        row = await self._editable(assignment_id, user_id)
+        settings = self._deps.settings
+        if grades_file is None or not files:
+            raise ValidationFailedError("send the anchor files as 'files' and a CSV or JSON of grades as 'grades'")
+        if len(files) > settings.max_anchor_files:
+            raise ValidationFailedError(
+                f"{len(files)} anchor files in one upload; at most {settings.max_anchor_files}",
+                details={"files": len(files), "max_anchor_files": settings.max_anchor_files},
+            )
+        for upload in files:
+            _check_anchor_file(upload, settings.max_upload_bytes)
+        grades_name = printable(grades_file.filename)
+        try:
+            grades = parse_grades_file(grades_name, grades_file.data)
+        except GradesFileError as exc:
+            raise ValidationFailedError(str(exc), details={"filename": grades_name}) from exc
+        labelled = [(anchor_label(upload.filename), upload.filename) for upload in files]
+        for label, filename in labelled:
+            if label not in grades:
+                raise ValidationFailedError(
+                    f"no grade given for {filename} (label {label!r})", details={"filename": filename, "label": label}
+                )
+        unused = sorted(set(grades) - {label for label, _ in labelled})
+        if unused:
+            raise ValidationFailedError(f"grades given for files not uploaded: {', '.join(unused)}")
+        canonical = await self._new_anchor_grades(row, [(label, grades[label]) for label, _ in labelled])
+        content = self._deps.content
+        stored = [await content.store_text_file(u.filename, u.data, TextKind.ANCHOR) for u in files]
+        return await self._insert_anchors(assignment_id, canonical, stored)
+
+    async def _new_anchor_grades(self, row: Row[Any], labelled: list[tuple[str, str]]) -> dict[str, str]:
+        """Canonical grade per label, in upload order; 409 for a label given twice or in use, 400 off the scale."""
         scale = get_grade_scale(row.grade_scale)
-        labels = [u.label for u in uploads]
+        labels = [label for label, _ in labelled]
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
             raise ConflictError(f"anchor label {', '.join(repeated)} is given twice", details={"labels": repeated})
         try:
-            grades = validate_grades({u.label: u.grade for u in uploads}, scale)
+            grades = validate_grades(dict(labelled), scale)
         except GradesFileError as exc:
             raise ValidationFailedError(str(exc), details={"grade_scale": scale.name}) from exc
         async with self._deps.sessions() as session:
-            taken = await assignment_store.existing_labels(session, assignment_id, labels)
+            taken = await assignment_store.existing_labels(session, row.id, labels)
         if taken:
             raise ConflictError(f"anchor label {', '.join(taken)} already exists", details={"labels": taken})
-        stored = [await self._deps.content.store_text(u.text, TextKind.ANCHOR) for u in uploads]
+        return {label: grades[label] for label in labels}
+
+    async def _insert_anchors(
+        self, assignment_id: uuid.UUID, grades: dict[str, str], stored: Sequence[StoredText]
+    ) -> AnchorList:
         rows = [
             {
                 "id": uuid.uuid4(),
                 "assignment_id": assignment_id,
-                "label": u.label,
-                "grade": grades[u.label],
+                "label": label,
+                "grade": grade,
                 "text_ref": text.text_id,
                 "word_count": text.word_count,
             }
-            for u, text in zip(uploads, stored, strict=True)
+            for (label, grade), text in zip(grades.items(), stored, strict=True)
         ]
         try:
             async with self._deps.sessions() as session, session.begin():
                 inserted = await assignment_store.insert_anchors(session, rows)
         except IntegrityError as exc:  # a concurrent upload took a label in the meantime
-            raise ConflictError("an anchor label already exists", details={"labels": labels}) from exc
+            raise ConflictError("an anchor label already exists", details={"labels": list(grades)}) from exc
         return AnchorList(anchors=[_anchor_view(r) for r in inserted])
 
     async def remove_anchor(self, assignment_id: uuid.UUID, anchor_id: uuid.UUID, user_id: str) -> None:
