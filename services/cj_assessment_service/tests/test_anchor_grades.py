@@ -8,6 +8,7 @@ from cj_assessment_service.domain.anchor_grades import (
     anchor_label,
     label_problem,
     parse_grades_file,
+    printable,
     validate_grades,
 )
 from common_core.grade_scales import get_grade_scale
@@ -36,6 +37,13 @@ def test_bad_json_is_explained():
         parse_grades_file("g.json", b"{")
     with pytest.raises(GradesFileError, match="label"):
         parse_grades_file("g.json", b'[{"grade": "A"}]')
+
+
+def test_a_name_with_undecodable_bytes_makes_no_label():
+    # The multipart parser keeps raw non-UTF-8 bytes of a name as lone surrogates.
+    assert label_problem("\udcc5sa.txt") == "the file name is not valid text (send it as UTF-8); rename the file"
+    assert printable("\udcc5sa\x00.txt") == "\ufffdsa\ufffd.txt"
+    assert label_problem("Åsa Öberg.txt") is None
 
 
 def test_labels_drop_folders_and_extensions():

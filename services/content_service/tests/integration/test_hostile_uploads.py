@@ -55,6 +55,30 @@ async def test_a_latin1_file_name_sent_as_rfc2231_is_kept(content, samples):
     assert [(f["filename"], f["outcome"]) for f in result["files"]] == [("Åsa Öberg.txt", "accepted")]
 
 
+async def test_a_raw_latin1_file_name_fails_only_that_file(content, samples):
+    """Old tools send a name as raw Latin-1 bytes; the other files of the upload must still arrive."""
+    batch_id = (await content.create_batch())["batch_id"]
+    boundary = "b0undary"
+    body = b""
+    for raw_name, text in [(b"first.txt", "first"), ("Åsa Öberg.txt".encode("latin-1"), "raw")]:
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="'.encode()
+        body += raw_name + b'"\r\nContent-Type: text/plain\r\n\r\n' + samples.essay_text(text).encode() + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    response = await content.call(
+        "POST",
+        f"/v1/batches/{batch_id}/essays",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 200, await response.get_data(as_text=True)
+    files = (await response.get_json())["files"]
+    assert [(f["filename"], f["outcome"]) for f in files] == [
+        ("first.txt", "accepted"),
+        ("\ufffdsa \ufffdberg.txt", "rejected"),
+    ]
+    assert files[1]["reason"].startswith("the file name is not valid text")
+
+
 async def test_decompression_bombs_do_not_stall_healthz_or_the_event_loop(content, samples):
     """The one timing bound the issue asks for: a hostile upload must not delay /healthz (nor, on the
     same loop, the Kafka consumer's heartbeats) by a second or more."""

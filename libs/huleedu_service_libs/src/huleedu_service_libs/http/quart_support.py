@@ -43,6 +43,7 @@ from huleedu_service_libs.http.metrics import (
     metrics_payload,
     record_request,
 )
+from huleedu_service_libs.http.multipart_form import TolerantRequest
 from huleedu_service_libs.http.request_input import check_query, check_storable, parse_json_body
 from huleedu_service_libs.settings import ServiceSettings
 
@@ -230,6 +231,7 @@ def setup_quart_app(
     mistake is never open.
     """
     service_name = settings.service_name
+    app.request_class = TolerantRequest
     # Quart's own wrapping idiom. The ignores only bridge two typings of the same ASGI protocol
     # (hypercorn's TypedDicts in Quart, plain mappings in Starlette).
     app.asgi_app = CorrelationIdMiddleware(app.asgi_app)  # type: ignore[method-assign, assignment, arg-type]

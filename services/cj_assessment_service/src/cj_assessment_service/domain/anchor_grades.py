@@ -15,6 +15,8 @@ MAX_GRADES_FILE_BYTES = 200_000
 MAX_LABEL_CHARS = 200  # AnchorCreateRequest.label
 # PostgreSQL text cannot hold NUL, and no other control character belongs in a label.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A name sent as raw non-UTF-8 bytes arrives with each undecodable byte as a lone surrogate.
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class GradesFileError(ValueError):
@@ -27,14 +29,16 @@ def anchor_label(filename: str) -> str:
 
 
 def printable(filename: str | None) -> str:
-    """The name with control characters as U+FFFD: safe to quote in an error and to log."""
-    return _CONTROL.sub("\ufffd", filename or "")
+    """The name with control characters and undecodable bytes as U+FFFD: safe to quote and to log."""
+    return _NOT_TEXT.sub("\ufffd", filename or "")
 
 
 def label_problem(filename: str) -> str | None:
     """Why the anchor file's name cannot make a stored label, or ``None`` when it can."""
     if _CONTROL.search(filename):
         return "the file name contains control characters (such as NUL); rename the file"
+    if _NOT_TEXT.search(filename):
+        return "the file name is not valid text (send it as UTF-8); rename the file"
     label = anchor_label(filename)
     if not label:
         return "the file name has no name before its extension"

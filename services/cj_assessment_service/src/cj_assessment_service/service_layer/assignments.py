@@ -251,7 +251,7 @@ class AssignmentService:
             grades = parse_grades_file(grades_name, grades_file.data)
         except GradesFileError as exc:
             raise ValidationFailedError(str(exc), details={"filename": grades_name}) from exc
-        labelled = [(anchor_label(upload.filename), upload.filename) for upload in files]
+        labelled = [(anchor_label(upload.filename), printable(upload.filename)) for upload in files]
         for label, filename in labelled:
             if label not in grades:
                 raise ValidationFailedError(
