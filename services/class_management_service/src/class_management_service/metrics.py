@@ -10,3 +10,5 @@ LOGIN_ATTEMPTS = Counter("cms_login_attempts_total", "Credential checks by outco
 STUDENT_SUGGESTIONS = Counter("cms_student_suggestions_total", "Essay-to-student matching runs by outcome", ["outcome"])
 # service_layer.associations: one per essay a teacher confirmed or corrected
 ASSOCIATIONS_CONFIRMED = Counter("cms_associations_confirmed_total", "Essay-to-student associations confirmed")
+# service_layer.accounts: outcome = changed | wrong_old_password | locked; guesses here count toward the sign-in lock
+PASSWORD_CHANGES = Counter("cms_password_changes_total", "Password change attempts by outcome", ["outcome"])

@@ -8,6 +8,10 @@ is a 404 (or null, in the multi-id lookup).
 - ``GET /internal/v1/classes/{class_id}`` (content, gateway, BFF): one of the caller's classes.
 - ``GET /internal/v1/batches/class-info?batch_ids=a,b`` (BFF): each of the caller's batches' class, or null.
 - ``GET /internal/v1/batches/{batch_id}/student-names`` (BFF): the teacher-confirmed author of each essay.
+
+And one teacher route, through the gateway or the BFF:
+
+- ``POST /v1/auth/password`` :class:`ChangePasswordRequest`: the ``X-User-ID`` teacher's own password.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 from common_core.fields import NonEmptyStr
 
 MAX_BATCH_IDS_PER_CLASS_INFO = 100
+# A password's rule, at account creation and at every change; the maximum is also what sign-in
+# accepts, so no account can get a password it could never sign in with.
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
 # Deliberately loose: the address only has to be one a teacher can type and read back.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # A teacher's sign-in address: the one rule for signing in and for creating the account.
@@ -34,7 +42,22 @@ class VerifyCredentialsRequest(_Strict):
     """The sign-in form as the gateway received it. Repeated failures lock the account for a while (429)."""
 
     email: EmailAddress
-    password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+
+
+class ChangePasswordRequest(_Strict):
+    """``POST /v1/auth/password``: whose password is the ``X-User-ID`` teacher's, never a field here.
+
+    A wrong ``old_password`` is a 403 and counts toward the account's sign-in lock (429 once locked);
+    a ``new_password`` equal to the old one is a 400.
+    """
+
+    old_password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    new_password: str = Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="The same rule as at account creation.",
+    )
 
 
 class UserProfile(_Strict):
@@ -82,6 +105,7 @@ class BatchStudentNamesResponse(_Strict):
 
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     VerifyCredentialsRequest,
+    ChangePasswordRequest,
     UserProfile,
     ClassRef,
     BatchClassInfo,

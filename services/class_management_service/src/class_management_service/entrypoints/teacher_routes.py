@@ -25,8 +25,9 @@ from class_management_service.schemas import (
     StudentCreate,
     StudentUpdate,
 )
-from class_management_service.service_layer import associations, classes, students
+from class_management_service.service_layer import accounts, associations, classes, students
 from class_management_service.service_layer.ownership import owned_class_row
+from common_core.http.class_management import ChangePasswordRequest
 from huleedu_service_libs.errors import ValidationFailedError
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 
@@ -36,6 +37,14 @@ teacher_only = internal_route(*TEACHER_ROUTE_CALLERS)
 
 def _owner() -> str:
     return current_identity().user_id
+
+
+@teacher_routes.post("/v1/auth/password")
+@teacher_only
+@json_body(ChangePasswordRequest)
+async def change_password(body: ChangePasswordRequest) -> ResponseReturnValue:
+    await accounts.change_password(service_context(), _owner(), body)
+    return "", 204
 
 
 @teacher_routes.post("/v1/classes")

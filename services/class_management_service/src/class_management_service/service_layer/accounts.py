@@ -1,4 +1,4 @@
-"""Teacher accounts: creation, the credential check behind sign-in, profiles, the dev demo teacher."""
+"""Teacher accounts: creation, the credential check behind sign-in, password changes, profiles, the dev demo teacher."""
 
 from __future__ import annotations
 
@@ -6,20 +6,32 @@ import uuid
 from typing import Any
 
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.passwords import Passwords
 from class_management_service.adapters.tables import teachers
-from class_management_service.metrics import LOGIN_ATTEMPTS
+from class_management_service.metrics import LOGIN_ATTEMPTS, PASSWORD_CHANGES
 from class_management_service.service_layer.context import ServiceContext
-from common_core.http.class_management import UserProfile, VerifyCredentialsRequest
-from huleedu_service_libs.errors import ConflictError, NotFoundError, RateLimitedError, UnauthorizedError
+from common_core.http.class_management import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    ChangePasswordRequest,
+    UserProfile,
+    VerifyCredentialsRequest,
+)
+from huleedu_service_libs.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    UnauthorizedError,
+    ValidationFailedError,
+)
 
 logger = structlog.stdlib.get_logger(__name__)
 
-MIN_PASSWORD_LENGTH = 10
 DEFAULT_LOCALE = "sv-SE"
 # Development only (seeded when HULEEDU_DEV_MODE=1); documented in the README.
 DEMO_EMAIL = "demo@huleedu.local"
@@ -38,8 +50,11 @@ def _profile(row: Any) -> UserProfile:
 
 
 def check_password_rules(password: str) -> None:
+    """The one rule for a new password, at creation and at every change."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"the password may have at most {MAX_PASSWORD_LENGTH} characters")
 
 
 async def create_teacher(
@@ -94,13 +109,80 @@ async def verify_credentials(ctx: ServiceContext, request: VerifyCredentialsRequ
     return _profile(row)
 
 
-def _locked_error(retry_after_s: int) -> RateLimitedError:
+def _locked_error(retry_after_s: int, attempts: str = "sign-in attempts") -> RateLimitedError:
     minutes = max(1, round(retry_after_s / 60))
     return RateLimitedError(
-        f"Too many failed sign-in attempts for this account; it is locked. Try again in about {minutes} minute(s).",
+        f"Too many failed {attempts} for this account; it is locked. Try again in about {minutes} minute(s).",
         retry_after_s=retry_after_s,
         details={"retry_after_seconds": retry_after_s},
     )
+
+
+async def change_password(ctx: ServiceContext, caller_id: str, request: ChangePasswordRequest) -> None:
+    """Replace the caller's password after checking the old one.
+
+    A wrong old password counts toward the same lock as a failed sign-in: it is the same secret
+    being guessed, and a stolen session must not be able to guess its way to a permanent takeover.
+    It is a 403, not a 401: the caller is signed in, and a 401 would tell the app its session is gone.
+    """
+    _check_new_password(request)
+    row = await _teacher_row(ctx.sessions, caller_id)
+    lock = await ctx.login_guard.state(row.email)
+    if lock.locked:
+        PASSWORD_CHANGES.labels("locked").inc()
+        raise _locked_error(lock.retry_after_s, "password attempts")
+    if not await ctx.passwords.verify(row.password_hash, request.old_password):
+        PASSWORD_CHANGES.labels("wrong_old_password").inc()
+        after = await ctx.login_guard.record_failure(row.email)
+        if after.locked:
+            raise _locked_error(after.retry_after_s, "password attempts")
+        raise ForbiddenError(
+            "The current password is not correct",
+            details={"reason": "wrong_old_password", "fields": [{"field": "old_password", "message": "not correct"}]},
+        )
+    new_hash = await ctx.passwords.hash(request.new_password)
+    async with ctx.sessions() as session, session.begin():
+        # Only over the hash just checked: of two changes at once, the second one fails instead of
+        # silently replacing a password its caller never knew.
+        changed = await session.execute(
+            update(teachers)
+            .where(teachers.c.id == row.id, teachers.c.password_hash == row.password_hash)
+            .values(password_hash=new_hash, updated_at=func.now())
+            .returning(teachers.c.id)
+        )
+        if changed.first() is None:
+            raise ConflictError("Another request changed the password at the same moment; this one changed nothing")
+    await ctx.login_guard.clear(row.email)
+    PASSWORD_CHANGES.labels("changed").inc()
+    logger.info("password_changed", user_id=caller_id)
+
+
+def _check_new_password(request: ChangePasswordRequest) -> None:
+    """Checked before the old password, so that a malformed request costs no guess."""
+    problem = None
+    try:
+        check_password_rules(request.new_password)
+    except ValueError as exc:
+        problem = str(exc)
+    if problem is None and request.new_password == request.old_password:
+        problem = "the new password is the same as the old one"
+    if problem is not None:
+        raise ValidationFailedError(
+            f"new_password: {problem}", details={"fields": [{"field": "new_password", "message": problem}]}
+        )
+
+
+async def _teacher_row(sessions: async_sessionmaker[AsyncSession], caller_id: str) -> Any:
+    """The caller's account; a signed-in user without one (or an id that is not a teacher id) is a 404."""
+    try:
+        teacher_id = uuid.UUID(caller_id)
+    except ValueError:
+        raise NotFoundError("No teacher account for this user") from None
+    async with sessions() as session:
+        row = (await session.execute(select(teachers).where(teachers.c.id == teacher_id))).one_or_none()
+    if row is None:
+        raise NotFoundError("No teacher account for this user")
+    return row
 
 
 async def get_profile(sessions: async_sessionmaker[AsyncSession], caller_id: str, user_id: uuid.UUID) -> UserProfile:
