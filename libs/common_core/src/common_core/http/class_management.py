@@ -8,6 +8,8 @@ is a 404 (or null, in the multi-id lookup).
 - ``GET /internal/v1/classes/{class_id}`` (content, gateway, BFF): one of the caller's classes.
 - ``GET /internal/v1/batches/class-info?batch_ids=a,b`` (BFF): each of the caller's batches' class, or null.
 - ``GET /internal/v1/batches/{batch_id}/student-names`` (BFF): the teacher-confirmed author of each essay.
+- ``GET /internal/v1/batches/unconfirmed-matches?limit=&offset=`` (BFF): the caller's batches whose essays
+  still wait for the teacher to confirm their authors, for the dashboard's "needs action" list.
 
 And one teacher route, through the gateway or the BFF:
 
@@ -24,6 +26,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 from common_core.fields import NonEmptyStr
 
 MAX_BATCH_IDS_PER_CLASS_INFO = 100
+MAX_UNCONFIRMED_BATCHES_PER_PAGE = 100
 # A password's rule, at account creation and at every change; the maximum is also what sign-in
 # accepts, so no account can get a password it could never sign in with.
 MIN_PASSWORD_LENGTH = 10
@@ -103,6 +106,28 @@ class BatchStudentNamesResponse(_Strict):
     students: list[EssayStudentName]
 
 
+class BatchUnconfirmedMatches(_Strict):
+    """One batch with essays whose author the teacher has not confirmed yet."""
+
+    batch_id: UUID
+    class_id: UUID
+    class_name: str
+    suggested: int = Field(ge=0, description="Unconfirmed essays with a suggested student, waiting for a yes.")
+    unmatched: int = Field(ge=0, description="Unconfirmed essays without any suggested student.")
+
+
+class UnconfirmedMatchesPage(_Strict):
+    """The ``X-User-ID`` teacher's batches with unconfirmed authors, newest first.
+
+    Only batches with a class of their owner: without one there is no student to confirm.
+    """
+
+    items: list[BatchUnconfirmedMatches]
+    total: int = Field(ge=0, description="All such batches of the teacher, not just this page.")
+    limit: int = Field(ge=1, le=MAX_UNCONFIRMED_BATCHES_PER_PAGE)
+    offset: int = Field(ge=0)
+
+
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     VerifyCredentialsRequest,
     ChangePasswordRequest,
@@ -112,4 +137,6 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     BatchClassInfoResponse,
     EssayStudentName,
     BatchStudentNamesResponse,
+    BatchUnconfirmedMatches,
+    UnconfirmedMatchesPage,
 )

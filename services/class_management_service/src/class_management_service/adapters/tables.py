@@ -87,6 +87,8 @@ batches = Table(
     Column("owner_id", Text, nullable=False),
     Column("class_id", Uuid(as_uuid=True), nullable=True),
     Column("registered_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # A teacher's batches, newest first (the unconfirmed-matches list).
+    Index("ix_batches_owner_id_registered_at", "owner_id", "registered_at"),
 )
 
 # One row per uploaded essay, kept whether or not its batch is known yet (essay.uploaded can

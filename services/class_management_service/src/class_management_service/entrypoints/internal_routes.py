@@ -13,12 +13,14 @@ from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
 from class_management_service.entrypoints.http_support import as_json, service_context, transaction
-from class_management_service.service_layer import accounts, associations, batches, classes
-from common_core.http.class_management import VerifyCredentialsRequest
+from class_management_service.service_layer import accounts, associations, batches, classes, unconfirmed_matches
+from common_core.http.class_management import MAX_UNCONFIRMED_BATCHES_PER_PAGE, VerifyCredentialsRequest
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
+from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 
 # Content service checks that a new batch's class is the teacher's (issue 14, defect 10).
 CLASS_LOOKUP_CALLERS = ("content_service", "api_gateway_service", "bff_teacher_service")
+DEFAULT_PAGE_SIZE = 20
 
 internal_routes = Blueprint("internal_routes", __name__)
 
@@ -52,6 +54,16 @@ async def batch_class_info() -> ResponseReturnValue:
     batch_ids = batches.parse_batch_ids(",".join(request.args.getlist("batch_ids")))
     async with transaction() as session:
         return as_json(await batches.class_info(session, owner, batch_ids))
+
+
+@internal_routes.get("/internal/v1/batches/unconfirmed-matches")
+@internal_route("bff_teacher_service")
+async def batches_with_unconfirmed_matches() -> ResponseReturnValue:
+    owner = current_identity().user_id
+    limit = query_int(request.args, "limit", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_UNCONFIRMED_BATCHES_PER_PAGE)
+    offset = query_int(request.args, "offset", 0, minimum=0, maximum=MAX_OFFSET)
+    async with transaction() as session:
+        return as_json(await unconfirmed_matches.unconfirmed_matches(session, owner, limit, offset))
 
 
 @internal_routes.get("/internal/v1/batches/<uuid:batch_id>/student-names")

@@ -15,11 +15,11 @@ from common_core.events.batch import BatchRegisteredV1
 from common_core.http.class_management import MAX_BATCH_IDS_PER_CLASS_INFO, BatchClassInfo, BatchClassInfoResponse
 from huleedu_service_libs.errors import ValidationFailedError
 
-# A batch's class counts only when that class belongs to the batch's owner, so a batch can
-# never expose or match against another teacher's class.
 # The first key of the two-key advisory lock, so batch locks never collide with other locks.
 _BATCH_LOCK_SPACE = 0x434D53  # "CMS"
-_OWNED_CLASS = and_(classes.c.id == batches.c.class_id, classes.c.owner_id == batches.c.owner_id)
+# A batch's class counts only when that class belongs to the batch's owner, so a batch can
+# never expose or match against another teacher's class.
+OWNED_CLASS = and_(classes.c.id == batches.c.class_id, classes.c.owner_id == batches.c.owner_id)
 
 
 async def lock_batch(session: AsyncSession, batch_id: uuid.UUID) -> None:
@@ -47,7 +47,7 @@ async def batch_with_class(session: AsyncSession, batch_id: uuid.UUID) -> Any | 
     """``(id, owner_id, class_id, class_name)`` with class columns null when it has no valid class."""
     result = await session.execute(
         select(batches.c.id, batches.c.owner_id, classes.c.id.label("class_id"), classes.c.name.label("class_name"))
-        .select_from(batches.outerjoin(classes, _OWNED_CLASS))
+        .select_from(batches.outerjoin(classes, OWNED_CLASS))
         .where(batches.c.id == batch_id)
     )
     return result.one_or_none()
@@ -83,7 +83,7 @@ async def class_info(session: AsyncSession, owner_id: str, batch_ids: Sequence[u
     """Another teacher's batch answers null, exactly like an unknown one."""
     rows = await session.execute(
         select(batches.c.id, classes.c.id.label("class_id"), classes.c.name.label("class_name"))
-        .select_from(batches.outerjoin(classes, _OWNED_CLASS))
+        .select_from(batches.outerjoin(classes, OWNED_CLASS))
         .where(batches.c.id.in_(batch_ids), batches.c.owner_id == owner_id)
     )
     found = {
