@@ -1,9 +1,6 @@
-"""The app factory: HTTP routes plus the background work (queue worker, callback writer, outbox relay)."""
+"""The app factory: HTTP routes plus the supervised background work (``entrypoints/background.py``)."""
 
 from __future__ import annotations
-
-import asyncio
-import contextlib
 
 import redis.asyncio as aioredis
 from dishka import make_async_container
@@ -14,15 +11,17 @@ from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
 from common_core.llm import LLMProvider
 from huleedu_service_libs.di import InfrastructureProvider
-from huleedu_service_libs.http.health import redis_check, sqlalchemy_check
+from huleedu_service_libs.http.health import redis_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.quart_support import setup_quart_app
 from huleedu_service_libs.settings import ServiceSettings
+from huleedu_service_libs.supervision import RestartPolicy
 from llm_provider_service.adapters.providers.base import ProviderAdapter
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
 from llm_provider_service.config import Settings
 from llm_provider_service.di import LlmProviderServiceProvider, OutboxRelays
 from llm_provider_service.domain.model_table import ModelTable
+from llm_provider_service.entrypoints.background import BackgroundWork
 from llm_provider_service.entrypoints.dev_mock import DEV_MODE_FLAG, dev_routes
 from llm_provider_service.entrypoints.http import CALLERS, EXTENSION, HttpServices, routes
 from llm_provider_service.service_layer.batch_jobs import BatchJobManager
@@ -37,7 +36,9 @@ async def create_app(
     *,
     registry: EventRegistry = EVENTS,
     adapters: dict[LLMProvider, ProviderAdapter] | None = None,
+    restart_policy: RestartPolicy | None = None,
 ) -> Quart:
+    """``restart_policy`` sets how soon a dead background loop is restarted (tests slow it to watch /healthz)."""
     container = make_async_container(
         InfrastructureProvider(),
         LlmProviderServiceProvider(registry, adapters),
@@ -45,16 +46,25 @@ async def create_app(
     )
     engine = await container.get(AsyncEngine)
     redis = await container.get(aioredis.Redis)
-    worker = await container.get(QueueWorker)
-    batch_jobs = await container.get(BatchJobManager)
-    writer = await container.get(CallbackWriter)
-    relays = (await container.get(OutboxRelays)).relays
+    background = BackgroundWork(
+        settings,
+        queue_worker=await container.get(QueueWorker),
+        batch_jobs=await container.get(BatchJobManager),
+        writer=await container.get(CallbackWriter),
+        relays=await container.get(OutboxRelays),
+        policy=restart_policy or RestartPolicy(),
+    )
 
     app = Quart(__name__)
     setup_quart_app(
         app,
         settings,
-        health_checks={"database": sqlalchemy_check(engine), "redis": redis_check(redis)},
+        health_checks={
+            "database": sqlalchemy_check(engine),
+            "redis": redis_check(redis),
+            # A dead queue worker or writer would leave comparisons without callbacks while HTTP looks fine.
+            "workers": workers_check(background),
+        },
         internal_allow_list=set(CALLERS),
     )
     app.register_blueprint(routes)
@@ -67,26 +77,14 @@ async def create_app(
         providers=await container.get(ProviderPool),
         guards=await container.get(ProviderGuards),
     )
-    background: list[asyncio.Task[None]] = []
 
     @app.before_serving
     async def start_background_work() -> None:
-        writer.start()
-        for n, relay in enumerate(relays):
-            background.append(asyncio.create_task(relay.run(), name=f"lps-outbox-relay-{n}"))
-        if settings.workers_enabled:
-            background.append(asyncio.create_task(worker.run(), name="lps-queue-worker"))
-            background.append(asyncio.create_task(batch_jobs.run(), name="lps-batch-jobs"))
+        background.start()
 
     @app.after_serving
     async def stop_background_work() -> None:
-        await worker.stop(settings.shutdown_grace_seconds)
-        batch_jobs.stop()
-        for relay in relays:
-            relay.stop()
-        for task in background:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(task, timeout=settings.shutdown_grace_seconds)
+        await background.stop()
         await container.close()
 
     return app

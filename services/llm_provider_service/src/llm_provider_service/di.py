@@ -1,8 +1,8 @@
-"""Dishka wiring: the shared infrastructure plus the service's queue, providers, writer and worker."""
+"""Dishka wiring: the shared infrastructure plus the service's queue, providers, writer, worker and relays."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -31,7 +31,10 @@ from llm_provider_service.service_layer.worker import QueueWorker
 
 @dataclass(frozen=True)
 class OutboxRelays:
-    relays: list[OutboxRelay]
+    """How many relays run, and how to build one: a stopped relay is not reused, so each restart builds anew."""
+
+    count: int
+    new: Callable[[], OutboxRelay]
 
 
 # Redis connections of the queue's client; more concurrent commands wait for a free one.
@@ -93,10 +96,8 @@ class LlmProviderServiceProvider(Provider):
         )
 
     @provide(scope=Scope.APP)
-    async def writer(self, store: OutcomeStore) -> AsyncIterator[CallbackWriter]:
-        writer = CallbackWriter(store)
-        yield writer
-        await writer.stop()
+    def writer(self, store: OutcomeStore) -> CallbackWriter:
+        return CallbackWriter(store)
 
     @provide(scope=Scope.APP)
     def processor(
@@ -209,10 +210,9 @@ class LlmProviderServiceProvider(Provider):
         # keeps accepting work while Kafka is down, and the callbacks wait in the outbox. Several
         # relays claim disjoint rows (SKIP LOCKED), so callbacks go out in parallel.
         publisher = EventPublisher(settings.kafka_bootstrap_servers, settings.service_name)
-        relays = OutboxRelays(
-            [OutboxRelay(engine, outbox, publisher, settings.service_name) for _ in range(settings.outbox_relays)]
-        )
-        yield relays
-        for relay in relays.relays:
-            relay.stop()
+
+        def new_relay() -> OutboxRelay:
+            return OutboxRelay(engine, outbox, publisher, settings.service_name)
+
+        yield OutboxRelays(settings.outbox_relays, new_relay)
         await publisher.stop()

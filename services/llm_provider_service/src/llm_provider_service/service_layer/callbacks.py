@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -119,47 +118,58 @@ class CallbackWriter:
     ``await write(outcome)`` returns once the outcome is durable (True: it was new and its
     callback is in the outbox; False: the request already had its terminal callback). A failed
     commit raises in every waiting writer, so no worker acknowledges an item that was not saved.
+
+    :meth:`run` is one of the supervised background loops. While it is not running (not started,
+    stopped, or waiting to be restarted) each outcome is written on its own, so a dead loop never
+    holds a callback back.
     """
 
     def __init__(self, store: OutcomeStore) -> None:
         self._store = store
-        self._pending: asyncio.Queue[tuple[TerminalOutcome, asyncio.Future[bool]]] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        # ``None`` is the stop marker: the loop returns once the outcomes queued before it are committed.
+        self._pending: asyncio.Queue[tuple[TerminalOutcome, asyncio.Future[bool]] | None] = asyncio.Queue()
+        self._running = False
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="lps-callback-writer")
+    async def run(self) -> None:
+        self._running = True
+        try:
+            while True:
+                taken = [await self._pending.get()]
+                while len(taken) < GROUP_COMMIT_MAX and not self._pending.empty():
+                    taken.append(self._pending.get_nowait())
+                batch = [entry for entry in taken if entry is not None]
+                if batch:
+                    await self._commit(batch)
+                if len(batch) < len(taken):  # the stop marker, always the last entry queued
+                    return
+        finally:
+            self._running = False
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    def stop(self) -> None:
+        """Ask :meth:`run` to return once what is queued is committed; later outcomes are written directly."""
+        if self._running:
+            self._running = False
+            self._pending.put_nowait(None)
 
     async def write(self, outcome: TerminalOutcome) -> bool:
-        if self._task is None:  # not started (a unit test or a one-off): write directly
+        if not self._running:
             return outcome.request_id in await self._store.record([outcome])
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        await self._pending.put((outcome, future))
+        self._pending.put_nowait((outcome, future))
         return await future
 
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._pending.get()]
-            while len(batch) < GROUP_COMMIT_MAX and not self._pending.empty():
-                batch.append(self._pending.get_nowait())
-            try:
-                new = await self._store.record([outcome for outcome, _ in batch])
-            except Exception as exc:  # the database is down: every writer in the batch learns it
-                log.warning("callback_commit_failed", error=str(exc), outcomes=len(batch))
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for outcome, future in batch:
+    async def _commit(self, batch: list[tuple[TerminalOutcome, asyncio.Future[bool]]]) -> None:
+        try:
+            new = await self._store.record([outcome for outcome, _ in batch])
+        except Exception as exc:  # the database is down: every writer in the batch learns it
+            log.warning("callback_commit_failed", error=str(exc), outcomes=len(batch))
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(outcome.request_id in new)
+                    future.set_exception(exc)
+            return
+        for outcome, future in batch:
+            if not future.done():
+                future.set_result(outcome.request_id in new)
 
 
 def count_callback(outcome: TerminalOutcome, now_ms: int, enqueued_ms: int) -> None:

@@ -2,7 +2,9 @@
 
 One worker runs per LPS process; several processes share the Redis queue safely because every
 claim is atomic. Each claimed group runs as its own task under a lease that a heartbeat
-extends; a process that dies simply stops extending, and the items come back.
+extends; a process that dies simply stops extending, and the items come back. The claim loop
+(:meth:`QueueWorker.run`) is supervised (``entrypoints/background.py``): if it dies, the groups it
+started carry on, and the restarted loop runs on the same instance.
 """
 
 from __future__ import annotations
@@ -85,13 +87,16 @@ class QueueWorker:
                         await self._wake.wait()
         log.info("queue_worker_stopped")
 
-    async def stop(self, grace_s: float) -> None:
-        """Stop claiming; let in-flight groups finish within ``grace_s``, then cancel the rest.
+    def stop(self) -> None:
+        """Ask :meth:`run` to stop claiming and return; the groups it started go on (see :meth:`drain`)."""
+        self._stopping = True
+        self._wake.set()
+
+    async def drain(self, grace_s: float) -> None:
+        """Let in-flight groups finish within ``grace_s``, then cancel the rest.
 
         A cancelled group keeps its lease until it runs out, so its items are processed again.
         """
-        self._stopping = True
-        self._wake.set()
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
             for task in pending:
