@@ -20,13 +20,15 @@ from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
 from llm_provider_service.config import Settings
 from llm_provider_service.di import LlmProviderServiceProvider, OutboxRelays
-from llm_provider_service.domain.model_table import ModelTable
 from llm_provider_service.entrypoints.background import BackgroundWork
 from llm_provider_service.entrypoints.dev_mock import DEV_MODE_FLAG, dev_routes
 from llm_provider_service.entrypoints.http import CALLERS, EXTENSION, HttpServices, routes
+from llm_provider_service.entrypoints.http_catalogue import CATALOGUE_READERS, CatalogueServices, catalogue_routes
+from llm_provider_service.entrypoints.http_catalogue import EXTENSION as CATALOGUE_EXTENSION
 from llm_provider_service.service_layer.batch_jobs import BatchJobManager
 from llm_provider_service.service_layer.callbacks import CallbackWriter
-from llm_provider_service.service_layer.guards import ProviderGuards
+from llm_provider_service.service_layer.catalogue import Catalogue
+from llm_provider_service.service_layer.estimates import UsageEstimator
 from llm_provider_service.service_layer.submission import SubmissionService
 from llm_provider_service.service_layer.worker import QueueWorker
 
@@ -65,17 +67,19 @@ async def create_app(
             # A dead queue worker or writer would leave comparisons without callbacks while HTTP looks fine.
             "workers": workers_check(background),
         },
-        internal_allow_list=set(CALLERS),
+        internal_allow_list={*CALLERS, *CATALOGUE_READERS},
     )
     app.register_blueprint(routes)
     app.register_blueprint(dev_routes)
+    app.register_blueprint(catalogue_routes)
     app.config[DEV_MODE_FLAG] = settings.dev_mode
     app.extensions[EXTENSION] = HttpServices(
         submissions=await container.get(SubmissionService),
         queue=await container.get(RedisQueue),
-        models=await container.get(ModelTable),
         providers=await container.get(ProviderPool),
-        guards=await container.get(ProviderGuards),
+    )
+    app.extensions[CATALOGUE_EXTENSION] = CatalogueServices(
+        catalogue=await container.get(Catalogue), estimator=await container.get(UsageEstimator)
     )
 
     @app.before_serving

@@ -23,6 +23,8 @@ from llm_provider_service.config import Settings
 from llm_provider_service.domain.model_table import ModelTable
 from llm_provider_service.service_layer.batch_jobs import BatchJobManager, BatchPolicy
 from llm_provider_service.service_layer.callbacks import CallbackWriter
+from llm_provider_service.service_layer.catalogue import Catalogue
+from llm_provider_service.service_layer.estimates import EstimatePolicy, UsageEstimator
 from llm_provider_service.service_layer.guards import ProviderGuards
 from llm_provider_service.service_layer.processing import ComparisonProcessor, ProcessingPolicy
 from llm_provider_service.service_layer.submission import SubmissionService
@@ -86,6 +88,24 @@ class LlmProviderServiceProvider(Provider):
         pool = ProviderPool(settings, self._adapters)
         yield pool
         await pool.aclose()
+
+    @provide(scope=Scope.APP)
+    def catalogue(
+        self, models: ModelTable, providers: ProviderPool, guards: ProviderGuards, settings: Settings
+    ) -> Catalogue:
+        return Catalogue(
+            models=models, providers=providers, guards=guards, serial_bundle_size=settings.serial_bundle_size
+        )
+
+    @provide(scope=Scope.APP)
+    def estimator(self, models: ModelTable, providers: ProviderPool, settings: Settings) -> UsageEstimator:
+        policy = EstimatePolicy(
+            serial_bundle_size=settings.serial_bundle_size,
+            justification_max_chars=settings.justification_max_chars,
+            batch_poll_interval_s=settings.batch_api_poll_interval_s,
+            batch_max_age_s=settings.batch_api_max_age_s,
+        )
+        return UsageEstimator(models=models, providers=providers, policy=policy)
 
     @provide(scope=Scope.APP)
     def guards(self, settings: Settings) -> ProviderGuards:

@@ -9,14 +9,10 @@ from quart import Blueprint, current_app
 from quart.typing import ResponseReturnValue
 
 from common_core.http.llm_provider import ComparisonBatchRequest
-from common_core.llm import LLMProvider
 from huleedu_service_libs.errors import NotFoundError
 from huleedu_service_libs.http.quart_support import internal_route, json_body
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
-from llm_provider_service.domain.circuit_breaker import BreakerState
-from llm_provider_service.domain.model_table import ModelTable
-from llm_provider_service.service_layer.guards import ProviderGuards
 from llm_provider_service.service_layer.submission import SubmissionService
 
 CALLERS = ("cj_assessment_service",)
@@ -29,9 +25,7 @@ routes = Blueprint("llm_provider", __name__)
 class HttpServices:
     submissions: SubmissionService
     queue: RedisQueue
-    models: ModelTable
-    providers: ProviderPool
-    guards: ProviderGuards
+    providers: ProviderPool  # the dev routes reach the mock through it
 
 
 def _services() -> HttpServices:
@@ -54,35 +48,6 @@ async def comparison_state(request_id: str) -> ResponseReturnValue:
     if state is None:
         raise NotFoundError(f"no comparison {request_id!r} is known")
     return state
-
-
-@routes.get("/internal/v1/providers")
-@internal_route(*CALLERS)
-async def providers() -> ResponseReturnValue:
-    s = _services()
-    states = s.guards.breaker_states()
-    models: dict[LLMProvider, list[dict[str, object]]] = {}
-    for spec in s.models.models():
-        models.setdefault(spec.provider, []).append(
-            {
-                "model": spec.model,
-                "default": spec.is_default,
-                "context_window": spec.context_window,
-                "capabilities": vars(spec.capabilities),
-                "price_per_million_usd": vars(spec.prices),
-                "limits": vars(spec.limits),
-            }
-        )
-    return {
-        "providers": {
-            provider.value: {
-                "configured": s.providers.configured(provider),
-                "circuit_breaker": states.get(provider, BreakerState.CLOSED).name.lower(),
-                "models": entries,
-            }
-            for provider, entries in models.items()
-        }
-    }
 
 
 @routes.get("/internal/v1/queue")

@@ -49,6 +49,14 @@ def fits_context(call: ProviderCall) -> bool:
     return estimate_tokens(call.prompt.full_text()) + call.max_output_tokens <= call.spec.context_window
 
 
+def output_budget(settings: CallSettings, pairs: int) -> int:
+    """The output tokens one call of ``pairs`` comparisons may spend (its max_tokens); the estimates use it too."""
+    if settings.max_tokens is not None:
+        return settings.max_tokens * pairs
+    extra = REASONING_OUTPUT_TOKENS if settings.reasoning_effort not in (None, "none") else 0
+    return OUTPUT_TOKENS_PER_VERDICT * pairs + extra
+
+
 @dataclass(frozen=True)
 class ProcessingPolicy:
     max_attempts: int
@@ -196,12 +204,6 @@ class ComparisonProcessor:
             raise ProviderError(FailureCode.BAD_REQUEST, f"unknown model {settings.provider}/{settings.model}")
         return spec
 
-    def _output_budget(self, settings: CallSettings, pairs: int) -> int:
-        if settings.max_tokens is not None:
-            return settings.max_tokens * pairs
-        extra = REASONING_OUTPUT_TOKENS if settings.reasoning_effort not in (None, "none") else 0
-        return OUTPUT_TOKENS_PER_VERDICT * pairs + extra
-
     async def _invoke(self, call: ProviderCall) -> ProviderReply:
         """One provider call behind the breaker and the rate limiter, with its metrics."""
         provider, model = call.settings.provider, call.settings.model
@@ -265,7 +267,7 @@ class ComparisonProcessor:
         try:
             spec = self._spec(settings)
             call = ProviderCall(
-                settings, spec, prompt, self._output_budget(settings, 1), [pair], context.language, claimed.attempts
+                settings, spec, prompt, output_budget(settings, 1), [pair], context.language, claimed.attempts
             )
             reply = await self._invoke(call)
             report = self._report(spec, prompt, reply)
@@ -296,7 +298,7 @@ class ComparisonProcessor:
                 settings,
                 spec,
                 prompt,
-                self._output_budget(settings, len(pairs)),
+                output_budget(settings, len(pairs)),
                 pairs,
                 context.language,
                 max(c.attempts for c, _ in usable),

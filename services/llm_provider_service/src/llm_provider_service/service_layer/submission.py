@@ -17,7 +17,7 @@ from common_core.http.llm_provider import (
     ComparisonItem,
     ComparisonState,
 )
-from common_core.llm import BatchingMode, LLMProvider
+from common_core.llm import LLMProvider
 from huleedu_service_libs.correlation import correlation_id_or_new
 from huleedu_service_libs.errors import RateLimitedError, ValidationFailedError
 from llm_provider_service.adapters.batch_job_store import BatchJobStore
@@ -27,7 +27,7 @@ from llm_provider_service.adapters.redis_queue import QueueFullError, RedisQueue
 from llm_provider_service.config import Settings
 from llm_provider_service.domain.model_table import ModelTable
 from llm_provider_service.domain.work import CallSettings, QueuedComparison, SharedContext, content_key
-from llm_provider_service.service_layer.batch_jobs import BATCH_PROVIDERS
+from llm_provider_service.service_layer.catalogue import batching_modes
 from llm_provider_service.service_layer.processing import now_ms
 
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9._-]{1,249}")
@@ -93,9 +93,7 @@ class SubmissionService:
             errors[f"{field}.provider"] = f"provider {provider.value} has no API key configured"
             return None
         spec = self._models.find(provider, model)
-        if mode is BatchingMode.PROVIDER_BATCH_API and (
-            provider not in BATCH_PROVIDERS or spec is None or not spec.capabilities.batch_api
-        ):
+        if spec is None or mode not in batching_modes(spec):
             # Never silently downgraded to another mode: the caller chose the batch price.
             errors[f"{field}.batching_mode"] = f"{provider.value}/{model} has no provider batch API"
             return None
