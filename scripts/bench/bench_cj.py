@@ -34,13 +34,13 @@ from scipy import stats
 
 from cj_engine.bradley_terry import fit_bradley_terry
 from cj_engine.planner import PlannerConfig
-from cj_engine.simulation import JudgeModel, LoopConfig, WaveRecord, run_assessment, simulate_batch
+from cj_engine.simulation import REALISTIC_JUDGE, LoopConfig, WaveRecord, run_assessment, simulate_batch
 from cj_engine.stopping import StoppingConfig, StopReason
 from cj_engine.types import Comparison
 
 SIZES = (30, 100)
 PLANNERS = ("adaptive", "random")
-REALISTIC = JudgeModel(discrimination=2.0, position_bias=0.3, lapse_rate=0.05)
+REALISTIC = REALISTIC_JUDGE
 COIN_TOSS = replace(REALISTIC, discrimination=0.0)
 OTHER_JUDGES = (1.0, 1.5, 3.0)  # discriminations of the sensitivity section
 SIGNAL_BUDGET = 30  # per item, for the signal runs only: rho >= 0.90 can take more than the default 20

@@ -56,6 +56,11 @@ class JudgeModel:
         return np.asarray(self.lapse_rate / 2.0 + (1.0 - self.lapse_rate) * expit(logit), dtype=np.float64)
 
 
+# The realistic judge of bench-cj and of CJ's estimates: clearly better than noise, with the position
+# bias and lapses real judges show (scripts/bench/bench_cj.py prints how the results move with it).
+REALISTIC_JUDGE = JudgeModel(discrimination=2.0, position_bias=0.3, lapse_rate=0.05)
+
+
 @dataclass(frozen=True)
 class SimulatedBatch:
     true_theta: FloatArray

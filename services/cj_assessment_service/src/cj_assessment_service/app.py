@@ -9,6 +9,7 @@ from cj_assessment_service.config import Settings
 from cj_assessment_service.di import make_container
 from cj_assessment_service.domain.anchor_grades import MAX_GRADES_FILE_BYTES
 from cj_assessment_service.entrypoints.http_admin import TEACHER_CALLERS, admin_blueprint
+from cj_assessment_service.entrypoints.http_estimates import ESTIMATE_CALLERS, estimates_blueprint
 from cj_assessment_service.entrypoints.http_internal import (
     ASSIGNMENT_LOOKUP_CALLERS,
     CANCEL_CALLERS,
@@ -18,6 +19,7 @@ from cj_assessment_service.entrypoints.http_internal import (
 from cj_assessment_service.entrypoints.worker import Worker
 from cj_assessment_service.service_layer.assignments import AssignmentService
 from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.estimates import EstimateService
 from cj_assessment_service.service_layer.job_queries import JobQueries
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
@@ -53,10 +55,17 @@ async def create_app(
             "kafka": publisher_check(publisher),
             "workers": workers_check(worker.group),
         },
-        internal_allow_list={*TEACHER_CALLERS, *READ_CALLERS, *CANCEL_CALLERS, *ASSIGNMENT_LOOKUP_CALLERS},
+        internal_allow_list={
+            *TEACHER_CALLERS,
+            *READ_CALLERS,
+            *CANCEL_CALLERS,
+            *ASSIGNMENT_LOOKUP_CALLERS,
+            *ESTIMATE_CALLERS,
+        },
     )
     app.register_blueprint(admin_blueprint(AssignmentService(deps)))
     app.register_blueprint(internal_blueprint(JobQueries(deps), AssignmentService(deps)))
+    app.register_blueprint(estimates_blueprint(EstimateService(deps)))
     app.extensions[WORKER_EXTENSION] = worker
 
     @app.before_serving

@@ -70,5 +70,25 @@ class Settings(ServiceSettings):
         default=0.1, ge=0, le=1, description="Largest share of missing answers a forced-recovery completion accepts."
     )
 
+    # Estimates before a run (docs/estimates.md).
+    estimate_simulation_runs: int = Field(
+        default=3, ge=1, le=25, description="Simulated runs per estimate; the typical figures are their median."
+    )
+    estimate_simulation_max_items: int = Field(
+        default=250,
+        ge=10,
+        description="Larger batches (essays plus anchors) are simulated at this size and scaled up, to stay fast.",
+    )
+    estimate_simulation_max_waves: int = Field(
+        default=40,
+        ge=1,
+        description="A simulated run still comparing after this many waves counts as the budget spent.",
+    )
+    estimate_wave_overhead_s: float = Field(
+        default=0.5,
+        ge=0,
+        description="Seconds per wave outside the provider and CJ's fits (outbox, Kafka and queue hand-offs).",
+    )
+
     def admin_ids(self) -> frozenset[str]:
         return frozenset(part.strip() for part in self.admin_user_ids.split(",") if part.strip())

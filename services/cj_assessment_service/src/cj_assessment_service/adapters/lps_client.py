@@ -1,13 +1,17 @@
-"""LPS's comparison API: one ``POST /internal/v1/comparisons`` per wave, answered 202."""
+"""LPS's comparison API (one ``POST /internal/v1/comparisons`` per wave, answered 202) and its usage estimates."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
+from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
 from common_core.http.llm_provider import ComparisonBatchAccepted, ComparisonBatchRequest
-from huleedu_service_libs.errors import ExternalServiceError, ValidationFailedError
+from huleedu_service_libs.errors import ExternalServiceError, ServiceUnavailableError, ValidationFailedError
 
 COMPARISONS_PATH = "/internal/v1/comparisons"
+ESTIMATES_PATH = "/internal/v1/estimates"
 
 
 class LPSClient:
@@ -34,3 +38,35 @@ class LPSClient:
             f"LLM provider service refused the wave ({response.status_code})",
             details={"status": response.status_code, "body": response.text[:500]},
         )
+
+    async def estimate(self, request: UsageEstimateRequest) -> UsageEstimate:
+        """What LPS says these waves would cost. A model or mode LPS refuses is the caller's 400 (with
+        LPS's reason); LPS down, timing out or failing is a 503, since a teacher is waiting."""
+        try:
+            response = await self._client.post(
+                ESTIMATES_PATH, content=request.model_dump_json(), headers={"Content-Type": "application/json"}
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailableError(
+                f"the LLM provider service could not be reached ({type(exc).__name__}); try again shortly"
+            ) from exc
+        if response.status_code == 200:
+            return UsageEstimate.model_validate_json(response.content)
+        if response.status_code == 400:
+            error = _error(response)
+            details = error.get("details")
+            message = str(error.get("message") or "the LLM provider service refused the estimate")
+            raise ValidationFailedError(message, details=details if isinstance(details, dict) else None)
+        raise ServiceUnavailableError(
+            f"the LLM provider service could not estimate (it answered {response.status_code}); try again shortly"
+        )
+
+
+def _error(response: httpx.Response) -> dict[str, Any]:
+    """The error object of LPS's error body, or an empty one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}

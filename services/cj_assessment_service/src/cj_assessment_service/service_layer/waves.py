@@ -15,6 +15,7 @@ from sqlalchemy import Row, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.adapters import job_store
+from cj_assessment_service.config import Settings
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.bundle_order import order_for_bundles
 from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
@@ -46,15 +47,20 @@ def job_batching_mode(job: Row[Any]) -> BatchingMode:
     return LLMSettings.model_validate(job.llm_settings).batching_mode
 
 
-def job_planner(deps: ServiceDeps, job: Row[Any], n_items: int) -> PlannerConfig:
+def wave_multiplier(settings: Settings, mode: BatchingMode) -> int:
+    """How many times the normal wave size (n/2 pairs) a job in ``mode`` plans per wave."""
     multipliers = {
         # The provider's batch API answers in hours, not seconds: fewer, larger waves.
-        BatchingMode.PROVIDER_BATCH_API: deps.settings.batch_api_wave_multiplier,
+        BatchingMode.PROVIDER_BATCH_API: settings.batch_api_wave_multiplier,
         # A one-round wave is a matching: K consecutive pairs would share no essay, and a bundle
         # would save only the shared context. Two rounds make a graph of paths and cycles.
-        BatchingMode.SERIAL_BUNDLE: deps.settings.serial_bundle_wave_multiplier,
+        BatchingMode.SERIAL_BUNDLE: settings.serial_bundle_wave_multiplier,
     }
-    multiplier = multipliers.get(job_batching_mode(job), 1)
+    return multipliers.get(mode, 1)
+
+
+def job_planner(deps: ServiceDeps, job: Row[Any], n_items: int) -> PlannerConfig:
+    multiplier = wave_multiplier(deps.settings, job_batching_mode(job))
     return cj_loop.planner_config(job.seed, n_items, job_budget(deps, job), multiplier)
 
 
