@@ -2,9 +2,10 @@
 
 Every app gets a migrated database of its own, a registry that maps every event to fresh topics,
 unique consumer groups and Redis prefixes, so it shares nothing with the dev stack's running
-services. CJ and class management talk to a real content service app served on a local port;
-content service asks a local stand-in for CMS and CJ, which knows no class and no assignment (the
-real lookups have their own tests), so a hostile batch naming one is a 404, not a 503.
+services. CJ and class management talk to a real content service app served on a local port, and CJ
+to a real LPS app for its estimates; content service asks a local stand-in for CMS and CJ, which
+knows no class and no assignment (the real lookups have their own tests), so a hostile batch naming
+one is a 404, not a 503 (its estimate answers as for an unknown assignment too).
 Each builder also creates a few of the teacher's own resources (a batch, an assignment, a class,
 a student), so that hostile requests reach the code behind the ownership checks.
 """
@@ -94,6 +95,7 @@ def _no_classes_or_assignments() -> Quart:
 
     @app.get("/internal/v1/classes/<class_id>")
     @app.get("/internal/v1/assignments/<assignment_id>")
+    @app.post("/internal/v1/estimates")
     async def unknown(**_ids: str) -> ResponseReturnValue:
         return {"error": {"code": "NOT_FOUND", "message": "not found", "service": "stand-in", "details": {}}}, 404
 
@@ -162,12 +164,13 @@ async def cj_assessment_service(resources: Resources) -> AsyncIterator[ServiceUn
     from cj_assessment_service.config import Settings
 
     registry = resources.registry()
-    async with served_content(resources, registry) as content_url:
+    # A real LPS answers the estimates; CJ's wave submitter has no job to submit here.
+    async with served_content(resources, registry) as content_url, lps_app(resources) as lps, served(lps) as lps_url:
         settings = Settings(
             **resources.common,
             database_url=resources.database("cj_assessment_service"),
             content_service_url=content_url,
-            llm_provider_service_url="http://127.0.0.1:9",  # nothing listens: LPS calls fail cleanly
+            llm_provider_service_url=lps_url,
             consumer_group_prefix=resources.unique("cj"),
         )
         app = await create_app(settings, registry=registry)
@@ -180,7 +183,7 @@ async def cj_assessment_service(resources: Resources) -> AsyncIterator[ServiceUn
 
 
 @contextlib.asynccontextmanager
-async def llm_provider_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+async def lps_app(resources: Resources) -> AsyncIterator[Quart]:
     from llm_provider_service.app import create_app
     from llm_provider_service.config import Settings
 
@@ -190,8 +193,12 @@ async def llm_provider_service(resources: Resources) -> AsyncIterator[ServiceUnd
         database_url=resources.database("llm_provider_service"),
         redis_key_prefix=resources.unique("lps") + ":",
     )
-    app = await create_app(settings, registry=resources.registry())
-    async with running(app):
+    yield await create_app(settings, registry=resources.registry())
+
+
+@contextlib.asynccontextmanager
+async def llm_provider_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    async with lps_app(resources) as app, running(app):
         yield ServiceUnderTest("llm_provider_service", app)
 
 

@@ -17,6 +17,7 @@ Every setting has a dev-mode default and a line in ``env.example``:
 - ``CONTENT_SERVICE_CLASS_MANAGEMENT_SERVICE_URL`` / ``CONTENT_SERVICE_CJ_ASSESSMENT_SERVICE_URL``: the
   peers asked whether a batch may name a class / an assignment (dev defaults: the local dev stack).
 - ``CONTENT_SERVICE_PEER_TIMEOUT_S``: the read timeout of those lookups (a teacher is waiting).
+- ``CONTENT_SERVICE_ESTIMATE_TIMEOUT_S``: the read timeout of CJ's estimate (it simulates the run).
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ class Settings(ServiceSettings):
         default="http://127.0.0.1:8004", description="Asked whether the teacher may use a batch's assignment."
     )
     peer_timeout_s: float = Field(default=5.0, gt=0, description="Read timeout of the class and assignment lookups.")
+    estimate_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Read timeout of CJ's estimate: a batch size it has not seen before is simulated first.",
+    )
     worker_restart_base_seconds: float = Field(
         default=1.0, gt=0, description="First wait before a crashed background loop is restarted."
     )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
 from common_core.events.registry import EventRegistry
+from content_service.adapters.cj_estimates import CJEstimates
 from content_service.adapters.peer_lookups import CJAssignmentLookup, ClassManagementClassLookup
 from content_service.adapters.repository import repository_in_runner_transaction
 from content_service.adapters.tables import outbox
@@ -44,10 +45,11 @@ class Wiring:
 
 @dataclass(frozen=True)
 class Peers:
-    """The lookups in CMS and CJ, over HTTP clients the container closes on shutdown."""
+    """The lookups in CMS and CJ and CJ's estimates, over HTTP clients the container closes on shutdown."""
 
     classes: ClassManagementClassLookup
     assignments: CJAssignmentLookup
+    estimates: CJEstimates
 
 
 class ContentServiceProvider(Provider):
@@ -56,27 +58,30 @@ class ContentServiceProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def peers(self, settings: Settings) -> AsyncIterator[Peers]:
-        def client(base_url: str) -> httpx.AsyncClient:
+        def client(base_url: str, timeout_s: float) -> httpx.AsyncClient:
             return make_http_client(
                 base_url,
                 service_id=settings.service_name,
                 api_key=settings.effective_internal_api_key(),
-                timeout_s=settings.peer_timeout_s,
+                timeout_s=timeout_s,
             )
 
-        cms, cj = client(settings.class_management_service_url), client(settings.cj_assessment_service_url)
+        cms = client(settings.class_management_service_url, settings.peer_timeout_s)
+        cj = client(settings.cj_assessment_service_url, settings.peer_timeout_s)
+        cj_estimates = client(settings.cj_assessment_service_url, settings.estimate_timeout_s)
         try:
-            yield Peers(ClassManagementClassLookup(cms), CJAssignmentLookup(cj))
+            yield Peers(ClassManagementClassLookup(cms), CJAssignmentLookup(cj), CJEstimates(cj_estimates))
         finally:
             await cms.aclose()
             await cj.aclose()
+            await cj_estimates.aclose()
 
     @provide(scope=Scope.APP)
     def context(
         self, sessions: async_sessionmaker[AsyncSession], settings: Settings, wiring: Wiring, peers: Peers
     ) -> ContentContext:
         unit_of_work = SqlUnitOfWorkFactory(sessions, wiring.registry, settings.service_name)
-        return ContentContext(settings, unit_of_work, peers.classes, peers.assignments)
+        return ContentContext(settings, unit_of_work, peers.classes, peers.assignments, peers.estimates)
 
     @provide(scope=Scope.APP)
     def background(

@@ -19,6 +19,7 @@ import pytest
 from pydantic import BaseModel
 
 from common_core.http.content import TextKind
+from common_core.http.estimates import AmountRange, AssessmentEstimate, AssessmentEstimateRequest, CountRange
 from common_core.status import BatchStatus
 from content_service.config import Settings
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
@@ -250,6 +251,36 @@ class FakeDirectory:
         return await self._may_use(owner_id, assignment_id)
 
 
+class FakeEstimator:
+    """CJ's estimate as content service sees it: answers with ``answer`` (or raises ``error``), records questions."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, AssessmentEstimateRequest]] = []
+        self.error: Exception | None = None
+
+    async def estimate(self, owner_id: str, request: AssessmentEstimateRequest) -> AssessmentEstimate:
+        self.asked.append((owner_id, request))
+        if self.error is not None:
+            raise self.error
+        span = CountRange(minimum=1, typical=2, maximum=3)
+        return AssessmentEstimate(
+            essay_count=request.essay_count,
+            anchor_count=0,
+            total_words=request.total_words,
+            provider=request.llm.provider,
+            model=request.llm.model,
+            batching_mode=request.llm.batching_mode,
+            provider_configured=True,
+            comparisons=span,
+            waves=span,
+            llm_calls=span,
+            input_tokens=span,
+            output_tokens=span,
+            cost_usd=AmountRange(minimum=0.0, typical=0.0, maximum=0.0),
+            duration_seconds=AmountRange(minimum=1.0, typical=2.0, maximum=3.0),
+        )
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": "postgresql://unused/never-connected",
@@ -271,14 +302,17 @@ class Service:
     uow: FakeUnitOfWorkFactory
     classes: FakeDirectory
     assignments: FakeDirectory
+    estimates: FakeEstimator
 
     def with_settings(self, **overrides: Any) -> Service:
-        ctx = ContentContext(make_settings(**overrides), self.uow, self.classes, self.assignments)
-        return Service(ctx, self.uow, self.classes, self.assignments)
+        ctx = ContentContext(make_settings(**overrides), self.uow, self.classes, self.assignments, self.estimates)
+        return Service(ctx, self.uow, self.classes, self.assignments, self.estimates)
 
 
 @pytest.fixture
 def service() -> Service:
     uow = FakeUnitOfWorkFactory()
     classes, assignments = FakeDirectory("class management service"), FakeDirectory("CJ assessment service")
-    return Service(ContentContext(make_settings(), uow, classes, assignments), uow, classes, assignments)
+    estimates = FakeEstimator()
+    ctx = ContentContext(make_settings(), uow, classes, assignments, estimates)
+    return Service(ctx, uow, classes, assignments, estimates)

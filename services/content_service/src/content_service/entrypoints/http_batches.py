@@ -22,6 +22,7 @@ from common_core.http.content import (
 )
 from content_service.entrypoints.request_helpers import content_context, dump
 from content_service.service_layer import assessments, batches, uploads
+from content_service.service_layer.estimates import estimate_assessment
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 
@@ -105,3 +106,12 @@ async def start_assessment(batch_id: uuid.UUID, body: StartAssessmentRequest) ->
     key = assessments.validate_idempotency_key(request.headers.get(IDEMPOTENCY_HEADER))
     accepted = await assessments.start_assessment(content_context(), owner, batch_id, body, key)
     return dump(accepted), 202
+
+
+@blueprint.post("/v1/batches/<uuid:batch_id>/estimate")
+@internal_route(*TEACHER_CALLERS)
+# The body of POST .../assessments, so a caller estimates and then starts with the very same body.
+@json_body(StartAssessmentRequest, when_empty=StartAssessmentRequest)
+async def estimate_assessment_run(batch_id: uuid.UUID, body: StartAssessmentRequest) -> ResponseReturnValue:
+    owner = current_identity().user_id
+    return dump(await estimate_assessment(content_context(), owner, batch_id, body))

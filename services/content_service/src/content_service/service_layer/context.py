@@ -1,12 +1,17 @@
-"""What every use case needs: the settings, a way to open a unit of work (repository + outbox), and
-the peers that say which classes and assignments a teacher may name."""
+"""What every use case needs: the settings, a way to open a unit of work (repository + outbox), the
+peers that say which classes and assignments a teacher may name, and CJ's estimates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from content_service.config import Settings
-from content_service.service_layer.ports import AssignmentLookup, ClassLookup, UnitOfWorkFactory
+from content_service.service_layer.ports import (
+    AssessmentEstimator,
+    AssignmentLookup,
+    ClassLookup,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -17,3 +22,5 @@ class ContentContext:
     # HTTP to CMS and CJ in the app (adapters.peer_lookups); fakes in the unit tests.
     classes: ClassLookup
     assignments: AssignmentLookup
+    # CJ's POST /internal/v1/estimates in the app (adapters.cj_estimates); a fake in the unit tests.
+    estimates: AssessmentEstimator

@@ -15,6 +15,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from common_core.http.content import TextKind
+from common_core.http.estimates import AssessmentEstimate, AssessmentEstimateRequest
 from common_core.status import BatchStatus
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
 
@@ -124,4 +125,13 @@ class AssignmentLookup(Protocol):
         """Whether ``owner_id`` may assess with the assignment (their own or a shared one).
 
         Raises ``ServiceUnavailableError`` when CJ cannot answer.
+        """
+
+
+class AssessmentEstimator(Protocol):
+    async def estimate(self, owner_id: str, request: AssessmentEstimateRequest) -> AssessmentEstimate:
+        """What CJ says an assessment of this size would take, for ``owner_id`` (who must be allowed its assignment).
+
+        Raises ``NotFoundError`` for an assignment the teacher may not use, ``ValidationFailedError`` or
+        ``ConflictError`` with CJ's reason, and ``ServiceUnavailableError`` when CJ cannot answer.
         """
