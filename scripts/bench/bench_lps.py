@@ -297,7 +297,7 @@ class CountingMock:
     async def complete(self, call: ProviderCall) -> ProviderReply:
         reply = await self.inner.complete(call)
         self.calls += 1
-        self.input_tokens += reply.usage.input_tokens
+        self.input_tokens += reply.usage.input_tokens if reply.usage else 0  # the mock always reports usage
         self.last_call_at = time.perf_counter()
         return reply
 

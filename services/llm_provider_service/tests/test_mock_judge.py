@@ -81,6 +81,7 @@ def _call(pairs, attempt=1, bundle=False):
 def test_the_mock_answers_json_with_token_estimates():
     reply = asyncio.run(MockProvider(MockSettings()).complete(_call([(STRONG, WEAK), (WEAK, MIDDLING)], bundle=True)))
     assert '"pair": 2' in reply.text
+    assert reply.usage is not None
     assert reply.usage.input_tokens > (len(STRONG) + len(WEAK)) // 4
     assert reply.usage.output_tokens > 0
 

@@ -82,6 +82,11 @@ def success(provider: LLMProvider) -> Reply:
     )
 
 
+def without_usage(reply: Reply) -> Reply:
+    body = {key: value for key, value in reply.body.items() if key not in ("usage", "usageMetadata")}
+    return Reply(body=body, headers=reply.headers)
+
+
 def refusal(provider: LLMProvider) -> Reply:
     if provider is LLMProvider.ANTHROPIC:
         return Reply(body={"content": [], "stop_reason": "refusal", "usage": {"input_tokens": 5, "output_tokens": 0}})
@@ -104,11 +109,22 @@ async def test_success_reads_verdict_usage_with_cached_tokens_and_request_id(pro
         reply = await client.complete(make_call(provider))
         await client.aclose()
     assert parse_verdict(reply.text, 600).winner == "B"
+    assert reply.usage is not None
     assert reply.usage.input_tokens == 120
     assert reply.usage.output_tokens == 30
     assert reply.usage.cached_input_tokens == 100
     assert reply.provider_request_id in {"req_ant_1", "resp_g_1", "req_oai_1"}
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("provider", ALL)
+async def test_an_answer_without_usage_reports_unknown_usage_not_zero(provider):
+    async with FakeServer([without_usage(success(provider))]) as server:
+        client = adapter(provider, server.url)
+        reply = await client.complete(make_call(provider))
+        await client.aclose()
+    assert parse_verdict(reply.text, 600).winner == "B"
+    assert reply.usage is None
 
 
 @pytest.mark.parametrize("provider", ALL)

@@ -43,8 +43,12 @@ class LLMComparisonResultV1(Contract):
     error: ComparisonError | None = None
     provider: LLMProvider
     model: NonEmptyStr
-    usage: TokenUsage = Field(default_factory=TokenUsage)
-    cost_usd: FiniteFloat | None = Field(default=None, ge=0.0)
+    usage: TokenUsage | None = Field(
+        default=None,
+        description="Tokens of the answering call (a bundle's split evenly over its comparisons); None when "
+        "unknown: no provider answered, or the answer reported no usage. Never 0 for unknown.",
+    )
+    cost_usd: FiniteFloat | None = Field(default=None, ge=0.0, description="None when unknown (see usage).")
     timings: ComparisonTimings = Field(default_factory=ComparisonTimings)
     completed_at: AwareDatetime
     # Added after v1 shipped: optional, so older producers and consumers stay compatible.

@@ -193,10 +193,10 @@ class BatchJobManager:
         usage = reply.usage
         cost = (
             spec.cost_usd(usage.input_tokens, usage.output_tokens, usage.cached_input_tokens) * price_factor
-            if spec is not None
+            if spec is not None and usage is not None
             else None
         )
-        self._processor.count_usage(claimed.item.settings, usage, cost or 0.0)
+        self._processor.count_usage(claimed.item.settings, usage, cost)
         return CallReport(usage, cost, reply.latency_ms, version, reply.provider_request_id)
 
     async def _retry_once(self, claimed: ClaimedComparison, item: BatchJobItem, spec: ModelSpec | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -31,7 +31,8 @@ GROUP_COMMIT_MAX = 500
 class CallReport:
     """What one comparison's final provider call cost and took."""
 
-    usage: Usage = field(default_factory=Usage)
+    usage: Usage | None = None  # None: no provider answer, or one without usage
+
     cost_usd: float | None = None
     provider_ms: int = 0
     prompt_version: str | None = None
@@ -75,10 +76,14 @@ def build_outcome(
         ),
         provider=item.settings.provider,
         model=item.settings.model,
-        usage=TokenUsage(
-            input_tokens=report.usage.input_tokens,
-            output_tokens=report.usage.output_tokens,
-            cached_input_tokens=report.usage.cached_input_tokens,
+        usage=(
+            TokenUsage(
+                input_tokens=report.usage.input_tokens,
+                output_tokens=report.usage.output_tokens,
+                cached_input_tokens=report.usage.cached_input_tokens,
+            )
+            if report.usage is not None
+            else None
         ),
         cost_usd=report.cost_usd,
         timings=ComparisonTimings(

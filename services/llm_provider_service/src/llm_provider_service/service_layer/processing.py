@@ -230,14 +230,13 @@ class ComparisonProcessor:
             self._guards.publish_breaker_states()
         breaker.record_success()
         self._guards.publish_breaker_states()
-        usage = reply.usage
-        self.count_usage(
-            call.settings, usage, call.spec.cost_usd(usage.input_tokens, usage.output_tokens, usage.cached_input_tokens)
-        )
+        self.count_usage(call.settings, reply.usage, _cost(call.spec, reply.usage))
         return reply
 
     @staticmethod
-    def count_usage(settings: CallSettings, usage: Usage, cost_usd: float) -> None:
+    def count_usage(settings: CallSettings, usage: Usage | None, cost_usd: float | None) -> None:
+        if usage is None or cost_usd is None:
+            return  # unknown: counting it as 0 would understate spend without a trace
         provider, model = settings.provider.value, settings.model
         metrics.TOKENS.labels(provider, model, "input").inc(usage.input_tokens)
         metrics.TOKENS.labels(provider, model, "output").inc(usage.output_tokens)
@@ -247,10 +246,10 @@ class ComparisonProcessor:
     def _report(self, spec: ModelSpec, prompt: Prompt, reply: ProviderReply, share: int = 1) -> CallReport:
         """The call's usage and cost, split evenly over the ``share`` comparisons it answered."""
         u = reply.usage
-        usage = Usage(u.input_tokens // share, u.output_tokens // share, u.cached_input_tokens // share)
+        usage = Usage(u.input_tokens // share, u.output_tokens // share, u.cached_input_tokens // share) if u else None
         return CallReport(
             usage=usage,
-            cost_usd=spec.cost_usd(usage.input_tokens, usage.output_tokens, usage.cached_input_tokens),
+            cost_usd=_cost(spec, usage),
             provider_ms=reply.latency_ms,
             prompt_version=prompt.version,
             provider_request_id=reply.provider_request_id,
@@ -325,3 +324,7 @@ class ComparisonProcessor:
                 for (claimed, _), result in zip(usable, (results[n] for n in range(1, len(usable) + 1)), strict=True)
             )
         )
+
+
+def _cost(spec: ModelSpec, usage: Usage | None) -> float | None:
+    return spec.cost_usd(usage.input_tokens, usage.output_tokens, usage.cached_input_tokens) if usage else None

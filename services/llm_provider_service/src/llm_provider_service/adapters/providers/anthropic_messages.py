@@ -13,7 +13,7 @@ from llm_provider_service.adapters.providers.base import (
     Usage,
     as_int,
     as_list,
-    as_object,
+    reported_usage,
 )
 from llm_provider_service.domain.failures import FailureCode, ProviderError
 
@@ -72,13 +72,18 @@ def parse_message(payload: dict[str, Any], request_id: str | None, latency_ms: i
         text = "".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict) and b.get("type") == "text")
     if not text.strip():
         raise ProviderError(FailureCode.INVALID_RESPONSE, "the answer has no verdict")
-    usage = as_object(payload.get("usage"))
-    cached = as_int(usage.get("cache_read_input_tokens"))
-    # Anthropic's input_tokens counts only the uncached part; ours counts every prompt token.
-    input_tokens = as_int(usage.get("input_tokens")) + cached + as_int(usage.get("cache_creation_input_tokens"))
     return ProviderReply(
         text=text,
-        usage=Usage(input_tokens, as_int(usage.get("output_tokens")), cached),
+        usage=_usage(reported_usage(payload.get("usage"))),
         provider_request_id=request_id or (str(payload["id"]) if payload.get("id") else None),
         latency_ms=latency_ms,
     )
+
+
+def _usage(usage: dict[str, Any] | None) -> Usage | None:
+    if usage is None:
+        return None
+    cached = as_int(usage.get("cache_read_input_tokens"))
+    # Anthropic's input_tokens counts only the uncached part; ours counts every prompt token.
+    input_tokens = as_int(usage.get("input_tokens")) + cached + as_int(usage.get("cache_creation_input_tokens"))
+    return Usage(input_tokens, as_int(usage.get("output_tokens")), cached)

@@ -39,7 +39,7 @@ class ProviderCall:
 @dataclass(frozen=True)
 class ProviderReply:
     text: str
-    usage: Usage
+    usage: Usage | None  # None when the answer reported no usage: unknown, never counted as 0
     provider_request_id: str | None = None
     latency_ms: int = 0
 
@@ -135,6 +135,11 @@ def as_int(value: object) -> int:
 def as_object(value: object) -> dict[str, Any]:
     """``value`` if it is a JSON object, else an empty one: provider answers are read defensively."""
     return value if isinstance(value, dict) else {}
+
+
+def reported_usage(value: object) -> dict[str, Any] | None:
+    """The answer's usage object, or ``None`` when it sent none (then tokens and cost are unknown)."""
+    return value if isinstance(value, dict) and value else None
 
 
 def as_list(value: object) -> list[Any]:

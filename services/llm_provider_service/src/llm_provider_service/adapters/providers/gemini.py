@@ -13,6 +13,7 @@ from llm_provider_service.adapters.providers.base import (
     as_int,
     as_list,
     as_object,
+    reported_usage,
 )
 from llm_provider_service.domain.failures import FailureCode, ProviderError
 
@@ -66,14 +67,16 @@ class GeminiProvider(HttpProvider):
         text = "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict) and not p.get("thought"))
         if not text.strip():
             raise ProviderError(FailureCode.INVALID_RESPONSE, "the answer has no text")
-        usage = as_object(payload.get("usageMetadata"))
+        usage = reported_usage(payload.get("usageMetadata"))
         return ProviderReply(
             text=text,
             usage=Usage(
                 input_tokens=as_int(usage.get("promptTokenCount")),
                 output_tokens=as_int(usage.get("candidatesTokenCount")) + as_int(usage.get("thoughtsTokenCount")),
                 cached_input_tokens=as_int(usage.get("cachedContentTokenCount")),
-            ),
+            )
+            if usage is not None
+            else None,
             provider_request_id=str(payload["responseId"]) if payload.get("responseId") else None,
             latency_ms=latency_ms,
         )

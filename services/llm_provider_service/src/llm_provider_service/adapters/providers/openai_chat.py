@@ -13,6 +13,7 @@ from llm_provider_service.adapters.providers.base import (
     as_int,
     as_list,
     as_object,
+    reported_usage,
 )
 from llm_provider_service.domain.failures import FailureCode, ProviderError
 
@@ -87,15 +88,16 @@ def parse_chat_completion(payload: dict[str, Any], request_id: str | None, laten
     content = message.get("content")
     if not isinstance(content, str) or not content.strip():
         raise ProviderError(FailureCode.INVALID_RESPONSE, "the answer has no content")
-    usage = as_object(payload.get("usage"))
-    details = as_object(usage.get("prompt_tokens_details"))
+    usage = reported_usage(payload.get("usage"))
     return ProviderReply(
         text=content,
         usage=Usage(
             input_tokens=as_int(usage.get("prompt_tokens")),
             output_tokens=as_int(usage.get("completion_tokens")),
-            cached_input_tokens=as_int(details.get("cached_tokens")),
-        ),
+            cached_input_tokens=as_int(as_object(usage.get("prompt_tokens_details")).get("cached_tokens")),
+        )
+        if usage is not None
+        else None,
         provider_request_id=request_id or (str(payload["id"]) if payload.get("id") else None),
         latency_ms=latency_ms,
     )
