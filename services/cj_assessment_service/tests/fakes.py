@@ -18,7 +18,7 @@ from quart import Quart, request
 from quart.typing import ResponseReturnValue
 
 from common_core.envelope import EventEnvelope
-from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1
+from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1, TokenUsage
 from common_core.http.content import (
     TEXT_FILE_FIELD,
     BatchGetTextsRequest,
@@ -83,6 +83,10 @@ class FakeContentService:
             return BatchGetTextsResponse(texts=found, missing=missing).model_dump(mode="json")
 
         return app
+
+
+# What the fake reports for each verdict (errors report no usage: unknown, as from a real provider).
+FAKE_INPUT_TOKENS, FAKE_OUTPUT_TOKENS, FAKE_COST_USD = 900, 40, 0.0025
 
 
 @dataclass
@@ -163,7 +167,13 @@ class FakeLPS:
         p_first = 1.0 / (1.0 + math.exp(-self.discrimination * gap))
         winner = "A" if draw < p_first else "B"
         return LLMComparisonResultV1(
-            **common, winner=winner, confidence=3, justification=f"Essay {winner} is more excellent."
+            **common,
+            winner=winner,
+            confidence=3,
+            justification=f"Essay {winner} is more excellent.",
+            usage=TokenUsage(input_tokens=FAKE_INPUT_TOKENS, output_tokens=FAKE_OUTPUT_TOKENS),
+            cost_usd=FAKE_COST_USD,
+            provider_request_id=f"fake-call-{request_id}",  # one call per comparison
         )
 
     async def _publish(self, topic: str, results: list[LLMComparisonResultV1]) -> None:

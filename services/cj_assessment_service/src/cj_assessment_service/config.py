@@ -57,6 +57,12 @@ class Settings(ServiceSettings):
         default=0.5, gt=0, le=1, description="A job fails once more than this share of its pairs ended in errors."
     )
 
+    progress_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="Within a wave, progress is published at most this often per job (every wave close publishes).",
+    )
+
     # Submitting waves to LPS.
     submit_backoff_base_s: float = Field(default=1.0, gt=0)
     submit_backoff_cap_s: float = Field(default=60.0, gt=0)

@@ -6,14 +6,14 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cj_assessment_service.adapters.tables import comparisons, outbox
+from cj_assessment_service.adapters.tables import comparisons, jobs, outbox
 from cj_assessment_service.config import Settings
 from cj_assessment_service.domain.stuck import StuckAction
 from cj_assessment_service.service_layer.callbacks import record_result
@@ -23,6 +23,7 @@ from cj_assessment_service.service_layer.requests import handle_assessment_reque
 from common_core.envelope import EventEnvelope
 from common_core.events.catalog import EVENTS
 from common_core.events.cj_assessment import (
+    AssessmentBudget,
     AssessmentResultPublishedV1,
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
@@ -30,7 +31,7 @@ from common_core.events.cj_assessment import (
     CJAssessmentRequestedV1,
     EssayRef,
 )
-from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1
+from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1, TokenUsage
 from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
 from common_core.llm import LLMProvider
 from huleedu_service_libs.db import create_engine, session_factory
@@ -78,7 +79,15 @@ async def run_request(deps: ServiceDeps, request: CJAssessmentRequestedV1) -> No
         await handle_assessment_requested(deps, envelope, ctx)
 
 
-def verdict(request_id: str, winner: str | None = "A", error: ComparisonError | None = None) -> LLMComparisonResultV1:
+def verdict(
+    request_id: str,
+    winner: str | None = "A",
+    error: ComparisonError | None = None,
+    *,
+    usage: TokenUsage | None = None,
+    cost_usd: float | None = None,
+    call_id: str | None = None,
+) -> LLMComparisonResultV1:
     return LLMComparisonResultV1(
         request_id=request_id,
         correlation_id=uuid.uuid4(),
@@ -88,6 +97,9 @@ def verdict(request_id: str, winner: str | None = "A", error: ComparisonError | 
         provider=LLMProvider.MOCK,
         model="m",
         completed_at=datetime.now(UTC),
+        usage=usage,
+        cost_usd=cost_usd,
+        provider_request_id=call_id,
     )
 
 
@@ -155,16 +167,56 @@ async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps:
     )
     states = sorted(tuple(r) for r in rows)
     assert states == [(0, 1, "done", "A"), (1, 1, "failed", None), (1, 2, "planned", None)]
-    assert await outbox_topics(service) == []  # the wave waits for the retry
+    # The wave waits for the retry. The first verdict published progress within the wave; the error
+    # callback came inside the pacing interval, so it added none.
+    progress = EVENTS.topic_for(CJAssessmentProgressV1)
+    assert await outbox_topics(service) == [progress]
 
     retry_id = (
         await in_txn(service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.attempt == 2)))
     )[0]
     assert await in_txn(service, lambda s: record_result(service, s, verdict(retry_id))) is True
     # The wave closed: progress published, the next wave planned (same transaction as the verdict).
-    assert await outbox_topics(service) == [EVENTS.topic_for(CJAssessmentProgressV1)]
+    assert await outbox_topics(service) == [progress, progress]
     job = await in_txn(service, lambda s: s.execute(text("SELECT current_wave FROM jobs")))
     assert [tuple(r) for r in job] == [(1,)]
+
+
+async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[ServiceDeps, StaticTexts]):
+    """Callbacks inside the interval are coalesced; the next one after it publishes the count so far."""
+    service, texts = deps
+    request = CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        user_id="t",
+        course_code="ENG5",
+        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(10)],
+        budget=AssessmentBudget(max_comparisons_per_essay=10),
+    )
+    await run_request(service, request)
+    pairs = await in_txn(
+        service, lambda s: _scalars(s, select(comparisons.c.request_id).order_by(comparisons.c.position))
+    )
+    assert len(pairs) >= 4
+    for request_id in pairs[:3]:  # within one interval: one event, for the first answer
+        async with service.sessions() as session, session.begin():
+            assert await record_result(service, session, verdict(request_id)) is True
+    assert [p["comparisons_done"] for p in await outbox_payloads(service)] == [1]
+    # The interval passes (moved back in the database rather than slept through).
+    await in_txn(
+        service,
+        lambda s: s.execute(
+            update(jobs).values(
+                progress_published_at=func.now() - timedelta(seconds=service.settings.progress_interval_s)
+            )
+        ),
+    )
+    assert await in_txn(service, lambda s: record_result(service, s, verdict(pairs[3]))) is True
+    published = await outbox_payloads(service)
+    assert [p["comparisons_done"] for p in published] == [1, 4]
+    assert published[-1]["comparisons_planned"] == len(pairs)
+    assert published[-1]["wave"] == 0
+    assert 0 < published[-1]["progress_percentage"] < 100
 
 
 async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: tuple[ServiceDeps, StaticTexts]):
@@ -207,6 +259,60 @@ async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: t
         service, lambda s: s.execute(text("SELECT count(*) FROM comparisons WHERE status = 'planned'"))
     )
     assert [tuple(r) for r in still_open] == [(0,)]
+
+
+async def test_usage_of_every_comparison_is_recorded_and_summed_into_the_completed_event(
+    deps: tuple[ServiceDeps, StaticTexts],
+):
+    service, texts = deps
+    request = CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        user_id="t",
+        course_code="ENG5",
+        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(3)],
+        budget={"max_comparisons_per_essay": 2, "target_reliability": 0.8},
+    )
+    await run_request(service, request)
+    answered = 0
+    for _ in range(10):
+        open_ids = await in_txn(
+            service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.status == "planned"))
+        )
+        if not open_ids:
+            break
+        for request_id in open_ids:
+            answered += 1
+            # The first answer reports nothing (unknown, not 0); the others share one call two by two.
+            reported = answered > 1
+            result = verdict(
+                request_id,
+                usage=TokenUsage(input_tokens=100, output_tokens=10) if reported else None,
+                cost_usd=0.5 if reported else None,
+                call_id=f"call-{answered // 2}" if reported else None,
+            )
+            async with service.sessions() as session, session.begin():
+                await record_result(service, session, result)
+    assert answered == 3
+    stored = await in_txn(
+        service,
+        lambda s: s.execute(
+            select(comparisons.c.input_tokens, comparisons.c.cost_usd, comparisons.c.provider_request_id).order_by(
+                comparisons.c.wave
+            )
+        ),
+    )
+    assert [tuple(r) for r in stored] == [(None, None, None), (100, 0.5, "call-1"), (100, 0.5, "call-1")]
+    *_, completed, _result = await outbox_payloads(service)
+    assert completed["usage"] == {
+        "provider": "mock",
+        "model": "mock-judge",
+        "llm_calls": 1,
+        "input_tokens": 200,
+        "output_tokens": 20,
+        "cost_usd": 1.0,
+        "unreported": 1,
+    }
 
 
 async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[ServiceDeps, StaticTexts]):

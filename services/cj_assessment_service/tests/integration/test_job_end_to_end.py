@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from scipy.stats import spearmanr
 
 from cj_assessment_service.metrics import BATCH_STATE, RELIABILITY
@@ -13,7 +14,7 @@ from common_core.events.cj_assessment import (
     CJAssessmentProgressV1,
 )
 from common_core.status import CJJobState
-from services.cj_assessment_service.tests.fakes import essay_text
+from services.cj_assessment_service.tests.fakes import FAKE_COST_USD, FAKE_INPUT_TOKENS, FAKE_OUTPUT_TOKENS, essay_text
 from services.cj_assessment_service.tests.integration.conftest import (
     Harness,
     assert_events_match_schemas,
@@ -86,10 +87,14 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     rho = spearmanr([qualities[e] for e in students], [-students[e].rank for e in students]).statistic
     assert rho > 0.7
 
-    # Progress was published after every wave, with a state and real counts.
-    progress = [p for p in harness.events.payloads(CJAssessmentProgressV1) if p.batch_id == request.batch_id]
-    assert progress
+    # Progress was published after every wave, with a state and real counts, and within waves while
+    # callbacks arrived (paced). The last event of each wave is its close.
+    published = [p for p in harness.events.payloads(CJAssessmentProgressV1) if p.batch_id == request.batch_id]
+    assert [p.wave for p in published] == sorted(p.wave for p in published)
+    assert [p.comparisons_done for p in published] == sorted(p.comparisons_done for p in published)
+    progress = list({p.wave: p for p in published}.values())
     assert [p.wave for p in progress] == list(range(len(progress)))
+    assert len(published) > len(progress)  # the first answer of a wave is shown before the wave closes
     assert progress[-1].comparisons_done == completed.comparisons_completed
     # The stopping rule's marginal reliability: None until every item has the minimum comparisons (never
     # on the first wave), a probability from then on, as each wave stored it. The results carry the last.
@@ -105,7 +110,20 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     assert {completed.request_id, *(p.request_id for p in progress)} == {request.request_id}
 
     # Contract: every emitted event validates against the checked-in common_core schema.
-    assert assert_events_match_schemas(harness.events) == len(progress) + 2
+    assert assert_events_match_schemas(harness.events) == len(published) + 2
+
+    # Usage: every verdict's tokens and cost are stored and summed; each was its own call here.
+    assert completed.usage is not None
+    assert completed.usage.llm_calls == completed.comparisons_completed
+    assert completed.usage.input_tokens == FAKE_INPUT_TOKENS * completed.comparisons_completed
+    assert completed.usage.output_tokens == FAKE_OUTPUT_TOKENS * completed.comparisons_completed
+    assert completed.usage.cost_usd == pytest.approx(FAKE_COST_USD * completed.comparisons_completed)
+    assert completed.usage.unreported == 0
+    assert result.stop_detail == completed.stop_detail is not None
+    assert completed.position_bias_se is not None
+    assert completed.position_bias_se > 0
+    labels = sorted(str(r.anchor_label) for r in anchors)
+    assert labels == sorted(f"anchor-{g}" for g in GRADES)
 
     # The BFF's read API, and the 404 for anyone but the owner.
     view = await client.get(
@@ -130,6 +148,36 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     rows = (await comparisons.get_json())["comparisons"]
     assert len([r for r in rows if r["status"] == "done"]) == students[essay_id].comparison_count
     assert all(r["justification"] and r["model"] == "fake-judge" and r["side"] in ("A", "B") for r in rows)
+
+    # Every comparison of the job, paged, for exports: both essays, who was first, the winner, the cost.
+    pages, offset, total = [], 0, None
+    while total is None or offset < total:
+        page = await client.get(
+            f"/internal/v1/jobs/{completed.job_id}/comparisons?limit=7&offset={offset}",
+            headers=teacher_headers(service="bff_teacher_service"),
+        )
+        assert page.status_code == 200
+        body = await page.get_json()
+        total, offset = body["total"], offset + 7
+        pages.extend(body["comparisons"])
+    planned = await harness.db("SELECT count(*) FROM comparisons")
+    assert len(pages) == total == planned[0][0]
+    assert len({r["pair_id"] for r in pages}) == total
+    done_rows = [r for r in pages if r["status"] == "done"]
+    assert len(done_rows) == completed.comparisons_completed
+    assert all(r["winner_essay_id"] in (r["essay_a_id"], r["essay_b_id"]) for r in done_rows)
+    assert all(r["input_tokens"] == FAKE_INPUT_TOKENS and r["cost_usd"] == FAKE_COST_USD for r in done_rows)
+    for query, status in (("?limit=0", 400), ("?offset=-1", 400), ("?limit=abc", 400)):
+        bad = await client.get(
+            f"/internal/v1/jobs/{completed.job_id}/comparisons{query}",
+            headers=teacher_headers(service="bff_teacher_service"),
+        )
+        assert bad.status_code == status
+    stranger = await client.get(
+        f"/internal/v1/jobs/{completed.job_id}/comparisons",
+        headers=teacher_headers("teacher-2", "bff_teacher_service"),
+    )
+    assert stranger.status_code == 404
 
     # Metrics: every CJ metric has samples once the monitor has refreshed the gauges (the per-job progress
     # gauge only while a job is active: see the cancel test).

@@ -90,9 +90,14 @@ async def test_stuck_job_past_the_reliability_target_completes_with_forced_recov
     assert completed.stop_reason == result.stop_reason == "forced_recovery"
     assert completed.comparisons_completed == 6 * 6 + 3
     # The reliability that met the target: the 6th wave's, the last to close (the 7th's answers are not in it).
-    progress = harness.events.payloads(CJAssessmentProgressV1)
+    # The last event of each closed wave is its close; the 7th wave's answers published in-wave progress only.
+    published = harness.events.payloads(CJAssessmentProgressV1)
+    closed = (await harness.db("SELECT count(*) FROM waves WHERE completed_at IS NOT NULL"))[0][0]
+    progress = [p for p in {p.wave: p for p in published}.values() if p.wave < closed]
     assert [p.reliability is None for p in progress] == [True] * 5 + [False]
     assert completed.reliability == result.reliability == progress[-1].reliability >= 0.3
+    assert completed.stop_detail is not None
+    assert completed.stop_detail.startswith("forced recovery")
     assert completed.request_id == request.request_id
     assert harness.events.of(CJAssessmentFailedV1) == []
 

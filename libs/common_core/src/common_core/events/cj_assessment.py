@@ -84,6 +84,24 @@ class CJAssessmentProgressV1(Contract):
     )
 
 
+class JobUsage(Contract):
+    """What a job's comparisons cost, summed from LPS's callbacks (the same figures its price table gives)."""
+
+    provider: LLMProvider
+    model: NonEmptyStr
+    llm_calls: int = Field(
+        ge=0, description="Provider calls that answered the job's comparisons (one serial-bundle call answers several)."
+    )
+    input_tokens: int | None = Field(default=None, ge=0, description="None when no callback reported usage.")
+    output_tokens: int | None = Field(default=None, ge=0, description="None when no callback reported usage.")
+    cost_usd: FiniteFloat | None = Field(default=None, ge=0.0, description="None when no callback reported a cost.")
+    unreported: int = Field(
+        default=0,
+        ge=0,
+        description="Answered comparisons whose callback reported no usage or cost: the totals leave them out.",
+    )
+
+
 class CJAssessmentCompletedV1(Contract):
     batch_id: UUID
     job_id: UUID
@@ -111,6 +129,12 @@ class CJAssessmentCompletedV1(Contract):
         default=None,
         description="The assessment request that started the job; None from publishers that predate the field.",
     )
+    stop_detail: str | None = Field(
+        default=None,
+        description="The stop reason in words; with forced_recovery, why the results are partial.",
+    )
+    position_bias_se: FiniteFloat | None = Field(default=None, gt=0.0, description="Standard error of position_bias.")
+    usage: JobUsage | None = Field(default=None, description="Calls, tokens and cost; None from older publishers.")
 
 
 class FailureReason(Contract):
@@ -127,6 +151,12 @@ class CJAssessmentFailedV1(Contract):
     request_id: UUID | None = Field(
         default=None,
         description="The assessment request that started the job; None from publishers that predate the field.",
+    )
+    duration_seconds: FiniteFloat | None = Field(
+        default=None, ge=0.0, description="From the job's creation to its failure; None without a job."
+    )
+    usage: JobUsage | None = Field(
+        default=None, description="What the comparisons made before the failure cost; None without a job."
     )
 
 
@@ -152,13 +182,16 @@ class EssayResult(Contract):
         default=None,
         description="Anchors only: True when the projected grade is more than one step from the known grade.",
     )
+    anchor_label: str | None = Field(
+        default=None, max_length=200, description="Anchors only: the anchor's label in its assignment."
+    )
 
     @model_validator(mode="after")
     def _anchor_fields(self) -> EssayResult:
         if self.is_anchor and self.known_grade is None:
             raise ValueError("an anchor result needs known_grade")
-        if not self.is_anchor and self.known_grade is not None:
-            raise ValueError("known_grade is only for anchors")
+        if not self.is_anchor and (self.known_grade is not None or self.anchor_label is not None):
+            raise ValueError("known_grade and anchor_label are only for anchors")
         if self.grade_probabilities and not math.isclose(sum(self.grade_probabilities.values()), 1.0, abs_tol=1e-6):
             raise ValueError("grade_probabilities must sum to 1")
         return self
@@ -186,6 +219,8 @@ class AssessmentResultPublishedV1(Contract):
     grade_projection_note: str | None = Field(
         default=None, description="Why grades are missing or what to check about the anchors, in words."
     )
+    stop_detail: str | None = Field(default=None, description="The stop reason in words (see the completed event).")
+    position_bias_se: FiniteFloat | None = Field(default=None, gt=0.0, description="Standard error of position_bias.")
 
     @model_validator(mode="after")
     def _grades_on_scale_and_ranks(self) -> AssessmentResultPublishedV1:

@@ -18,9 +18,11 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from common_core.events.cj_assessment import AssessmentBudget, FailureReason, LLMSettings
+from common_core.events.cj_assessment import AssessmentBudget, FailureReason, JobUsage, LLMSettings
 from common_core.fields import ComparisonConfidence, NonEmptyStr, Probability
 from common_core.status import CJJobState
+
+MAX_COMPARISON_PAGE = 1000
 
 
 class _Strict(BaseModel):
@@ -174,6 +176,7 @@ class JobView(_View):
     budget: AssessmentBudget
     created_at: AwareDatetime
     finished_at: AwareDatetime | None = None
+    usage: JobUsage | None = Field(default=None, description="Calls, tokens and cost so far.")
 
 
 class EssayComparison(_View):
@@ -204,6 +207,37 @@ class EssayComparisons(_View):
     comparisons: list[EssayComparison]
 
 
+class JobComparison(_View):
+    """One comparison of a job, for exports and research reports."""
+
+    pair_id: UUID
+    wave: int = Field(ge=0)
+    attempt: int = Field(ge=1, description="1, or a retry of the same pair after a retryable error.")
+    essay_a_id: UUID = Field(description="The essay shown first.")
+    essay_b_id: UUID = Field(description="The essay shown second.")
+    status: Literal["planned", "done", "failed", "abandoned"]
+    winner_essay_id: UUID | None = Field(default=None, description="None until there is a verdict.")
+    confidence: ComparisonConfidence | None = None
+    justification: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    input_tokens: int | None = Field(default=None, ge=0, description="None when the provider reported none.")
+    output_tokens: int | None = Field(default=None, ge=0, description="None when the provider reported none.")
+    cost_usd: float | None = Field(default=None, ge=0.0, description="None when unknown.")
+    error_code: str | None = None
+    answered_at: AwareDatetime | None = None
+
+
+class JobComparisonPage(_View):
+    """``GET /internal/v1/jobs/{id}/comparisons?limit&offset``: in the order they were planned."""
+
+    job_id: UUID
+    comparisons: list[JobComparison]
+    total: int = Field(ge=0, description="Comparisons of the job, on every page.")
+    limit: int = Field(ge=1, le=MAX_COMPARISON_PAGE)
+    offset: int = Field(ge=0)
+
+
 class CancelJobResponse(_View):
     """``POST /internal/v1/jobs/{id}/cancel``."""
 
@@ -225,5 +259,7 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     JobView,
     EssayComparison,
     EssayComparisons,
+    JobComparison,
+    JobComparisonPage,
     CancelJobResponse,
 )

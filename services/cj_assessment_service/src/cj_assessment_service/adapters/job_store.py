@@ -94,13 +94,29 @@ async def latest_reliability(session: AsyncSession, job_id: uuid.UUID) -> float 
 
     None if no wave has closed yet, or the last one closed before every essay had the minimum comparisons.
     """
+    return await _last_closed_wave_value(session, job_id, waves.c.reliability)
+
+
+async def latest_ssr(session: AsyncSession, job_id: uuid.UUID) -> float | None:
+    """The SSR the last closed wave stored (reported only); None before the first wave closes."""
+    return await _last_closed_wave_value(session, job_id, waves.c.ssr)
+
+
+async def _last_closed_wave_value(session: AsyncSession, job_id: uuid.UUID, column: Any) -> float | None:
     statement = (
-        select(waves.c.reliability)
+        select(column)
         .where(and_(waves.c.job_id == job_id, waves.c.completed_at.is_not(None)))
         .order_by(waves.c.wave.desc())
         .limit(1)
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    value: float | None = (await session.execute(statement)).scalar_one_or_none()
+    return value
+
+
+async def count_essays(session: AsyncSession, job_id: uuid.UUID) -> int:
+    """The job's items, anchors included (without loading their texts)."""
+    statement = select(func.count()).select_from(job_essays).where(job_essays.c.job_id == job_id)
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def complete_wave(session: AsyncSession, job_id: uuid.UUID, wave: int, **values: Any) -> None:
@@ -121,6 +137,21 @@ async def load_pairs(session: AsyncSession, job_id: uuid.UUID, *, status: str | 
         statement = statement.where(comparisons.c.status == status)
     statement = statement.order_by(comparisons.c.wave, comparisons.c.position, comparisons.c.attempt)
     return list((await session.execute(statement)).all())
+
+
+async def page_pairs(
+    session: AsyncSession, job_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[int, list[Row[Any]]]:
+    """One page of the job's comparisons in planning order, and how many there are in all."""
+    total = (await session.execute(select(func.count()).where(comparisons.c.job_id == job_id))).scalar_one()
+    statement = (
+        select(comparisons)
+        .where(comparisons.c.job_id == job_id)
+        .order_by(comparisons.c.wave, comparisons.c.position, comparisons.c.attempt)
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total), list((await session.execute(statement)).all())
 
 
 async def unacknowledged_pairs(session: AsyncSession, job_id: uuid.UUID, limit: int) -> list[Row[Any]]:
@@ -245,4 +276,35 @@ async def update_essay_result(
             comparison_count=result.comparison_count,
             anchor_inconsistent=result.anchor_inconsistent,
         )
+    )
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    llm_calls: int
+    input_tokens: int | None  # None: no comparison reported usage
+    output_tokens: int | None
+    cost_usd: float | None
+    unreported: int  # answered comparisons without usage or cost
+
+
+async def usage_totals(session: AsyncSession, job_id: uuid.UUID) -> UsageTotals:
+    """The job's calls, tokens and cost, summed over every comparison that got a callback."""
+    c = comparisons.c
+    no_id = and_(c.provider_request_id.is_(None), c.input_tokens.is_not(None))
+    statement = select(
+        # One call that answered a serial bundle carries one provider id on each of its comparisons.
+        (func.count(func.distinct(c.provider_request_id)) + func.count().filter(no_id)).label("calls"),
+        func.sum(c.input_tokens).label("input_tokens"),
+        func.sum(c.output_tokens).label("output_tokens"),
+        func.sum(c.cost_usd).label("cost_usd"),
+        func.count().filter(and_(c.status == DONE, (c.input_tokens.is_(None)) | (c.cost_usd.is_(None)))).label("unrep"),
+    ).where(c.job_id == job_id, c.status.in_((DONE, FAILED)))
+    row = (await session.execute(statement)).one()
+    return UsageTotals(
+        llm_calls=int(row.calls),
+        input_tokens=None if row.input_tokens is None else int(row.input_tokens),
+        output_tokens=None if row.output_tokens is None else int(row.output_tokens),
+        cost_usd=None if row.cost_usd is None else float(row.cost_usd),
+        unreported=int(row.unrep),
     )

@@ -91,6 +91,8 @@ jobs = Table(
     Column("monitor_resubmits", Integer, nullable=False, server_default=text("0")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("last_activity_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # When progress was last published while a wave's callbacks arrived (paces them; see callbacks.py).
+    Column("progress_published_at", DateTime(timezone=True), nullable=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("batch_id", "request_id", name="uq_jobs_batch_request"),
     Index("ix_jobs_state", "state"),
@@ -105,6 +107,7 @@ job_essays = Table(
     Column("item_index", Integer, nullable=False),
     Column("is_anchor", Boolean, nullable=False),
     Column("known_grade", Text, nullable=True),
+    Column("anchor_label", Text, nullable=True),
     Column("text_ref", Text, nullable=False),
     Column("content", Text, nullable=False),
     # Results, filled by the finaliser.
@@ -160,6 +163,12 @@ comparisons = Table(
     Column("error_code", Text, nullable=True),
     Column("error_message", Text, nullable=True),
     Column("error_retryable", Boolean, nullable=True),
+    # What the answering call cost (a bundle's usage split over its comparisons); NULL = not reported.
+    Column("input_tokens", Integer, nullable=True),
+    Column("output_tokens", Integer, nullable=True),
+    Column("cached_input_tokens", Integer, nullable=True),
+    Column("cost_usd", Float, nullable=True),
+    Column("provider_request_id", Text, nullable=True),
     Column("planned_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("answered_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("request_id", name="uq_comparisons_request_id"),

@@ -23,6 +23,7 @@ class Item:
     essay_id: uuid.UUID
     is_anchor: bool
     known_grade: str | None
+    anchor_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def build_results(items: Sequence[Item], fit: FitResult, scale: GradeScale) -> J
                 comparison_count=int(fit.comparisons_per_item[item.index]),
                 known_grade=item.known_grade if item.is_anchor else None,
                 anchor_inconsistent=(item.index in inconsistent) if item.is_anchor else None,
+                anchor_label=item.anchor_label if item.is_anchor else None,
             )
         )
     return JobResults(results=results, projection=projection)

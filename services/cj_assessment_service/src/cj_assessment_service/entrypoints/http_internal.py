@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from quart import Blueprint
+from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
 from cj_assessment_service.service_layer.assignments import AssignmentService
 from cj_assessment_service.service_layer.job_queries import JobQueries
+from common_core.http.cj_assessment import MAX_COMPARISON_PAGE
 from huleedu_service_libs.http.quart_support import current_identity, internal_route
+from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 
 READ_CALLERS = ("bff_teacher_service", "api_gateway_service")
 CANCEL_CALLERS = ("api_gateway_service", "content_service", "bff_teacher_service")
@@ -29,6 +31,14 @@ def internal_blueprint(queries: JobQueries, assignments: AssignmentService) -> B
     @internal_route(*READ_CALLERS)
     async def essay_comparisons(job_id: uuid.UUID, essay_id: uuid.UUID) -> ResponseReturnValue:
         view = await queries.essay_comparisons(job_id, essay_id, current_identity().user_id)
+        return view.model_dump(mode="json")
+
+    @bp.get("/internal/v1/jobs/<uuid:job_id>/comparisons")
+    @internal_route(*READ_CALLERS)
+    async def job_comparisons(job_id: uuid.UUID) -> ResponseReturnValue:
+        limit = query_int(request.args, "limit", 200, minimum=1, maximum=MAX_COMPARISON_PAGE)
+        offset = query_int(request.args, "offset", 0, minimum=0, maximum=MAX_OFFSET)
+        view = await queries.job_comparisons(job_id, current_identity().user_id, limit, offset)
         return view.model_dump(mode="json")
 
     @bp.post("/internal/v1/jobs/<uuid:job_id>/cancel")

@@ -6,6 +6,7 @@ complete and closes it. A second callback for a pair finds it answered and chang
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -13,11 +14,13 @@ from sqlalchemy import Row, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.adapters import job_store
+from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
 from cj_assessment_service.metrics import COMPARISONS
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.waves import close_wave
+from cj_assessment_service.service_layer.waves import close_wave, job_budget
 from common_core.envelope import EventEnvelope
+from common_core.events.cj_assessment import CJAssessmentProgressV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.status import CJJobState
 from huleedu_service_libs.kafka.consumer import HandlerContext
@@ -47,10 +50,12 @@ async def record_result(deps: ServiceDeps, session: AsyncSession, result: LLMCom
     if pair is None or pair.status != job_store.PLANNED:
         log.info("cj.callback_duplicate", request_id=result.request_id)
         return False
+    usage = _usage_columns(result)
     if result.error is None:
         await job_store.record_pair(
             session,
             pair.pair_id,
+            **usage,
             status=job_store.DONE,
             winner=result.winner,
             confidence=result.confidence,
@@ -64,6 +69,7 @@ async def record_result(deps: ServiceDeps, session: AsyncSession, result: LLMCom
         await job_store.record_pair(
             session,
             pair.pair_id,
+            **usage,
             status=job_store.FAILED,
             error_code=result.error.code,
             error_message=result.error.message,
@@ -76,10 +82,62 @@ async def record_result(deps: ServiceDeps, session: AsyncSession, result: LLMCom
         if result.error.retryable and pair.attempt < deps.settings.max_pair_attempts:
             await _retry(deps, session, pair)
     await job_store.update_job(session, job.id, last_activity_at=func.now())
-    counts = job_store.count_pairs(await job_store.load_pairs(session, job.id, status=job_store.PLANNED))
-    if counts.open == 0:
+    open_pairs = job_store.count_pairs(await job_store.load_pairs(session, job.id, status=job_store.PLANNED))
+    if open_pairs.open == 0:
         await close_wave(deps, session, job)
+    else:
+        await publish_progress_if_due(deps, session, job)
     return True
+
+
+async def publish_progress_if_due(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) -> None:
+    """Progress within a wave, at most once per ``progress_interval_s`` per job.
+
+    A wave with a real model can take minutes; without this the teacher's bar would stand still
+    until it closes. Callbacks inside the interval are coalesced into the next event (or the wave's
+    own), so a burst of answers is one event, not one per answer. The job's row lock, held by the
+    caller, makes the check-and-set race-free.
+    """
+    now = datetime.now(UTC)
+    last = job.progress_published_at
+    if last is not None and (now - last).total_seconds() < deps.settings.progress_interval_s:
+        return
+    counts = job_store.count_pairs(await job_store.load_pairs(session, job.id))
+    n_items = await job_store.count_essays(session, job.id)
+    budget = job_budget(deps, job)
+    await deps.emit(
+        session,
+        CJAssessmentProgressV1(
+            batch_id=job.batch_id,
+            job_id=job.id,
+            request_id=job.request_id,
+            state=CJJobState.COMPARING,
+            wave=job.current_wave,
+            comparisons_done=counts.done,
+            comparisons_planned=counts.planned,
+            progress_percentage=cj_loop.progress_percentage(
+                counts.done, n_items, budget.max_comparisons_per_item, finished=False
+            ),
+            reliability_ssr=await job_store.latest_ssr(session, job.id),
+            reliability=await job_store.latest_reliability(session, job.id),
+        ),
+        key=job.batch_id,
+        correlation_id=job.correlation_id,
+        # Distinct from the wave-close event's key (job, wave): one event per count reached.
+        natural_key=("cj.progress", job.id, job.current_wave, counts.done),
+    )
+    await job_store.update_job(session, job.id, progress_published_at=now)
+
+
+def _usage_columns(result: LLMComparisonResultV1) -> dict[str, Any]:
+    usage = result.usage
+    return {
+        "input_tokens": usage.input_tokens if usage else None,
+        "output_tokens": usage.output_tokens if usage else None,
+        "cached_input_tokens": usage.cached_input_tokens if usage else None,
+        "cost_usd": result.cost_usd,
+        "provider_request_id": result.provider_request_id,
+    }
 
 
 async def _retry(deps: ServiceDeps, session: AsyncSession, pair: Row[Any]) -> None:

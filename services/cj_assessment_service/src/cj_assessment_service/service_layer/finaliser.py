@@ -6,6 +6,7 @@ caller's transaction, through the outbox, so they commit or vanish together.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from common_core.events.cj_assessment import (
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
     FailureReason,
+    JobUsage,
     LLMSettings,
     ModelUsed,
 )
@@ -44,17 +46,36 @@ class FailureCode:
     CANCELLED = "CANCELLED"
 
 
+async def job_usage(session: AsyncSession, job: Row[Any]) -> JobUsage:
+    llm = LLMSettings.model_validate(job.llm_settings)
+    totals = await job_store.usage_totals(session, job.id)
+    return JobUsage(
+        provider=llm.provider,
+        model=llm.model,
+        llm_calls=totals.llm_calls,
+        input_tokens=totals.input_tokens,
+        output_tokens=totals.output_tokens,
+        cost_usd=totals.cost_usd,
+        unreported=totals.unreported,
+    )
+
+
+def _duration_s(job: Row[Any], finished_at: datetime) -> float:
+    return max(0.0, (finished_at - job.created_at).total_seconds())
+
+
 async def fail_job(deps: ServiceDeps, session: AsyncSession, job: Row[Any], code: str, message: str) -> None:
     """Any active job -> failed, with ``cj_assessment.failed.v1`` carrying a reason a teacher can read."""
     counts = job_store.count_pairs(await job_store.load_pairs(session, job.id))
     await job_store.abandon_open_pairs(session, job.id)
+    finished_at = datetime.now(UTC)
     await job_store.move_job(
         session,
         job,
         CJJobState.FAILED,
         failure_code=code,
         failure_message=message,
-        finished_at=datetime.now(UTC),
+        finished_at=finished_at,
     )
     await deps.emit(
         session,
@@ -65,6 +86,8 @@ async def fail_job(deps: ServiceDeps, session: AsyncSession, job: Row[Any], code
             error=FailureReason(code=code, message=message),
             comparisons_completed=counts.done,
             comparisons_failed=counts.failed,
+            duration_seconds=_duration_s(job, finished_at),
+            usage=await job_usage(session, job),
         ),
         key=job.batch_id,
         correlation_id=job.correlation_id,
@@ -89,7 +112,7 @@ async def complete_job(
     counts = job_store.count_pairs(await job_store.load_pairs(session, job.id))
     await job_store.abandon_open_pairs(session, job.id)
     fit = fit_bradley_terry(len(essays), [v.as_comparison() for v in verdicts])
-    items = [Item(e.item_index, e.essay_id, e.is_anchor, e.known_grade) for e in essays]
+    items = [Item(e.item_index, e.essay_id, e.is_anchor, e.known_grade, e.anchor_label) for e in essays]
     outcome = build_results(items, fit, get_grade_scale(job.grade_scale))
     for essay, result in zip(essays, outcome.results, strict=True):
         await job_store.update_essay_result(session, job.id, essay.essay_id, result)
@@ -99,6 +122,8 @@ async def complete_job(
     # too, but adaptive pairing inflates it. A forced recovery's answers after that wave are not in it.
     reliability = await job_store.latest_reliability(session, job.id)
     position_bias = float(fit.position_effect)
+    # The fit leaves the SE undefined (0 or not finite) when position was not estimated.
+    position_bias_se = float(fit.position_se) if math.isfinite(fit.position_se) and fit.position_se > 0 else None
     await job_store.move_job(
         session,
         await job_store.reload(session, job),
@@ -126,12 +151,15 @@ async def complete_job(
             anchors_used=len(essays) - students,
             comparisons_completed=counts.done,
             comparisons_failed=counts.failed,
-            duration_seconds=max(0.0, (finished_at - job.created_at).total_seconds()),
+            duration_seconds=_duration_s(job, finished_at),
             stop_reason=stop_reason,
+            stop_detail=stop_detail,
             reliability_ssr=ssr,
             reliability=reliability,
             position_bias=position_bias,
+            position_bias_se=position_bias_se,
             forced_recovery=forced_recovery,
+            usage=await job_usage(session, job),
         ),
         key=job.batch_id,
         correlation_id=job.correlation_id,
@@ -149,7 +177,9 @@ async def complete_job(
             completed_at=finished_at,
             results=outcome.results,
             stop_reason=stop_reason,
+            stop_detail=stop_detail,
             position_bias=position_bias,
+            position_bias_se=position_bias_se,
             comparisons_completed=counts.done,
             comparisons_failed=counts.failed,
             forced_recovery=forced_recovery,

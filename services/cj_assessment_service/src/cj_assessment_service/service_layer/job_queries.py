@@ -12,9 +12,17 @@ from cj_assessment_service.adapters import job_store
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.job_state import TERMINAL
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.finaliser import FailureCode, fail_job
+from cj_assessment_service.service_layer.finaliser import FailureCode, fail_job, job_usage
 from common_core.events.cj_assessment import AssessmentBudget, FailureReason, LLMSettings
-from common_core.http.cj_assessment import CancelJobResponse, EssayComparison, EssayComparisons, JobView, WaveView
+from common_core.http.cj_assessment import (
+    CancelJobResponse,
+    EssayComparison,
+    EssayComparisons,
+    JobComparison,
+    JobComparisonPage,
+    JobView,
+    WaveView,
+)
 from common_core.status import CJJobState
 from huleedu_service_libs.errors import ConflictError, NotFoundError
 
@@ -23,6 +31,13 @@ def _owned(job: Row[Any] | None, job_id: uuid.UUID, user_id: str) -> Row[Any]:
     if job is None or job.user_id != user_id:
         raise NotFoundError(f"job {job_id} not found")
     return job
+
+
+def _winner(pair: Row[Any]) -> uuid.UUID | None:
+    if pair.status != job_store.DONE:
+        return None
+    winner: uuid.UUID = pair.essay_a_id if pair.winner == "A" else pair.essay_b_id
+    return winner
 
 
 class JobQueries:
@@ -35,6 +50,7 @@ class JobQueries:
             essays = await job_store.load_essays(session, job_id)
             pairs = await job_store.load_pairs(session, job_id)
             wave_rows = await job_store.load_waves(session, job_id)
+            usage = await job_usage(session, job)
         counts = job_store.count_pairs(pairs)
         budget = AssessmentBudget.model_validate(job.budget)
         state = CJJobState(job.state)
@@ -75,6 +91,7 @@ class JobQueries:
             budget=budget,
             created_at=job.created_at,
             finished_at=job.finished_at,
+            usage=usage,
         )
 
     async def essay_comparisons(self, job_id: uuid.UUID, essay_id: uuid.UUID, user_id: str) -> EssayComparisons:
@@ -90,9 +107,7 @@ class JobQueries:
                 continue
             side = "A" if pair.essay_a_id == essay_id else "B"
             opponent = pair.essay_b_id if side == "A" else pair.essay_a_id
-            winner = None
-            if pair.status == job_store.DONE:
-                winner = pair.essay_a_id if pair.winner == "A" else pair.essay_b_id
+            winner = _winner(pair)
             rows.append(
                 EssayComparison(
                     pair_id=pair.pair_id,
@@ -113,6 +128,38 @@ class JobQueries:
             )
         return EssayComparisons(
             job_id=job_id, essay_id=essay_id, is_anchor=essays[essay_id].is_anchor, comparisons=rows
+        )
+
+    async def job_comparisons(self, job_id: uuid.UUID, user_id: str, limit: int, offset: int) -> JobComparisonPage:
+        async with self._deps.sessions() as session:
+            _owned(await job_store.get_job(session, job_id), job_id, user_id)
+            total, rows = await job_store.page_pairs(session, job_id, limit=limit, offset=offset)
+        return JobComparisonPage(
+            job_id=job_id,
+            comparisons=[
+                JobComparison(
+                    pair_id=pair.pair_id,
+                    wave=pair.wave,
+                    attempt=pair.attempt,
+                    essay_a_id=pair.essay_a_id,
+                    essay_b_id=pair.essay_b_id,
+                    status=pair.status,
+                    winner_essay_id=_winner(pair),
+                    confidence=pair.confidence,
+                    justification=pair.justification,
+                    provider=pair.provider,
+                    model=pair.model,
+                    input_tokens=pair.input_tokens,
+                    output_tokens=pair.output_tokens,
+                    cost_usd=pair.cost_usd,
+                    error_code=pair.error_code,
+                    answered_at=pair.answered_at,
+                )
+                for pair in rows
+            ],
+            total=total,
+            limit=limit,
+            offset=offset,
         )
 
     async def cancel(self, job_id: uuid.UUID, user_id: str) -> CancelJobResponse:

@@ -119,7 +119,7 @@ async def _prepare(
         rows.append(_essay_row(job, len(rows), essay.essay_id, essay.text_ref, fetched.texts[essay.text_ref].content))
     for anchor in anchors:
         row = _essay_row(job, len(rows), anchor.id, anchor.text_ref, fetched.texts[anchor.text_ref].content)
-        rows.append({**row, "is_anchor": True, "known_grade": anchor.grade})
+        rows.append({**row, "is_anchor": True, "known_grade": anchor.grade, "anchor_label": anchor.label})
     await job_store.insert_essays(session, rows)
     await job_store.move_job(session, job, CJJobState.COMPARING, context=context)
     job = await job_store.reload(session, job)
@@ -137,6 +137,8 @@ def _essay_row(job: Row[Any], index: int, essay_id: Any, text_ref: str, content:
         "item_index": index,
         "is_anchor": False,
         "known_grade": None,
+        # Every row names every column: an executemany takes its columns from the first row.
+        "anchor_label": None,
         "text_ref": text_ref,
         "content": content,
     }
