@@ -10,7 +10,7 @@ tombstone) ignores every later event, so a stray one cannot bring it back.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import func
@@ -23,6 +23,7 @@ from common_core.events.cj_assessment import (
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
     CJAssessmentProgressV1,
+    JobUsage,
 )
 from common_core.status import CJJobState
 from huleedu_service_libs.kafka.consumer import ConsumerRunner, HandlerContext
@@ -52,6 +53,22 @@ def _count(event: str, registered: bool, changed: bool = True) -> None:
     # is acceptable for a rate; the read model itself is never folded twice.
     outcome: Outcome = "stale" if not changed else ("applied" if registered else "early")
     EVENTS_FOLDED.labels(event, outcome).inc()
+
+
+def usage_columns(usage: JobUsage | None) -> dict[str, Any]:
+    """A job's usage as read-model columns; an event without it leaves them NULL (unknown), never 0."""
+    if usage is None:
+        return {}
+    return {
+        "llm_calls": usage.llm_calls,
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cost_usd": usage.cost_usd,
+        "usage_unreported": usage.unreported,
+        # A failed job publishes no result event: its model is known from here only.
+        "model_provider": func.coalesce(assessment_jobs.c.model_provider, usage.provider.value),
+        "model_name": func.coalesce(assessment_jobs.c.model_name, usage.model),
+    }
 
 
 async def _open_batch(
@@ -153,6 +170,13 @@ async def on_completed(envelope: EventEnvelope[CJAssessmentCompletedV1], ctx: Ha
         comparisons_completed=payload.comparisons_completed,
         comparisons_failed=payload.comparisons_failed,
         completed_payload=payload.model_dump(mode="json"),
+        stop_reason=payload.stop_reason,
+        stop_detail=payload.stop_detail,
+        position_bias=payload.position_bias,
+        position_bias_se=payload.position_bias_se,
+        forced_recovery=payload.forced_recovery,
+        finished_at=at,
+        **usage_columns(payload.usage),
     )
     await writer.refresh_batch(payload.batch_id, at)
     _count("cj_assessment.completed", batch.registered)
@@ -176,6 +200,9 @@ async def on_failed(envelope: EventEnvelope[CJAssessmentFailedV1], ctx: HandlerC
             failure_message=payload.error.message,
             comparisons_completed=payload.comparisons_completed,
             comparisons_failed=payload.comparisons_failed,
+            duration_seconds=payload.duration_seconds,
+            finished_at=at,
+            **usage_columns(payload.usage),
         )
     await writer.refresh_batch(payload.batch_id, at)
     _count("cj_assessment.failed", batch.registered, changed=failed)
@@ -204,6 +231,13 @@ async def on_result_published(envelope: EventEnvelope[AssessmentResultPublishedV
             result_reliability=payload.reliability,
             results_published_at=at,
             result_payload=payload.model_dump(mode="json", exclude={"results"}),
+            # The completed event says the same; whichever arrives first fills them.
+            stop_reason=func.coalesce(assessment_jobs.c.stop_reason, payload.stop_reason),
+            stop_detail=func.coalesce(assessment_jobs.c.stop_detail, payload.stop_detail),
+            position_bias=func.coalesce(assessment_jobs.c.position_bias, payload.position_bias),
+            position_bias_se=func.coalesce(assessment_jobs.c.position_bias_se, payload.position_bias_se),
+            forced_recovery=assessment_jobs.c.forced_recovery | payload.forced_recovery,
+            grade_projection_note=payload.grade_projection_note,
             grade_distribution=grade_distribution(payload.grade_scale, payload.results),
             # The completion event's count wins when it exists; until then, count the results.
             essays_assessed=func.coalesce(

@@ -31,6 +31,7 @@ from common_core.events.cj_assessment import (
     CJAssessmentProgressV1,
     EssayResult,
     FailureReason,
+    JobUsage,
     ModelUsed,
 )
 from common_core.events.registry import EventRegistry
@@ -111,6 +112,17 @@ async def publisher(infrastructure: Infrastructure) -> AsyncIterator[EventPublis
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 MARKER_TITLE = "Marker, renamed"
+
+
+USAGE = JobUsage(
+    provider=LLMProvider.MOCK,
+    model="mock-judge",
+    llm_calls=38,
+    input_tokens=34_200,
+    output_tokens=1_520,
+    cost_usd=0.0,
+    unreported=0,
+)
 
 
 class BatchStory:
@@ -199,7 +211,8 @@ class BatchStory:
         )
         return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentProgressV1))
 
-    def completed(self, job_id: uuid.UUID, minutes: float) -> EventEnvelope[Any]:
+    def completed(self, job_id: uuid.UUID, minutes: float, *, usage: JobUsage | None = USAGE) -> EventEnvelope[Any]:
+        """``usage=None`` is what a CJ that predates the field publishes."""
         payload = CJAssessmentCompletedV1(
             batch_id=self.batch_id,
             job_id=job_id,
@@ -208,16 +221,23 @@ class BatchStory:
             comparisons_completed=38,
             comparisons_failed=2,
             duration_seconds=312.5,
+            stop_reason="reliability_reached",
+            stop_detail="reliability 0.81 reached the target 0.80 on two waves",
+            position_bias=0.12,
+            position_bias_se=0.2,
+            usage=usage,
         )
         return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentCompletedV1))
 
-    def failed(self, job_id: uuid.UUID | None, minutes: float) -> EventEnvelope[Any]:
+    def failed(self, job_id: uuid.UUID | None, minutes: float, *, usage: JobUsage | None = None) -> EventEnvelope[Any]:
         payload = CJAssessmentFailedV1(
             batch_id=self.batch_id,
             job_id=job_id,
             error=FailureReason(code="LLM_UNAVAILABLE", message="The judge could not be reached."),
             comparisons_completed=4,
             comparisons_failed=9,
+            duration_seconds=61.0 if usage else None,
+            usage=usage,
         )
         return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentFailedV1))
 
@@ -260,6 +280,8 @@ class BatchStory:
                 confidence_label="high",
                 comparison_count=10,
                 known_grade="B",
+                anchor_label="anchor-B",
+                anchor_inconsistent=False,
             )
         )
         payload = AssessmentResultPublishedV1(
@@ -271,6 +293,11 @@ class BatchStory:
             reliability=reliability,
             completed_at=self.at(minutes - 0.5),
             results=results,
+            stop_reason="reliability_reached",
+            stop_detail="reliability 0.81 reached the target 0.80 on two waves",
+            position_bias=0.12,
+            position_bias_se=0.2,
+            grade_projection_note="one anchor per grade: the cut points are approximate",
         )
         return self._envelope(payload, minutes, self.registry.topic_for(AssessmentResultPublishedV1))
 

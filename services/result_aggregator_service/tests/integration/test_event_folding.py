@@ -69,6 +69,14 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
         "failure": None,
         "grade_scale": "swedish_f_a",
         "model_used": {"provider": "mock", "model": "mock-judge"},
+        "stop_reason": "reliability_reached",
+        "stop_detail": "reliability 0.81 reached the target 0.80 on two waves",
+        "position_bias": 0.12,
+        "position_bias_se": 0.2,
+        "partial": False,
+        "partial_reason": None,
+        "grade_projection_note": "one anchor per grade: the cut points are approximate",
+        "usage": {"llm_calls": 38, "input_tokens": 34200, "output_tokens": 1520, "cost_usd": 0.0, "unreported": 0},
     }
     assert list(batch["result_summary"]["grade_distribution"]) == ["F", "E", "D", "C", "B", "A"]
     essays = detail["essays"]
@@ -81,6 +89,7 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
         "essay_id": str(story.essay_ids[0]),
         "is_anchor": False,
         "filename": "essay-0.docx",
+        "anchor_label": None,
         "word_count": 300,
         "uploaded_at": "2026-11-30T09:01:00Z",
         "result": {
@@ -96,10 +105,14 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
             "confidence_label": "medium",
             "comparison_count": 13,
             "known_grade": None,
+            "anchor_label": None,
+            "anchor_inconsistent": None,
         },
     }
     assert anchor["is_anchor"] is True
     assert anchor["filename"] is None
+    assert anchor["anchor_label"] == anchor["result"]["anchor_label"] == "anchor-B"
+    assert anchor["result"]["anchor_inconsistent"] is False
     assert anchor["result"]["known_grade"] == "B"
     assert anchor["result"]["grade_probabilities"] == {"B": 0.9, "C": 0.1}
 

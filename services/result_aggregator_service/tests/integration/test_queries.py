@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from common_core.events.cj_assessment import JobUsage
+from common_core.llm import LLMProvider
+
 NOW = datetime.now(UTC)
 CALLER_HEADERS = {"X-Internal-API-Key": "ras-test-key", "X-Service-ID": "bff_teacher_service"}
 
@@ -110,6 +113,59 @@ async def test_summary_counts_every_status_and_this_terms_essays(query_service):
     _, empty = await query_service.get("/internal/v1/users/nobody/summary")
     assert empty["total_batches"] == 0
     assert set(empty["counts_by_status"].values()) == {0}
+
+
+async def test_summary_adds_llm_spend_for_this_month_and_term(query_service):
+    """Completed and failed assessments both cost; an assessment's month is the one it ended in."""
+    now = datetime.now(UTC)
+    month_start = datetime(now.year, now.month, 1, tzinfo=UTC)
+    teacher = "teacher-spend"
+
+    def usage(calls: int, cost: float) -> JobUsage:
+        return JobUsage(
+            provider=LLMProvider.OPENAI,
+            model="gpt",
+            llm_calls=calls,
+            input_tokens=calls * 1000,
+            output_tokens=calls * 50,
+            cost_usd=cost,
+            unreported=0,
+        )
+
+    recent = now - timedelta(minutes=30)
+    # Ended last month: after ``created`` plus the event's minutes, still before this month began.
+    earlier = month_start - timedelta(days=2)
+    plan = [
+        (recent, "completed", usage(10, 0.25)),
+        (recent, "failed", usage(3, 0.05)),
+        (recent, "completed", None),  # from a CJ that predates usage: counted as unknown, not as 0
+        (earlier, "completed", usage(100, 2.0)),
+    ]
+    for created, outcome, spent in plan:
+        story = query_service.story(teacher, created=created)
+        job_id = uuid.uuid4()
+        ending = (
+            story.completed(job_id, 9, usage=spent) if outcome == "completed" else story.failed(job_id, 9, usage=spent)
+        )
+        await query_service.fold(story.registered(), story.progress(job_id, "comparing", 50.0, minutes=5), ending)
+    other = query_service.story("teacher-other", created=recent)
+    await query_service.fold(other.registered(), other.completed(uuid.uuid4(), 9, usage=usage(7, 9.0)))
+
+    _, summary = await query_service.get(f"/internal/v1/users/{teacher}/summary")
+    assert summary["month_start"] == month_start.isoformat().replace("+00:00", "Z")
+    assert summary["spend_this_month"] == {
+        "assessments": 3,
+        "llm_calls": 13,
+        "input_tokens": 13_000,
+        "output_tokens": 650,
+        "cost_usd": 0.3,
+        "assessments_without_usage": 1,
+    }
+    term = summary["spend_this_term"]
+    term_start = datetime.fromisoformat(summary["term_start"])
+    last_month_in_term = earlier + timedelta(minutes=9) >= term_start
+    assert term["assessments"] == (4 if last_month_in_term else 3)
+    assert term["cost_usd"] == pytest.approx(2.3 if last_month_in_term else 0.3)
 
 
 async def test_another_users_batch_is_not_found_on_every_route(query_service):

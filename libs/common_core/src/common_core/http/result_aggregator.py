@@ -81,6 +81,18 @@ class ModelUsedView(_Response):
     model: str
 
 
+class UsageView(_Response):
+    """What a job's comparisons cost; each figure None when unknown (never 0 for unknown)."""
+
+    llm_calls: int | None = Field(ge=0, description="Provider calls; a serial-bundle call answers several pairs.")
+    input_tokens: int | None = Field(ge=0)
+    output_tokens: int | None = Field(ge=0)
+    cost_usd: float | None = Field(ge=0.0, description="0 for the offline mock judge.")
+    unreported: int | None = Field(
+        ge=0, description="Answered comparisons whose provider reported no usage: the totals leave them out."
+    )
+
+
 class AssessmentJobView(_Response):
     """One CJ assessment of the batch, as far as its events have told."""
 
@@ -110,6 +122,21 @@ class AssessmentJobView(_Response):
     failure: FailureView | None
     grade_scale: str | None
     model_used: ModelUsedView | None
+    stop_reason: str | None = Field(default=None, description='e.g. "reliability_reached", "budget_exhausted".')
+    stop_detail: str | None = Field(default=None, description="The stop reason in words.")
+    position_bias: float | None = Field(
+        default=None, description="Estimated log-odds that the essay shown first wins (0 = no bias)."
+    )
+    position_bias_se: float | None = Field(default=None, description="Standard error of position_bias.")
+    partial: bool = Field(
+        default=False,
+        description="True when the results are partial: the stuck-job monitor finished the job with answers missing.",
+    )
+    partial_reason: str | None = Field(default=None, description="Why the results are partial, in words.")
+    grade_projection_note: str | None = Field(
+        default=None, description="Why grades are missing or which anchors to check, in words; None when all is well."
+    )
+    usage: UsageView | None = Field(default=None, description="None until the job has ended (or from older events).")
 
 
 class EssayResultView(_Response):
@@ -127,6 +154,11 @@ class EssayResultView(_Response):
     confidence_label: Literal["high", "medium", "low"]
     comparison_count: int = Field(ge=0, description="Comparisons this essay actually took part in.")
     known_grade: str | None = Field(description="Anchors only: the grade the anchor is known to have.")
+    anchor_label: str | None = Field(default=None, description="Anchors only: the anchor's label.")
+    anchor_inconsistent: bool | None = Field(
+        default=None,
+        description="Anchors only: True when the projected grade is more than one step from the known grade.",
+    )
 
 
 class BatchEssay(_Response):
@@ -135,6 +167,7 @@ class BatchEssay(_Response):
     essay_id: UUID
     is_anchor: bool
     filename: str | None = Field(description="None for anchors, which were not uploaded to the batch.")
+    anchor_label: str | None = Field(default=None, description="Anchors only: the label to show in place of a name.")
     word_count: int | None
     uploaded_at: AwareDatetime | None
     result: EssayResultView | None = Field(description="None until the current job has published results.")
@@ -159,8 +192,21 @@ class BatchHistoryResponse(_Response):
     jobs: list[JobResults]
 
 
+class SpendTotals(_Response):
+    """LLM use of the assessments (completed or failed) that ended in a period."""
+
+    assessments: int = Field(ge=0)
+    llm_calls: int = Field(ge=0)
+    input_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0)
+    cost_usd: float = Field(ge=0.0)
+    assessments_without_usage: int = Field(
+        ge=0, description="Assessments whose usage is unknown (older events): the totals leave them out."
+    )
+
+
 class UserSummaryResponse(_Response):
-    """The dashboard header: batches by status and the essays assessed this term."""
+    """The dashboard header: batches by status, the essays assessed this term, and what the LLM cost."""
 
     user_id: str
     total_batches: int = Field(ge=0)
@@ -169,6 +215,9 @@ class UserSummaryResponse(_Response):
     essays_assessed_this_term: int = Field(
         ge=0, description="Student essays in current assessments completed since term_start (anchors excluded)."
     )
+    month_start: AwareDatetime | None = Field(default=None, description="The first day of this month, UTC.")
+    spend_this_month: SpendTotals | None = Field(default=None, description="Assessments that ended since month_start.")
+    spend_this_term: SpendTotals | None = Field(default=None, description="Assessments that ended since term_start.")
 
 
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (

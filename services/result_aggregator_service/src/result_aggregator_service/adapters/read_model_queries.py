@@ -33,6 +33,8 @@ from common_core.http.result_aggregator import (
     JobResults,
     ModelUsedView,
     ResultSummary,
+    SpendTotals,
+    UsageView,
     UserSummaryResponse,
 )
 from common_core.llm import LLMProvider
@@ -120,6 +122,26 @@ def _job_view(job: Mapping[Any, Any]) -> AssessmentJobView:
         failure=failure,
         grade_scale=job["grade_scale"],
         model_used=model_used,
+        stop_reason=job["stop_reason"],
+        stop_detail=job["stop_detail"],
+        position_bias=job["position_bias"],
+        position_bias_se=job["position_bias_se"],
+        partial=job["forced_recovery"],
+        partial_reason=job["stop_detail"] if job["forced_recovery"] else None,
+        grade_projection_note=job["grade_projection_note"],
+        usage=_usage_view(job),
+    )
+
+
+def _usage_view(job: Mapping[Any, Any]) -> UsageView | None:
+    if job["llm_calls"] is None:
+        return None  # the job has not ended, or its events predate usage
+    return UsageView(
+        llm_calls=job["llm_calls"],
+        input_tokens=job["input_tokens"],
+        output_tokens=job["output_tokens"],
+        cost_usd=job["cost_usd"],
+        unreported=job["usage_unreported"],
     )
 
 
@@ -142,6 +164,8 @@ def _result_view(row: Mapping[Any, Any], prefix: str = "") -> EssayResultView:
         confidence_label=row[prefix + "confidence_label"],
         comparison_count=row[prefix + "comparison_count"],
         known_grade=row[prefix + "known_grade"],
+        anchor_label=row[prefix + "anchor_label"],
+        anchor_inconsistent=row[prefix + "anchor_inconsistent"],
     )
 
 
@@ -211,12 +235,47 @@ _LIST_STATEMENTS = {(s, t): _list_statements(s, t) for s in (False, True) for t 
 _BATCH_DETAIL = _batch_detail_select()
 
 
+def _spend_select() -> Select[Any]:
+    """Every assessment of the teacher's batches that ended since ``since``: completed and failed both cost.
+
+    Parameters: user_id, since.
+    """
+    jobs = assessment_jobs.c
+    return (
+        select(
+            func.count().label("assessments"),
+            func.coalesce(func.sum(jobs.llm_calls), 0).label("llm_calls"),
+            func.coalesce(func.sum(jobs.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(jobs.output_tokens), 0).label("output_tokens"),
+            func.coalesce(func.sum(jobs.cost_usd), 0.0).label("cost_usd"),
+            func.count().filter(jobs.llm_calls.is_(None)).label("without_usage"),
+        )
+        .select_from(batches.join(assessment_jobs, jobs.batch_id == batches.c.batch_id))
+        .where(batches.c.user_id == bindparam("user_id"), jobs.finished_at >= bindparam("since"))
+    )
+
+
+_SPEND = _spend_select()
+
+
+def _spend(row: Any) -> SpendTotals:
+    return SpendTotals(
+        assessments=int(row.assessments),
+        llm_calls=int(row.llm_calls),
+        input_tokens=int(row.input_tokens),
+        output_tokens=int(row.output_tokens),
+        cost_usd=float(row.cost_usd),
+        assessments_without_usage=int(row.without_usage),
+    )
+
+
 def _batch_essay(row: Mapping[Any, Any]) -> BatchEssay:
     result = _result_view(row, "r_") if row["r_essay_id"] is not None else None
     return BatchEssay(
         essay_id=row["uploaded_id"] if row["uploaded_id"] is not None else row["r_essay_id"],
         is_anchor=result.is_anchor if result is not None else False,
         filename=row["filename"],
+        anchor_label=result.anchor_label if result is not None else None,
         word_count=row["word_count"],
         uploaded_at=row["uploaded_at"],
         result=result,
@@ -297,7 +356,7 @@ class ReadModelQueries:
             jobs=[JobResults(job=_job_view(row._mapping), results=by_job[row.job_id]) for row in job_rows],
         )
 
-    async def user_summary(self, user_id: str, term_start: datetime) -> UserSummaryResponse:
+    async def user_summary(self, user_id: str, term_start: datetime, month_start: datetime) -> UserSummaryResponse:
         by_status = (
             select(batches.c.status, func.count()).where(batches.c.user_id == user_id).group_by(batches.c.status)
         )
@@ -321,6 +380,8 @@ class ReadModelQueries:
         async with self._read() as connection:
             counted = {BatchStatus(status): n for status, n in (await connection.execute(by_status)).all()}
             essays_assessed = await connection.scalar(assessed)
+            spend_month = (await connection.execute(_SPEND, {"user_id": user_id, "since": month_start})).one()
+            spend_term = (await connection.execute(_SPEND, {"user_id": user_id, "since": term_start})).one()
         counts = {status: counted.get(status, 0) for status in BatchStatus}
         return UserSummaryResponse(
             user_id=user_id,
@@ -328,4 +389,7 @@ class ReadModelQueries:
             counts_by_status=counts,
             term_start=term_start,
             essays_assessed_this_term=int(essays_assessed or 0),
+            month_start=month_start,
+            spend_this_month=_spend(spend_month),
+            spend_this_term=_spend(spend_term),
         )

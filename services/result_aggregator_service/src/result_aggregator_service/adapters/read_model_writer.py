@@ -194,6 +194,8 @@ class ReadModelWriter:
                     "confidence_label": r.confidence_label,
                     "comparison_count": r.comparison_count,
                     "known_grade": r.known_grade,
+                    "anchor_label": r.anchor_label,
+                    "anchor_inconsistent": r.anchor_inconsistent,
                     "published": r.model_dump(mode="json"),
                 }
                 for r in results

@@ -10,6 +10,7 @@ empties the row again for good (``deleted_at``). Results are keyed by
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -101,6 +102,20 @@ assessment_jobs = Table(
     Column("result_reliability", Float, nullable=True),
     Column("results_published_at", DateTime(timezone=True), nullable=True),
     Column("grade_distribution", JSONB, nullable=True),
+    # How the job ended and what it cost (NULL: unknown, from events that predate the fields).
+    Column("stop_reason", Text, nullable=True),
+    Column("stop_detail", Text, nullable=True),
+    Column("position_bias", Float, nullable=True),
+    Column("position_bias_se", Float, nullable=True),
+    Column("forced_recovery", Boolean, nullable=False, server_default=text("false")),
+    Column("grade_projection_note", Text, nullable=True),
+    Column("llm_calls", Integer, nullable=True),
+    Column("input_tokens", BigInteger, nullable=True),
+    Column("output_tokens", BigInteger, nullable=True),
+    Column("cost_usd", Float, nullable=True),
+    Column("usage_unreported", Integer, nullable=True),
+    # When the job completed or failed: dates its spend for the teacher's month and term.
+    Column("finished_at", DateTime(timezone=True), nullable=True),
     # The completion payload and the result payload (without its per-essay list) as published, so
     # fields CJ adds later (additive evolution) are kept even before a column or view shows them.
     Column("completed_payload", JSONB, nullable=True),
@@ -126,6 +141,8 @@ essay_results = Table(
     Column("confidence_label", Text, nullable=False),
     Column("comparison_count", Integer, nullable=False),
     Column("known_grade", Text, nullable=True),
+    Column("anchor_label", Text, nullable=True),
+    Column("anchor_inconsistent", Boolean, nullable=True),
     # The essay's result exactly as published, including any field added after this schema.
     Column("published", JSONB, nullable=False),
     ForeignKeyConstraint(

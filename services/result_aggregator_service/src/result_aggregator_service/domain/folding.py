@@ -115,3 +115,9 @@ def term_start(now: datetime, start_months: Sequence[int]) -> datetime:
     now = now.astimezone(UTC)
     candidates = [datetime(year, month, 1, tzinfo=UTC) for year in (now.year - 1, now.year) for month in start_months]
     return max(start for start in candidates if start <= now)
+
+
+def month_start(now: datetime) -> datetime:
+    """The first day (UTC midnight) of the month ``now`` falls in."""
+    now = now.astimezone(UTC)
+    return datetime(now.year, now.month, 1, tzinfo=UTC)

@@ -106,7 +106,12 @@ def internal_queries(queries: ReadModelQueries, term_start_months: Sequence[int]
 
     @routes.get("/users/<user_id>/summary")
     async def user_summary(user_id: str) -> ResponseReturnValue:
-        summary = await queries.user_summary(_the_caller(user_id), term_start(datetime.now(UTC), term_start_months))
+        now = datetime.now(UTC)
+        summary = await queries.user_summary(
+            _the_caller(user_id),
+            term_start(now, term_start_months),
+            now.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+        )
         return _json(summary)
 
     return routes
