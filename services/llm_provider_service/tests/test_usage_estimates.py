@@ -117,6 +117,9 @@ async def test_bundles_of_walked_pairs_share_essays_and_so_tokens():
     assert bundled.llm_calls.typical == 3 * math.ceil(24 / 8)
     # Eight walked pairs show nine essays instead of sixteen.
     assert bundled.input_tokens.typical < 0.7 * single.input_tokens.typical
+    # At most, no two pairs of a bundle share an essay: every pair's essays shown, only the context once.
+    assert bundled.input_tokens.maximum > 0.9 * single.input_tokens.typical
+    assert bundled.input_tokens.maximum < single.input_tokens.typical
     assert bundled.serial_bundle_size == 8
     assert single.serial_bundle_size is None
 

@@ -105,7 +105,10 @@ class UsageEstimator:
     def _estimate(self, request: UsageEstimateRequest, spec: ModelSpec) -> UsageEstimate:
         builder = _CallBuilder(request, spec, self._policy)
         cuts = request.comparisons
-        low, mid, high = (builder.scenario(cut) for cut in (cuts.minimum, cuts.typical, cuts.maximum))
+        low, mid = builder.scenario(cuts.minimum), builder.scenario(cuts.typical)
+        # The most a bundle can cost is to share no essay between its pairs: the sharing of the waves CJ
+        # simulated is what to expect, not what a run is held to.
+        high = builder.scenario(cuts.maximum, shared=False)
         price = BATCH_PRICE_FACTOR if request.batching_mode is BatchingMode.PROVIDER_BATCH_API else 1.0
         low_calls, mid_calls, high_calls = low.flat(), mid.flat(), high.flat()
         low_in = sum(c.split(c.input_tokens) for c in low_calls)
@@ -236,29 +239,43 @@ class _CallBuilder:
         self._texts = [filler_text(n, chars) for n, chars in enumerate(request.item_characters)]
         self._memo: dict[object, list[CallFigures]] = {}
 
-    def scenario(self, comparisons: int) -> _Scenario:
-        """The calls of the first ``comparisons`` pairs: whole waves, then what is left of the next one."""
+    def scenario(self, comparisons: int, *, shared: bool = True) -> _Scenario:
+        """The calls of the first ``comparisons`` pairs: whole waves, then what is left of the next one.
+
+        ``shared=False``: every pair of a bundle shows its own two essays, as if no two shared one.
+        """
         calls: list[list[CallFigures]] = []
         left = comparisons
         for wave in self._request.waves:
             if left <= 0:
                 break
             groups = call_groups(wave[:left], self._mode, self.bundle_size)
-            calls.append([call for group in groups for call in self._calls(group)])
+            calls.append([call for group in groups for call in self._calls(group, shared)])
             left -= len(wave)
         return _Scenario(calls)
 
-    def _calls(self, group: list[Pair]) -> list[CallFigures]:
+    def _calls(self, group: list[Pair], shared: bool) -> list[CallFigures]:
         lengths = self._request.item_characters
-        # A pair prompt depends only on the two lengths; a bundle on which essays it shares too.
-        key: object = (lengths[group[0][0]], lengths[group[0][1]]) if len(group) == 1 else tuple(group)
+        # A prompt of pairs that share nothing depends only on their lengths; a bundle on what it shares too.
+        key: object = (
+            ("essays", tuple(group))
+            if shared and len(group) > 1
+            else ("lengths", tuple((lengths[a], lengths[b]) for a, b in group))
+        )
         if key not in self._memo:
-            self._memo[key] = self._render(group)
+            self._memo[key] = self._render(group, shared)
         return self._memo[key]
 
-    def _render(self, group: list[Pair]) -> list[CallFigures]:
+    def _render(self, group: list[Pair], shared: bool) -> list[CallFigures]:
         max_chars = self._policy.justification_max_chars
-        texts = [(self._texts[a], self._texts[b]) for a, b in group]
+        if shared:
+            texts = [(self._texts[a], self._texts[b]) for a, b in group]
+        else:  # stand-ins numbered past every item, so that no two are the same text
+            lengths, after = self._request.item_characters, len(self._request.item_characters)
+            texts = [
+                (filler_text(after + 2 * n, lengths[a]), filler_text(after + 2 * n + 1, lengths[b]))
+                for n, (a, b) in enumerate(group)
+            ]
         if len(group) == 1:
             prompt = render_pair(self._context, *texts[0], max_chars=max_chars)
         else:
@@ -266,7 +283,7 @@ class _CallBuilder:
         budget = self._budget(len(group))
         if len(group) > 1 and not fits_context(ProviderCall(self._settings, self._spec, prompt, budget)):
             # Too long together: the worker sends each comparison on its own.
-            return [c for pair in group for c in self._render([pair])]
+            return [c for pair in group for c in self._render([pair], shared)]
         bundled = len(group) > 1
         prompt_tokens = estimate_tokens(prompt.full_text())
         typical = estimate_tokens(verdict_answer(len(group), max_chars // 2, bundled=bundled)) + self._reasoning()
@@ -313,7 +330,7 @@ class _CallBuilder:
         if self._mode is BatchingMode.SERIAL_BUNDLE:
             notes.append(
                 f"serial_bundle: up to {self.bundle_size} consecutive comparisons of a wave per call, each distinct "
-                "essay shown once, so pairs that share essays share their tokens."
+                "essay shown once, so pairs that share essays share their tokens; the maximum assumes none do."
             )
         if price != 1.0:
             notes.append(f"provider_batch_api: billed at {price:g} times the real-time price.")
