@@ -7,9 +7,11 @@ API gateway will: internal key, ``X-Service-ID: api_gateway_service`` and the si
 1. signs the dev demo teacher in through class management (``/internal/v1/auth/verify``);
 2. creates (or reuses) the demo assignment in CJ with one anchor essay per ENG5 grade;
 3. creates a batch in content service and uploads twelve generated student essays;
-4. starts the assessment (mock judge, serial bundles) and follows its progress in the result
+4. asks for the estimate (comparisons, calls, tokens, cost, time) with the body it then starts with;
+5. starts the assessment (mock judge, serial bundles) and follows its progress in the result
    aggregator;
-5. prints the ranked, graded results, and how well the ranking recovered the essays' hidden quality.
+6. prints the ranked, graded results, how well the ranking recovered the essays' hidden quality, why the
+   job stopped, its tokens and cost (0.00 for the mock), and the estimate beside the actuals.
 
 Exit status 0 when the batch completed with results for every essay, 1 otherwise.
 """
@@ -136,8 +138,28 @@ def create_batch(gw: Gateway, assignment_id: str, essays: list[DemoEssay]) -> st
     return batch_id
 
 
+def assessment_body(batching_mode: str) -> dict[str, Any]:
+    return {"llm": {"provider": "mock", "model": "mock-judge", "batching_mode": batching_mode}}
+
+
+def estimate(gw: Gateway, batch_id: str, batching_mode: str) -> dict[str, Any]:
+    """What starting would take, asked with the very body the start sends; printed before starting."""
+    found = gw.call("POST", "content_service", f"/v1/batches/{batch_id}/estimate", json=assessment_body(batching_mode))
+    print(
+        f"estimate: {found['essay_count']} essays + {found['anchor_count']} anchors, "
+        f"{_range(found['comparisons'])} comparisons, {_range(found['llm_calls'])} LLM calls, "
+        f"USD {_range(found['cost_usd'], '{:.2f}')}, {_range(found['duration_seconds'], '{:.0f}')} s"
+    )
+    return found
+
+
+def _range(figures: Mapping[str, Any], fmt: str = "{:,}") -> str:
+    low, typical, high = (fmt.format(figures[k]) for k in ("minimum", "typical", "maximum"))
+    return f"{low}-{high} (typically {typical})"
+
+
 def start_assessment(gw: Gateway, batch_id: str, batching_mode: str) -> None:
-    body = {"llm": {"provider": "mock", "model": "mock-judge", "batching_mode": batching_mode}}
+    body = assessment_body(batching_mode)
     headers = {"Idempotency-Key": f"demo-{batch_id}"}
     accepted = gw.call("POST", "content_service", f"/v1/batches/{batch_id}/assessments", json=body, headers=headers)
     print(f"assessment: requested ({accepted['essay_count']} essays, mock judge, {batching_mode})")
@@ -180,7 +202,7 @@ def reliability_line(summary: Mapping[str, Any]) -> str:
     return f"reliability: {reliability:.2f} (marginal likelihood; SSR {ssr_text}, reported only)"
 
 
-def report(detail: dict[str, Any], essays: list[DemoEssay]) -> int:
+def report(detail: dict[str, Any], essays: list[DemoEssay], estimated: Mapping[str, Any]) -> int:
     batch = detail["batch"]
     if batch["status"] != "completed":
         print(f"assessment {batch['status']}: {detail.get('current_job', {})}")
@@ -206,7 +228,55 @@ def report(detail: dict[str, Any], essays: list[DemoEssay]) -> int:
     print(f"\n{reliability_line(summary)}")
     print(f"grades: {grades}")
     print(f"Spearman rho of the ranking against the essays' hidden quality: {rho:.2f}")
+    job = detail.get("current_job") or {}
+    print(outcome_lines(job))
+    print(estimate_table(estimated, job))
     return 0
+
+
+def estimate_table(estimated: Mapping[str, Any], job: Mapping[str, Any]) -> str:
+    """The estimate given before starting, side by side with what the run really took."""
+    usage = job.get("usage") or {}
+    actual = {
+        "comparisons": job.get("comparisons_completed"),
+        "llm_calls": usage.get("llm_calls"),
+        "input_tokens": usage.get("input_tokens"),
+        "output_tokens": usage.get("output_tokens"),
+        "cost_usd": usage.get("cost_usd"),
+        "duration_seconds": job.get("duration_seconds"),
+    }
+    rows = [f"\n{'':<18} {'estimate: min':>14} {'typical':>10} {'max':>10}   {'actual':>10}"]
+    for name, value in actual.items():
+        figures = estimated[name]
+        fmt = "{:,.2f}" if name in ("cost_usd", "duration_seconds") else "{:,}"
+        shown = "unknown" if value is None else fmt.format(value)
+        cells = " ".join(f"{fmt.format(figures[k]):>10}" for k in ("minimum", "typical", "maximum"))
+        rows.append(f"{name:<18} {'':>4}{cells}   {shown:>10}")
+    return "\n".join(rows)
+
+
+def outcome_lines(job: Mapping[str, Any]) -> str:
+    """Why the job stopped and what it cost, as the read model has it (the mock judge costs 0.00)."""
+    lines = [f"stopped: {job.get('stop_reason') or '-'} ({job.get('stop_detail') or 'no detail'})"]
+    if job.get("partial"):
+        lines.append(f"partial results: {job.get('partial_reason')}")
+    usage = job.get("usage")
+    model = job.get("model_used") or {}
+    if usage is None:
+        lines.append("cost: unknown (no usage reported)")
+    else:
+        cost = usage["cost_usd"]
+        lines.append(
+            f"cost: {usage['llm_calls']} LLM calls to {model.get('provider', '?')}/{model.get('model', '?')}, "
+            f"{_count(usage['input_tokens'])} input and {_count(usage['output_tokens'])} output tokens, "
+            f"USD {'unknown' if cost is None else f'{cost:.2f}'}, "
+            f"{job.get('comparisons_completed')} comparisons in {job.get('duration_seconds') or 0:.0f} s"
+        )
+    return "\n".join(lines)
+
+
+def _count(value: int | None) -> str:
+    return "unknown" if value is None else f"{value:,}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         sign_in(gw)
         assignment_id = demo_assignment(gw)
         batch_id = create_batch(gw, assignment_id, essays)
+        estimated = estimate(gw, batch_id, args.mode)
         start_assessment(gw, batch_id, args.mode)
-        return report(follow(gw, batch_id, args.timeout), essays)
+        return report(follow(gw, batch_id, args.timeout), essays, estimated)
     except DemoError as exc:
         print(f"demo: ERROR: {exc}", file=sys.stderr)
         return 1
