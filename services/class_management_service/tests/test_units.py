@@ -13,8 +13,8 @@ from class_management_service.adapters.content_client import ContentServiceTexts
 from class_management_service.adapters.login_guard import LoginGuard
 from class_management_service.adapters.passwords import Passwords
 from class_management_service.entrypoints.create_teacher import read_password
-from class_management_service.schemas import ClassUpdate, StudentCreate, StudentUpdate
 from class_management_service.service_layer.batches import parse_batch_ids
+from common_core.http.class_management import ClassUpdate, StudentCreate, StudentUpdate
 from huleedu_service_libs.errors import ServiceUnavailableError, ValidationFailedError
 
 

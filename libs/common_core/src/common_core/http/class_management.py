@@ -11,22 +11,40 @@ is a 404 (or null, in the multi-id lookup).
 - ``GET /internal/v1/batches/unconfirmed-matches?limit=&offset=`` (BFF): the caller's batches whose essays
   still wait for the teacher to confirm their authors, for the dashboard's "needs action" list.
 
-And one teacher route, through the gateway or the BFF:
+And the teacher routes, through the gateway or the BFF (each one the ``X-User-ID`` teacher's own):
 
-- ``POST /v1/auth/password`` :class:`ChangePasswordRequest`: the ``X-User-ID`` teacher's own password.
+- ``POST /v1/auth/password`` :class:`ChangePasswordRequest`: the teacher's own password.
+- ``/v1/classes`` (create :class:`ClassCreate`, list :class:`ClassList`), ``/v1/classes/{class_id}`` (get
+  :class:`ClassDetail`, patch :class:`ClassUpdate`, delete), ``PUT``/``DELETE``
+  ``/v1/classes/{class_id}/students/{student_id}`` (the roster).
+- ``/v1/students`` (create :class:`StudentCreate`, list :class:`StudentList`, ``?class_id=``),
+  ``/v1/students/{student_id}`` (get :class:`StudentOut`, patch :class:`StudentUpdate`, delete).
+- ``GET /v1/batches/{batch_id}/associations`` and ``POST .../associations/rematch`` (:class:`BatchAssociations`),
+  ``POST .../associations/confirm`` (:class:`ConfirmAssociations`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from common_core.fields import NonEmptyStr
 
 MAX_BATCH_IDS_PER_CLASS_INFO = 100
 MAX_UNCONFIRMED_BATCHES_PER_PAGE = 100
+MAX_ASSOCIATIONS_PER_CONFIRM = 500
 # A password's rule, at account creation and at every change; the maximum is also what sign-in
 # accepts, so no account can get a password it could never sign in with.
 MIN_PASSWORD_LENGTH = 10
@@ -128,6 +146,129 @@ class UnconfirmedMatchesPage(_Strict):
     offset: int = Field(ge=0)
 
 
+# The teacher routes' bodies. Validation errors name the field: the shared error handler lists
+# each pydantic error's location.
+
+
+class _Patch(_Strict):
+    """A partial update: fields left out stay as they are; only ``_CLEARABLE`` ones may be null."""
+
+    _CLEARABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_for_what_must_stay(cls, data: object) -> object:
+        # Before the field checks, whose length limits would otherwise trip over the null first.
+        if isinstance(data, dict):
+            for field in sorted(data):
+                if data[field] is None and field in cls.model_fields and field not in cls._CLEARABLE:
+                    raise ValueError(f"{field} cannot be null; leave it out to keep it")
+        return data
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> _Patch:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _only_what_changes(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # A dumped update must be one this model accepts: "not given" is written as absent, not null.
+        dumped: dict[str, object] = handler(self)
+        return {key: value for key, value in dumped.items() if key in self.model_fields_set}
+
+
+class ClassCreate(_Strict):
+    name: NonEmptyStr = Field(max_length=200)
+    course_code: NonEmptyStr = Field(max_length=50)
+
+
+class ClassUpdate(_Patch):
+    name: NonEmptyStr | SkipJsonSchema[None] = Field(default=None, max_length=200)
+    course_code: NonEmptyStr | SkipJsonSchema[None] = Field(default=None, max_length=50)
+
+
+class StudentCreate(_Strict):
+    first_name: NonEmptyStr = Field(max_length=100)
+    last_name: NonEmptyStr = Field(max_length=100)
+    email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
+    class_ids: list[UUID] = Field(default_factory=list, max_length=50)
+
+
+class StudentUpdate(_Patch):
+    first_name: NonEmptyStr | SkipJsonSchema[None] = Field(default=None, max_length=100)
+    last_name: NonEmptyStr | SkipJsonSchema[None] = Field(default=None, max_length=100)
+    _CLEARABLE: ClassVar[frozenset[str]] = frozenset({"email"})
+
+    # An explicit null removes the address; leaving the field out keeps it.
+    email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
+
+
+class StudentOut(BaseModel):
+    student_id: UUID
+    first_name: str
+    last_name: str
+    email: str | None
+    class_ids: list[UUID]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class StudentList(BaseModel):
+    """``GET /v1/students``: the teacher's students, or one class's roster with ``?class_id=``."""
+
+    students: list[StudentOut]
+
+
+class ClassOut(BaseModel):
+    class_id: UUID
+    name: str
+    course_code: str
+    student_count: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ClassList(BaseModel):
+    classes: list[ClassOut]
+
+
+class ClassDetail(ClassOut):
+    students: list[StudentOut]
+
+
+class AssociationConfirm(_Strict):
+    essay_id: UUID
+    student_id: UUID
+
+
+class ConfirmAssociations(_Strict):
+    """Confirm a suggestion (send its student) or correct it (send another one)."""
+
+    associations: list[AssociationConfirm] = Field(min_length=1, max_length=MAX_ASSOCIATIONS_PER_CONFIRM)
+
+
+class EssayAssociationOut(BaseModel):
+    essay_id: UUID
+    filename: str
+    author_hint: str | None
+    status: Literal["confirmed", "suggested", "unmatched"]
+    # The teacher's choice when confirmed, else the matcher's suggestion, else null.
+    student_id: UUID | None
+    suggested_student_id: UUID | None
+    confidence: float | None = Field(description="The suggestion's confidence, 0 to 1.")
+    evidence: str | None = Field(
+        description="Where the suggested name was found: author_hint, filename, opening_lines."
+    )
+    confirmed_at: AwareDatetime | None
+
+
+class BatchAssociations(BaseModel):
+    batch_id: UUID
+    class_id: UUID | None
+    essays: list[EssayAssociationOut]
+
+
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     VerifyCredentialsRequest,
     ChangePasswordRequest,
@@ -139,4 +280,15 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     BatchStudentNamesResponse,
     BatchUnconfirmedMatches,
     UnconfirmedMatchesPage,
+    ClassCreate,
+    ClassUpdate,
+    StudentCreate,
+    StudentUpdate,
+    StudentOut,
+    StudentList,
+    ClassOut,
+    ClassList,
+    ClassDetail,
+    ConfirmAssociations,
+    BatchAssociations,
 )

@@ -18,16 +18,16 @@ from class_management_service.entrypoints.http_support import (
     service_context,
     transaction,
 )
-from class_management_service.schemas import (
+from class_management_service.service_layer import accounts, associations, classes, students
+from class_management_service.service_layer.ownership import owned_class_row
+from common_core.http.class_management import (
+    ChangePasswordRequest,
     ClassCreate,
     ClassUpdate,
     ConfirmAssociations,
     StudentCreate,
     StudentUpdate,
 )
-from class_management_service.service_layer import accounts, associations, classes, students
-from class_management_service.service_layer.ownership import owned_class_row
-from common_core.http.class_management import ChangePasswordRequest
 from huleedu_service_libs.errors import ValidationFailedError
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 

@@ -25,7 +25,6 @@ from class_management_service.domain.name_matching import (
     suggest_student,
 )
 from class_management_service.metrics import ASSOCIATIONS_CONFIRMED, STUDENT_SUGGESTIONS
-from class_management_service.schemas import BatchAssociations, ConfirmAssociations, EssayAssociationOut
 from class_management_service.service_layer.batches import batch_with_class, lock_batch, record_batch
 from class_management_service.service_layer.context import ServiceContext
 from class_management_service.service_layer.events import emit
@@ -33,7 +32,13 @@ from class_management_service.service_layer.ownership import owned_student_row
 from class_management_service.service_layer.students import roster_rows
 from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
 from common_core.events.classes import EssayStudentAssociation, EssayStudentAssociationsConfirmedV1
-from common_core.http.class_management import BatchStudentNamesResponse, EssayStudentName
+from common_core.http.class_management import (
+    BatchAssociations,
+    BatchStudentNamesResponse,
+    ConfirmAssociations,
+    EssayAssociationOut,
+    EssayStudentName,
+)
 from huleedu_service_libs.errors import ConflictError, NotFoundError
 
 logger = structlog.stdlib.get_logger(__name__)

@@ -11,13 +11,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.adapters.tables import class_students, classes
-from class_management_service.schemas import ClassCreate, ClassDetail, ClassOut, ClassUpdate
 from class_management_service.service_layer import students as student_service
 from class_management_service.service_layer.events import emit
 from class_management_service.service_layer.ownership import STUDENT_COUNT, owned_class_row, owned_student_row
 from common_core.events.classes import ClassCreatedV1, ClassUpdatedV1
 from common_core.events.registry import EventRegistry
-from common_core.http.class_management import ClassRef
+from common_core.http.class_management import ClassCreate, ClassDetail, ClassOut, ClassRef, ClassUpdate
 from huleedu_service_libs.errors import NotFoundError
 
 

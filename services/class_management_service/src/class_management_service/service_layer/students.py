@@ -10,11 +10,11 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.adapters.tables import class_students, students
-from class_management_service.schemas import StudentCreate, StudentOut, StudentUpdate
 from class_management_service.service_layer.events import emit
 from class_management_service.service_layer.ownership import CLASS_IDS, owned_student_row, require_owned_classes
 from common_core.events.classes import StudentCreatedV1, StudentUpdatedV1
 from common_core.events.registry import EventRegistry
+from common_core.http.class_management import StudentCreate, StudentOut, StudentUpdate
 
 
 def student_out(row: Any) -> StudentOut:
