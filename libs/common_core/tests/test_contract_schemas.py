@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from common_core.envelope import EventEnvelope
 from common_core.events.catalog import EVENTS
+from common_core.http.examples import example_names, example_of
 from common_core.schema_export import DEFAULT_DIR, diff_against, dump, export, http_models, render_schemas
 from common_core.topics import Topic
 
@@ -89,10 +90,7 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
 
 # One example per HTTP model, one file each: a service adding its contract adds a file, never
 # an edit to a shared table.
-HTTP_EXAMPLES_DIR = Path(__file__).parent / "http_examples"
-HTTP_EXAMPLES: dict[str, dict[str, Any]] = {
-    path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(HTTP_EXAMPLES_DIR.glob("*.json"))
-}
+HTTP_EXAMPLES: dict[str, dict[str, Any]] = {name: example_of(name) for name in example_names()}
 
 
 def test_every_registered_event_and_http_model_has_an_example():

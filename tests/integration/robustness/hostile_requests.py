@@ -2,7 +2,7 @@
 
 Nothing here names a route: the routes come from ``app.url_map``, the body model of a JSON route
 from the mark ``huleedu_service_libs.http.quart_support.json_body`` leaves on its view, and a
-sample body from the model's example in ``libs/common_core/tests/http_examples`` (or, for a model
+sample body from the model's example in ``common_core.http.examples`` (or, for a model
 without one, from its JSON schema). A new route is covered the day it is added.
 """
 
@@ -12,17 +12,16 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from quart import Quart
 from werkzeug.routing import Rule, UUIDConverter
 
+from common_core.http.examples import example_names, example_of
 from huleedu_service_libs.http.metrics import HEALTH_PATH, METRICS_PATH
 from huleedu_service_libs.http.quart_support import BODY_MODEL_ATTR
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "libs" / "common_core" / "tests" / "http_examples"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 NUL = "a\x00b"
 HUGE_TEXT = "x" * 1_000_000
@@ -116,9 +115,8 @@ def path_values(route: Route, seeds: Mapping[str, str]) -> dict[str, str]:
 
 
 def sample_body(model: type[BaseModel]) -> Any:
-    example = EXAMPLES_DIR / f"{model.__name__}.json"
-    if example.exists():
-        return json.loads(example.read_text(encoding="utf-8"))
+    if model.__name__ in example_names():
+        return example_of(model.__name__)
     schema = model.model_json_schema()
     return _from_schema(schema, schema.get("$defs", {}), depth=0)
 

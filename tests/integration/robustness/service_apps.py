@@ -13,7 +13,6 @@ a student), so that hostile requests reach the code behind the ownership checks.
 from __future__ import annotations
 
 import contextlib
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from quart.typing import ResponseReturnValue
 
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from common_core.http.examples import example_of
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 from huleedu_service_libs.testing.local_server import served
@@ -176,8 +176,7 @@ async def cj_assessment_service(resources: Resources) -> AsyncIterator[ServiceUn
         app = await create_app(settings, registry=registry)
         async with running(app):
             service = ServiceUnderTest("cj_assessment_service", app)
-            example = REPO / "libs" / "common_core" / "tests" / "http_examples" / "AssignmentCreateRequest.json"
-            assignment = await service.call("POST", "/v1/assignments", json.loads(example.read_text()))
+            assignment = await service.call("POST", "/v1/assignments", example_of("AssignmentCreateRequest"))
             service.seeds["assignment_id"] = assignment["assignment_id"]
             yield service
 
