@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Annotated
 
 import structlog
@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huleedu_service_libs.errors import HuleEduError
@@ -277,11 +278,14 @@ def setup_fastapi_app(
     health_checks: Mapping[str, HealthCheck] | None = None,
     internal_allow_list: Iterable[str] = (),
     health_timeout_s: float = 2.0,
+    edge_middleware: Sequence[Middleware] = (),
 ) -> None:
     """Wire correlation ids, metrics, the internal guard, error handlers, /healthz and /metrics.
 
     An empty ``internal_allow_list`` admits no caller, so an ``/internal`` route added by
-    mistake is never open.
+    mistake is never open. ``edge_middleware`` (outermost first) runs inside the error boundary
+    but before the guards read anything, so a body limit bounds what the input guard buffers and
+    a refusal raised there still gets the error body, the correlation id and a metric.
     """
     service_name = settings.service_name
     auth = InternalAuth(settings.effective_internal_api_key(), internal_allow_list)
@@ -289,6 +293,8 @@ def setup_fastapi_app(
     # add_middleware wraps what is already there: add the innermost first.
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(InternalPathGuardMiddleware, auth=auth)
+    for middleware in reversed(edge_middleware):
+        app.add_middleware(middleware.cls, *middleware.args, **middleware.kwargs)
     register_error_handlers(app, service_name)
     app.add_middleware(HttpMetricsMiddleware, service_name=service_name)
     app.add_middleware(CorrelationIdMiddleware)
