@@ -39,14 +39,25 @@ def test_a_demo_batch_is_assessed_end_to_end(gateway: run_demo.Gateway, capsys: 
     essays = student_essays(8, seed=11)
     assignment_id = run_demo.demo_assignment(gateway)
     batch_id = run_demo.create_batch(gateway, assignment_id, essays)
+    estimated = run_demo.estimate(gateway, batch_id, "serial_bundle")
     run_demo.start_assessment(gateway, batch_id, "serial_bundle")
     detail = run_demo.follow(gateway, batch_id, timeout_s=480)
 
     assert detail["batch"]["status"] == "completed", detail
-    assert run_demo.report(detail, essays) == 0
+    assert run_demo.report(detail, essays, estimated) == 0
     # The honest (marginal-likelihood) reliability is printed first; SSR only beside it.
     printed = capsys.readouterr().out
     assert re.search(r"^reliability: (\d\.\d\d \(marginal likelihood; SSR|- \(fewer than)", printed, re.M), printed
+    # Why it stopped, what it cost (the mock is free), and the estimate given before starting beside the actuals.
+    job = detail["current_job"]
+    assert re.search(rf"^stopped: {job['stop_reason']} \(", printed, re.M), printed
+    assert re.search(
+        r"^cost: \d+ LLM calls to mock/mock-judge, [\d,]+ input and [\d,]+ output tokens, USD 0\.00", printed, re.M
+    )
+    assert job["usage"]["cost_usd"] == 0.0
+    assert job["usage"]["input_tokens"] > 0
+    assert estimated["comparisons"]["minimum"] <= job["comparisons_completed"] <= estimated["comparisons"]["maximum"]
+    assert re.search(r"^comparisons\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+[\d,]+$", printed, re.M), printed
     results = [e["result"] for e in detail["essays"]]
     students = [r for r in results if not r["is_anchor"]]
     anchors = [r for r in results if r["is_anchor"]]
