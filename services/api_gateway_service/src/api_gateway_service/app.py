@@ -18,6 +18,7 @@ from api_gateway_service.entrypoints import auth_routes
 from api_gateway_service.entrypoints.context import GatewayContext
 from api_gateway_service.entrypoints.edge import BodyLimitMiddleware, IpLimitMiddleware
 from api_gateway_service.entrypoints.routes import ROUTERS
+from api_gateway_service.openapi_document import serve_public_openapi
 from huleedu_service_libs.di import InfrastructureProvider
 from huleedu_service_libs.http.fastapi_support import setup_fastapi_app
 from huleedu_service_libs.http.health import redis_check, sqlalchemy_check
@@ -68,4 +69,5 @@ async def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth_routes.router)
     for router in ROUTERS:
         app.include_router(router)
+    serve_public_openapi(app)
     return app

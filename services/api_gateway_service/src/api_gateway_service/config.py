@@ -8,6 +8,11 @@ Every setting has a dev-mode default and a line in ``env.example``:
 - ``API_GATEWAY_SERVICE_<PEER>_URL``: the internal services the gateway forwards to.
 - ``API_GATEWAY_SERVICE_DOWNSTREAM_TIMEOUT_S`` / ``..._DOWNSTREAM_CONNECT_TIMEOUT_S``: bounds of every
   downstream call (a client is waiting).
+- ``API_GATEWAY_SERVICE_LONG_DOWNSTREAM_TIMEOUT_S``: the read/write bound of the calls that work before
+  answering (uploads, estimates).
+- ``API_GATEWAY_SERVICE_ESSAY_UPLOAD_MAX_FILES``, ``..._MAX_FILE_BYTES``, ``..._MAX_BYTES`` and the same
+  three for anchor uploads: the owners' upload limits (content's essays, CJ's bulk anchors), enforced
+  while the upload streams through.
 - ``API_GATEWAY_SERVICE_JWT_ALGORITHM`` and the other ``JWT`` settings: how access tokens are signed and
   checked; ``..._ACCESS_TOKEN_TTL_S`` and ``..._REFRESH_TOKEN_TTL_S``: how long the two tokens live.
 - ``API_GATEWAY_SERVICE_*_LIMIT`` / ``..._RATE_LIMIT_WINDOW_S``: requests per window per IP, per user, and
@@ -47,6 +52,29 @@ class Settings(ServiceSettings):
     downstream_timeout_s: float = Field(default=10.0, gt=0, description="Read/write timeout of a downstream call.")
     downstream_connect_timeout_s: float = Field(
         default=3.0, gt=0, description="Connect timeout of a downstream call: a dead service fails fast."
+    )
+    long_downstream_timeout_s: float = Field(
+        default=90.0,
+        gt=0,
+        description="Read/write timeout of calls that work before answering: an upload's vetting, an estimate's "
+        "simulation (the content service itself waits up to 60 s for CJ's estimate).",
+    )
+    essay_upload_max_files: int = Field(default=50, ge=1, description="Files in one essay upload (content's limit).")
+    essay_upload_max_file_bytes: int = Field(
+        default=5_000_000, ge=1, description="Largest essay file, in bytes (content's limit)."
+    )
+    essay_upload_max_bytes: int = Field(
+        default=100_000_000, ge=1, description="Largest essay upload request, in bytes (content's limit)."
+    )
+    anchor_upload_max_files: int = Field(default=30, ge=1, description="Files in one bulk anchor upload (CJ's limit).")
+    anchor_upload_max_file_bytes: int = Field(
+        default=5_000_000, ge=1, description="Largest anchor file, in bytes (CJ's limit)."
+    )
+    anchor_upload_max_bytes: int = Field(
+        default=150_200_000,
+        ge=1,
+        description="Largest bulk anchor request, in bytes: every file at its largest plus the grades file "
+        "(CJ's limit).",
     )
 
     jwt_algorithm: Literal["HS256", "RS256"] = Field(default="HS256", description="How access tokens are signed.")

@@ -83,10 +83,10 @@ def _headers_passed_back(response: httpx.Response) -> dict[str, str]:
 class Proxy:
     """Sends requests on behalf of one authenticated caller; built per request by a dependency."""
 
+    # Its timeouts bound every call; connecting has its own short bound, so a dead service fails fast.
     client: httpx.AsyncClient
     api_key: str
-    timeout_s: float
-    # For calls that work before answering: an upload's vetting, an estimate's simulation.
+    # The read and write bound of calls that work before answering: an upload's vetting, an estimate.
     long_timeout_s: float
     user_id: str
     client_headers: tuple[tuple[str, str], ...]
@@ -100,7 +100,7 @@ class Proxy:
         params: Mapping[str, Any] | Sequence[tuple[str, str]] | None = None,
         body: BaseModel | None = None,
         content: AsyncIterable[bytes] | None = None,
-        timeout_s: float | None = None,
+        long: bool = False,
         stream: bool = False,
     ) -> httpx.Response:
         """The service's answer, read unless ``stream``; the gateway's error when there is none.
@@ -121,7 +121,7 @@ class Proxy:
             params=_query(params),
             headers=outgoing_headers(headers, user_id=self.user_id, api_key=self.api_key),
             content=encoded if encoded is not None else content,
-            timeout=timeout_s if timeout_s is not None else self.timeout_s,
+            timeout=self._long_timeout() if long else self.client.timeout,
         )
         try:
             return await self.client.send(request, stream=stream)
@@ -140,6 +140,12 @@ class Proxy:
             raise ExternalServiceError(
                 f"{service.name} gave a broken answer; try again shortly", details={"service": service.name}
             ) from None
+
+    def _long_timeout(self) -> httpx.Timeout:
+        usual = self.client.timeout
+        return httpx.Timeout(
+            connect=usual.connect, read=self.long_timeout_s, write=self.long_timeout_s, pool=usual.pool
+        )
 
     async def forward(self, service: Downstream, method: str, path: str, **kwargs: Any) -> Response:
         """Send, and answer the client with whatever the service answered."""

@@ -4,4 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from api_gateway_service.entrypoints.routes import assignments, batches, bff, classes, model_catalogue, results
+
+ROUTERS: list[APIRouter] = [
+    batches.router,
+    classes.router,
+    assignments.router,
+    results.router,
+    model_catalogue.router,
+    bff.router,
+]

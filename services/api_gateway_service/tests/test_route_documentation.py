@@ -1,0 +1,57 @@
+"""Every proxied route documents its answer with a model and an example, and its errors with the
+one error body: the OpenAPI document is the public contract, so a route without them is a defect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from api_gateway_service.entrypoints.routes import assignments, batches, bff, classes, model_catalogue, results
+from api_gateway_service.openapi_document import public_openapi
+
+ERROR_REF = "#/components/schemas/ErrorResponse"
+
+
+def proxied_operations() -> list[tuple[str, str, dict[str, Any]]]:
+    app = FastAPI()
+    for module in (batches, classes, assignments, results, model_catalogue, bff):
+        app.include_router(module.router)
+    document = public_openapi(app)
+    return [(method, path, op) for path, item in document["paths"].items() for method, op in item.items()]
+
+
+OPERATIONS = proxied_operations()
+
+
+def test_the_routes_are_explicit():
+    paths = {path for _, path, _ in OPERATIONS}
+    assert len(paths) >= 25
+    assert all(path.startswith("/v1/") for path in paths - {"/bff/v1/teacher/{path}"})
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=lambda v: v if isinstance(v, str) else "")
+def test_every_answer_has_a_model_and_an_example(method: str, path: str, operation: dict[str, Any]):
+    responses = operation["responses"]
+    successes = [status for status in responses if status.startswith("2")]
+    assert len(successes) == 1, (method, path, successes)
+    success = responses[successes[0]]
+    if successes[0] != "204" and not path.startswith("/bff/"):
+        content = success["content"]["application/json"]
+        assert content["schema"]["$ref"].startswith("#/components/schemas/"), (method, path)
+        assert content["example"], (method, path)
+    for status, answer in responses.items():
+        if status.startswith("2"):
+            continue
+        content = answer["content"]["application/json"]
+        assert content["schema"]["$ref"] == ERROR_REF, (method, path, status)
+        assert content["example"]["error"]["code"], (method, path, status)
+
+
+def test_fastapis_own_validation_error_is_not_documented():
+    # Invalid input is a 400 with the one error body here, never FastAPI's 422 shape.
+    for method, path, operation in OPERATIONS:
+        answer = operation["responses"].get("422")
+        if answer is not None:
+            assert answer["content"]["application/json"]["schema"]["$ref"] == ERROR_REF, (method, path)
