@@ -24,7 +24,12 @@ import structlog
 from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from huleedu_service_libs.errors import DependencyTimeoutError, ExternalServiceError, ServiceUnavailableError
+from huleedu_service_libs.errors import (
+    DependencyTimeoutError,
+    ExternalServiceError,
+    ServiceUnavailableError,
+    ValidationFailedError,
+)
 from huleedu_service_libs.http.identity import USER_ID_HEADER
 from huleedu_service_libs.http.internal_auth import internal_headers
 
@@ -115,14 +120,18 @@ class Proxy:
         if body is not None:
             encoded = body.model_dump_json(exclude_unset=True).encode()
             headers = (*headers, ("content-type", "application/json"))
-        request = self.client.build_request(
-            method,
-            service.url(path),
-            params=_query(params),
-            headers=outgoing_headers(headers, user_id=self.user_id, api_key=self.api_key),
-            content=encoded if encoded is not None else content,
-            timeout=self._long_timeout() if long else self.client.timeout,
-        )
+        try:
+            request = self.client.build_request(
+                method,
+                service.url(path),
+                params=_query(params),
+                headers=outgoing_headers(headers, user_id=self.user_id, api_key=self.api_key),
+                content=encoded if encoded is not None else content,
+                timeout=self._long_timeout() if long else self.client.timeout,
+            )
+        except httpx.InvalidURL as exc:
+            # Only the dashboard prefix passes a client's path and query on as they came.
+            raise ValidationFailedError(f"The request cannot be passed on: {exc}") from None
         try:
             return await self.client.send(request, stream=stream)
         except _UNREACHABLE as exc:

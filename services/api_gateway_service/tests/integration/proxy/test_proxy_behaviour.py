@@ -7,8 +7,9 @@ The internal services are stand-ins that record what they receive (``stand_in.py
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import httpx
@@ -230,3 +231,45 @@ async def test_the_dashboard_prefix_cannot_be_climbed_out_of(gateway: Gateway, p
     response = await gateway.client.get(f"/bff/v1/teacher/{path}")
     assert (response.status_code, response.json()["error"]["message"]) == (404, "No such dashboard route")
     assert gateway.downstream.seen == []
+
+
+async def test_a_dashboard_url_too_long_to_pass_on_is_a_400(gateway: Gateway):
+    gateway.point_bff_at_the_stand_in()
+    # Straight into the app: httpx, the test's client, would not even build this URL.
+    status, body = await asgi_get(gateway, "/bff/v1/teacher/search", b"q=" + b"x" * 70_000)
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (400, "VALIDATION_ERROR")
+    assert "too long" in error["message"]
+    assert gateway.downstream.seen == []
+
+
+async def asgi_get(gateway: Gateway, path: str, query: bytes) -> tuple[int, bytes]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query,
+        "headers": [(b"authorization", gateway.client.headers["Authorization"].encode())],
+        "client": ("203.0.113.9", 40000),
+        "server": ("gateway.test", 80),
+    }
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await gateway.app(scope, receive, send)
+    return status, b"".join(chunks)
