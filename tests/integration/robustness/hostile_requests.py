@@ -1,26 +1,30 @@
-"""Hostile requests for every route of a Quart app, derived from the app's own URL map.
+"""Hostile requests for every route of a Quart or FastAPI app, derived from the app's own routing table.
 
-Nothing here names a route: the routes come from ``app.url_map``, the body model of a JSON route
-from the mark ``huleedu_service_libs.http.quart_support.json_body`` leaves on its view, and a
-sample body from the model's example in ``common_core.http.examples`` (or, for a model
-without one, from its JSON schema). A new route is covered the day it is added.
+Nothing here names a route: the routes come from ``app.url_map`` (Quart) or ``app.routes``
+(FastAPI), the body model of a JSON route from the mark ``huleedu_service_libs.http.quart_support.json_body``
+leaves on its view (Quart) or the route's body parameter (FastAPI), and a sample body from the
+model's example in ``common_core.http.examples`` (or, for a model without one, from its JSON
+schema). A new route is covered the day it is added.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
+from urllib.parse import quote
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from quart import Quart
 from werkzeug.routing import Rule, UUIDConverter
 
 from common_core.http.examples import example_names, example_of
 from huleedu_service_libs.http.metrics import HEALTH_PATH, METRICS_PATH
-from huleedu_service_libs.http.quart_support import BODY_MODEL_ATTR
+from huleedu_service_libs.http.quart_support import BODY_MODEL_ATTR, CALLERS_ATTR
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 NUL = "a\x00b"
@@ -68,35 +72,77 @@ class HostileRequest:
 
 @dataclass(frozen=True)
 class Route:
-    rule: Rule
+    """One method of one route, whatever the framework: its template, arguments and how to fill them."""
+
+    template: str
     method: str
     body_model: type[BaseModel] | None
+    arguments: tuple[str, ...]
+    uuid_arguments: frozenset[str]
+    build: Callable[[Mapping[str, Any]], str]
+    # The services a Quart route admits (its internal_route mark); None: the app's default caller.
+    callers: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
-        return f"{self.method} {self.rule.rule}"
+        return f"{self.method} {self.template}"
 
 
-def routes_of(app: Quart) -> list[Route]:
-    """Every route the app serves, bar /healthz, /metrics and static files, one per method."""
+def routes_of(app: Quart | FastAPI) -> list[Route]:
+    """Every route the app serves, bar /healthz, /metrics, static files and the API docs, one per method."""
+    return _fastapi_routes(app) if isinstance(app, FastAPI) else _quart_routes(app)
+
+
+def _quart_routes(app: Quart) -> list[Route]:
     found: list[Route] = []
+    adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule in (HEALTH_PATH, METRICS_PATH):
             continue
         view = app.view_functions[rule.endpoint]
         model = getattr(view, BODY_MODEL_ATTR, None)
+        uuids = frozenset(name for name in rule.arguments if _is_uuid(rule, name))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            found.append(Route(rule, method, model))
+
+            def build(values: Mapping[str, Any], endpoint: str = rule.endpoint, method: str = method) -> str:
+                return adapter.build(endpoint, dict(values), method=method)
+
+            callers = getattr(view, CALLERS_ATTR, None)
+            found.append(Route(rule.rule, method, model, tuple(sorted(rule.arguments)), uuids, build, callers))
     return found
 
 
-def is_uuid(rule: Rule, argument: str) -> bool:
+def _is_uuid(rule: Rule, argument: str) -> bool:
     return isinstance(rule._converters.get(argument), UUIDConverter)
 
 
-def build_path(app: Quart, route: Route, values: Mapping[str, Any]) -> str:
-    adapter = app.url_map.bind("localhost")
-    return adapter.build(route.rule.endpoint, dict(values), method=route.method)
+def _fastapi_routes(app: FastAPI) -> list[Route]:
+    found: list[Route] = []
+    # Through FastAPI's own walk: included routers are resolved lazily, so app.routes alone misses them.
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        template = context.path_format
+        if not isinstance(route, APIRoute) or template is None or template in (HEALTH_PATH, METRICS_PATH):
+            continue
+        params = route.dependant.path_params
+        uuids = frozenset(param.name for param in params if param.field_info.annotation is uuid.UUID)
+        bodies = [_model_in(param.field_info.annotation) for param in route.dependant.body_params]
+        model = bodies[0] if len(bodies) == 1 else None
+
+        def build(values: Mapping[str, Any], template: str = template) -> str:
+            return template.format(**{name: quote(str(value), safe="") for name, value in values.items()})
+
+        for method in sorted((context.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append(Route(template, method, model, tuple(sorted(p.name for p in params)), uuids, build))
+    return found
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model of a body parameter, also when it is optional (``Model | None``)."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 def path_values(route: Route, seeds: Mapping[str, str]) -> dict[str, str]:
@@ -105,12 +151,12 @@ def path_values(route: Route, seeds: Mapping[str, str]) -> dict[str, str]:
     A DELETE never gets a seeded id, so that the seeds survive the whole run.
     """
     values: dict[str, str] = {}
-    for argument in sorted(route.rule.arguments):
+    for argument in route.arguments:
         seeded = seeds.get(argument)
         if seeded is not None and route.method != "DELETE":
             values[argument] = seeded
         else:
-            values[argument] = str(uuid.uuid4()) if is_uuid(route.rule, argument) else "x"
+            values[argument] = str(uuid.uuid4()) if argument in route.uuid_arguments else "x"
     return values
 
 
@@ -186,9 +232,9 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, allow_nan=True).encode("utf-8")
 
 
-def hostile_requests(app: Quart, route: Route, seeds: Mapping[str, str]) -> Iterator[HostileRequest]:
+def hostile_requests(route: Route, seeds: Mapping[str, str]) -> Iterator[HostileRequest]:
     values = path_values(route, seeds)
-    path = build_path(app, route, values)
+    path = route.build(values)
     sample = sample_body(route.body_model) if route.body_model is not None else None
     sample_bytes = _json(sample) if sample is not None else None
     json_type = "application/json" if sample_bytes is not None else None
@@ -199,13 +245,13 @@ def hostile_requests(app: Quart, route: Route, seeds: Mapping[str, str]) -> Iter
         return HostileRequest(label, route.method, target, body, content_type, **kwargs)
 
     yield at("the sample request", path)
-    for argument in sorted(route.rule.arguments):
-        if is_uuid(route.rule, argument):
+    for argument in route.arguments:
+        if argument in route.uuid_arguments:
             broken = path.replace(values[argument], "not-a-uuid", 1)
             yield at(f"path {argument} not a UUID", broken)
             continue
         for label, hostile in (("NUL", NUL), ("10k characters", "é" * 10_000), ("a slash-dot", "../..")):
-            hostile_path = build_path(app, route, {**values, argument: hostile})
+            hostile_path = route.build({**values, argument: hostile})
             yield at(f"path {argument} {label}", hostile_path, nul_field=argument if label == "NUL" else None)
     for query in QUERY_CASES:
         yield at(f"query {query[:40]}", f"{path}?{query}")

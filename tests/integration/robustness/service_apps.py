@@ -7,18 +7,24 @@ to a real LPS app for its estimates; content service asks a local stand-in for C
 knows no class and no assignment (the real lookups have their own tests), so a hostile batch naming
 one is a 404, not a 503 (its estimate answers as for an unknown assignment too).
 Each builder also creates a few of the teacher's own resources (a batch, an assignment, a class,
-a student), so that hostile requests reach the code behind the ownership checks.
+a student), so that hostile requests reach the code behind the ownership checks. The gateway
+signs a real teacher in through a real CMS and sends every request with that teacher's token;
+the other services behind it are a stand-in that knows nothing (404), since each of them has
+its own run here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+import httpx
+from fastapi import FastAPI
 from quart import Quart
 from quart.typing import ResponseReturnValue
 
@@ -69,25 +75,102 @@ class Resources:
 @dataclass
 class ServiceUnderTest:
     name: str
-    app: Quart
+    app: Quart | FastAPI
     seeds: dict[str, str] = field(default_factory=dict)
+    # The gateway's caller is a signed-in teacher (a bearer token), not a service with the key.
+    auth: dict[str, str] | None = None
+    # Public routes are listed in an OpenAPI document: an OPTIONS answer reveals nothing.
+    public: bool = False
 
     def headers(self, callers: tuple[str, ...] | None) -> dict[str, str]:
+        if self.auth is not None:
+            return dict(self.auth)
         caller = callers[0] if callers else DEFAULT_CALLER
         return {"X-Internal-API-Key": KEY, "X-Service-ID": caller, "X-User-ID": TEACHER}
 
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> tuple[int, str]:
+        if isinstance(self.app, FastAPI):
+            status, _, content = await asgi_request(self.app, method, path, headers, body)
+            return status, content.decode("utf-8", "replace")
+        # data= as a keyword mapping: Quart's typing wants json= beside it, which would send "null".
+        sent: dict[str, Any] = {"data": body}
+        answer = await self.app.test_client().open(path, method=method, headers=headers, **sent)
+        return answer.status_code, await answer.get_data(as_text=True)
+
+    async def options(self, path: str) -> tuple[int, dict[str, str]]:
+        if isinstance(self.app, FastAPI):
+            status, headers, _ = await asgi_request(self.app, "OPTIONS", path, {}, None)
+            return status, headers
+        answer = await self.app.test_client().options(path)
+        return answer.status_code, dict(answer.headers)
+
     async def call(self, method: str, path: str, body: Any = None, *, caller: str = "api_gateway_service") -> Any:
         headers = {"X-Internal-API-Key": KEY, "X-Service-ID": caller, "X-User-ID": TEACHER}
+        assert isinstance(self.app, Quart), "seeds are created on the internal services"
         response = await self.app.test_client().open(path, method=method, headers=headers, json=body)
         data = await response.get_json()
         assert response.status_code < 300, (path, response.status_code, data)
         return data
 
 
+async def asgi_request(
+    app: FastAPI, method: str, target: str, headers: dict[str, str], body: bytes | None
+) -> tuple[int, dict[str, str], bytes]:
+    """One request straight into the ASGI app: no client in between to refuse what a server might receive
+    (httpx will not even build a URL over 64 kB)."""
+    raw_path, _, query = target.partition("?")
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": unquote(raw_path),
+        "raw_path": raw_path.encode("latin-1", "replace"),
+        "root_path": "",
+        "query_string": query.encode("latin-1", "replace"),
+        "headers": [(name.lower().encode(), value.encode("latin-1")) for name, value in headers.items()],
+        "client": ("203.0.113.1", 40000),
+        "server": ("gateway", 80),
+    }
+    incoming = [{"type": "http.request", "body": body or b"", "more_body": False}]
+    status, answer_headers, chunks = 0, dict[str, str](), list[bytes]()
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            answer_headers.update({name.decode(): value.decode("latin-1") for name, value in message["headers"]})
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, answer_headers, b"".join(chunks)
+
+
+def _asgi_client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway", timeout=60)
+
+
 @contextlib.asynccontextmanager
 async def running(app: Quart) -> AsyncIterator[Quart]:
     async with app.test_app():
         yield app
+
+
+def _knows_nothing() -> Quart:
+    """Every service behind the gateway but CMS: whatever is asked, it is not found."""
+    app = Quart("knows_nothing")
+
+    @app.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def unknown(anything: str) -> ResponseReturnValue:
+        error = {"code": "NOT_FOUND", "message": "not found", "correlation_id": None, "service": "stand-in"}
+        return {"error": {**error, "details": {}}}, 404
+
+    return app
 
 
 def _no_classes_or_assignments() -> Quart:
@@ -159,6 +242,63 @@ async def class_management_service(resources: Resources) -> AsyncIterator[Servic
 
 
 @contextlib.asynccontextmanager
+async def served_cms(resources: Resources) -> AsyncIterator[tuple[str, Quart]]:
+    """A real class management app on a free local port (for the gateway's sign-in), with its app."""
+    from class_management_service.app import create_app
+    from class_management_service.config import Settings
+
+    registry = resources.registry()
+    async with served_content(resources, registry) as content_url:
+        settings = Settings.model_validate(
+            {
+                **resources.common,
+                "database_url": resources.database("class_management_service"),
+                "consumer_group": resources.unique("gw-cms"),
+                "redis_key_prefix": resources.unique("gw-cms") + ":",
+                "content_service_url": content_url,
+            }
+        )
+        app = await create_app(settings, registry=registry)
+        async with served(app) as url:
+            yield url, app
+
+
+@contextlib.asynccontextmanager
+async def api_gateway_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    from api_gateway_service.app import create_app
+    from api_gateway_service.config import Settings
+    from class_management_service.adapters.passwords import Passwords
+    from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
+    from class_management_service.service_layer.accounts import create_teacher
+
+    async with served_cms(resources) as (cms_url, cms), served(_knows_nothing()) as nowhere:
+        email, password = f"{resources.unique('teacher')}@example.org", "robustness-suite-password"
+        async with cms.extensions[CONTEXT_EXTENSION].sessions() as session, session.begin():
+            await create_teacher(session, Passwords(), email=email, display_name="Robust", password=password)
+        peers = ("content", "cj_assessment", "llm_provider", "result_aggregator", "bff_teacher")
+        settings = Settings.model_validate(
+            {
+                **resources.common,
+                "database_url": resources.database("api_gateway_service"),
+                "redis_key_prefix": resources.unique("gw") + ":",
+                "jwt_secret": "robustness-suite-jwt-secret-0123456789",
+                "class_management_service_url": cms_url,
+                **{f"{peer}_service_url": nowhere for peer in peers},
+                # Thousands of requests from one address and one teacher: the limits have their own tests.
+                "ip_request_limit": 1_000_000,
+                "user_request_limit": 1_000_000,
+                "login_ip_limit": 1_000_000,
+            }
+        )
+        app = await create_app(settings)
+        async with app.router.lifespan_context(app), _asgi_client(app) as client:
+            login = await client.post("/v1/auth/login", json={"email": email, "password": password})
+            assert login.status_code == 200, login.text
+            token = login.json()["access_token"]
+            yield ServiceUnderTest("api_gateway_service", app, auth={"Authorization": f"Bearer {token}"}, public=True)
+
+
+@contextlib.asynccontextmanager
 async def cj_assessment_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
     from cj_assessment_service.app import create_app
     from cj_assessment_service.config import Settings
@@ -217,6 +357,7 @@ async def result_aggregator_service(resources: Resources) -> AsyncIterator[Servi
 
 
 BUILDERS: dict[str, Callable[[Resources], contextlib.AbstractAsyncContextManager[ServiceUnderTest]]] = {
+    "api_gateway_service": api_gateway_service,
     "content_service": content_service,
     "class_management_service": class_management_service,
     "cj_assessment_service": cj_assessment_service,
