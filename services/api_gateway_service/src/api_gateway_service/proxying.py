@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import structlog
 from pydantic import BaseModel
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response, StreamingResponse
 
 from huleedu_service_libs.errors import (
@@ -134,6 +135,9 @@ class Proxy:
             raise ValidationFailedError(f"The request cannot be passed on: {exc}") from None
         try:
             return await self.client.send(request, stream=stream)
+        except ClientDisconnect:
+            # The client went away mid-body: its mistake, and no answer reaches it; not a gateway error.
+            raise ValidationFailedError("The request body broke off before it was complete") from None
         except _UNREACHABLE as exc:
             logger.warning("downstream_unreachable", service=service.name, error_type=type(exc).__name__)
             raise ServiceUnavailableError(

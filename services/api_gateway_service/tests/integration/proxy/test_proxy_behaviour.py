@@ -236,40 +236,64 @@ async def test_the_dashboard_prefix_cannot_be_climbed_out_of(gateway: Gateway, p
 async def test_a_dashboard_url_too_long_to_pass_on_is_a_400(gateway: Gateway):
     gateway.point_bff_at_the_stand_in()
     # Straight into the app: httpx, the test's client, would not even build this URL.
-    status, body = await asgi_get(gateway, "/bff/v1/teacher/search", b"q=" + b"x" * 70_000)
+    status, body = await asgi_call(gateway, "GET", "/bff/v1/teacher/search", b"q=" + b"x" * 70_000)
     error = json.loads(body)["error"]
     assert (status, error["code"]) == (400, "VALIDATION_ERROR")
     assert "too long" in error["message"]
     assert gateway.downstream.seen == []
 
 
-async def asgi_get(gateway: Gateway, path: str, query: bytes) -> tuple[int, bytes]:
+async def test_an_upload_the_client_breaks_off_is_its_4xx_not_a_gateway_error(gateway: Gateway):
+    boundary = "broken-off"
+    opening = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n\r\n'
+    ).encode() + b"x" * 1_000
+    headers = [(b"content-type", f"multipart/form-data; boundary={boundary}".encode())]
+    status, body = await asgi_call(gateway, "POST", f"/v1/batches/{BATCH}/essays", b"", headers, [opening])
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (400, "VALIDATION_ERROR")
+    assert "broke off" in error["message"]
+
+
+async def asgi_call(
+    gateway: Gateway,
+    method: str,
+    path: str,
+    query: bytes,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    chunks_then_disconnect: list[bytes] | None = None,
+) -> tuple[int, bytes]:
+    """One request straight into the app, as the client's bytes arrive; with ``chunks_then_disconnect``
+    the body's chunks arrive and then the client goes away."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": query,
-        "headers": [(b"authorization", gateway.client.headers["Authorization"].encode())],
+        "headers": [(b"authorization", gateway.client.headers["Authorization"].encode()), *(headers or [])],
         "client": ("203.0.113.9", 40000),
         "server": ("gateway.test", 80),
     }
+    incoming: list[dict[str, Any]] = [{"type": "http.request", "body": b"", "more_body": False}]
+    if chunks_then_disconnect is not None:
+        incoming = [{"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks_then_disconnect]
     status = 0
-    chunks: list[bytes] = []
+    answer: list[bytes] = []
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
 
     async def send(message: MutableMapping[str, Any]) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
         elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
+            answer.append(message.get("body", b""))
 
     await gateway.app(scope, receive, send)
-    return status, b"".join(chunks)
+    return status, b"".join(answer)
