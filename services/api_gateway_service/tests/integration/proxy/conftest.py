@@ -85,9 +85,10 @@ class Gateway:
     downstream_url: str
     timeout_s: float
 
-    def point_bff_at_the_stand_in(self) -> None:
+    def point_bff_at_the_stand_in(self, url: str | None = None) -> None:
+        """The BFF is the recording stand-in from now on (or the service at ``url``)."""
         context = context_of(self.app)
-        settings = context.settings.model_copy(update={"bff_teacher_service_url": self.downstream_url})
+        settings = context.settings.model_copy(update={"bff_teacher_service_url": url or self.downstream_url})
         self.app.state.gateway = dataclasses.replace(context, settings=settings)
 
 
