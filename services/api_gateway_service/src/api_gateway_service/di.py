@@ -10,6 +10,7 @@ from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api_gateway_service.adapters.accounts import Accounts
+from api_gateway_service.adapters.ended_sessions import EndedSessions
 from api_gateway_service.adapters.rate_limits import RateLimiter
 from api_gateway_service.adapters.refresh_tokens import SessionStore
 from api_gateway_service.config import Settings
@@ -55,8 +56,17 @@ class GatewayProvider(Provider):
         return RateLimiter(redis, settings.redis_key_prefix)
 
     @provide(scope=Scope.APP)
-    def sign_in(self, settings: Settings, tokens: AccessTokens, sessions: async_sessionmaker[AsyncSession]) -> SignIn:
-        return SignIn(tokens, SessionStore(sessions, settings.refresh_token_ttl_s))
+    def sign_in(
+        self,
+        settings: Settings,
+        tokens: AccessTokens,
+        sessions: async_sessionmaker[AsyncSession],
+        redis: aioredis.Redis,
+    ) -> SignIn:
+        # Remembered as long as any access token of the session can still be accepted.
+        remember_s = settings.access_token_ttl_s + settings.jwt_leeway_s
+        ended = EndedSessions(redis, settings.redis_key_prefix, remember_s)
+        return SignIn(tokens, SessionStore(sessions, settings.refresh_token_ttl_s), ended)
 
     @provide(scope=Scope.APP)
     def context(

@@ -54,6 +54,19 @@ async def test_refresh_rotates_and_a_reused_token_ends_the_whole_session(gateway
     assert (newest_after_reuse.status_code, error_code(newest_after_reuse)) == (401, "REFRESH_TOKEN_REVOKED")
 
 
+async def test_a_reuse_also_stops_the_sessions_access_tokens(gateway: Gateway, cms: Cms):
+    email, _ = await cms.new_teacher()
+    async with gateway.client() as client:
+        first = await sign_in(client, email)
+        second = (await client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+        before = await client.get("/v1/me", headers=bearer(second))
+        await client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+        after = await client.get("/v1/me", headers=bearer(second))
+
+    assert before.status_code == 200
+    assert (after.status_code, error_code(after)) == (401, "TOKEN_REVOKED")
+
+
 async def test_a_reuse_leaves_the_teachers_other_sessions_alone(gateway: Gateway, cms: Cms):
     email, _ = await cms.new_teacher()
     async with gateway.client() as client:
@@ -71,11 +84,13 @@ async def test_logout_ends_the_session(gateway: Gateway, cms: Cms):
     async with gateway.client() as client:
         tokens = await sign_in(client, email)
         logout = await client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+        me = await client.get("/v1/me", headers=bearer(tokens))
         again = await client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
         refresh = await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
         unknown = await client.post("/v1/auth/logout", json={"refresh_token": "never-issued"})
 
     assert logout.status_code == 204
+    assert (me.status_code, error_code(me)) == (401, "TOKEN_REVOKED")
     assert again.status_code == 204
     assert (refresh.status_code, error_code(refresh)) == (401, "REFRESH_TOKEN_REVOKED")
     assert (unknown.status_code, error_code(unknown)) == (401, "REFRESH_TOKEN_INVALID")
@@ -112,12 +127,16 @@ async def test_a_password_change_ends_every_other_session(gateway: Gateway, cms:
             headers=bearer(here),
             json={"old_password": PASSWORD, "new_password": NEW_PASSWORD},
         )
+        here_me = await client.get("/v1/me", headers=bearer(here))
+        elsewhere_me = await client.get("/v1/me", headers=bearer(elsewhere))
         here_refresh = await client.post("/v1/auth/refresh", json={"refresh_token": here["refresh_token"]})
         elsewhere_refresh = await client.post("/v1/auth/refresh", json={"refresh_token": elsewhere["refresh_token"]})
         old_login = await client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
         new_login = await client.post("/v1/auth/login", json={"email": email, "password": NEW_PASSWORD})
 
     assert change.status_code == 204, change.text
+    assert here_me.status_code == 200
+    assert (elsewhere_me.status_code, error_code(elsewhere_me)) == (401, "TOKEN_REVOKED")
     assert here_refresh.status_code == 200, here_refresh.text
     assert (elsewhere_refresh.status_code, error_code(elsewhere_refresh)) == (401, "REFRESH_TOKEN_REVOKED")
     assert old_login.status_code == 401

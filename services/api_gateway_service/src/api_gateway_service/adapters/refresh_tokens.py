@@ -39,6 +39,17 @@ class IssuedRefreshToken:
     family_id: uuid.UUID
 
 
+class RefreshTokenReusedError(TokenRejectedError):
+    """A used refresh token came back: its family is revoked (committed before this is raised)."""
+
+    def __init__(self, family_id: uuid.UUID) -> None:
+        super().__init__(
+            ErrorCode.REFRESH_TOKEN_REUSED,
+            "This refresh token was already used; the session is ended for safety, sign in again",
+        )
+        self.family_id = family_id
+
+
 @dataclass(frozen=True)
 class _PresentedToken:
     family_id: uuid.UUID
@@ -72,10 +83,7 @@ class SessionStore:
                 outcome = TokenRejectedError(ErrorCode.REFRESH_TOKEN_REVOKED, "This session has ended; sign in again")
             elif row.rotated_at is not None:
                 await _revoke_family(session, row.family_id, "reuse", now)
-                outcome = TokenRejectedError(
-                    ErrorCode.REFRESH_TOKEN_REUSED,
-                    "This refresh token was already used; the session is ended for safety, sign in again",
-                )
+                outcome = RefreshTokenReusedError(row.family_id)
             elif row.expires_at <= now:
                 outcome = TokenRejectedError(ErrorCode.REFRESH_TOKEN_EXPIRED, "The session has expired; sign in again")
             else:
@@ -91,19 +99,20 @@ class SessionStore:
             raise outcome
         return outcome
 
-    async def end(self, presented: str, now: datetime) -> None:
-        """Logout: revoke the token's family (ending an ended session again changes nothing)."""
+    async def end(self, presented: str, now: datetime) -> uuid.UUID:
+        """Logout: revoke the token's family (ending an ended session again changes nothing); its id."""
         async with self._sessions() as session, session.begin():
             row = await self._locked(session, presented)
             if row is None:
                 raise _invalid()
             if row.revoked_at is None:
                 await _revoke_family(session, row.family_id, "logout", now)
+            return row.family_id
 
-    async def end_others(self, user_id: str, keep: uuid.UUID, now: datetime) -> None:
-        """Revoke every live session of the teacher except ``keep`` (after a password change)."""
+    async def end_others(self, user_id: str, keep: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+        """Revoke every live session of the teacher except ``keep`` (after a password change); their ids."""
         async with self._sessions() as session, session.begin():
-            await session.execute(
+            ended = await session.execute(
                 update(token_families)
                 .where(
                     token_families.c.user_id == user_id,
@@ -111,7 +120,9 @@ class SessionStore:
                     token_families.c.revoked_at.is_(None),
                 )
                 .values(revoked_at=now, revoked_reason="password_change")
+                .returning(token_families.c.family_id)
             )
+            return list(ended.scalars())
 
     async def _add_token(self, session: AsyncSession, family_id: uuid.UUID, now: datetime) -> str:
         token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)

@@ -1,8 +1,8 @@
 """Who is calling: the teacher named by a valid bearer access token (a FastAPI dependency).
 
 A route that acts for a teacher declares ``caller: Annotated[Caller, Depends(current_caller)]``;
-the token is checked (401 with the reason's own code otherwise) and the teacher's request
-limit counted before the route runs.
+the token is checked (401 with the reason's own code otherwise, ``TOKEN_REVOKED`` once its session
+has ended) and the teacher's request limit counted before the route runs.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ async def current_claims(request: Request) -> AccessClaims:
     """The valid access token's claims, after the teacher's request limit was counted."""
     context = gateway_context(request)
     claims = context.tokens.validate(_bearer_token(request))
+    if await context.sign_in.has_ended(claims.session_id):
+        raise TokenRejectedError(ErrorCode.TOKEN_REVOKED, "This session has ended; sign in again")
     await context.limiter.hit(context.limits.per_user, claims.user_id)
     return claims
 
