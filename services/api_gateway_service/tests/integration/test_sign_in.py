@@ -188,3 +188,11 @@ async def test_healthz(gateway: Gateway):
 
     assert response.status_code == 200
     assert set(response.json()["checks"]) == {"database", "redis"}
+
+
+async def test_sign_in_while_cms_is_down_is_a_503(gateway_without_cms: Gateway):
+    async with gateway_without_cms.client() as client:
+        response = await client.post("/v1/auth/login", json={"email": "a@example.org", "password": PASSWORD})
+
+    assert (response.status_code, error_code(response)) == (503, "SERVICE_UNAVAILABLE")
+    assert response.json()["error"]["service"] == "api_gateway_service"
