@@ -55,3 +55,16 @@ def test_fastapis_own_validation_error_is_not_documented():
         answer = operation["responses"].get("422")
         if answer is not None:
             assert answer["content"]["application/json"]["schema"]["$ref"] == ERROR_REF, (method, path)
+
+
+def test_error_examples_name_who_gives_that_answer():
+    wanted = ("get", "/v1/assignments/{assignment_id}")
+    assignment = next(op for method, path, op in OPERATIONS if (method, path) == wanted)
+    services = {
+        status: answer["content"]["application/json"]["example"]["error"]["service"]
+        for status, answer in assignment["responses"].items()
+        if not status.startswith("2")
+    }
+    assert services.pop("404") == "cj_assessment_service"
+    assert services.pop("400") == "cj_assessment_service"
+    assert set(services.values()) == {"api_gateway_service"}  # 401, 502, 503, 504

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from api_gateway_service.entrypoints.forwarding import ProxyDep, ServicesDep, UploadLimitsDep
-from api_gateway_service.entrypoints.routes.responses import answers
+from api_gateway_service.entrypoints.routes.responses import answers_of
 from api_gateway_service.upload_guard import guarded_upload
 from common_core.http.cj_assessment import (
     AnchorCreateRequest,
@@ -19,6 +19,7 @@ from common_core.http.cj_assessment import (
     AssignmentView,
 )
 
+answers = answers_of("cj_assessment_service")
 router = APIRouter(tags=["assignments"])
 
 _MULTIPART_ANCHORS = {

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from api_gateway_service.entrypoints.forwarding import ProxyDep, ServicesDep, UploadLimitsDep
-from api_gateway_service.entrypoints.routes.responses import answers
+from api_gateway_service.entrypoints.routes.responses import answers_of
 from api_gateway_service.upload_guard import guarded_upload
 from common_core.http.content import (
     MAX_BATCHES_PER_PAGE,
@@ -24,6 +24,7 @@ from common_core.http.content import (
 from common_core.http.estimates import AssessmentEstimate
 from huleedu_service_libs.http.request_input import MAX_OFFSET
 
+answers = answers_of("content_service")
 router = APIRouter(tags=["batches"])
 
 # An empty body means "the defaults" for both the start and its estimate (as at the content service).

@@ -11,9 +11,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 
 from api_gateway_service.entrypoints.forwarding import ProxyDep, ServicesDep
-from api_gateway_service.entrypoints.routes.responses import answers
+from api_gateway_service.entrypoints.routes.responses import answers_of
 from huleedu_service_libs.errors import NotFoundError
 
+answers = answers_of("bff_teacher_service")
 router = APIRouter(tags=["dashboard"])
 
 BFF_PREFIX = "/bff/v1/teacher"

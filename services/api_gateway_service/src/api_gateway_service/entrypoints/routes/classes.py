@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api_gateway_service.entrypoints.forwarding import ProxyDep, ServicesDep
-from api_gateway_service.entrypoints.routes.responses import answers
+from api_gateway_service.entrypoints.routes.responses import answers_of
 from common_core.http.class_management import (
     BatchAssociations,
     ClassCreate,
@@ -23,6 +23,7 @@ from common_core.http.class_management import (
     StudentUpdate,
 )
 
+answers = answers_of("class_management_service")
 router = APIRouter(tags=["classes and students"])
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api_gateway_service.entrypoints.forwarding import ProxyDep, ServicesDep
-from api_gateway_service.entrypoints.routes.responses import answers
+from api_gateway_service.entrypoints.routes.responses import answers_of
 from common_core.http.model_catalogue import ModelCatalogue
 
+answers = answers_of("llm_provider_service")
 router = APIRouter(tags=["models"])
 
 

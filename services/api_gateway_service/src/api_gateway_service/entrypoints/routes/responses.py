@@ -7,6 +7,7 @@ valid token, 502/503/504 when the owner cannot answer), all in the one error bod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,29 +32,40 @@ _MEANING: dict[int, str] = {
 _ALWAYS = (400, 401, 502, 503, 504)
 
 
-def _error_example(status: int) -> dict[str, Any]:
+# The answers only the gateway gives; every other error is the owning service's own.
+_GATEWAYS_OWN = frozenset({401, 502, 503, 504})
+
+Answers = dict[int | str, dict[str, Any]]
+
+
+def _error_example(status: int, owner: str) -> dict[str, Any]:
     detail = ErrorDetail(
         code=code_for_status(status),
         message=_MEANING[status],
         correlation_id="7d9f3c2e-1b4a-4f6e-9c8d-2a1b3c4d5e6f",
-        service="api_gateway_service" if status in {401, 502, 503, 504} else "content_service",
+        service="api_gateway_service" if status in _GATEWAYS_OWN else owner,
         details={},
     )
     return ErrorResponse(error=detail).model_dump(mode="json")
 
 
-def answers(model: type[BaseModel] | None, *error_statuses: int, status: int = 200) -> dict[int | str, dict[str, Any]]:
-    """The route's documented answers: ``status`` with ``model``'s example, plus its errors.
+def answers_of(owner: str) -> Callable[..., Answers]:
+    """``answers`` for the routes to one owning service, whose name the error examples carry."""
 
-    ``model`` is None for an answer without a body (204).
-    """
-    documented: dict[int | str, dict[str, Any]] = {}
-    if model is not None:
-        documented[status] = {"content": {"application/json": {"example": example_of(model.__name__)}}}
-    for error in sorted({*error_statuses, *_ALWAYS}):
-        documented[error] = {
-            "model": ErrorResponse,
-            "description": _MEANING[error],
-            "content": {"application/json": {"example": _error_example(error)}},
-        }
-    return documented
+    def answers(model: type[BaseModel] | None, *error_statuses: int, status: int = 200) -> Answers:
+        """The route's documented answers: ``status`` with ``model``'s example, plus its errors.
+
+        ``model`` is None for an answer without a body (204).
+        """
+        documented: Answers = {}
+        if model is not None:
+            documented[status] = {"content": {"application/json": {"example": example_of(model.__name__)}}}
+        for error in sorted({*error_statuses, *_ALWAYS}):
+            documented[error] = {
+                "model": ErrorResponse,
+                "description": _MEANING[error],
+                "content": {"application/json": {"example": _error_example(error, owner)}},
+            }
+        return documented
+
+    return answers

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
 
 from api_gateway_service.entrypoints.forwarding import ProxyDep, ServicesDep
-from api_gateway_service.entrypoints.routes.responses import answers
+from api_gateway_service.entrypoints.routes.responses import answers_of
 from api_gateway_service.proxying import relay
 from common_core.http.cj_assessment import CancelJobResponse
 from common_core.http.result_aggregator import (
@@ -29,6 +29,7 @@ from common_core.status import BatchStatus
 from huleedu_service_libs.errors import ConflictError, ExternalServiceError
 from huleedu_service_libs.http.request_input import MAX_OFFSET
 
+answers = answers_of("result_aggregator_service")
 router = APIRouter(tags=["results"])
 
 # The result aggregator's own bound on the title search.
