@@ -1,10 +1,9 @@
 """The platform's main job, offline: a demo batch assessed end to end with the mock LLM judge.
 
-``pdm run demo`` (also the last step of ``./dev up``) talks to the running services exactly as the
-API gateway will: internal key, ``X-Service-ID: api_gateway_service`` and the signed-in teacher's
-``X-User-ID``. It
+``pdm run demo`` (also the last step of ``./dev up``) is a client of the public API, the gateway: it
+signs in for a bearer token and does everything else with it, as the dashboard will. It
 
-1. signs the dev demo teacher in through class management (``/internal/v1/auth/verify``);
+1. signs the dev demo teacher in (``POST /v1/auth/login``, then ``GET /v1/me``);
 2. creates (or reuses) the demo assignment in CJ with one anchor essay per ENG5 grade;
 3. creates a batch in content service and uploads twelve generated student essays;
 4. asks for the estimate (comparisons, calls, tokens, cost, time) with the body it then starts with;
@@ -24,17 +23,15 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from scipy import stats
 
 from common_core.http.cj_assessment import AnchorCreateRequest, AssignmentCreateRequest
-from common_core.http.class_management import VerifyCredentialsRequest
 from common_core.http.content import CreateBatchRequest
+from common_core.http.gateway import LoginRequest
 from huleedu_service_libs.envfile import load_env_file
-from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
 from scripts.demo.essays import INSTRUCTIONS, RUBRIC, STUDENT_PROMPT, DemoEssay, anchor_essays, student_essays
 from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import DevstackSettings
@@ -49,60 +46,69 @@ class DemoError(RuntimeError):
     """A step failed; the message says which and what the service answered."""
 
 
-@dataclass(frozen=True)
-class Services:
-    urls: Mapping[str, str]
-    api_key: str
+def service_url(name: str) -> str:
+    """A service's local address, honouring the dev stack's ``<SERVICE>_HTTP_PORT`` overrides."""
+    env = dict(os.environ)
+    env_file = DevstackSettings.from_env().env_file
+    if env_file.exists():
+        env = {**load_env_file(env_file), **env}
+    svc = next(svc for svc in SERVICES if svc.name == name)
+    port = env.get(f"{svc.env_prefix}HTTP_PORT", "").strip() or str(svc.http_port)
+    return f"http://127.0.0.1:{port}"
 
-    @classmethod
-    def from_env(cls) -> Services:
-        env = dict(os.environ)
-        env_file = DevstackSettings.from_env().env_file
-        if env_file.exists():
-            env = {**load_env_file(env_file), **env}
-        urls = {}
-        for svc in SERVICES:
-            port = env.get(f"{svc.env_prefix}HTTP_PORT", "").strip() or str(svc.http_port)
-            urls[svc.name] = f"http://127.0.0.1:{port}"
-        return cls(urls, env.get("HULEEDU_INTERNAL_API_KEY", "").strip() or DEV_INTERNAL_API_KEY)
+
+def gateway_url() -> str:
+    """The public API's address: the dev stack's gateway."""
+    return service_url("api_gateway_service")
 
 
 class Gateway:
-    """Calls the services the way the API gateway does, as one signed-in teacher."""
+    """A client of the public API (the gateway), signed in as one teacher with a bearer token."""
 
-    def __init__(self, services: Services, timeout_s: float) -> None:
-        self.services = services
-        self.user_id: str | None = None
-        self.http = httpx.Client(timeout=timeout_s)
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        self.base_url = base_url
+        self.http = httpx.Client(base_url=base_url, timeout=timeout_s)
+        self.access_token: str | None = None
+        self.refresh_token: str | None = None
 
-    def headers(self) -> dict[str, str]:
-        headers = {"X-Internal-API-Key": self.services.api_key, "X-Service-ID": "api_gateway_service"}
-        if self.user_id:
-            headers["X-User-ID"] = self.user_id
-        return headers
-
-    def call(
-        self, method: str, service: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
-    ) -> Any:
-        url = self.services.urls[service] + path
-        try:
-            reply = self.http.request(method, url, headers={**self.headers(), **(headers or {})}, **kwargs)
-        except httpx.HTTPError as exc:
-            raise DemoError(f"{service} did not answer {method} {path}: {exc} (is the stack up? ./dev up)") from exc
+    def call(self, method: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+        reply = self._send(method, path, headers, kwargs)
+        if reply.status_code == 401 and self.refresh_token is not None:
+            self.refresh()  # the access token lasts minutes: renew it once and try again
+            reply = self._send(method, path, headers, kwargs)
         if reply.status_code >= 400:
-            raise DemoError(f"{service} answered {method} {path} with {reply.status_code}: {reply.text[:500]}")
+            raise DemoError(f"the gateway answered {method} {path} with {reply.status_code}: {reply.text[:500]}")
         return reply.json() if reply.content else None
+
+    def _send(
+        self, method: str, path: str, headers: Mapping[str, str] | None, kwargs: Mapping[str, Any]
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if self.access_token:
+            sent["Authorization"] = f"Bearer {self.access_token}"
+        try:
+            return self.http.request(method, path, headers=sent, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DemoError(f"the gateway did not answer {method} {path}: {exc} (is the stack up? ./dev up)") from exc
+
+    def take_tokens(self, tokens: Mapping[str, Any]) -> None:
+        self.access_token = str(tokens["access_token"])
+        self.refresh_token = str(tokens["refresh_token"])
+
+    def refresh(self) -> None:
+        token, self.access_token = self.refresh_token, None
+        self.take_tokens(self.call("POST", "/v1/auth/refresh", json={"refresh_token": token}))
 
 
 def sign_in(gw: Gateway) -> None:
-    body = VerifyCredentialsRequest(email=DEMO_EMAIL, password=DEMO_PASSWORD).model_dump()
-    profile = gw.call("POST", "class_management_service", "/internal/v1/auth/verify", json=body)
-    gw.user_id = str(profile["user_id"])
-    print(f"signed in as {profile['display_name']} <{profile['email']}> (user {gw.user_id})")
+    body = LoginRequest(email=DEMO_EMAIL, password=DEMO_PASSWORD).model_dump()
+    gw.take_tokens(gw.call("POST", "/v1/auth/login", json=body))
+    profile = gw.call("GET", "/v1/me")
+    print(f"signed in through the gateway ({gw.base_url}) as {profile['display_name']} <{profile['email']}>")
 
 
 def demo_assignment(gw: Gateway) -> str:
-    listing = gw.call("GET", "cj_assessment_service", "/v1/assignments")
+    listing = gw.call("GET", "/v1/assignments")
     for summary in listing["assignments"]:
         if summary["title"] == DEMO_ASSIGNMENT_TITLE and summary["anchor_count"] > 0:
             print(f"assignment: reusing {summary['assignment_id']} ({summary['anchor_count']} anchors)")
@@ -115,12 +121,12 @@ def demo_assignment(gw: Gateway) -> str:
         student_prompt=STUDENT_PROMPT,
         rubric=RUBRIC,
     )
-    created = gw.call("POST", "cj_assessment_service", "/v1/assignments", json=request.model_dump(mode="json"))
+    created = gw.call("POST", "/v1/assignments", json=request.model_dump(mode="json"))
     assignment_id = str(created["assignment_id"])
     for anchor in anchor_essays():
         grade = anchor.label.removeprefix("anchor-")
         body = AnchorCreateRequest(label=anchor.label, grade=grade, text=anchor.text).model_dump()
-        gw.call("POST", "cj_assessment_service", f"/v1/assignments/{assignment_id}/anchors", json=body)
+        gw.call("POST", f"/v1/assignments/{assignment_id}/anchors", json=body)
     print(f"assignment: created {assignment_id} with {len(anchor_essays())} anchors (grades F+ to A)")
     return assignment_id
 
@@ -128,10 +134,10 @@ def demo_assignment(gw: Gateway) -> str:
 def create_batch(gw: Gateway, assignment_id: str, essays: list[DemoEssay]) -> str:
     title = f"Demo batch {time.strftime('%Y-%m-%d %H:%M:%S')}"
     request = CreateBatchRequest(title=title, course_code="ENG5", assignment_id=uuid.UUID(assignment_id))
-    batch = gw.call("POST", "content_service", "/v1/batches", json=request.model_dump(mode="json"))
+    batch = gw.call("POST", "/v1/batches", json=request.model_dump(mode="json"))
     batch_id = str(batch["batch_id"])
     files = [("files", (e.filename, e.text.encode("utf-8"), "text/plain")) for e in essays]
-    upload = gw.call("POST", "content_service", f"/v1/batches/{batch_id}/essays", files=files)
+    upload = gw.call("POST", f"/v1/batches/{batch_id}/essays", files=files)
     print(f"batch: {title} ({batch_id}): {upload['accepted']} essays accepted, {upload['rejected']} rejected")
     if upload["accepted"] != len(essays):
         raise DemoError(f"expected {len(essays)} accepted essays: {upload['files']}")
@@ -144,7 +150,7 @@ def assessment_body(batching_mode: str) -> dict[str, Any]:
 
 def estimate(gw: Gateway, batch_id: str, batching_mode: str) -> dict[str, Any]:
     """What starting would take, asked with the very body the start sends; printed before starting."""
-    found = gw.call("POST", "content_service", f"/v1/batches/{batch_id}/estimate", json=assessment_body(batching_mode))
+    found = gw.call("POST", f"/v1/batches/{batch_id}/estimate", json=assessment_body(batching_mode))
     print(
         f"estimate: {found['essay_count']} essays + {found['anchor_count']} anchors, "
         f"{_range(found['comparisons'])} comparisons, {_range(found['llm_calls'])} LLM calls, "
@@ -161,7 +167,7 @@ def _range(figures: Mapping[str, Any], fmt: str = "{:,}") -> str:
 def start_assessment(gw: Gateway, batch_id: str, batching_mode: str) -> None:
     body = assessment_body(batching_mode)
     headers = {"Idempotency-Key": f"demo-{batch_id}"}
-    accepted = gw.call("POST", "content_service", f"/v1/batches/{batch_id}/assessments", json=body, headers=headers)
+    accepted = gw.call("POST", f"/v1/batches/{batch_id}/assessments", json=body, headers=headers)
     print(f"assessment: requested ({accepted['essay_count']} essays, mock judge, {batching_mode})")
 
 
@@ -171,7 +177,7 @@ def follow(gw: Gateway, batch_id: str, timeout_s: float) -> dict[str, Any]:
     detail: dict[str, Any] = {}
     while time.monotonic() < deadline:
         try:
-            detail = gw.call("GET", "result_aggregator_service", f"/internal/v1/batches/{batch_id}")
+            detail = gw.call("GET", f"/v1/results/batches/{batch_id}")
         except DemoError as exc:
             if "404" not in str(exc):  # the read model has not seen the batch yet
                 raise
@@ -285,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", default="serial_bundle", choices=["per_request", "serial_bundle"])
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the results")
     args = parser.parse_args(argv)
-    gw = Gateway(Services.from_env(), timeout_s=30.0)
+    gw = Gateway(gateway_url(), timeout_s=30.0)
     essays = student_essays(args.essays)
     try:
         sign_in(gw)

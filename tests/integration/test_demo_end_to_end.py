@@ -1,4 +1,4 @@
-"""End to end: the demo batch through the running services (the dev stack's processes), mock judge.
+"""End to end: the demo batch through the public API (the gateway) and the running services, mock judge.
 
 This is the platform's main job (`pdm run demo`), checked field by field: every student essay and
 anchor comes back ranked and graded, with real grade distributions, actual comparison counts, and a
@@ -23,14 +23,14 @@ pytestmark = pytest.mark.timeout(600)
 
 @pytest.fixture(scope="module")
 def gateway() -> run_demo.Gateway:
-    services = run_demo.Services.from_env()
-    ports = [int(services.urls[svc.name].rsplit(":", 1)[1]) for svc in SERVICES if service_procs.is_built(svc)]
+    urls = [run_demo.service_url(svc.name) for svc in SERVICES if service_procs.is_built(svc)]
+    ports = [int(url.rsplit(":", 1)[1]) for url in urls]
     if not all(service_procs.healthy(port) for port in ports):
         result = subprocess.run(
             [sys.executable, "-m", "scripts.devstack", "up"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, f"dev-up failed:\n{result.stdout}\n{result.stderr}"
-    gw = run_demo.Gateway(run_demo.Services.from_env(), timeout_s=30.0)
+    gw = run_demo.Gateway(run_demo.gateway_url(), timeout_s=30.0)
     run_demo.sign_in(gw)
     return gw
 
