@@ -7,32 +7,13 @@ ranking that follows the essays' hidden quality.
 
 import math
 import re
-import subprocess
-import sys
 
 import pytest
 
 from scripts.demo import run_demo
 from scripts.demo.essays import ANCHOR_GRADES, student_essays
-from scripts.devstack import service_procs
-from scripts.devstack.services import SERVICES
-from scripts.devstack.settings import REPO_ROOT
 
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(scope="module")
-def gateway() -> run_demo.Gateway:
-    urls = [run_demo.service_url(svc.name) for svc in SERVICES if service_procs.is_built(svc)]
-    ports = [int(url.rsplit(":", 1)[1]) for url in urls]
-    if not all(service_procs.healthy(port) for port in ports):
-        result = subprocess.run(
-            [sys.executable, "-m", "scripts.devstack", "up"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, f"dev-up failed:\n{result.stdout}\n{result.stderr}"
-    gw = run_demo.Gateway(run_demo.gateway_url(), timeout_s=30.0)
-    run_demo.sign_in(gw)
-    return gw
 
 
 def test_a_demo_batch_is_assessed_end_to_end(gateway: run_demo.Gateway, capsys: pytest.CaptureFixture[str]):

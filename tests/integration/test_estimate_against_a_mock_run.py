@@ -8,35 +8,15 @@ comparisons).
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from common_core.http.estimates import AmountRange, AssessmentEstimate, CountRange
 from scripts.demo import run_demo
 from scripts.demo.essays import ANCHOR_GRADES, student_essays
-from scripts.devstack import service_procs
-from scripts.devstack.services import SERVICES
-from scripts.devstack.settings import REPO_ROOT
 
 pytestmark = pytest.mark.timeout(600)
 
 START = {"llm": {"provider": "mock", "model": "mock-judge", "batching_mode": "serial_bundle"}}
-
-
-@pytest.fixture(scope="module")
-def gateway() -> run_demo.Gateway:
-    services = run_demo.Services.from_env()
-    ports = [int(services.urls[svc.name].rsplit(":", 1)[1]) for svc in SERVICES if service_procs.is_built(svc)]
-    if not all(service_procs.healthy(port) for port in ports):
-        result = subprocess.run(
-            [sys.executable, "-m", "scripts.devstack", "up"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, f"dev-up failed:\n{result.stdout}\n{result.stderr}"
-    gw = run_demo.Gateway(run_demo.Services.from_env(), timeout_s=120.0)
-    run_demo.sign_in(gw)
-    return gw
 
 
 def assert_within(what: str, span: CountRange | AmountRange, actual: float) -> None:
@@ -48,7 +28,7 @@ def test_a_mock_run_of_a_batch_spends_what_its_estimate_said(gateway: run_demo.G
     assignment_id = run_demo.demo_assignment(gateway)
     batch_id = run_demo.create_batch(gateway, assignment_id, essays)
 
-    answer = gateway.call("POST", "content_service", f"/v1/batches/{batch_id}/estimate", json=START)
+    answer = gateway.call("POST", f"/v1/batches/{batch_id}/estimate", json=START)
     estimate = AssessmentEstimate.model_validate(answer)
     assert (str(estimate.batch_id), estimate.essay_count) == (batch_id, len(essays))
     assert estimate.anchor_count == len(ANCHOR_GRADES)
@@ -56,7 +36,6 @@ def test_a_mock_run_of_a_batch_spends_what_its_estimate_said(gateway: run_demo.G
 
     gateway.call(
         "POST",
-        "content_service",
         f"/v1/batches/{batch_id}/assessments",
         json=START,  # the very body that was estimated
         headers={"Idempotency-Key": f"estimate-test-{batch_id}"},
