@@ -298,6 +298,41 @@ async def api_gateway_service(resources: Resources) -> AsyncIterator[ServiceUnde
             yield ServiceUnderTest("api_gateway_service", app, auth={"Authorization": f"Bearer {token}"}, public=True)
 
 
+def _owners_of_the_teacher_views() -> Quart:
+    """RAS, CMS, CJ and LPS as the BFF reads them: each answers its contract example (the real
+    owners have their own runs here; the BFF's composition has its unit tests)."""
+    app = Quart("bff_owners")
+    answers = {
+        "/internal/v1/users/<user_id>/summary": "UserSummaryResponse",
+        "/internal/v1/users/<user_id>/batches": "BatchListResponse",
+        "/v1/classes": "ClassList",
+        "/v1/assignments": "AssignmentList",
+        "/internal/v1/providers": "ModelCatalogue",
+    }
+    for rule, model in answers.items():
+
+        async def answer(model: str = model, **_ids: str) -> ResponseReturnValue:
+            return example_of(model)
+
+        app.add_url_rule(rule, f"answer_{model}", answer, methods=["GET"])
+    return app
+
+
+@contextlib.asynccontextmanager
+async def bff_teacher_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    from bff_teacher_service.app import create_app
+    from bff_teacher_service.config import Settings
+
+    async with served(_owners_of_the_teacher_views()) as owners:
+        peers = ("content", "class_management", "cj_assessment", "llm_provider", "result_aggregator")
+        settings = Settings.model_validate({**resources.common, **{f"{peer}_service_url": owners for peer in peers}})
+        app = await create_app(settings)
+        async with app.router.lifespan_context(app):
+            # Only the gateway calls the views, for the teacher it names.
+            gateway = {"X-Internal-API-Key": KEY, "X-Service-ID": "api_gateway_service", "X-User-ID": TEACHER}
+            yield ServiceUnderTest("bff_teacher_service", app, auth=gateway)
+
+
 @contextlib.asynccontextmanager
 async def cj_assessment_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
     from cj_assessment_service.app import create_app
@@ -358,6 +393,7 @@ async def result_aggregator_service(resources: Resources) -> AsyncIterator[Servi
 
 BUILDERS: dict[str, Callable[[Resources], contextlib.AbstractAsyncContextManager[ServiceUnderTest]]] = {
     "api_gateway_service": api_gateway_service,
+    "bff_teacher_service": bff_teacher_service,
     "content_service": content_service,
     "class_management_service": class_management_service,
     "cj_assessment_service": cj_assessment_service,

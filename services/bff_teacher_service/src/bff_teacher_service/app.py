@@ -7,13 +7,15 @@ from contextlib import asynccontextmanager
 
 from dishka import make_async_container
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from bff_teacher_service.config import Settings
 from bff_teacher_service.di import BffProvider
 from bff_teacher_service.entrypoints import views
-from bff_teacher_service.entrypoints.views import GATEWAY
+from bff_teacher_service.entrypoints.guard import GATEWAY, GatewayOnlyMiddleware
 from bff_teacher_service.service_layer.views import TeacherViews
 from huleedu_service_libs.http.fastapi_support import setup_fastapi_app
+from huleedu_service_libs.http.internal_auth import InternalAuth
 
 
 async def create_app(settings: Settings) -> FastAPI:
@@ -33,6 +35,12 @@ async def create_app(settings: Settings) -> FastAPI:
     app.state.views = await container.get(TeacherViews)
     # Only the gateway calls the BFF, on its view routes; /healthz has no dependency to check:
     # an owner that is down shows as a gap or a 503 in the views, not as an unhealthy BFF.
-    setup_fastapi_app(app, settings, internal_allow_list=(GATEWAY,))
+    gateway_only = InternalAuth(settings.effective_internal_api_key(), (GATEWAY,))
+    setup_fastapi_app(
+        app,
+        settings,
+        internal_allow_list=(GATEWAY,),
+        edge_middleware=[Middleware(GatewayOnlyMiddleware, auth=gateway_only)],
+    )
     app.include_router(views.router)
     return app

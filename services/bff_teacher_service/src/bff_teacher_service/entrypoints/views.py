@@ -1,7 +1,8 @@
 """The view routes (``/bff/v1/teacher/...``): only the gateway may call them, for the teacher it names.
 
-The key and the gateway's service id are checked first (401/403), then the teacher in ``X-User-ID``
-(401 without one); the BFF never takes a user id from anywhere else.
+The key and the gateway's service id are checked first (401/403; by ``GatewayOnlyMiddleware`` before
+routing, and again here), then the teacher in ``X-User-ID`` (401 without one); the BFF never takes
+a user id from anywhere else.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from bff_teacher_service.entrypoints.guard import GATEWAY
 from bff_teacher_service.service_layer.views import TeacherViews
 from common_core.http.bff import NewBatchOptions, TeacherDashboard
 from huleedu_service_libs.http.fastapi_support import Identity, internal_caller
 
 VIEW_PREFIX = "/bff/v1/teacher"
-GATEWAY = "api_gateway_service"
 
 
 def _views(request: Request) -> TeacherViews:

@@ -1,0 +1,93 @@
+"""The composition: parts fetched at once, each bounded; optional failures become named gaps."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bff_teacher_service.service_layer.views import TeacherViews
+from huleedu_service_libs.errors import DependencyTimeoutError, ServiceUnavailableError
+from services.bff_teacher_service.tests.service_layer.fakes import FAIL, HANG, FakeOwners
+
+TEACHER = "teacher-1"
+TIMEOUT_S = 0.2
+
+
+def views(owners: FakeOwners) -> TeacherViews:
+    return TeacherViews(owners, TIMEOUT_S, dashboard_batch_count=10)
+
+
+async def test_new_batch_options_has_every_part_for_the_teacher():
+    owners = FakeOwners()
+    options = await views(owners).new_batch_options(TEACHER)
+    assert options.gaps == []
+    assert [c.name for c in options.classes] == ["9B English"]
+    assert options.assignments[0].grade_scale == "swedish_f_a"
+    assert options.assignments[0].anchor_count == 0
+    assert options.model_catalogue is not None
+    assert {user for _, user in owners.calls} == {TEACHER}
+
+
+@pytest.mark.parametrize(
+    ("failing", "part"), [("classes", "classes"), ("assignments", "assignments"), ("model_catalogue", "models")]
+)
+async def test_a_failed_part_is_a_named_gap_and_the_rest_is_answered(failing: str, part: str):
+    options = await views(FakeOwners({failing: FAIL})).new_batch_options(TEACHER)
+    assert [gap.part for gap in options.gaps] == [part]
+    assert "could not be reached" in options.gaps[0].reason
+    answered = {"classes": bool(options.classes), "assignments": bool(options.assignments)}
+    answered["model_catalogue"] = options.model_catalogue is not None
+    assert answered == {name: name != failing for name in answered}
+
+
+async def test_a_part_that_hangs_is_a_gap_after_its_timeout_not_a_slow_page():
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    options = await views(FakeOwners({"classes": HANG})).new_batch_options(TEACHER)
+    elapsed = loop.time() - started
+    assert [gap.part for gap in options.gaps] == ["classes"]
+    assert options.gaps[0].reason == "Class management did not answer in time"
+    assert elapsed < TIMEOUT_S * 3
+
+
+async def test_parts_are_fetched_at_once():
+    owners = FakeOwners({"classes": HANG, "assignments": HANG, "model_catalogue": HANG})
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    options = await views(owners).new_batch_options(TEACHER)
+    # Three hanging parts end within about one timeout, not three.
+    assert loop.time() - started < TIMEOUT_S * 2
+    assert len(options.gaps) == 3
+
+
+async def test_every_part_failing_is_still_an_answer():
+    owners = FakeOwners({"classes": FAIL, "assignments": FAIL, "model_catalogue": FAIL})
+    options = await views(owners).new_batch_options(TEACHER)
+    assert (options.classes, options.assignments, options.model_catalogue) == ([], [], None)
+    assert {gap.part for gap in options.gaps} == {"classes", "assignments", "models"}
+
+
+async def test_dashboard_names_each_batch_class():
+    dashboard = await views(FakeOwners()).dashboard(TEACHER)
+    assert dashboard.gaps == []
+    assert dashboard.summary.total_batches == 4
+    # The examples' batch names a class the class list does not hold: no name, and no gap either.
+    assert [b.class_name for b in dashboard.recent_batches] == [None]
+
+
+async def test_dashboard_without_class_names_marks_the_gap():
+    dashboard = await views(FakeOwners({"classes": FAIL})).dashboard(TEACHER)
+    assert [gap.part for gap in dashboard.gaps] == ["class_names"]
+    assert len(dashboard.recent_batches) == 1
+
+
+@pytest.mark.parametrize("core", ["user_summary", "recent_batches"])
+async def test_dashboard_without_the_result_aggregator_is_unavailable(core: str):
+    with pytest.raises(ServiceUnavailableError):
+        await views(FakeOwners({core: FAIL})).dashboard(TEACHER)
+
+
+async def test_dashboard_when_the_result_aggregator_hangs_is_a_timeout():
+    with pytest.raises(DependencyTimeoutError):
+        await views(FakeOwners({"user_summary": HANG})).dashboard(TEACHER)

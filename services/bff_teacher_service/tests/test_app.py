@@ -1,0 +1,100 @@
+"""The app's edge: only the gateway, for a named teacher; every refusal in the one error body."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from bff_teacher_service.app import create_app
+from bff_teacher_service.config import Settings
+from bff_teacher_service.service_layer.views import TeacherViews
+from services.bff_teacher_service.tests.service_layer.fakes import FAIL, FakeOwners
+
+KEY = "bff-unit-test-key"
+GATEWAY_HEADERS = {"X-Internal-API-Key": KEY, "X-Service-ID": "api_gateway_service", "X-User-ID": "teacher-1"}
+
+
+@pytest.fixture
+def owners() -> FakeOwners:
+    return FakeOwners()
+
+
+@pytest.fixture
+async def client(owners: FakeOwners) -> AsyncIterator[httpx.AsyncClient]:
+    app = await create_app(Settings(HULEEDU_INTERNAL_API_KEY=KEY))
+    app.state.views = TeacherViews(owners, 0.2, dashboard_batch_count=10)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bff") as client:
+            yield client
+
+
+def error_code(response: httpx.Response) -> str:
+    body = response.json()
+    assert set(body["error"]) == {"code", "message", "correlation_id", "service", "details"}
+    assert body["error"]["service"] == "bff_teacher_service"
+    code: str = body["error"]["code"]
+    return code
+
+
+async def test_the_gateway_gets_the_views_for_the_teacher_it_names(client: httpx.AsyncClient, owners: FakeOwners):
+    options = await client.get("/bff/v1/teacher/new-batch/options", headers=GATEWAY_HEADERS)
+    dashboard = await client.get("/bff/v1/teacher/dashboard", headers=GATEWAY_HEADERS)
+    assert (options.status_code, dashboard.status_code) == (200, 200)
+    assert options.json()["gaps"] == []
+    assert {user for _, user in owners.calls} == {"teacher-1"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({**GATEWAY_HEADERS, "X-Internal-API-Key": "wrong"}, 401),
+        ({**GATEWAY_HEADERS, "X-Service-ID": "content_service"}, 403),
+        ({k: v for k, v in GATEWAY_HEADERS.items() if k != "X-User-ID"}, 401),
+    ],
+)
+async def test_anyone_but_the_gateway_for_a_teacher_is_refused(
+    client: httpx.AsyncClient, headers: dict[str, str], status: int
+):
+    for path in ("/bff/v1/teacher/dashboard", "/bff/v1/teacher/new-batch/options"):
+        response = await client.get(path, headers=headers)
+        assert response.status_code == status
+        error_code(response)
+
+
+async def test_without_the_key_no_route_or_method_is_revealed(client: httpx.AsyncClient):
+    for method, path in [("OPTIONS", "/bff/v1/teacher/dashboard"), ("GET", "/bff/v1/teacher/nope")]:
+        response = await client.request(method, path)
+        assert response.status_code == 401
+        assert "allow" not in response.headers
+
+
+async def test_unknown_view_and_wrong_method_answer_with_the_error_body(client: httpx.AsyncClient):
+    unknown = await client.get("/bff/v1/teacher/nope", headers=GATEWAY_HEADERS)
+    assert (unknown.status_code, error_code(unknown)) == (404, "NOT_FOUND")
+    posted = await client.post("/bff/v1/teacher/dashboard", headers=GATEWAY_HEADERS)
+    assert posted.status_code == 405
+    error_code(posted)
+
+
+async def test_result_aggregator_down_is_a_503_with_the_error_body(client: httpx.AsyncClient, owners: FakeOwners):
+    owners.behaviour["user_summary"] = FAIL
+    response = await client.get("/bff/v1/teacher/dashboard", headers=GATEWAY_HEADERS)
+    assert response.status_code == 503
+    error_code(response)
+
+
+async def test_health_and_metrics_need_no_key(client: httpx.AsyncClient):
+    assert (await client.get("/healthz")).status_code == 200
+    assert (await client.get("/metrics")).status_code == 200
+
+
+def test_no_default_key_outside_dev_mode(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("HULEEDU_INTERNAL_API_KEY", raising=False)
+    monkeypatch.delenv("HULEEDU_DEV_MODE", raising=False)
+    with pytest.raises(ValidationError):
+        Settings()
