@@ -1,0 +1,77 @@
+"""The BFF with an owner down, against the dev stack's other, real owners.
+
+A second BFF process is started beside the dev stack's, with one owner's URL pointing at a port
+nothing listens on, and called as the gateway calls it (the internal key, the gateway's id and the
+teacher). The dev stack's own services are left alone.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from huleedu_service_libs.envfile import load_env_file
+from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
+from huleedu_service_libs.testing.local_server import free_port
+from scripts.demo import run_demo
+from scripts.devstack import service_procs
+from scripts.devstack.procs import spawn, terminate, wait_until
+from scripts.devstack.settings import REPO_ROOT, DevstackSettings
+
+pytestmark = pytest.mark.integration
+
+ERROR_FIELDS = {"code", "message", "correlation_id", "service", "details"}
+
+
+@pytest.fixture(scope="module")
+def teacher(gateway: run_demo.Gateway) -> str:
+    """The signed-in teacher's id (``gateway`` also makes sure the dev stack is up)."""
+    return str(gateway.call("GET", "/v1/me")["user_id"])
+
+
+@contextmanager
+def bff_with_down(peer: str, log_dir: Path) -> Iterator[httpx.Client]:
+    env_file = DevstackSettings.from_env().env_file
+    env = service_procs.service_env(load_env_file(env_file) if env_file.exists() else {})
+    port = free_port()
+    env |= {
+        "BFF_TEACHER_SERVICE_HTTP_PORT": str(port),
+        f"BFF_TEACHER_SERVICE_{peer.upper()}_SERVICE_URL": f"http://127.0.0.1:{free_port()}",
+        "BFF_TEACHER_SERVICE_OWNER_TIMEOUT_S": "2",
+    }
+    log_file = log_dir / f"bff-without-{peer}.log"
+    pid = spawn([sys.executable, "-m", "bff_teacher_service", "serve"], log_file, cwd=REPO_ROOT, env=env)
+    try:
+        wait_until(lambda: service_procs.healthy(port), 60.0, f"the BFF without {peer}", log_file)
+        key = env.get("HULEEDU_INTERNAL_API_KEY") or DEV_INTERNAL_API_KEY
+        headers = {"X-Internal-API-Key": key, "X-Service-ID": "api_gateway_service"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30.0) as client:
+            yield client
+    finally:
+        terminate(pid)
+
+
+def test_class_management_down_leaves_gaps_not_errors(teacher: str, tmp_path: Path):
+    with bff_with_down("class_management", tmp_path) as bff:
+        options = bff.get("/bff/v1/teacher/new-batch/options", headers={"X-User-ID": teacher})
+        dashboard = bff.get("/bff/v1/teacher/dashboard", headers={"X-User-ID": teacher})
+    assert (options.status_code, dashboard.status_code) == (200, 200), (options.text, dashboard.text)
+    assert [gap["part"] for gap in options.json()["gaps"]] == ["classes"]
+    assert options.json()["classes"] == []
+    assert options.json()["model_catalogue"] is not None
+    assert [gap["part"] for gap in dashboard.json()["gaps"]] == ["class_names"]
+    assert all(batch["class_name"] is None for batch in dashboard.json()["recent_batches"])
+
+
+def test_result_aggregator_down_is_a_503_with_the_error_body(teacher: str, tmp_path: Path):
+    with bff_with_down("result_aggregator", tmp_path) as bff:
+        dashboard = bff.get("/bff/v1/teacher/dashboard", headers={"X-User-ID": teacher})
+        options = bff.get("/bff/v1/teacher/new-batch/options", headers={"X-User-ID": teacher})
+    assert dashboard.status_code == 503
+    assert set(dashboard.json()["error"]) == ERROR_FIELDS
+    assert (options.status_code, options.json()["gaps"]) == (200, [])
