@@ -19,7 +19,6 @@ class Settings(ServiceSettings):
     service_name: str = "bff_teacher_service"
     http_port: int = Field(default=8001, ge=1, le=65535)
 
-    content_service_url: str = Field(default="http://127.0.0.1:8002", description="Batches, essays, texts.")
     class_management_service_url: str = Field(default="http://127.0.0.1:8003", description="Classes and students.")
     cj_assessment_service_url: str = Field(default="http://127.0.0.1:8004", description="Assignments and jobs.")
     llm_provider_service_url: str = Field(default="http://127.0.0.1:8005", description="The model catalogue.")
