@@ -7,7 +7,6 @@ teacher). The dev stack's own services are left alone.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,13 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from huleedu_service_libs.envfile import load_env_file
 from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
 from huleedu_service_libs.testing.local_server import free_port
 from scripts.demo import run_demo
-from scripts.devstack import service_procs
-from scripts.devstack.procs import spawn, terminate, wait_until
-from scripts.devstack.settings import REPO_ROOT, DevstackSettings
+from tests.integration.stack import extra_service
 
 pytestmark = pytest.mark.integration
 
@@ -36,24 +32,15 @@ def teacher(gateway: run_demo.Gateway) -> str:
 
 @contextmanager
 def bff_with_down(peer: str, log_dir: Path) -> Iterator[httpx.Client]:
-    env_file = DevstackSettings.from_env().env_file
-    env = service_procs.service_env(load_env_file(env_file) if env_file.exists() else {})
-    port = free_port()
-    env |= {
-        "BFF_TEACHER_SERVICE_HTTP_PORT": str(port),
+    overrides = {
         f"BFF_TEACHER_SERVICE_{peer.upper()}_SERVICE_URL": f"http://127.0.0.1:{free_port()}",
         "BFF_TEACHER_SERVICE_OWNER_TIMEOUT_S": "2",
     }
-    log_file = log_dir / f"bff-without-{peer}.log"
-    pid = spawn([sys.executable, "-m", "bff_teacher_service", "serve"], log_file, cwd=REPO_ROOT, env=env)
-    try:
-        wait_until(lambda: service_procs.healthy(port), 60.0, f"the BFF without {peer}", log_file)
+    with extra_service("bff_teacher_service", overrides, log_dir / f"bff-without-{peer}.log") as (base_url, env):
         key = env.get("HULEEDU_INTERNAL_API_KEY") or DEV_INTERNAL_API_KEY
         headers = {"X-Internal-API-Key": key, "X-Service-ID": "api_gateway_service"}
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30.0) as client:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=30.0) as client:
             yield client
-    finally:
-        terminate(pid)
 
 
 def test_class_management_down_leaves_gaps_not_errors(teacher: str, tmp_path: Path):

@@ -8,8 +8,6 @@ complete (no gaps) with what the teacher just created. A second, fresh teacher (
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import uuid
 from typing import Any
@@ -17,10 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from huleedu_service_libs.envfile import load_env_file
 from scripts.demo import run_demo
-from scripts.devstack import service_procs
-from scripts.devstack.settings import REPO_ROOT, DevstackSettings
+from tests.integration.stack import create_teacher
 
 pytestmark = pytest.mark.integration
 
@@ -32,20 +28,7 @@ ERROR_FIELDS = {"code", "message", "correlation_id", "service", "details"}
 
 def _other_teacher(base_url: str) -> httpx.Client:
     """A fresh teacher, signed in: nobody else's data is theirs."""
-    env_file = DevstackSettings.from_env().env_file
-    env = service_procs.service_env(load_env_file(env_file) if env_file.exists() else {})
-    email = f"bff-other-{uuid.uuid4().hex[:12]}@example.org"
-    result = subprocess.run(
-        [sys.executable, "-m", "class_management_service", "create-teacher", "--email", email, "--name", "Other"],
-        input=PASSWORD + "\n",
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"create-teacher failed:\n{result.stdout}\n{result.stderr}"
+    email = create_teacher("Other", PASSWORD)
     client = httpx.Client(base_url=base_url, timeout=60.0)
     login = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert login.status_code == 200, login.text

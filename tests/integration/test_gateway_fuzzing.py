@@ -15,9 +15,6 @@ documented 503 while the BFF is not running.
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,13 +27,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
-from huleedu_service_libs.envfile import load_env_file
-from huleedu_service_libs.testing.local_server import free_port
 from scripts.demo import run_demo
 from scripts.devstack import service_procs
-from scripts.devstack.procs import spawn, terminate, wait_until
 from scripts.devstack.services import SERVICES
-from scripts.devstack.settings import REPO_ROOT, DevstackSettings
+from scripts.devstack.settings import REPO_ROOT
+from tests.integration.stack import create_teacher, extra_service
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -100,55 +95,26 @@ class SignedIn:
             case.path_parameters = {k: self.owned.get(k, v) for k, v in case.path_parameters.items()}
 
 
-def _stack_env() -> dict[str, str]:
-    env_file = DevstackSettings.from_env().env_file
-    return service_procs.service_env(load_env_file(env_file) if env_file.exists() else {})
-
-
-def _create_teacher(env: dict[str, str]) -> str:
-    email = f"fuzz-{uuid.uuid4().hex[:12]}@example.org"
-    result = subprocess.run(
-        [sys.executable, "-m", "class_management_service", "create-teacher", "--email", email, "--name", "Fuzz"],
-        input=PASSWORD + "\n",
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"create-teacher failed:\n{result.stdout}\n{result.stderr}"
-    return email
-
-
 @pytest.fixture(scope="module")
 def signed_in(gateway: run_demo.Gateway, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignedIn]:
     # `gateway` (tests/integration/conftest.py) makes sure the dev stack is up.
     del gateway
-    port = free_port()
-    env = _stack_env() | {
-        "API_GATEWAY_SERVICE_HTTP_PORT": str(port),
+    overrides = {
         "API_GATEWAY_SERVICE_REDIS_KEY_PREFIX": f"fuzz-{uuid.uuid4().hex[:8]}:",
         "API_GATEWAY_SERVICE_IP_REQUEST_LIMIT": "1000000",
         "API_GATEWAY_SERVICE_USER_REQUEST_LIMIT": "1000000",
     }
     log_file = tmp_path_factory.mktemp("fuzz-gateway") / "gateway.log"
-    pid = spawn([sys.executable, "-m", "api_gateway_service", "serve"], env=env, log_file=log_file, cwd=REPO_ROOT)
-    try:
-        wait_until(lambda: service_procs.healthy(port), timeout=60.0, what=f"the fuzzed gateway (log: {log_file})")
+    with extra_service("api_gateway_service", overrides, log_file) as (base_url, env):
         bff = next(svc for svc in SERVICES if svc.name == "bff_teacher_service")
         client = SignedIn(
-            base_url=f"http://127.0.0.1:{port}",
+            base_url=base_url,
             bff_up=service_procs.healthy(service_procs.http_port(bff, env)),
-            http=httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60.0),
+            http=httpx.Client(base_url=base_url, timeout=60.0),
         )
-        client.login(_create_teacher(env))
+        client.login(create_teacher("Fuzz", PASSWORD))
         client.own_some()
         yield client
-    finally:
-        terminate(pid)
-        if os.environ.get("HULEEDU_KEEP_FUZZ_LOG"):
-            print(log_file.read_text(errors="replace")[-5000:])
 
 
 def _check_answer(case: schemathesis.Case, response: schemathesis.Response, bff_up: bool) -> None:
