@@ -60,6 +60,16 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
              "normalized_score": 20.0, "grade": "E+", "grade_probabilities": {"E+": 1.0},
              "confidence": 1.0, "confidence_label": "high", "comparison_count": 8, "known_grade": "E+"},
         ],
+        "grade_cut_points": [
+            {"lower_grade": lower, "upper_grade": upper, "bt_score": score, "boundary_sd": sd, "source": source}
+            for lower, upper, score, sd, source in [
+                ("F", "F+", -2.9, 0.5, "extrapolated"), ("F+", "E-", -2.3, 0.35, "extrapolated"),
+                ("E-", "E+", -1.7, 0.0, "fitted"), ("E+", "D-", -0.6, 0.0, "fitted"),
+                ("D-", "D+", -0.1, 0.2, "interpolated"), ("D+", "C-", 0.4, 0.0, "fitted"),
+                ("C-", "C+", 0.9, 0.0, "fitted"), ("C+", "B", 1.6, 0.35, "extrapolated"),
+                ("B", "A", 2.2, 0.5, "extrapolated"),
+            ]
+        ],
     },
     Topic.CJ_ASSESSMENT_FAILED: {
         "batch_id": IDS[0], "job_id": None, "error": {"code": "TOO_FEW_ESSAYS", "message": "At least 2 essays."},

@@ -44,6 +44,44 @@ def test_result_rules(changes: dict[str, Any], message: str):
         AssessmentResultPublishedV1.model_validate(_result(**changes))
 
 
+def _with_cut(index: int, **changes: Any) -> dict[str, Any]:
+    data = _result()
+    data["grade_cut_points"][index].update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_with_cut(0, lower_grade="Z"), "not on the eng5_np scale"),
+        (_with_cut(8, upper_grade="A+"), "not on the eng5_np scale"),
+        (_with_cut(3, lower_grade="E-", upper_grade="D-"), "every boundary of the eng5_np scale"),
+        (_with_cut(4, bt_score=-0.6), "strictly increasing bt_score"),
+        (_with_cut(4, bt_score=math.inf), "finite"),
+        (_with_cut(4, boundary_sd=-0.1), "greater than or equal to 0"),
+        (_with_cut(4, source="guessed"), "fitted"),
+    ],
+)
+def test_cut_point_rules(data: dict[str, Any], message: str):
+    with pytest.raises(ValidationError, match=message):
+        AssessmentResultPublishedV1.model_validate(data)
+
+
+def test_cut_points_are_all_the_boundaries_lowest_first_or_none():
+    shuffled = _result()
+    shuffled["grade_cut_points"].reverse()
+    with pytest.raises(ValidationError, match="every boundary"):
+        AssessmentResultPublishedV1.model_validate(shuffled)
+    missing = _result()
+    del missing["grade_cut_points"][-1]
+    with pytest.raises(ValidationError, match="every boundary"):
+        AssessmentResultPublishedV1.model_validate(missing)
+    # A publisher that predates the field (or a job without grades): no cut points, still valid.
+    older = _result()
+    del older["grade_cut_points"]
+    assert AssessmentResultPublishedV1.model_validate(older).grade_cut_points == []
+
+
 def test_anchor_needs_its_known_grade():
     data = _result()
     del data["results"][1]["known_grade"]

@@ -2,8 +2,10 @@
 
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
+from itertools import pairwise
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import numpy as np
 
@@ -12,9 +14,13 @@ from cj_assessment_service.domain.identifiers import job_id_for, pair_id_for, re
 from cj_assessment_service.domain.results import Item, build_results
 from cj_assessment_service.service_layer.submitter import build_request
 from cj_engine.bradley_terry import fit_bradley_terry
+from cj_engine.grades import CutSource
 from cj_engine.planner import PlanningState, plan_wave
 from cj_engine.reliability import marginal_reliability
+from common_core.events.cj_assessment import AssessmentResultPublishedV1, ModelUsed
+from common_core.fields import GradeCutSource
 from common_core.grade_scales import get_grade_scale
+from common_core.llm import LLMProvider
 
 BUDGET = cj_loop.Budget(max_comparisons_per_item=20, target_reliability=0.8, min_comparisons_per_item=6)
 STOPPING = cj_loop.stopping_config(BUDGET)
@@ -62,6 +68,57 @@ def test_results_without_anchors_have_no_grades_but_a_confidence():
     assert all(r.grade is None and r.grade_probabilities == {} for r in out.results)
     assert all(0.0 <= r.confidence <= 1.0 for r in out.results)
     assert not out.projection.has_grades
+    assert out.cut_points == []
+
+
+def test_anchors_give_every_cut_point_in_order_on_the_essays_bt_score_scale():
+    n = 12
+    summary = cj_loop.summarise_wave(n, simulated_verdicts(n, 10), STOPPING)
+    anchors = {0: "F", 5: "C", 11: "A"}
+    items = [Item(i, uuid.uuid4(), i in anchors, anchors.get(i)) for i in range(n)]
+    scale = get_grade_scale("swedish_f_a")
+    out = build_results(items, summary.fit, scale)
+    grades = scale.all_grades
+    cuts = out.cut_points
+    assert [(c.lower_grade, c.upper_grade) for c in cuts] == list(pairwise(grades))
+    assert all(lower.bt_score < upper.bt_score for lower, upper in pairwise(cuts))
+    # Anchors in F, C and A pin the E|D boundary (midway between F and C); the rest are placed by rule.
+    assert [c.source for c in cuts] == ["extrapolated", "fitted", "interpolated", "interpolated", "extrapolated"]
+    assert [c.boundary_sd == 0.0 for c in cuts] == [c.source == "fitted" for c in cuts]
+
+    # Same scale as bt_score: an essay above a cut is more likely at or above its upper grade, one below it
+    # less likely. A cut shifted, stretched or labelled one grade off breaks this for some essay.
+    bands = set()
+    for result in out.results:
+        for k, cut in enumerate(cuts):
+            at_or_above = sum(result.grade_probabilities[g] for g in grades[k + 1 :])
+            assert (at_or_above > 0.5) == (result.bt_score > cut.bt_score), (result.bt_score, cut)
+        bands.add(sum(result.bt_score > cut.bt_score for cut in cuts))
+    assert len(bands) >= 3  # the essays straddle several cuts, so the check above bites
+
+    published = AssessmentResultPublishedV1(
+        batch_id=uuid.uuid4(),
+        job_id=uuid.uuid4(),
+        grade_scale=scale.name,
+        model_used=ModelUsed(provider=LLMProvider.MOCK, model="mock-judge"),
+        completed_at=datetime.now(UTC),
+        results=out.results,
+        grade_cut_points=cuts,
+    )
+    assert published.grade_cut_points == cuts
+
+
+def test_anchors_of_a_single_grade_give_no_cut_points():
+    n = 8
+    summary = cj_loop.summarise_wave(n, simulated_verdicts(n, 6), STOPPING)
+    items = [Item(i, uuid.uuid4(), i in (2, 5), "C" if i in (2, 5) else None) for i in range(n)]
+    out = build_results(items, summary.fit, get_grade_scale("swedish_f_a"))
+    assert not out.projection.has_grades
+    assert out.cut_points == []
+
+
+def test_the_contract_spells_every_cut_source_of_the_engine():
+    assert set(get_args(get_args(GradeCutSource)[0])) == {source.value for source in CutSource}
 
 
 def test_the_reliability_is_computed_only_once_every_item_has_the_minimum():

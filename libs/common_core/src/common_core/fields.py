@@ -5,7 +5,7 @@ One scale per field, stated in its description (PITFALLS: three confidence scale
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -24,6 +24,16 @@ GradeConfidence = Annotated[
         le=1.0,
         allow_inf_nan=False,
         description="Confidence in an essay's grade, 0 to 1: the probability of the most likely grade.",
+    ),
+]
+
+# How a grade boundary was placed: between anchored grades by the fit, between fitted boundaries across
+# unanchored grades, or beyond the anchored grades. One spelling for the event and the views that repeat it.
+GradeCutSource = Annotated[
+    Literal["fitted", "interpolated", "extrapolated"],
+    Field(
+        description="fitted: pinned by anchors in the grades on both sides; interpolated: between fitted "
+        "boundaries, across grades without anchors; extrapolated: beyond the highest or lowest anchored grade."
     ),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from itertools import pairwise
 
 import pytest
 from scipy.stats import spearmanr
@@ -73,6 +74,10 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     assert all(r.standard_error > 0 for r in result.results)
     assert result.stop_reason == completed.stop_reason is not None
     assert result.position_bias is not None
+    # Anchors in every grade pin every boundary (the contract checks that they climb the bt_score scale).
+    assert [(c.lower_grade, c.upper_grade, c.source) for c in result.grade_cut_points] == [
+        (lower, upper, "fitted") for lower, upper in pairwise(GRADES)
+    ]
 
     # Real counts: the completed event's numbers are the verdicts stored, one per judged request id.
     done = await harness.db("SELECT count(*) FROM comparisons WHERE status = 'done'")

@@ -238,6 +238,8 @@ async def on_result_published(envelope: EventEnvelope[AssessmentResultPublishedV
             position_bias_se=func.coalesce(assessment_jobs.c.position_bias_se, payload.position_bias_se),
             forced_recovery=assessment_jobs.c.forced_recovery | payload.forced_recovery,
             grade_projection_note=payload.grade_projection_note,
+            # Replaced with the results: a re-publication without cut points (no grades) leaves none behind.
+            grade_cut_points=[cut.model_dump(mode="json") for cut in payload.grade_cut_points],
             grade_distribution=grade_distribution(payload.grade_scale, payload.results),
             # The completion event's count wins when it exists; until then, count the results.
             essays_assessed=func.coalesce(

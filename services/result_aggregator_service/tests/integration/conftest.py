@@ -31,6 +31,7 @@ from common_core.events.cj_assessment import (
     CJAssessmentProgressV1,
     EssayResult,
     FailureReason,
+    GradeCutPoint,
     JobUsage,
     ModelUsed,
 )
@@ -122,6 +123,19 @@ USAGE = JobUsage(
     output_tokens=1_520,
     cost_usd=0.0,
     unreported=0,
+)
+
+
+# The Swedish F-A boundaries of BatchStory's results, as CJ publishes them (on the bt_score scale).
+CUT_POINTS = tuple(
+    GradeCutPoint(lower_grade=lower, upper_grade=upper, bt_score=score, boundary_sd=sd, source=source)
+    for lower, upper, score, sd, source in [
+        ("F", "E", -2.1, 0.3, "extrapolated"),
+        ("E", "D", -1.2, 0.0, "fitted"),
+        ("D", "C", -0.7, 0.15, "interpolated"),
+        ("C", "B", 0.2, 0.0, "fitted"),
+        ("B", "A", 1.4, 0.3, "extrapolated"),
+    ]
 )
 
 
@@ -244,7 +258,7 @@ class BatchStory:
     def results(
         self, job_id: uuid.UUID, minutes: float, *, reverse: bool = False, reliability: float | None = 0.81
     ) -> EventEnvelope[Any]:
-        """Three essays and one anchor on the Swedish F-A scale; ``reverse`` flips the essays' ranks.
+        """Three essays and one anchor on the Swedish F-A scale, with its cut points; ``reverse`` flips the ranks.
 
         ``reliability=None`` is what a CJ that predates the field publishes.
         """
@@ -298,6 +312,7 @@ class BatchStory:
             position_bias=0.12,
             position_bias_se=0.2,
             grade_projection_note="one anchor per grade: the cut points are approximate",
+            grade_cut_points=list(CUT_POINTS),
         )
         return self._envelope(payload, minutes, self.registry.topic_for(AssessmentResultPublishedV1))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -9,6 +10,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.metrics import MetricWrapperBase
 
 import result_aggregator_service.metrics as ras_metrics
+
+from .conftest import CUT_POINTS
 
 
 async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_nothing(service):
@@ -77,6 +80,7 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
         "partial_reason": None,
         "grade_projection_note": "one anchor per grade: the cut points are approximate",
         "usage": {"llm_calls": 38, "input_tokens": 34200, "output_tokens": 1520, "cost_usd": 0.0, "unreported": 0},
+        "grade_cut_points": [cut.model_dump(mode="json") for cut in CUT_POINTS],
     }
     assert list(batch["result_summary"]["grade_distribution"]) == ["F", "E", "D", "C", "B", "A"]
     essays = detail["essays"]
@@ -166,6 +170,31 @@ async def test_reliability_is_served_beside_ssr_from_the_results_else_the_latest
     _, history = await query_service.get(f"/internal/v1/batches/{story.batch_id}/history", user=story.user_id)
     [earlier] = history["jobs"]
     assert (earlier["job"]["reliability"], earlier["job"]["reliability_ssr"]) == (0.81, 0.86)
+
+
+async def test_grade_cut_points_are_kept_with_their_job_and_an_older_result_event_has_none(service):
+    story = service.story(user_id="teacher-cuts")
+    first_job, second_job = uuid.uuid4(), uuid.uuid4()
+    published = [cut.model_dump(mode="json") for cut in CUT_POINTS]
+    await service.publish(story.registered(), story.results(first_job, minutes=9))
+    await service.until_status(story, "completed", job_id=str(first_job))
+    job = (await service.detail(story))["current_job"]
+    assert job["grade_cut_points"] == published  # every boundary, lowest first
+
+    # A re-assessment whose result event comes from a CJ that predates the field: no key on the wire at all.
+    older = story.results(second_job, minutes=70)
+    wire = json.loads(older.to_bytes())
+    del wire["data"]["grade_cut_points"]
+    await service.publisher.publish_raw(
+        older.event_type, json.dumps(wire).encode(), key=str(story.batch_id), headers=older.kafka_headers()
+    )
+    await service.until_status(story, "completed", job_id=str(second_job))
+    assert (await service.detail(story))["current_job"]["grade_cut_points"] == []
+    # The earlier job keeps its own, in the history.
+    status, history = await service.get(f"/internal/v1/batches/{story.batch_id}/history", user=story.user_id)
+    assert status == 200
+    [earlier] = history["jobs"]
+    assert (earlier["job"]["job_id"], earlier["job"]["grade_cut_points"]) == (str(first_job), published)
 
 
 def _folded(event: str, outcome: str) -> float:

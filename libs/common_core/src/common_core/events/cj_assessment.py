@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from common_core.fields import Contract, FiniteFloat, GradeConfidence, NonEmptyStr, Probability
-from common_core.grade_scales import get_grade_scale
+from common_core.fields import Contract, FiniteFloat, GradeConfidence, GradeCutSource, NonEmptyStr, Probability
+from common_core.grade_scales import GradeScale, get_grade_scale
 from common_core.llm import BatchingMode, LLMProvider, ReasoningEffort
 from common_core.status import CJJobState
 
@@ -197,6 +198,24 @@ class EssayResult(Contract):
         return self
 
 
+class GradeCutPoint(Contract):
+    """The boundary between two adjacent grades, on the results' Bradley-Terry scale."""
+
+    lower_grade: NonEmptyStr
+    upper_grade: NonEmptyStr = Field(description="The grade one step above lower_grade on the result's scale.")
+    bt_score: FiniteFloat = Field(
+        description="Where the grade changes, on the same logit scale and centring as EssayResult.bt_score: an "
+        "essay scored exactly here is as likely to be at or below lower_grade as at or above upper_grade."
+    )
+    boundary_sd: FiniteFloat = Field(
+        ge=0.0,
+        description="How uncertain the boundary's own position is, as an SD in logits: 0 where anchors on both "
+        "sides pin it (fitted), growing with the number of grades without anchors between it and the anchored "
+        "ones. The grade probabilities already include it; it is not a standard error of the fit.",
+    )
+    source: GradeCutSource
+
+
 class AssessmentResultPublishedV1(Contract):
     batch_id: UUID
     job_id: UUID
@@ -221,6 +240,11 @@ class AssessmentResultPublishedV1(Contract):
     )
     stop_detail: str | None = Field(default=None, description="The stop reason in words (see the completed event).")
     position_bias_se: FiniteFloat | None = Field(default=None, gt=0.0, description="Standard error of position_bias.")
+    grade_cut_points: list[GradeCutPoint] = Field(
+        default_factory=list,
+        description="Every boundary between adjacent grades of the scale, lowest first, for drawing the grade "
+        "bands beside the essays' bt_score; empty when grades could not be projected (or from older publishers).",
+    )
 
     @model_validator(mode="after")
     def _grades_on_scale_and_ranks(self) -> AssessmentResultPublishedV1:
@@ -229,9 +253,26 @@ class AssessmentResultPublishedV1(Contract):
             for grade in [result.grade, result.known_grade, *result.grade_probabilities]:
                 if grade is not None:
                     scale.validate_grade(grade)
+        self._check_cut_points(scale)
         ranks = sorted(r.rank for r in self.results)
         if ranks != list(range(1, len(self.results) + 1)):
             raise ValueError("ranks must be 1..n without gaps or ties")
         if len({r.essay_id for r in self.results}) != len(self.results):
             raise ValueError("results repeat an essay_id")
         return self
+
+    def _check_cut_points(self, scale: GradeScale) -> None:
+        """Cut points, when given, are the scale's boundaries in order and climb the bt_score scale."""
+        cuts = self.grade_cut_points
+        if not cuts:
+            return
+        for cut in cuts:
+            scale.validate_grade(cut.lower_grade)
+            scale.validate_grade(cut.upper_grade)
+        grades = scale.all_grades
+        if [(c.lower_grade, c.upper_grade) for c in cuts] != list(pairwise(grades)):
+            raise ValueError(
+                f"grade_cut_points must be every boundary of the {scale.name} scale ({', '.join(grades)}), lowest first"
+            )
+        if any(upper.bt_score <= lower.bt_score for lower, upper in pairwise(cuts)):
+            raise ValueError("grade_cut_points must have strictly increasing bt_score")

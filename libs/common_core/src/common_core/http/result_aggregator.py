@@ -18,7 +18,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from common_core.fields import GradeConfidence, Probability
+from common_core.fields import GradeConfidence, GradeCutSource, Probability
 from common_core.llm import LLMProvider
 from common_core.status import BatchStatus, CJJobState
 
@@ -93,6 +93,23 @@ class UsageView(_Response):
     )
 
 
+class GradeCutPointView(_Response):
+    """The boundary between two adjacent grades, on the same scale as the results' bt_score."""
+
+    lower_grade: str
+    upper_grade: str = Field(description="The grade one step above lower_grade.")
+    bt_score: float = Field(
+        description="Where the grade changes (logit scale, centred like EssayResultView.bt_score): an essay scored "
+        "exactly here is as likely to be at or below lower_grade as at or above upper_grade."
+    )
+    boundary_sd: float = Field(
+        ge=0.0,
+        description="How uncertain the boundary's own position is, as an SD in logits: 0 where anchors on both "
+        "sides pin it, larger the further it lies from anchored grades.",
+    )
+    source: GradeCutSource
+
+
 class AssessmentJobView(_Response):
     """One CJ assessment of the batch, as far as its events have told."""
 
@@ -137,6 +154,11 @@ class AssessmentJobView(_Response):
         default=None, description="Why grades are missing or which anchors to check, in words; None when all is well."
     )
     usage: UsageView | None = Field(default=None, description="None until the job has ended (or from older events).")
+    grade_cut_points: list[GradeCutPointView] = Field(
+        default_factory=list,
+        description="The grade bands' boundaries, lowest first, for a scale chart beside the essays' bt_score; "
+        "empty until the job has results, when grades could not be projected, or from older events.",
+    )
 
 
 class EssayResultView(_Response):

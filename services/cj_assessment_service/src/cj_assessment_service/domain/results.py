@@ -11,7 +11,7 @@ import numpy as np
 from cj_assessment_service.domain.cj_loop import normalized_score
 from cj_engine.grades import DEFAULT_OPTIONS, GradeProjection, confidence_label, project_grades
 from cj_engine.types import FitResult
-from common_core.events.cj_assessment import EssayResult
+from common_core.events.cj_assessment import EssayResult, GradeCutPoint
 from common_core.grade_scales import GradeScale
 
 
@@ -30,6 +30,7 @@ class Item:
 class JobResults:
     results: list[EssayResult]
     projection: GradeProjection
+    cut_points: list[GradeCutPoint]  # empty without grades
 
 
 def _score_confidence(se: float, theta: np.ndarray, ses: np.ndarray) -> float:
@@ -78,7 +79,21 @@ def build_results(items: Sequence[Item], fit: FitResult, scale: GradeScale) -> J
                 anchor_label=item.anchor_label if item.is_anchor else None,
             )
         )
-    return JobResults(results=results, projection=projection)
+    return JobResults(results=results, projection=projection, cut_points=_cut_points(projection))
+
+
+def _cut_points(projection: GradeProjection) -> list[GradeCutPoint]:
+    # The projection ran on fit.theta, the very numbers published as bt_score: the cuts need no shift.
+    return [
+        GradeCutPoint(
+            lower_grade=cut.lower_grade,
+            upper_grade=cut.upper_grade,
+            bt_score=cut.value,
+            boundary_sd=cut.extra_sd,
+            source=cut.source.value,
+        )
+        for cut in projection.cut_points
+    ]
 
 
 def _normalised(probabilities: dict[str, float]) -> dict[str, float]:

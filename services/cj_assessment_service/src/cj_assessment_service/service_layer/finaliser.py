@@ -184,6 +184,7 @@ async def complete_job(
             comparisons_failed=counts.failed,
             forced_recovery=forced_recovery,
             grade_projection_note=note,
+            grade_cut_points=outcome.cut_points,
         ),
         key=job.batch_id,
         correlation_id=job.correlation_id,

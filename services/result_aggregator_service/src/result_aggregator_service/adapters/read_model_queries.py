@@ -18,7 +18,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Join, Select, and_, bindparam, func, select, true
+from pydantic import TypeAdapter
+from sqlalchemy import ColumnElement, Join, Select, Text, and_, bindparam, cast, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from common_core.http.result_aggregator import (
@@ -30,6 +31,7 @@ from common_core.http.result_aggregator import (
     BatchListResponse,
     EssayResultView,
     FailureView,
+    GradeCutPointView,
     JobResults,
     ModelUsedView,
     ResultSummary,
@@ -49,7 +51,22 @@ _current_job = assessment_jobs.alias("current_job")
 _UNREAD = {"completed_payload", "result_payload", "published"}
 _JOB_COLUMNS = [c for c in assessment_jobs.c if c.name not in _UNREAD]
 _RESULT_COLUMNS = [c for c in essay_results.c if c.name not in _UNREAD]
-_list_columns: tuple[Any, ...] = (batches, *(_current_job.c[c.name].label(f"job_{c.name}") for c in _JOB_COLUMNS))
+# Read as JSON text and decoded only into a job view: the detail statement repeats the job's columns on
+# every essay's row and the list shows no job at all, so decoding them per row would be wasted.
+_DECODED_BY_THE_VIEW = {"grade_cut_points"}
+_CUT_POINTS = TypeAdapter(list[GradeCutPointView])
+
+
+def _job_column(column: ColumnElement[Any], label: str) -> ColumnElement[Any]:
+    if column.name in _DECODED_BY_THE_VIEW:
+        return cast(column, Text).label(label)  # a SQL cast: the driver would decode JSONB itself
+    return column.label(label)
+
+
+_list_columns: tuple[Any, ...] = (
+    batches,
+    *(_job_column(_current_job.c[c.name], f"job_{c.name}") for c in _JOB_COLUMNS),
+)
 
 
 def _escape_like(text: str) -> str:
@@ -130,6 +147,7 @@ def _job_view(job: Mapping[Any, Any]) -> AssessmentJobView:
         partial_reason=job["stop_detail"] if job["forced_recovery"] else None,
         grade_projection_note=job["grade_projection_note"],
         usage=_usage_view(job),
+        grade_cut_points=_CUT_POINTS.validate_json(job["grade_cut_points"]),
     )
 
 
@@ -329,7 +347,7 @@ class ReadModelQueries:
             if batch is None:
                 return None
             earlier = (
-                select(*_JOB_COLUMNS)
+                select(*(_job_column(c, c.name) for c in _JOB_COLUMNS))
                 .where(
                     assessment_jobs.c.batch_id == batch_id,
                     assessment_jobs.c.job_id != batch.current_job_id if batch.current_job_id is not None else true(),

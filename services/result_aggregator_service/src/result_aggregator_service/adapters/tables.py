@@ -109,6 +109,8 @@ assessment_jobs = Table(
     Column("position_bias_se", Float, nullable=True),
     Column("forced_recovery", Boolean, nullable=False, server_default=text("false")),
     Column("grade_projection_note", Text, nullable=True),
+    # The grade bands' boundaries as published (GradeCutPoint dumps, lowest first); [] without grades.
+    Column("grade_cut_points", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("llm_calls", Integer, nullable=True),
     Column("input_tokens", BigInteger, nullable=True),
     Column("output_tokens", BigInteger, nullable=True),
