@@ -1,4 +1,5 @@
-"""Whatever headers a client sends, a service sees one identity, the gateway's, and none of its internal headers."""
+"""Whatever headers a client sends, a service sees one identity, the gateway's (or none, for a request on
+nobody's behalf), and none of its internal headers."""
 
 from __future__ import annotations
 
@@ -34,3 +35,10 @@ def test_only_the_gateways_identity_and_internal_headers_go_out(client_headers: 
     assert [h for h, _ in sent if h.lower().startswith("x-internal-") and h != "X-Internal-API-Key"] == []
     harmless = [(h, v) for h, v in client_headers if h.lower() in {"accept", "accept-language", "idempotency-key"}]
     assert [(h, v) for h, v in sent if h.lower() in {"accept", "accept-language", "idempotency-key"}] == harmless
+
+
+@given(st.lists(st.one_of(forged_header, harmless_header), max_size=12))
+def test_a_request_for_nobody_names_no_user_whatever_the_client_sent(client_headers: list[tuple[str, str]]):
+    sent = outgoing_headers(client_headers, user_id=None, api_key=KEY)
+    assert [value for header, value in sent if header.lower() in {"x-user-id", "x-org-id"}] == []
+    assert [value for header, value in sent if header.lower() == "x-service-id"] == [GATEWAY_SERVICE_ID]

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from bff_teacher_service.app import create_app
 from bff_teacher_service.config import Settings
 from bff_teacher_service.service_layer.views import TeacherViews
+from services.bff_teacher_service.tests.live_progress.support import IdleFeed
 from services.bff_teacher_service.tests.service_layer.fakes import FAIL, FakeOwners
 
 KEY = "bff-unit-test-key"
@@ -24,7 +25,7 @@ def owners() -> FakeOwners:
 
 @pytest.fixture
 async def client(owners: FakeOwners) -> AsyncIterator[httpx.AsyncClient]:
-    app = await create_app(Settings(HULEEDU_INTERNAL_API_KEY=KEY))
+    app = await create_app(Settings(HULEEDU_INTERNAL_API_KEY=KEY), progress_feed=IdleFeed)
     app.state.views = TeacherViews(owners, 0.2, dashboard_batch_count=10)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -81,6 +81,8 @@ class ServiceUnderTest:
     auth: dict[str, str] | None = None
     # Public routes are listed in an OpenAPI document: an OPTIONS answer reveals nothing.
     public: bool = False
+    # Route templates that need no key in an otherwise guarded service (the BFF's dashboard files).
+    public_routes: frozenset[str] = frozenset()
 
     def headers(self, callers: tuple[str, ...] | None) -> dict[str, str]:
         if self.auth is not None:
@@ -299,7 +301,7 @@ async def api_gateway_service(resources: Resources) -> AsyncIterator[ServiceUnde
 
 
 def _owners_of_the_teacher_views() -> Quart:
-    """RAS, CMS, CJ and LPS as the BFF reads them: each answers its contract example (the real
+    """RAS, CMS, CJ, content and LPS as the BFF reads them: each answers its contract example (the real
     owners have their own runs here; the BFF's composition has its unit tests)."""
     app = Quart("bff_owners")
     answers = {
@@ -308,13 +310,24 @@ def _owners_of_the_teacher_views() -> Quart:
         "/v1/classes": "ClassList",
         "/v1/assignments": "AssignmentList",
         "/internal/v1/providers": "ModelCatalogue",
+        "/internal/v1/batches/<batch_id>": "BatchDetailResponse",
+        "/internal/v1/batches/class-info": "BatchClassInfoResponse",
+        "/internal/v1/batches/<batch_id>/student-names": "BatchStudentNamesResponse",
+        "/internal/v1/batches/unconfirmed-matches": "UnconfirmedMatchesPage",
+        "/v1/batches/<batch_id>/essays": "EssayList",
+        "/internal/v1/texts/<text_id>": "StoredText",
+        "/internal/v1/jobs/<job_id>": "JobView",
+        "/internal/v1/jobs/<job_id>/essays/<essay_id>/comparisons": "EssayComparisons",
+        "/internal/v1/jobs/<job_id>/comparisons": "JobComparisonPage",
+        "/v1/batches/<batch_id>/estimate": "AssessmentEstimate",
     }
     for rule, model in answers.items():
 
         async def answer(model: str = model, **_ids: str) -> ResponseReturnValue:
             return example_of(model)
 
-        app.add_url_rule(rule, f"answer_{model}", answer, methods=["GET"])
+        methods = ["POST"] if rule.endswith("/estimate") else ["GET"]
+        app.add_url_rule(rule, f"answer_{model}", answer, methods=methods)
     return app
 
 
@@ -330,7 +343,8 @@ async def bff_teacher_service(resources: Resources) -> AsyncIterator[ServiceUnde
         async with app.router.lifespan_context(app):
             # Only the gateway calls the views, for the teacher it names.
             gateway = {"X-Internal-API-Key": KEY, "X-Service-ID": "api_gateway_service", "X-User-ID": TEACHER}
-            yield ServiceUnderTest("bff_teacher_service", app, auth=gateway)
+            # The built dashboard's files, at every path outside the views, are public.
+            yield ServiceUnderTest("bff_teacher_service", app, auth=gateway, public_routes=frozenset({"/{path}"}))
 
 
 @contextlib.asynccontextmanager

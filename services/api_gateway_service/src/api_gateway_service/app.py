@@ -1,4 +1,5 @@
-"""The FastAPI app: the shared HTTP machinery, the edge limits, sign-in, and the routes to the services."""
+"""The FastAPI app: the shared HTTP machinery, the edge limits, sign-in, the routes to the services, and the
+dashboard's files from the BFF."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from starlette.middleware import Middleware
 
 from api_gateway_service.config import Settings
 from api_gateway_service.di import GatewayProvider
-from api_gateway_service.entrypoints import auth_routes
+from api_gateway_service.entrypoints import auth_routes, dashboard_files
 from api_gateway_service.entrypoints.context import GatewayContext
 from api_gateway_service.entrypoints.edge import BodyLimitMiddleware, IpLimitMiddleware
 from api_gateway_service.entrypoints.routes import ROUTERS
@@ -69,5 +70,7 @@ async def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth_routes.router)
     for router in ROUTERS:
         app.include_router(router)
+    # Last: it passes every other GET on to the BFF's dashboard files (the gateway's own prefixes excepted).
+    app.include_router(dashboard_files.router)
     serve_public_openapi(app)
     return app

@@ -10,6 +10,8 @@ Every setting has a dev-mode default and a line in ``env.example``:
   downstream call (a client is waiting).
 - ``API_GATEWAY_SERVICE_LONG_DOWNSTREAM_TIMEOUT_S``: the read/write bound of the calls that work before
   answering (uploads, estimates).
+- ``API_GATEWAY_SERVICE_EVENT_STREAM_IDLE_TIMEOUT_S``: the read bound of a live-progress stream from the BFF,
+  between two chunks (longer than the BFF's heartbeat).
 - ``API_GATEWAY_SERVICE_ESSAY_UPLOAD_MAX_FILES``, ``..._MAX_FILE_BYTES``, ``..._MAX_BYTES`` and the same
   three for anchor uploads: the owners' upload limits (content's essays, CJ's bulk anchors), enforced
   while the upload streams through.
@@ -58,6 +60,12 @@ class Settings(ServiceSettings):
         gt=0,
         description="Read/write timeout of calls that work before answering: an upload's vetting, an estimate's "
         "simulation (the content service itself waits up to 60 s for CJ's estimate).",
+    )
+    event_stream_idle_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Read timeout of a live-progress stream (a BFF path ending in /events): the longest silence "
+        "between two chunks. The BFF sends a heartbeat every 15 s, so only a stalled stream is cut.",
     )
     essay_upload_max_files: int = Field(default=50, ge=1, description="Files in one essay upload (content's limit).")
     essay_upload_max_file_bytes: int = Field(

@@ -60,11 +60,17 @@ class Downstream:
         return self.base_url.rstrip("/") + path
 
 
-def outgoing_headers(client_headers: Iterable[tuple[str, str]], *, user_id: str, api_key: str) -> list[tuple[str, str]]:
-    """The headers a downstream request carries: the harmless client ones, then the gateway's own."""
+def outgoing_headers(
+    client_headers: Iterable[tuple[str, str]], *, user_id: str | None, api_key: str
+) -> list[tuple[str, str]]:
+    """The headers a downstream request carries: the harmless client ones, then the gateway's own.
+
+    ``user_id`` None: a request on nobody's behalf (the dashboard's public files) names no user.
+    """
     passed_on = [(name, value) for name, value in client_headers if name.lower() in CLIENT_HEADERS_PASSED_ON]
     own = internal_headers(GATEWAY_SERVICE_ID, api_key)
-    own[USER_ID_HEADER] = user_id
+    if user_id is not None:
+        own[USER_ID_HEADER] = user_id
     return passed_on + list(own.items())
 
 
@@ -87,14 +93,15 @@ def _headers_passed_back(response: httpx.Response) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Proxy:
-    """Sends requests on behalf of one authenticated caller; built per request by a dependency."""
+    """Sends requests on behalf of one authenticated caller, or of nobody; built per request by a dependency."""
 
     # Its timeouts bound every call; connecting has its own short bound, so a dead service fails fast.
     client: httpx.AsyncClient
     api_key: str
     # The read and write bound of calls that work before answering: an upload's vetting, an estimate.
     long_timeout_s: float
-    user_id: str
+    # None for the dashboard's public files: no user is named downstream.
+    user_id: str | None
     client_headers: tuple[tuple[str, str], ...]
 
     async def send(
@@ -108,12 +115,14 @@ class Proxy:
         content: AsyncIterable[bytes] | None = None,
         long: bool = False,
         stream: bool = False,
+        read_timeout_s: float | None = None,
     ) -> httpx.Response:
         """The service's answer, read unless ``stream``; the gateway's error when there is none.
 
         ``body`` is sent as the JSON the gateway validated (fields the client left out stay out),
         never the client's raw bytes, so the service parses exactly what the gateway checked.
         ``content`` is a stream passed on as it arrives, with the client's content type.
+        ``read_timeout_s`` replaces the read bound alone: the longest silence a stream may keep.
         """
         # The client's body headers describe the client's body; only a streamed one is passed on as is.
         headers = self.client_headers if content is not None else _without_body_headers(self.client_headers)
@@ -128,10 +137,10 @@ class Proxy:
                 params=_query(params),
                 headers=outgoing_headers(headers, user_id=self.user_id, api_key=self.api_key),
                 content=encoded if encoded is not None else content,
-                timeout=self._long_timeout() if long else self.client.timeout,
+                timeout=self._long_timeout() if long else self._read_timeout(read_timeout_s),
             )
         except httpx.InvalidURL as exc:
-            # Only the dashboard prefix passes a client's path and query on as they came.
+            # Only the dashboard's routes pass a client's path and query on as they came.
             raise ValidationFailedError(f"The request cannot be passed on: {exc}") from None
         try:
             return await self.client.send(request, stream=stream)
@@ -159,6 +168,12 @@ class Proxy:
         return httpx.Timeout(
             connect=usual.connect, read=self.long_timeout_s, write=self.long_timeout_s, pool=usual.pool
         )
+
+    def _read_timeout(self, read_timeout_s: float | None) -> httpx.Timeout:
+        usual = self.client.timeout
+        if read_timeout_s is None:
+            return usual
+        return httpx.Timeout(connect=usual.connect, read=read_timeout_s, write=usual.write, pool=usual.pool)
 
     async def forward(self, service: Downstream, method: str, path: str, **kwargs: Any) -> Response:
         """Send, and answer the client with whatever the service answered."""

@@ -1,8 +1,9 @@
-"""The FastAPI app: the shared HTTP machinery (error body, metrics, /healthz, /metrics) and the views."""
+"""The FastAPI app: the shared HTTP machinery (error body, metrics, /healthz, /metrics), the views, live
+progress and the built dashboard."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from dishka import make_async_container
@@ -11,19 +12,36 @@ from starlette.middleware import Middleware
 
 from bff_teacher_service.config import Settings
 from bff_teacher_service.di import BffProvider
-from bff_teacher_service.entrypoints import views
+from bff_teacher_service.entrypoints import dashboard_files, events, exports, views
 from bff_teacher_service.entrypoints.guard import GATEWAY, GatewayOnlyMiddleware
+from bff_teacher_service.entrypoints.progress_feed import ProgressFeeds
+from bff_teacher_service.service_layer.batch_views import BatchViews
+from bff_teacher_service.service_layer.exports import Exports
+from bff_teacher_service.service_layer.live_progress import ProgressStreams
 from bff_teacher_service.service_layer.views import TeacherViews
 from huleedu_service_libs.http.fastapi_support import setup_fastapi_app
+from huleedu_service_libs.http.health import workers_check
 from huleedu_service_libs.http.internal_auth import InternalAuth
+from huleedu_service_libs.supervision import RestartPolicy, SupervisedWorker, Worker, WorkerGroup
+
+PROGRESS_FEED = "progress_feed"
 
 
-async def create_app(settings: Settings) -> FastAPI:
+async def create_app(settings: Settings, *, progress_feed: Callable[[], Worker] | None = None) -> FastAPI:
+    """The BFF app. ``progress_feed`` builds the live-progress feed (tests pass one without Kafka);
+    it is supervised: restarted after a backoff when it dies, ``/healthz`` failing until it is back."""
     container = make_async_container(BffProvider(), context={Settings: settings})
+    feeds: Callable[[], Worker] = progress_feed if progress_feed is not None else await container.get(ProgressFeeds)
+    background = WorkerGroup(
+        [SupervisedWorker(settings.service_name, PROGRESS_FEED, feeds, RestartPolicy())],
+        stop_timeout_s=settings.shutdown_grace_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        background.start()
         yield
+        await background.stop()
         await container.close()
 
     app = FastAPI(
@@ -33,14 +51,23 @@ async def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.views = await container.get(TeacherViews)
-    # Only the gateway calls the BFF, on its view routes; /healthz has no dependency to check:
-    # an owner that is down shows as a gap or a 503 in the views, not as an unhealthy BFF.
+    app.state.batch_views = await container.get(BatchViews)
+    app.state.exports = await container.get(Exports)
+    app.state.progress_streams = await container.get(ProgressStreams)
+    # Only the gateway calls the BFF, on its view routes. /healthz checks no owner (one that is down
+    # shows as a gap or a 503 in the views, not as an unhealthy BFF), only the BFF's own progress
+    # feed: without it every live-progress stream would silently stand still.
     gateway_only = InternalAuth(settings.effective_internal_api_key(), (GATEWAY,))
     setup_fastapi_app(
         app,
         settings,
         internal_allow_list=(GATEWAY,),
+        health_checks={"workers": workers_check(background)},
         edge_middleware=[Middleware(GatewayOnlyMiddleware, auth=gateway_only)],
     )
     app.include_router(views.router)
+    app.include_router(exports.router)
+    app.include_router(events.router)
+    # Last: it answers every path no other route takes (the API's own prefixes excepted).
+    app.include_router(dashboard_files.router_for(settings.dashboard_dist_dir))
     return app

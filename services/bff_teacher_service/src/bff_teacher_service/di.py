@@ -1,4 +1,5 @@
-"""Dishka wiring: one HTTP client for every owner call, the owners' adapter and the views."""
+"""Dishka wiring: one HTTP client for every owner call, the owners' adapter, the views, and live progress
+(the hub, the streams and the Kafka feed that fills the hub)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from dishka import Provider, Scope, from_context, provide
 
 from bff_teacher_service.adapters.owners import HttpOwners
 from bff_teacher_service.config import Settings
+from bff_teacher_service.entrypoints.progress_feed import ProgressFeeds, instance_group_id
+from bff_teacher_service.service_layer.batch_views import BatchViews
+from bff_teacher_service.service_layer.exports import Exports
+from bff_teacher_service.service_layer.live_progress import ProgressStreams
 from bff_teacher_service.service_layer.ports import Owners
+from bff_teacher_service.service_layer.progress_hub import ProgressHub
 from bff_teacher_service.service_layer.views import TeacherViews
 
 
@@ -30,3 +36,23 @@ class BffProvider(Provider):
     @provide(scope=Scope.APP)
     def views(self, owners: Owners, settings: Settings) -> TeacherViews:
         return TeacherViews(owners, settings.owner_timeout_s, settings.dashboard_batch_count)
+
+    @provide(scope=Scope.APP)
+    def batch_views(self, owners: Owners, settings: Settings) -> BatchViews:
+        return BatchViews(owners, settings.owner_timeout_s)
+
+    @provide(scope=Scope.APP)
+    def exports(self, batch_views: BatchViews, owners: Owners, settings: Settings) -> Exports:
+        return Exports(batch_views, owners, settings.owner_timeout_s)
+
+    @provide(scope=Scope.APP)
+    def progress_hub(self, settings: Settings) -> ProgressHub:
+        return ProgressHub(settings.sse_max_streams_per_user)
+
+    @provide(scope=Scope.APP)
+    def progress_streams(self, hub: ProgressHub, owners: Owners, settings: Settings) -> ProgressStreams:
+        return ProgressStreams(hub, owners, settings.owner_timeout_s, settings.sse_heartbeat_s)
+
+    @provide(scope=Scope.APP)
+    def progress_feeds(self, hub: ProgressHub, settings: Settings) -> ProgressFeeds:
+        return ProgressFeeds(settings.kafka_bootstrap_servers, instance_group_id(settings.service_name), hub)

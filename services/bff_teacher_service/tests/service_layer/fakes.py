@@ -3,36 +3,57 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
-from bff_teacher_service.service_layer.ports import OwnerError
-from common_core.http.cj_assessment import AssignmentList
-from common_core.http.class_management import ClassList
+from bff_teacher_service.service_layer.ports import OwnerError, OwnerReply
+from common_core.events.cj_assessment import LLMSettings
+from common_core.http.cj_assessment import AssignmentList, EssayComparisons, JobComparisonPage, JobView
+from common_core.http.class_management import (
+    BatchClassInfoResponse,
+    BatchStudentNamesResponse,
+    ClassList,
+    UnconfirmedMatchesPage,
+)
+from common_core.http.content import EssayList, StoredText
 from common_core.http.examples import example_of
 from common_core.http.model_catalogue import ModelCatalogue
-from common_core.http.result_aggregator import BatchListResponse, UserSummaryResponse
+from common_core.http.result_aggregator import BatchDetailResponse, BatchListResponse, UserSummaryResponse
+from common_core.status import BatchStatus
 
 FAIL = "fail"
 HANG = "hang"
+NOT_FOUND = "not_found"
 
 
 @dataclass
 class FakeOwners:
-    """``behaviour`` maps a call's name to FAIL or HANG; every call is recorded with its user."""
+    """``behaviour`` maps a call's name to FAIL, HANG or NOT_FOUND; ``answers`` replaces a call's example.
+
+    Every call is recorded with its user, and ``arguments`` keeps each call's other arguments.
+    """
 
     behaviour: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    arguments: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     started: dict[str, float] = field(default_factory=dict)
 
-    async def _answer(self, name: str, user_id: str, example: str) -> Any:
+    async def _answer(self, name: str, user_id: str, example: str, *args: Any) -> Any:
         self.calls.append((name, user_id))
+        self.arguments.append((name, args))
         self.started[name] = asyncio.get_running_loop().time()
         if self.behaviour.get(name) == HANG:
             await asyncio.sleep(3600)
         if self.behaviour.get(name) == FAIL:
             raise OwnerError("The owner", "could not be reached")
-        return example_of(example)
+        if self.behaviour.get(name) == NOT_FOUND:
+            raise OwnerError("The owner", "answered with status 404", 404)
+        answer = self.answers.get(name, example_of(example))
+        return answer(*args) if callable(answer) else answer
 
     async def classes(self, user_id: str) -> ClassList:
         return ClassList.model_validate(await self._answer("classes", user_id, "ClassList"))
@@ -46,5 +67,44 @@ class FakeOwners:
     async def user_summary(self, user_id: str) -> UserSummaryResponse:
         return UserSummaryResponse.model_validate(await self._answer("user_summary", user_id, "UserSummaryResponse"))
 
-    async def recent_batches(self, user_id: str, limit: int) -> BatchListResponse:
-        return BatchListResponse.model_validate(await self._answer("recent_batches", user_id, "BatchListResponse"))
+    async def recent_batches(self, user_id: str, limit: int, statuses: Sequence[BatchStatus] = ()) -> BatchListResponse:
+        # Filtered lists are their own call, so a test can fail one without the recent batches.
+        name = "batches_" + "_".join(statuses) if statuses else "recent_batches"
+        return BatchListResponse.model_validate(await self._answer(name, user_id, "BatchListResponse", limit))
+
+    async def batch_detail(self, user_id: str, batch_id: UUID) -> BatchDetailResponse:
+        answer = await self._answer("batch_detail", user_id, "BatchDetailResponse", batch_id)
+        return BatchDetailResponse.model_validate(answer)
+
+    async def batch_class_info(self, user_id: str, batch_id: UUID) -> BatchClassInfoResponse:
+        answer = await self._answer("batch_class_info", user_id, "BatchClassInfoResponse", batch_id)
+        return BatchClassInfoResponse.model_validate(answer)
+
+    async def student_names(self, user_id: str, batch_id: UUID) -> BatchStudentNamesResponse:
+        answer = await self._answer("student_names", user_id, "BatchStudentNamesResponse", batch_id)
+        return BatchStudentNamesResponse.model_validate(answer)
+
+    async def unconfirmed_matches(self, user_id: str, limit: int) -> UnconfirmedMatchesPage:
+        answer = await self._answer("unconfirmed_matches", user_id, "UnconfirmedMatchesPage", limit)
+        return UnconfirmedMatchesPage.model_validate(answer)
+
+    async def batch_essays(self, user_id: str, batch_id: UUID) -> EssayList:
+        return EssayList.model_validate(await self._answer("batch_essays", user_id, "EssayList", batch_id))
+
+    async def text(self, user_id: str, text_ref: str) -> StoredText:
+        return StoredText.model_validate(await self._answer("text", user_id, "StoredText", text_ref))
+
+    async def job(self, user_id: str, job_id: UUID) -> JobView:
+        return JobView.model_validate(await self._answer("job", user_id, "JobView", job_id))
+
+    async def estimate(self, user_id: str, batch_id: UUID, llm: LLMSettings) -> OwnerReply:
+        answer = await self._answer("estimate", user_id, "AssessmentEstimate", batch_id, llm)
+        return answer if isinstance(answer, OwnerReply) else OwnerReply(200, json.dumps(answer).encode())
+
+    async def essay_comparisons(self, user_id: str, job_id: UUID, essay_id: UUID) -> EssayComparisons:
+        answer = await self._answer("essay_comparisons", user_id, "EssayComparisons", job_id, essay_id)
+        return EssayComparisons.model_validate(answer)
+
+    async def job_comparisons(self, user_id: str, job_id: UUID, limit: int, offset: int) -> JobComparisonPage:
+        answer = await self._answer("job_comparisons", user_id, "JobComparisonPage", job_id, limit, offset)
+        return JobComparisonPage.model_validate(answer)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from uuid import uuid4
 
 import pytest
 
 from bff_teacher_service.service_layer.views import TeacherViews
+from common_core.http.examples import example_of
 from huleedu_service_libs.errors import DependencyTimeoutError, ServiceUnavailableError
 from services.bff_teacher_service.tests.service_layer.fakes import FAIL, HANG, FakeOwners
 
@@ -91,3 +93,36 @@ async def test_dashboard_without_the_result_aggregator_is_unavailable(core: str)
 async def test_dashboard_when_the_result_aggregator_hangs_is_a_timeout():
     with pytest.raises(DependencyTimeoutError):
         await views(FakeOwners({"user_summary": HANG})).dashboard(TEACHER)
+
+
+def _listed(status: str, essay_count: int, title: str) -> dict[str, object]:
+    page = example_of("BatchListResponse")
+    page["items"][0].update(status=status, essay_count=essay_count, title=title, batch_id=str(uuid4()))
+    return page
+
+
+async def test_the_dashboard_lists_failed_batches_then_names_to_confirm_then_unstarted_drafts():
+    owners = FakeOwners(
+        answers={
+            "batches_failed": _listed("failed", 4, "Essays that failed"),
+            "batches_draft": _listed("draft", 12, "Waiting essays"),
+        }
+    )
+    dashboard = await views(owners).dashboard(TEACHER)
+    assert [(a.reason, a.title) for a in dashboard.needs_action] == [
+        ("failed", "Essays that failed"),
+        ("unconfirmed_matches", None),
+        ("not_started", "Waiting essays"),
+    ]
+    assert dashboard.needs_action[1].detail == "Confirm the students of 9B: 18 suggested, 3 unmatched."
+    assert dashboard.needs_action[2].detail == "12 essays uploaded; start the assessment."
+
+
+async def test_an_empty_draft_needs_no_action_and_a_failed_source_is_one_gap():
+    owners = FakeOwners(
+        {"batches_failed": FAIL, "unconfirmed_matches": FAIL}, {"batches_draft": _listed("draft", 0, "Empty")}
+    )
+    dashboard = await views(owners).dashboard(TEACHER)
+    assert dashboard.needs_action == []
+    assert [gap.part for gap in dashboard.gaps] == ["needs_action"]
+    assert len(dashboard.recent_batches) == 1

@@ -1,5 +1,5 @@
-"""What a proxied route needs, as FastAPI dependencies: a proxy acting for the caller, where each
-service is, and the upload limits."""
+"""What a proxied route needs, as FastAPI dependencies: a proxy acting for the caller (or, for the
+dashboard's public files, for nobody), where each service is, and the upload limits."""
 
 from __future__ import annotations
 
@@ -31,12 +31,21 @@ class Uploads:
 
 
 def proxy_for_caller(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Proxy:
+    return _proxy(request, caller.user_id)
+
+
+def anonymous_proxy(request: Request) -> Proxy:
+    """A proxy acting for nobody, with no sign-in: only for the dashboard's public files."""
+    return _proxy(request, None)
+
+
+def _proxy(request: Request, user_id: str | None) -> Proxy:
     context = gateway_context(request)
     return Proxy(
         client=context.http,
         api_key=context.settings.effective_internal_api_key(),
         long_timeout_s=context.settings.long_downstream_timeout_s,
-        user_id=caller.user_id,
+        user_id=user_id,
         client_headers=tuple(request.headers.items()),
     )
 
@@ -70,5 +79,6 @@ def upload_limits(request: Request) -> Uploads:
 
 
 ProxyDep = Annotated[Proxy, Depends(proxy_for_caller)]
+AnonymousProxyDep = Annotated[Proxy, Depends(anonymous_proxy)]
 ServicesDep = Annotated[Services, Depends(services)]
 UploadLimitsDep = Annotated[Uploads, Depends(upload_limits)]

@@ -5,8 +5,10 @@ No retries: a view is waiting, and a failed optional part becomes a gap rather t
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 from urllib.parse import quote
+from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -15,19 +17,31 @@ from bff_teacher_service.config import Settings
 from bff_teacher_service.service_layer.ports import (
     CJ_ASSESSMENT,
     CLASS_MANAGEMENT,
+    CONTENT,
     LLM_PROVIDER,
     RESULT_AGGREGATOR,
     OwnerError,
+    OwnerReply,
 )
-from common_core.http.cj_assessment import AssignmentList
-from common_core.http.class_management import ClassList
+from common_core.events.cj_assessment import LLMSettings
+from common_core.http.cj_assessment import AssignmentList, EssayComparisons, JobComparisonPage, JobView
+from common_core.http.class_management import (
+    BatchClassInfoResponse,
+    BatchStudentNamesResponse,
+    ClassList,
+    UnconfirmedMatchesPage,
+)
+from common_core.http.content import EssayList, StartAssessmentRequest, StoredText
+from common_core.http.estimates import AssessmentEstimate
 from common_core.http.model_catalogue import ModelCatalogue
-from common_core.http.result_aggregator import BatchListResponse, UserSummaryResponse
+from common_core.http.result_aggregator import BatchDetailResponse, BatchListResponse, UserSummaryResponse
+from common_core.status import BatchStatus
 from huleedu_service_libs.http.identity import USER_ID_HEADER
 from huleedu_service_libs.http.internal_auth import internal_headers
 
 SERVICE_ID = "bff_teacher_service"
 ModelT = TypeVar("ModelT", bound=BaseModel)
+Params = list[tuple[str, str | int | float | bool | None]]
 
 
 class HttpOwners:
@@ -52,12 +66,79 @@ class HttpOwners:
         url = f"{self._ras()}/internal/v1/users/{quote(user_id, safe='')}/summary"
         return await self._get(RESULT_AGGREGATOR, url, UserSummaryResponse, user_id)
 
-    async def recent_batches(self, user_id: str, limit: int) -> BatchListResponse:
+    async def recent_batches(self, user_id: str, limit: int, statuses: Sequence[BatchStatus] = ()) -> BatchListResponse:
         url = f"{self._ras()}/internal/v1/users/{quote(user_id, safe='')}/batches"
-        return await self._get(RESULT_AGGREGATOR, url, BatchListResponse, user_id, params={"limit": limit})
+        params: Params = [("limit", limit)] + [("status", status.value) for status in statuses]
+        return await self._get(RESULT_AGGREGATOR, url, BatchListResponse, user_id, params=params)
+
+    async def batch_detail(self, user_id: str, batch_id: UUID) -> BatchDetailResponse:
+        url = f"{self._ras()}/internal/v1/batches/{batch_id}"
+        return await self._get(RESULT_AGGREGATOR, url, BatchDetailResponse, user_id)
+
+    async def batch_class_info(self, user_id: str, batch_id: UUID) -> BatchClassInfoResponse:
+        url = f"{self._cms()}/internal/v1/batches/class-info"
+        params: Params = [("batch_ids", str(batch_id))]
+        return await self._get(CLASS_MANAGEMENT, url, BatchClassInfoResponse, user_id, params=params)
+
+    async def student_names(self, user_id: str, batch_id: UUID) -> BatchStudentNamesResponse:
+        url = f"{self._cms()}/internal/v1/batches/{batch_id}/student-names"
+        return await self._get(CLASS_MANAGEMENT, url, BatchStudentNamesResponse, user_id)
+
+    async def unconfirmed_matches(self, user_id: str, limit: int) -> UnconfirmedMatchesPage:
+        url = f"{self._cms()}/internal/v1/batches/unconfirmed-matches"
+        params: Params = [("limit", limit)]
+        return await self._get(CLASS_MANAGEMENT, url, UnconfirmedMatchesPage, user_id, params=params)
+
+    async def batch_essays(self, user_id: str, batch_id: UUID) -> EssayList:
+        url = f"{self._content()}/v1/batches/{batch_id}/essays"
+        return await self._get(CONTENT, url, EssayList, user_id)
+
+    async def text(self, user_id: str, text_ref: str) -> StoredText:
+        url = f"{self._content()}/internal/v1/texts/{quote(text_ref, safe='')}"
+        return await self._get(CONTENT, url, StoredText, user_id)
+
+    async def job(self, user_id: str, job_id: UUID) -> JobView:
+        return await self._get(CJ_ASSESSMENT, f"{self._cj()}/internal/v1/jobs/{job_id}", JobView, user_id)
+
+    async def essay_comparisons(self, user_id: str, job_id: UUID, essay_id: UUID) -> EssayComparisons:
+        url = f"{self._cj()}/internal/v1/jobs/{job_id}/essays/{essay_id}/comparisons"
+        return await self._get(CJ_ASSESSMENT, url, EssayComparisons, user_id)
+
+    async def job_comparisons(self, user_id: str, job_id: UUID, limit: int, offset: int) -> JobComparisonPage:
+        url = f"{self._cj()}/internal/v1/jobs/{job_id}/comparisons"
+        params: Params = [("limit", limit), ("offset", offset)]
+        return await self._get(CJ_ASSESSMENT, url, JobComparisonPage, user_id, params=params)
+
+    async def estimate(self, user_id: str, batch_id: UUID, llm: LLMSettings) -> OwnerReply:
+        """Content's estimate of a run with these settings; its refusals (404, 409, 422) are passed on."""
+        url = f"{self._content()}/v1/batches/{batch_id}/estimate"
+        body = StartAssessmentRequest(llm=llm).model_dump_json(exclude_defaults=True).encode()
+        headers = {**self._headers(user_id), "content-type": "application/json"}
+        # Content waits up to a minute for CJ's simulation of an unseen batch size.
+        timeout = httpx.Timeout(self._settings.estimate_timeout_s)
+        response = await self._send(CONTENT, "POST", url, headers=headers, content=body, timeout=timeout)
+        if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR:
+            raise OwnerError(CONTENT, f"answered with status {response.status_code}", response.status_code)
+        if response.status_code == httpx.codes.OK:
+            _validated(CONTENT, AssessmentEstimate, response.content)
+        return OwnerReply(response.status_code, response.content)
 
     def _ras(self) -> str:
         return self._settings.result_aggregator_service_url.rstrip("/")
+
+    def _cms(self) -> str:
+        return self._settings.class_management_service_url.rstrip("/")
+
+    def _cj(self) -> str:
+        return self._settings.cj_assessment_service_url.rstrip("/")
+
+    def _content(self) -> str:
+        return self._settings.content_service_url.rstrip("/")
+
+    def _headers(self, user_id: str) -> dict[str, str]:
+        headers = internal_headers(SERVICE_ID, self._api_key)
+        headers[USER_ID_HEADER] = user_id
+        return headers
 
     async def _get(
         self,
@@ -65,19 +146,24 @@ class HttpOwners:
         url: str,
         model: type[ModelT],
         user_id: str,
-        params: dict[str, int] | None = None,
+        params: Params | None = None,
     ) -> ModelT:
-        headers = internal_headers(SERVICE_ID, self._api_key)
-        headers[USER_ID_HEADER] = user_id
+        response = await self._send(owner, "GET", url, headers=self._headers(user_id), params=params)
+        if response.status_code != httpx.codes.OK:
+            raise OwnerError(owner, f"answered with status {response.status_code}", response.status_code)
+        return _validated(owner, model, response.content)
+
+    async def _send(self, owner: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = await self._client.get(url, headers=headers, params=params)
+            return await self._client.request(method, url, **kwargs)
         except httpx.TimeoutException:
-            raise OwnerError(owner, "did not answer in time") from None
+            raise OwnerError(owner, "did not answer in time", timed_out=True) from None
         except httpx.HTTPError:
             raise OwnerError(owner, "could not be reached") from None
-        if response.status_code != httpx.codes.OK:
-            raise OwnerError(owner, f"answered with status {response.status_code}")
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError:
-            raise OwnerError(owner, "gave an answer outside its contract") from None
+
+
+def _validated(owner: str, model: type[ModelT], content: bytes) -> ModelT:
+    try:
+        return model.model_validate_json(content)
+    except ValidationError:
+        raise OwnerError(owner, "gave an answer outside its contract") from None

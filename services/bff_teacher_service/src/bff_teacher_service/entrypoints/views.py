@@ -8,12 +8,17 @@ a user id from anywhere else.
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from bff_teacher_service.entrypoints.guard import GATEWAY
+from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.views import TeacherViews
-from common_core.http.bff import NewBatchOptions, TeacherDashboard
+from common_core.events.cj_assessment import LLMSettings
+from common_core.http.bff import BatchResultsView, EssayDetailView, NewBatchOptions, TeacherDashboard
+from common_core.http.estimates import AssessmentEstimate
+from common_core.llm import BatchingMode, LLMProvider
 from huleedu_service_libs.http.fastapi_support import Identity, internal_caller
 
 VIEW_PREFIX = "/bff/v1/teacher"
@@ -24,7 +29,14 @@ def _views(request: Request) -> TeacherViews:
     return views
 
 
+def _batch_views(request: Request) -> BatchViews:
+    views: BatchViews = request.app.state.batch_views
+    return views
+
+
 Views = Annotated[TeacherViews, Depends(_views)]
+Batches = Annotated[BatchViews, Depends(_batch_views)]
+DEFAULT_LLM = LLMSettings()
 
 router = APIRouter(prefix=VIEW_PREFIX, tags=["teacher views"], dependencies=[Depends(internal_caller(GATEWAY))])
 
@@ -39,3 +51,31 @@ async def new_batch_options(identity: Identity, views: Views) -> NewBatchOptions
 async def dashboard(identity: Identity, views: Views) -> TeacherDashboard:
     """The teacher's summary and recent batches with class names; 503 without the result aggregator."""
     return await views.dashboard(identity.user_id)
+
+
+@router.get("/batches/{batch_id}", response_model=BatchResultsView)
+async def batch_page(batch_id: UUID, identity: Identity, batches: Batches) -> BatchResultsView:
+    """The batch with its job's outcome, ranked and named essays, and anchors; 404 when not the teacher's."""
+    return await batches.batch(identity.user_id, batch_id)
+
+
+@router.get("/batches/{batch_id}/essays/{essay_id}", response_model=EssayDetailView)
+async def essay_page(batch_id: UUID, essay_id: UUID, identity: Identity, batches: Batches) -> EssayDetailView:
+    """One essay's text, grade distribution and comparisons with the judge's reasons."""
+    return await batches.essay(identity.user_id, batch_id, essay_id)
+
+
+@router.get("/batches/{batch_id}/estimate", response_model=AssessmentEstimate)
+async def estimate(
+    batch_id: UUID,
+    identity: Identity,
+    batches: Batches,
+    provider: Annotated[LLMProvider, Query()] = DEFAULT_LLM.provider,
+    model: Annotated[str, Query(min_length=1, max_length=200)] = DEFAULT_LLM.model,
+    batching_mode: Annotated[BatchingMode, Query()] = DEFAULT_LLM.batching_mode,
+) -> Response:
+    """Content's estimate of a run with these settings, passed on as it answered (its 404/409/422 too)."""
+    reply = await batches.estimate(
+        identity.user_id, batch_id, LLMSettings(provider=provider, model=model.strip(), batching_mode=batching_mode)
+    )
+    return Response(reply.body, status_code=reply.status, media_type="application/json")

@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
+from uuid import UUID
 
-from common_core.http.cj_assessment import AssignmentList
-from common_core.http.class_management import ClassList
+from common_core.events.cj_assessment import LLMSettings
+from common_core.http.cj_assessment import AssignmentList, EssayComparisons, JobComparisonPage, JobView
+from common_core.http.class_management import (
+    BatchClassInfoResponse,
+    BatchStudentNamesResponse,
+    ClassList,
+    UnconfirmedMatchesPage,
+)
+from common_core.http.content import EssayList, StoredText
 from common_core.http.model_catalogue import ModelCatalogue
-from common_core.http.result_aggregator import BatchListResponse, UserSummaryResponse
+from common_core.http.result_aggregator import BatchDetailResponse, BatchListResponse, UserSummaryResponse
+from common_core.status import BatchStatus
 
 # The owners by the names a teacher reads in a gap ("Class management did not answer in time").
 CLASS_MANAGEMENT = "Class management"
 CJ_ASSESSMENT = "The assessment service"
 LLM_PROVIDER = "The model catalogue"
 RESULT_AGGREGATOR = "The result aggregator"
+CONTENT = "The content service"
+
+
+@dataclass(frozen=True)
+class OwnerReply:
+    """An owner's answer passed on as it is: its status (below 500) and its JSON body."""
+
+    status: int
+    body: bytes
 
 
 class OwnerError(Exception):
     """An owner gave no usable answer: unreachable, an error status, or a body outside its contract."""
 
-    def __init__(self, owner: str, reason: str) -> None:
+    def __init__(self, owner: str, reason: str, status: int | None = None, *, timed_out: bool = False) -> None:
         super().__init__(f"{owner} {reason}")
         self.owner = owner
         self.reason = reason
+        self.timed_out = timed_out
+        # The owner's error status, when it answered one: 404 is "not this teacher's", not an outage.
+        self.status = status
 
 
 class Owners(Protocol):
@@ -36,4 +59,26 @@ class Owners(Protocol):
 
     async def user_summary(self, user_id: str) -> UserSummaryResponse: ...
 
-    async def recent_batches(self, user_id: str, limit: int) -> BatchListResponse: ...
+    async def recent_batches(
+        self, user_id: str, limit: int, statuses: Sequence[BatchStatus] = ()
+    ) -> BatchListResponse: ...
+
+    async def batch_detail(self, user_id: str, batch_id: UUID) -> BatchDetailResponse: ...
+
+    async def batch_class_info(self, user_id: str, batch_id: UUID) -> BatchClassInfoResponse: ...
+
+    async def student_names(self, user_id: str, batch_id: UUID) -> BatchStudentNamesResponse: ...
+
+    async def unconfirmed_matches(self, user_id: str, limit: int) -> UnconfirmedMatchesPage: ...
+
+    async def batch_essays(self, user_id: str, batch_id: UUID) -> EssayList: ...
+
+    async def text(self, user_id: str, text_ref: str) -> StoredText: ...
+
+    async def job(self, user_id: str, job_id: UUID) -> JobView: ...
+
+    async def estimate(self, user_id: str, batch_id: UUID, llm: LLMSettings) -> OwnerReply: ...
+
+    async def essay_comparisons(self, user_id: str, job_id: UUID, essay_id: UUID) -> EssayComparisons: ...
+
+    async def job_comparisons(self, user_id: str, job_id: UUID, limit: int, offset: int) -> JobComparisonPage: ...

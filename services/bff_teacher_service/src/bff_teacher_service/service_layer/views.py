@@ -1,61 +1,25 @@
-"""The composed views: every part fetched at once, each bounded by its own timeout.
+"""The dashboard's views: the new-batch wizard's options and the teacher's dashboard.
 
-An optional part that fails becomes a named gap and an empty value; a core part that fails fails
-the view (503, or 504 when it did not answer in time). Every part runs to its end or its timeout
-before the view is decided, so no call is left running behind an answer.
+Every part is fetched at once, each bounded by its own timeout (``parts.fetch``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
+from bff_teacher_service.service_layer.parts import fetch, gaps
 from bff_teacher_service.service_layer.ports import (
     CJ_ASSESSMENT,
     CLASS_MANAGEMENT,
     LLM_PROVIDER,
     RESULT_AGGREGATOR,
-    OwnerError,
     Owners,
 )
-from common_core.http.bff import DashboardBatch, NewBatchOptions, TeacherDashboard, ViewGap, ViewPart
-from huleedu_service_libs.errors import DependencyTimeoutError, ServiceUnavailableError
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Part(Generic[T]):
-    """One owner's answer, or why there is none."""
-
-    value: T | None
-    reason: str | None
-    timed_out: bool = False
-
-    def gap(self, part: ViewPart) -> ViewGap | None:
-        return None if self.reason is None else ViewGap(part=part, reason=self.reason)
-
-    def required(self) -> T:
-        """The value of a core part; the view fails without it."""
-        if self.value is not None:
-            return self.value
-        message = f"{self.reason}; try again shortly"
-        if self.timed_out:
-            raise DependencyTimeoutError(message)
-        raise ServiceUnavailableError(message)
-
-
-async def fetch(call: Awaitable[T], owner: str, timeout_s: float) -> Part[T]:
-    """The owner's answer within ``timeout_s``; a failure is returned, never raised."""
-    try:
-        async with asyncio.timeout(timeout_s):
-            return Part(await call, None)
-    except TimeoutError:
-        return Part(None, f"{owner} did not answer in time", timed_out=True)
-    except OwnerError as failure:
-        return Part(None, str(failure))
+from common_core.http.bff import BatchNeedingAction, DashboardBatch, NewBatchOptions, TeacherDashboard
+from common_core.http.class_management import UnconfirmedMatchesPage
+from common_core.http.result_aggregator import BatchListResponse
+from common_core.status import BatchStatus
 
 
 @dataclass(frozen=True)
@@ -70,32 +34,65 @@ class TeacherViews:
             fetch(self.owners.assignments(user_id), CJ_ASSESSMENT, self.timeout_s),
             fetch(self.owners.model_catalogue(user_id), LLM_PROVIDER, self.timeout_s),
         )
-        gaps = [
-            gap
-            for gap in (classes.gap("classes"), assignments.gap("assignments"), catalogue.gap("models"))
-            if gap is not None
-        ]
         return NewBatchOptions(
             classes=classes.value.classes if classes.value else [],
             assignments=assignments.value.assignments if assignments.value else [],
             model_catalogue=catalogue.value,
-            gaps=gaps,
+            gaps=gaps(classes.gap("classes"), assignments.gap("assignments"), catalogue.gap("models")),
         )
 
     async def dashboard(self, user_id: str) -> TeacherDashboard:
-        summary, batches, classes = await asyncio.gather(
+        count = self.dashboard_batch_count
+        summary, batches, classes, drafts, failed, unconfirmed = await asyncio.gather(
             fetch(self.owners.user_summary(user_id), RESULT_AGGREGATOR, self.timeout_s),
-            fetch(self.owners.recent_batches(user_id, self.dashboard_batch_count), RESULT_AGGREGATOR, self.timeout_s),
+            fetch(self.owners.recent_batches(user_id, count), RESULT_AGGREGATOR, self.timeout_s),
             fetch(self.owners.classes(user_id), CLASS_MANAGEMENT, self.timeout_s),
+            fetch(self.owners.recent_batches(user_id, count, [BatchStatus.DRAFT]), RESULT_AGGREGATOR, self.timeout_s),
+            fetch(self.owners.recent_batches(user_id, count, [BatchStatus.FAILED]), RESULT_AGGREGATOR, self.timeout_s),
+            fetch(self.owners.unconfirmed_matches(user_id, count), CLASS_MANAGEMENT, self.timeout_s),
         )
+        action_gaps = gaps(failed.gap("needs_action"), unconfirmed.gap("needs_action"), drafts.gap("needs_action"))
         batch_page = batches.required()
         names = {item.class_id: item.name for item in classes.value.classes} if classes.value else {}
-        gap = classes.gap("class_names")
         return TeacherDashboard(
             summary=summary.required(),
+            needs_action=_needing_action(failed.value, unconfirmed.value, drafts.value, batch_page),
             recent_batches=[
                 DashboardBatch(**item.model_dump(), class_name=names.get(item.class_id) if item.class_id else None)
                 for item in batch_page.items
             ],
-            gaps=[gap] if gap else [],
+            # One gap for the list, however many of its sources failed: the teacher reads one reason.
+            gaps=gaps(classes.gap("class_names"), *action_gaps[:1]),
         )
+
+
+def _needing_action(
+    failed: BatchListResponse | None,
+    unconfirmed: UnconfirmedMatchesPage | None,
+    drafts: BatchListResponse | None,
+    recent: BatchListResponse,
+) -> list[BatchNeedingAction]:
+    """Failed first (work was lost), then names to confirm (results wait on them), then unstarted drafts."""
+    actions: list[BatchNeedingAction] = []
+    for batch in failed.items if failed else []:
+        detail = "The assessment failed; open the batch to see why and start it again."
+        actions.append(BatchNeedingAction(batch_id=batch.batch_id, title=batch.title, reason="failed", detail=detail))
+    for match in unconfirmed.items if unconfirmed else []:
+        detail = (
+            f"Confirm the students of {match.class_name}: {match.suggested} suggested, {match.unmatched} unmatched."
+        )
+        # CMS knows the batch by id only; its title is the result aggregator's, when a fetched page has it.
+        listed = [*recent.items, *(drafts.items if drafts else [])]
+        title = next((batch.title for batch in listed if batch.batch_id == match.batch_id), None)
+        actions.append(
+            BatchNeedingAction(batch_id=match.batch_id, title=title, reason="unconfirmed_matches", detail=detail)
+        )
+    for batch in drafts.items if drafts else []:
+        if batch.essay_count == 0:
+            continue
+        essays = "essay" if batch.essay_count == 1 else "essays"
+        detail = f"{batch.essay_count} {essays} uploaded; start the assessment."
+        actions.append(
+            BatchNeedingAction(batch_id=batch.batch_id, title=batch.title, reason="not_started", detail=detail)
+        )
+    return actions

@@ -11,9 +11,10 @@ import uuid
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import ValidationError
 
+from api_gateway_service.entrypoints.caller import Caller, current_caller
 from api_gateway_service.entrypoints.forwarding import ProxyDep, ServicesDep
 from api_gateway_service.entrypoints.routes.responses import answers_of
 from api_gateway_service.proxying import relay
@@ -40,6 +41,7 @@ MAX_TITLE_QUERY = 200
 async def list_batch_results(
     proxy: ProxyDep,
     services: ServicesDep,
+    caller: Annotated[Caller, Depends(current_caller)],
     status: Annotated[list[BatchStatus] | None, Query(description="Repeat to ask for several.")] = None,
     q: Annotated[str | None, Query(max_length=MAX_TITLE_QUERY, description="Words in the title.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
@@ -47,7 +49,7 @@ async def list_batch_results(
 ) -> Response:
     """The teacher's batches with their status and result summary, newest first."""
     params = {"status": [s.value for s in status or []], "q": q, "limit": limit, "offset": offset}
-    path = f"/internal/v1/users/{quote(proxy.user_id, safe='')}/batches"
+    path = f"/internal/v1/users/{quote(caller.user_id, safe='')}/batches"
     return await proxy.forward(services.result_aggregator, "GET", path, params=params)
 
 
@@ -70,9 +72,11 @@ async def get_batch_history(batch_id: uuid.UUID, proxy: ProxyDep, services: Serv
 
 
 @router.get("/v1/results/summary", response_model=UserSummaryResponse, responses=answers(UserSummaryResponse))
-async def get_teacher_summary(proxy: ProxyDep, services: ServicesDep) -> Response:
+async def get_teacher_summary(
+    proxy: ProxyDep, services: ServicesDep, caller: Annotated[Caller, Depends(current_caller)]
+) -> Response:
     """The teacher's totals, with LLM spend this month and this term."""
-    path = f"/internal/v1/users/{quote(proxy.user_id, safe='')}/summary"
+    path = f"/internal/v1/users/{quote(caller.user_id, safe='')}/summary"
     return await proxy.forward(services.result_aggregator, "GET", path)
 
 

@@ -1,0 +1,156 @@
+"""The batch as files for a gradebook: CSV (one row per student essay) and XLSX (essays, comparisons, settings).
+
+Both are written for spreadsheet programs, which need two precautions. A text cell that starts with
+``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is a formula to them, so a student called
+``=HYPERLINK(...)`` could run one on a colleague's machine: such CSV cells get a leading apostrophe,
+and XLSX cells are written as strings, never formulas. The CSV starts with a UTF-8 byte-order mark,
+without which Excel reads "Åsa Öberg" as Latin-1 mojibake.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from common_core.http.bff import EssayRow
+from common_core.http.cj_assessment import JobComparison
+
+CSV_BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESSAY_COLUMNS = (
+    "Student",
+    "File",
+    "Rank",
+    "Grade",
+    "Probability of grade",
+    "Score (0-100)",
+    "BT score",
+    "SE",
+    "Comparisons",
+    "Confidence",
+    "Flags",
+)
+COMPARISON_COLUMNS = (
+    "Wave",
+    "Attempt",
+    "Shown first",
+    "Shown second",
+    "Winner",
+    "Status",
+    "Judge confidence (1-5)",
+    "Justification",
+    "Provider",
+    "Model",
+    "Input tokens",
+    "Output tokens",
+    "Cost (USD)",
+    "Answered at",
+)
+Cell = str | int | float | None
+
+
+def safe_text(value: str) -> str:
+    """A text cell a spreadsheet shows as text, never evaluates."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def essay_cells(row: EssayRow) -> tuple[Cell, ...]:
+    """One gradebook row; text is raw here and escaped (CSV) or typed as a string (XLSX) when written."""
+    return (
+        row.student_name or "",
+        row.filename or "",
+        row.rank,
+        row.grade or "",
+        _rounded(row.grade_probability, 3),
+        _rounded(row.normalized_score, 1),
+        _rounded(row.bt_score, 3),
+        _rounded(row.standard_error, 3),
+        row.comparison_count,
+        row.confidence_label or "",
+        " ".join(row.flags),
+    )
+
+
+def essays_csv(essays: Sequence[EssayRow]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ESSAY_COLUMNS)
+    for row in essays:
+        writer.writerow([_csv_cell(cell) for cell in essay_cells(row)])
+    return (CSV_BOM + out.getvalue()).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ResultsWorkbook:
+    """What the XLSX holds besides the essays: every comparison, and the job's settings as label/value pairs."""
+
+    essays: Sequence[EssayRow]
+    comparisons: Sequence[JobComparison]
+    names: dict[str, str]
+    settings: Sequence[tuple[str, Cell]]
+
+
+def results_xlsx(content: ResultsWorkbook) -> bytes:
+    book = Workbook()
+    essays = book.worksheets[0]
+    essays.title = "Essays"
+    _write(essays, ESSAY_COLUMNS, [essay_cells(row) for row in content.essays])
+    comparisons = book.create_sheet("Comparisons")
+    _write(comparisons, COMPARISON_COLUMNS, [_comparison_cells(c, content.names) for c in content.comparisons])
+    settings = book.create_sheet("Assessment")
+    _write(settings, ("Setting", "Value"), list(content.settings))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _csv_cell(cell: Cell) -> Cell:
+    if cell is None:
+        return ""
+    return safe_text(cell) if isinstance(cell, str) else cell
+
+
+def _write(sheet: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    sheet.append(list(header))
+    for values in rows:
+        sheet.append([None if value == "" else value for value in values])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                # openpyxl turns a string starting with "=" into a formula; a student's name is data.
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+
+
+def _comparison_cells(comparison: JobComparison, names: dict[str, str]) -> tuple[Cell, ...]:
+    first, second = str(comparison.essay_a_id), str(comparison.essay_b_id)
+    winner = str(comparison.winner_essay_id) if comparison.winner_essay_id else None
+    return (
+        comparison.wave,
+        comparison.attempt,
+        names.get(first, first),
+        names.get(second, second),
+        names.get(winner, winner) if winner else "",
+        comparison.status,
+        comparison.confidence,
+        comparison.justification or "",
+        comparison.provider or "",
+        comparison.model or "",
+        comparison.input_tokens,
+        comparison.output_tokens,
+        comparison.cost_usd,
+        _timestamp(comparison.answered_at),
+    )
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _timestamp(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""

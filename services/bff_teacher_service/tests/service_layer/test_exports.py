@@ -1,0 +1,78 @@
+"""The exports composed: every page of comparisons, the job's settings, and a missing part named in the file."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+from typing import Any
+from uuid import UUID
+
+import pytest
+from openpyxl import load_workbook
+
+from bff_teacher_service.service_layer.batch_views import BatchViews
+from bff_teacher_service.service_layer.exports import Exports
+from common_core.http.cj_assessment import MAX_COMPARISON_PAGE
+from huleedu_service_libs.errors import NotFoundError
+from services.bff_teacher_service.tests.service_layer import scenario
+from services.bff_teacher_service.tests.service_layer.fakes import FAIL, NOT_FOUND, FakeOwners
+
+TEACHER = "teacher-1"
+BATCH = UUID(scenario.BATCH_ID)
+
+
+def exports(fake: FakeOwners) -> Exports:
+    return Exports(BatchViews(fake, 0.2), fake, 0.2)
+
+
+def paged(total: int) -> Any:
+    def page(_job: UUID, limit: int, offset: int) -> dict[str, Any]:
+        answer = copy.deepcopy(scenario.answers()["job_comparisons"])
+        template = answer["comparisons"][0]
+        answer["comparisons"] = [
+            {**template, "pair_id": str(UUID(int=i + 1)), "wave": i // 100}
+            for i in range(offset, min(offset + limit, total))
+        ]
+        answer.update(total=total, limit=limit, offset=offset)
+        return answer
+
+    return page
+
+
+async def test_the_csv_has_one_row_per_student_essay_and_a_download_name():
+    export = await exports(FakeOwners(answers=scenario.answers())).csv(TEACHER, BATCH)
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [r[0] or r[1] for r in rows[1:]] == ["anna.docx", "Tuva Karlsson", "late.txt"]
+    assert export.content_disposition.startswith('attachment; filename="Argumentative_essays-results.csv"')
+    assert "filename*=UTF-8''Argumentative%20essays%20results.csv" in export.content_disposition
+
+
+async def test_the_xlsx_holds_every_page_of_comparisons_and_the_jobs_settings():
+    total = MAX_COMPARISON_PAGE * 2 + 5
+    fake = FakeOwners(answers={**scenario.answers(), "job_comparisons": paged(total)})
+    export = await exports(fake).xlsx(TEACHER, BATCH)
+    book = load_workbook(io.BytesIO(export.content))
+    assert book["Comparisons"].max_row == total + 1
+    assert book["Comparisons"]["C2"].value == "anna.docx"
+    assert book["Comparisons"]["D2"].value == "Anchor C1"
+    offsets = sorted(args[2] for name, args in fake.arguments if name == "job_comparisons")
+    assert offsets == [0, MAX_COMPARISON_PAGE, MAX_COMPARISON_PAGE * 2]
+    settings = {row[0].value: row[1].value for row in book["Assessment"].iter_rows(min_row=2)}
+    assert settings["Reliability (marginal)"] == 0.81
+    assert settings["Max comparisons per essay"] is not None
+    assert not any(str(key).startswith("Missing") for key in settings)
+
+
+async def test_an_xlsx_without_cj_still_has_the_essays_and_says_what_is_missing():
+    export = await exports(FakeOwners({"job_comparisons": FAIL}, scenario.answers())).xlsx(TEACHER, BATCH)
+    book = load_workbook(io.BytesIO(export.content))
+    assert book["Essays"].max_row == 4
+    assert book["Comparisons"].max_row == 1
+    settings = {row[0].value: row[1].value for row in book["Assessment"].iter_rows(min_row=2)}
+    assert "could not be reached" in str(settings["Missing: comparisons"])
+
+
+async def test_another_teachers_batch_has_no_export():
+    with pytest.raises(NotFoundError):
+        await exports(FakeOwners({"batch_detail": NOT_FOUND}, scenario.answers())).csv(TEACHER, BATCH)
