@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -95,27 +96,31 @@ async def test_dashboard_when_the_result_aggregator_hangs_is_a_timeout():
         await views(FakeOwners({"user_summary": HANG})).dashboard(TEACHER)
 
 
-def _listed(status: str, essay_count: int, title: str) -> dict[str, object]:
+def _listed(status: str, essay_count: int, title: str) -> Any:
     page = example_of("BatchListResponse")
     page["items"][0].update(status=status, essay_count=essay_count, title=title, batch_id=str(uuid4()))
     return page
 
 
-async def test_the_dashboard_lists_failed_batches_then_names_to_confirm_then_unstarted_drafts():
+async def test_the_dashboard_lists_failed_then_partial_then_names_to_confirm_then_unstarted_drafts():
+    recent = _listed("completed", 8, "Half done")
+    recent["items"][0]["result_summary"]["partial"] = True
     owners = FakeOwners(
         answers={
             "batches_failed": _listed("failed", 4, "Essays that failed"),
             "batches_draft": _listed("draft", 12, "Waiting essays"),
+            "recent_batches": recent,
         }
     )
     dashboard = await views(owners).dashboard(TEACHER)
     assert [(a.reason, a.title) for a in dashboard.needs_action] == [
         ("failed", "Essays that failed"),
+        ("partial", "Half done"),
         ("unconfirmed_matches", None),
         ("not_started", "Waiting essays"),
     ]
-    assert dashboard.needs_action[1].detail == "Confirm the students of 9B: 18 suggested, 3 unmatched."
-    assert dashboard.needs_action[2].detail == "12 essays uploaded; start the assessment."
+    assert dashboard.needs_action[2].detail == "Confirm the students of 9B: 18 suggested, 3 unmatched."
+    assert dashboard.needs_action[3].detail == "12 essays uploaded; start the assessment."
 
 
 async def test_an_empty_draft_needs_no_action_and_a_failed_source_is_one_gap():

@@ -225,7 +225,9 @@ class BatchStory:
         )
         return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentProgressV1))
 
-    def completed(self, job_id: uuid.UUID, minutes: float, *, usage: JobUsage | None = USAGE) -> EventEnvelope[Any]:
+    def completed(
+        self, job_id: uuid.UUID, minutes: float, *, usage: JobUsage | None = USAGE, forced_recovery: bool = False
+    ) -> EventEnvelope[Any]:
         """``usage=None`` is what a CJ that predates the field publishes."""
         payload = CJAssessmentCompletedV1(
             batch_id=self.batch_id,
@@ -240,6 +242,7 @@ class BatchStory:
             position_bias=0.12,
             position_bias_se=0.2,
             usage=usage,
+            forced_recovery=forced_recovery,
         )
         return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentCompletedV1))
 

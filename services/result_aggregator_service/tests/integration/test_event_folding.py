@@ -50,6 +50,7 @@ async def test_a_realistic_sequence_folds_every_field_and_redelivery_changes_not
             "grade_distribution": {"F": 0, "E": 1, "D": 0, "C": 1, "B": 0, "A": 1},
             "reliability_ssr": 0.86,
             "reliability": 0.81,
+            "partial": False,
         },
     }
     assert detail["current_job"] == {
@@ -195,6 +196,23 @@ async def test_grade_cut_points_are_kept_with_their_job_and_an_older_result_even
     assert status == 200
     [earlier] = history["jobs"]
     assert (earlier["job"]["job_id"], earlier["job"]["grade_cut_points"]) == (str(first_job), published)
+
+
+async def test_a_list_row_says_when_its_results_are_partial(service):
+    whole, partial = (
+        service.story(user_id="teacher-partial", title="Whole"),
+        service.story(user_id="teacher-partial", title="Partial"),
+    )
+    for story, forced in ((whole, False), (partial, True)):
+        job = uuid.uuid4()
+        await service.publish(
+            story.registered(), story.results(job, minutes=9), story.completed(job, 10, forced_recovery=forced)
+        )
+        await service.until_status(story, "completed", job_id=str(job), partial=forced)
+    status, page = await service.get("/internal/v1/users/teacher-partial/batches", user="teacher-partial")
+    assert status == 200
+    flags = {item["title"]: item["result_summary"]["partial"] for item in page["items"]}
+    assert flags == {"Whole": False, "Partial": True}
 
 
 def _folded(event: str, outcome: str) -> float:

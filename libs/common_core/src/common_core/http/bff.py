@@ -40,7 +40,7 @@ ViewPart = Literal[
 ]
 # Why an essay deserves a second look, for the teacher's eye rather than a verdict.
 EssayFlag = Literal["not_assessed", "low_confidence", "few_comparisons", "no_confirmed_student"]
-ActionReason = Literal["not_started", "unconfirmed_matches", "failed"]
+ActionReason = Literal["failed", "partial", "unconfirmed_matches", "not_started"]
 ComparisonOutcome = Literal["won", "lost", "pending", "failed"]
 
 
@@ -72,7 +72,7 @@ class DashboardBatch(BatchListItem):
 
 
 class BatchNeedingAction(_View):
-    """A batch waiting for the teacher: not started, student matches to confirm, or failed."""
+    """A batch waiting for the teacher: failed, partial results, student matches to confirm, or not started."""
 
     batch_id: UUID
     title: str | None = Field(description="None when the result aggregator has not listed the batch yet.")
@@ -85,7 +85,9 @@ class TeacherDashboard(_View):
 
     summary: UserSummaryResponse
     needs_action: list[BatchNeedingAction] = Field(
-        default_factory=list, description="Failed first, then unconfirmed matches, then not started."
+        default_factory=list,
+        description="Failed first, then partial results (among the recent batches), then student names to "
+        "confirm, then drafts with essays not started.",
     )
     recent_batches: list[DashboardBatch] = Field(description="Most recently created first.")
     gaps: list[ViewGap] = Field(description="Parts left out because their owner failed; empty when complete.")

@@ -45,6 +45,10 @@ class ResultSummary(_Response):
         description="The results' marginal-likelihood reliability, 0-1: the uninflated one the stopping rule reads. "
         "None if an essay got fewer than the minimum comparisons, or from a publisher that predates the field.",
     )
+    partial: bool = Field(
+        default=False,
+        description="True when the results are partial: the stuck-job monitor finished the job with answers missing.",
+    )
 
 
 class BatchListItem(_Response):

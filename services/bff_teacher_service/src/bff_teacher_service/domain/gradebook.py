@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell as SheetCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from common_core.http.bff import EssayRow
 from common_core.http.cj_assessment import JobComparison
@@ -97,34 +99,34 @@ class ResultsWorkbook:
 
 
 def results_xlsx(content: ResultsWorkbook) -> bytes:
-    book = Workbook()
-    essays = book.worksheets[0]
-    essays.title = "Essays"
-    _write(essays, ESSAY_COLUMNS, [essay_cells(row) for row in content.essays])
-    comparisons = book.create_sheet("Comparisons")
-    _write(comparisons, COMPARISON_COLUMNS, [_comparison_cells(c, content.names) for c in content.comparisons])
-    settings = book.create_sheet("Assessment")
-    _write(settings, ("Setting", "Value"), list(content.settings))
+    """Written row by row (openpyxl's write-only mode): a few thousand comparisons in a fraction of the
+    time and memory of a workbook built cell by cell. CPU-bound: call it off the event loop."""
+    book = Workbook(write_only=True)
+    _write(book.create_sheet("Essays"), ESSAY_COLUMNS, [essay_cells(row) for row in content.essays])
+    comparisons = [_comparison_cells(c, content.names) for c in content.comparisons]
+    _write(book.create_sheet("Comparisons"), COMPARISON_COLUMNS, comparisons)
+    _write(book.create_sheet("Assessment"), ("Setting", "Value"), list(content.settings))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _csv_cell(cell: Cell) -> Cell:
-    if cell is None:
-        return ""
-    return safe_text(cell) if isinstance(cell, str) else cell
-
-
-def _write(sheet: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+def _write(sheet: WriteOnlyWorksheet, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    sheet.freeze_panes = "A2"
     sheet.append(list(header))
     for values in rows:
-        sheet.append([None if value == "" else value for value in values])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                # openpyxl turns a string starting with "=" into a formula; a student's name is data.
-                cell.data_type = "s"
-    sheet.freeze_panes = "A2"
+        sheet.append([_xlsx_cell(sheet, value) for value in values])
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell) -> SheetCell | int | float | None:
+    if value == "" or value is None:
+        return None
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        # openpyxl turns a string starting with "=" into a formula; a student's name is data.
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _comparison_cells(comparison: JobComparison, names: dict[str, str]) -> tuple[Cell, ...]:
@@ -146,6 +148,12 @@ def _comparison_cells(comparison: JobComparison, names: dict[str, str]) -> tuple
         comparison.cost_usd,
         _timestamp(comparison.answered_at),
     )
+
+
+def _csv_cell(cell: Cell) -> Cell:
+    if cell is None:
+        return ""
+    return safe_text(cell) if isinstance(cell, str) else cell
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

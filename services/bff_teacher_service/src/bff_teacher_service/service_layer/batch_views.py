@@ -79,23 +79,30 @@ class BatchViews:
 
     async def essay(self, user_id: str, batch_id: UUID, essay_id: UUID) -> EssayDetailView:
         detail_call, class_info_call, names_call = self._naming_parts(user_id, batch_id)
-        # All four at once, each to its end, before the 404 or the page is decided.
-        detail, class_info, names, listed = await asyncio.gather(
-            detail_call,
-            class_info_call,
-            names_call,
-            self._fetch(self.owners.batch_essays(user_id, batch_id), CONTENT),
+        detail_task = asyncio.ensure_future(detail_call)
+
+        # Two chains side by side, each owner's second call as soon as its first answers: content's
+        # essay list, then the text; the batch (for the job), then CJ's comparisons. Content and CJ
+        # check ownership themselves, so neither waits for the batch. Every call runs to its end or
+        # its timeout before the 404 or the page is decided.
+        async def text_after_listing() -> tuple[Part[EssayList], Part[StoredText]]:
+            listed = await self._fetch(self.owners.batch_essays(user_id, batch_id), CONTENT)
+            return listed, await self._text(user_id, _text_ref(listed.value, essay_id))
+
+        async def comparisons_after_batch() -> Part[EssayComparisons]:
+            found = (await detail_task).value
+            in_batch = found is not None and any(e.essay_id == essay_id for e in found.essays)
+            job = found.current_job if found is not None and in_batch else None
+            return await self._comparisons(user_id, job.job_id if job else None, essay_id)
+
+        class_info, names, (listed, text), comparisons = await asyncio.gather(
+            class_info_call, names_call, text_after_listing(), comparisons_after_batch()
         )
-        named = _named(detail.required(BATCH_NOT_FOUND), class_info, names)
+        named = _named(detail_task.result().required(BATCH_NOT_FOUND), class_info, names)
         rows = {row.essay_id: row for row in [*named.essays, *named.anchors]}
         essay = rows.get(essay_id)
         if essay is None:
             raise NotFoundError("Essay not found in this batch")
-        job = named.detail.current_job
-        text, comparisons = await asyncio.gather(
-            self._text(user_id, _text_ref(listed.value, essay_id)),
-            self._comparisons(user_id, job.job_id if job else None, essay_id),
-        )
         return EssayDetailView(
             batch_id=batch_id,
             batch_title=named.batch.title,

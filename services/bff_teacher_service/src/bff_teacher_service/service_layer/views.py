@@ -72,11 +72,21 @@ def _needing_action(
     drafts: BatchListResponse | None,
     recent: BatchListResponse,
 ) -> list[BatchNeedingAction]:
-    """Failed first (work was lost), then names to confirm (results wait on them), then unstarted drafts."""
+    """Failed first (work was lost), then partial results, then names to confirm, then unstarted drafts.
+
+    Partial results are looked for among the recent batches only: the result aggregator has no
+    filter for them, and an old partial batch has usually been dealt with.
+    """
     actions: list[BatchNeedingAction] = []
     for batch in failed.items if failed else []:
         detail = "The assessment failed; open the batch to see why and start it again."
         actions.append(BatchNeedingAction(batch_id=batch.batch_id, title=batch.title, reason="failed", detail=detail))
+    for batch in recent.items:
+        if batch.result_summary is not None and batch.result_summary.partial:
+            detail = "Some comparisons never came back, so the results are partial; check them or assess again."
+            actions.append(
+                BatchNeedingAction(batch_id=batch.batch_id, title=batch.title, reason="partial", detail=detail)
+            )
     for match in unconfirmed.items if unconfirmed else []:
         detail = (
             f"Confirm the students of {match.class_name}: {match.suggested} suggested, {match.unmatched} unmatched."

@@ -93,6 +93,7 @@ def _list_item(row: Mapping[Any, Any]) -> BatchListItem:
             grade_distribution=in_scale_order(row["job_grade_scale"], row["job_grade_distribution"]),
             reliability_ssr=row["job_result_reliability_ssr"],
             reliability=row["job_result_reliability"],
+            partial=row["job_forced_recovery"],
         )
     return BatchListItem(
         batch_id=row["batch_id"],
