@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy import Row, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,6 +137,25 @@ async def load_pairs(session: AsyncSession, job_id: uuid.UUID, *, status: str | 
         statement = statement.where(comparisons.c.status == status)
     statement = statement.order_by(comparisons.c.wave, comparisons.c.position, comparisons.c.attempt)
     return list((await session.execute(statement)).all())
+
+
+async def load_pairs_of_essay(session: AsyncSession, job_id: uuid.UUID, essay_id: uuid.UUID) -> list[Row[Any]]:
+    """The comparisons one essay took part in, in planning order: the essay page's, without the rest."""
+    statement = (
+        select(comparisons)
+        .where(
+            comparisons.c.job_id == job_id,
+            or_(comparisons.c.essay_a_id == essay_id, comparisons.c.essay_b_id == essay_id),
+        )
+        .order_by(comparisons.c.wave, comparisons.c.position, comparisons.c.attempt)
+    )
+    return list((await session.execute(statement)).all())
+
+
+async def anchor_flags(session: AsyncSession, job_id: uuid.UUID) -> dict[uuid.UUID, bool]:
+    """Each essay of the job, and whether it is an anchor."""
+    statement = select(job_essays.c.essay_id, job_essays.c.is_anchor).where(job_essays.c.job_id == job_id)
+    return {row.essay_id: row.is_anchor for row in await session.execute(statement)}
 
 
 async def page_pairs(

@@ -97,14 +97,13 @@ class JobQueries:
     async def essay_comparisons(self, job_id: uuid.UUID, essay_id: uuid.UUID, user_id: str) -> EssayComparisons:
         async with self._deps.sessions() as session:
             _owned(await job_store.get_job(session, job_id), job_id, user_id)
-            essays = {e.essay_id: e for e in await job_store.load_essays(session, job_id)}
-            pairs = await job_store.load_pairs(session, job_id)
-        if essay_id not in essays:
+            is_anchor = await job_store.anchor_flags(session, job_id)
+            # Only this essay's pairs: a large job's hundreds of others would be read and dropped.
+            pairs = await job_store.load_pairs_of_essay(session, job_id, essay_id)
+        if essay_id not in is_anchor:
             raise NotFoundError(f"essay {essay_id} is not part of job {job_id}")
         rows: list[EssayComparison] = []
         for pair in pairs:
-            if essay_id not in (pair.essay_a_id, pair.essay_b_id):
-                continue
             side = "A" if pair.essay_a_id == essay_id else "B"
             opponent = pair.essay_b_id if side == "A" else pair.essay_a_id
             winner = _winner(pair)
@@ -113,7 +112,7 @@ class JobQueries:
                     pair_id=pair.pair_id,
                     wave=pair.wave,
                     opponent_essay_id=opponent,
-                    opponent_is_anchor=essays[opponent].is_anchor,
+                    opponent_is_anchor=is_anchor[opponent],
                     side=side,
                     status=pair.status,
                     won=None if winner is None else winner == essay_id,
@@ -127,7 +126,7 @@ class JobQueries:
                 )
             )
         return EssayComparisons(
-            job_id=job_id, essay_id=essay_id, is_anchor=essays[essay_id].is_anchor, comparisons=rows
+            job_id=job_id, essay_id=essay_id, is_anchor=is_anchor[essay_id], comparisons=rows
         )
 
     async def job_comparisons(self, job_id: uuid.UUID, user_id: str, limit: int, offset: int) -> JobComparisonPage:
