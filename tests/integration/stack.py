@@ -1,15 +1,19 @@
 """What the tests against the running dev stack share: its environment, a fresh teacher, an extra
-service process beside the stack's own.
+service process beside the stack's own, and a sign-in that waits out the gateway's limit.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from huleedu_service_libs.envfile import load_env_file
 from huleedu_service_libs.testing.local_server import free_port
@@ -55,3 +59,19 @@ def extra_service(service: str, settings: dict[str, str], log_file: Path) -> Ite
         yield f"http://127.0.0.1:{port}", env
     finally:
         terminate(pid)
+
+
+def log_in(client: httpx.Client, email: str, password: str, patience_s: float = 90.0) -> dict[str, Any]:
+    """The tokens of ``email``, signing in at the gateway ``client`` points at.
+
+    The gateway allows 10 sign-ins a minute per address and the suite signs many teachers in: a 429
+    is waited out (its Retry-After) rather than failing a test that is not about the limit.
+    """
+    deadline = time.monotonic() + patience_s
+    reply = client.post("/v1/auth/login", json={"email": email, "password": password})
+    while reply.status_code == httpx.codes.TOO_MANY_REQUESTS and time.monotonic() < deadline:
+        time.sleep(float(reply.headers.get("retry-after", "1")))
+        reply = client.post("/v1/auth/login", json={"email": email, "password": password})
+    assert reply.status_code == httpx.codes.OK, reply.text
+    tokens: dict[str, Any] = reply.json()
+    return tokens

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from scripts.demo import run_demo
 from scripts.demo.essays import student_essays
-from tests.integration.stack import create_teacher
+from tests.integration.stack import create_teacher, log_in
 
 pytestmark = pytest.mark.integration
 
@@ -201,8 +201,7 @@ def test_another_teacher_gets_a_404_in_every_view(gateway: run_demo.Gateway, ass
     batch_id = assessed["batch_id"]
     essay_id = next(iter(assessed["confirmed"]))
     with httpx.Client(base_url=gateway.base_url, timeout=60.0) as other:
-        login = other.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
-        other.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        other.headers["Authorization"] = f"Bearer {log_in(other, email, PASSWORD)['access_token']}"
         for path in (
             f"/batches/{batch_id}",
             f"/batches/{batch_id}/essays/{essay_id}",

@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from scripts.demo import run_demo
 from scripts.demo.essays import student_essays
-from tests.integration.stack import create_teacher
+from tests.integration.stack import create_teacher, log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -93,9 +93,7 @@ def other_teacher(base_url: str) -> Iterator[httpx.Client]:
     """A fresh teacher, signed in: nothing of anyone else's is theirs."""
     email = create_teacher("Streamer", PASSWORD)
     with httpx.Client(base_url=base_url, timeout=60.0) as client:
-        login = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
-        assert login.status_code == 200, login.text
-        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        client.headers["Authorization"] = f"Bearer {log_in(client, email, PASSWORD)['access_token']}"
         yield client
 
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from scripts.demo import run_demo
-from tests.integration.stack import create_teacher
+from tests.integration.stack import create_teacher, log_in
 
 pytestmark = pytest.mark.integration
 
@@ -30,9 +30,7 @@ def _other_teacher(base_url: str) -> httpx.Client:
     """A fresh teacher, signed in: nobody else's data is theirs."""
     email = create_teacher("Other", PASSWORD)
     client = httpx.Client(base_url=base_url, timeout=60.0)
-    login = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    client.headers["Authorization"] = f"Bearer {log_in(client, email, PASSWORD)['access_token']}"
     return client
 
 

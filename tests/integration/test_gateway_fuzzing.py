@@ -31,7 +31,7 @@ from scripts.demo import run_demo
 from scripts.devstack import service_procs
 from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import REPO_ROOT
-from tests.integration.stack import create_teacher, extra_service
+from tests.integration.stack import create_teacher, extra_service, log_in
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -53,9 +53,7 @@ class SignedIn:
     calls: Iterator[int] = field(default_factory=itertools.count)
 
     def login(self, email: str) -> None:
-        reply = self.http.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
-        assert reply.status_code == 200, reply.text
-        self.tokens, self.renewed_at = reply.json(), time.monotonic()
+        self.tokens, self.renewed_at = log_in(self.http, email, PASSWORD), time.monotonic()
 
     def bearer(self) -> dict[str, str]:
         # The fuzzing outlasts no access token, but renew at half-life all the same.
