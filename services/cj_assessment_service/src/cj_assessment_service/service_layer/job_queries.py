@@ -125,9 +125,7 @@ class JobQueries:
                     answered_at=pair.answered_at,
                 )
             )
-        return EssayComparisons(
-            job_id=job_id, essay_id=essay_id, is_anchor=is_anchor[essay_id], comparisons=rows
-        )
+        return EssayComparisons(job_id=job_id, essay_id=essay_id, is_anchor=is_anchor[essay_id], comparisons=rows)
 
     async def job_comparisons(self, job_id: uuid.UUID, user_id: str, limit: int, offset: int) -> JobComparisonPage:
         async with self._deps.sessions() as session:
