@@ -1,0 +1,55 @@
+/**
+ * The app's pages. History mode: the BFF answers `index.html` for any page path, so a deep link
+ * works (after signing in again: tokens do not survive a reload).
+ */
+import type { Pinia } from 'pinia'
+import { createRouter, createWebHistory, type RouteRecordRaw, type Router, type RouterHistory } from 'vue-router'
+
+import { useAuthStore } from '@/stores/auth'
+import DashboardView from '@/views/DashboardView.vue'
+import SignInView from '@/views/SignInView.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without signing in. */
+    public?: boolean
+    /** The i18n key of the page's title. */
+    titleKey?: string
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/sign-in', name: 'sign-in', component: SignInView, meta: { public: true, titleKey: 'signIn.title' } },
+  { path: '/', name: 'dashboard', component: DashboardView, meta: { titleKey: 'dashboard.title' } },
+  {
+    path: '/batches/:batchId',
+    name: 'batch',
+    // Its own chunk: the sign-in page and the dashboard load without it.
+    component: () => import('@/views/BatchView.vue'),
+    props: true,
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/views/NotFoundView.vue'),
+    meta: { public: true, titleKey: 'app.notFoundTitle' },
+  },
+]
+
+export function createAppRouter(pinia: Pinia, history: RouterHistory = createWebHistory()): Router {
+  const router = createRouter({ history, routes })
+  router.beforeEach((to) => {
+    const auth = useAuthStore(pinia)
+    if (!to.meta.public && !auth.signedIn) {
+      return { name: 'sign-in', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+    }
+    if (to.name === 'sign-in' && auth.signedIn) return { name: 'dashboard' }
+    return true
+  })
+  return router
+}
+
+/** Where to go after signing in: the page asked for, if it is one of the app's own. */
+export function redirectTarget(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/'
+}
