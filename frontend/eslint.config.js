@@ -5,7 +5,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'e2e/screenshots/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
@@ -52,5 +52,11 @@ export default tseslint.config(
   {
     files: ['src/**/*.test.ts', 'src/testing/**'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The browser end-to-end script runs under Node and reports its steps on the console.
+    files: ['e2e/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { 'no-console': 'off' },
   },
 )
