@@ -41,7 +41,17 @@ async function signIn(page, email, password, path = '/') {
   await page.goto(`${base}${path}`)
   await page.getByLabel(/e-?mail/i).fill(email)
   await page.getByLabel(/password|lösenord/i).fill(password)
-  await page.keyboard.press('Enter')
+  // The gateway allows ten sign-ins a minute per address, and the suite signs in often: when it
+  // answers 429, wait the Retry-After it names (the page shows it too) and try again.
+  for (let attempt = 1; ; attempt += 1) {
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/v1/auth/login'), { timeout: 15000 }),
+      page.keyboard.press('Enter'),
+    ])
+    if (response.status() !== 429 || attempt >= 4) break
+    const wait = Number(response.headers()['retry-after'] ?? '60')
+    await page.waitForTimeout((Number.isFinite(wait) ? wait + 1 : 61) * 1000)
+  }
   // Signed in once the header offers to sign out (the sign-in page has a heading too); by then the
   // profile's language is set, so a language chosen after this stays.
   await page.getByRole('button', { name: /sign out|logga ut/i }).waitFor({ timeout: 15000 })

@@ -74,6 +74,6 @@ def test_a_teacher_reads_an_assessed_batch_in_the_browser(
         "SCREENSHOTS": str(FRONTEND / "e2e" / "screenshots"),
     }
     result = subprocess.run(
-        ["node", "e2e/smoke.mjs"], cwd=FRONTEND, env=env, capture_output=True, text=True, check=False, timeout=300
+        ["node", "e2e/smoke.mjs"], cwd=FRONTEND, env=env, capture_output=True, text=True, check=False, timeout=420
     )
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
