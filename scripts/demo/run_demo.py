@@ -294,6 +294,21 @@ def outcome_lines(job: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def dashboard_lines(gw: Gateway, batch_id: str) -> str:
+    """Where to read the batch in the browser, and how to sign in there (the dev demo teacher)."""
+    try:
+        page = gw.http.get("/", headers={"Accept": "text/html"})
+        served = page.status_code == 200 and "text/html" in page.headers.get("content-type", "")
+    except httpx.HTTPError:
+        served = False
+    if not served:
+        return f"\ndashboard: not served at {gw.base_url}/ (build it with `pdm run fe-build`; it needs Node 20 and npm)"
+    return (
+        f"\ndashboard: {gw.base_url}/  (this batch: {gw.base_url}/batches/{batch_id})\n"
+        f"sign in as {DEMO_EMAIL} with the password {DEMO_PASSWORD}"
+    )
+
+
 def _count(value: int | None) -> str:
     return "unknown" if value is None else f"{value:,}"
 
@@ -312,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
         batch_id = create_batch(gw, assignment_id, essays)
         estimated = estimate(gw, batch_id, args.mode)
         start_assessment(gw, batch_id, args.mode)
-        return report(follow(gw, batch_id, args.timeout), essays, estimated)
+        outcome = report(follow(gw, batch_id, args.timeout), essays, estimated)
+        print(dashboard_lines(gw, batch_id))
+        return outcome
     except DemoError as exc:
         print(f"demo: ERROR: {exc}", file=sys.stderr)
         return 1

@@ -26,6 +26,10 @@ def test_a_demo_batch_is_assessed_end_to_end(gateway: run_demo.Gateway, capsys: 
 
     assert detail["batch"]["status"] == "completed", detail
     assert run_demo.report(detail, essays, estimated) == 0
+    # The demo ends by saying where to read the batch in the browser and how to sign in there.
+    where = run_demo.dashboard_lines(gateway, batch_id)
+    assert f"dashboard: {gateway.base_url}/  (this batch: {gateway.base_url}/batches/{batch_id})" in where, where
+    assert f"sign in as {run_demo.DEMO_EMAIL} with the password {run_demo.DEMO_PASSWORD}" in where
     # The honest (marginal-likelihood) reliability is printed first; SSR only beside it.
     printed = capsys.readouterr().out
     assert re.search(r"^reliability: (\d\.\d\d \(marginal likelihood; SSR|- \(fewer than)", printed, re.M), printed

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 
-import { errorBody, fakeFetch, json, manualTimers, tokens, type RecordedCall } from '@/testing/http'
+import { errorBody, fakeFetch, flush, json, manualTimers, tokens, type RecordedCall } from '@/testing/http'
+import { fakeXhr } from '@/testing/xhr'
 
 import { ApiClient, isAllowedPath } from './client'
 import { ApiError } from './errors'
@@ -147,13 +148,26 @@ describe('ApiClient errors', () => {
     const fake = gateway()
     const client = await signedIn(fake)
 
-    for (const path of ['https://evil.example/v1/me', '//evil.example/bff/v1/teacher/x', '/v1/batches', '/internal/v1/x', '/bff/v1/teacher/../../v1/x']) {
+    for (const path of ['https://evil.example/v1/me', '//evil.example/bff/v1/teacher/x', '/v1/admin/users', '/internal/v1/x', '/bff/v1/teacher/../../v1/x', '/v1/batches/../admin', '/v1/batchesX']) {
       await expect(client.get(path, Thing)).rejects.toThrow(/Refusing/)
     }
     expect(fake.calls).toHaveLength(1) // the sign-in only
     expect(isAllowedPath('/v1/me')).toBe(true)
     expect(isAllowedPath('/bff/v1/teacher/batches/1?x=1')).toBe(true)
     expect(isAllowedPath('/v1/auth/refresh')).toBe(true)
+    expect(isAllowedPath('/v1/batches/1/essays')).toBe(true)
+    expect(isAllowedPath('/v1/classes?limit=5')).toBe(true)
+  })
+
+  it('sends a command without a response body and throws its error body', async () => {
+    const fake = gateway((call) =>
+      call.path === '/v1/students/1' ? new Response(null, { status: 204 }) : json(409, errorBody('CONFLICT', 'In use.')),
+    )
+    const client = await signedIn(fake)
+
+    await expect(client.requestNoContent('/v1/students/1', { method: 'DELETE' })).resolves.toBeUndefined()
+    await expect(client.requestNoContent('/v1/classes/1', { method: 'DELETE' })).rejects.toMatchObject({ status: 409, code: 'CONFLICT' })
+    expect(fake.calls[1]).toMatchObject({ method: 'DELETE', path: '/v1/students/1' })
   })
 
   it('sends nothing once signed out, and says the session has ended', async () => {
@@ -299,5 +313,164 @@ describe('ApiClient token renewal', () => {
     await client.login('teacher@school.se', 'secret')
 
     expect(timers.pending[0]?.at).toBe(timers.now() + 80_000)
+  })
+})
+
+describe('ApiClient uploads (XMLHttpRequest)', () => {
+  const UPLOAD = '/v1/batches/1/essays'
+  const Uploaded = z.object({ accepted: z.number() })
+
+  function form(): FormData {
+    const body = new FormData()
+    body.append('files', new File(['one two three'], 'a.txt', { type: 'text/plain' }))
+    body.append('files', new File(['four five'], 'b.md'))
+    return body
+  }
+
+  async function uploadClient(timers = manualTimers()) {
+    const fake = gateway()
+    const xhr = fakeXhr()
+    const client = new ApiClient({ fetch: fake.fetch, xhr: xhr.create, ...timers })
+    await client.login('teacher@school.se', 'secret')
+    return { client, xhr, fake }
+  }
+
+  it('posts the form with the bearer token, reports the bytes sent and parses the answer', async () => {
+    const { client, xhr } = await uploadClient()
+    const progress = vi.fn()
+
+    const result = client.upload(UPLOAD, form(), Uploaded, { onProgress: progress })
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(1))
+    const call = xhr.calls[0]!
+    call.xhr.progress(10, 22)
+    call.xhr.progress(22, 22)
+    call.xhr.respond(200, { accepted: 2 })
+
+    await expect(result).resolves.toEqual({ accepted: 2 })
+    expect(call).toMatchObject({ method: 'POST', path: UPLOAD })
+    expect(call.headers.get('Authorization')).toBe('Bearer access-1')
+    expect(call.headers.get('Accept')).toBe('application/json')
+    expect(call.body).toBeInstanceOf(FormData)
+    expect((call.body as FormData).getAll('files').map((file) => (file as File).name)).toEqual(['a.txt', 'b.md'])
+    expect(progress.mock.calls).toEqual([[{ loaded: 10, total: 22 }], [{ loaded: 22, total: 22 }]])
+  })
+
+  it('turns an error answer into an ApiError with the platform message (413 over a limit)', async () => {
+    const { client, xhr } = await uploadClient()
+
+    const result = client.upload(UPLOAD, form(), Uploaded)
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(1))
+    xhr.calls[0]!.xhr.respond(413, errorBody('PAYLOAD_TOO_LARGE', 'Too many files in one upload: at most 50.'), {
+      'Content-Type': 'application/json',
+      'Retry-After': '7',
+    })
+
+    await expect(result).rejects.toMatchObject({
+      name: 'ApiError',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'Too many files in one upload: at most 50.',
+      correlationId: 'corr-1',
+      retryAfterSeconds: 7,
+    })
+  })
+
+  it('describes an answer without an error body by its status, and refuses one outside the contract', async () => {
+    const { client, xhr } = await uploadClient()
+
+    const failed = client.upload(UPLOAD, form(), Uploaded)
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(1))
+    xhr.calls[0]!.xhr.respond(502, '<html>Bad gateway</html>', { 'Content-Type': 'text/html' })
+    await expect(failed).rejects.toMatchObject({ status: 502, code: 'UNEXPECTED_STATUS', messageKey: 'errors.unexpectedStatus' })
+
+    const odd = client.upload(UPLOAD, form(), Uploaded)
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(2))
+    xhr.calls[1]!.xhr.respond(200, { accepted: 'two' })
+    await expect(odd).rejects.toMatchObject({ code: 'INVALID_RESPONSE' })
+  })
+
+  it('renews once on 401 TOKEN_EXPIRED and sends the form again with the new token', async () => {
+    const { client, xhr, fake } = await uploadClient()
+
+    const result = client.upload(UPLOAD, form(), Uploaded)
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(1))
+    xhr.calls[0]!.xhr.respond(401, errorBody('TOKEN_EXPIRED', 'Expired.'))
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(2))
+    xhr.calls[1]!.xhr.respond(200, { accepted: 2 })
+
+    await expect(result).resolves.toEqual({ accepted: 2 })
+    expect(fake.calls.map((call) => call.path)).toEqual(['/v1/auth/login', '/v1/auth/refresh'])
+    expect(xhr.calls[1]!.headers.get('Authorization')).toBe('Bearer access-2')
+    expect((xhr.calls[1]!.body as FormData).getAll('files')).toHaveLength(2)
+  })
+
+  it('retries only once, and ends the session on any other 401', async () => {
+    const { client, xhr } = await uploadClient()
+    const ended = vi.fn()
+    client.onSessionEnded = ended
+
+    const result = client.upload(UPLOAD, form(), Uploaded)
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(1))
+    xhr.calls[0]!.xhr.respond(401, errorBody('TOKEN_EXPIRED', 'Expired.'))
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(2))
+    xhr.calls[1]!.xhr.respond(401, errorBody('TOKEN_REVOKED', 'Signed out elsewhere.'))
+
+    await expect(result).rejects.toMatchObject({ code: 'SESSION_ENDED' })
+    expect(ended).toHaveBeenCalledTimes(1)
+    expect(client.signedIn).toBe(false)
+  })
+
+  it('renews before sending when the token is about to expire (a sleeping tab)', async () => {
+    const fake = gateway()
+    const xhr = fakeXhr()
+    let now = 0
+    const timers = manualTimers()
+    const client = new ApiClient({ fetch: fake.fetch, xhr: xhr.create, now: () => now, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout })
+    await client.login('teacher@school.se', 'secret')
+    now = 850_000
+
+    const result = client.upload(UPLOAD, form(), Uploaded)
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(1))
+    xhr.calls[0]!.xhr.respond(200, { accepted: 2 })
+
+    await expect(result).resolves.toEqual({ accepted: 2 })
+    expect(fake.calls.map((call) => call.path)).toEqual(['/v1/auth/login', '/v1/auth/refresh'])
+    expect(xhr.calls[0]!.headers.get('Authorization')).toBe('Bearer access-2')
+  })
+
+  it('aborts with its signal, rejecting with an AbortError as fetch does', async () => {
+    const { client, xhr } = await uploadClient()
+    const abort = new AbortController()
+
+    const result = client.upload(UPLOAD, form(), Uploaded, { signal: abort.signal })
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(1))
+    abort.abort()
+
+    await expect(result).rejects.toMatchObject({ name: 'AbortError' })
+    expect(xhr.calls[0]!.xhr.aborted).toBe(true)
+
+    await expect(client.upload(UPLOAD, form(), Uploaded, { signal: abort.signal })).rejects.toMatchObject({ name: 'AbortError' })
+    await flush()
+    expect(xhr.calls).toHaveLength(1) // an already aborted signal sends nothing
+  })
+
+  it('reports a request that never reached the server as NETWORK_ERROR', async () => {
+    const { client, xhr } = await uploadClient()
+
+    const result = client.upload(UPLOAD, form(), Uploaded)
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(1))
+    xhr.calls[0]!.xhr.fail()
+
+    await expect(result).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR', messageKey: 'errors.network' })
+    expect(client.signedIn).toBe(true)
+  })
+
+  it('uploads only to its own API paths', async () => {
+    const { client, xhr } = await uploadClient()
+
+    for (const path of ['https://evil.example/v1/batches/1/essays', '/internal/v1/batches/1/essays', '/v1/batches/../admin']) {
+      await expect(client.upload(path, form(), Uploaded)).rejects.toThrow(/Refusing/)
+    }
+    expect(xhr.calls).toHaveLength(0)
   })
 })

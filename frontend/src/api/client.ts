@@ -8,7 +8,9 @@
  * body). The price is that a reload, or a second tab, starts signed out. See README.md.
  *
  * The access token is renewed shortly before it expires (a timer, and a check before every request)
- * and once more when a request is refused with 401 `TOKEN_EXPIRED`. Renewals are single-flight:
+ * and once more when a request is refused with 401 `TOKEN_EXPIRED`. Uploads go through
+ * XMLHttpRequest instead of fetch, because only it reports how much of a request body has been sent;
+ * they get the same token, renewal, allow-list and error handling. Renewals are single-flight:
  * each refresh token works once, and presenting a used one ends the whole session at the gateway,
  * so two concurrent refreshes would sign the teacher out.
  */
@@ -23,8 +25,18 @@ import {
 } from './errors'
 import { TokenResponse } from './schemas'
 
-/** Where the app may send a request: the same origin, these prefixes. */
-const ALLOWED_PATHS = [/^\/v1\/auth\/[a-z]+$/, /^\/v1\/me$/, /^\/bff\/v1\/teacher\/[^?#]*(\?[^#]*)?$/]
+/**
+ * Where the app may send a request: the same origin, these prefixes. Screens read composed views
+ * from the BFF; commands (create a batch, upload, confirm names, start, cancel, edit classes and
+ * assignments) go to the gateway's public teacher API, which forwards them to the service that owns
+ * the data and checks ownership there (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
+ */
+const ALLOWED_PATHS = [
+  /^\/v1\/auth\/[a-z]+$/,
+  /^\/v1\/me$/,
+  /^\/v1\/(batches|classes|students|assignments|models)(\/[^?#]*)?(\?[^#]*)?$/,
+  /^\/bff\/v1\/teacher\/[^?#]*(\?[^#]*)?$/,
+]
 
 export function isAllowedPath(path: string): boolean {
   if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\') || /\/\.\.?(\/|$|\?)/.test(path)) {
@@ -46,6 +58,8 @@ type Timer = ReturnType<typeof setTimeout>
 
 export interface ApiClientOptions {
   fetch?: typeof fetch
+  /** Makes the XMLHttpRequest of an upload (tests give a fake). */
+  xhr?: () => XMLHttpRequest
   now?: () => number
   setTimeout?: (callback: () => void, ms: number) => Timer
   clearTimeout?: (timer: Timer) => void
@@ -60,6 +74,20 @@ export interface RequestOptions {
   signal?: AbortSignal
 }
 
+/** How much of an upload's request body the browser has sent; `total` is null when it cannot tell. */
+export interface UploadProgress {
+  loaded: number
+  total: number | null
+}
+
+export interface UploadOptions {
+  method?: 'POST' | 'PUT'
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  /** Called as the body goes out; a retry after a token renewal starts again from zero. */
+  onProgress?: (progress: UploadProgress) => void
+}
+
 export class ApiClient {
   /** Called once when the session ends without the teacher signing out (refresh refused, token revoked). */
   onSessionEnded: ((error: ApiError) => void) | null = null
@@ -68,6 +96,7 @@ export class ApiClient {
   private renewal: Promise<Session> | null = null
   private renewTimer: Timer | null = null
   private readonly fetchImpl: typeof fetch
+  private readonly makeXhr: () => XMLHttpRequest
   private readonly now: () => number
   private readonly setTimer: (callback: () => void, ms: number) => Timer
   private readonly clearTimer: (timer: Timer) => void
@@ -76,6 +105,7 @@ export class ApiClient {
   constructor(options: ApiClientOptions = {}) {
     // Bound to globalThis: a bare `fetch` reference called as a method throws "Illegal invocation".
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    this.makeXhr = options.xhr ?? (() => new XMLHttpRequest())
     this.now = options.now ?? (() => Date.now())
     this.setTimer = options.setTimeout ?? ((callback, ms) => setTimeout(callback, ms))
     this.clearTimer = options.clearTimeout ?? ((timer) => clearTimeout(timer))
@@ -125,6 +155,17 @@ export class ApiClient {
     return parseJson(path, response, schema)
   }
 
+  /** A command whose success has no body (204): throws the error body otherwise. */
+  async requestNoContent(path: string, options: RequestOptions = {}): Promise<void> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
+    let body: string | undefined
+    if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json'
+      body = JSON.stringify(options.body)
+    }
+    await this.authorizedFetch(path, { method: options.method ?? 'POST', headers, body, signal: options.signal })
+  }
+
   get<S extends z.ZodType>(path: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
     return this.request(path, schema, { signal })
   }
@@ -135,17 +176,22 @@ export class ApiClient {
    * Any other failure is thrown as an ApiError.
    */
   async authorizedFetch(path: string, init: RequestInit = {}): Promise<Response> {
-    let session = await this.currentSession()
-    let response = await this.send(path, withToken(init, session.accessToken))
-    if (response.status === 401) {
-      const refusal = await errorFromResponse(response)
-      if (refusal.code !== 'TOKEN_EXPIRED') throw this.sessionLost(refusal)
-      session = await this.renew(session)
-      response = await this.send(path, withToken(init, session.accessToken))
-      if (response.status === 401) throw this.sessionLost(await errorFromResponse(response))
-    }
-    if (!response.ok) throw await errorFromResponse(response)
-    return response
+    return this.sendAuthorized((token) => this.send(path, withToken(init, token)))
+  }
+
+  /**
+   * Sends a multipart form (files) with XMLHttpRequest, reporting the bytes sent to `onProgress`,
+   * and parses the answer with its contract's schema. Same token handling and errors as
+   * `authorizedFetch`; an aborted upload rejects with an `AbortError` DOMException, as fetch does.
+   */
+  async upload<S extends z.ZodType>(
+    path: string,
+    form: FormData,
+    schema: S,
+    options: UploadOptions = {},
+  ): Promise<z.output<S>> {
+    const response = await this.sendAuthorized((token) => this.sendXhr(path, form, token, options))
+    return parseJson(path, response, schema)
   }
 
   /** Renews the access token now (single-flight); exposed for tests and for a "stay signed in" action. */
@@ -154,6 +200,63 @@ export class ApiClient {
   }
 
   // --- internals ---------------------------------------------------------------------------------
+
+  /**
+   * Sends with the current access token (renewed first when about to expire); on 401
+   * `TOKEN_EXPIRED` renews once and sends again. Any other 401 ends the session; any other failure
+   * is thrown as an ApiError.
+   */
+  private async sendAuthorized(sendWith: (accessToken: string) => Promise<Response>): Promise<Response> {
+    let session = await this.currentSession()
+    let response = await sendWith(session.accessToken)
+    if (response.status === 401) {
+      const refusal = await errorFromResponse(response)
+      if (refusal.code !== 'TOKEN_EXPIRED') throw this.sessionLost(refusal)
+      session = await this.renew(session)
+      response = await sendWith(session.accessToken)
+      if (response.status === 401) throw this.sessionLost(await errorFromResponse(response))
+    }
+    if (!response.ok) throw await errorFromResponse(response)
+    return response
+  }
+
+  /** One XMLHttpRequest, its answer as a fetch `Response` so that the error and JSON handling are shared. */
+  private sendXhr(path: string, body: FormData, accessToken: string, options: UploadOptions): Promise<Response> {
+    if (!isAllowedPath(path)) {
+      return Promise.reject(new Error(`Refusing to call ${path}: not one of the app's own API paths`))
+    }
+    const signal = options.signal
+    if (signal?.aborted) return Promise.reject(abortError())
+    return new Promise<Response>((resolve, reject) => {
+      const xhr = this.makeXhr()
+      const onAbortSignal = () => xhr.abort()
+      const settle = (outcome: () => void) => {
+        signal?.removeEventListener('abort', onAbortSignal)
+        outcome()
+      }
+      xhr.open(options.method ?? 'POST', path)
+      xhr.setRequestHeader('Accept', 'application/json')
+      for (const [name, value] of Object.entries(options.headers ?? {})) xhr.setRequestHeader(name, value)
+      xhr.setRequestHeader('Authorization', `Bearer ${accessToken}`)
+      xhr.responseType = 'text'
+      if (options.onProgress) {
+        const report = options.onProgress
+        xhr.upload.onprogress = (event) => report({ loaded: event.loaded, total: event.lengthComputable ? event.total : null })
+      }
+      xhr.onload = () =>
+        settle(() => {
+          const response = responseOf(xhr)
+          if (response) resolve(response)
+          else reject(networkError(new TypeError(`XMLHttpRequest answered status ${xhr.status}`)))
+        })
+      const failed = () => settle(() => reject(networkError(new TypeError('XMLHttpRequest failed'))))
+      xhr.onerror = failed
+      xhr.ontimeout = failed
+      xhr.onabort = () => settle(() => reject(abortError()))
+      signal?.addEventListener('abort', onAbortSignal, { once: true })
+      xhr.send(body)
+    })
+  }
 
   private async send(path: string, init: RequestInit): Promise<Response> {
     if (!isAllowedPath(path)) throw new Error(`Refusing to call ${path}: not one of the app's own API paths`)
@@ -252,6 +355,22 @@ export class ApiClient {
 
 function isRefusal(error: ApiError): boolean {
   return error.code !== 'SESSION_ENDED' && error.status >= 400 && error.status < 500 && ![408, 429].includes(error.status)
+}
+
+function abortError(): DOMException {
+  return new DOMException('The upload was aborted.', 'AbortError')
+}
+
+/** An XMLHttpRequest's answer as a `Response`; null when it has no HTTP status (never reached a server). */
+function responseOf(xhr: XMLHttpRequest): Response | null {
+  if (xhr.status < 200 || xhr.status > 599) return null
+  const headers = new Headers()
+  for (const line of xhr.getAllResponseHeaders().trim().split(/[\r\n]+/)) {
+    const separator = line.indexOf(':')
+    if (separator > 0) headers.append(line.slice(0, separator).trim(), line.slice(separator + 1).trim())
+  }
+  const empty = [204, 205, 304].includes(xhr.status) || xhr.responseText === ''
+  return new Response(empty ? null : xhr.responseText, { status: xhr.status, statusText: xhr.statusText, headers })
 }
 
 function withToken(init: RequestInit, token: string): RequestInit {

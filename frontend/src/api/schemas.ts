@@ -60,6 +60,8 @@ export const ViewGap = z.object({
     'student_names',
     'text',
     'comparisons',
+    'anchors',
+    'last_batch',
   ]),
   reason: z.string(),
 })
@@ -121,7 +123,12 @@ export const BatchNeedingAction = z.object({
   batch_id: id,
   title: z.string().nullable(),
   reason: NeedsActionReason,
+  /** In English; the dashboard words it from the reason and the facts below instead. */
   detail: z.string(),
+  essay_count: z.number().int().nonnegative().nullable().optional(),
+  class_name: z.string().nullable().optional(),
+  suggested: z.number().int().nonnegative().nullable().optional(),
+  unmatched: z.number().int().nonnegative().nullable().optional(),
 })
 export type BatchNeedingAction = z.infer<typeof BatchNeedingAction>
 

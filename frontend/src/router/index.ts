@@ -28,6 +28,69 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('@/views/BatchView.vue'),
     props: true,
   },
+  // --- results: the essay page (issue 18) ---
+  {
+    path: '/batches/:batchId/essays/:essayId',
+    name: 'essay',
+    component: () => import('@/views/EssayView.vue'),
+    props: true,
+  },
+  // --- end results ---
+  // --- admin: classes, assignments and the account (issue 18); each its own chunk ---
+  {
+    path: '/classes',
+    name: 'classes',
+    component: () => import('@/views/ClassesView.vue'),
+    meta: { titleKey: 'classes.title' },
+  },
+  {
+    path: '/classes/:classId',
+    name: 'class',
+    component: () => import('@/views/ClassView.vue'),
+    props: true,
+    meta: { titleKey: 'classes.title' },
+  },
+  {
+    path: '/assignments',
+    name: 'assignments',
+    component: () => import('@/views/AssignmentsView.vue'),
+    meta: { titleKey: 'assignments.title' },
+  },
+  {
+    path: '/assignments/new',
+    name: 'assignment-new',
+    component: () => import('@/views/AssignmentView.vue'),
+    meta: { titleKey: 'assignmentPage.newTitle' },
+  },
+  {
+    path: '/assignments/:assignmentId',
+    name: 'assignment',
+    component: () => import('@/views/AssignmentView.vue'),
+    props: true,
+    meta: { titleKey: 'assignments.title' },
+  },
+  {
+    path: '/account/password',
+    name: 'account-password',
+    component: () => import('@/views/AccountPasswordView.vue'),
+    meta: { titleKey: 'password.title' },
+  },
+  // --- end admin ---
+  // --- wizard: the new batch, and the setup of a draft resumed (issue 18); one chunk for both ---
+  {
+    path: '/batches/new',
+    name: 'new-batch',
+    component: () => import('@/views/NewBatchView.vue'),
+    meta: { titleKey: 'wizard.title' },
+  },
+  {
+    path: '/batches/:batchId/setup',
+    name: 'batch-setup',
+    component: () => import('@/views/NewBatchView.vue'),
+    props: true,
+    meta: { titleKey: 'wizard.title' },
+  },
+  // --- end wizard ---
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',

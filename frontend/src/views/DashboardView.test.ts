@@ -41,7 +41,27 @@ describe('the dashboard', () => {
     expect(items[0]!.text()).toContain('12 essays uploaded; start the assessment.')
     const buttons = items[0]!.findAll('a.button')
     expect(buttons).toHaveLength(1)
-    expect(buttons[0]!.attributes('href')).toBe('/batches/00000000-0000-0000-0000-000000000009')
+    // A draft not started yet is finished in the wizard, at its first step still to do.
+    expect(buttons[0]!.attributes('href')).toBe('/batches/00000000-0000-0000-0000-000000000009/setup')
+  })
+
+  it('sends names to confirm to the wizard and a failed batch to its page, and offers a new batch', async () => {
+    fakeGateway({
+      'GET /bff/v1/teacher/dashboard': () =>
+        json(200, dashboard((view) => {
+          const item = (view.needs_action as Record<string, unknown>[])[0]!
+          view.needs_action = [
+            { ...item, reason: 'unconfirmed_matches', batch_id: '00000000-0000-0000-0000-000000000007' },
+            { ...item, reason: 'failed', batch_id: '00000000-0000-0000-0000-000000000008' },
+          ]
+        })),
+    })
+    app = await mountApp('/')
+
+    const links = app.wrapper.findAll('.actions__item a.button').map((link) => link.attributes('href'))
+    expect(links).toEqual(['/batches/00000000-0000-0000-0000-000000000007/setup', '/batches/00000000-0000-0000-0000-000000000008'])
+    const newBatch = app.wrapper.findAll('a.button').find((link) => link.text().includes('New batch'))
+    expect(newBatch?.attributes('href')).toBe('/batches/new')
   })
 
   it('lists recent batches with class, status, progress and reliability', async () => {

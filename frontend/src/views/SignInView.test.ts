@@ -105,10 +105,12 @@ describe('the app shell', () => {
     app = await mountApp('/')
     expect(app.wrapper.get('h1').text()).toBe('Dashboard')
 
-    await app.wrapper.get('.app-header select').setValue('sv')
+    // The language is in the account menu.
+    await app.wrapper.get('.app-header [aria-controls="account-menu"]').trigger('click')
+    await app.wrapper.get('#account-menu select').setValue('sv')
 
     expect(app.wrapper.get('h1').text()).toBe('Översikt')
-    expect(app.wrapper.get('.app-header button').text()).toBe('Logga ut')
+    expect(app.wrapper.findAll('#account-menu button').map((button) => button.text())).toContain('Logga ut')
     expect(document.documentElement.lang).toBe('sv')
   })
 
@@ -116,7 +118,9 @@ describe('the app shell', () => {
     const gateway = fakeGateway()
     app = await mountApp('/')
 
-    await app.wrapper.get('.app-header button').trigger('click')
+    await app.wrapper.get('.app-header [aria-controls="account-menu"]').trigger('click')
+    const signOut = app.wrapper.findAll('#account-menu button').find((button) => button.text() === 'Sign out')
+    await signOut!.trigger('click')
     await flushPromises()
 
     expect(gateway.calls.at(-1)).toMatchObject({ path: '/v1/auth/logout', body: { refresh_token: 'refresh-1' } })

@@ -10,9 +10,10 @@ from pydantic import ValidationError
 
 from bff_teacher_service.app import create_app
 from bff_teacher_service.config import Settings
+from bff_teacher_service.service_layer.assignment_views import AssignmentViews
 from bff_teacher_service.service_layer.views import TeacherViews
 from services.bff_teacher_service.tests.live_progress.support import IdleFeed
-from services.bff_teacher_service.tests.service_layer.fakes import FAIL, FakeOwners
+from services.bff_teacher_service.tests.service_layer.fakes import FAIL, NOT_FOUND, FakeOwners
 
 KEY = "bff-unit-test-key"
 GATEWAY_HEADERS = {"X-Internal-API-Key": KEY, "X-Service-ID": "api_gateway_service", "X-User-ID": "teacher-1"}
@@ -27,6 +28,7 @@ def owners() -> FakeOwners:
 async def client(owners: FakeOwners) -> AsyncIterator[httpx.AsyncClient]:
     app = await create_app(Settings(HULEEDU_INTERNAL_API_KEY=KEY), progress_feed=IdleFeed)
     app.state.views = TeacherViews(owners, 0.2, dashboard_batch_count=10)
+    app.state.assignment_views = AssignmentViews(owners, 0.2)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bff") as client:
@@ -87,6 +89,32 @@ async def test_result_aggregator_down_is_a_503_with_the_error_body(client: httpx
     response = await client.get("/bff/v1/teacher/dashboard", headers=GATEWAY_HEADERS)
     assert response.status_code == 503
     error_code(response)
+
+
+async def test_the_assignment_page_and_the_grade_scales(client: httpx.AsyncClient, owners: FakeOwners):
+    assignment_id = "00000000-0000-0000-0000-000000000001"
+    page = await client.get(f"/bff/v1/teacher/assignments/{assignment_id}", headers=GATEWAY_HEADERS)
+    assert page.status_code == 200
+    assert page.json()["assignment"]["assignment_id"] == assignment_id
+    assert ("assignment", "teacher-1") in owners.calls
+    scales = await client.get("/bff/v1/teacher/grade-scales", headers=GATEWAY_HEADERS)
+    assert scales.status_code == 200
+    assert "swedish_f_a" in [scale["name"] for scale in scales.json()["scales"]]
+    without_user = {k: v for k, v in GATEWAY_HEADERS.items() if k != "X-User-ID"}
+    assert (await client.get("/bff/v1/teacher/grade-scales", headers=without_user)).status_code == 401
+
+
+async def test_an_assignment_that_is_not_the_teachers_is_a_404_and_a_bad_id_a_400(
+    client: httpx.AsyncClient, owners: FakeOwners
+):
+    owners.behaviour["assignment"] = NOT_FOUND
+    missing = await client.get(
+        "/bff/v1/teacher/assignments/00000000-0000-0000-0000-000000000001", headers=GATEWAY_HEADERS
+    )
+    assert (missing.status_code, error_code(missing)) == (404, "NOT_FOUND")
+    malformed = await client.get("/bff/v1/teacher/assignments/not-an-id", headers=GATEWAY_HEADERS)
+    assert malformed.status_code == 400
+    error_code(malformed)
 
 
 async def test_health_and_metrics_need_no_key(client: httpx.AsyncClient):

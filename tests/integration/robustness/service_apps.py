@@ -309,6 +309,8 @@ def _owners_of_the_teacher_views() -> Quart:
         "/internal/v1/users/<user_id>/batches": "BatchListResponse",
         "/v1/classes": "ClassList",
         "/v1/assignments": "AssignmentList",
+        "/v1/assignments/<assignment_id>": "AssignmentView",
+        "/v1/assignments/<assignment_id>/anchors": "AnchorList",
         "/internal/v1/providers": "ModelCatalogue",
         "/internal/v1/batches/<batch_id>": "BatchDetailResponse",
         "/internal/v1/batches/class-info": "BatchClassInfoResponse",

@@ -15,6 +15,7 @@ from bff_teacher_service.di import BffProvider
 from bff_teacher_service.entrypoints import dashboard_files, events, exports, views
 from bff_teacher_service.entrypoints.guard import GATEWAY, GatewayOnlyMiddleware
 from bff_teacher_service.entrypoints.progress_feed import ProgressFeeds
+from bff_teacher_service.service_layer.assignment_views import AssignmentViews
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.live_progress import ProgressStreams
@@ -52,6 +53,7 @@ async def create_app(settings: Settings, *, progress_feed: Callable[[], Worker] 
     )
     app.state.views = await container.get(TeacherViews)
     app.state.batch_views = await container.get(BatchViews)
+    app.state.assignment_views = await container.get(AssignmentViews)
     app.state.exports = await container.get(Exports)
     app.state.progress_streams = await container.get(ProgressStreams)
     # Only the gateway calls the BFF, on its view routes. /healthz checks no owner (one that is down

@@ -11,6 +11,7 @@ from dishka import Provider, Scope, from_context, provide
 from bff_teacher_service.adapters.owners import HttpOwners
 from bff_teacher_service.config import Settings
 from bff_teacher_service.entrypoints.progress_feed import ProgressFeeds, instance_group_id
+from bff_teacher_service.service_layer.assignment_views import AssignmentViews
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.live_progress import ProgressStreams
@@ -40,6 +41,10 @@ class BffProvider(Provider):
     @provide(scope=Scope.APP)
     def batch_views(self, owners: Owners, settings: Settings) -> BatchViews:
         return BatchViews(owners, settings.owner_timeout_s)
+
+    @provide(scope=Scope.APP)
+    def assignment_views(self, owners: Owners, settings: Settings) -> AssignmentViews:
+        return AssignmentViews(owners, settings.owner_timeout_s)
 
     @provide(scope=Scope.APP)
     def exports(self, batch_views: BatchViews, owners: Owners, settings: Settings) -> Exports:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from uuid import UUID
 
 import httpx
 import pytest
@@ -62,3 +63,25 @@ async def test_no_answer_is_an_owner_error(error: Exception, reason: str):
     with pytest.raises(OwnerError) as raised:
         await owners(httpx.MockTransport(answer)).model_catalogue("teacher-1")
     assert raised.value.reason == reason
+
+
+async def test_the_assignment_and_its_anchors_are_asked_of_cj_for_the_teacher():
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, json=example_of("AnchorList" if request.url.path.endswith("/anchors") else "AssignmentView")
+        )
+
+    adapter = owners(httpx.MockTransport(answer))
+    assignment_id = UUID("00000000-0000-0000-0000-000000000001")
+    assignment = await adapter.assignment("teacher-1", assignment_id)
+    anchors = await adapter.anchors("teacher-1", assignment_id)
+    assert assignment.assignment_id == assignment_id
+    assert [anchor.label for anchor in anchors.anchors] == ["anchor-C-1"]
+    assert [(r.url.host, r.url.port, r.url.path) for r in seen] == [
+        ("127.0.0.1", 8004, f"/v1/assignments/{assignment_id}"),
+        ("127.0.0.1", 8004, f"/v1/assignments/{assignment_id}/anchors"),
+    ]
+    assert all(r.headers["X-User-ID"] == "teacher-1" for r in seen)

@@ -11,7 +11,14 @@ from uuid import UUID
 
 from bff_teacher_service.service_layer.ports import OwnerError, OwnerReply
 from common_core.events.cj_assessment import LLMSettings
-from common_core.http.cj_assessment import AssignmentList, EssayComparisons, JobComparisonPage, JobView
+from common_core.http.cj_assessment import (
+    AnchorList,
+    AssignmentList,
+    AssignmentView,
+    EssayComparisons,
+    JobComparisonPage,
+    JobView,
+)
 from common_core.http.class_management import (
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
@@ -60,6 +67,13 @@ class FakeOwners:
 
     async def assignments(self, user_id: str) -> AssignmentList:
         return AssignmentList.model_validate(await self._answer("assignments", user_id, "AssignmentList"))
+
+    async def assignment(self, user_id: str, assignment_id: UUID) -> AssignmentView:
+        answer = await self._answer("assignment", user_id, "AssignmentView", assignment_id)
+        return AssignmentView.model_validate(answer)
+
+    async def anchors(self, user_id: str, assignment_id: UUID) -> AnchorList:
+        return AnchorList.model_validate(await self._answer("anchors", user_id, "AnchorList", assignment_id))
 
     async def model_catalogue(self, user_id: str) -> ModelCatalogue:
         return ModelCatalogue.model_validate(await self._answer("model_catalogue", user_id, "ModelCatalogue"))

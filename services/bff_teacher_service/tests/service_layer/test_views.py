@@ -121,6 +121,11 @@ async def test_the_dashboard_lists_failed_then_partial_then_names_to_confirm_the
     ]
     assert dashboard.needs_action[2].detail == "Confirm the students of 9B: 18 suggested, 3 unmatched."
     assert dashboard.needs_action[3].detail == "12 essays uploaded; start the assessment."
+    # The facts behind the words, so the dashboard can say them in Swedish too.
+    matches = dashboard.needs_action[2]
+    assert (matches.class_name, matches.suggested, matches.unmatched) == ("9B", 18, 3)
+    assert dashboard.needs_action[3].essay_count == 12
+    assert dashboard.needs_action[0].essay_count is None
 
 
 async def test_an_empty_draft_needs_no_action_and_a_failed_source_is_one_gap():

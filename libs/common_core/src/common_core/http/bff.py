@@ -11,6 +11,8 @@ so the page renders with the rest; a core part that fails (RAS for the dashboard
 - ``GET /bff/v1/teacher/batches/{batch_id}/events`` -> Server-Sent Events: ``state`` (:class:`LiveBatchState`),
   then ``progress`` (:class:`LiveBatchProgress`), ``completed`` (:class:`LiveBatchCompleted`) or ``failed``
   (:class:`LiveBatchFailed`), each event's ``data`` the model as JSON
+- ``GET /bff/v1/teacher/grade-scales`` -> :class:`GradeScaleList`
+- ``GET /bff/v1/teacher/assignments/{assignment_id}`` -> :class:`AssignmentPageView`
 """
 
 from __future__ import annotations
@@ -21,10 +23,15 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from common_core.fields import ComparisonConfidence, GradeConfidence, Probability
-from common_core.http.cj_assessment import AssignmentSummary
+from common_core.http.cj_assessment import AnchorView, AssignmentSummary, AssignmentView
 from common_core.http.class_management import ClassOut
 from common_core.http.model_catalogue import ModelCatalogue
-from common_core.http.result_aggregator import AssessmentJobView, BatchListItem, UserSummaryResponse
+from common_core.http.result_aggregator import (
+    AssessmentJobView,
+    BatchListItem,
+    GradeCutPointView,
+    UserSummaryResponse,
+)
 from common_core.status import BatchStatus
 
 ViewPart = Literal[
@@ -37,6 +44,8 @@ ViewPart = Literal[
     "student_names",
     "text",
     "comparisons",
+    "anchors",
+    "last_batch",
 ]
 # Why an essay deserves a second look, for the teacher's eye rather than a verdict.
 EssayFlag = Literal["not_assessed", "low_confidence", "few_comparisons", "no_confirmed_student"]
@@ -77,7 +86,16 @@ class BatchNeedingAction(_View):
     batch_id: UUID
     title: str | None = Field(description="None when the result aggregator has not listed the batch yet.")
     reason: ActionReason
-    detail: str = Field(description='What to do, in words, e.g. "12 essays uploaded; start the assessment".')
+    detail: str = Field(description='What to do, in English words, e.g. "12 essays uploaded; start the assessment".')
+    # The facts ``detail`` is written from, so that a client can say it in the teacher's language.
+    essay_count: int | None = Field(default=None, ge=0, description="not_started: essays uploaded.")
+    class_name: str | None = Field(
+        default=None, description="unconfirmed_matches: the class whose students to confirm."
+    )
+    suggested: int | None = Field(
+        default=None, ge=0, description="unconfirmed_matches: essays with a suggested student."
+    )
+    unmatched: int | None = Field(default=None, ge=0, description="unconfirmed_matches: essays with no suggestion.")
 
 
 class TeacherDashboard(_View):
@@ -218,6 +236,51 @@ class LiveBatchFailed(_View):
     comparisons_done: int = Field(ge=0, description="Comparisons with a verdict before the failure.")
 
 
+# --- Assignments: the grade scales and the assignment page ------------------------------------------
+
+
+class GradeScaleView(_View):
+    """A registered grade scale: what an assignment's ``grade_scale`` names."""
+
+    name: str = Field(description="The value of an assignment's grade_scale, e.g. 'swedish_f_a'.")
+    display_name: str
+    grades: list[str] = Field(description="Every grade of the scale, lowest first (a grade below the lowest too).")
+
+
+class GradeScaleList(_View):
+    """The grade scales an assignment can be given, in the order their names sort."""
+
+    scales: list[GradeScaleView]
+
+
+class AssignmentLastBatch(_View):
+    """The newest of the teacher's completed batches that names the assignment, with its anchors' places."""
+
+    batch: BatchListItem
+    grade_cut_points: list[GradeCutPointView] = Field(
+        description="The grade bands' boundaries on the anchors' bt_score scale, lowest first; empty without grades."
+    )
+    anchors: list[EssayRow] = Field(
+        description="The anchors that batch's assessment used, best first: the label as `name`, `known_grade`, the "
+        "projected `grade`, bt_score ± standard_error, and `anchor_inconsistent`. `essay_id` is the anchor's id."
+    )
+
+
+class AssignmentPageView(_View):
+    """The assignment page: the assignment, its anchors, its scale, and where the last batch placed the anchors."""
+
+    assignment: AssignmentView
+    grade_scale: GradeScaleView | None = Field(description="The assignment's scale; None if it is not registered.")
+    anchors: list[AnchorView] = Field(description="The assignment's anchors now; empty when `anchors` is a gap.")
+    last_batch: AssignmentLastBatch | None = Field(
+        description="None when none of the batches searched used the assignment, or when `last_batch` is a gap."
+    )
+    batches_searched: int = Field(
+        ge=0, description="How many of the teacher's newest completed batches were searched for `last_batch`."
+    )
+    gaps: list[ViewGap] = Field(description="Parts left out because their owner failed; empty when complete.")
+
+
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     NewBatchOptions,
     TeacherDashboard,
@@ -227,4 +290,6 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     LiveBatchProgress,
     LiveBatchCompleted,
     LiveBatchFailed,
+    GradeScaleList,
+    AssignmentPageView,
 )

@@ -24,7 +24,14 @@ from bff_teacher_service.service_layer.ports import (
     OwnerReply,
 )
 from common_core.events.cj_assessment import LLMSettings
-from common_core.http.cj_assessment import AssignmentList, EssayComparisons, JobComparisonPage, JobView
+from common_core.http.cj_assessment import (
+    AnchorList,
+    AssignmentList,
+    AssignmentView,
+    EssayComparisons,
+    JobComparisonPage,
+    JobView,
+)
 from common_core.http.class_management import (
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
@@ -57,6 +64,14 @@ class HttpOwners:
     async def assignments(self, user_id: str) -> AssignmentList:
         url = f"{self._settings.cj_assessment_service_url.rstrip('/')}/v1/assignments"
         return await self._get(CJ_ASSESSMENT, url, AssignmentList, user_id)
+
+    async def assignment(self, user_id: str, assignment_id: UUID) -> AssignmentView:
+        url = f"{self._cj()}/v1/assignments/{assignment_id}"
+        return await self._get(CJ_ASSESSMENT, url, AssignmentView, user_id)
+
+    async def anchors(self, user_id: str, assignment_id: UUID) -> AnchorList:
+        url = f"{self._cj()}/v1/assignments/{assignment_id}/anchors"
+        return await self._get(CJ_ASSESSMENT, url, AnchorList, user_id)
 
     async def model_catalogue(self, user_id: str) -> ModelCatalogue:
         url = f"{self._settings.llm_provider_service_url.rstrip('/')}/internal/v1/providers"

@@ -13,13 +13,21 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from bff_teacher_service.entrypoints.guard import GATEWAY
+from bff_teacher_service.service_layer.assignment_views import AssignmentViews, grade_scales
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.views import TeacherViews
 from common_core.events.cj_assessment import LLMSettings
-from common_core.http.bff import BatchResultsView, EssayDetailView, NewBatchOptions, TeacherDashboard
+from common_core.http.bff import (
+    AssignmentPageView,
+    BatchResultsView,
+    EssayDetailView,
+    GradeScaleList,
+    NewBatchOptions,
+    TeacherDashboard,
+)
 from common_core.http.estimates import AssessmentEstimate
 from common_core.llm import BatchingMode, LLMProvider
-from huleedu_service_libs.http.fastapi_support import Identity, internal_caller
+from huleedu_service_libs.http.fastapi_support import Identity, get_identity, internal_caller
 
 VIEW_PREFIX = "/bff/v1/teacher"
 
@@ -34,8 +42,14 @@ def _batch_views(request: Request) -> BatchViews:
     return views
 
 
+def _assignment_views(request: Request) -> AssignmentViews:
+    views: AssignmentViews = request.app.state.assignment_views
+    return views
+
+
 Views = Annotated[TeacherViews, Depends(_views)]
 Batches = Annotated[BatchViews, Depends(_batch_views)]
+Assignments = Annotated[AssignmentViews, Depends(_assignment_views)]
 DEFAULT_LLM = LLMSettings()
 
 router = APIRouter(prefix=VIEW_PREFIX, tags=["teacher views"], dependencies=[Depends(internal_caller(GATEWAY))])
@@ -79,3 +93,16 @@ async def estimate(
         identity.user_id, batch_id, LLMSettings(provider=provider, model=model.strip(), batching_mode=batching_mode)
     )
     return Response(reply.body, status_code=reply.status, media_type="application/json")
+
+
+# The same for every teacher, but like every view it is asked for by one: 401 without X-User-ID.
+@router.get("/grade-scales", response_model=GradeScaleList, dependencies=[Depends(get_identity)])
+async def grade_scale_list() -> GradeScaleList:
+    """The grade scales an assignment can be given, each with its grades lowest first."""
+    return grade_scales()
+
+
+@router.get("/assignments/{assignment_id}", response_model=AssignmentPageView)
+async def assignment_page(assignment_id: UUID, identity: Identity, assignments: Assignments) -> AssignmentPageView:
+    """The assignment with its anchors and scale, and where its last completed batch placed the anchors."""
+    return await assignments.assignment(identity.user_id, assignment_id)

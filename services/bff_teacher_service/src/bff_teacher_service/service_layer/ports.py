@@ -8,7 +8,14 @@ from typing import Protocol
 from uuid import UUID
 
 from common_core.events.cj_assessment import LLMSettings
-from common_core.http.cj_assessment import AssignmentList, EssayComparisons, JobComparisonPage, JobView
+from common_core.http.cj_assessment import (
+    AnchorList,
+    AssignmentList,
+    AssignmentView,
+    EssayComparisons,
+    JobComparisonPage,
+    JobView,
+)
 from common_core.http.class_management import (
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
@@ -54,6 +61,10 @@ class Owners(Protocol):
     async def classes(self, user_id: str) -> ClassList: ...
 
     async def assignments(self, user_id: str) -> AssignmentList: ...
+
+    async def assignment(self, user_id: str, assignment_id: UUID) -> AssignmentView: ...
+
+    async def anchors(self, user_id: str, assignment_id: UUID) -> AnchorList: ...
 
     async def model_catalogue(self, user_id: str) -> ModelCatalogue: ...
 

@@ -95,7 +95,15 @@ def _needing_action(
         listed = [*recent.items, *(drafts.items if drafts else [])]
         title = next((batch.title for batch in listed if batch.batch_id == match.batch_id), None)
         actions.append(
-            BatchNeedingAction(batch_id=match.batch_id, title=title, reason="unconfirmed_matches", detail=detail)
+            BatchNeedingAction(
+                batch_id=match.batch_id,
+                title=title,
+                reason="unconfirmed_matches",
+                detail=detail,
+                class_name=match.class_name,
+                suggested=match.suggested,
+                unmatched=match.unmatched,
+            )
         )
     for batch in drafts.items if drafts else []:
         if batch.essay_count == 0:
@@ -103,6 +111,12 @@ def _needing_action(
         essays = "essay" if batch.essay_count == 1 else "essays"
         detail = f"{batch.essay_count} {essays} uploaded; start the assessment."
         actions.append(
-            BatchNeedingAction(batch_id=batch.batch_id, title=batch.title, reason="not_started", detail=detail)
+            BatchNeedingAction(
+                batch_id=batch.batch_id,
+                title=batch.title,
+                reason="not_started",
+                detail=detail,
+                essay_count=batch.essay_count,
+            )
         )
     return actions
