@@ -106,6 +106,9 @@ async function download(buttonName, file) {
 }
 
 await step('sign in and see the dashboard', async () => {
+  await page.goto(`${base}/`)
+  await page.getByLabel(/e-?mail/i).waitFor()
+  await screen(page, 'sign-in')
   await signIn(page, env('TEACHER_EMAIL'), env('TEACHER_PASSWORD'))
   // The profile's locale may be Swedish: the checks below read English, so switch first.
   await chooseLanguage(page, 'en')
@@ -237,13 +240,24 @@ await step('the batch page fits a tablet (768 px) without sideways scrolling', a
 await step('classes, the roster, assignments and their anchors', async () => {
   const nav = page.getByRole('navigation', { name: 'Main' })
   await nav.getByRole('link', { name: 'Classes' }).click()
+  await page.getByRole('link', { name: env('CLASS_NAME') }).waitFor({ timeout: 15000 })
+  await screen(page, 'classes')
   await page.getByRole('link', { name: env('CLASS_NAME') }).click()
   await page.getByRole('heading', { name: env('CLASS_NAME') }).waitFor({ timeout: 15000 })
   await screen(page, 'class')
   await nav.getByRole('link', { name: 'Assignments' }).click()
+  await page.getByRole('link', { name: env('ASSIGNMENT_TITLE') }).first().waitFor({ timeout: 15000 })
+  await screen(page, 'assignments')
   await page.getByRole('link', { name: env('ASSIGNMENT_TITLE') }).first().click()
   await page.getByRole('heading', { name: /anchors in the last batch/i }).waitFor({ timeout: 15000 })
   await screen(page, 'assignment')
+})
+
+await step('the password change in the account menu', async () => {
+  await openAccountMenu(page)
+  await page.getByRole('link', { name: 'Change password' }).click()
+  await page.getByLabel('Current password').waitFor({ timeout: 15000 })
+  await screen(page, 'account-password')
 })
 
 await step('sign out', async () => {

@@ -8,18 +8,9 @@
  */
 import type { ApiClient, UploadProgress } from './client'
 import { apiClient } from './index'
-import {
-  AnchorList,
-  AssignmentList,
-  AssignmentPageView,
-  AssignmentView,
-  ClassDetail,
-  ClassList,
-  ClassOut,
-  GradeScaleList,
-  StudentList,
-  StudentOut,
-} from './schemas/admin'
+import { AssignmentPageView } from './schemas/admin'
+import { AnchorList, AssignmentList, AssignmentView, GradeScaleList } from './schemas/assignments'
+import { ClassDetail, ClassList, ClassOut, StudentList, StudentOut } from './schemas/classes'
 import { BFF } from './teacher'
 
 const segment = encodeURIComponent

@@ -4,14 +4,9 @@
  * (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
  */
 import type { ApiClient } from './client'
-import {
-  AssessmentAccepted,
-  AssessmentEstimate,
-  CancelJobResponse,
-  EssayDetailView,
-  ModelCatalogue,
-  type StartAssessmentRequest,
-} from './schemas/results'
+import { AssessmentAccepted, AssessmentEstimate, type StartAssessmentRequest } from './schemas/assessments'
+import { ModelCatalogue } from './schemas/catalogue'
+import { CancelJobResponse, EssayDetailView } from './schemas/results'
 import { BFF } from './teacher'
 
 const batchPath = (batchId: string) => `/v1/batches/${encodeURIComponent(batchId)}`

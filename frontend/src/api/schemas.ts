@@ -2,16 +2,15 @@
  * The HTTP models this app reads, written by hand from the platform's JSON schemas
  * (`libs/common_core/schemas/http/*.json`). Every answer is parsed with one of these before the UI
  * sees it; `schemas.test.ts` parses the contract's own examples and compares the field names with
- * the JSON schemas, so a contract change that this file misses fails the unit tests.
+ * the JSON schemas, so a contract change that this file misses fails the unit tests. The models of
+ * one area of the contract (classes, assignments, the model catalogue, assessments) and those only
+ * one group of screens reads are in `./schemas/*.ts`; the same test checks them.
  *
  * Objects are not strict: a field the platform adds later is dropped, not an error.
  */
 import { z } from 'zod'
 
-const id = z.guid()
-const timestamp = z.iso.datetime({ offset: true })
-const probability = z.number().min(0).max(1)
-const count = z.number().int().min(0)
+import { count, id, probability, timestamp } from './schemas/fields'
 
 // --- errors --------------------------------------------------------------------------------------
 

@@ -5,22 +5,18 @@
  */
 import { apiClient } from './index'
 import type { ApiClient, UploadProgress } from './client'
+import { AssessmentAccepted, AssessmentEstimate, type StartAssessmentRequest } from './schemas/assessments'
+import { AnchorList, AssignmentView, GradeScaleList } from './schemas/assignments'
+import { StudentList } from './schemas/classes'
 import {
-  AnchorList,
-  AssessmentAccepted,
-  AssessmentEstimate,
-  AssignmentView,
   BatchAssociations,
   BatchView,
   EssayList,
   NewBatchOptions,
-  StudentList,
   UploadResult,
   type ConfirmAssociations,
   type CreateBatchRequest,
-  type StartAssessmentRequest,
 } from './schemas/wizard'
-import { GradeScaleList } from './schemas/admin'
 import { BFF } from './teacher'
 
 const segment = encodeURIComponent

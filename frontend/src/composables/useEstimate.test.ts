@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { effectScope, nextTick, ref } from 'vue'
 
 import { ApiError } from '@/api/errors'
-import { AssessmentEstimate, type LLMChoice } from '@/api/schemas/wizard'
+import { AssessmentEstimate, type LLMChoice } from '@/api/schemas/assessments'
 import { contractExample } from '@/testing/contract'
 
 import { useEstimate } from './useEstimate'

@@ -7,7 +7,7 @@
 import { onScopeDispose, ref, shallowRef, watch, type Ref, type ShallowRef } from 'vue'
 
 import type { ApiError } from '@/api/errors'
-import type { AssessmentEstimate, LLMChoice } from '@/api/schemas/wizard'
+import type { AssessmentEstimate, LLMChoice } from '@/api/schemas/assessments'
 import { sameChoice } from '@/domain/wizard'
 
 import { toApiError } from './useAsync'

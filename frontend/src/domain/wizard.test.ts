@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 
-import type { BatchAssociations, BatchView, EssayAssociationOut, EssayList, ModelCatalogue, StudentOut } from '@/api/schemas/wizard'
-import { AssessmentEstimate, BatchAssociations as Associations, BatchView as Batch, EssayList as Essays, ModelCatalogue as Catalogue, StudentOut as Student } from '@/api/schemas/wizard'
+import { AssessmentEstimate } from '@/api/schemas/assessments'
+import { ModelCatalogue as Catalogue, type ModelCatalogue } from '@/api/schemas/catalogue'
+import { StudentOut as Student, type StudentOut } from '@/api/schemas/classes'
+import type { BatchAssociations, BatchView, EssayAssociationOut, EssayList } from '@/api/schemas/wizard'
+import { BatchAssociations as Associations, BatchView as Batch, EssayList as Essays } from '@/api/schemas/wizard'
 import { contractExample } from '@/testing/contract'
 
 import {

@@ -2,17 +2,15 @@
  * The new-batch wizard's rules, apart from the screens: where a draft resumes, the form's checks,
  * the upload queue, the names to confirm, the model choices, and the start's idempotency key.
  */
+import type { LLMChoice } from '@/api/schemas/assessments'
+import type { BatchingMode, LLMProviderName, ModelCatalogue } from '@/api/schemas/catalogue'
+import type { StudentOut } from '@/api/schemas/classes'
 import type {
   BatchAssociations,
-  BatchingMode,
   BatchView,
   CreateBatchRequest,
   EssayAssociationOut,
   EssayList,
-  LLMChoice,
-  LLMProviderName,
-  ModelCatalogue,
-  StudentOut,
   UploadResult,
 } from '@/api/schemas/wizard'
 

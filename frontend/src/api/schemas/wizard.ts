@@ -1,89 +1,20 @@
 /**
- * The HTTP models the new-batch wizard reads, written by hand from the platform's JSON schemas
+ * The HTTP models only the new-batch wizard reads, written by hand from the platform's JSON schemas
  * (`libs/common_core/schemas/http/*.json`), as `../schemas.ts` is: the BFF's NewBatchOptions and
- * the gateway's batch, upload, association, student, assignment and assessment answers.
- * `wizard.test.ts` parses the contract's examples and compares fields and enumerations with the
- * JSON schemas. The request bodies the wizard sends are typed here too.
+ * the gateway's batch, upload and association answers. `../schemas.test.ts` parses the contract's
+ * examples and compares fields with the JSON schemas. The request bodies the wizard sends are typed
+ * here too. The classes, assignments, model catalogue and the estimate and start it shares with
+ * other screens are in `./classes.ts`, `./assignments.ts`, `./catalogue.ts` and `./assessments.ts`.
  */
 import { z } from 'zod'
 
-import { BatchStatus, LLMProvider, ViewGap } from '@/api/schemas'
-
-const id = z.guid()
-const timestamp = z.iso.datetime({ offset: true })
-const count = z.number().int().min(0)
-const amount = z.number().min(0)
+import { BatchStatus, ViewGap } from '../schemas'
+import { AssignmentSummary } from './assignments'
+import { ModelCatalogue } from './catalogue'
+import { ClassOut } from './classes'
+import { count, id, timestamp } from './fields'
 
 // --- the BFF's options: classes, assignments, the model catalogue -------------------------------
-
-export const BatchingMode = z.enum(['per_request', 'serial_bundle', 'provider_batch_api'])
-export type BatchingMode = z.infer<typeof BatchingMode>
-
-export const ClassOut = z.object({
-  class_id: id,
-  name: z.string(),
-  course_code: z.string(),
-  student_count: z.number().int(),
-  created_at: timestamp,
-  updated_at: timestamp,
-})
-export type ClassOut = z.infer<typeof ClassOut>
-
-export const AssignmentSummary = z.object({
-  assignment_id: id,
-  owner_user_id: z.string(),
-  title: z.string(),
-  course_code: z.string(),
-  grade_scale: z.string(),
-  shared: z.boolean(),
-  anchor_count: count,
-  created_at: timestamp,
-  updated_at: timestamp,
-})
-export type AssignmentSummary = z.infer<typeof AssignmentSummary>
-
-export const ModelCapabilities = z.object({
-  temperature: z.boolean(),
-  reasoning_effort: z.boolean(),
-  verbosity: z.boolean(),
-  prompt_caching: z.boolean(),
-  batch_api: z.boolean(),
-})
-
-export const ModelPrices = z.object({ input: amount, output: amount, cached_input: amount })
-
-export const ModelLimits = z.object({
-  rpm: z.number().int().min(1),
-  tpm: z.number().int().min(1),
-  max_concurrency: z.number().int().min(1),
-})
-
-export const CatalogueModel = z.object({
-  model: z.string().min(1),
-  default: z.boolean(),
-  context_window: z.number().int().min(1),
-  capabilities: ModelCapabilities,
-  price_per_million_usd: ModelPrices,
-  limits: ModelLimits,
-  batching_modes: z.array(BatchingMode),
-})
-export type CatalogueModel = z.infer<typeof CatalogueModel>
-
-export const CircuitBreaker = z.enum(['closed', 'half_open', 'open'])
-
-export const CatalogueProvider = z.object({
-  configured: z.boolean(),
-  circuit_breaker: CircuitBreaker,
-  models: z.array(CatalogueModel),
-})
-export type CatalogueProvider = z.infer<typeof CatalogueProvider>
-
-export const ModelCatalogue = z.object({
-  // Partial: the catalogue lists the providers of the model table, not necessarily all of them.
-  providers: z.partialRecord(LLMProvider, CatalogueProvider),
-  serial_bundle_size: z.number().int().min(1),
-})
-export type ModelCatalogue = z.infer<typeof ModelCatalogue>
 
 export const NewBatchOptions = z.object({
   classes: z.array(ClassOut),
@@ -168,90 +99,6 @@ export const BatchAssociations = z.object({
 })
 export type BatchAssociations = z.infer<typeof BatchAssociations>
 
-export const StudentOut = z.object({
-  student_id: id,
-  first_name: z.string(),
-  last_name: z.string(),
-  email: z.string().nullable(),
-  class_ids: z.array(id),
-  created_at: timestamp,
-  updated_at: timestamp,
-})
-export type StudentOut = z.infer<typeof StudentOut>
-
-export const StudentList = z.object({ students: z.array(StudentOut) })
-export type StudentList = z.infer<typeof StudentList>
-
-// --- the gateway: an assignment and its anchors --------------------------------------------------
-
-export const AssignmentView = z.object({
-  assignment_id: id,
-  owner_user_id: z.string(),
-  title: z.string(),
-  course_code: z.string(),
-  grade_scale: z.string(),
-  shared: z.boolean(),
-  anchor_count: count,
-  created_at: timestamp,
-  updated_at: timestamp,
-  instructions: z.string(),
-  student_prompt: z.string().nullable().default(null),
-  rubric: z.string().nullable().default(null),
-})
-export type AssignmentView = z.infer<typeof AssignmentView>
-
-export const AnchorView = z.object({
-  anchor_id: id,
-  assignment_id: id,
-  label: z.string(),
-  grade: z.string(),
-  text_ref: z.string(),
-  word_count: count,
-  created_at: timestamp,
-})
-export type AnchorView = z.infer<typeof AnchorView>
-
-export const AnchorList = z.object({ anchors: z.array(AnchorView) })
-export type AnchorList = z.infer<typeof AnchorList>
-
-// --- the gateway: the estimate and the start -----------------------------------------------------
-
-export const CountRange = z.object({ minimum: count, typical: count, maximum: count })
-export type CountRange = z.infer<typeof CountRange>
-
-export const AmountRange = z.object({ minimum: amount, typical: amount, maximum: amount })
-export type AmountRange = z.infer<typeof AmountRange>
-
-export const AssessmentEstimate = z.object({
-  batch_id: id.nullable().default(null),
-  essay_count: z.number().int().min(2),
-  anchor_count: count,
-  total_words: count,
-  provider: LLMProvider,
-  model: z.string(),
-  batching_mode: BatchingMode,
-  provider_configured: z.boolean(),
-  comparisons: CountRange,
-  waves: CountRange,
-  llm_calls: CountRange,
-  input_tokens: CountRange,
-  output_tokens: CountRange,
-  cost_usd: AmountRange,
-  duration_seconds: AmountRange,
-  notes: z.array(z.string()).default([]),
-})
-export type AssessmentEstimate = z.infer<typeof AssessmentEstimate>
-
-export const AssessmentAccepted = z.object({
-  batch_id: id,
-  request_id: id,
-  status: BatchStatus,
-  essay_count: z.number().int().min(2),
-  replayed: z.boolean(),
-  requested_at: timestamp,
-})
-export type AssessmentAccepted = z.infer<typeof AssessmentAccepted>
-
 // --- request bodies ------------------------------------------------------------------------------
 
 /** `POST /v1/batches`. */
@@ -267,49 +114,8 @@ export interface ConfirmAssociations {
   associations: { essay_id: string; student_id: string }[]
 }
 
-export type LLMProviderName = z.infer<typeof LLMProvider>
-
-/** The model settings of `StartAssessmentRequest.llm` the wizard chooses; the rest keep their defaults. */
-export interface LLMChoice {
-  provider: LLMProviderName
-  model: string
-  batching_mode: BatchingMode
-}
-
-/** `POST /v1/batches/{id}/estimate` and `/assessments`: the same body, so the estimate is of this very start. */
-export interface StartAssessmentRequest {
-  llm: LLMChoice
-}
-
 /** The contract's models by their JSON schema's title, for the drift test. */
-export const WIZARD_MODELS = {
-  NewBatchOptions,
-  BatchView,
-  UploadResult,
-  EssayList,
-  BatchAssociations,
-  StudentList,
-  AssignmentView,
-  AnchorList,
-  AssessmentEstimate,
-  AssessmentAccepted,
-} as const
+export const WIZARD_MODELS = { NewBatchOptions, BatchView, UploadResult, EssayList, BatchAssociations } as const
 
 /** The nested models by their `$defs` name. */
-export const WIZARD_DEFINITIONS = {
-  ClassOut,
-  AssignmentSummary,
-  ModelCapabilities,
-  ModelPrices,
-  ModelLimits,
-  CatalogueModel,
-  CatalogueProvider,
-  ModelCatalogue,
-  FileOutcome,
-  EssayView,
-  EssayAssociationOut,
-  StudentOut,
-  AnchorView,
-  CountRange,
-  AmountRange,
-} as const
+export const WIZARD_DEFINITIONS = { FileOutcome, EssayView, EssayAssociationOut } as const

@@ -2,7 +2,7 @@ import { mount } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 
 import { ApiError } from '@/api/errors'
-import { AssessmentEstimate } from '@/api/schemas/wizard'
+import { AssessmentEstimate } from '@/api/schemas/assessments'
 import { createAppI18n } from '@/i18n'
 import { contractExample } from '@/testing/contract'
 

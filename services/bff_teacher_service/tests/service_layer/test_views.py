@@ -136,3 +136,18 @@ async def test_an_empty_draft_needs_no_action_and_a_failed_source_is_one_gap():
     assert dashboard.needs_action == []
     assert [gap.part for gap in dashboard.gaps] == ["needs_action"]
     assert len(dashboard.recent_batches) == 1
+
+
+async def test_only_unmatched_essays_of_a_started_batch_are_not_names_to_confirm():
+    """Nothing is left to confirm when no essay has a suggestion: a started batch drops out of the
+    list; a draft stays, as the teacher may still add those students and match them."""
+    draft = _listed("draft", 3, "Still a draft")
+    draft_id = draft["items"][0]["batch_id"]
+    unmatched_only = example_of("UnconfirmedMatchesPage")
+    started = {**unmatched_only["items"][0], "batch_id": str(uuid4()), "suggested": 0, "unmatched": 2}
+    drafted = {**unmatched_only["items"][0], "batch_id": draft_id, "suggested": 0, "unmatched": 3}
+    unmatched_only["items"] = [started, drafted]
+    owners = FakeOwners(answers={"batches_draft": draft, "unconfirmed_matches": unmatched_only})
+    dashboard = await views(owners).dashboard(TEACHER)
+    names = [a for a in dashboard.needs_action if a.reason == "unconfirmed_matches"]
+    assert [str(a.batch_id) for a in names] == [draft_id]

@@ -87,7 +87,12 @@ def _needing_action(
             actions.append(
                 BatchNeedingAction(batch_id=batch.batch_id, title=batch.title, reason="partial", detail=detail)
             )
+    draft_ids = {batch.batch_id for batch in drafts.items} if drafts else set()
     for match in unconfirmed.items if unconfirmed else []:
+        if match.suggested == 0 and match.batch_id not in draft_ids:
+            # Only essays no roster name matched, in a batch already started: nothing is left to
+            # confirm, and the results name those essays by their files.
+            continue
         detail = (
             f"Confirm the students of {match.class_name}: {match.suggested} suggested, {match.unmatched} unmatched."
         )
