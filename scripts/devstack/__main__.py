@@ -18,6 +18,7 @@ from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import DevstackSettings
 from scripts.devstack.state import load_state, render_env_file, save_state, write_env_file
 from scripts.devstack.topics import bootstrap_topics
+from scripts.observability import prometheus_server
 
 
 @contextmanager
@@ -77,6 +78,8 @@ def cmd_down(settings: DevstackSettings, purge: bool) -> int:
     with exclusive(settings):
         state = load_state(settings)
         settings.env_file.unlink(missing_ok=True)
+        # Prometheus (obs-up) only watches the stack; it goes with it.
+        prometheus_server.down(state.pop(prometheus_server.STATE_KEY, {}))
         service_procs.down_all(state.pop("services", {}))
         save_state(settings, state)
         kafka_broker.down(state.get("kafka", {}))
@@ -86,6 +89,7 @@ def cmd_down(settings: DevstackSettings, purge: bool) -> int:
             postgres_server.purge(state.get("postgres", {}))
             redis_server.purge(state.get("redis", {}))
             shutil.rmtree(settings.state_dir / "kafka", ignore_errors=True)
+            shutil.rmtree(settings.state_dir / "prometheus", ignore_errors=True)
             shutil.rmtree(settings.logs_dir, ignore_errors=True)
             (settings.state_dir / "state.json").unlink(missing_ok=True)
             print(f"dev stack: data purged (the jar cache in {settings.cache_dir} is kept)")
@@ -119,7 +123,12 @@ def cmd_status(settings: DevstackSettings) -> int:
     service_rows = service_procs.status_rows(state.get("services", {}))
     for name, service_state, address, _ in service_rows:
         print(f"  {name:<26} {service_state:<9} {address}")
-    all_up = all(ok for *_, ok in rows) and all(ok is not False for *_, ok in service_rows)
+    prom_name, prom_mode, prom_address, prom_ok = prometheus_server.status_row(
+        state.get(prometheus_server.STATE_KEY, {})
+    )
+    prom_state = "-" if prom_ok is None else "up" if prom_ok else "DOWN"
+    print(f"  {prom_name:<9} {prom_state:<5} {prom_mode:<9} {prom_address}")
+    all_up = all(ok for *_, ok in rows) and all(ok is not False for *_, ok in service_rows) and prom_ok is not False
     print(f"  env file: {settings.env_file if settings.env_file.exists() else 'missing (run pdm run dev-up)'}")
     return 0 if all_up else 1
 

@@ -42,6 +42,14 @@ DEVSTACK_SETTINGS: dict[str, tuple[str, str]] = {
         "1 lets the dev stack apt-get install missing postgresql/redis-server packages.",
     ),
     "HULEEDU_DEVSTACK_STARTUP_TIMEOUT": ("90", "Seconds to wait for each component to answer after it was started."),
+    "HULEEDU_DEVSTACK_PROMETHEUS_PORT": (
+        "9090",
+        "Port of the Prometheus that `pdm run obs-up` starts (a free one if taken).",
+    ),
+    "HULEEDU_OBS_COST_BUDGET_USD_PER_HOUR": (
+        "5",
+        "LLM spend per hour (USD) above which the LlmCostOverBudget alert fires.",
+    ),
 }
 
 
@@ -82,6 +90,8 @@ class DevstackSettings:
     redis_port: int
     allow_apt: bool
     startup_timeout: float
+    prometheus_port: int
+    cost_budget_usd_per_hour: float
 
     @property
     def logs_dir(self) -> Path:
@@ -103,6 +113,13 @@ class DevstackSettings:
         controller_port = _port("HULEEDU_DEVSTACK_KAFKA_CONTROLLER_PORT")
         if kafka_port == controller_port:
             raise SystemExit("HULEEDU_DEVSTACK_KAFKA_PORT and HULEEDU_DEVSTACK_KAFKA_CONTROLLER_PORT must differ")
+        budget_raw = _get("HULEEDU_OBS_COST_BUDGET_USD_PER_HOUR")
+        try:
+            budget = float(budget_raw)
+        except ValueError:
+            raise SystemExit(f"HULEEDU_OBS_COST_BUDGET_USD_PER_HOUR={budget_raw!r} is not a number") from None
+        if budget <= 0:
+            raise SystemExit(f"HULEEDU_OBS_COST_BUDGET_USD_PER_HOUR={budget_raw!r} must be above 0")
         return cls(
             state_dir=state_dir,
             cache_dir=_path("HULEEDU_DEVSTACK_CACHE_DIR") or state_dir / "cache",
@@ -115,4 +132,6 @@ class DevstackSettings:
             redis_port=_port("HULEEDU_DEVSTACK_REDIS_PORT"),
             allow_apt=_get("HULEEDU_DEVSTACK_ALLOW_APT") not in {"0", "false", "no"},
             startup_timeout=timeout,
+            prometheus_port=_port("HULEEDU_DEVSTACK_PROMETHEUS_PORT"),
+            cost_budget_usd_per_hour=budget,
         )

@@ -1,6 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
+from common_core import grade_scales
 from common_core.grade_scales import (
     GradeScale,
     UnknownGradeScaleError,
@@ -33,7 +34,9 @@ def test_a_grade_off_the_scale_names_the_grade_and_the_scale():
         get_grade_scale("swedish_f_a").validate_grade("G")
 
 
-def test_a_new_scale_is_one_registration_away():
+def test_a_new_scale_is_one_registration_away(monkeypatch: pytest.MonkeyPatch):
+    # A registry of its own: the scale registered here must not leak into later tests in the run.
+    monkeypatch.setattr(grade_scales, "_SCALES", dict(grade_scales._SCALES))
     scale = GradeScale(name="test_pass_fail", display_name="Pass/fail", grades=("fail", "pass"))
     register_grade_scale(scale)
     assert get_grade_scale("test_pass_fail") is scale

@@ -2,7 +2,8 @@
 
 One name per concept for all services, told apart by the ``service`` label, so dashboards
 never list per-service names (PITFALLS: operations). Each metric here is emitted by the module
-named in its comment; tests/test_metrics_emitted.py checks that each is used.
+named in its comment (a service's, for the few a service sets); tests/test_metrics_are_emitted.py
+checks that each is used.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ CONSUMER_DLQ = Counter(
 CONSUMER_LAG = Gauge(
     "huleedu_consumer_lag", "Records behind the partition's end", ["service", "consumer", "topic", "partition"]
 )
+# huleedu_service_libs.kafka.dlq_depth (run by one process for the platform: the result aggregator).
+DLQ_DEPTH = Gauge("huleedu_dlq_depth", "Records currently held in each dead-letter topic", ["topic"])
 
 # huleedu_service_libs.outbox.relay
 OUTBOX_PENDING = Gauge("huleedu_outbox_pending", "Outbox rows waiting to be published", ["service"])
@@ -51,6 +54,12 @@ OUTBOX_OLDEST_AGE = Gauge(
 OUTBOX_PUBLISHED = Counter("huleedu_outbox_published_total", "Outbox rows published", ["service"])
 OUTBOX_FAILURES = Counter("huleedu_outbox_publish_failures_total", "Outbox publish attempts that failed", ["service"])
 OUTBOX_DEAD = Counter("huleedu_outbox_dead_total", "Outbox rows moved to the terminal dead state", ["service"])
+
+# Requests refused by a limit, named by its scope: api_gateway_service.adapters.rate_limits (ip, user,
+# login_ip) and bff_teacher_service.service_layer.progress_hub (streams_per_user).
+RATE_LIMIT_HITS = Counter(
+    "huleedu_rate_limit_hits_total", "Requests refused by a rate or concurrency limit", ["service", "limit"]
+)
 
 # huleedu_service_libs.supervision: a background loop (consumer, relay, worker, monitor) died and is restarted.
 WORKER_RESTARTS = Counter(

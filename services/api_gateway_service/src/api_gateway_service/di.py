@@ -53,7 +53,7 @@ class GatewayProvider(Provider):
 
     @provide(scope=Scope.APP)
     def limiter(self, settings: Settings, redis: aioredis.Redis) -> RateLimiter:
-        return RateLimiter(redis, settings.redis_key_prefix)
+        return RateLimiter(redis, settings.redis_key_prefix, settings.service_name)
 
     @provide(scope=Scope.APP)
     def sign_in(

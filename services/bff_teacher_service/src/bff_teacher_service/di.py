@@ -52,7 +52,7 @@ class BffProvider(Provider):
 
     @provide(scope=Scope.APP)
     def progress_hub(self, settings: Settings) -> ProgressHub:
-        return ProgressHub(settings.sse_max_streams_per_user)
+        return ProgressHub(settings.sse_max_streams_per_user, service_name=settings.service_name)
 
     @provide(scope=Scope.APP)
     def progress_streams(self, hub: ProgressHub, owners: Owners, settings: Settings) -> ProgressStreams:
@@ -60,4 +60,6 @@ class BffProvider(Provider):
 
     @provide(scope=Scope.APP)
     def progress_feeds(self, hub: ProgressHub, settings: Settings) -> ProgressFeeds:
-        return ProgressFeeds(settings.kafka_bootstrap_servers, instance_group_id(settings.service_name), hub)
+        return ProgressFeeds(
+            settings.kafka_bootstrap_servers, instance_group_id(settings.service_name), hub, settings.service_name
+        )

@@ -67,7 +67,9 @@ def declared_metric_names() -> set[str]:
     for value in vars(metrics).values():
         if isinstance(value, MetricWrapperBase):
             name = value._name
-            names.add(f"{name}_total" if value._type == "counter" else name)
+            # A histogram exposes only its _bucket, _count and _sum series.
+            suffix = {"counter": "_total", "histogram": "_count"}.get(value._type or "", "")
+            names.add(f"{name}{suffix}")
     return names
 
 

@@ -6,6 +6,7 @@ import uuid
 from itertools import pairwise
 
 import pytest
+from prometheus_client import REGISTRY
 from scipy.stats import spearmanr
 
 from cj_assessment_service.metrics import BATCH_STATE, RELIABILITY
@@ -191,3 +192,11 @@ async def test_twelve_essays_and_six_anchors_run_from_request_to_result(harness:
     for name in declared_metric_names() - {"cj_batch_progress_percentage"}:
         assert has_samples(metrics, name), name
     assert RELIABILITY._value.get() == completed.reliability  # the operator sees the stopping rule's value
+    # The completed job was observed in the per-job histograms, and each answer counted as a final success.
+    assert (REGISTRY.get_sample_value("cj_job_cost_usd_count") or 0) >= 1
+    assert (REGISTRY.get_sample_value("cj_reliability_at_completion_count") or 0) >= 1
+    final_success = {"status": "success", "error_code": "none"}
+    assert (
+        REGISTRY.get_sample_value("cj_comparisons_final_total", final_success) or 0
+    ) >= completed.comparisons_completed
+    assert (REGISTRY.get_sample_value("cj_waves_closed_total") or 0) >= 1

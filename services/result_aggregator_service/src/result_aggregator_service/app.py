@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 
 from dishka import make_async_container
@@ -13,6 +14,7 @@ from common_core.events.registry import EventRegistry
 from huleedu_service_libs.di import InfrastructureProvider
 from huleedu_service_libs.http.health import HealthCheck, publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.kafka.dlq_depth import DlqDepthMonitor
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import RestartPolicy, SupervisedWorker, WorkerGroup
@@ -25,6 +27,9 @@ INTERNAL_CALLERS = frozenset({"bff_teacher_service", "api_gateway_service"})
 
 
 CONSUMER = "consumer"
+# The platform's one exporter of huleedu_dlq_depth: RAS already runs beside Kafka in every
+# deployment, and one exporter keeps the per-topic series from being reported twice.
+DLQ_DEPTH = "dlq_depth"
 
 
 async def create_app(
@@ -49,6 +54,8 @@ async def create_app(
         runners = await container.get(ConsumerRunners)
         policy = restart_policy or RestartPolicy()
         background.workers.append(SupervisedWorker(settings.service_name, CONSUMER, runners, policy))
+        dlq_depth = functools.partial(DlqDepthMonitor, settings.kafka_bootstrap_servers)
+        background.workers.append(SupervisedWorker(settings.service_name, DLQ_DEPTH, dlq_depth, policy))
         checks["workers"] = workers_check(background)
 
     app = Quart(__name__)

@@ -9,7 +9,6 @@ goes to ``<topic>.dlq`` and then the offset moves on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,12 +35,12 @@ from huleedu_service_libs.kafka.dead_letter import (
     failure_kind,
     parse_envelope,
 )
+from huleedu_service_libs.kafka.lag import forget_lag, report_lag
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.metrics import (
     CONSUMER_DLQ,
     CONSUMER_DUPLICATES,
     CONSUMER_FAILURES,
-    CONSUMER_LAG,
     CONSUMER_PROCESSED,
 )
 
@@ -317,18 +316,7 @@ class ConsumerRunner:
             )
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
-        for tp in consumer.assignment():
-            try:
-                highwater = consumer.highwater(tp)
-                if highwater is None:
-                    continue  # not fetched from yet
-                async with asyncio.timeout(self._request_timeout_s):
-                    position = await consumer.position(tp)
-            except Exception:  # noqa: S112 - revoked in the meantime; the next fetch reports again
-                continue
-            CONSUMER_LAG.labels(self.service_name, self.consumer_name, tp.topic, str(tp.partition)).set(
-                max(highwater - position, 0)
-            )
+        await report_lag(consumer, self.service_name, self.consumer_name, self._request_timeout_s)
 
     async def _pause(self, seconds: float) -> bool:
         """Sleep ``seconds``; ``False`` if :meth:`stop` came first."""
@@ -341,10 +329,10 @@ class ConsumerRunner:
 
     def _forget(self, partitions: Iterable[TopicPartition]) -> None:
         """Drop retry state and the lag gauge of partitions this member no longer owns."""
+        partitions = list(partitions)
         for tp in partitions:
             self._failures.pop(tp, None)
-            with contextlib.suppress(KeyError):
-                CONSUMER_LAG.remove(self.service_name, self.consumer_name, tp.topic, str(tp.partition))
+        forget_lag(self.service_name, self.consumer_name, partitions)
 
     async def _leave(self, consumer: AIOKafkaConsumer) -> None:
         try:

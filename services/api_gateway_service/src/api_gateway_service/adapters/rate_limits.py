@@ -15,6 +15,7 @@ import structlog
 from redis.exceptions import RedisError
 
 from huleedu_service_libs.errors import RateLimitedError
+from huleedu_service_libs.metrics import RATE_LIMIT_HITS
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -42,9 +43,10 @@ class Limit:
 
 
 class RateLimiter:
-    def __init__(self, redis: aioredis.Redis, key_prefix: str) -> None:
+    def __init__(self, redis: aioredis.Redis, key_prefix: str, service_name: str) -> None:
         self._script = redis.register_script(_COUNT_IN_WINDOW)
         self._key_prefix = key_prefix
+        self._service_name = service_name
 
     async def hit(self, limit: Limit, caller: str) -> None:
         """Count one request of ``caller``; :class:`RateLimitedError` with the wait once over the limit."""
@@ -55,6 +57,7 @@ class RateLimiter:
             logger.warning("rate_limit_unavailable", scope=limit.scope, error_type=type(exc).__name__)
             return
         if int(count) > limit.requests:
+            RATE_LIMIT_HITS.labels(self._service_name, limit.scope).inc()
             raise RateLimitedError(
                 f"Too many requests; try again in {int(ttl)} s",
                 retry_after_s=max(1, int(ttl)),

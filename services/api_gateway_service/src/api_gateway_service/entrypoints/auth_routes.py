@@ -10,10 +10,12 @@ from api_gateway_service.domain.access_tokens import AccessClaims
 from api_gateway_service.entrypoints.caller import Caller, current_caller, current_claims
 from api_gateway_service.entrypoints.context import gateway_context
 from api_gateway_service.entrypoints.edge import client_ip
+from api_gateway_service.metrics import LOGINS, login_outcome
 from api_gateway_service.proxying import relay
 from common_core.http.class_management import ChangePasswordRequest, UserProfile
 from common_core.http.errors import ErrorResponse
 from common_core.http.gateway import JsonWebKeySet, LoginRequest, RefreshTokenRequest, TokenResponse
+from huleedu_service_libs.errors import RateLimitedError
 
 router = APIRouter(tags=["auth"])
 
@@ -26,8 +28,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/v1/auth/login", response_model=TokenResponse, responses=_ERRORS)
 async def login(body: LoginRequest, request: Request) -> Response | TokenResponse:
     context = gateway_context(request)
-    await context.limiter.hit(context.limits.login_per_ip, client_ip(request.scope))
+    try:
+        await context.limiter.hit(context.limits.login_per_ip, client_ip(request.scope))
+    except RateLimitedError:
+        LOGINS.labels("rate_limited").inc()
+        raise
     answer = await context.accounts.verify(body.email, body.password)
+    LOGINS.labels(login_outcome(answer.status_code)).inc()
     if answer.status_code != 200:
         return relay(answer)
     profile = UserProfile.model_validate_json(answer.content)

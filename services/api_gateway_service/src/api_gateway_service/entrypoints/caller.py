@@ -13,6 +13,7 @@ from fastapi import Request
 
 from api_gateway_service.domain.access_tokens import AccessClaims, TokenRejectedError
 from api_gateway_service.entrypoints.context import gateway_context
+from api_gateway_service.metrics import TOKEN_REJECTIONS, rejection_reason
 from huleedu_service_libs.errors import ErrorCode
 
 _BEARER = "bearer"
@@ -27,9 +28,13 @@ class Caller:
 async def current_claims(request: Request) -> AccessClaims:
     """The valid access token's claims, after the teacher's request limit was counted."""
     context = gateway_context(request)
-    claims = context.tokens.validate(_bearer_token(request))
-    if await context.sign_in.has_ended(claims.session_id):
-        raise TokenRejectedError(ErrorCode.TOKEN_REVOKED, "This session has ended; sign in again")
+    try:
+        claims = context.tokens.validate(_bearer_token(request))
+        if await context.sign_in.has_ended(claims.session_id):
+            raise TokenRejectedError(ErrorCode.TOKEN_REVOKED, "This session has ended; sign in again")
+    except TokenRejectedError as rejected:
+        TOKEN_REJECTIONS.labels(rejection_reason(rejected.code)).inc()
+        raise
     await context.limiter.hit(context.limits.per_user, claims.user_id)
     return claims
 

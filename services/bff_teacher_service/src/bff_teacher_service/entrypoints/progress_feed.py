@@ -33,11 +33,16 @@ from common_core.envelope import EventEnvelope
 from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
 from common_core.topics import Topic
 from huleedu_service_libs.kafka.dead_letter import parse_envelope
+from huleedu_service_libs.kafka.lag import forget_lag, report_lag
 
 M = TypeVar("M", bound=BaseModel)
 Reader = Callable[[bytes | None], LiveEvent]
 
 _log = structlog.stdlib.get_logger(__name__)
+
+# The consumer label of huleedu_consumer_lag: one stable name, not the per-instance group id, so a
+# restarted instance reports under the same series.
+LAG_CONSUMER_NAME = "progress_feed"
 
 
 def _reader(topic: Topic, model: type[M], to_event: Callable[[M], LiveEvent]) -> Reader:
@@ -83,16 +88,20 @@ class KafkaProgressFeed:
         group_id: str,
         hub: ProgressHub,
         *,
+        service_name: str,
         poll_timeout_ms: int = 500,
         start_timeout_s: float = 30.0,
         stop_timeout_s: float = 10.0,
+        lag_timeout_s: float = 5.0,
     ) -> None:
         self.group_id = group_id
+        self._service_name = service_name
         self._hub = hub
         self._bootstrap_servers = bootstrap_servers
         self._poll_timeout_ms = poll_timeout_ms
         self._start_timeout_s = start_timeout_s
         self._stop_timeout_s = stop_timeout_s
+        self._lag_timeout_s = lag_timeout_s
         self._stopping = asyncio.Event()
         self._stopped = asyncio.Event()
         self._ran = False
@@ -115,6 +124,7 @@ class KafkaProgressFeed:
             _log.info("progress_feed.started", group_id=self.group_id, topics=list(READERS))
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=self._poll_timeout_ms)
+                await report_lag(consumer, self._service_name, LAG_CONSUMER_NAME, self._lag_timeout_s)
                 for records in batch.values():
                     self._deliver_all(records)
         finally:
@@ -130,6 +140,7 @@ class KafkaProgressFeed:
             deliver(self._hub, record.topic, record.value)
 
     async def _leave(self, consumer: AIOKafkaConsumer) -> None:
+        forget_lag(self._service_name, LAG_CONSUMER_NAME, consumer.assignment())
         try:
             async with asyncio.timeout(self._stop_timeout_s):
                 await consumer.stop()
@@ -146,6 +157,7 @@ class ProgressFeeds:
     bootstrap_servers: str
     group_id: str
     hub: ProgressHub
+    service_name: str
 
     def __call__(self) -> KafkaProgressFeed:
-        return KafkaProgressFeed(self.bootstrap_servers, self.group_id, self.hub)
+        return KafkaProgressFeed(self.bootstrap_servers, self.group_id, self.hub, service_name=self.service_name)

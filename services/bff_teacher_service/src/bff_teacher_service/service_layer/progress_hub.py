@@ -23,13 +23,17 @@ from uuid import UUID
 import structlog
 
 from bff_teacher_service.domain.live_progress import LiveEvent
+from bff_teacher_service.metrics import SSE_STREAMS_OPEN
 from huleedu_service_libs.errors import RateLimitedError
+from huleedu_service_libs.metrics import RATE_LIMIT_HITS
 
 _log = structlog.stdlib.get_logger(__name__)
 
 RING_SIZE = 100
 QUEUE_SIZE = 100
 MAX_CHANNELS = 500
+# The limit's name in huleedu_rate_limit_hits_total.
+STREAMS_LIMIT = "streams_per_user"
 # An id longer than this is not one of ours; checked before parsing, since the header is the client's.
 MAX_EVENT_ID_CHARS = 64
 
@@ -110,7 +114,9 @@ class ProgressHub:
         ring_size: int = RING_SIZE,
         queue_size: int = QUEUE_SIZE,
         max_channels: int = MAX_CHANNELS,
+        service_name: str = "bff_teacher_service",
     ) -> None:
+        self.service_name = service_name
         self.epoch = secrets.token_hex(6)
         self.max_streams_per_user = max_streams_per_user
         self.ring_size = ring_size
@@ -138,6 +144,7 @@ class ProgressHub:
     def subscribe(self, user_id: str, batch_id: UUID) -> Subscription:
         """A place for one stream of ``batch_id``; 429 when the teacher has too many open already."""
         if self.open_streams(user_id) >= self.max_streams_per_user:
+            RATE_LIMIT_HITS.labels(self.service_name, STREAMS_LIMIT).inc()
             raise RateLimitedError(
                 f"You have {self.max_streams_per_user} live progress streams open already; close one and try again"
             )
@@ -145,6 +152,7 @@ class ProgressHub:
         subscription = Subscription(self, user_id, batch_id, self._seq, channel.floor, list(channel.recent))
         channel.subscribers.add(subscription)
         self._open_streams[user_id] = self.open_streams(user_id) + 1
+        SSE_STREAMS_OPEN.inc()
         return subscription
 
     def publish(self, event: LiveEvent) -> None:
@@ -170,6 +178,8 @@ class ProgressHub:
         return channel
 
     def _release(self, subscription: Subscription) -> None:
+        # Called once per subscription (Subscription.close guards it), so the gauge never goes below the truth.
+        SSE_STREAMS_OPEN.dec()
         channel = self._channels.get(subscription.batch_id)
         if channel is not None:
             channel.subscribers.discard(subscription)

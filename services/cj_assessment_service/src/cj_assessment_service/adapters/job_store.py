@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.adapters.tables import comparisons, job_essays, jobs, waves
-from cj_assessment_service.domain.job_state import transition
+from cj_assessment_service.domain.job_state import ACTIVE, transition
 from common_core.events.cj_assessment import EssayResult
 from common_core.status import CJJobState
 
@@ -251,6 +251,14 @@ async def active_job_progress_inputs(session: AsyncSession) -> Sequence[Any]:
     items = select(func.count()).where(job_essays.c.job_id == jobs.c.id).scalar_subquery()
     statement = select(jobs.c.id, jobs.c.budget, done.label("done"), items.label("items")).where(
         jobs.c.state == CJJobState.COMPARING.value
+    )
+    return list((await session.execute(statement)).all())
+
+
+async def active_job_ages(session: AsyncSession) -> Sequence[Any]:
+    """(state, created_at, last_activity_at) of every job not yet completed or failed."""
+    statement = select(jobs.c.state, jobs.c.created_at, jobs.c.last_activity_at).where(
+        jobs.c.state.in_([state.value for state in ACTIVE])
     )
     return list((await session.execute(statement)).all())
 

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cj_assessment_service.adapters import job_store
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
-from cj_assessment_service.metrics import COMPARISONS
+from cj_assessment_service.domain.job_health import final_comparison_labels
+from cj_assessment_service.metrics import CALLBACKS_FOR_INACTIVE_JOBS, COMPARISONS, COMPARISONS_FINAL
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.waves import close_wave, job_budget
 from common_core.envelope import EventEnvelope
@@ -45,6 +46,7 @@ async def record_result(deps: ServiceDeps, session: AsyncSession, result: LLMCom
     job = await job_store.lock_job(session, pair.job_id)
     if job is None or job.state != CJJobState.COMPARING.value:
         log.info("cj.callback_for_inactive_job", request_id=result.request_id, state=job.state if job else None)
+        CALLBACKS_FOR_INACTIVE_JOBS.inc()
         return False
     pair = await job_store.pair_by_request_id(session, result.request_id)  # re-read under the job lock
     if pair is None or pair.status != job_store.PLANNED:
@@ -79,8 +81,12 @@ async def record_result(deps: ServiceDeps, session: AsyncSession, result: LLMCom
             answered_at=result.completed_at,
         )
         COMPARISONS.labels("error").inc()
-        if result.error.retryable and pair.attempt < deps.settings.max_pair_attempts:
-            await _retry(deps, session, pair)
+    will_retry = result.error is not None and result.error.retryable and pair.attempt < deps.settings.max_pair_attempts
+    final = final_comparison_labels(result.error, will_retry)
+    if final is not None:
+        COMPARISONS_FINAL.labels(*final).inc()
+    if will_retry:
+        await _retry(deps, session, pair)
     await job_store.update_job(session, job.id, last_activity_at=func.now())
     open_pairs = job_store.count_pairs(await job_store.load_pairs(session, job.id, status=job_store.PLANNED))
     if open_pairs.open == 0:

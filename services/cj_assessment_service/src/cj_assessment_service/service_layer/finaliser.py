@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.adapters import job_store
 from cj_assessment_service.domain.results import Item, build_results
+from cj_assessment_service.metrics import JOB_COST_USD, RELIABILITY_AT_COMPLETION
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.verdicts import load_verdicts
 from cj_engine.bradley_terry import fit_bradley_terry
@@ -135,6 +136,12 @@ async def complete_job(
         forced_recovery=forced_recovery,
         finished_at=finished_at,
     )
+    usage = await job_usage(session, job)
+    # A job whose fit never computed a reliability, or whose callbacks reported no cost, has no figure to observe.
+    if reliability is not None:
+        RELIABILITY_AT_COMPLETION.observe(reliability)
+    if usage.cost_usd is not None:
+        JOB_COST_USD.observe(usage.cost_usd)
     llm = LLMSettings.model_validate(job.llm_settings)
     students = sum(1 for e in essays if not e.is_anchor)
     projection = outcome.projection
@@ -159,7 +166,7 @@ async def complete_job(
             position_bias=position_bias,
             position_bias_se=position_bias_se,
             forced_recovery=forced_recovery,
-            usage=await job_usage(session, job),
+            usage=usage,
         ),
         key=job.batch_id,
         correlation_id=job.correlation_id,

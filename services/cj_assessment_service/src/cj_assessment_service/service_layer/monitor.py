@@ -17,8 +17,9 @@ from sqlalchemy import func
 
 from cj_assessment_service.adapters import job_store
 from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain.job_health import ActiveJob, job_health
 from cj_assessment_service.domain.stuck import StuckAction, StuckJob, StuckPolicy, decide_stuck
-from cj_assessment_service.metrics import BATCH_PROGRESS, BATCH_STATE
+from cj_assessment_service.metrics import BATCH_PROGRESS, BATCH_STATE, OLDEST_ACTIVE_JOB_AGE, STUCK_JOBS
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.finaliser import FailureCode, complete_job, fail_job
 from common_core.events.cj_assessment import AssessmentBudget
@@ -39,6 +40,9 @@ class StuckJobMonitor:
         log.info("cj.monitor_started", interval_s=self._deps.settings.monitor_interval_s)
         while not self._stopping.is_set():
             try:
+                # Health first: acting clears what it measures (a re-submit counts as activity, an
+                # ending leaves the active set), so read after, the stuck gauge would hardly ever be seen.
+                await self.refresh_health()
                 await self.check_once()
                 await self.refresh_gauges()
             except Exception as exc:  # a database outage: log, wait, try again
@@ -108,6 +112,19 @@ class StuckJobMonitor:
                 await fail_job(deps, session, job, FailureCode.STUCK, message)
         log.warning("cj.stuck_job", job_id=str(job_id), action=action.value)
         return action
+
+    async def refresh_health(self) -> None:
+        """The oldest active job's age, and the comparing jobs idle past the threshold this pass will examine."""
+        async with self._deps.sessions() as session, session.begin():
+            ages = await job_store.active_job_ages(session)
+        health = job_health(
+            (ActiveJob(row.state, row.created_at, row.last_activity_at) for row in ages),
+            datetime.now(UTC),
+            self._deps.settings.stuck_after_s,
+            CJJobState.COMPARING.value,
+        )
+        OLDEST_ACTIVE_JOB_AGE.set(health.oldest_age_s)
+        STUCK_JOBS.set(health.stuck)
 
     async def refresh_gauges(self) -> None:
         async with self._deps.sessions() as session, session.begin():

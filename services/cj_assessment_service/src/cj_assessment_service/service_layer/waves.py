@@ -19,7 +19,7 @@ from cj_assessment_service.config import Settings
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.bundle_order import order_for_bundles
 from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
-from cj_assessment_service.metrics import RELIABILITY, RELIABILITY_SSR
+from cj_assessment_service.metrics import RELIABILITY, RELIABILITY_SSR, WAVES_CLOSED
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.finaliser import FailureCode, complete_job, fail_job
 from cj_assessment_service.service_layer.verdicts import load_verdicts
@@ -143,6 +143,7 @@ async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) ->
         ssr=summary.ssr,
         theta=[float(t) for t in summary.fit.theta],
     )
+    WAVES_CLOSED.inc()
     RELIABILITY_SSR.set(summary.ssr)
     if summary.reliability is not None:
         RELIABILITY.set(summary.reliability)
