@@ -8,6 +8,8 @@
 // Figures are printed as JSON on stdout, nothing is asserted: the machine is shared and noisy.
 import { chromium } from 'playwright-core'
 
+import { submitSignIn } from './session.mjs'
+
 const env = (name) => {
   const value = process.env[name]
   if (!value) throw new Error(`${name} is not set`)
@@ -21,16 +23,7 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
 
 async function signIn() {
   await page.goto(`${base}/batches/${env('BATCH_ID')}`)
-  await page.getByLabel(/e-?mail/i).fill(env('TEACHER_EMAIL'))
-  await page.getByLabel(/password|lösenord/i).fill(env('TEACHER_PASSWORD'))
-  for (let attempt = 1; ; attempt += 1) {
-    const [response] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/v1/auth/login'), { timeout: 30000 }),
-      page.keyboard.press('Enter'),
-    ])
-    if (response.status() !== 429 || attempt >= 4) break
-    await page.waitForTimeout((Number(response.headers()['retry-after'] ?? '60') + 1) * 1000)
-  }
+  await submitSignIn(page, env('TEACHER_EMAIL'), env('TEACHER_PASSWORD'), { timeout: 30000 })
 }
 
 /** The ranked table's rows now (the page has other tables: the charts' table alternatives). */

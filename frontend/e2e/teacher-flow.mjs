@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 
 import { checkAccessibility } from './axe.mjs'
+import { submitSignIn } from './session.mjs'
 
 const env = (name) => {
   const value = process.env[name]
@@ -58,19 +59,7 @@ async function screen(target, name) {
 
 async function signIn(target, email, password, path = '/') {
   await target.goto(`${base}${path}`)
-  await target.getByLabel(/e-?mail/i).fill(email)
-  await target.getByLabel(/password|lösenord/i).fill(password)
-  // The gateway allows ten sign-ins a minute per address, and the suite signs in often: when it
-  // answers 429, wait the Retry-After it names (the page shows it too) and try again.
-  for (let attempt = 1; ; attempt += 1) {
-    const [response] = await Promise.all([
-      target.waitForResponse((r) => r.url().endsWith('/v1/auth/login'), { timeout: 15000 }),
-      target.keyboard.press('Enter'),
-    ])
-    if (response.status() !== 429 || attempt >= 4) break
-    const wait = Number(response.headers()['retry-after'] ?? '60')
-    await target.waitForTimeout((Number.isFinite(wait) ? wait + 1 : 61) * 1000)
-  }
+  await submitSignIn(target, email, password)
   // Signed in once the header shows the account menu; by then the profile's language is set, so a
   // language chosen after this stays.
   await target.getByRole('button', { name: /account menu|kontomeny/i }).waitFor({ timeout: 15000 })

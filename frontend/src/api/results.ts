@@ -1,10 +1,10 @@
 /**
- * The essay page's view (BFF) and the batch page's commands (gateway): cancel an assessment, and
- * estimate and start another one. Commands go to the gateway's public API, views come from the BFF
- * (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
+ * The essay page's view (BFF) and the batch page's calls to the gateway: the model catalogue and
+ * cancelling an assessment; estimating and starting one are the wizard's calls (wizard.ts), which
+ * the batch page's "assess again" shares. Commands go to the gateway's public API, views come from
+ * the BFF (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
  */
 import type { ApiClient } from './client'
-import { AssessmentAccepted, AssessmentEstimate, type StartAssessmentRequest } from './schemas/assessments'
 import { ModelCatalogue } from './schemas/catalogue'
 import { CancelJobResponse, EssayDetailView } from './schemas/results'
 import { BFF } from './teacher'
@@ -27,31 +27,4 @@ export function cancelAssessment(client: ApiClient, batchId: string): Promise<Ca
  */
 export function modelCatalogue(client: ApiClient, signal?: AbortSignal): Promise<ModelCatalogue> {
   return client.get('/v1/models', ModelCatalogue, signal)
-}
-
-/** What starting the assessment with exactly this body would take. */
-export function estimateAssessment(
-  client: ApiClient,
-  batchId: string,
-  body: StartAssessmentRequest,
-  signal?: AbortSignal,
-): Promise<AssessmentEstimate> {
-  return client.request(`${batchPath(batchId)}/estimate`, AssessmentEstimate, { method: 'POST', body, signal })
-}
-
-/**
- * Starts an assessment. The same `idempotencyKey` with the same body is answered with the same
- * request (a retry after a lost answer cannot start a second run); a new key starts a new one.
- */
-export function startAssessment(
-  client: ApiClient,
-  batchId: string,
-  body: StartAssessmentRequest,
-  idempotencyKey: string,
-): Promise<AssessmentAccepted> {
-  return client.request(`${batchPath(batchId)}/assessments`, AssessmentAccepted, {
-    method: 'POST',
-    body,
-    headers: { 'Idempotency-Key': idempotencyKey },
-  })
 }
