@@ -22,17 +22,18 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 from scipy import stats
 
 from common_core.http.cj_assessment import AnchorCreateRequest, AssignmentCreateRequest
-from common_core.http.content import CreateBatchRequest
+from common_core.http.content import MAX_FILES_PER_UPLOAD, CreateBatchRequest
 from common_core.http.gateway import LoginRequest
 from huleedu_service_libs.envfile import load_env_file
 from scripts.demo.essays import INSTRUCTIONS, RUBRIC, STUDENT_PROMPT, DemoEssay, anchor_essays, student_essays
+from scripts.demo.uploads import upload_essays
 from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import DevstackSettings
 
@@ -103,21 +104,34 @@ class Gateway:
         self.take_tokens(self.call("POST", "/v1/auth/refresh", json={"refresh_token": token}))
 
 
-def sign_in(gw: Gateway) -> None:
-    body = LoginRequest(email=DEMO_EMAIL, password=DEMO_PASSWORD).model_dump()
+def _print_wait(wait_s: float) -> None:
+    print(f"sign-in limit reached at the gateway; trying again in {wait_s:.0f} s", flush=True)
+
+
+def sign_in(
+    gw: Gateway,
+    email: str = DEMO_EMAIL,
+    password: str = DEMO_PASSWORD,
+    on_wait: Callable[[float], None] = _print_wait,
+) -> dict[str, Any]:
+    """Signs ``email`` in and returns its profile (``/v1/me``).
+
+    The gateway limits sign-ins per address (10 a minute): several runs in a row wait their turn,
+    telling ``on_wait`` how long.
+    """
+    body = LoginRequest(email=email, password=password).model_dump()
     deadline = time.monotonic() + SIGN_IN_PATIENCE_S
     reply = gw._send("POST", "/v1/auth/login", None, {"json": body})
-    # The gateway limits sign-ins per address (10 a minute): several runs in a row wait their turn.
     while reply.status_code == httpx.codes.TOO_MANY_REQUESTS and time.monotonic() < deadline:
         wait_s = float(reply.headers.get("retry-after", "1"))
-        print(f"sign-in limit reached at the gateway; trying again in {wait_s:.0f} s", flush=True)
+        on_wait(wait_s)
         time.sleep(wait_s)
         reply = gw._send("POST", "/v1/auth/login", None, {"json": body})
     if reply.status_code != httpx.codes.OK:
         raise DemoError(f"the gateway answered POST /v1/auth/login with {reply.status_code}: {reply.text[:500]}")
     gw.take_tokens(reply.json())
-    profile = gw.call("GET", "/v1/me")
-    print(f"signed in through the gateway ({gw.base_url}) as {profile['display_name']} <{profile['email']}>")
+    profile: dict[str, Any] = gw.call("GET", "/v1/me")
+    return profile
 
 
 def demo_assignment(gw: Gateway) -> str:
@@ -149,11 +163,17 @@ def create_batch(gw: Gateway, assignment_id: str, essays: list[DemoEssay]) -> st
     request = CreateBatchRequest(title=title, course_code="ENG5", assignment_id=uuid.UUID(assignment_id))
     batch = gw.call("POST", "/v1/batches", json=request.model_dump(mode="json"))
     batch_id = str(batch["batch_id"])
-    files = [("files", (e.filename, e.text.encode("utf-8"), "text/plain")) for e in essays]
-    upload = gw.call("POST", f"/v1/batches/{batch_id}/essays", files=files)
-    print(f"batch: {title} ({batch_id}): {upload['accepted']} essays accepted, {upload['rejected']} rejected")
-    if upload["accepted"] != len(essays):
-        raise DemoError(f"expected {len(essays)} accepted essays: {upload['files']}")
+    files = [(e.filename, e.text.encode("utf-8"), "text/plain") for e in essays]
+
+    def uploaded(sent: int, total: int) -> None:
+        if total > MAX_FILES_PER_UPLOAD:
+            print(f"  uploaded {sent} of {total} essays", flush=True)
+
+    upload = upload_essays(gw, batch_id, files, on_chunk=uploaded)
+    print(f"batch: {title} ({batch_id}): {upload.accepted} essays accepted, {upload.rejected} rejected")
+    if upload.accepted != len(essays):
+        problems = "\n  ".join(upload.problems())
+        raise DemoError(f"{len(essays) - upload.accepted} of {len(essays)} essays were not accepted:\n  {problems}")
     return batch_id
 
 
@@ -184,9 +204,31 @@ def start_assessment(gw: Gateway, batch_id: str, batching_mode: str) -> None:
     print(f"assessment: requested ({accepted['essay_count']} essays, mock judge, {batching_mode})")
 
 
-def follow(gw: Gateway, batch_id: str, timeout_s: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
+def _print_progress() -> Callable[[dict[str, Any]], None]:
     last = ""
+
+    def show(detail: dict[str, Any]) -> None:
+        nonlocal last
+        batch = detail["batch"]
+        line = f"  status {batch['status']:<10} {batch['progress_percentage']:5.1f}%"
+        if line != last:
+            print(line, flush=True)
+            last = line
+
+    return show
+
+
+def follow(
+    gw: Gateway,
+    batch_id: str,
+    timeout_s: float,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+    poll_s: float = 1.0,
+) -> dict[str, Any]:
+    """The batch's results once it is final, telling ``on_progress`` (by default: printed status lines)
+    each read in between."""
+    show = on_progress or _print_progress()
+    deadline = time.monotonic() + timeout_s
     detail: dict[str, Any] = {}
     while time.monotonic() < deadline:
         try:
@@ -194,20 +236,18 @@ def follow(gw: Gateway, batch_id: str, timeout_s: float) -> dict[str, Any]:
         except DemoError as exc:
             if "404" not in str(exc):  # the read model has not seen the batch yet
                 raise
-            time.sleep(0.5)
+            time.sleep(poll_s / 2)
             continue
+        show(detail)
         batch = detail["batch"]
-        line = f"  status {batch['status']:<10} {batch['progress_percentage']:5.1f}%"
-        if line != last:
-            print(line, flush=True)
-            last = line
         # The completed event and the results are two topics, folded independently by the read model:
         # wait until the results have arrived too.
         results_in = all(essay["result"] is not None for essay in detail["essays"])
         if batch["status"] in FINAL_STATUSES and (batch["status"] != "completed" or results_in):
             return detail
-        time.sleep(1.0)
-    raise DemoError(f"the batch did not finish within {timeout_s:.0f} s; last state: {last.strip()}")
+        time.sleep(poll_s)
+    status = detail.get("batch", {}).get("status", "unknown")
+    raise DemoError(f"the batch did not finish within {timeout_s:.0f} s; last status: {status}")
 
 
 def reliability_line(summary: Mapping[str, Any]) -> str:
@@ -322,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     gw = Gateway(gateway_url(), timeout_s=30.0)
     essays = student_essays(args.essays)
     try:
-        sign_in(gw)
+        profile = sign_in(gw)
+        print(f"signed in through the gateway ({gw.base_url}) as {profile['display_name']} <{profile['email']}>")
         assignment_id = demo_assignment(gw)
         batch_id = create_batch(gw, assignment_id, essays)
         estimated = estimate(gw, batch_id, args.mode)

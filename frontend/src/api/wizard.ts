@@ -3,6 +3,8 @@
  * the batch, its essays, their authors, the estimate and the start
  * (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
  */
+import { uploadInChunks, type EssayUpload, type EssayUploadOptions } from '@/domain/essayUpload'
+
 import { apiClient } from './index'
 import type { ApiClient, UploadProgress } from './client'
 import { AssessmentAccepted, AssessmentEstimate, type StartAssessmentRequest } from './schemas/assessments'
@@ -57,8 +59,17 @@ export class WizardApi {
     return this.client.get(`/v1/batches/${segment(batchId)}/essays`, EssayList, signal)
   }
 
-  /** One multipart request, field `files`; the answer has one outcome per file, in order. */
-  uploadEssays(
+  /**
+   * The files in consecutive multipart requests (field `files`) of at most `MAX_FILES_PER_UPLOAD`,
+   * the server's limit per request; each answer has one outcome per file, in order, and the answers
+   * come back merged. A cancel or a failure stops it there: see `uploadInChunks`.
+   */
+  uploadEssays(batchId: string, files: readonly File[], options: EssayUploadOptions = {}): Promise<EssayUpload> {
+    return uploadInChunks(files, (chunk, chunkOptions) => this.uploadEssayRequest(batchId, chunk, chunkOptions), options)
+  }
+
+  /** One multipart request, field `files` (at most `MAX_FILES_PER_UPLOAD` of them); one outcome per file, in order. */
+  uploadEssayRequest(
     batchId: string,
     files: readonly File[],
     options: { signal?: AbortSignal; onProgress?: (progress: UploadProgress) => void } = {},

@@ -306,6 +306,144 @@ describe('step 2: the essays', () => {
     expect(wrapper.findAll('.essays__file')).toHaveLength(2)
     expect(wrapper.text()).toContain('Your files are still in the list')
   })
+
+  /** `count` essay files of `size` bytes: essay-1.txt, essay-2.txt, … */
+  function essayFiles(count: number, size = 10): File[] {
+    return Array.from({ length: count }, (_, i) => new File(['x'.repeat(size)], `essay-${i + 1}.txt`))
+  }
+
+  const UNSUPPORTED = 'not a supported type: upload .txt, .md, .docx or .pdf'
+
+  /** The content service's answer to one request: images rejected as unsupported, empty files as empty, the rest accepted. */
+  function uploadAnswer(files: File[]): Json {
+    const outcomes = files.map((file) => {
+      if (/\.(jpg|png)$/.test(file.name)) return { filename: file.name, outcome: 'rejected', reason: UNSUPPORTED }
+      if (file.size === 0) return { filename: file.name, outcome: 'rejected', reason: 'the file is empty' }
+      return { filename: file.name, outcome: 'accepted', essay_id: ESSAY_1, word_count: 300 }
+    })
+    const count = (outcome: string) => outcomes.filter((item) => item.outcome === outcome).length
+    return { batch_id: BATCH, accepted: count('accepted'), rejected: count('rejected'), duplicates: 0, files: outcomes }
+  }
+
+  function sentNames(call: RecordedCall): string[] {
+    return (call.body as FormData).getAll('files').map((file) => (file as File).name)
+  }
+
+  it('sends more than 50 files in requests of at most 50 and lists them as one round, rejections counted by reason', async () => {
+    const { xhr } = wizardGateway({
+      [`POST /v1/batches/${BATCH}/essays`]: (call) => json(200, uploadAnswer((call.body as FormData).getAll('files') as File[])),
+    })
+    app = await mountApp(SETUP)
+    await flushPromises()
+    const wrapper = app.wrapper
+    const files = essayFiles(57)
+    files.splice(10, 0, new File(['x'], 'photo.jpg'))
+    files.splice(30, 0, new File([], 'empty.txt'))
+    files.push(new File(['x'], 'scan.png'))
+
+    await chooseFiles(wrapper, files)
+    await button(wrapper, 'Upload 60 files').trigger('click')
+    await vi.waitFor(() => expect(wrapper.find('.upload-outcomes').exists()).toBe(true))
+
+    expect(xhr.calls.map((call) => sentNames(call).length)).toEqual([50, 10])
+    expect(xhr.calls.flatMap(sentNames)).toEqual(files.map((file) => file.name))
+    expect(wrapper.findAll('.upload-outcomes caption').map((caption) => caption.text())).toEqual([
+      'Round 1: accepted 57, rejected 3, duplicates 0',
+    ])
+    const rows = wrapper.findAll('.upload-outcomes tbody tr')
+    expect(rows.map((row) => row.get('th').text())).toEqual(files.map((file) => file.name))
+    expect(wrapper.get('.upload-outcomes__reasons-title').text()).toBe('Round 1: rejected files by reason')
+    expect(wrapper.findAll('.upload-outcomes__reasons li').map((item) => item.text())).toEqual([
+      `2 files: ${UNSUPPORTED}`,
+      'One file: the file is empty',
+    ])
+    expect(wrapper.text()).toContain('No files chosen yet.')
+  })
+
+  it('keeps the outcomes sent before a failed request, says how many files were not sent, and sends just those again', async () => {
+    let requests = 0
+    const { xhr } = wizardGateway({
+      [`POST /v1/batches/${BATCH}/essays`]: (call) => {
+        requests += 1
+        if (requests === 2) return json(503, errorBody('SERVICE_UNAVAILABLE', 'The content service is not answering'))
+        return json(200, uploadAnswer((call.body as FormData).getAll('files') as File[]))
+      },
+    })
+    app = await mountApp(SETUP)
+    await flushPromises()
+    const wrapper = app.wrapper
+    const files = essayFiles(120)
+
+    await chooseFiles(wrapper, files)
+    await button(wrapper, 'Upload 120 files').trigger('click')
+    await vi.waitFor(() => expect(wrapper.find('[role="alert"]').exists()).toBe(true))
+
+    expect(xhr.calls.map((call) => sentNames(call).length)).toEqual([50, 50])
+    expect(wrapper.get('[role="alert"]').text()).toContain('The content service is not answering')
+    expect(wrapper.text()).toContain(
+      '50 of 120 files were sent before it failed: what happened to them is listed below. 70 files were not sent: they are still in the list, so trying again sends just those.',
+    )
+    expect(wrapper.findAll('.essays__file').map((item) => item.get('.essays__file-name').text())).toEqual(
+      files.slice(50).map((file) => file.name),
+    )
+    expect(wrapper.get('.upload-outcomes caption').text()).toBe('Round 1: accepted 50, rejected 0, duplicates 0')
+    expect(wrapper.findAll('.upload-outcomes tbody tr')).toHaveLength(50)
+
+    await button(wrapper, 'Try again').trigger('click')
+    await vi.waitFor(() => expect(wrapper.findAll('.upload-outcomes caption')).toHaveLength(2))
+
+    expect(xhr.calls.slice(2).map((call) => sentNames(call))).toEqual([
+      files.slice(50, 100).map((file) => file.name),
+      files.slice(100).map((file) => file.name),
+    ])
+    expect(wrapper.findAll('.upload-outcomes caption').map((caption) => caption.text())).toEqual([
+      'Round 2: accepted 70, rejected 0, duplicates 0',
+      'Round 1: accepted 50, rejected 0, duplicates 0',
+    ])
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    expect(wrapper.text()).toContain('No files chosen yet.')
+  })
+
+  it('shows one progress across the requests, and a cancel keeps what was sent and the files not sent', async () => {
+    wizardGateway()
+    const xhr = fakeXhr()
+    xhr.install()
+    app = await mountApp(SETUP)
+    await flushPromises()
+    const wrapper = app.wrapper
+    const files = essayFiles(60) // 600 bytes: 500 in the first request, 100 in the second
+
+    await chooseFiles(wrapper, files)
+    await button(wrapper, 'Upload 60 files').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('.essays__files-sent').text()).toBe('0 of 60 files sent')
+    const first = xhr.calls[0]!.xhr
+    first.progress(500, 1000) // half of the first request's body: 250 of the 600 bytes
+    await flushPromises()
+    expect(wrapper.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('42')
+    first.progress(1000, 1000)
+    await flushPromises()
+    expect(wrapper.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('83')
+    expect(wrapper.text()).not.toContain('Everything is sent')
+
+    first.respond(200, uploadAnswer(files.slice(0, 50)))
+    await vi.waitFor(() => expect(xhr.calls).toHaveLength(2))
+    await flushPromises()
+    expect(wrapper.get('.essays__files-sent').text()).toBe('50 of 60 files sent')
+    expect(sentNames(xhr.calls[1]!)).toEqual(files.slice(50).map((file) => file.name))
+
+    await button(wrapper, 'Cancel the upload').trigger('click')
+    await vi.waitFor(() =>
+      expect(wrapper.text()).toContain(
+        'The upload was cancelled after 50 of 60 files: what happened to them is listed below. The 10 files not sent are still in the list.',
+      ),
+    )
+    expect(xhr.calls[1]!.xhr.aborted).toBe(true)
+    expect(xhr.calls).toHaveLength(2)
+    expect(wrapper.findAll('.essays__file')).toHaveLength(10)
+    expect(wrapper.get('.upload-outcomes caption').text()).toBe('Round 1: accepted 50, rejected 0, duplicates 0')
+    expect(wrapper.find('.upload-outcomes__reasons').exists()).toBe(false)
+  })
 })
 
 describe('step 3: the names', () => {

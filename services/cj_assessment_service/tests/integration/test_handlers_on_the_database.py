@@ -138,7 +138,11 @@ async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[S
     assert len(set(pairs)) == 3
     jobs = await in_txn(service, lambda s: s.execute(text("SELECT state, current_wave FROM jobs")))
     assert [tuple(r) for r in jobs] == [("comparing", 0)]
-    assert await outbox_topics(service) == []  # nothing is announced before a wave closes
+    # One announcement, with nothing done yet, tells the read model the job exists (so it can be
+    # cancelled); the redelivered request announced nothing more.
+    assert await outbox_topics(service) == [EVENTS.topic_for(CJAssessmentProgressV1)]
+    (announced,) = await outbox_payloads(service)
+    assert (announced["wave"], announced["comparisons_done"], announced["comparisons_planned"]) == (0, 0, 3)
 
 
 async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps: tuple[ServiceDeps, StaticTexts]):
@@ -167,17 +171,17 @@ async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps:
     )
     states = sorted(tuple(r) for r in rows)
     assert states == [(0, 1, "done", "A"), (1, 1, "failed", None), (1, 2, "planned", None)]
-    # The wave waits for the retry. The first verdict published progress within the wave; the error
-    # callback came inside the pacing interval, so it added none.
+    # The wave waits for the retry. After the job's start announcement, the first verdict published
+    # progress within the wave; the error callback came inside the pacing interval, so it added none.
     progress = EVENTS.topic_for(CJAssessmentProgressV1)
-    assert await outbox_topics(service) == [progress]
+    assert await outbox_topics(service) == [progress, progress]
 
     retry_id = (
         await in_txn(service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.attempt == 2)))
     )[0]
     assert await in_txn(service, lambda s: record_result(service, s, verdict(retry_id))) is True
     # The wave closed: progress published, the next wave planned (same transaction as the verdict).
-    assert await outbox_topics(service) == [progress, progress]
+    assert await outbox_topics(service) == [progress, progress, progress]
     job = await in_txn(service, lambda s: s.execute(text("SELECT current_wave FROM jobs")))
     assert [tuple(r) for r in job] == [(1,)]
 
@@ -201,7 +205,7 @@ async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[ServiceDeps, 
     for request_id in pairs[:3]:  # within one interval: one event, for the first answer
         async with service.sessions() as session, session.begin():
             assert await record_result(service, session, verdict(request_id)) is True
-    assert [p["comparisons_done"] for p in await outbox_payloads(service)] == [1]
+    assert [p["comparisons_done"] for p in await outbox_payloads(service)] == [0, 1]  # the start, the first answer
     # The interval passes (moved back in the database rather than slept through).
     await in_txn(
         service,
@@ -213,7 +217,7 @@ async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[ServiceDeps, 
     )
     assert await in_txn(service, lambda s: record_result(service, s, verdict(pairs[3]))) is True
     published = await outbox_payloads(service)
-    assert [p["comparisons_done"] for p in published] == [1, 4]
+    assert [p["comparisons_done"] for p in published] == [0, 1, 4]
     assert published[-1]["comparisons_planned"] == len(pairs)
     assert published[-1]["wave"] == 0
     assert 0 < published[-1]["progress_percentage"] < 100
@@ -249,7 +253,7 @@ async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: t
     # One pair a wave; the minimum is capped by the budget (2 per essay), which only the last wave reaches.
     # Progress has no reliability before it; the results carry the last wave's, with the SSR beside it.
     *progress, completed, result = await outbox_payloads(service)
-    assert [p["reliability"] is None for p in progress] == [True, True, False]
+    assert [p["reliability"] is None for p in progress] == [True, True, True, False]  # start, waves 0, 1, 2
     assert 0.0 <= progress[-1]["reliability"] <= 1.0
     assert completed["reliability"] == result["reliability"] == progress[-1]["reliability"]
     assert completed["reliability_ssr"] == result["reliability_ssr"] is not None
@@ -331,7 +335,8 @@ async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[ServiceD
     outcomes = await asyncio.gather(first.check_once(), second.check_once())
     actions = [action for outcome in outcomes for action in outcome.values()]
     assert actions == [StuckAction.FAIL]  # one replica acted, the other skipped the locked or finished job
-    assert await outbox_topics(service) == [EVENTS.topic_for(CJAssessmentFailedV1)]
+    started, *failed = await outbox_topics(service)
+    assert (started, failed) == (EVENTS.topic_for(CJAssessmentProgressV1), [EVENTS.topic_for(CJAssessmentFailedV1)])
 
 
 async def test_the_same_essay_can_be_assessed_again_in_a_later_job(deps: tuple[ServiceDeps, StaticTexts]):

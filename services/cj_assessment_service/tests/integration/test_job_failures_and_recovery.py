@@ -121,7 +121,7 @@ async def test_cancel_is_owner_only_and_publishes_failed_cancelled(harness: Harn
     failed = await harness.wait_for_event(CJAssessmentFailedV1, request.batch_id)
     assert failed.error.code == "CANCELLED"
     assert failed.request_id == request.request_id
-    assert assert_events_match_schemas(harness.events) == 1
+    assert assert_events_match_schemas(harness.events) == 2  # the start's progress, then the failure
     again = await client.post(f"/internal/v1/jobs/{job_id}/cancel", headers=teacher_headers())
     assert again.status_code == 409
     # Planning stopped: late answers change nothing and no result is published.

@@ -25,6 +25,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from common_core.http.content import MAX_FILES_PER_UPLOAD
 from content_service.domain.extraction import DEFAULT_MAX_PDF_PAGES, DEFAULT_MAX_UNPACKED_BYTES
 from huleedu_service_libs.settings import ServiceSettings
 
@@ -35,7 +36,9 @@ class Settings(ServiceSettings):
     service_name: str = "content_service"
     http_port: int = Field(default=8002, ge=1, le=65535)
     max_file_bytes: int = Field(default=5_000_000, ge=1, description="Largest accepted file, in bytes.")
-    max_files_per_upload: int = Field(default=50, ge=1, description="Files beyond this in one request are rejected.")
+    max_files_per_upload: int = Field(
+        default=MAX_FILES_PER_UPLOAD, ge=1, description="Files beyond this in one request are rejected."
+    )
     max_upload_bytes: int = Field(
         default=100_000_000, ge=1, description="Largest upload request; a bigger body is refused with 413."
     )

@@ -22,6 +22,9 @@ from common_core.status import BatchStatus
 
 Sha256Hex = str
 MAX_TEXTS_PER_BATCH_GET = 500
+# Files one essay upload request may carry (content's default ``max_files_per_upload``): clients
+# with more files upload them in requests of at most this many.
+MAX_FILES_PER_UPLOAD = 50
 
 
 class _Strict(BaseModel):

@@ -108,6 +108,14 @@ async def publish_progress_if_due(deps: ServiceDeps, session: AsyncSession, job:
     last = job.progress_published_at
     if last is not None and (now - last).total_seconds() < deps.settings.progress_interval_s:
         return
+    await publish_progress(deps, session, job)
+    await job_store.update_job(session, job.id, progress_published_at=now)
+
+
+async def publish_progress(
+    deps: ServiceDeps, session: AsyncSession, job: Row[Any], *, natural_key: tuple[object, ...] | None = None
+) -> None:
+    """The job's progress now; by default keyed by the count reached (a repeat of that count is one event)."""
     counts = job_store.count_pairs(await job_store.load_pairs(session, job.id))
     n_items = await job_store.count_essays(session, job.id)
     budget = job_budget(deps, job)
@@ -130,9 +138,8 @@ async def publish_progress_if_due(deps: ServiceDeps, session: AsyncSession, job:
         key=job.batch_id,
         correlation_id=job.correlation_id,
         # Distinct from the wave-close event's key (job, wave): one event per count reached.
-        natural_key=("cj.progress", job.id, job.current_wave, counts.done),
+        natural_key=natural_key or ("cj.progress", job.id, job.current_wave, counts.done),
     )
-    await job_store.update_job(session, job.id, progress_published_at=now)
 
 
 def _usage_columns(result: LLMComparisonResultV1) -> dict[str, Any]:

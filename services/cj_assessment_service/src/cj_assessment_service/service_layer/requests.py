@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.adapters import assignment_store, job_store
 from cj_assessment_service.domain.identifiers import job_id_for, seed_for
+from cj_assessment_service.service_layer.callbacks import publish_progress
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.finaliser import FailureCode, fail_job
 from cj_assessment_service.service_layer.waves import start_wave
@@ -127,6 +128,11 @@ async def _prepare(
     if not await start_wave(deps, session, job, essays, [], None, 0):
         await fail_job(deps, session, job, FailureCode.TOO_FEW_ESSAYS, "no pair of essays could be planned")
         return
+    # The first progress event tells the read model which job is the batch's current one, so the
+    # teacher can cancel it (and the dashboard shows it) before any comparison has come back.
+    job = await job_store.reload(session, job)
+    # Its own event id: the first verdict's progress has the same (wave, count) and must not collide.
+    await publish_progress(deps, session, job, natural_key=("cj.started", job.id))
     log.info("cj.job_started", job_id=str(job.id), essays=len(request.essays), anchors=len(anchors))
 
 
