@@ -140,6 +140,13 @@ def demo_assignment(gw: Gateway) -> str:
         if summary["title"] == DEMO_ASSIGNMENT_TITLE and summary["anchor_count"] > 0:
             print(f"assignment: reusing {summary['assignment_id']} ({summary['anchor_count']} anchors)")
             return str(summary["assignment_id"])
+    assignment_id = create_demo_assignment(gw)
+    print(f"assignment: created {assignment_id} with {len(anchor_essays())} anchors (grades F+ to A)")
+    return assignment_id
+
+
+def create_demo_assignment(gw: Gateway, shared: bool | None = None) -> str:
+    """A new demo assignment with one anchor per ENG5 grade; ``shared=False`` keeps it the teacher's own."""
     request = AssignmentCreateRequest(
         title=DEMO_ASSIGNMENT_TITLE,
         course_code="ENG5",
@@ -147,6 +154,7 @@ def demo_assignment(gw: Gateway) -> str:
         instructions=INSTRUCTIONS,
         student_prompt=STUDENT_PROMPT,
         rubric=RUBRIC,
+        shared=shared,
     )
     created = gw.call("POST", "/v1/assignments", json=request.model_dump(mode="json"))
     assignment_id = str(created["assignment_id"])
@@ -154,7 +162,6 @@ def demo_assignment(gw: Gateway) -> str:
         grade = anchor.label.removeprefix("anchor-")
         body = AnchorCreateRequest(label=anchor.label, grade=grade, text=anchor.text).model_dump()
         gw.call("POST", f"/v1/assignments/{assignment_id}/anchors", json=body)
-    print(f"assignment: created {assignment_id} with {len(anchor_essays())} anchors (grades F+ to A)")
     return assignment_id
 
 

@@ -223,6 +223,45 @@ async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[ServiceDeps, 
     assert 0 < published[-1]["progress_percentage"] < 100
 
 
+async def test_an_error_callback_after_the_interval_publishes_progress_without_an_id_clash(
+    deps: tuple[ServiceDeps, StaticTexts],
+):
+    """An error leaves the answered count as it was: its progress event must still get an id of its own.
+
+    It once reused the id of the last progress event (keyed by the answered count), and the outbox's
+    unique event id sent the callback to the dead-letter topic, leaving the job waiting for an answer.
+    """
+    service, texts = deps
+    request = CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        user_id="t",
+        course_code="ENG5",
+        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(10)],
+    )
+    await run_request(service, request)
+    first, second, *_ = await in_txn(
+        service, lambda s: _scalars(s, select(comparisons.c.request_id).order_by(comparisons.c.position))
+    )
+
+    async def after_the_interval(callback: LLMComparisonResultV1) -> None:
+        await in_txn(
+            service,
+            lambda s: s.execute(
+                update(jobs).values(
+                    progress_published_at=func.now() - timedelta(seconds=service.settings.progress_interval_s)
+                )
+            ),
+        )
+        assert await in_txn(service, lambda s: record_result(service, s, callback)) is True
+
+    await after_the_interval(verdict(first))
+    busy = ComparisonError(code="RATE_LIMIT", message="slow down", retryable=True)
+    await after_the_interval(verdict(second, error=busy))
+    published = await outbox_payloads(service)
+    assert [p["comparisons_done"] for p in published] == [0, 1, 1]  # the start, the answer, the error
+
+
 async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: tuple[ServiceDeps, StaticTexts]):
     service, texts = deps
     request = CJAssessmentRequestedV1(

@@ -137,8 +137,10 @@ async def publish_progress(
         ),
         key=job.batch_id,
         correlation_id=job.correlation_id,
-        # Distinct from the wave-close event's key (job, wave): one event per count reached.
-        natural_key=natural_key or ("cj.progress", job.id, job.current_wave, counts.done),
+        # Distinct from the wave-close event's key (job, wave). Every recorded callback closes one more
+        # comparison row (answered or failed), so this count keys one event per callback: an error
+        # callback leaves ``done`` as it was and must not reuse the last event's id.
+        natural_key=natural_key or ("cj.progress", job.id, job.current_wave, counts.planned - counts.open),
     )
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for the tests that drive the running dev stack through its public API."""
+"""Fixtures for the tests that drive the running dev stack through its public API (integration, e2e)."""
 
 from __future__ import annotations
 
