@@ -7,19 +7,26 @@ as it was (default settings, every part running) when a test ends, whatever happ
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import BaseModel
 
+from common_core.events.catalog import EVENTS
+from huleedu_service_libs.kafka.dlq_depth import partitions_of
 from scripts.demo import run_demo
 from scripts.demo.essays import student_essays
 from scripts.devstack.procs import pid_alive, wait_until
@@ -170,3 +177,36 @@ def metric_total(url: str, name: str, labels: Mapping[str, str] | None = None) -
             if sample.name == name and all(sample.labels.get(k) == v for k, v in (labels or {}).items()):
                 total += sample.value
     return total
+
+
+async def batch_records(
+    bootstrap: str, batch_id: str, models: Iterable[type[BaseModel]]
+) -> list[tuple[str, bytes | None, bytes]]:
+    """(topic, key, value) of every record about the batch on the topics of ``models``, in each partition's
+    order, read from the start without a consumer group (nothing is committed, no group disturbed)."""
+    topics = [EVENTS.topic_for(model) for model in models]
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        partitions = partitions_of(await admin.describe_topics(), topics)
+    finally:
+        await admin.close()
+    assert len({tp.topic for tp in partitions}) == len(topics), f"missing topics among {topics}"
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: list[tuple[str, bytes | None, bytes]] = []
+        deadline = time.monotonic() + 60.0
+        while any([await consumer.position(tp) < ends[tp] for tp in partitions]):
+            assert time.monotonic() < deadline, "reading RAS's topics back took over a minute"
+            batches = await consumer.getmany(timeout_ms=1000)
+            for records in batches.values():
+                for record in records:
+                    if record.value is not None and json.loads(record.value)["data"].get("batch_id") == batch_id:
+                        found.append((record.topic, record.key, record.value))
+        return found
+    finally:
+        await consumer.stop()

@@ -9,13 +9,10 @@ gateway must be byte-for-byte what it was before.
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 
 from common_core.events.batch import BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.catalog import EVENTS
@@ -25,7 +22,6 @@ from common_core.events.cj_assessment import (
     CJAssessmentFailedV1,
     CJAssessmentProgressV1,
 )
-from huleedu_service_libs.kafka.dlq_depth import partitions_of
 from scripts.demo import run_demo
 from scripts.devstack.procs import wait_until
 from scripts.devstack.settings import DevstackSettings
@@ -56,36 +52,6 @@ def _teacher_reads(gw: run_demo.Gateway, batch_id: str) -> dict[str, Any]:
     }
 
 
-async def _records_of(bootstrap: str, batch_id: str) -> list[tuple[str, bytes | None, bytes]]:
-    """(topic, key, value) of every record about the batch on RAS's topics, in each partition's order."""
-    topics = [EVENTS.topic_for(model) for model in RAS_EVENTS]
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        partitions = partitions_of(await admin.describe_topics(), topics)
-    finally:
-        await admin.close()
-    assert len({tp.topic for tp in partitions}) == len(topics), f"missing topics among {topics}"
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found: list[tuple[str, bytes | None, bytes]] = []
-        deadline = time.monotonic() + 60.0
-        while any([await consumer.position(tp) < ends[tp] for tp in partitions]):
-            assert time.monotonic() < deadline, "reading RAS's topics back took over a minute"
-            batches = await consumer.getmany(timeout_ms=1000)
-            for records in batches.values():
-                for record in records:
-                    if record.value is not None and json.loads(record.value)["data"].get("batch_id") == batch_id:
-                        found.append((record.topic, record.key, record.value))
-        return found
-    finally:
-        await consumer.stop()
-
-
 async def _publish(bootstrap: str, records: list[tuple[str, bytes | None, bytes]]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", request_timeout_ms=30000)
     await producer.start()
@@ -107,7 +73,7 @@ async def test_every_event_of_a_finished_batch_again_leaves_the_read_model_ident
     faults.follow(gateway, batch_id)
     before = _teacher_reads(gateway, batch_id)
     bootstrap = load_state(DevstackSettings.from_env())["kafka"]["bootstrap"]
-    records = await _records_of(bootstrap, batch_id)
+    records = await faults.batch_records(bootstrap, batch_id, RAS_EVENTS)
     topics = {topic for topic, _, _ in records}
     assert EVENTS.topic_for(AssessmentResultPublishedV1) in topics
     assert EVENTS.topic_for(BatchRegisteredV1) in topics

@@ -7,20 +7,30 @@ follows the schema, every student essay has a result, and the comparisons in a r
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from common_core.events.cj_assessment import AssessmentResultPublishedV1, CJAssessmentCompletedV1
+from llm_provider_service.config import Settings as LPSSettings
 from scripts.demo import run_demo
-from scripts.devstack.settings import REPO_ROOT
+from scripts.devstack.settings import REPO_ROOT, DevstackSettings
+from scripts.devstack.state import load_state
 from scripts.eng5 import report_json
 from scripts.eng5.demo_set import demo_paths
 from scripts.eng5.inputs import read_inputs
+from tests.e2e import faults
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.heavy, pytest.mark.timeout(300)]
+
+RESULT_EVENTS = (CJAssessmentCompletedV1, AssessmentResultPublishedV1)
+SCHEMA_DIR = REPO_ROOT / "libs" / "common_core" / "schemas" / "events"
+BUNDLE_SIZE = LPSSettings.model_fields["serial_bundle_size"].default  # K: the stack runs with the default
 
 
 def _runner(*args: str) -> str:
@@ -49,7 +59,31 @@ def _consistent(report: dict[str, Any]) -> None:
     assert report["position_bias"]["answered"] == len(answered)
 
 
-def test_execute_anchor_align_and_compare_on_the_demo_set(gateway: run_demo.Gateway, tmp_path: Path) -> None:
+def _counters() -> dict[str, float]:
+    """The figures the heavy lane watches, from the stack's CJ and LPS."""
+    cj, lps = run_demo.service_url(faults.CJ), run_demo.service_url(faults.LPS)
+    per_call = "llm_provider_serial_bundle_items_per_call"
+    return {
+        "late_callbacks": faults.metric_total(cj, "cj_callbacks_for_inactive_jobs_total"),
+        "per_request": faults.metric_total(cj, "cj_llm_requests_total", {"batching_mode": "per_request"}),
+        "serial_bundle": faults.metric_total(cj, "cj_llm_requests_total", {"batching_mode": "serial_bundle"}),
+        "bundle_calls": faults.metric_total(lps, "llm_provider_serial_bundle_calls_total"),
+        "bundled_items": faults.metric_total(lps, f"{per_call}_sum"),
+        "bundle_calls_observed": faults.metric_total(lps, f"{per_call}_count"),
+        "bundle_calls_within_k": faults.metric_total(lps, f"{per_call}_bucket", {"le": f"{float(BUNDLE_SIZE)}"}),
+    }
+
+
+async def _result_events_follow_their_schemas(batch_id: str) -> int:
+    bootstrap = load_state(DevstackSettings.from_env())["kafka"]["bootstrap"]
+    records = await faults.batch_records(bootstrap, batch_id, RESULT_EVENTS)
+    for topic, _key, value in records:
+        jsonschema.validate(json.loads(value), json.loads((SCHEMA_DIR / f"{topic}.json").read_text("utf-8")))
+    return len({topic for topic, _, _ in records})
+
+
+async def test_execute_anchor_align_and_compare_on_the_demo_set(gateway: run_demo.Gateway, tmp_path: Path) -> None:
+    before = _counters()
     _runner("execute", "--demo", "--out", str(tmp_path / "run"), "--timeout", "150")
     run = report_json.read(tmp_path / "run" / "report.json")
     _consistent(run)
@@ -75,3 +109,15 @@ def test_execute_anchor_align_and_compare_on_the_demo_set(gateway: run_demo.Gate
     tau = compared["agreement"]["kendall_tau"]
     assert tau is not None, compared["agreement"]
     assert tau > 0.3, compared["agreement"]  # the mock judge reads the same essays alike
+
+    after = {name: value - before[name] for name, value in _counters().items()}
+    assert after["late_callbacks"] == 0, "a callback arrived for a finished job"
+    assert after["per_request"] >= 1, after
+    assert after["serial_bundle"] >= 1, after
+    assert after["bundle_calls"] >= 1, after
+    # Every serial-bundle call carried between 1 and K comparisons.
+    assert after["bundle_calls_within_k"] == after["bundle_calls_observed"] >= 1, after
+    assert after["bundled_items"] >= after["bundle_calls_observed"], after
+    for side in ("a", "b"):
+        batch_id = str(compared["runs"][side]["ids"]["batch_id"])
+        assert await _result_events_follow_their_schemas(batch_id) == len(RESULT_EVENTS)
