@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from huleedu_service_libs.envfile import parse_env_text
-from scripts.devstack import kafka_broker, postgres_server, redis_server, service_procs
+from scripts.devstack import kafka_broker, postgres_server, redis_server, replicas, service_procs
 from scripts.devstack.procs import DevstackError, pid_alive
 from scripts.devstack.services import SERVICES
 from scripts.devstack.settings import DevstackSettings
@@ -30,7 +30,7 @@ def exclusive(settings: DevstackSettings) -> Iterator[None]:
         yield
 
 
-def cmd_up(settings: DevstackSettings, *, infra_only: bool = False) -> int:
+def cmd_up(settings: DevstackSettings, *, infra_only: bool = False, wanted: dict[str, int] | None = None) -> int:
     print(f"dev stack: bringing up (state in {settings.state_dir})")
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(settings):
@@ -48,6 +48,8 @@ def cmd_up(settings: DevstackSettings, *, infra_only: bool = False) -> int:
         if not infra_only:
             services_env = service_procs.service_env(parse_env_text(env))
             state["services"] = service_procs.up_all(settings, state.get("services", {}), services_env)
+            save_state(settings, state)
+            state["replicas"] = replicas.reconcile(settings, wanted, state.get("replicas", {}), services_env)
             save_state(settings, state)
     print(f"dev stack: up. Connection settings are in {path}")
     return 0
@@ -80,6 +82,7 @@ def cmd_down(settings: DevstackSettings, purge: bool) -> int:
         settings.env_file.unlink(missing_ok=True)
         # Prometheus (obs-up) only watches the stack; it goes with it.
         prometheus_server.down(state.pop(prometheus_server.STATE_KEY, {}))
+        replicas.down(state.pop("replicas", {}))
         service_procs.down_all(state.pop("services", {}))
         save_state(settings, state)
         kafka_broker.down(state.get("kafka", {}))
@@ -121,6 +124,7 @@ def cmd_status(settings: DevstackSettings) -> int:
     for name, mode, address, ok in rows:
         print(f"  {name:<9} {'up' if ok else 'DOWN':<5} {mode:<9} {address}")
     service_rows = service_procs.status_rows(state.get("services", {}))
+    service_rows += replicas.status_rows(state.get("replicas", {}))
     for name, service_state, address, _ in service_rows:
         print(f"  {name:<26} {service_state:<9} {address}")
     prom_name, prom_mode, prom_address, prom_ok = prometheus_server.status_row(
@@ -160,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start Kafka, PostgreSQL, Redis and every built service (idempotent)")
     up.add_argument("--infra-only", action="store_true", help="only Kafka, PostgreSQL and Redis (the test fixtures)")
+    up.add_argument(
+        "--replicas",
+        metavar="NAME=N[,NAME=N...]",
+        help="run N processes of a service on their own ports, sharing its consumer groups (docs/scale-out.md)",
+    )
     down = sub.add_parser("down", help="stop what dev-up started")
     down.add_argument("--purge", action="store_true", help="also delete data and logs (keeps the jar cache)")
     sub.add_parser("status", help="show each component; exit 1 if any is down")
@@ -174,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = DevstackSettings.from_env()
     try:
         if args.command == "up":
-            return cmd_up(settings, infra_only=args.infra_only)
+            wanted = replicas.parse(args.replicas) if args.replicas else None
+            return cmd_up(settings, infra_only=args.infra_only, wanted=wanted)
         if args.command == "down":
             return cmd_down(settings, args.purge)
         if args.command == "status":

@@ -84,15 +84,22 @@ def up_one(
         )
     log_file = settings.logs_dir / f"{svc.name}.log"
     _migrate(svc, env, log_file)
-    pid = spawn([sys.executable, "-m", svc.name, "serve", "--port", str(port)], log_file, cwd=REPO_ROOT, env=env)
+    return start(settings, svc.name, port, log_file, env)
+
+
+def start(settings: DevstackSettings, label: str, port: int, log_file: Path, env: dict[str, str]) -> dict[str, Any]:
+    """``python -m <service> serve`` on ``port``, waited for until healthy; ``label`` is the service's
+    package name, or ``<name>#<k>`` for its k-th replica."""
+    package = label.split("#", 1)[0]
+    pid = spawn([sys.executable, "-m", package, "serve", "--port", str(port)], log_file, cwd=REPO_ROOT, env=env)
 
     def ready() -> bool:
         if not pid_alive(pid):
-            raise DevstackError(f"{svc.name} exited during start-up; see {log_file}")
+            raise DevstackError(f"{label} exited during start-up; see {log_file}")
         return healthy(port)
 
-    wait_until(ready, settings.startup_timeout, svc.name, log_file)
-    print(f"  {svc.name}: started (pid {pid}) on http://127.0.0.1:{port}, logs in {log_file}")
+    wait_until(ready, settings.startup_timeout, label, log_file)
+    print(f"  {label}: started (pid {pid}) on http://127.0.0.1:{port}, logs in {log_file}")
     return {"pid": pid, "port": port, "log": str(log_file)}
 
 

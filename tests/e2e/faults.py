@@ -40,7 +40,7 @@ RAS = "result_aggregator_service"
 SLOW_JUDGE = {"LLM_PROVIDER_SERVICE_MOCK_LATENCY_MS_MEAN": "400", "LLM_PROVIDER_SERVICE_MOCK_LATENCY_MS_JITTER": "100"}
 
 
-def _devstack(*args: str, env: Mapping[str, str] | None = None) -> None:
+def devstack(*args: str, env: Mapping[str, str] | None = None) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scripts.devstack", *args],
         cwd=REPO_ROOT,
@@ -62,20 +62,23 @@ def pid_of(part: str) -> int:
 
 def kill(part: str) -> None:
     """SIGKILL, no chance to clean up: what a crash or an OOM kill does."""
-    pid = pid_of(part)
+    kill_pid(pid_of(part), part)
+
+
+def kill_pid(pid: int, what: str) -> None:
     with suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    wait_until(lambda: not pid_alive(pid), 30.0, f"{part} (pid {pid}) to die")
+    wait_until(lambda: not pid_alive(pid), 30.0, f"{what} (pid {pid}) to die")
 
 
 def restart(service: str, settings: Mapping[str, str] | None = None) -> None:
     """The stack's own restart of one service, with ``settings`` added to its environment."""
-    _devstack("restart", service, env=settings)
+    devstack("restart", service, env=settings)
 
 
 def bring_up() -> None:
     """``dev-up``: starts whatever part of the stack is not running (Kafka after it was killed)."""
-    _devstack("up")
+    devstack("up")
 
 
 @contextmanager

@@ -108,3 +108,11 @@ def test_error_injection_draws_each_failure_at_its_rate():
     assert 15 < outcomes["malformed"] < 70
     assert 100 < outcomes["ok"] < 220
     assert retry_afters == {1.0}
+
+
+def test_the_mock_judges_concurrency_can_be_lowered_without_touching_other_models():
+    shipped, tight = ModelTable.load(), ModelTable.load(mock_max_concurrency=2)
+    mock_spec = tight.find(LLMProvider.MOCK, "mock-judge")
+    assert mock_spec is not None
+    assert mock_spec.limits.max_concurrency == 2
+    assert tight.find(LLMProvider.OPENAI, "gpt-5-mini") == shipped.find(LLMProvider.OPENAI, "gpt-5-mini")

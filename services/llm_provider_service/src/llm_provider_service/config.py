@@ -68,6 +68,9 @@ class Settings(ServiceSettings):
     mock_position_bias: float = Field(default=0.0, description="Logit added in favour of Essay A.")
     mock_latency_ms_mean: float = Field(default=0.0, ge=0)
     mock_latency_ms_jitter: float = Field(default=0.0, ge=0)
+    mock_max_concurrency: int | None = Field(
+        default=None, ge=1, description="The mock judge's concurrent calls per process; None: the model table's (64)."
+    )
     mock_rate_429: float = Field(default=0.0, ge=0, le=1)
     mock_rate_500: float = Field(default=0.0, ge=0, le=1)
     mock_rate_timeout: float = Field(default=0.0, ge=0, le=1)

@@ -59,8 +59,8 @@ class LlmProviderServiceProvider(Provider):
         return self._registry
 
     @provide(scope=Scope.APP)
-    def models(self) -> ModelTable:
-        return ModelTable.load()
+    def models(self, settings: Settings) -> ModelTable:
+        return ModelTable.load(mock_max_concurrency=settings.mock_max_concurrency)
 
     @provide(scope=Scope.APP)
     async def queue(self, settings: Settings) -> AsyncIterator[RedisQueue]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -76,9 +76,19 @@ class ModelTable:
         self._defaults = {s.provider: s for s in specs if s.is_default}
 
     @classmethod
-    def load(cls) -> ModelTable:
+    def load(cls, *, mock_max_concurrency: int | None = None) -> ModelTable:
+        """The shipped table; ``mock_max_concurrency`` replaces the mock judge's concurrent calls (to act
+        like a provider with a tight limit, e.g. so that several replicas share a queue's work)."""
         raw = json.loads(resources.files(__package__).joinpath("model_table.json").read_text(encoding="utf-8"))
-        return cls([_spec(entry) for entry in raw["models"]])
+        specs = [_spec(entry) for entry in raw["models"]]
+        if mock_max_concurrency is not None:
+            specs = [
+                replace(s, limits=replace(s.limits, max_concurrency=mock_max_concurrency))
+                if s.provider is LLMProvider.MOCK
+                else s
+                for s in specs
+            ]
+        return cls(specs)
 
     def find(self, provider: LLMProvider, model: str) -> ModelSpec | None:
         spec = self._specs.get((provider, model)) or self._specs.get((provider, WILDCARD))
