@@ -189,6 +189,17 @@ DASHBOARDS: tuple[Dashboard, ...] = (
                 "0 while jobs are comparing means callbacks are not arriving.",
             ),
             Panel(
+                "Time to decide after a wave (p50, p95)",
+                [
+                    ("histogram_quantile(0.5, sum by (le) (rate(cj_wave_decision_seconds_bucket[15m])))", "p50"),
+                    ("histogram_quantile(0.95, sum by (le) (rate(cj_wave_decision_seconds_bucket[15m])))", "p95"),
+                ],
+                "s",
+                "Refit, stopping rule and the next wave's plan; it grows with the batch size. Seconds for a "
+                "batch of a few hundred essays mean the fit or the planner has become the bottleneck "
+                "(pdm run bench-pipeline shows it by batch size).",
+            ),
+            Panel(
                 "Reliability at completion",
                 [
                     ("histogram_quantile(0.5, sum by (le) (rate(cj_reliability_at_completion_bucket[1h])))", "median"),

@@ -142,11 +142,19 @@ def student_essays(count: int = 12, seed: int = 7) -> list[DemoEssay]:
     """``count`` student essays with qualities spread over the range, named like Swedish students."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security-relevant
     essays = []
+    taken: set[str] = set()
     for i in range(count):
         quality = (i + 0.5) / count
         first, last = _FIRST_NAMES[i % len(_FIRST_NAMES)], rng.choice(_LAST_NAMES)
+        # The name pool is small: a larger batch numbers a repeated name (Tuva Karlsson 2), so every
+        # essay keeps its own name and file name, as the results are matched by them.
+        name, n = f"{first} {last}", 1
+        while name in taken:
+            n += 1
+            name = f"{first} {last} {n}"
+        taken.add(name)
         text = write_essay(quality, seed + i)
-        essays.append(DemoEssay(f"{first} {last}", f"{first}_{last}.txt", text, quality))
+        essays.append(DemoEssay(name, f"{name.replace(' ', '_')}.txt", text, quality))
     rng.shuffle(essays)  # upload order says nothing about quality
     return essays
 

@@ -31,6 +31,13 @@ RELIABILITY_SSR = Gauge("cj_reliability_ssr", "Scale separation reliability of t
 RELIABILITY = Gauge("cj_reliability", "Marginal-likelihood reliability of the latest refit that computed it")
 # service_layer.waves: every wave whose answers were all in and which was refitted.
 WAVES_CLOSED = Counter("cj_waves_closed_total", "Waves closed (all answers in, refitted)")
+# service_layer.waves (close_wave): the whole decision after a wave's last answer (load, refit, stopping
+# rule, and planning the next wave or finishing); it grows with the number of essays.
+WAVE_DECISION_SECONDS = Histogram(
+    "cj_wave_decision_seconds",
+    "Time to close a wave and decide: refit, stopping rule, next wave's plan",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
 # service_layer.finaliser (complete_job): the stopping rule's reliability, and the LLM cost, of each completed job.
 RELIABILITY_AT_COMPLETION = Histogram(
     "cj_reliability_at_completion",

@@ -42,7 +42,7 @@ class Settings(ServiceSettings):
     max_upload_bytes: int = Field(
         default=100_000_000, ge=1, description="Largest upload request; a bigger body is refused with 413."
     )
-    max_essays_per_batch: int = Field(default=200, ge=2, description="Essays one batch may hold.")
+    max_essays_per_batch: int = Field(default=5000, ge=2, description="Essays one batch may hold.")
     min_words: int = Field(default=20, ge=1, description="Fewer words than this: rejected as too short.")
     max_words: int = Field(default=3000, ge=1, description="More words than this: rejected as too long.")
     max_unpacked_bytes: int = Field(

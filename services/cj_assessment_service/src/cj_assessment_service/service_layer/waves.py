@@ -19,7 +19,7 @@ from cj_assessment_service.config import Settings
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.bundle_order import order_for_bundles
 from cj_assessment_service.domain.identifiers import pair_id_for, request_id_for
-from cj_assessment_service.metrics import RELIABILITY, RELIABILITY_SSR, WAVES_CLOSED
+from cj_assessment_service.metrics import RELIABILITY, RELIABILITY_SSR, WAVE_DECISION_SECONDS, WAVES_CLOSED
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.finaliser import FailureCode, complete_job, fail_job
 from cj_assessment_service.service_layer.verdicts import load_verdicts
@@ -113,6 +113,11 @@ async def start_wave(
 
 async def close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) -> None:
     """The current wave has every answer: refit, publish progress, then stop or plan the next wave."""
+    with WAVE_DECISION_SECONDS.time():
+        await _close_wave(deps, session, job)
+
+
+async def _close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) -> None:
     essays = await job_store.load_essays(session, job.id)
     n_items = len(essays)
     pairs = await job_store.load_pairs(session, job.id)
