@@ -263,3 +263,20 @@ def test_invalid_options_are_rejected(options: FitOptions) -> None:
 def test_item_index_out_of_range_is_rejected() -> None:
     with pytest.raises(ValueError, match="out of range"):
         fit_bradley_terry(2, [Comparison(0, 2, 0)])
+
+
+@pytest.mark.parametrize(
+    ("n", "options"),
+    [
+        (2, FitOptions()),
+        (30, FitOptions()),
+        (30, FitOptions(estimate_position=False, prior_sd=0.5)),
+        (1200, FitOptions(prior_sd=1.7)),  # above the dense Newton limit: conjugate-gradient steps
+    ],
+)
+def test_laplace_terms_are_the_fits_own_bit_for_bit(n: int, options: FitOptions) -> None:
+    _theta, comparisons = simulate(n, 4 * n, seed=3, gamma=0.3, sd=1.5)
+    fit = fit_bradley_terry(n, comparisons, options)
+    log_posterior, log_det = bradley_terry.laplace_terms(n, comparisons, options)
+    assert log_posterior == fit.extra["log_posterior"]
+    assert log_det == fit.extra["log_det_information"]

@@ -7,10 +7,14 @@ marginal reliability stays near 0; with real signal it tracks the true squared c
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
 import pytest
+from scipy.optimize import brentq, minimize_scalar
+from scipy.special import ndtri
 
 from cj_engine.bradley_terry import fit_bradley_terry
 from cj_engine.graph import ComparisonArrays, comparisons_per_item
@@ -20,7 +24,7 @@ from cj_engine.reliability import (
     split_half_reliability,
     stratified_split,
 )
-from cj_engine.types import Comparison, FloatArray
+from cj_engine.types import Comparison, FitOptions, FloatArray
 
 SEEDS = (0, 1, 2)
 
@@ -145,3 +149,29 @@ def test_marginal_reliability_degenerate_cases_and_validation() -> None:
     for confidence in (0.4, 1.0):
         with pytest.raises(ValueError, match="confidence"):
             marginal_reliability(2, comparisons, confidence=confidence)
+
+
+def marginal_reliability_with_full_fits(n: int, comparisons: list[Comparison], confidence: float = 0.75) -> float:
+    """The search as first written: a full fit (SEs included) at every tau it tries."""
+
+    def fit_at(log_tau: float) -> tuple[float, FloatArray]:
+        fit = fit_bradley_terry(n, comparisons, replace(FitOptions(), prior_sd=math.exp(log_tau)))
+        return fit.extra["log_posterior"] - n * log_tau - 0.5 * fit.extra["log_det_information"], fit.se
+
+    bounds = (math.log(0.02), math.log(10.0))
+    best = minimize_scalar(lambda x: -fit_at(x)[0], bounds=bounds, method="bounded", options={"xatol": 1e-3})
+    log_tau, evidence_max = float(best.x), -float(best.fun)
+    drop = float(ndtri(confidence)) ** 2 / 2.0
+    if fit_at(bounds[0])[0] - (evidence_max - drop) >= 0.0:
+        log_tau = bounds[0]
+    else:
+        log_tau = float(brentq(lambda x: fit_at(x)[0] - (evidence_max - drop), bounds[0], log_tau, xtol=1e-3))
+    se = fit_at(log_tau)[1]
+    return float(np.clip(1.0 - float(np.mean(se**2)) / (math.exp(2.0 * log_tau) * (n - 1) / n), 0.0, 1.0))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("sd", [0.0, 1.5])
+def test_marginal_reliability_is_unchanged_by_searching_on_the_laplace_terms_alone(seed: int, sd: float) -> None:
+    _theta, comparisons = random_design(30, 8, seed, sd)
+    assert marginal_reliability(30, comparisons) == marginal_reliability_with_full_fits(30, comparisons)

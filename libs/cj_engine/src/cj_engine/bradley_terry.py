@@ -175,15 +175,21 @@ def _maximise(problem: _Problem, options: FitOptions) -> tuple[FloatArray, bool,
     return params, False, options.max_iter, value
 
 
-def _standard_errors(problem: _Problem, params: FloatArray) -> tuple[FloatArray, float, float]:
-    """Centred theta SEs, the position SE, and log det of the (unshifted) posterior precision."""
-    n = problem.n_items
+def _factorise(problem: _Problem, params: FloatArray) -> tuple[FloatArray, float]:
+    """The Cholesky factor of the shifted information at ``params``, and log det of the unshifted one."""
     _gradient, curvature = problem.gradient_and_curvature(params)
     info = problem.dense_information(curvature)
     lower = scipy.linalg.cholesky(info, lower=True, check_finite=False)
     # The shift replaced the eigenvalue 1/prior_sd^2 along u by 1/prior_sd^2 + c; undo it for the determinant.
     precision_u = float(problem.prior_precision[0])
     log_det = 2.0 * float(np.sum(np.log(np.diag(lower)))) - float(np.log1p(problem.shift(curvature) / precision_u))
+    return lower, log_det
+
+
+def _standard_errors(problem: _Problem, params: FloatArray) -> tuple[FloatArray, float, float]:
+    """Centred theta SEs, the position SE, and log det of the (unshifted) posterior precision."""
+    n = problem.n_items
+    lower, log_det = _factorise(problem, params)
     lower_inv, status = scipy.linalg.lapack.dtrtri(lower, lower=1)
     if status != 0:
         raise np.linalg.LinAlgError(f"triangular inverse failed (LAPACK info {status})")
@@ -243,3 +249,21 @@ def fit_bradley_terry(
         iterations=iterations,
         extra={"log_posterior": value, "log_det_information": log_det},
     )
+
+
+def laplace_terms(
+    n_items: int,
+    comparisons: Sequence[Comparison] | ComparisonArrays,
+    options: FitOptions = _DEFAULT_OPTIONS,
+) -> tuple[float, float]:
+    """``fit_bradley_terry``'s ``extra["log_posterior"]`` and ``extra["log_det_information"]``, without the SEs.
+
+    The same Newton fit and Cholesky factor, bit for bit, but no triangular inverse: the inverse costs more
+    than the factor itself, and a marginal-likelihood search over the prior SD needs only these two terms
+    at every point it tries (``reliability.marginal_reliability``; the SEs at the chosen point only).
+    """
+    _check_options(options)
+    problem = _Problem.build(as_comparison_arrays(n_items, comparisons), options)
+    params, _converged, _iterations, value = _maximise(problem, options)
+    _lower, log_det = _factorise(problem, params)
+    return value, log_det

@@ -146,36 +146,44 @@ def marginal_reliability(
     no comparisons give 0.0. Every other option (position effect, weights) is used as given. Costs about
     20 fits; deterministic.
     """
-    from cj_engine.bradley_terry import fit_bradley_terry  # not at the top: bradley_terry imports SSR from here
+    # not at the top: bradley_terry imports SSR from here
+    from cj_engine.bradley_terry import fit_bradley_terry, laplace_terms
 
     if not 0.5 <= confidence < 1.0:
         raise ValueError("confidence must be in [0.5, 1)")
     data = as_comparison_arrays(n_items, comparisons)
     if n_items < 2 or data.n_comparisons == 0:
         return 0.0
+    evidences: dict[float, float] = {}
 
-    def fit_at(log_tau: float) -> tuple[float, FloatArray]:
-        """(log marginal likelihood up to a constant, centred posterior SDs) with tau = exp(log_tau)."""
-        fit = fit_bradley_terry(n_items, data, replace(options, prior_sd=math.exp(log_tau)))
-        evidence = fit.extra["log_posterior"] - n_items * log_tau - 0.5 * fit.extra["log_det_information"]
-        return evidence, fit.se
+    def evidence_at(log_tau: float) -> float:
+        """The log marginal likelihood (up to a constant) with tau = exp(log_tau).
+
+        Only the Laplace terms: the search tries about 20 values of tau and needs no SEs at any of them,
+        and skipping the covariance halves the cost of each try (an O(n^3) inverse at a few thousand
+        items). Memoised: the bound search can come back to a value it has tried.
+        """
+        if log_tau not in evidences:
+            log_posterior, log_det = laplace_terms(n_items, data, replace(options, prior_sd=math.exp(log_tau)))
+            evidences[log_tau] = log_posterior - n_items * log_tau - 0.5 * log_det
+        return evidences[log_tau]
 
     bounds = (math.log(_TAU_MIN), math.log(_TAU_MAX))
     best = minimize_scalar(
-        lambda log_tau: -fit_at(log_tau)[0], bounds=bounds, method="bounded", options={"xatol": _LOG_TAU_XTOL}
+        lambda log_tau: -evidence_at(log_tau), bounds=bounds, method="bounded", options={"xatol": _LOG_TAU_XTOL}
     )
     log_tau_hat, evidence_max = float(best.x), -float(best.fun)
     drop = float(ndtri(confidence)) ** 2 / 2.0  # one-sided profile-likelihood bound: z_confidence^2 / 2
     log_tau = log_tau_hat
     if drop > 0.0:
-        excess_at_min = fit_at(bounds[0])[0] - (evidence_max - drop)
+        excess_at_min = evidence_at(bounds[0]) - (evidence_max - drop)
         if excess_at_min >= 0.0:
             log_tau = bounds[0]
         else:
             log_tau = float(
-                brentq(lambda x: fit_at(x)[0] - (evidence_max - drop), bounds[0], log_tau_hat, xtol=_LOG_TAU_XTOL)
+                brentq(lambda x: evidence_at(x) - (evidence_max - drop), bounds[0], log_tau_hat, xtol=_LOG_TAU_XTOL)
             )
-    _evidence, se = fit_at(log_tau)
+    se = fit_bradley_terry(n_items, data, replace(options, prior_sd=math.exp(log_tau))).se
     centred_prior_variance = math.exp(2.0 * log_tau) * (n_items - 1) / n_items
     return float(np.clip(1.0 - float(np.mean(se**2)) / centred_prior_variance, 0.0, 1.0))
 

@@ -81,9 +81,10 @@ class Settings(ServiceSettings):
         default=3, ge=1, le=25, description="Simulated runs per estimate; the typical figures are their median."
     )
     estimate_simulation_max_items: int = Field(
-        default=250,
+        default=100,
         ge=10,
-        description="Larger batches (essays plus anchors) are simulated at this size and scaled up, to stay fast.",
+        description="Larger batches (essays plus anchors) are simulated at this size and scaled up, to stay fast "
+        "(docs/estimates.md: comparisons per item at 100 items are those at 250 within the runs' seed noise).",
     )
     estimate_simulation_max_waves: int = Field(
         default=40,

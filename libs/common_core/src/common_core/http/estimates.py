@@ -23,9 +23,10 @@ from common_core.http.llm_provider import ComparisonContext
 from common_core.http.model_catalogue import ModelPrices
 from common_core.llm import BatchingMode, LLMProvider, ReasoningEffort
 
-MAX_ESSAYS_PER_ESTIMATE = 1000
-MAX_ITEMS_PER_ESTIMATE = 5000
-MAX_PAIRS_PER_ESTIMATE = 200_000
+MAX_ESSAYS_PER_ESTIMATE = 5000  # content service's largest batch
+MAX_ITEMS_PER_ESTIMATE = 6000  # essays and anchors
+# Every item at the largest per-essay budget (AssessmentBudget: 200), each pair counted once.
+MAX_PAIRS_PER_ESTIMATE = MAX_ITEMS_PER_ESTIMATE * 100
 MAX_CHARACTERS_PER_ITEM = 200_000  # the text store's largest text
 MAX_TOTAL_CHARACTERS = 50_000_000
 

@@ -174,7 +174,10 @@ async def _close_wave(deps: ServiceDeps, session: AsyncSession, job: Row[Any]) -
     )
     history = [w for w in await job_store.load_waves(session, job.id) if w.completed_at is not None]
     planner = job_planner(deps, job, n_items)
-    decision = cj_loop.decide_after_wave(
+    # Off the event loop like the fit: at 2,000 essays the stopping rule's checks take a noticeable
+    # fraction of a second, and the consumer's other callbacks must not wait for it.
+    decision = await asyncio.to_thread(
+        cj_loop.decide_after_wave,
         n_items,
         verdicts,
         summary.fit,
