@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from huleedu_service_libs.kafka.limits import MAX_RECORD_BYTES
 from huleedu_service_libs.probes import kafka_answers
 from scripts.devstack.procs import DevstackError, pid_alive, port_is_open, spawn, terminate, wait_until
 from scripts.devstack.settings import DevstackSettings
@@ -116,6 +117,8 @@ def render_server_properties(settings: DevstackSettings, data_dir: Path) -> str:
         # Tests join and leave consumer groups constantly; do not wait 3 s per rebalance.
         "group.initial.rebalance.delay.ms": "0",
         "log.retention.hours": "24",
+        # The platform's largest record (a large batch's result event), plus room for the batch header.
+        "message.max.bytes": str(MAX_RECORD_BYTES + 64 * 1024),
     }
     return "".join(f"{key}={value}\n" for key, value in props.items())
 

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from huleedu_service_libs.kafka.dlq_depth import dlq_depths, partitions_of
+from huleedu_service_libs.kafka.limits import COMPRESSION, MAX_RECORD_BYTES
 from scripts.dlq.letters import DeadLetter, DlqToolError
 
 TIMEOUT_S = 30.0
@@ -50,7 +51,11 @@ async def read_all(bootstrap: str, topic: str) -> tuple[list[DeadLetter], dict[i
     """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="dlq_tool")
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, client_id="dlq_tool"
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        client_id="dlq_tool",
+        max_partition_fetch_bytes=MAX_RECORD_BYTES,  # letters can be as large as any record
     )
     async with asyncio.timeout(TIMEOUT_S):
         await admin.start()
@@ -91,7 +96,14 @@ async def read_all(bootstrap: str, topic: str) -> tuple[list[DeadLetter], dict[i
 
 async def replay(bootstrap: str, letters: Sequence[DeadLetter]) -> int:
     """Publish each letter to its source topic with its key, value and original headers, in order."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, client_id="dlq_tool")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        client_id="dlq_tool",
+        max_request_size=MAX_RECORD_BYTES,
+        compression_type=COMPRESSION,
+    )
     async with asyncio.timeout(TIMEOUT_S):
         await producer.start()
     try:

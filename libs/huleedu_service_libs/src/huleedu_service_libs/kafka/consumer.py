@@ -36,6 +36,7 @@ from huleedu_service_libs.kafka.dead_letter import (
     parse_envelope,
 )
 from huleedu_service_libs.kafka.lag import forget_lag, report_lag
+from huleedu_service_libs.kafka.limits import MAX_RECORD_BYTES
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.metrics import (
     CONSUMER_DLQ,
@@ -141,6 +142,7 @@ class ConsumerRunner:
             "session_timeout_ms": session_timeout_ms,
             "heartbeat_interval_ms": heartbeat_interval_ms,
             "max_poll_interval_ms": max_poll_interval_ms,
+            "max_partition_fetch_bytes": MAX_RECORD_BYTES,
         }
         self._routes: dict[str, _Route] = {}
         # Per partition: (offset of the record that keeps failing, failed attempts so far). It

@@ -10,6 +10,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from common_core.envelope import EventEnvelope
+from huleedu_service_libs.kafka.limits import COMPRESSION, MAX_RECORD_BYTES
 from huleedu_service_libs.metrics import KAFKA_PUBLISH_FAILURES, KAFKA_PUBLISH_SECONDS, KAFKA_PUBLISHED
 
 
@@ -44,6 +45,8 @@ class EventPublisher:
             "enable_idempotence": enable_idempotence,
             "request_timeout_ms": request_timeout_ms,
             "client_id": client_id or service_name,
+            "max_request_size": MAX_RECORD_BYTES,
+            "compression_type": COMPRESSION,
         }
         # Created by start(), closed and dropped by stop(): an aiokafka producer object that is never
         # closed makes aiokafka log "Unclosed AIOKafkaProducer" as an error at exit, and a stopped one

@@ -34,6 +34,7 @@ from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessme
 from common_core.topics import Topic
 from huleedu_service_libs.kafka.dead_letter import parse_envelope
 from huleedu_service_libs.kafka.lag import forget_lag, report_lag
+from huleedu_service_libs.kafka.limits import MAX_RECORD_BYTES
 
 M = TypeVar("M", bound=BaseModel)
 Reader = Callable[[bytes | None], LiveEvent]
@@ -117,6 +118,7 @@ class KafkaProgressFeed:
             client_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="latest",
+            max_partition_fetch_bytes=MAX_RECORD_BYTES,  # a large batch's result event is over 1 MB
         )
         try:
             async with asyncio.timeout(self._start_timeout_s):

@@ -139,6 +139,17 @@ async def load_pairs(session: AsyncSession, job_id: uuid.UUID, *, status: str | 
     return list((await session.execute(statement)).all())
 
 
+async def count_open_pairs(session: AsyncSession, job_id: uuid.UUID) -> int:
+    """Comparisons of the job still waiting for an answer; a count, not the rows: every callback asks,
+    and a 2,000-essay wave has 2,000 of them."""
+    statement = (
+        select(func.count())
+        .select_from(comparisons)
+        .where(comparisons.c.job_id == job_id, comparisons.c.status == PLANNED)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
 async def load_pairs_of_essay(session: AsyncSession, job_id: uuid.UUID, essay_id: uuid.UUID) -> list[Row[Any]]:
     """The comparisons one essay took part in, in planning order: the essay page's, without the rest."""
     statement = (

@@ -88,8 +88,7 @@ async def record_result(deps: ServiceDeps, session: AsyncSession, result: LLMCom
     if will_retry:
         await _retry(deps, session, pair)
     await job_store.update_job(session, job.id, last_activity_at=func.now())
-    open_pairs = job_store.count_pairs(await job_store.load_pairs(session, job.id, status=job_store.PLANNED))
-    if open_pairs.open == 0:
+    if await job_store.count_open_pairs(session, job.id) == 0:
         await close_wave(deps, session, job)
     else:
         await publish_progress_if_due(deps, session, job)
