@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core.envelope import EventEnvelope
 from huleedu_service_libs.db import session_factory, unit_of_work
+from huleedu_service_libs.kafka.limits import MAX_RECORD_BYTES
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.outbox import OutboxRelay, add_to_outbox
 from huleedu_service_libs.testing.infrastructure import Infrastructure
+
+TOO_LARGE = MAX_RECORD_BYTES + 100_000  # characters: a record no producer of the platform may send
 
 
 class Note(BaseModel):
@@ -190,8 +193,8 @@ async def test_a_row_kafka_rejects_goes_dead_without_blocking_the_rows_behind_it
     service: str,
 ):
     engine, table = outbox
-    # Larger than the producer's max_request_size (1 MiB): aiokafka refuses it every time.
-    poison = envelope(fresh_topic, "x" * 1_200_000)
+    # Larger than the producer's max_request_size (MAX_RECORD_BYTES): aiokafka refuses it every time.
+    poison = envelope(fresh_topic, "x" * TOO_LARGE)
     same_key_after = envelope(fresh_topic, "a-after")
     await write(
         engine,
@@ -253,7 +256,7 @@ async def test_backlog_gauges_and_counters(
     assert sample("huleedu_outbox_pending", service) == 0
     assert sample("huleedu_outbox_oldest_pending_age_seconds", service) == 0
 
-    await write(engine, table, [(envelope(fresh_topic, "x" * 1_200_000), "k")])
+    await write(engine, table, [(envelope(fresh_topic, "x" * TOO_LARGE), "k")])
     assert await up.publish_pending_once() == 0
     assert sample("huleedu_outbox_dead_total", service) == 1
     assert sample("huleedu_outbox_publish_failures_total", service) == 2
