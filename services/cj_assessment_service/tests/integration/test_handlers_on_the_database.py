@@ -117,6 +117,16 @@ async def outbox_payloads(deps: ServiceDeps) -> list[dict[str, Any]]:
     return [json.loads(v)["data"] for v in values]
 
 
+async def pacing_interval_passes(deps: ServiceDeps) -> None:
+    """The progress pacing interval passes: moved back in the database rather than slept through."""
+    await in_txn(
+        deps,
+        lambda s: s.execute(
+            update(jobs).values(progress_published_at=func.now() - timedelta(seconds=deps.settings.progress_interval_s))
+        ),
+    )
+
+
 async def _scalars(session: AsyncSession, statement: Any) -> list[Any]:
     return list((await session.execute(statement)).scalars())
 
@@ -206,15 +216,7 @@ async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[ServiceDeps, 
         async with service.sessions() as session, session.begin():
             assert await record_result(service, session, verdict(request_id)) is True
     assert [p["comparisons_done"] for p in await outbox_payloads(service)] == [0, 1]  # the start, the first answer
-    # The interval passes (moved back in the database rather than slept through).
-    await in_txn(
-        service,
-        lambda s: s.execute(
-            update(jobs).values(
-                progress_published_at=func.now() - timedelta(seconds=service.settings.progress_interval_s)
-            )
-        ),
-    )
+    await pacing_interval_passes(service)
     assert await in_txn(service, lambda s: record_result(service, s, verdict(pairs[3]))) is True
     published = await outbox_payloads(service)
     assert [p["comparisons_done"] for p in published] == [0, 1, 4]
@@ -245,14 +247,7 @@ async def test_an_error_callback_after_the_interval_publishes_progress_without_a
     )
 
     async def after_the_interval(callback: LLMComparisonResultV1) -> None:
-        await in_txn(
-            service,
-            lambda s: s.execute(
-                update(jobs).values(
-                    progress_published_at=func.now() - timedelta(seconds=service.settings.progress_interval_s)
-                )
-            ),
-        )
+        await pacing_interval_passes(service)
         assert await in_txn(service, lambda s: record_result(service, s, callback)) is True
 
     await after_the_interval(verdict(first))
