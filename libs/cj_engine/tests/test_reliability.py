@@ -20,10 +20,10 @@ from cj_engine.bradley_terry import fit_bradley_terry
 from cj_engine.graph import ComparisonArrays, comparisons_per_item
 from cj_engine.reliability import (
     marginal_reliability,
-    scale_separation_reliability,
     split_half_reliability,
     stratified_split,
 )
+from cj_engine.separation import scale_separation_reliability
 from cj_engine.types import Comparison, FitOptions, FloatArray
 
 SEEDS = (0, 1, 2)

@@ -10,7 +10,6 @@ from huleedu_service_libs.metrics import WORKER_RESTARTS
 from huleedu_service_libs.supervision import (
     RestartPolicy,
     SupervisedWorker,
-    SyncStopWorker,
     WorkerGroup,
 )
 
@@ -158,7 +157,7 @@ async def test_a_group_fails_the_health_check_while_one_loop_is_down_and_passes_
     assert len(started) == 2
 
 
-async def test_a_relay_with_a_synchronous_stop_is_stopped_through_the_adapter():
+async def test_a_loop_with_a_synchronous_stop_is_stopped_too():
     class Relay:
         def __init__(self) -> None:
             self._stop = asyncio.Event()
@@ -170,7 +169,7 @@ async def test_a_relay_with_a_synchronous_stop_is_stopped_through_the_adapter():
             self._stop.set()
 
     relay = Relay()
-    worker = SupervisedWorker("svc_g", "relay", lambda: SyncStopWorker(relay), QUICK)
+    worker = SupervisedWorker("svc_g", "relay", lambda: relay, QUICK)
     worker.start()
     await wait_until(lambda: worker.alive)
     await worker.stop(timeout_s=5)

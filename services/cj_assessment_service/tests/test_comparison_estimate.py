@@ -20,8 +20,8 @@ from cj_assessment_service.domain.comparison_estimate import (
     typical_run,
     waves_for,
 )
+from cj_assessment_service.service_layer.deps import job_rules
 from cj_assessment_service.service_layer.estimates import item_characters
-from cj_assessment_service.service_layer.waves import wave_multiplier
 from cj_engine.simulation import JudgeModel, LoopConfig, run_assessment, simulate_batch
 from common_core.http.estimates import AssessmentEstimateRequest
 from common_core.llm import BatchingMode
@@ -69,7 +69,7 @@ def spec(n_items: int = 16, anchors: int = 4, mode: BatchingMode = BatchingMode.
         n_anchors=anchors,
         grade_scale="swedish_f_a",
         budget=budget(),
-        wave_multiplier=wave_multiplier(SETTINGS, mode),
+        wave_multiplier=job_rules(SETTINGS).wave_multiplier(mode),
         bundle_order=mode is BatchingMode.SERIAL_BUNDLE,
         runs=3,
         max_waves=40,

@@ -11,16 +11,24 @@ import numpy as np
 
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.identifiers import job_id_for, pair_id_for, request_id_for
+from cj_assessment_service.domain.job import Job
 from cj_assessment_service.domain.results import Item, build_results
 from cj_assessment_service.service_layer.submitter import build_request
 from cj_engine.bradley_terry import fit_bradley_terry
 from cj_engine.grades import CutSource
 from cj_engine.planner import PlanningState, plan_wave
 from cj_engine.reliability import marginal_reliability
-from common_core.events.cj_assessment import AssessmentResultPublishedV1, ModelUsed
+from common_core.events.cj_assessment import (
+    AssessmentBudget,
+    AssessmentResultPublishedV1,
+    CJAssessmentRequestedV1,
+    EssayRef,
+    LLMSettings,
+    ModelUsed,
+)
 from common_core.fields import GradeCutSource
 from common_core.grade_scales import get_grade_scale
-from common_core.llm import LLMProvider
+from common_core.llm import BatchingMode, LLMProvider
 
 BUDGET = cj_loop.Budget(max_comparisons_per_item=20, target_reliability=0.8, min_comparisons_per_item=6)
 STOPPING = cj_loop.stopping_config(BUDGET)
@@ -175,7 +183,7 @@ def test_a_wave_request_uses_neutral_labels_and_keeps_temperature_zero():
     anchor, student = uuid.uuid4(), uuid.uuid4()
     job = SimpleNamespace(
         id=job_id,
-        llm_settings={"provider": "mock", "model": "m", "temperature": 0.0, "batching_mode": "serial_bundle"},
+        llm=LLMSettings(provider="mock", model="m", temperature=0.0, batching_mode="serial_bundle"),
         context={"instructions": "Judge.", "rubric": None, "student_prompt": "Task."},
         language="en",
     )
@@ -198,16 +206,28 @@ def test_a_wave_request_uses_neutral_labels_and_keeps_temperature_zero():
 
 def test_provider_batch_api_and_serial_bundle_plan_larger_waves():
     from cj_assessment_service.config import Settings
-    from cj_assessment_service.service_layer.waves import job_planner
+    from cj_assessment_service.service_layer.deps import job_rules
 
-    deps = SimpleNamespace(
-        settings=Settings(HULEEDU_DEV_MODE=True, batch_api_wave_multiplier=3, serial_bundle_wave_multiplier=2)
-    )
-    budget = {"max_comparisons_per_essay": 10, "target_reliability": 0.8}
+    rules = job_rules(Settings(HULEEDU_DEV_MODE=True, batch_api_wave_multiplier=3, serial_bundle_wave_multiplier=2))
+    budget = AssessmentBudget(max_comparisons_per_essay=10, target_reliability=0.8)
 
     def planned_wave_size(mode: str) -> int | None:
-        job = SimpleNamespace(seed=1, budget=budget, llm_settings={"batching_mode": mode})
-        return job_planner(cast(Any, deps), cast(Any, job), 20).wave_size
+        request = CJAssessmentRequestedV1(
+            batch_id=uuid.uuid4(),
+            request_id=uuid.uuid4(),
+            user_id="t",
+            course_code="ENG5",
+            essays=[EssayRef(essay_id=uuid.uuid4(), text_ref="r")],
+            llm=LLMSettings(batching_mode=BatchingMode(mode)),
+            budget=budget,
+        )
+        now = datetime.now(UTC)
+        job = Job.requested(
+            uuid.uuid4(), request, correlation_id=uuid.uuid4(), grade_scale="swedish_f_a", seed=1, now=now
+        )
+        assert job.counts is not None
+        job.counts.items = 20
+        return job.planner(rules).wave_size
 
     assert planned_wave_size("per_request") == 10
     assert planned_wave_size("serial_bundle") == 20

@@ -9,11 +9,12 @@ import httpx
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from class_management_service.adapters.content_client import ContentServiceTexts, fetch_texts
+from class_management_service.adapters.content_client import ContentServiceTexts
 from class_management_service.adapters.login_guard import LoginGuard
 from class_management_service.adapters.passwords import Passwords
 from class_management_service.entrypoints.create_teacher import read_password
 from class_management_service.service_layer.batches import parse_batch_ids
+from class_management_service.service_layer.matching import fetch_texts
 from common_core.http.class_management import ClassUpdate, StudentCreate, StudentUpdate
 from huleedu_service_libs.errors import ServiceUnavailableError, ValidationFailedError
 

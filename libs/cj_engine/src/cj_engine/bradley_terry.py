@@ -42,7 +42,7 @@ from scipy.sparse.linalg import LinearOperator, cg
 from scipy.special import expit
 
 from cj_engine.graph import ComparisonArrays, as_comparison_arrays, comparisons_per_item, connected_components
-from cj_engine.reliability import scale_separation_reliability
+from cj_engine.separation import scale_separation_reliability
 from cj_engine.types import Comparison, FitOptions, FitResult, FloatArray
 
 # Above this many parameters a dense Cholesky per Newton step costs more than CG on the sparse system.

@@ -52,6 +52,7 @@ import numpy.typing as npt
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import ndtri
 
+from cj_engine.bradley_terry import fit_bradley_terry, laplace_terms
 from cj_engine.graph import ComparisonArrays, as_comparison_arrays
 from cj_engine.types import Comparison, FitOptions, FloatArray
 
@@ -62,26 +63,6 @@ _MIN_ITEMS_FOR_CORRELATION = 3
 _TAU_MIN = 0.02
 _TAU_MAX = 10.0
 _LOG_TAU_XTOL = 1e-3
-
-
-def scale_separation_reliability(theta: FloatArray, se: FloatArray) -> float:
-    """SSR = (observed variance of theta - mean SE^2) / observed variance of theta, clamped to [0, 1].
-
-    The observed variance is the population variance (ddof=0) of the centred theta, and mean SE^2 is the
-    average error variance, so SSR is the share of the observed spread that is not measurement error.
-    Fewer than 2 items or zero spread give 0.0: there is no scale to be reliable about.
-    """
-    theta_arr = np.asarray(theta, dtype=np.float64)
-    se_arr = np.asarray(se, dtype=np.float64)
-    if theta_arr.shape != se_arr.shape:
-        raise ValueError("theta and se must have the same shape")
-    if theta_arr.size < 2:
-        return 0.0
-    observed = float(np.var(theta_arr))
-    if not observed > 0.0:
-        return 0.0
-    ssr = (observed - float(np.mean(se_arr**2))) / observed
-    return float(np.clip(ssr, 0.0, 1.0))
 
 
 def stratified_split(data: ComparisonArrays, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
@@ -147,7 +128,6 @@ def marginal_reliability(
     20 fits; deterministic.
     """
     # not at the top: bradley_terry imports SSR from here
-    from cj_engine.bradley_terry import fit_bradley_terry, laplace_terms
 
     if not 0.5 <= confidence < 1.0:
         raise ValueError("confidence must be in [0.5, 1)")
@@ -204,7 +184,6 @@ def split_half_reliability(
     Spearman-Brown (2r / (1 + r)) and clamped to [0, 1]. A split with fewer than 3 items compared in both
     halves, or with no spread in a half, counts as r = 0. Costs 2 * n_splits fits.
     """
-    from cj_engine.bradley_terry import fit_bradley_terry  # not at the top: bradley_terry imports SSR from here
 
     if n_splits < 1:
         raise ValueError("n_splits must be at least 1")

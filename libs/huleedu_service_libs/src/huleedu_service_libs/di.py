@@ -10,8 +10,9 @@ client, each closed when the container closes. REQUEST scope: an ``AsyncSession`
 handler uses inside ``async with session.begin():``. The session never commits by itself, so a
 failed request can never commit half its work.
 
-``MessagingProvider(outbox, processed_events)`` adds the service's ``OutboxRelay`` and a
-``ConsumerFactory`` whose runners handle each event idempotently in one transaction.
+``MessagingProvider(outbox, processed_events)`` adds ``background.Messaging``: what the service's
+consumers (each event handled idempotently in one transaction) and its outbox relay share, for
+``background.BackgroundBuilder``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.background import Messaging
 from huleedu_service_libs.db import create_engine, session_factory
-from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.kafka.producer import EventPublisher
-from huleedu_service_libs.outbox import OutboxRelay
 from huleedu_service_libs.settings import ServiceSettings
 
 
@@ -64,38 +64,8 @@ class InfrastructureProvider(Provider):
         await client.aclose()
 
 
-class ConsumerFactory:
-    """Makes consumer runners that share the service's publisher, database and idempotency table."""
-
-    def __init__(
-        self,
-        settings: ServiceSettings,
-        publisher: EventPublisher,
-        sessions: async_sessionmaker[AsyncSession],
-        processed_events: Table,
-        registry: EventRegistry = EVENTS,
-    ) -> None:
-        self._settings = settings
-        self._publisher = publisher
-        self._sessions = sessions
-        self._processed_events = processed_events
-        self._registry = registry
-
-    def create(self, consumer_name: str) -> ConsumerRunner:
-        """A runner in consumer group ``consumer_name``; subscribe handlers, then ``run()`` it."""
-        return ConsumerRunner(
-            self._settings.kafka_bootstrap_servers,
-            self._settings.service_name,
-            consumer_name,
-            self._publisher,
-            self._registry,
-            session_factory=self._sessions,
-            processed_events=self._processed_events,
-        )
-
-
 class MessagingProvider(Provider):
-    """The outbox relay and the consumer factory.
+    """What the service's consumers and outbox relay share (``background.Messaging``).
 
     ``registry`` maps payload models to topics for the consumers; tests pass one that points at
     fresh topics, so they never touch the topics the running dev services use.
@@ -108,15 +78,20 @@ class MessagingProvider(Provider):
         self._registry = registry
 
     @provide(scope=Scope.APP)
-    async def relay(
-        self, engine: AsyncEngine, publisher: EventPublisher, settings: ServiceSettings
-    ) -> AsyncIterator[OutboxRelay]:
-        relay = OutboxRelay(engine, self._outbox, publisher, settings.service_name)
-        yield relay
-        relay.stop()
-
-    @provide(scope=Scope.APP)
-    def consumers(
-        self, settings: ServiceSettings, publisher: EventPublisher, sessions: async_sessionmaker[AsyncSession]
-    ) -> ConsumerFactory:
-        return ConsumerFactory(settings, publisher, sessions, self._processed_events, self._registry)
+    def messaging(
+        self,
+        settings: ServiceSettings,
+        publisher: EventPublisher,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> Messaging:
+        return Messaging(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            service_name=settings.service_name,
+            publisher=publisher,
+            engine=engine,
+            sessions=sessions,
+            outbox=self._outbox,
+            processed_events=self._processed_events,
+            registry=self._registry,
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,30 +25,11 @@ _log = structlog.stdlib.get_logger(__name__)
 
 
 class Worker(Protocol):
-    async def run(self) -> None:
+    def run(self) -> Awaitable[None]:
         """Work until :meth:`stop`; any other return or exception counts as a crash."""
 
-    async def stop(self) -> None:
-        """Ask :meth:`run` to finish the work in hand and return."""
-
-
-class _SyncStoppable(Protocol):
-    def run(self) -> Awaitable[None]: ...
-
-    def stop(self) -> None: ...
-
-
-class SyncStopWorker:
-    """Adapts a loop whose ``stop()`` is synchronous (``OutboxRelay``); the supervisor awaits every stop."""
-
-    def __init__(self, loop: _SyncStoppable) -> None:
-        self._loop = loop
-
-    async def run(self) -> None:
-        await self._loop.run()
-
-    async def stop(self) -> None:
-        self._loop.stop()
+    def stop(self) -> Awaitable[None] | None:
+        """Ask :meth:`run` to finish the work in hand and return (a plain or an async method: both are awaited)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +82,9 @@ class SupervisedWorker:
         if worker is not None:
             try:
                 async with asyncio.timeout(timeout_s):
-                    await worker.stop()
+                    stopping = worker.stop()
+                    if inspect.isawaitable(stopping):
+                        await stopping
             except Exception as exc:
                 _log.warning("background_worker_stop_failed", worker=self.name, error=repr(exc))
         _, pending = await asyncio.wait([self._task], timeout=timeout_s)

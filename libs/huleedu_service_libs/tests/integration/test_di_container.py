@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from common_core.events.batch import BatchRegisteredV1
 from common_core.events.registry import EventRegistry
-from huleedu_service_libs.di import ConsumerFactory, InfrastructureProvider, MessagingProvider
+from huleedu_service_libs.background import Messaging
+from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.envelopes import make_envelope
 from huleedu_service_libs.idempotency import processed_events_table
 from huleedu_service_libs.kafka.producer import EventPublisher
-from huleedu_service_libs.outbox import OutboxRelay, add_to_outbox, outbox_table
+from huleedu_service_libs.outbox import add_to_outbox, outbox_table
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 
@@ -73,9 +74,9 @@ async def test_messaging_provider_publishes_from_the_outbox_and_builds_runners(
                 envelope = make_envelope(payload, source_service="di_test_service")
                 # A test topic: registry topics are shared with the running platform.
                 await add_to_outbox(session, outbox, envelope, key="k", topic=fresh_topic)
-        relay = await container.get(OutboxRelay)
-        assert await relay.publish_pending_once() == 1
-        runner = (await container.get(ConsumerFactory)).create("di-test-consumer")
+        messaging = await container.get(Messaging)
+        assert await messaging.relay().publish_pending_once() == 1
+        runner = messaging.runner("di-test-consumer")
         assert runner.consumer_name == "di-test-consumer"
         runner.subscribe(BatchRegisteredV1, _ignore)
         assert runner.topics == [fresh_topic]  # the injected registry, not the platform's topics

@@ -20,10 +20,11 @@ from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.live_progress import ProgressStreams
 from bff_teacher_service.service_layer.views import TeacherViews
+from huleedu_service_libs.background import BackgroundBuilder
 from huleedu_service_libs.http.fastapi_support import setup_fastapi_app
 from huleedu_service_libs.http.health import workers_check
 from huleedu_service_libs.http.internal_auth import InternalAuth
-from huleedu_service_libs.supervision import RestartPolicy, SupervisedWorker, Worker, WorkerGroup
+from huleedu_service_libs.supervision import RestartPolicy, Worker
 
 PROGRESS_FEED = "progress_feed"
 
@@ -33,9 +34,10 @@ async def create_app(settings: Settings, *, progress_feed: Callable[[], Worker] 
     it is supervised: restarted after a backoff when it dies, ``/healthz`` failing until it is back."""
     container = make_async_container(BffProvider(), context={Settings: settings})
     feeds: Callable[[], Worker] = progress_feed if progress_feed is not None else await container.get(ProgressFeeds)
-    background = WorkerGroup(
-        [SupervisedWorker(settings.service_name, PROGRESS_FEED, feeds, RestartPolicy())],
-        stop_timeout_s=settings.shutdown_grace_seconds,
+    background = (
+        BackgroundBuilder(settings.service_name, RestartPolicy(), stop_timeout_s=settings.shutdown_grace_seconds)
+        .loop(PROGRESS_FEED, feeds)
+        .build()
     )
 
     @asynccontextmanager

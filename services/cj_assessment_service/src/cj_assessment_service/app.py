@@ -6,9 +6,9 @@ from quart import Quart
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cj_assessment_service.config import Settings
-from cj_assessment_service.di import make_container
+from cj_assessment_service.di import Wiring, make_container
 from cj_assessment_service.domain.anchor_grades import MAX_GRADES_FILE_BYTES
-from cj_assessment_service.entrypoints.http_admin import TEACHER_CALLERS, admin_blueprint
+from cj_assessment_service.entrypoints.http_admin import admin_blueprint
 from cj_assessment_service.entrypoints.http_estimates import ESTIMATE_CALLERS, estimates_blueprint
 from cj_assessment_service.entrypoints.http_internal import (
     ASSIGNMENT_LOOKUP_CALLERS,
@@ -16,19 +16,20 @@ from cj_assessment_service.entrypoints.http_internal import (
     READ_CALLERS,
     internal_blueprint,
 )
-from cj_assessment_service.entrypoints.worker import Worker
 from cj_assessment_service.service_layer.assignments import AssignmentService
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.estimates import EstimateService
 from cj_assessment_service.service_layer.job_queries import JobQueries
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check, workers_check
+from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import setup_quart_app
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.supervision import RestartPolicy
 
-WORKER_EXTENSION = "cj_worker"
+BACKGROUND_EXTENSION = "cj_background"
 
 
 async def create_app(
@@ -38,11 +39,11 @@ async def create_app(
 
     ``restart_policy`` sets how soon a dead background loop is restarted (tests slow it to watch /healthz).
     """
-    container = make_container(settings, registry)
+    container = make_container(settings, Wiring(registry, restart_policy or RestartPolicy()))
     deps = await container.get(ServiceDeps)
     engine = await container.get(AsyncEngine)
     publisher = await container.get(EventPublisher)
-    worker = Worker(deps, engine, publisher, restart_policy or RestartPolicy())
+    background = await container.get(BackgroundWork)
 
     app = Quart(__name__)
     # A bulk anchor upload: up to max_anchor_files files and the grades file (413 beyond, unparsed).
@@ -53,7 +54,7 @@ async def create_app(
         health_checks={
             "database": sqlalchemy_check(engine),
             "kafka": publisher_check(publisher),
-            "workers": workers_check(worker.group),
+            "workers": workers_check(background),
         },
         internal_allow_list={
             *TEACHER_CALLERS,
@@ -66,15 +67,15 @@ async def create_app(
     app.register_blueprint(admin_blueprint(AssignmentService(deps)))
     app.register_blueprint(internal_blueprint(JobQueries(deps), AssignmentService(deps)))
     app.register_blueprint(estimates_blueprint(EstimateService(deps)))
-    app.extensions[WORKER_EXTENSION] = worker
+    app.extensions[BACKGROUND_EXTENSION] = background
 
     @app.before_serving
-    async def start_worker() -> None:
-        await worker.start()
+    async def start_background() -> None:
+        background.start()
 
     @app.after_serving
-    async def stop_worker() -> None:
-        await worker.stop()
+    async def stop_background() -> None:
+        await background.stop()
         await container.close()
 
     return app

@@ -1,8 +1,10 @@
-"""Dishka wiring: the shared infrastructure providers plus this service's clients and dependencies."""
+"""The composition root: Dishka wiring of the shared infrastructure, this service's adapters and its
+background loops (consumers, the outbox relay, the submitter, the stuck-job monitor)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,17 +12,41 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cj_assessment_service.adapters.content_client import ContentClient
 from cj_assessment_service.adapters.lps_client import LPSClient
 from cj_assessment_service.adapters.tables import outbox, processed_events
+from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWorkFactory
 from cj_assessment_service.config import Settings
+from cj_assessment_service.entrypoints.consumers import (
+    CALLBACKS,
+    REQUESTS,
+    callback_subscriptions,
+    request_subscriptions,
+)
 from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.monitor import StuckJobMonitor
+from cj_assessment_service.service_layer.submitter import Submitter
+from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.client import make_http_client
 from huleedu_service_libs.settings import ServiceSettings
+from huleedu_service_libs.supervision import RestartPolicy
+
+SUBMITTER = "submitter"
+MONITOR = "stuck_job_monitor"
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """``registry`` maps payloads to topics for consuming and for the outbox (tests pass fresh topics);
+    ``restart_policy`` sets how soon a dead background loop is restarted (tests slow it to watch /healthz)."""
+
+    registry: EventRegistry
+    restart_policy: RestartPolicy
 
 
 class CJProvider(Provider):
     settings = from_context(provides=Settings, scope=Scope.APP)
-    registry = from_context(provides=EventRegistry, scope=Scope.APP)
+    wiring = from_context(provides=Wiring, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
     async def content(self, settings: Settings) -> AsyncIterator[ContentClient]:
@@ -45,21 +71,40 @@ class CJProvider(Provider):
         await client.aclose()
 
     @provide(scope=Scope.APP)
+    def uows(
+        self, settings: Settings, wiring: Wiring, sessions: async_sessionmaker[AsyncSession]
+    ) -> SqlUnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(sessions, wiring.registry, settings.service_name)
+
+    @provide(scope=Scope.APP)
     def deps(
-        self,
-        settings: Settings,
-        registry: EventRegistry,
-        sessions: async_sessionmaker[AsyncSession],
-        content: ContentClient,
-        lps: LPSClient,
+        self, settings: Settings, wiring: Wiring, uows: SqlUnitOfWorkFactory, content: ContentClient, lps: LPSClient
     ) -> ServiceDeps:
-        return ServiceDeps(settings=settings, registry=registry, sessions=sessions, content=content, lps=lps)
+        topic = wiring.registry.topic_for(LLMComparisonResultV1)
+        return ServiceDeps(settings=settings, uows=uows, content=content, lps=lps, callback_topic=topic)
+
+    @provide(scope=Scope.APP)
+    def background(
+        self, settings: Settings, wiring: Wiring, deps: ServiceDeps, uows: SqlUnitOfWorkFactory, messaging: Messaging
+    ) -> BackgroundWork:
+        group = settings.consumer_group_prefix
+        return (
+            BackgroundBuilder(
+                settings.service_name, wiring.restart_policy, stop_timeout_s=settings.shutdown_grace_seconds
+            )
+            .consumer(REQUESTS, messaging, f"{group}.requests", request_subscriptions(deps, uows.on))
+            .consumer(CALLBACKS, messaging, f"{group}.callbacks", callback_subscriptions(deps, uows.on))
+            .relay(messaging)
+            .loop(SUBMITTER, lambda: Submitter(deps))
+            .loop(MONITOR, lambda: StuckJobMonitor(deps))
+            .build()
+        )
 
 
-def make_container(settings: Settings, registry: EventRegistry) -> AsyncContainer:
+def make_container(settings: Settings, wiring: Wiring) -> AsyncContainer:
     return make_async_container(
         InfrastructureProvider(),
-        MessagingProvider(outbox, processed_events),
+        MessagingProvider(outbox, processed_events, wiring.registry),
         CJProvider(),
-        context={ServiceSettings: settings, Settings: settings, EventRegistry: registry},
+        context={ServiceSettings: settings, Settings: settings, Wiring: wiring},
     )

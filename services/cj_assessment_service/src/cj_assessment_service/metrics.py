@@ -38,7 +38,7 @@ WAVE_DECISION_SECONDS = Histogram(
     "Time to close a wave and decide: refit, stopping rule, next wave's plan",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
-# service_layer.finaliser (complete_job): the stopping rule's reliability, and the LLM cost, of each completed job.
+# service_layer.waves.finish: the stopping rule's reliability, and the LLM cost, of each completed job.
 RELIABILITY_AT_COMPLETION = Histogram(
     "cj_reliability_at_completion",
     "Reliability of each completed job",

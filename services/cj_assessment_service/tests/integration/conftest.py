@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,14 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import BaseModel
 from quart import Quart
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cj_assessment_service.app import WORKER_EXTENSION, create_app
+from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWorkFactory
+from cj_assessment_service.app import BACKGROUND_EXTENSION, create_app
 from cj_assessment_service.config import Settings
-from cj_assessment_service.entrypoints.worker import Worker
+from cj_assessment_service.service_layer.callbacks import record_result
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.requests import start_job
 from common_core.envelope import EventEnvelope
 from common_core.events.catalog import EVENTS
 from common_core.events.cj_assessment import (
@@ -36,7 +41,8 @@ from common_core.events.cj_assessment import (
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from common_core.topics import DLQ_SUFFIX
-from huleedu_service_libs.db import create_engine
+from huleedu_service_libs.background import BackgroundWork
+from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure, create_topics, delete_topics
@@ -156,8 +162,8 @@ class Harness:
 
     async def kill(self, app: Quart) -> None:
         """A crash: background tasks are cancelled mid-work, nothing in flight is committed."""
-        worker: Worker = app.extensions[WORKER_EXTENSION]
-        await worker.group.abort()
+        background: BackgroundWork = app.extensions[BACKGROUND_EXTENSION]
+        await background.abort()
         self.apps.remove(app)
         await app.shutdown()
 
@@ -304,3 +310,45 @@ async def harness(
         await observer
     await consumer.stop()
     await delete_topics(infrastructure.kafka_bootstrap, dead_letter_topics)
+
+
+@dataclass
+class OnTheDatabase:
+    """The use cases' dependencies on a migrated database, and its sessions for checking rows directly."""
+
+    deps: ServiceDeps
+    sessions: async_sessionmaker[AsyncSession]
+    uows: SqlUnitOfWorkFactory
+
+    @property
+    def settings(self) -> Settings:
+        return self.deps.settings
+
+
+@contextlib.asynccontextmanager
+async def on_the_database(
+    database_factory: Callable[[str], str], name: str, texts: object, **settings: Any
+) -> AsyncIterator[OnTheDatabase]:
+    """The service layer on a fresh migrated database, with ``texts`` as content service and no LPS."""
+    url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, name)
+    engine = create_engine(url)
+    config = Settings(HULEEDU_DEV_MODE=True, database_url=url, **settings)
+    sessions = session_factory(engine)
+    uows = SqlUnitOfWorkFactory(sessions, EVENTS, config.service_name)
+    topic = EVENTS.topic_for(LLMComparisonResultV1)
+    deps = ServiceDeps(settings=config, uows=uows, content=texts, lps=None, callback_topic=topic)  # type: ignore[arg-type]
+    try:
+        yield OnTheDatabase(deps, sessions, uows)
+    finally:
+        await engine.dispose()
+
+
+async def run_request(service: OnTheDatabase, request: CJAssessmentRequestedV1) -> None:
+    """As the requests consumer runs it: in the runner's transaction."""
+    async with service.sessions() as session, session.begin():
+        await start_job(service.deps, request, uuid.uuid4(), service.uows.on(session))
+
+
+async def record(service: OnTheDatabase, session: AsyncSession, result: LLMComparisonResultV1) -> bool:
+    """As the callbacks consumer runs it: in the runner's transaction."""
+    return await record_result(service.deps, result, service.uows.on(session))

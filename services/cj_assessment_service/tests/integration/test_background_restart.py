@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from cj_assessment_service.app import create_app
-from cj_assessment_service.entrypoints.worker import CALLBACKS, REQUESTS, SUBMITTER
+from cj_assessment_service.di import SUBMITTER
+from cj_assessment_service.entrypoints.consumers import CALLBACKS, REQUESTS
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.cj_assessment import CJAssessmentFailedV1
 from huleedu_service_libs.kafka.consumer import ConsumerRunner

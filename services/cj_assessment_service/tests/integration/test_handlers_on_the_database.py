@@ -14,13 +14,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.adapters.tables import comparisons, jobs, outbox
-from cj_assessment_service.config import Settings
 from cj_assessment_service.domain.stuck import StuckAction
-from cj_assessment_service.service_layer.callbacks import record_result
-from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.monitor import StuckJobMonitor
-from cj_assessment_service.service_layer.requests import handle_assessment_requested
-from common_core.envelope import EventEnvelope
 from common_core.events.catalog import EVENTS
 from common_core.events.cj_assessment import (
     AssessmentBudget,
@@ -34,10 +29,12 @@ from common_core.events.cj_assessment import (
 from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1, TokenUsage
 from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
 from common_core.llm import LLMProvider
-from huleedu_service_libs.db import create_engine, session_factory
-from huleedu_service_libs.kafka.consumer import HandlerContext
-from huleedu_service_libs.testing.database import migrated_database
-from services.cj_assessment_service.tests.integration.conftest import ALEMBIC_DIR
+from services.cj_assessment_service.tests.integration.conftest import (
+    OnTheDatabase,
+    on_the_database,
+    record,
+    run_request,
+)
 
 
 class StaticTexts:
@@ -58,25 +55,10 @@ class StaticTexts:
 
 
 @pytest.fixture
-async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[ServiceDeps, StaticTexts]]:
-    url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, "handlers")
-    engine = create_engine(url)
+async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[OnTheDatabase, StaticTexts]]:
     texts = StaticTexts()
-    settings = Settings(HULEEDU_DEV_MODE=True, database_url=url, max_pair_attempts=2)
-    yield (
-        ServiceDeps(settings=settings, registry=EVENTS, sessions=session_factory(engine), content=texts, lps=None),  # type: ignore[arg-type]
-        texts,
-    )
-    await engine.dispose()
-
-
-async def run_request(deps: ServiceDeps, request: CJAssessmentRequestedV1) -> None:
-    envelope = EventEnvelope[CJAssessmentRequestedV1](
-        event_type="t", source_service="test", correlation_id=uuid.uuid4(), data=request
-    )
-    async with deps.sessions() as session, session.begin():
-        ctx = HandlerContext("t", 0, 0, None, {}, 1, session)
-        await handle_assessment_requested(deps, envelope, ctx)
+    async with on_the_database(database_factory, "handlers", texts, max_pair_attempts=2) as service:
+        yield service, texts
 
 
 def verdict(
@@ -103,21 +85,21 @@ def verdict(
     )
 
 
-async def in_txn(deps: ServiceDeps, work: Callable[[AsyncSession], Any]) -> Any:
+async def in_txn(deps: OnTheDatabase, work: Callable[[AsyncSession], Any]) -> Any:
     async with deps.sessions() as session, session.begin():
         return await work(session)
 
 
-async def outbox_topics(deps: ServiceDeps) -> list[str]:
+async def outbox_topics(deps: OnTheDatabase) -> list[str]:
     return list(await in_txn(deps, lambda s: _scalars(s, select(outbox.c.topic).order_by(outbox.c.id))))
 
 
-async def outbox_payloads(deps: ServiceDeps) -> list[dict[str, Any]]:
+async def outbox_payloads(deps: OnTheDatabase) -> list[dict[str, Any]]:
     values = await in_txn(deps, lambda s: _scalars(s, select(outbox.c.value).order_by(outbox.c.id)))
     return [json.loads(v)["data"] for v in values]
 
 
-async def pacing_interval_passes(deps: ServiceDeps) -> None:
+async def pacing_interval_passes(deps: OnTheDatabase) -> None:
     """The progress pacing interval passes: moved back in the database rather than slept through."""
     await in_txn(
         deps,
@@ -131,7 +113,7 @@ async def _scalars(session: AsyncSession, statement: Any) -> list[Any]:
     return list((await session.execute(statement)).scalars())
 
 
-async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[ServiceDeps, StaticTexts]):
+async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[OnTheDatabase, StaticTexts]):
     service, texts = deps
     request = CJAssessmentRequestedV1(
         batch_id=uuid.uuid4(),
@@ -155,7 +137,7 @@ async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[S
     assert (announced["wave"], announced["comparisons_done"], announced["comparisons_planned"]) == (0, 0, 3)
 
 
-async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps: tuple[ServiceDeps, StaticTexts]):
+async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps: tuple[OnTheDatabase, StaticTexts]):
     service, texts = deps
     request = CJAssessmentRequestedV1(
         batch_id=uuid.uuid4(),
@@ -168,11 +150,11 @@ async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps:
     first, second = await in_txn(
         service, lambda s: _scalars(s, select(comparisons.c.request_id).order_by(comparisons.c.position))
     )
-    assert await in_txn(service, lambda s: record_result(service, s, verdict("unknown-id"))) is False
-    assert await in_txn(service, lambda s: record_result(service, s, verdict(first))) is True
-    assert await in_txn(service, lambda s: record_result(service, s, verdict(first, "B"))) is False  # duplicate
+    assert await in_txn(service, lambda s: record(service, s, verdict("unknown-id"))) is False
+    assert await in_txn(service, lambda s: record(service, s, verdict(first))) is True
+    assert await in_txn(service, lambda s: record(service, s, verdict(first, "B"))) is False  # duplicate
     rate_limited = ComparisonError(code="RATE_LIMITED", message="slow down", retryable=True)
-    assert await in_txn(service, lambda s: record_result(service, s, verdict(second, error=rate_limited))) is True
+    assert await in_txn(service, lambda s: record(service, s, verdict(second, error=rate_limited))) is True
     rows = await in_txn(
         service,
         lambda s: s.execute(
@@ -189,14 +171,14 @@ async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps:
     retry_id = (
         await in_txn(service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.attempt == 2)))
     )[0]
-    assert await in_txn(service, lambda s: record_result(service, s, verdict(retry_id))) is True
+    assert await in_txn(service, lambda s: record(service, s, verdict(retry_id))) is True
     # The wave closed: progress published, the next wave planned (same transaction as the verdict).
     assert await outbox_topics(service) == [progress, progress, progress]
     job = await in_txn(service, lambda s: s.execute(text("SELECT current_wave FROM jobs")))
     assert [tuple(r) for r in job] == [(1,)]
 
 
-async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[ServiceDeps, StaticTexts]):
+async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[OnTheDatabase, StaticTexts]):
     """Callbacks inside the interval are coalesced; the next one after it publishes the count so far."""
     service, texts = deps
     request = CJAssessmentRequestedV1(
@@ -214,10 +196,10 @@ async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[ServiceDeps, 
     assert len(pairs) >= 4
     for request_id in pairs[:3]:  # within one interval: one event, for the first answer
         async with service.sessions() as session, session.begin():
-            assert await record_result(service, session, verdict(request_id)) is True
+            assert await record(service, session, verdict(request_id)) is True
     assert [p["comparisons_done"] for p in await outbox_payloads(service)] == [0, 1]  # the start, the first answer
     await pacing_interval_passes(service)
-    assert await in_txn(service, lambda s: record_result(service, s, verdict(pairs[3]))) is True
+    assert await in_txn(service, lambda s: record(service, s, verdict(pairs[3]))) is True
     published = await outbox_payloads(service)
     assert [p["comparisons_done"] for p in published] == [0, 1, 4]
     assert published[-1]["comparisons_planned"] == len(pairs)
@@ -226,7 +208,7 @@ async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[ServiceDeps, 
 
 
 async def test_an_error_callback_after_the_interval_publishes_progress_without_an_id_clash(
-    deps: tuple[ServiceDeps, StaticTexts],
+    deps: tuple[OnTheDatabase, StaticTexts],
 ):
     """An error leaves the answered count as it was: its progress event must still get an id of its own.
 
@@ -248,7 +230,7 @@ async def test_an_error_callback_after_the_interval_publishes_progress_without_a
 
     async def after_the_interval(callback: LLMComparisonResultV1) -> None:
         await pacing_interval_passes(service)
-        assert await in_txn(service, lambda s: record_result(service, s, callback)) is True
+        assert await in_txn(service, lambda s: record(service, s, callback)) is True
 
     await after_the_interval(verdict(first))
     busy = ComparisonError(code="RATE_LIMIT", message="slow down", retryable=True)
@@ -257,7 +239,7 @@ async def test_an_error_callback_after_the_interval_publishes_progress_without_a
     assert [p["comparisons_done"] for p in published] == [0, 1, 1]  # the start, the answer, the error
 
 
-async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: tuple[ServiceDeps, StaticTexts]):
+async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: tuple[OnTheDatabase, StaticTexts]):
     service, texts = deps
     request = CJAssessmentRequestedV1(
         batch_id=uuid.uuid4(),
@@ -276,7 +258,7 @@ async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: t
             break
         for request_id in open_ids:
             async with service.sessions() as session, session.begin():
-                await record_result(service, session, verdict(request_id))
+                await record(service, session, verdict(request_id))
     state = await in_txn(service, lambda s: s.execute(text("SELECT state, stop_reason FROM jobs")))
     assert [tuple(r) for r in state] == [("completed", "budget_exhausted")]
     topics = await outbox_topics(service)
@@ -300,7 +282,7 @@ async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: t
 
 
 async def test_usage_of_every_comparison_is_recorded_and_summed_into_the_completed_event(
-    deps: tuple[ServiceDeps, StaticTexts],
+    deps: tuple[OnTheDatabase, StaticTexts],
 ):
     service, texts = deps
     request = CJAssessmentRequestedV1(
@@ -330,7 +312,7 @@ async def test_usage_of_every_comparison_is_recorded_and_summed_into_the_complet
                 call_id=f"call-{answered // 2}" if reported else None,
             )
             async with service.sessions() as session, session.begin():
-                await record_result(service, session, result)
+                await record(service, session, result)
     assert answered == 3
     stored = await in_txn(
         service,
@@ -353,7 +335,7 @@ async def test_usage_of_every_comparison_is_recorded_and_summed_into_the_complet
     }
 
 
-async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[ServiceDeps, StaticTexts]):
+async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[OnTheDatabase, StaticTexts]):
     service, texts = deps
     request = CJAssessmentRequestedV1(
         batch_id=uuid.uuid4(),
@@ -364,8 +346,8 @@ async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[ServiceD
     )
     await run_request(service, request)
     await in_txn(service, lambda s: s.execute(text("UPDATE jobs SET last_activity_at = now() - interval '1 hour'")))
-    service.settings = service.settings.model_copy(update={"stuck_after_s": 60.0, "stuck_max_resubmits": 0})
-    first, second = StuckJobMonitor(service), StuckJobMonitor(service)
+    service.deps.settings = service.settings.model_copy(update={"stuck_after_s": 60.0, "stuck_max_resubmits": 0})
+    first, second = StuckJobMonitor(service.deps), StuckJobMonitor(service.deps)
     outcomes = await asyncio.gather(first.check_once(), second.check_once())
     actions = [action for outcome in outcomes for action in outcome.values()]
     assert actions == [StuckAction.FAIL]  # one replica acted, the other skipped the locked or finished job
@@ -373,7 +355,7 @@ async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[ServiceD
     assert (started, failed) == (EVENTS.topic_for(CJAssessmentProgressV1), [EVENTS.topic_for(CJAssessmentFailedV1)])
 
 
-async def test_the_same_essay_can_be_assessed_again_in_a_later_job(deps: tuple[ServiceDeps, StaticTexts]):
+async def test_the_same_essay_can_be_assessed_again_in_a_later_job(deps: tuple[OnTheDatabase, StaticTexts]):
     service, texts = deps
     essays = [EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(3)]
     for _ in range(2):

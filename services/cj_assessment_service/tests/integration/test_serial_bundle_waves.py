@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -12,17 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from cj_assessment_service.adapters.tables import comparisons
-from cj_assessment_service.config import Settings
-from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.requests import handle_assessment_requested
-from common_core.envelope import EventEnvelope
-from common_core.events.catalog import EVENTS
 from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentRequestedV1, EssayRef
 from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
-from huleedu_service_libs.db import create_engine, session_factory
-from huleedu_service_libs.kafka.consumer import HandlerContext
-from huleedu_service_libs.testing.database import migrated_database
-from services.cj_assessment_service.tests.integration.conftest import ALEMBIC_DIR, Harness
+from services.cj_assessment_service.tests.integration.conftest import (
+    Harness,
+    OnTheDatabase,
+    on_the_database,
+    run_request,
+)
 
 
 class StaticTexts:
@@ -39,17 +35,13 @@ class StaticTexts:
 
 
 @pytest.fixture
-async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[ServiceDeps, StaticTexts]]:
-    url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, "bundles")
-    engine = create_engine(url)
+async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[OnTheDatabase, StaticTexts]]:
     texts = StaticTexts()
-    settings = Settings(HULEEDU_DEV_MODE=True, database_url=url)
-    sessions = session_factory(engine)
-    yield ServiceDeps(settings=settings, registry=EVENTS, sessions=sessions, content=texts, lps=None), texts  # type: ignore[arg-type]
-    await engine.dispose()
+    async with on_the_database(database_factory, "bundles", texts) as service:
+        yield service, texts
 
 
-async def first_wave(service: ServiceDeps, texts: StaticTexts, n_essays: int, mode: str) -> list[tuple[str, str]]:
+async def first_wave(service: OnTheDatabase, texts: StaticTexts, n_essays: int, mode: str) -> list[tuple[str, str]]:
     """Start a job in ``mode`` and return its first wave's pairs (essay ids) in submission order."""
     request = CJAssessmentRequestedV1(
         batch_id=uuid.uuid4(),
@@ -59,11 +51,7 @@ async def first_wave(service: ServiceDeps, texts: StaticTexts, n_essays: int, mo
         essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(n_essays)],
         llm={"batching_mode": mode},
     )
-    envelope = EventEnvelope[CJAssessmentRequestedV1](
-        event_type="t", source_service="test", correlation_id=uuid.uuid4(), data=request
-    )
-    async with service.sessions() as session, session.begin():
-        await handle_assessment_requested(service, envelope, HandlerContext("t", 0, 0, None, {}, 1, session))
+    await run_request(service, request)
     async with service.sessions() as session:  # a fresh database per test: this job's rows only
         rows = await session.execute(
             select(comparisons.c.essay_a_id, comparisons.c.essay_b_id)
@@ -74,7 +62,7 @@ async def first_wave(service: ServiceDeps, texts: StaticTexts, n_essays: int, mo
 
 
 async def test_a_serial_bundle_wave_is_two_rounds_walked_so_neighbours_share_essays(
-    deps: tuple[ServiceDeps, StaticTexts],
+    deps: tuple[OnTheDatabase, StaticTexts],
 ):
     service, texts = deps
     wave = await first_wave(service, texts, 12, "serial_bundle")
@@ -91,7 +79,7 @@ async def test_a_serial_bundle_wave_is_two_rounds_walked_so_neighbours_share_ess
     assert len({e for pair in wave[:8] for e in pair}) <= 9
 
 
-async def test_a_per_request_wave_keeps_its_size(deps: tuple[ServiceDeps, StaticTexts]):
+async def test_a_per_request_wave_keeps_its_size(deps: tuple[OnTheDatabase, StaticTexts]):
     service, texts = deps
     assert len(await first_wave(service, texts, 12, "per_request")) == 6
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from class_management_service.app import create_app
 from class_management_service.config import Settings
+from class_management_service.di import teacher_store
 from class_management_service.entrypoints.create_teacher import run_create_teacher
 from huleedu_service_libs.service_cli import run_service_cli
 
@@ -19,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     # The shared CLI knows migrate and serve; account creation is this service's own command.
     if args[:1] == [CREATE_TEACHER]:
-        return run_create_teacher(args[1:], Settings())
+        return run_create_teacher(args[1:], Settings(), open_store=teacher_store)
     return run_service_cli(Settings, create_app, alembic_dir=ALEMBIC_DIR, argv=args)
 
 

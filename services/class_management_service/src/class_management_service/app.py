@@ -7,25 +7,25 @@ from quart import Quart
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.adapters.content_client import EssayTextSource
 from class_management_service.config import Settings
 from class_management_service.di import make_container
-from class_management_service.entrypoints.background import background_work
-from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION, TEACHER_ROUTE_CALLERS
+from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
 from class_management_service.entrypoints.internal_routes import CLASS_LOOKUP_CALLERS, internal_routes
 from class_management_service.entrypoints.teacher_routes import teacher_routes
 from class_management_service.service_layer.accounts import DEMO_EMAIL, DEMO_PASSWORD, ensure_demo_teacher
 from class_management_service.service_layer.context import ServiceContext
+from class_management_service.service_layer.ports import EssayTextSource
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.http.health import redis_check, sqlalchemy_check, workers_check
+from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import setup_quart_app
-from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.supervision import RestartPolicy
 
 logger = structlog.stdlib.get_logger(__name__)
 
-INTERNAL_CALLERS = {*TEACHER_ROUTE_CALLERS, *CLASS_LOOKUP_CALLERS}
+INTERNAL_CALLERS = {*TEACHER_CALLERS, *CLASS_LOOKUP_CALLERS}
 
 
 async def create_app(
@@ -40,12 +40,11 @@ async def create_app(
     ``restart_policy`` sets how soon a dead consumer or relay is restarted (tests slow it to watch /healthz).
     """
     settings = settings or Settings()
-    container = make_container(settings, registry, essay_texts)
+    container = make_container(settings, registry, essay_texts, restart_policy)
     context = await container.get(ServiceContext)
     engine = await container.get(AsyncEngine)
     redis = await container.get(Redis)
-    publisher = await container.get(EventPublisher)
-    background = background_work(context, engine, publisher, restart_policy or RestartPolicy())
+    background = await container.get(BackgroundWork)
 
     app = Quart(__name__)
     app.extensions[CONTEXT_EXTENSION] = context
@@ -66,7 +65,8 @@ async def create_app(
     @app.before_serving
     async def start_background_work() -> None:
         if settings.dev_mode and settings.seed_demo_teacher:
-            created = await ensure_demo_teacher(context.sessions, context.passwords)
+            async with context.unit_of_work() as uow:
+                created = await ensure_demo_teacher(uow, context.passwords)
             # Printed on purpose: a published development credential, only ever seeded in dev mode.
             logger.warning(
                 "demo_teacher_ready", email=DEMO_EMAIL, password=DEMO_PASSWORD, created=created, dev_mode=True

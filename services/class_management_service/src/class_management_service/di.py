@@ -1,36 +1,49 @@
-"""Dishka wiring: the shared infrastructure plus this service's adapters and its ServiceContext."""
+"""The composition root: the shared infrastructure plus this service's adapters, use cases and consumer.
+
+Everything concrete (PostgreSQL, Redis, HTTP to content service, Argon2) is chosen here and
+handed to the routes and the consumer as ports (service_layer.ports) in the ServiceContext.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from class_management_service.adapters.content_client import ContentServiceTexts, EssayTextSource, NoEssayTexts
+from class_management_service.adapters.content_client import ContentServiceTexts, NoEssayTexts
 from class_management_service.adapters.login_guard import LoginGuard
 from class_management_service.adapters.passwords import Passwords
 from class_management_service.adapters.tables import outbox, processed_events
+from class_management_service.adapters.unit_of_work import SqlUnitOfWorkFactory
 from class_management_service.config import Settings
+from class_management_service.entrypoints.consumers import CONSUMER, batch_event_subscriptions
+from class_management_service.entrypoints.create_teacher import TeacherStore
+from class_management_service.service_layer.associations import BatchEventHandlers
 from class_management_service.service_layer.context import ServiceContext
+from class_management_service.service_layer.matching import StudentMatcher
+from class_management_service.service_layer.ports import EssayTextSource
+from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
+from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.client import make_http_client
 from huleedu_service_libs.settings import ServiceSettings
+from huleedu_service_libs.supervision import RestartPolicy
 
 
 class ClassManagementProvider(Provider):
     settings = from_context(provides=Settings, scope=Scope.APP)
     registry = from_context(provides=EventRegistry, scope=Scope.APP)
+    # How soon a dead consumer or relay is restarted (tests slow it down to watch /healthz).
+    restart_policy = from_context(provides=RestartPolicy, scope=Scope.APP)
 
     def __init__(self, essay_texts: EssayTextSource | None = None) -> None:
         super().__init__()
         self._essay_texts = essay_texts
-
-    @provide(scope=Scope.APP)
-    def passwords(self) -> Passwords:
-        return Passwords()
 
     @provide(scope=Scope.APP)
     def login_guard(self, settings: Settings, redis: aioredis.Redis) -> LoginGuard:
@@ -59,24 +72,63 @@ class ClassManagementProvider(Provider):
         await client.aclose()
 
     @provide(scope=Scope.APP)
+    def unit_of_work(self, sessions: async_sessionmaker[AsyncSession], registry: EventRegistry) -> SqlUnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(sessions, registry)
+
+    @provide(scope=Scope.APP)
+    def matcher(self, settings: Settings, essay_texts: EssayTextSource) -> StudentMatcher:
+        return StudentMatcher(settings, essay_texts)
+
+    @provide(scope=Scope.APP)
     def context(
+        self, settings: Settings, units: SqlUnitOfWorkFactory, login_guard: LoginGuard, matcher: StudentMatcher
+    ) -> ServiceContext:
+        return ServiceContext(settings, units, Passwords(), login_guard, matcher)
+
+    @provide(scope=Scope.APP)
+    def background(
         self,
         settings: Settings,
-        registry: EventRegistry,
-        sessions: async_sessionmaker[AsyncSession],
-        passwords: Passwords,
-        login_guard: LoginGuard,
-        essay_texts: EssayTextSource,
-    ) -> ServiceContext:
-        return ServiceContext(settings, registry, sessions, passwords, login_guard, essay_texts)
+        policy: RestartPolicy,
+        messaging: Messaging,
+        units: SqlUnitOfWorkFactory,
+        matcher: StudentMatcher,
+    ) -> BackgroundWork:
+        subscriptions = batch_event_subscriptions(BatchEventHandlers(matcher), units.on_session)
+        return (
+            BackgroundBuilder(settings.service_name, policy, stop_timeout_s=settings.shutdown_grace_seconds)
+            .consumer(CONSUMER, messaging, settings.consumer_group, subscriptions)
+            .relay(messaging)
+            .build()
+        )
 
 
 def make_container(
-    settings: Settings, registry: EventRegistry, essay_texts: EssayTextSource | None = None
+    settings: Settings,
+    registry: EventRegistry,
+    essay_texts: EssayTextSource | None = None,
+    restart_policy: RestartPolicy | None = None,
 ) -> AsyncContainer:
     return make_async_container(
         InfrastructureProvider(),
-        MessagingProvider(outbox, processed_events),
+        # The registry names both the consumed topics and, through the unit of work, the outbox's.
+        MessagingProvider(outbox, processed_events, registry),
         ClassManagementProvider(essay_texts),
-        context={ServiceSettings: settings, Settings: settings, EventRegistry: registry},
+        context={
+            ServiceSettings: settings,
+            Settings: settings,
+            EventRegistry: registry,
+            RestartPolicy: restart_policy or RestartPolicy(),
+        },
     )
+
+
+@asynccontextmanager
+async def teacher_store(settings: Settings) -> AsyncIterator[TeacherStore]:
+    """The accounts' database for one CLI command (create-teacher), closed when it ends."""
+    engine = create_engine(settings.database_url)
+    try:
+        # Creating a teacher announces nothing, so the registry only has to exist.
+        yield TeacherStore(SqlUnitOfWorkFactory(session_factory(engine), EVENTS), Passwords())
+    finally:
+        await engine.dispose()

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import BaseModel
 from quart.typing import TestAppProtocol as QuartTestApp
 from quart.typing import TestClientProtocol as QuartClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.app import create_app
 from class_management_service.config import Settings
@@ -30,6 +31,7 @@ from common_core.events.classes import (
     StudentUpdatedV1,
 )
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.envelopes import make_envelope
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.testing.database import migrated_database
@@ -107,6 +109,16 @@ def settings(infrastructure: Infrastructure, cms_database: str, unique_group_id:
         redis_key_prefix=redis_prefix,
         login_max_failures=3,
     )
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The test's database, for looking at (or preparing) rows directly, apart from the app's pool."""
+    engine = create_engine(settings.database_url)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from quart.typing import TestClientProtocol as QuartClient
 
 from class_management_service.app import create_app
 from class_management_service.config import Settings
+from class_management_service.di import teacher_store
 from class_management_service.entrypoints.create_teacher import run_create_teacher
 from class_management_service.service_layer.accounts import DEMO_EMAIL, DEMO_PASSWORD
 from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
@@ -20,7 +21,9 @@ PASSWORD = "lång-och-säker-lösen"
 
 
 def _create(settings: Settings, email: str, password: str = PASSWORD, name: str = "Karin Lärare") -> int:
-    return run_create_teacher(["--email", email, "--name", name], settings, stdin=io.StringIO(password + "\n"))
+    return run_create_teacher(
+        ["--email", email, "--name", name], settings, stdin=io.StringIO(password + "\n"), open_store=teacher_store
+    )
 
 
 async def _verify(client: QuartClient, email: str, password: str):

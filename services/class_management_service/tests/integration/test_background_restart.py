@@ -6,15 +6,16 @@ from typing import Any
 import pytest
 from quart.typing import TestClientProtocol as QuartClient
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.tables import essays
 from class_management_service.app import create_app
 from class_management_service.config import Settings
-from class_management_service.entrypoints.background import CONSUMER, RELAY
-from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
+from class_management_service.entrypoints.consumers import CONSUMER
 from common_core.events.batch import EssayUploadedV1
 from common_core.events.classes import ClassCreatedV1
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.background import RELAY
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.outbox import OutboxRelay
 from huleedu_service_libs.testing.infrastructure import Infrastructure
@@ -35,6 +36,7 @@ async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhil
     events: EventSender,
     infrastructure: Infrastructure,
     monkeypatch: pytest.MonkeyPatch,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     crashed: list[str] = []
     crash_once(monkeypatch, ConsumerRunner, "_process_batch", crashed)
@@ -71,7 +73,6 @@ async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhil
         )
         essay_texts.texts[essay.text_ref] = "Essay"
         await events.send(essay, key=str(essay.batch_id))
-        sessions = app.extensions[CONTEXT_EXTENSION].sessions
 
         async def essay_stored() -> bool | None:
             async with sessions() as session:

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from quart.typing import TestClientProtocol as QuartClient
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.tables import essays, processed_events
 from class_management_service.config import Settings
 from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
 from class_management_service.metrics import ASSOCIATIONS_CONFIRMED, LOGIN_ATTEMPTS, STUDENT_SUGGESTIONS
-from class_management_service.service_layer import associations
+from class_management_service.service_layer.associations import BatchEventHandlers
 from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
 from common_core.events.classes import EssayStudentAssociationsConfirmedV1
 from common_core.events.registry import EventRegistry
@@ -31,9 +32,15 @@ BERTIL = str(uuid.uuid4())
 class Scenario:
     """Anna's class 9B (Tuva Karlsson, Åsa Öberg, Anna Maria Berg) and a batch of three essays."""
 
-    def __init__(self, client: QuartClient, events: EventSender, texts: FakeEssayTexts, running_app: Any) -> None:
+    def __init__(
+        self,
+        client: QuartClient,
+        events: EventSender,
+        texts: FakeEssayTexts,
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> None:
         self.client, self.events, self.texts = client, events, texts
-        self.sessions = running_app.app.extensions[CONTEXT_EXTENSION].sessions
+        self.sessions = sessions
         self.batch_id = uuid.uuid4()
         self.essay_ids = [uuid.uuid4() for _ in range(3)]
         self.students: dict[str, str] = {}
@@ -101,8 +108,10 @@ class Scenario:
 
 
 @pytest.fixture
-async def scenario(client: QuartClient, events: EventSender, essay_texts: FakeEssayTexts, running_app) -> Scenario:
-    built = Scenario(client, events, essay_texts, running_app)
+async def scenario(
+    client: QuartClient, events: EventSender, essay_texts: FakeEssayTexts, sessions: async_sessionmaker[AsyncSession]
+) -> Scenario:
+    built = Scenario(client, events, essay_texts, sessions)
     await built.build_class()
     return built
 
@@ -316,6 +325,7 @@ async def test_every_declared_metric_is_exported_after_use(scenario: Scenario, c
 
 async def test_a_batch_and_its_essay_handled_at_once_by_two_replicas_still_match(scenario: Scenario, running_app):
     context = running_app.app.extensions[CONTEXT_EXTENSION]
+    handlers = BatchEventHandlers(context.matcher)
     essay = scenario.essay_event(0)
     batch = BatchRegisteredV1(
         batch_id=scenario.batch_id,
@@ -327,18 +337,18 @@ async def test_a_batch_and_its_essay_handled_at_once_by_two_replicas_still_match
     )
 
     async def other_replica_registers_the_batch() -> None:
-        async with context.sessions() as session, session.begin():
-            await associations.on_batch_registered(session, context, batch)
+        async with context.unit_of_work() as uow:
+            await handlers.on_batch_registered(batch, uow)
 
     # One replica stores the essay and has not committed yet when another handles the batch:
     # the batch lock makes the second wait, so it sees the essay instead of missing it.
-    async with context.sessions() as session, session.begin():
-        await associations.on_essay_uploaded(session, context, essay)
+    async with context.unit_of_work() as uow:
+        await handlers.on_essay_uploaded(essay, uow)
         second = asyncio.create_task(other_replica_registers_the_batch())
         await asyncio.sleep(0.5)
     await second
 
-    async with context.sessions() as session:
+    async with scenario.sessions() as session:
         suggested = (
             await session.execute(select(essays.c.suggested_student_id).where(essays.c.id == essay.essay_id))
         ).scalar_one()

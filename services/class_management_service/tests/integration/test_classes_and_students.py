@@ -5,9 +5,9 @@ import uuid
 
 from quart.typing import TestClientProtocol as QuartClient
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.tables import outbox
-from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
 from common_core.events.classes import ClassCreatedV1, ClassUpdatedV1, StudentCreatedV1, StudentUpdatedV1
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.testing.infrastructure import Infrastructure
@@ -143,11 +143,10 @@ async def test_class_and_student_events_land_on_kafka(
     assert placed["data"]["class_ids"] == [nine_b["class_id"]]
 
 
-async def test_a_rejected_change_writes_no_event(client: QuartClient, running_app):
+async def test_a_rejected_change_writes_no_event(client: QuartClient, sessions: async_sessionmaker[AsyncSession]):
     other = await _create_class(client, BERTIL)
     refused = await client.patch(f"/v1/classes/{other['class_id']}", headers=gateway(ANNA), json={"name": "x"})
     assert refused.status_code == 404
-    sessions = running_app.app.extensions[CONTEXT_EXTENSION].sessions
     async with sessions() as session:
         count = (await session.execute(select(func.count()).select_from(outbox))).scalar_one()
     assert count == 1  # only Bertil's ClassCreated

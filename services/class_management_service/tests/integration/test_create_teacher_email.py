@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from class_management_service.adapters.tables import teachers
 from class_management_service.config import Settings
+from class_management_service.di import teacher_store
 from class_management_service.entrypoints.create_teacher import run_create_teacher
 from common_core.http.class_management import VerifyCredentialsRequest
 from huleedu_service_libs.db import create_engine, session_factory
@@ -33,7 +34,10 @@ async def test_an_address_sign_in_would_refuse_is_refused_with_exit_1_and_nothin
         TypeAdapter(VerifyCredentialsRequest).validate_python({"email": email, "password": "x"})
 
     code = run_create_teacher(
-        ["--email", email, "--name", "Karin"], settings, stdin=io.StringIO("lång-och-säker-lösen\n")
+        ["--email", email, "--name", "Karin"],
+        settings,
+        stdin=io.StringIO("lång-och-säker-lösen\n"),
+        open_store=teacher_store,
     )
 
     assert code == 1

@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 from quart.typing import TestClientProtocol as QuartClient
 
-from class_management_service.adapters.passwords import Passwords
 from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
-from class_management_service.service_layer import batches
 from class_management_service.service_layer.accounts import create_teacher
 from common_core.events.batch import BatchRegisteredV1
 
@@ -37,15 +35,21 @@ async def _annas_batch(running_app: Any, class_id: str) -> uuid.UUID:
         class_id=uuid.UUID(class_id),
         created_at=datetime.now(UTC),
     )
-    async with running_app.app.extensions[CONTEXT_EXTENSION].sessions() as session, session.begin():
-        await batches.record_batch(session, event)
+    async with running_app.app.extensions[CONTEXT_EXTENSION].unit_of_work() as uow:
+        await uow.associations.record_batch(event.batch_id, event.user_id, event.class_id)
     return batch_id
 
 
 async def test_a_profile_is_only_the_callers_own(client: QuartClient, running_app: Any):
-    async with running_app.app.extensions[CONTEXT_EXTENSION].sessions() as session, session.begin():
+    context = running_app.app.extensions[CONTEXT_EXTENSION]
+    async with context.unit_of_work() as uow:
         anna = await create_teacher(
-            session, Passwords(), email="anna@skola.se", display_name="Anna", password="lång-och-säker", locale="sv-SE"
+            uow,
+            context.passwords,
+            email="anna@skola.se",
+            display_name="Anna",
+            password="lång-och-säker",
+            locale="sv-SE",
         )
     url = f"/internal/v1/users/{anna.user_id}"
 

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from quart.typing import TestClientProtocol as QuartClient
 
-from class_management_service.adapters.passwords import Passwords
 from class_management_service.config import Settings
 from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
 from class_management_service.metrics import PASSWORD_CHANGES
@@ -22,8 +21,9 @@ BFF = "bff_teacher_service"
 
 # The quart TestApp: its ``.app`` holds the service context (TestAppProtocol does not declare it).
 async def _teacher(running_app: Any, email: str, password: str = OLD) -> str:
-    async with running_app.app.extensions[CONTEXT_EXTENSION].sessions() as session, session.begin():
-        profile = await create_teacher(session, Passwords(), email=email, display_name="Karin", password=password)
+    context = running_app.app.extensions[CONTEXT_EXTENSION]
+    async with context.unit_of_work() as uow:
+        profile = await create_teacher(uow, context.passwords, email=email, display_name="Karin", password=password)
     return str(profile.user_id)
 
 

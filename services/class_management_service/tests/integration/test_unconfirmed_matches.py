@@ -9,7 +9,7 @@ import pytest
 from quart.typing import TestClientProtocol as QuartClient
 
 from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
-from class_management_service.service_layer import associations
+from class_management_service.service_layer.associations import BatchEventHandlers
 from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
 
 from .conftest import gateway
@@ -27,6 +27,7 @@ class Teacher:
     def __init__(self, client: QuartClient, running_app: Any, user_id: str) -> None:
         self.client, self.user_id = client, user_id
         self.context = running_app.app.extensions[CONTEXT_EXTENSION]
+        self.handlers = BatchEventHandlers(self.context.matcher)
         self.class_id = ""
         self.tuva = ""
 
@@ -43,7 +44,7 @@ class Teacher:
         """A batch registered (its own transaction, so later ones are newer) with one essay per hint."""
         batch_id, essay_ids = uuid.uuid4(), [uuid.uuid4() for _ in hints]
         chosen = self.class_id if class_id == "own" else class_id
-        async with self.context.sessions() as session, session.begin():
+        async with self.context.unit_of_work() as uow:
             registered = BatchRegisteredV1(
                 batch_id=batch_id,
                 user_id=self.user_id,
@@ -52,7 +53,7 @@ class Teacher:
                 class_id=uuid.UUID(chosen) if chosen else None,
                 created_at=datetime.now(UTC),
             )
-            await associations.on_batch_registered(session, self.context, registered)
+            await self.handlers.on_batch_registered(registered, uow)
             for essay_id, hint in zip(essay_ids, hints, strict=True):
                 uploaded = EssayUploadedV1(
                     batch_id=batch_id,
@@ -62,7 +63,7 @@ class Teacher:
                     word_count=250,
                     author_hint=hint,
                 )
-                await associations.on_essay_uploaded(session, self.context, uploaded)
+                await self.handlers.on_essay_uploaded(uploaded, uow)
         return batch_id, essay_ids
 
     async def confirm(self, batch_id: uuid.UUID, *essay_ids: uuid.UUID) -> None:

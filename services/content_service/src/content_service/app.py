@@ -14,15 +14,16 @@ from content_service.di import CJ_EVENTS_CONSUMER, ContentServiceProvider, Wirin
 from content_service.entrypoints import http_batches, http_text_files, http_texts
 from content_service.entrypoints.request_helpers import CONTEXT_EXTENSION
 from content_service.service_layer.context import ContentContext
+from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check, workers_check
+from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import setup_quart_app
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import ServiceSettings
-from huleedu_service_libs.supervision import WorkerGroup
 
 INTERNAL_CALLERS = frozenset(
-    {*http_batches.TEACHER_CALLERS, *http_texts.TEXT_READERS, *http_text_files.TEXT_FILE_WRITERS},
+    {*TEACHER_CALLERS, *http_texts.TEXT_READERS, *http_text_files.TEXT_FILE_WRITERS},
 )
 
 
@@ -38,7 +39,7 @@ async def create_app(
     )
     engine = await container.get(AsyncEngine)
     publisher = await container.get(EventPublisher)
-    background = await container.get(WorkerGroup)
+    background = await container.get(BackgroundWork)
 
     app = Quart(__name__)
     # Quart refuses a larger body with 413 before any of it is parsed.

@@ -12,27 +12,22 @@ from dataclasses import dataclass
 
 import httpx
 from dishka import Provider, Scope, from_context, provide
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
 from common_core.events.registry import EventRegistry
 from content_service.adapters.cj_estimates import CJEstimates
 from content_service.adapters.peer_lookups import CJAssignmentLookup, ClassManagementClassLookup
-from content_service.adapters.repository import repository_in_runner_transaction
-from content_service.adapters.tables import outbox
-from content_service.adapters.unit_of_work import SqlUnitOfWorkFactory
+from content_service.adapters.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 from content_service.config import Settings
-from content_service.entrypoints.background import background_work
-from content_service.service_layer.cj_events import CJEventHandlers
+from content_service.entrypoints.consumers import CONSUMER, cj_event_subscriptions
 from content_service.service_layer.context import ContentContext
-from huleedu_service_libs.di import ConsumerFactory
+from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
 from huleedu_service_libs.http.client import make_http_client
-from huleedu_service_libs.kafka.consumer import ConsumerRunner
-from huleedu_service_libs.kafka.producer import EventPublisher
-from huleedu_service_libs.outbox import OutboxRelay
-from huleedu_service_libs.supervision import RestartPolicy, WorkerGroup
+from huleedu_service_libs.supervision import RestartPolicy
 
 CJ_EVENTS_CONSUMER = "content_service.cj_events"
+# How long the consumer and the relay get to finish the record or batch in hand at shutdown.
+STOP_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -84,26 +79,14 @@ class ContentServiceProvider(Provider):
         return ContentContext(settings, unit_of_work, peers.classes, peers.assignments, peers.estimates)
 
     @provide(scope=Scope.APP)
-    def background(
-        self,
-        settings: Settings,
-        wiring: Wiring,
-        consumers: ConsumerFactory,
-        engine: AsyncEngine,
-        publisher: EventPublisher,
-    ) -> WorkerGroup:
-        handlers = CJEventHandlers(repository_in_runner_transaction)
-
-        # A fresh runner and relay for every (re)start: a ConsumerRunner runs only once.
-        def new_consumer() -> ConsumerRunner:
-            runner = consumers.create(wiring.consumer_group)
-            runner.subscribe(CJAssessmentProgressV1, handlers.on_progress)
-            runner.subscribe(CJAssessmentCompletedV1, handlers.on_completed)
-            runner.subscribe(CJAssessmentFailedV1, handlers.on_failed)
-            return runner
-
-        def new_relay() -> OutboxRelay:
-            return OutboxRelay(engine, outbox, publisher, settings.service_name)
+    def background(self, settings: Settings, wiring: Wiring, messaging: Messaging) -> BackgroundWork:
+        def uow_on(session: AsyncSession) -> SqlUnitOfWork:
+            return SqlUnitOfWork(session, wiring.registry, settings.service_name)
 
         policy = RestartPolicy(settings.worker_restart_base_seconds, settings.worker_restart_max_seconds)
-        return background_work(settings.service_name, new_consumer, new_relay, policy)
+        return (
+            BackgroundBuilder(settings.service_name, policy, stop_timeout_s=STOP_TIMEOUT_S)
+            .consumer(CONSUMER, messaging, wiring.consumer_group, cj_event_subscriptions(uow_on))
+            .relay(messaging)
+            .build()
+        )

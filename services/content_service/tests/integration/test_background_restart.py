@@ -5,7 +5,8 @@ import uuid
 from common_core.events.batch import EssayUploadedV1
 from common_core.events.cj_assessment import CJAssessmentCompletedV1
 from content_service.config import Settings
-from content_service.entrypoints.background import CONSUMER, RELAY
+from content_service.entrypoints.consumers import CONSUMER
+from huleedu_service_libs.background import RELAY
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.outbox import OutboxRelay
 from huleedu_service_libs.testing.worker_restarts import crash_once, worker_restarts

@@ -1,12 +1,9 @@
 """CJ's completion, failure and progress handlers over a fake repository."""
 
 import uuid
-from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
-from common_core.envelope import EventEnvelope
 from common_core.events.cj_assessment import (
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
@@ -14,75 +11,51 @@ from common_core.events.cj_assessment import (
     FailureReason,
 )
 from common_core.status import BatchStatus, CJJobState
-from content_service.service_layer.cj_events import CJEventHandlers
+from content_service.service_layer import cj_events
 from huleedu_service_libs.errors import ConflictError
-from huleedu_service_libs.kafka.consumer import HandlerContext
-
-
-def envelope(payload: BaseModel) -> Any:
-    model: Any = EventEnvelope[type(payload)]  # type: ignore[misc]
-    return model(
-        event_type="test.topic", source_service="cj_assessment_service", correlation_id=uuid.uuid4(), data=payload
-    )
-
-
-def record_context() -> HandlerContext:
-    return HandlerContext(topic="test.topic", partition=0, offset=0, key=None, headers={}, attempt=1, session=None)
 
 
 def completed(batch_id, request_id=None):
-    return envelope(
-        CJAssessmentCompletedV1(
-            batch_id=batch_id,
-            request_id=request_id,
-            job_id=uuid.uuid4(),
-            essays_assessed=3,
-            anchors_used=0,
-            comparisons_completed=3,
-            comparisons_failed=0,
-            duration_seconds=1.0,
-        )
+    return CJAssessmentCompletedV1(
+        batch_id=batch_id,
+        request_id=request_id,
+        job_id=uuid.uuid4(),
+        essays_assessed=3,
+        anchors_used=0,
+        comparisons_completed=3,
+        comparisons_failed=0,
+        duration_seconds=1.0,
     )
 
 
 def failed(batch_id, request_id=None):
-    return envelope(
-        CJAssessmentFailedV1(
-            batch_id=batch_id,
-            request_id=request_id,
-            error=FailureReason(code="NO_JUDGE", message="The judge is down"),
-        )
+    return CJAssessmentFailedV1(
+        batch_id=batch_id,
+        request_id=request_id,
+        error=FailureReason(code="NO_JUDGE", message="The judge is down"),
     )
 
 
 def progress(batch_id, state=CJJobState.COMPARING, request_id=None):
-    return envelope(
-        CJAssessmentProgressV1(
-            batch_id=batch_id,
-            request_id=request_id,
-            job_id=uuid.uuid4(),
-            state=state,
-            wave=1,
-            comparisons_done=1,
-            comparisons_planned=6,
-            progress_percentage=16.7,
-        )
+    return CJAssessmentProgressV1(
+        batch_id=batch_id,
+        request_id=request_id,
+        job_id=uuid.uuid4(),
+        state=state,
+        wave=1,
+        comparisons_done=1,
+        comparisons_planned=6,
+        progress_percentage=16.7,
     )
-
-
-class FakeRepositoryHolder:
-    current: Any = None
 
 
 @pytest.fixture
 def cj(service):
-    """Handlers over the fake repository, and a helper that puts a batch in a given state."""
-    repo = FakeRepositoryHolder()
+    """The handlers, each in its own fake unit of work, and a helper that puts a batch in a given state."""
 
     async def batch_in(status: BatchStatus, runs: tuple[uuid.UUID, ...] = ()) -> uuid.UUID:
         """A batch in ``status`` whose assessment requests were ``runs``, oldest first."""
         async with service.uow() as uow:
-            repo.current = uow.repo
             batch = await uow.repo.insert_batch(
                 batch_id=uuid.uuid4(), owner_id="t", title="T", course_code="C", class_id=None, assignment_id=None
             )
@@ -97,22 +70,39 @@ def cj(service):
             await uow.repo.set_status(batch.batch_id, status)
         return batch.batch_id
 
-    handlers = CJEventHandlers(lambda _ctx: repo.current)
-    return handlers, batch_in, service.uow.state
+    class Handlers:
+        """Each event in a unit of work of its own, as the consumer runs it (committed unless it raises)."""
+
+        @staticmethod
+        async def on_progress(event: CJAssessmentProgressV1) -> None:
+            async with service.uow() as uow:
+                await cj_events.on_progress(event, uow)
+
+        @staticmethod
+        async def on_completed(event: CJAssessmentCompletedV1) -> None:
+            async with service.uow() as uow:
+                await cj_events.on_completed(event, uow)
+
+        @staticmethod
+        async def on_failed(event: CJAssessmentFailedV1) -> None:
+            async with service.uow() as uow:
+                await cj_events.on_failed(event, uow)
+
+    return Handlers, batch_in, service.uow.state
 
 
 @pytest.mark.parametrize("before", [BatchStatus.ASSESSMENT_REQUESTED, BatchStatus.ASSESSING])
 async def test_completion_finishes_an_active_batch(cj, before):
     handlers, batch_in, state = cj
     batch_id = await batch_in(before)
-    await handlers.on_completed(completed(batch_id), record_context())
+    await handlers.on_completed(completed(batch_id))
     assert state.batches[batch_id].status is BatchStatus.COMPLETED
 
 
 async def test_failure_fails_an_active_batch(cj):
     handlers, batch_in, state = cj
     batch_id = await batch_in(BatchStatus.ASSESSING)
-    await handlers.on_failed(failed(batch_id), record_context())
+    await handlers.on_failed(failed(batch_id))
     assert state.batches[batch_id].status is BatchStatus.FAILED
 
 
@@ -120,31 +110,31 @@ async def test_a_redelivered_completion_changes_nothing(cj):
     handlers, batch_in, state = cj
     batch_id = await batch_in(BatchStatus.ASSESSING)
     event = completed(batch_id)
-    await handlers.on_completed(event, record_context())
+    await handlers.on_completed(event)
     finished = state.batches[batch_id]
-    await handlers.on_completed(event, record_context())
+    await handlers.on_completed(event)
     assert state.batches[batch_id] == finished  # not even updated_at moved
 
 
 async def test_a_completion_after_a_failure_is_stale_and_ignored(cj):
     handlers, batch_in, state = cj
     batch_id = await batch_in(BatchStatus.FAILED)
-    await handlers.on_completed(completed(batch_id), record_context())
+    await handlers.on_completed(completed(batch_id))
     assert state.batches[batch_id].status is BatchStatus.FAILED
 
 
 async def test_progress_moves_a_requested_batch_to_assessing_but_never_reopens_a_finished_one(cj):
     handlers, batch_in, state = cj
     requested = await batch_in(BatchStatus.ASSESSMENT_REQUESTED)
-    await handlers.on_progress(progress(requested), record_context())
+    await handlers.on_progress(progress(requested))
     assert state.batches[requested].status is BatchStatus.ASSESSING
 
     done = await batch_in(BatchStatus.COMPLETED)
-    await handlers.on_progress(progress(done), record_context())
+    await handlers.on_progress(progress(done))
     assert state.batches[done].status is BatchStatus.COMPLETED
 
     created = await batch_in(BatchStatus.ASSESSMENT_REQUESTED)
-    await handlers.on_progress(progress(created, CJJobState.CREATED), record_context())
+    await handlers.on_progress(progress(created, CJJobState.CREATED))
     assert state.batches[created].status is BatchStatus.ASSESSMENT_REQUESTED
 
 
@@ -152,8 +142,8 @@ async def test_events_for_a_batch_this_service_does_not_know_change_nothing(cj):
     handlers, batch_in, state = cj
     await batch_in(BatchStatus.ASSESSING)  # a repository to talk to
     before = dict(state.batches)
-    await handlers.on_completed(completed(uuid.uuid4()), record_context())  # e.g. an ENG5 runner job
-    await handlers.on_failed(failed(uuid.uuid4()), record_context())
+    await handlers.on_completed(completed(uuid.uuid4()))  # e.g. an ENG5 runner job
+    await handlers.on_failed(failed(uuid.uuid4()))
     assert state.batches == before
 
 
@@ -161,7 +151,7 @@ async def test_a_completion_for_a_draft_contradicts_our_state_and_is_refused_for
     handlers, batch_in, state = cj
     batch_id = await batch_in(BatchStatus.DRAFT)
     with pytest.raises(ConflictError, match="draft batch cannot become completed"):
-        await handlers.on_completed(completed(batch_id), record_context())
+        await handlers.on_completed(completed(batch_id))
     assert state.batches[batch_id].status is BatchStatus.DRAFT
 
 
@@ -174,27 +164,27 @@ async def test_an_earlier_runs_late_outcome_does_not_finish_the_current_run(cj, 
     batch_id = await batch_in(before, runs=(OLD_RUN, CURRENT_RUN))
     untouched = state.batches[batch_id]
 
-    await handlers.on_completed(completed(batch_id, OLD_RUN), record_context())
-    await handlers.on_failed(failed(batch_id, OLD_RUN), record_context())
+    await handlers.on_completed(completed(batch_id, OLD_RUN))
+    await handlers.on_failed(failed(batch_id, OLD_RUN))
     assert state.batches[batch_id] == untouched
 
-    await handlers.on_completed(completed(batch_id, CURRENT_RUN), record_context())
+    await handlers.on_completed(completed(batch_id, CURRENT_RUN))
     assert state.batches[batch_id].status is BatchStatus.COMPLETED
 
 
 async def test_an_earlier_runs_late_progress_does_not_move_the_current_run(cj):
     handlers, batch_in, state = cj
     batch_id = await batch_in(BatchStatus.ASSESSMENT_REQUESTED, runs=(OLD_RUN, CURRENT_RUN))
-    await handlers.on_progress(progress(batch_id, request_id=OLD_RUN), record_context())
+    await handlers.on_progress(progress(batch_id, request_id=OLD_RUN))
     assert state.batches[batch_id].status is BatchStatus.ASSESSMENT_REQUESTED
-    await handlers.on_progress(progress(batch_id, request_id=CURRENT_RUN), record_context())
+    await handlers.on_progress(progress(batch_id, request_id=CURRENT_RUN))
     assert state.batches[batch_id].status is BatchStatus.ASSESSING
 
 
 async def test_the_current_runs_failure_fails_the_batch(cj):
     handlers, batch_in, state = cj
     batch_id = await batch_in(BatchStatus.ASSESSING, runs=(OLD_RUN, CURRENT_RUN))
-    await handlers.on_failed(failed(batch_id, CURRENT_RUN), record_context())
+    await handlers.on_failed(failed(batch_id, CURRENT_RUN))
     assert state.batches[batch_id].status is BatchStatus.FAILED
 
 
@@ -202,12 +192,12 @@ async def test_an_outcome_without_a_request_id_keeps_the_old_rule(cj):
     # Publishers that predate the field: the batch's state alone decides, as before.
     handlers, batch_in, state = cj
     batch_id = await batch_in(BatchStatus.ASSESSING, runs=(OLD_RUN, CURRENT_RUN))
-    await handlers.on_completed(completed(batch_id), record_context())
+    await handlers.on_completed(completed(batch_id))
     assert state.batches[batch_id].status is BatchStatus.COMPLETED
 
 
 async def test_an_outcome_naming_a_request_the_batch_never_made_changes_nothing(cj):
     handlers, batch_in, state = cj
     batch_id = await batch_in(BatchStatus.DRAFT)
-    await handlers.on_completed(completed(batch_id, uuid.uuid4()), record_context())
+    await handlers.on_completed(completed(batch_id, uuid.uuid4()))
     assert state.batches[batch_id].status is BatchStatus.DRAFT

@@ -20,7 +20,7 @@ from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
 from llm_provider_service.config import Settings
 from llm_provider_service.di import LlmProviderServiceProvider, OutboxRelays
-from llm_provider_service.entrypoints.background import BackgroundWork
+from llm_provider_service.entrypoints.background import background_work
 from llm_provider_service.entrypoints.dev_mock import DEV_MODE_FLAG, dev_routes
 from llm_provider_service.entrypoints.http import CALLERS, EXTENSION, HttpServices, routes
 from llm_provider_service.entrypoints.http_catalogue import CATALOGUE_READERS, CatalogueServices, catalogue_routes
@@ -48,7 +48,7 @@ async def create_app(
     )
     engine = await container.get(AsyncEngine)
     redis = await container.get(aioredis.Redis)
-    background = BackgroundWork(
+    background = background_work(
         settings,
         queue_worker=await container.get(QueueWorker),
         batch_jobs=await container.get(BatchJobManager),

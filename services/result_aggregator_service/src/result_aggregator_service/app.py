@@ -11,20 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.background import BackgroundBuilder, Messaging
 from huleedu_service_libs.di import InfrastructureProvider
 from huleedu_service_libs.http.health import HealthCheck, publisher_check, sqlalchemy_check, workers_check
+from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import setup_quart_app
 from huleedu_service_libs.kafka.dlq_depth import DlqDepthMonitor
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import ServiceSettings
-from huleedu_service_libs.supervision import RestartPolicy, SupervisedWorker, WorkerGroup
-from result_aggregator_service.adapters.read_model_queries import ReadModelQueries
+from huleedu_service_libs.supervision import RestartPolicy
+from result_aggregator_service.adapters.unit_of_work import SqlUnitOfWork
 from result_aggregator_service.config import Settings
-from result_aggregator_service.di import ConsumerRunners, ResultAggregatorProvider
+from result_aggregator_service.di import ResultAggregatorProvider
+from result_aggregator_service.entrypoints.consumer import envelope_handlers
 from result_aggregator_service.entrypoints.http_routes import internal_queries
-
-INTERNAL_CALLERS = frozenset({"bff_teacher_service", "api_gateway_service"})
-
+from result_aggregator_service.service_layer.ports import ReadModelReader
 
 CONSUMER = "consumer"
 # The platform's one exporter of huleedu_dlq_depth: RAS already runs beside Kafka in every
@@ -46,20 +47,23 @@ async def create_app(
         context={ServiceSettings: settings, Settings: settings, EventRegistry: registry},
     )
     engine = await container.get(AsyncEngine)
-    queries = await container.get(ReadModelQueries)
+    queries = await container.get(ReadModelReader)
     checks: dict[str, HealthCheck] = {"database": sqlalchemy_check(engine)}
-    background = WorkerGroup([], stop_timeout_s=settings.shutdown_grace_seconds)
+    builder = BackgroundBuilder(
+        settings.service_name, restart_policy or RestartPolicy(), stop_timeout_s=settings.shutdown_grace_seconds
+    )
     if settings.consume_events:
         checks["kafka"] = publisher_check(await container.get(EventPublisher))
-        runners = await container.get(ConsumerRunners)
-        policy = restart_policy or RestartPolicy()
-        background.workers.append(SupervisedWorker(settings.service_name, CONSUMER, runners, policy))
-        dlq_depth = functools.partial(DlqDepthMonitor, settings.kafka_bootstrap_servers)
-        background.workers.append(SupervisedWorker(settings.service_name, DLQ_DEPTH, dlq_depth, policy))
+        messaging = await container.get(Messaging)
+        handlers = envelope_handlers(SqlUnitOfWork)
+        builder.consumer(CONSUMER, messaging, settings.consumer_group, handlers)
+        builder.loop(DLQ_DEPTH, functools.partial(DlqDepthMonitor, settings.kafka_bootstrap_servers))
+    background = builder.build()
+    if settings.consume_events:
         checks["workers"] = workers_check(background)
 
     app = Quart(__name__)
-    setup_quart_app(app, settings, health_checks=checks, internal_allow_list=INTERNAL_CALLERS)
+    setup_quart_app(app, settings, health_checks=checks, internal_allow_list=TEACHER_CALLERS)
     app.register_blueprint(internal_queries(queries, settings.term_start_months))
 
     @app.before_serving

@@ -39,13 +39,13 @@ from common_core.events.registry import EventRegistry
 from common_core.llm import LLMProvider
 from common_core.status import CJJobState
 from huleedu_service_libs.db import create_engine, session_factory
-from huleedu_service_libs.kafka.consumer import HandlerContext
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure, create_topics, delete_topics
-from result_aggregator_service import handlers
+from result_aggregator_service.adapters.unit_of_work import SqlUnitOfWork
 from result_aggregator_service.app import create_app
 from result_aggregator_service.config import Settings
+from result_aggregator_service.entrypoints.consumer import envelope_handlers
 
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 API_KEY = "ras-test-key"
@@ -409,16 +409,8 @@ async def service(
         yield RunningService(app, test_app.test_client(), ras_registry, publisher)
 
 
-HANDLERS: dict[type[BaseModel], Any] = {
-    BatchRegisteredV1: handlers.on_batch_registered,
-    BatchUpdatedV1: handlers.on_batch_updated,
-    BatchDeletedV1: handlers.on_batch_deleted,
-    EssayUploadedV1: handlers.on_essay_uploaded,
-    CJAssessmentProgressV1: handlers.on_progress,
-    CJAssessmentCompletedV1: handlers.on_completed,
-    CJAssessmentFailedV1: handlers.on_failed,
-    AssessmentResultPublishedV1: handlers.on_result_published,
-}
+# The consumer's own handlers, called here without Kafka (each in a transaction, as the runner does).
+HANDLERS = envelope_handlers(SqlUnitOfWork)
 
 
 @dataclass
@@ -434,10 +426,7 @@ class QueryOnlyService:
     async def fold(self, *envelopes: EventEnvelope[Any]) -> None:
         for envelope in envelopes:
             async with self.sessions() as session, session.begin():
-                context = HandlerContext(
-                    topic=envelope.event_type, partition=0, offset=0, key=None, headers={}, attempt=1, session=session
-                )
-                await HANDLERS[type(envelope.data)](envelope, context)
+                await HANDLERS[type(envelope.data)](envelope, session)
 
     async def get(
         self, path: str, headers: dict[str, str] | None = None, *, user: str | None = None, **params: Any

@@ -14,6 +14,8 @@ from huleedu_service_libs.http.request_input import unstorable_reason
 
 USER_ID_HEADER = "X-User-ID"
 ORG_ID_HEADER = "X-Org-ID"
+# The services that call a teacher route on a teacher's behalf (with the identity headers above).
+TEACHER_CALLERS = ("api_gateway_service", "bff_teacher_service")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,8 @@ from quart.typing import ResponseReturnValue
 
 from cj_assessment_service.service_layer.assignments import AnchorFile, AssignmentService
 from common_core.http.cj_assessment import AnchorCreateRequest, AssignmentCreateRequest, AssignmentUpdateRequest
+from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
-
-TEACHER_CALLERS = ("api_gateway_service", "bff_teacher_service")
 
 
 def admin_blueprint(service: AssignmentService) -> Blueprint:

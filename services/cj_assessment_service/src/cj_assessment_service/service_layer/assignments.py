@@ -5,12 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
 
-from sqlalchemy import Row
-from sqlalchemy.exc import IntegrityError
-
-from cj_assessment_service.adapters import assignment_store
 from cj_assessment_service.domain.anchor_grades import (
     GradesFileError,
     anchor_label,
@@ -19,7 +15,9 @@ from cj_assessment_service.domain.anchor_grades import (
     printable,
     validate_grades,
 )
+from cj_assessment_service.domain.assignment import Anchor, Assignment
 from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.ports import LabelTakenError
 from common_core.grade_scales import GradeScale, UnknownGradeScaleError, get_grade_scale
 from common_core.http.cj_assessment import (
     AnchorCreateRequest,
@@ -72,7 +70,7 @@ def _scale(name: str) -> GradeScale:
         raise ValidationFailedError(str(exc), details={"grade_scale": name}) from exc
 
 
-def _summary(row: Row[Any], anchor_count: int) -> AssignmentSummary:
+def _summary(row: Assignment) -> AssignmentSummary:
     return AssignmentSummary(
         assignment_id=row.id,
         owner_user_id=row.owner_user_id,
@@ -80,13 +78,13 @@ def _summary(row: Row[Any], anchor_count: int) -> AssignmentSummary:
         course_code=row.course_code,
         grade_scale=row.grade_scale,
         shared=row.shared,
-        anchor_count=anchor_count,
+        anchor_count=row.anchor_count,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
 
 
-def _anchor_view(row: Row[Any]) -> AnchorView:
+def _anchor_view(row: Anchor) -> AnchorView:
     return AnchorView(
         anchor_id=row.id,
         assignment_id=row.assignment_id,
@@ -102,18 +100,18 @@ class AssignmentService:
     def __init__(self, deps: ServiceDeps) -> None:
         self._deps = deps
 
-    def _may_edit(self, row: Row[Any], user_id: str) -> bool:
+    def _may_edit(self, row: Assignment, user_id: str) -> bool:
         return row.owner_user_id == user_id or user_id in self._deps.settings.admin_ids()
 
-    async def _visible(self, assignment_id: uuid.UUID, user_id: str) -> Row[Any]:
+    async def _visible(self, assignment_id: uuid.UUID, user_id: str) -> Assignment:
         """The assignment if the user may see it; otherwise a 404 (never a hint that it exists)."""
-        async with self._deps.sessions() as session:
-            row = await assignment_store.get_assignment(session, assignment_id)
+        async with self._deps.uows() as uow:
+            row = await uow.assignments.get(assignment_id)
         if row is None or not (row.shared or self._may_edit(row, user_id)):
             raise NotFoundError(f"assignment {assignment_id} not found")
         return row
 
-    async def _editable(self, assignment_id: uuid.UUID, user_id: str) -> Row[Any]:
+    async def _editable(self, assignment_id: uuid.UUID, user_id: str) -> Assignment:
         row = await self._visible(assignment_id, user_id)
         if not self._may_edit(row, user_id):
             raise ForbiddenError("only the assignment's owner or an admin can change it")
@@ -127,20 +125,22 @@ class AssignmentService:
         rubric = await content.store_text(body.rubric, TextKind.RUBRIC) if body.rubric else None
         assignment_id = uuid.uuid4()
         shared = self._deps.settings.assignments_shared_by_default if body.shared is None else body.shared
-        async with self._deps.sessions() as session, session.begin():
-            await assignment_store.insert_assignment(
-                session,
-                {
-                    "id": assignment_id,
-                    "owner_user_id": user_id,
-                    "title": body.title,
-                    "course_code": body.course_code,
-                    "grade_scale": scale.name,
-                    "shared": shared,
-                    "instructions_ref": instructions.text_id,
-                    "student_prompt_ref": prompt.text_id if prompt else None,
-                    "rubric_ref": rubric.text_id if rubric else None,
-                },
+        now = datetime.now(UTC)
+        async with self._deps.uows() as uow:
+            await uow.assignments.add(
+                Assignment(
+                    id=assignment_id,
+                    owner_user_id=user_id,
+                    title=body.title,
+                    course_code=body.course_code,
+                    grade_scale=scale.name,
+                    shared=shared,
+                    instructions_ref=instructions.text_id,
+                    student_prompt_ref=prompt.text_id if prompt else None,
+                    rubric_ref=rubric.text_id if rubric else None,
+                    created_at=now,
+                    updated_at=now,
+                )
             )
         return await self.get(assignment_id, user_id)
 
@@ -150,18 +150,13 @@ class AssignmentService:
         Content service asks this before a batch or an assessment names the assignment, so it
         must not call content service back for the texts.
         """
-        row = await self._visible(assignment_id, user_id)
-        async with self._deps.sessions() as session:
-            anchor_count = await assignment_store.count_anchors(session, assignment_id)
-        return _summary(row, anchor_count)
+        return _summary(await self._visible(assignment_id, user_id))
 
     async def get(self, assignment_id: uuid.UUID, user_id: str) -> AssignmentView:
         row = await self._visible(assignment_id, user_id)
-        async with self._deps.sessions() as session:
-            anchor_count = await assignment_store.count_anchors(session, assignment_id)
         refs = [r for r in (row.instructions_ref, row.student_prompt_ref, row.rubric_ref) if r]
         texts = (await self._deps.content.fetch_texts(refs)).texts
-        summary = _summary(row, anchor_count)
+        summary = _summary(row)
 
         def text(ref: str | None) -> str | None:
             return texts[ref].content if ref and ref in texts else None
@@ -174,21 +169,21 @@ class AssignmentService:
         )
 
     async def list_visible(self, user_id: str) -> AssignmentList:
-        async with self._deps.sessions() as session:
-            rows = await assignment_store.visible_assignments(session, user_id)
-        return AssignmentList(assignments=[_summary(row, row.anchor_count) for row in rows])
+        async with self._deps.uows() as uow:
+            rows = await uow.assignments.visible_to(user_id)
+        return AssignmentList(assignments=[_summary(row) for row in rows])
 
     async def update(self, assignment_id: uuid.UUID, user_id: str, body: AssignmentUpdateRequest) -> AssignmentView:
         row = await self._editable(assignment_id, user_id)
         given = body.model_fields_set
-        values: dict[str, Any] = {
+        values: dict[str, object] = {
             name: getattr(body, name) for name in ("title", "course_code", "shared") if name in given
         }
         # The request model refuses a null for these, so a given field always carries a value.
         if body.grade_scale is not None:
             scale = _scale(body.grade_scale)
-            async with self._deps.sessions() as session:
-                anchors = await assignment_store.list_anchors(session, assignment_id)
+            async with self._deps.uows() as uow:
+                anchors = await uow.assignments.anchors(assignment_id)
             try:
                 validate_grades({a.label: a.grade for a in anchors}, scale)
             except GradesFileError as exc:
@@ -204,14 +199,14 @@ class AssignmentService:
                 text = getattr(body, name)
                 values[f"{name}_ref"] = (await content.store_text(text, kind)).text_id if text else None
         if values:
-            async with self._deps.sessions() as session, session.begin():
-                await assignment_store.update_assignment(session, row.id, values)
+            async with self._deps.uows() as uow:
+                await uow.assignments.update(row.id, values)
         return await self.get(assignment_id, user_id)
 
     async def list_anchors(self, assignment_id: uuid.UUID, user_id: str) -> AnchorList:
         await self._visible(assignment_id, user_id)
-        async with self._deps.sessions() as session:
-            rows = await assignment_store.list_anchors(session, assignment_id)
+        async with self._deps.uows() as uow:
+            rows = await uow.assignments.anchors(assignment_id)
         return AnchorList(anchors=[_anchor_view(r) for r in rows])
 
     async def add_anchor(self, assignment_id: uuid.UUID, user_id: str, body: AnchorCreateRequest) -> AnchorView:
@@ -265,7 +260,7 @@ class AssignmentService:
         stored = [await content.store_text_file(u.filename, u.data, TextKind.ANCHOR) for u in files]
         return await self._insert_anchors(assignment_id, canonical, stored)
 
-    async def _new_anchor_grades(self, row: Row[Any], labelled: list[tuple[str, str]]) -> dict[str, str]:
+    async def _new_anchor_grades(self, row: Assignment, labelled: list[tuple[str, str]]) -> dict[str, str]:
         """Canonical grade per label, in upload order; 409 for a label given twice or in use, 400 off the scale."""
         scale = get_grade_scale(row.grade_scale)
         labels = [label for label, _ in labelled]
@@ -276,8 +271,8 @@ class AssignmentService:
             grades = validate_grades(dict(labelled), scale)
         except GradesFileError as exc:
             raise ValidationFailedError(str(exc), details={"grade_scale": scale.name}) from exc
-        async with self._deps.sessions() as session:
-            taken = await assignment_store.existing_labels(session, row.id, labels)
+        async with self._deps.uows() as uow:
+            taken = await uow.assignments.taken_labels(row.id, labels)
         if taken:
             raise ConflictError(f"anchor label {', '.join(taken)} already exists", details={"labels": taken})
         return {label: grades[label] for label in labels}
@@ -285,26 +280,20 @@ class AssignmentService:
     async def _insert_anchors(
         self, assignment_id: uuid.UUID, grades: dict[str, str], stored: Sequence[StoredText]
     ) -> AnchorList:
-        rows = [
-            {
-                "id": uuid.uuid4(),
-                "assignment_id": assignment_id,
-                "label": label,
-                "grade": grade,
-                "text_ref": text.text_id,
-                "word_count": text.word_count,
-            }
+        now = datetime.now(UTC)
+        new = [
+            Anchor(uuid.uuid4(), assignment_id, label, grade, text.text_id, text.word_count, now)
             for (label, grade), text in zip(grades.items(), stored, strict=True)
         ]
         try:
-            async with self._deps.sessions() as session, session.begin():
-                inserted = await assignment_store.insert_anchors(session, rows)
-        except IntegrityError as exc:  # a concurrent upload took a label in the meantime
+            async with self._deps.uows() as uow:
+                inserted = await uow.assignments.add_anchors(new)
+        except LabelTakenError as exc:  # a concurrent upload took a label in the meantime
             raise ConflictError("an anchor label already exists", details={"labels": list(grades)}) from exc
         return AnchorList(anchors=[_anchor_view(r) for r in inserted])
 
     async def remove_anchor(self, assignment_id: uuid.UUID, anchor_id: uuid.UUID, user_id: str) -> None:
         await self._editable(assignment_id, user_id)
-        async with self._deps.sessions() as session, session.begin():
-            if not await assignment_store.delete_anchor(session, assignment_id, anchor_id):
+        async with self._deps.uows() as uow:
+            if not await uow.assignments.remove_anchor(assignment_id, anchor_id):
                 raise NotFoundError(f"anchor {anchor_id} not found")

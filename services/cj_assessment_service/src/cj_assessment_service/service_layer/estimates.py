@@ -1,7 +1,7 @@
 """What a job would take, before it starts: comparisons from the stopping rule, the budget and simulations
 of the job's own loop, and what LPS says the simulated waves cost (docs/estimates.md).
 
-The job an estimate describes is the one ``requests.handle_assessment_requested`` would create from the
+The job an estimate describes is the one ``requests.start_job`` would create from the
 same settings: the same assignment check, anchors, judging context, wave sizes and stopping rule.
 """
 
@@ -11,12 +11,9 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Row
-
-from cj_assessment_service.adapters import assignment_store
 from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain.assignment import Anchor, Assignment
 from cj_assessment_service.domain.comparison_estimate import (
     ComparisonBounds,
     SimulatedRun,
@@ -30,8 +27,6 @@ from cj_assessment_service.domain.comparison_estimate import (
     waves_for,
 )
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.requests import assignment_usable_by
-from cj_assessment_service.service_layer.waves import wave_multiplier
 from common_core.http.estimates import (
     AmountRange,
     AssessmentEstimate,
@@ -109,7 +104,7 @@ class EstimateService:
             n_anchors=min(anchors, simulated_items),
             grade_scale=inputs.grade_scale,
             budget=budget,
-            wave_multiplier=wave_multiplier(settings, mode),
+            wave_multiplier=self._deps.rules.wave_multiplier(mode),
             bundle_order=mode is BatchingMode.SERIAL_BUNDLE,
             runs=settings.estimate_simulation_runs,
             max_waves=settings.estimate_simulation_max_waves,
@@ -182,11 +177,11 @@ class EstimateService:
         instructions = settings.default_instructions
         if request.assignment_id is None:
             return JobInputs([], settings.default_grade_scale, ComparisonContext(instructions=instructions))
-        async with self._deps.sessions() as session:
-            assignment = await assignment_store.get_assignment(session, request.assignment_id)
-            if assignment is None or not assignment_usable_by(assignment, user_id):
+        async with self._deps.uows() as uow:
+            assignment = await uow.assignments.get(request.assignment_id)
+            if assignment is None or not assignment.usable_by(user_id):
                 raise NotFoundError(f"assignment {request.assignment_id} not found")
-            anchors = await assignment_store.list_anchors(session, assignment.id)
+            anchors = await uow.assignments.anchors(assignment.id)
         grades = sorted({a.grade for a in anchors})
         if len(grades) == 1:
             raise ConflictError(
@@ -205,7 +200,7 @@ class EstimateService:
             ),
         )
 
-    async def _texts(self, assignment: Row[Any], anchors: Sequence[Row[Any]]) -> dict[str, str]:
+    async def _texts(self, assignment: Assignment, anchors: Sequence[Anchor]) -> dict[str, str]:
         """The assignment's texts and anchors from content service, in one call as the job fetches them."""
         refs = [a.text_ref for a in anchors]
         refs += [r for r in (assignment.instructions_ref, assignment.rubric_ref, assignment.student_prompt_ref) if r]

@@ -10,18 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import Row, func
 
-from cj_assessment_service.adapters import job_store
+from cj_assessment_service.domain.job import Failure, FailureCode, Job, JobEssay
+from cj_assessment_service.domain.pairs import Pair
 from cj_assessment_service.metrics import LLM_BATCHES_STARTED, LLM_REQUESTS
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.finaliser import FailureCode, fail_job
-from common_core.events.cj_assessment import LLMSettings
-from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.http.llm_provider import (
     ComparisonBatchRequest,
     ComparisonContext,
@@ -45,15 +42,15 @@ def _text_key(item_index: int) -> str:
 
 
 def build_request(
-    job: Row[Any], essays: list[Row[Any]], pairs: list[Row[Any]], callback_topic: str
+    job: Job, essays: Sequence[JobEssay], pairs: Sequence[Pair], callback_topic: str
 ) -> ComparisonBatchRequest:
     by_id = {e.essay_id: e for e in essays}
-    llm = LLMSettings.model_validate(job.llm_settings)
-    context = job.context or {}
+    llm = job.llm
+    context = job.context
     used = {p.essay_a_id for p in pairs} | {p.essay_b_id for p in pairs}
     return ComparisonBatchRequest(
         context=ComparisonContext(
-            instructions=context["instructions"],
+            instructions=context["instructions"] or "",
             rubric=context.get("rubric"),
             student_prompt=context.get("student_prompt"),
             language=job.language,
@@ -109,8 +106,8 @@ class Submitter:
 
     async def submit_due_once(self) -> int:
         """Submit every due job's unacknowledged pairs; returns the number of pairs accepted."""
-        async with self._deps.sessions() as session, session.begin():
-            job_ids = await job_store.jobs_with_unsubmitted_pairs(session, JOBS_PER_PASS)
+        async with self._deps.uows() as uow:
+            job_ids = await uow.jobs.jobs_with_unsubmitted_pairs(datetime.now(UTC), JOBS_PER_PASS)
         accepted = 0
         for job_id in job_ids:
             accepted += await self.submit_job(job_id)
@@ -118,55 +115,58 @@ class Submitter:
 
     async def submit_job(self, job_id: uuid.UUID) -> int:
         deps = self._deps
-        async with deps.sessions() as session, session.begin():
-            job = await job_store.get_job(session, job_id)
-            if job is None or job.state != CJJobState.COMPARING.value:
+        async with deps.uows() as uow:
+            job = await uow.jobs.get(job_id)
+            if job is None or job.state is not CJJobState.COMPARING:
                 return 0
-            pairs = await job_store.unacknowledged_pairs(session, job_id, MAX_COMPARISONS_PER_SUBMIT)
-            essays = await job_store.load_essays(session, job_id)
-        if not pairs:
+            pairs = await uow.jobs.unacknowledged_pairs(job, MAX_COMPARISONS_PER_SUBMIT)
+            await uow.jobs.load_essays(job)
+        if not pairs or job.essays is None:
             return 0
-        mode = LLMSettings.model_validate(job.llm_settings).batching_mode.value
-        request = build_request(job, essays, pairs, deps.registry.topic_for(LLMComparisonResultV1))
+        mode = job.batching_mode.value
+        request = build_request(job, job.essays, pairs, deps.callback_topic)
         with correlation_scope(job.correlation_id):
             try:
                 answer = await deps.lps.submit(request)
             except ExternalServiceError as exc:
-                await self._back_off(job, exc)
+                await self._back_off(job_id, exc)
                 return 0
             except ValidationFailedError as exc:
                 await self._refused(job_id, exc)
                 return 0
-        async with deps.sessions() as session, session.begin():
+        async with deps.uows() as uow:
             # Job row first, like the callback handler: the same lock order on both sides, no deadlock.
-            if await job_store.lock_job(session, job_id) is None:
+            locked = await uow.jobs.get(job_id, lock=True)
+            if locked is None:
                 return 0
-            await job_store.acknowledge(session, {a.request_id: a.queue_id for a in answer.accepted})
-            await job_store.update_job(
-                session, job_id, submit_failures=0, next_submit_at=func.now(), last_activity_at=func.now()
-            )
+            locked.acknowledge({a.request_id: a.queue_id for a in answer.accepted}, datetime.now(UTC))
+            await deps.save(uow, locked)
         LLM_REQUESTS.labels(mode).inc(len(pairs))
         LLM_BATCHES_STARTED.labels(mode).inc()
         log.info("cj.wave_submitted", job_id=str(job_id), pairs=len(pairs), batching_mode=mode)
         return len(answer.accepted)
 
-    async def _back_off(self, job: Row[Any], exc: Exception) -> None:
+    async def _back_off(self, job_id: uuid.UUID, exc: Exception) -> None:
         settings = self._deps.settings
-        failures = job.submit_failures + 1
-        delay = backoff_delay(failures, settings.submit_backoff_base_s, settings.submit_backoff_cap_s)
-        async with self._deps.sessions() as session, session.begin():
-            await job_store.update_job(
-                session,
-                job.id,
-                submit_failures=failures,
-                next_submit_at=datetime.now(UTC) + timedelta(seconds=delay),
+        async with self._deps.uows() as uow:
+            job = await uow.jobs.get(job_id, lock=True)
+            if job is None:
+                return
+            delay = backoff_delay(
+                job.submit_failures + 1, settings.submit_backoff_base_s, settings.submit_backoff_cap_s
             )
-        log.warning("cj.submit_failed", job_id=str(job.id), failures=failures, retry_in_s=delay, error=str(exc))
+            job.submit_failed(delay, datetime.now(UTC))
+            await self._deps.save(uow, job)
+        log.warning(
+            "cj.submit_failed", job_id=str(job_id), failures=job.submit_failures, retry_in_s=delay, error=str(exc)
+        )
 
     async def _refused(self, job_id: uuid.UUID, exc: ValidationFailedError) -> None:
         # LPS refusing a well-formed wave will not change on a retry: the job cannot proceed.
-        async with self._deps.sessions() as session, session.begin():
-            job = await job_store.lock_job(session, job_id)
-            if job is not None and job.state == CJJobState.COMPARING.value:
+        async with self._deps.uows() as uow:
+            job = await uow.jobs.get(job_id, lock=True)
+            if job is not None and job.state is CJJobState.COMPARING:
+                await uow.jobs.load_pairs(job)
                 message = f"the LLM service refused the comparisons: {exc.message}"
-                await fail_job(self._deps, session, job, FailureCode.LPS_REJECTED, message)
+                job.fail(Failure(FailureCode.LPS_REJECTED, message), datetime.now(UTC))
+                await self._deps.save(uow, job)

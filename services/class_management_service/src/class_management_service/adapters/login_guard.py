@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from class_management_service.domain.model import LockState
 from huleedu_service_libs.errors import ServiceUnavailableError
 
 
@@ -27,12 +27,6 @@ async def _redis_needed() -> AsyncIterator[None]:
         yield
     except RedisError as exc:
         raise ServiceUnavailableError("Sign-in is unavailable right now; try again in a minute") from exc
-
-
-@dataclass(frozen=True)
-class LockState:
-    locked: bool
-    retry_after_s: int
 
 
 class LoginGuard:

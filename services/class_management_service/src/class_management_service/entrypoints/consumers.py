@@ -1,46 +1,36 @@
-"""The Kafka consumer: batch.registered and essay.uploaded, each handled once in the runner's transaction."""
+"""The batch events consumer's entrypoints: each translates the envelope and calls the service layer.
+
+The unit of work wraps the runner's per-record transaction (which holds the event's idempotency
+claim), so the record's effects and the claim commit together.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from structlog.contextvars import bound_contextvars
 
-from class_management_service.adapters.tables import processed_events
-from class_management_service.service_layer import associations
-from class_management_service.service_layer.context import ServiceContext
+from class_management_service.service_layer.associations import BatchEventHandlers
+from class_management_service.service_layer.ports import UnitOfWork
 from common_core.envelope import EventEnvelope
 from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
-from huleedu_service_libs.kafka.consumer import ConsumerRunner, HandlerContext
-from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.background import SessionHandler
+
+CONSUMER = "consumer"
 
 
-def _transaction(handler: HandlerContext) -> AsyncSession:
-    # The runner always passes its per-record transaction when it has a session factory.
-    if handler.session is None:
-        raise RuntimeError("the consumer runner was built without its idempotency transaction")
-    return handler.session
+def batch_event_subscriptions(
+    handlers: BatchEventHandlers, uow_on: Callable[[AsyncSession], UnitOfWork]
+) -> dict[type, SessionHandler]:
+    """batch.registered and essay.uploaded; ``uow_on`` wraps the runner's session."""
 
-
-def build_consumer(ctx: ServiceContext, publisher: EventPublisher) -> ConsumerRunner:
-    """A runner on the context's registry (not the shared ConsumerFactory, which fixes the real topics)."""
-    runner = ConsumerRunner(
-        ctx.settings.kafka_bootstrap_servers,
-        ctx.settings.service_name,
-        ctx.settings.consumer_group,
-        publisher,
-        ctx.registry,
-        session_factory=ctx.sessions,
-        processed_events=processed_events,
-    )
-
-    async def on_batch_registered(envelope: EventEnvelope[BatchRegisteredV1], handler: HandlerContext) -> None:
+    async def batch_registered(envelope: EventEnvelope[BatchRegisteredV1], session: AsyncSession) -> None:
         with bound_contextvars(batch_id=str(envelope.data.batch_id)):
-            await associations.on_batch_registered(_transaction(handler), ctx, envelope.data)
+            await handlers.on_batch_registered(envelope.data, uow_on(session))
 
-    async def on_essay_uploaded(envelope: EventEnvelope[EssayUploadedV1], handler: HandlerContext) -> None:
+    async def essay_uploaded(envelope: EventEnvelope[EssayUploadedV1], session: AsyncSession) -> None:
         with bound_contextvars(batch_id=str(envelope.data.batch_id), essay_id=str(envelope.data.essay_id)):
-            await associations.on_essay_uploaded(_transaction(handler), ctx, envelope.data)
+            await handlers.on_essay_uploaded(envelope.data, uow_on(session))
 
-    runner.subscribe(BatchRegisteredV1, on_batch_registered)
-    runner.subscribe(EssayUploadedV1, on_essay_uploaded)
-    return runner
+    return {BatchRegisteredV1: batch_registered, EssayUploadedV1: essay_uploaded}

@@ -12,14 +12,15 @@ import uuid
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
-from class_management_service.entrypoints.http_support import as_json, service_context, transaction
+from class_management_service.entrypoints.http_support import as_json, service_context
 from class_management_service.service_layer import accounts, associations, batches, classes, unconfirmed_matches
 from common_core.http.class_management import MAX_UNCONFIRMED_BATCHES_PER_PAGE, VerifyCredentialsRequest
+from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 
 # Content service checks that a new batch's class is the teacher's (issue 14, defect 10).
-CLASS_LOOKUP_CALLERS = ("content_service", "api_gateway_service", "bff_teacher_service")
+CLASS_LOOKUP_CALLERS = ("content_service", *TEACHER_CALLERS)
 DEFAULT_PAGE_SIZE = 20
 
 internal_routes = Blueprint("internal_routes", __name__)
@@ -29,22 +30,24 @@ internal_routes = Blueprint("internal_routes", __name__)
 @internal_route("api_gateway_service")
 @json_body(VerifyCredentialsRequest)
 async def verify_credentials(body: VerifyCredentialsRequest) -> ResponseReturnValue:
-    return as_json(await accounts.verify_credentials(service_context(), body))
+    ctx = service_context()
+    return as_json(await accounts.verify_credentials(ctx.unit_of_work, ctx.passwords, ctx.login_guard, body))
 
 
 @internal_routes.get("/internal/v1/users/<uuid:user_id>")
-@internal_route("api_gateway_service", "bff_teacher_service")
+@internal_route(*TEACHER_CALLERS)
 async def get_user(user_id: uuid.UUID) -> ResponseReturnValue:
     caller = current_identity().user_id
-    return as_json(await accounts.get_profile(service_context().sessions, caller, user_id))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await accounts.get_profile(uow, caller, user_id))
 
 
 @internal_routes.get("/internal/v1/classes/<uuid:class_id>")
 @internal_route(*CLASS_LOOKUP_CALLERS)
 async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
     owner = current_identity().user_id
-    async with transaction() as session:
-        return as_json(await classes.class_ref(session, owner, class_id))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await classes.class_ref(uow, owner, class_id))
 
 
 @internal_routes.get("/internal/v1/batches/class-info")
@@ -52,8 +55,8 @@ async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
 async def batch_class_info() -> ResponseReturnValue:
     owner = current_identity().user_id
     batch_ids = batches.parse_batch_ids(",".join(request.args.getlist("batch_ids")))
-    async with transaction() as session:
-        return as_json(await batches.class_info(session, owner, batch_ids))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await batches.class_info(uow, owner, batch_ids))
 
 
 @internal_routes.get("/internal/v1/batches/unconfirmed-matches")
@@ -62,13 +65,13 @@ async def batches_with_unconfirmed_matches() -> ResponseReturnValue:
     owner = current_identity().user_id
     limit = query_int(request.args, "limit", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_UNCONFIRMED_BATCHES_PER_PAGE)
     offset = query_int(request.args, "offset", 0, minimum=0, maximum=MAX_OFFSET)
-    async with transaction() as session:
-        return as_json(await unconfirmed_matches.unconfirmed_matches(session, owner, limit, offset))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await unconfirmed_matches.unconfirmed_matches(uow, owner, limit, offset))
 
 
 @internal_routes.get("/internal/v1/batches/<uuid:batch_id>/student-names")
 @internal_route("bff_teacher_service")
 async def batch_student_names(batch_id: uuid.UUID) -> ResponseReturnValue:
     owner = current_identity().user_id
-    async with transaction() as session:
-        return as_json(await associations.student_names(session, owner, batch_id))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await associations.student_names(uow, owner, batch_id))

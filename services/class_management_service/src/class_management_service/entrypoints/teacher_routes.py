@@ -2,7 +2,7 @@
 
 Each route needs the internal key from one of those callers *and* the gateway-validated
 ``X-User-ID``; a client can never reach them directly, so a client-sent ``X-User-ID`` is never
-trusted. Ownership is checked in the service layer on every route.
+trusted. Each route runs its use case in one unit of work, and the use cases check ownership.
 """
 
 from __future__ import annotations
@@ -12,14 +12,8 @@ import uuid
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
-from class_management_service.entrypoints.http_support import (
-    TEACHER_ROUTE_CALLERS,
-    as_json,
-    service_context,
-    transaction,
-)
+from class_management_service.entrypoints.http_support import as_json, service_context
 from class_management_service.service_layer import accounts, associations, classes, students
-from class_management_service.service_layer.ownership import owned_class_row
 from common_core.http.class_management import (
     ChangePasswordRequest,
     ClassCreate,
@@ -29,10 +23,11 @@ from common_core.http.class_management import (
     StudentUpdate,
 )
 from huleedu_service_libs.errors import ValidationFailedError
+from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 
 teacher_routes = Blueprint("teacher_routes", __name__)
-teacher_only = internal_route(*TEACHER_ROUTE_CALLERS)
+teacher_only = internal_route(*TEACHER_CALLERS)
 
 
 def _owner() -> str:
@@ -43,7 +38,8 @@ def _owner() -> str:
 @teacher_only
 @json_body(ChangePasswordRequest)
 async def change_password(body: ChangePasswordRequest) -> ResponseReturnValue:
-    await accounts.change_password(service_context(), _owner(), body)
+    ctx = service_context()
+    await accounts.change_password(ctx.unit_of_work, ctx.passwords, ctx.login_guard, _owner(), body)
     return "", 204
 
 
@@ -52,8 +48,8 @@ async def change_password(body: ChangePasswordRequest) -> ResponseReturnValue:
 @json_body(ClassCreate)
 async def create_class(body: ClassCreate) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        created = await classes.create_class(session, service_context().registry, owner, body)
+    async with service_context().unit_of_work() as uow:
+        created = await classes.create_class(uow, owner, body)
     return as_json(created), 201
 
 
@@ -61,8 +57,8 @@ async def create_class(body: ClassCreate) -> ResponseReturnValue:
 @teacher_only
 async def list_classes() -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        found = await classes.list_classes(session, owner)
+    async with service_context().unit_of_work() as uow:
+        found = await classes.list_classes(uow, owner)
     return {"classes": [as_json(item) for item in found]}
 
 
@@ -70,8 +66,8 @@ async def list_classes() -> ResponseReturnValue:
 @teacher_only
 async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        return as_json(await classes.get_class(session, owner, class_id))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await classes.get_class(uow, owner, class_id))
 
 
 @teacher_routes.patch("/v1/classes/<uuid:class_id>")
@@ -79,16 +75,16 @@ async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
 @json_body(ClassUpdate)
 async def update_class(class_id: uuid.UUID, body: ClassUpdate) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        return as_json(await classes.update_class(session, service_context().registry, owner, class_id, body))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await classes.update_class(uow, owner, class_id, body))
 
 
 @teacher_routes.delete("/v1/classes/<uuid:class_id>")
 @teacher_only
 async def delete_class(class_id: uuid.UUID) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        await classes.delete_class(session, owner, class_id)
+    async with service_context().unit_of_work() as uow:
+        await classes.delete_class(uow, owner, class_id)
     return "", 204
 
 
@@ -96,8 +92,8 @@ async def delete_class(class_id: uuid.UUID) -> ResponseReturnValue:
 @teacher_only
 async def add_to_roster(class_id: uuid.UUID, student_id: uuid.UUID) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        await classes.add_to_roster(session, service_context().registry, owner, class_id, student_id)
+    async with service_context().unit_of_work() as uow:
+        await classes.add_to_roster(uow, owner, class_id, student_id)
     return "", 204
 
 
@@ -105,8 +101,8 @@ async def add_to_roster(class_id: uuid.UUID, student_id: uuid.UUID) -> ResponseR
 @teacher_only
 async def remove_from_roster(class_id: uuid.UUID, student_id: uuid.UUID) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        await classes.remove_from_roster(session, service_context().registry, owner, class_id, student_id)
+    async with service_context().unit_of_work() as uow:
+        await classes.remove_from_roster(uow, owner, class_id, student_id)
     return "", 204
 
 
@@ -115,8 +111,8 @@ async def remove_from_roster(class_id: uuid.UUID, student_id: uuid.UUID) -> Resp
 @json_body(StudentCreate)
 async def create_student(body: StudentCreate) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        created = await students.create_student(session, service_context().registry, owner, body)
+    async with service_context().unit_of_work() as uow:
+        created = await students.create_student(uow, owner, body)
     return as_json(created), 201
 
 
@@ -125,10 +121,8 @@ async def create_student(body: StudentCreate) -> ResponseReturnValue:
 async def list_students() -> ResponseReturnValue:
     owner = _owner()
     class_id = _optional_uuid_arg("class_id")
-    async with transaction() as session:
-        if class_id is not None:
-            await owned_class_row(session, owner, class_id)  # 404 for a class that is not the caller's
-        found = await students.list_students(session, owner, class_id=class_id)
+    async with service_context().unit_of_work() as uow:
+        found = await students.list_students(uow, owner, class_id=class_id)
     return {"students": [as_json(item) for item in found]}
 
 
@@ -136,8 +130,8 @@ async def list_students() -> ResponseReturnValue:
 @teacher_only
 async def get_student(student_id: uuid.UUID) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        return as_json(await students.get_student(session, owner, student_id))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await students.get_student(uow, owner, student_id))
 
 
 @teacher_routes.patch("/v1/students/<uuid:student_id>")
@@ -145,16 +139,16 @@ async def get_student(student_id: uuid.UUID) -> ResponseReturnValue:
 @json_body(StudentUpdate)
 async def update_student(student_id: uuid.UUID, body: StudentUpdate) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        return as_json(await students.update_student(session, service_context().registry, owner, student_id, body))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await students.update_student(uow, owner, student_id, body))
 
 
 @teacher_routes.delete("/v1/students/<uuid:student_id>")
 @teacher_only
 async def delete_student(student_id: uuid.UUID) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        await students.delete_student(session, owner, student_id)
+    async with service_context().unit_of_work() as uow:
+        await students.delete_student(uow, owner, student_id)
     return "", 204
 
 
@@ -162,8 +156,8 @@ async def delete_student(student_id: uuid.UUID) -> ResponseReturnValue:
 @teacher_only
 async def list_associations(batch_id: uuid.UUID) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        return as_json(await associations.list_associations(session, owner, batch_id))
+    async with service_context().unit_of_work() as uow:
+        return as_json(await associations.list_associations(uow, owner, batch_id))
 
 
 @teacher_routes.post("/v1/batches/<uuid:batch_id>/associations/confirm")
@@ -171,8 +165,8 @@ async def list_associations(batch_id: uuid.UUID) -> ResponseReturnValue:
 @json_body(ConfirmAssociations)
 async def confirm_associations(batch_id: uuid.UUID, body: ConfirmAssociations) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        result = await associations.confirm_associations(session, service_context(), owner, batch_id, body)
+    async with service_context().unit_of_work() as uow:
+        result = await associations.confirm_associations(uow, owner, batch_id, body)
     return as_json(result)
 
 
@@ -180,8 +174,9 @@ async def confirm_associations(batch_id: uuid.UUID, body: ConfirmAssociations) -
 @teacher_only
 async def rematch_associations(batch_id: uuid.UUID) -> ResponseReturnValue:
     owner = _owner()
-    async with transaction() as session:
-        return as_json(await associations.rematch(session, service_context(), owner, batch_id))
+    ctx = service_context()
+    async with ctx.unit_of_work() as uow:
+        return as_json(await associations.rematch(uow, ctx.matcher, owner, batch_id))
 
 
 def _optional_uuid_arg(name: str) -> uuid.UUID | None:

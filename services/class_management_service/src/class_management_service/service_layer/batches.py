@@ -1,56 +1,13 @@
-"""Batch-to-class links, from ``batch.registered``, and the internal class-info lookup."""
+"""The internal class-info lookup: which class each of a teacher's batches is for."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from class_management_service.adapters.tables import batches, classes
-from common_core.events.batch import BatchRegisteredV1
+from class_management_service.service_layer.ports import UnitOfWork
 from common_core.http.class_management import MAX_BATCH_IDS_PER_CLASS_INFO, BatchClassInfo, BatchClassInfoResponse
 from huleedu_service_libs.errors import ValidationFailedError
-
-# The first key of the two-key advisory lock, so batch locks never collide with other locks.
-_BATCH_LOCK_SPACE = 0x434D53  # "CMS"
-# A batch's class counts only when that class belongs to the batch's owner, so a batch can
-# never expose or match against another teacher's class.
-OWNED_CLASS = and_(classes.c.id == batches.c.class_id, classes.c.owner_id == batches.c.owner_id)
-
-
-async def lock_batch(session: AsyncSession, batch_id: uuid.UUID) -> None:
-    """Serialise this transaction with any other handling the same batch, until it commits.
-
-    batch.registered and essay.uploaded can be handled at once by two replicas (different
-    topics, different partitions). Without the lock each would miss the other's uncommitted
-    row, and the essay would never be matched; with it, the second one sees the first's rows.
-    """
-    await session.execute(select(func.pg_advisory_xact_lock(_BATCH_LOCK_SPACE, func.hashtext(str(batch_id)))))
-
-
-async def record_batch(session: AsyncSession, event: BatchRegisteredV1) -> bool:
-    """Remember the batch's owner and class; ``False`` if it was already known (a batch's class never changes)."""
-    inserted = await session.execute(
-        pg_insert(batches)
-        .values(id=event.batch_id, owner_id=event.user_id, class_id=event.class_id)
-        .on_conflict_do_nothing(index_elements=[batches.c.id])
-        .returning(batches.c.id)
-    )
-    return inserted.first() is not None
-
-
-async def batch_with_class(session: AsyncSession, batch_id: uuid.UUID) -> Any | None:
-    """``(id, owner_id, class_id, class_name)`` with class columns null when it has no valid class."""
-    result = await session.execute(
-        select(batches.c.id, batches.c.owner_id, classes.c.id.label("class_id"), classes.c.name.label("class_name"))
-        .select_from(batches.outerjoin(classes, OWNED_CLASS))
-        .where(batches.c.id == batch_id)
-    )
-    return result.one_or_none()
 
 
 def parse_batch_ids(raw: str | None) -> list[uuid.UUID]:
@@ -79,16 +36,11 @@ def parse_batch_ids(raw: str | None) -> list[uuid.UUID]:
     return ids
 
 
-async def class_info(session: AsyncSession, owner_id: str, batch_ids: Sequence[uuid.UUID]) -> BatchClassInfoResponse:
-    """Another teacher's batch answers null, exactly like an unknown one."""
-    rows = await session.execute(
-        select(batches.c.id, classes.c.id.label("class_id"), classes.c.name.label("class_name"))
-        .select_from(batches.outerjoin(classes, OWNED_CLASS))
-        .where(batches.c.id.in_(batch_ids), batches.c.owner_id == owner_id)
-    )
+async def class_info(uow: UnitOfWork, owner_id: str, batch_ids: Sequence[uuid.UUID]) -> BatchClassInfoResponse:
+    """Another teacher's batch answers null, exactly like an unknown one (or one without a class)."""
     found = {
-        row.id: BatchClassInfo(class_id=row.class_id, class_name=row.class_name)
-        for row in rows
-        if row.class_id is not None
+        batch.batch_id: BatchClassInfo(class_id=batch.class_id, class_name=batch.class_name)
+        for batch in await uow.associations.owned_batches(owner_id, batch_ids)
+        if batch.class_id is not None and batch.class_name is not None
     }
     return BatchClassInfoResponse({batch_id: found.get(batch_id) for batch_id in batch_ids})

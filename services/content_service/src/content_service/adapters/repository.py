@@ -14,7 +14,6 @@ from common_core.http.content import TextKind
 from common_core.status import BatchStatus
 from content_service.adapters.tables import assessment_requests, batches, essays, texts
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
-from huleedu_service_libs.kafka.consumer import HandlerContext
 
 
 def _batch(row: RowMapping) -> Batch:
@@ -225,10 +224,3 @@ class SqlContentRepository:
             .returning(*assessment_requests.c)
         )
         return _request((await self._session.execute(query)).mappings().one())
-
-
-def repository_in_runner_transaction(ctx: HandlerContext) -> SqlContentRepository:
-    """The repository on a consumer runner's per-record transaction, which also holds the idempotency claim."""
-    if ctx.session is None:
-        raise RuntimeError("content service consumers run with the idempotency guard and its transaction")
-    return SqlContentRepository(ctx.session)

@@ -23,10 +23,10 @@ from common_core.http.content import (
 from content_service.entrypoints.request_helpers import content_context, dump
 from content_service.service_layer import assessments, batches, uploads
 from content_service.service_layer.estimates import estimate_assessment
+from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
 from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 
-TEACHER_CALLERS = ("api_gateway_service", "bff_teacher_service")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 blueprint = Blueprint("batches", __name__)

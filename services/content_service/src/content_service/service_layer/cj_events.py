@@ -1,55 +1,40 @@
 """CJ's progress, completion and failure move the batch along its state machine.
 
-The consumer runner calls these inside its per-record transaction, which also claims the
-event id, so a redelivered event is skipped before it gets here. The handlers are idempotent
-on their own as well: an event for a batch already in (or past) the target state changes nothing.
+The consumer (``entrypoints/consumers.py``) calls these with a unit of work on the runner's
+per-record transaction, which also claims the event id, so a redelivered event is skipped before it
+gets here. The handlers are idempotent on their own as well: an event for a batch already in (or
+past) the target state changes nothing.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 import structlog
 
-from common_core.envelope import EventEnvelope
 from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
 from common_core.status import BatchStatus, batch_status_for_job_state
 from content_service.domain.batch_states import FINAL_STATES, can_move
 from content_service.metrics import BATCH_TRANSITIONS
-from content_service.service_layer.ports import ContentRepository
+from content_service.service_layer.ports import ContentRepository, UnitOfWork
 from huleedu_service_libs.errors import ConflictError
-from huleedu_service_libs.kafka.consumer import HandlerContext
 
 _log = structlog.get_logger(__name__)
 
-RepositoryFor = Callable[[HandlerContext], ContentRepository]
+
+async def on_progress(event: CJAssessmentProgressV1, uow: UnitOfWork) -> None:
+    target = batch_status_for_job_state(event.state)
+    if target is BatchStatus.ASSESSING:
+        await _move(uow.repo, event.batch_id, event.request_id, target, final=False)
 
 
-class CJEventHandlers:
-    """One handler per CJ event.
+async def on_completed(event: CJAssessmentCompletedV1, uow: UnitOfWork) -> None:
+    await _move(uow.repo, event.batch_id, event.request_id, BatchStatus.COMPLETED, final=True)
 
-    ``repository_for`` gives the repository for a record: on the runner's transaction in the
-    app (``adapters.repository.repository_in_runner_transaction``), a fake in the unit tests.
-    """
 
-    def __init__(self, repository_for: RepositoryFor) -> None:
-        self._repository_for = repository_for
-
-    async def on_progress(self, envelope: EventEnvelope[CJAssessmentProgressV1], ctx: HandlerContext) -> None:
-        target = batch_status_for_job_state(envelope.data.state)
-        if target is BatchStatus.ASSESSING:
-            data = envelope.data
-            await _move(self._repository_for(ctx), data.batch_id, data.request_id, target, final=False)
-
-    async def on_completed(self, envelope: EventEnvelope[CJAssessmentCompletedV1], ctx: HandlerContext) -> None:
-        data = envelope.data
-        await _move(self._repository_for(ctx), data.batch_id, data.request_id, BatchStatus.COMPLETED, final=True)
-
-    async def on_failed(self, envelope: EventEnvelope[CJAssessmentFailedV1], ctx: HandlerContext) -> None:
-        data = envelope.data
-        _log.info("cj_assessment_failed", batch_id=str(data.batch_id), code=data.error.code)
-        await _move(self._repository_for(ctx), data.batch_id, data.request_id, BatchStatus.FAILED, final=True)
+async def on_failed(event: CJAssessmentFailedV1, uow: UnitOfWork) -> None:
+    _log.info("cj_assessment_failed", batch_id=str(event.batch_id), code=event.error.code)
+    await _move(uow.repo, event.batch_id, event.request_id, BatchStatus.FAILED, final=True)
 
 
 async def _move(

@@ -13,7 +13,8 @@ once stopped, so each restart builds a new one.
 
 from __future__ import annotations
 
-from huleedu_service_libs.supervision import RestartPolicy, SupervisedWorker, SyncStopWorker, WorkerGroup
+from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork
+from huleedu_service_libs.supervision import RestartPolicy
 from llm_provider_service.config import Settings
 from llm_provider_service.di import OutboxRelays
 from llm_provider_service.service_layer.batch_jobs import BatchJobManager
@@ -29,55 +30,31 @@ def relay_name(n: int) -> str:
     return f"outbox_relay_{n}"
 
 
-class BackgroundWork:
-    """Two supervised groups, stopped in turn: the loops that settle comparisons, then the delivery.
+def background_work(
+    settings: Settings,
+    *,
+    queue_worker: QueueWorker,
+    batch_jobs: BatchJobManager,
+    writer: CallbackWriter,
+    relays: OutboxRelays,
+    policy: RestartPolicy,
+) -> BackgroundWork:
+    """Two stages, stopped in turn: the loops that settle comparisons, then the delivery.
 
     Comparisons in flight at shutdown finish and write their callbacks while the callback writer
     and the relays still run; then those stop. With ``workers_enabled`` off, only the delivery runs.
     """
+    grace_s = settings.shutdown_grace_seconds
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        queue_worker: QueueWorker,
-        batch_jobs: BatchJobManager,
-        writer: CallbackWriter,
-        relays: OutboxRelays,
-        policy: RestartPolicy,
-    ) -> None:
-        service = settings.service_name
-        self._queue_worker = queue_worker
-        self._grace_s = settings.shutdown_grace_seconds
-        settling = (
-            [
-                SupervisedWorker(service, QUEUE_WORKER, lambda: SyncStopWorker(queue_worker), policy),
-                SupervisedWorker(service, BATCH_JOB_POLLER, lambda: SyncStopWorker(batch_jobs), policy),
-            ]
-            if settings.workers_enabled
-            else []
-        )
-        delivery = [
-            SupervisedWorker(service, CALLBACK_WRITER, lambda: SyncStopWorker(writer), policy),
-            *(
-                SupervisedWorker(service, relay_name(n), lambda: SyncStopWorker(relays.new()), policy)
-                for n in range(relays.count)
-            ),
-        ]
-        self._settling = WorkerGroup(settling, stop_timeout_s=self._grace_s)
-        self._delivery = WorkerGroup(delivery, stop_timeout_s=self._grace_s)
-
-    def start(self) -> None:
-        self._delivery.start()
-        self._settling.start()
-
-    def down(self) -> list[str]:
-        """The loops not running right now (``/healthz``'s ``workers`` check)."""
-        return [*self._settling.down(), *self._delivery.down()]
-
-    async def stop(self) -> None:
-        await self._settling.stop()
+    async def drain() -> None:
         # Here rather than in the claim loop's stop: a loop that was down at shutdown is never
         # asked to stop, and the comparisons it started must still finish.
-        await self._queue_worker.drain(self._grace_s)
-        await self._delivery.stop()
+        await queue_worker.drain(grace_s)
+
+    builder = BackgroundBuilder(settings.service_name, policy, stop_timeout_s=grace_s)
+    if settings.workers_enabled:
+        builder.loop(QUEUE_WORKER, lambda: queue_worker).loop(BATCH_JOB_POLLER, lambda: batch_jobs)
+    builder.then(drain).loop(CALLBACK_WRITER, lambda: writer)
+    for n in range(relays.count):
+        builder.loop(relay_name(n), relays.new)
+    return builder.build()

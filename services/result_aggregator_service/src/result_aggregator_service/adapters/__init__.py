@@ -1,1 +1,1 @@
-"""The database side of the read model: tables, the writer used by the event handlers, the queries."""
+"""The database side of the read model: tables, the fold's writer and unit of work, the queries."""

@@ -7,8 +7,9 @@ derived columns are always recomputed from a consistent set of jobs.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,25 +22,15 @@ from common_core.events.cj_assessment import EssayResult
 from common_core.status import BatchStatus, CJJobState
 from result_aggregator_service.adapters.tables import assessment_jobs, batches, essay_results, essays
 from result_aggregator_service.domain.folding import client_status
+from result_aggregator_service.domain.read_model import BatchLock, JobChanges, JobSnapshot
+
+# What the fold decides from (every JobSnapshot field is a column), read back by the statement that locks the job.
+_SNAPSHOT_COLUMNS = [assessment_jobs.c[field.name] for field in dataclasses.fields(JobSnapshot)]
 
 
-@dataclass(frozen=True)
-class BatchLock:
-    """What a handler needs to know about the batch it locked."""
+class SqlReadModelWriter:
+    """The fold's writes (``service_layer.ports.ReadModelWriter``) on the runner's per-record session."""
 
-    registered: bool  # batch.registered has arrived (else the row is an early placeholder)
-    deleted: bool  # batch.deleted has arrived: every later event of the batch changes nothing
-    title_updated_at: datetime | None  # the updated_at of the newest rename applied
-
-
-@dataclass(frozen=True)
-class JobSnapshot:
-    state: CJJobState
-    last_progress_at: datetime | None
-    results_published_at: datetime | None
-
-
-class ReadModelWriter:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -155,23 +146,22 @@ class ReadModelWriter:
                 index_elements=[assessment_jobs.c.batch_id, assessment_jobs.c.job_id],
                 set_={"started_at": func.least(assessment_jobs.c.started_at, event_at)},
             )
-            .returning(
-                assessment_jobs.c.state, assessment_jobs.c.last_progress_at, assessment_jobs.c.results_published_at
-            )
+            .returning(*_SNAPSHOT_COLUMNS)
         )
         row = (await self._session.execute(statement)).one()
-        return JobSnapshot(CJJobState(row.state), row.last_progress_at, row.results_published_at)
+        return JobSnapshot(**{**row._asdict(), "state": CJJobState(row.state)})
 
-    async def update_job(self, batch_id: uuid.UUID, job_id: uuid.UUID, **values: Any) -> None:
-        if "state" in values:
-            values["state"] = CJJobState(values["state"]).value
+    async def update_job(self, batch_id: uuid.UUID, job_id: uuid.UUID, changes: JobChanges) -> None:
+        values: dict[str, Any] = dict(changes)
+        if "state" in changes:
+            values["state"] = changes["state"].value
         await self._session.execute(
             update(assessment_jobs)
             .where(assessment_jobs.c.batch_id == batch_id, assessment_jobs.c.job_id == job_id)
             .values(**values)
         )
 
-    async def replace_results(self, batch_id: uuid.UUID, job_id: uuid.UUID, results: list[EssayResult]) -> None:
+    async def replace_results(self, batch_id: uuid.UUID, job_id: uuid.UUID, results: Sequence[EssayResult]) -> None:
         """The job's results become exactly ``results``; other jobs' results are untouched."""
         await self._session.execute(
             essay_results.delete().where(essay_results.c.batch_id == batch_id, essay_results.c.job_id == job_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from common_core.events.cj_assessment import EssayResult
 from common_core.grade_scales import get_grade_scale
@@ -21,6 +22,8 @@ TERMINAL_STATES = frozenset({CJJobState.COMPLETED, CJJobState.FAILED})
 # Fixed forever: the id of a failure that came before CJ created a job must be the same on
 # every redelivery, or a replay would add a second failed attempt to the history.
 REQUEST_FAILURE_NAMESPACE = uuid.UUID("5b0e4f8a-2c61-5d7e-9a43-7f1c2e8b9d30")
+
+T = TypeVar("T")
 
 
 def client_status(current_job_state: CJJobState | None) -> BatchStatus:
@@ -49,6 +52,11 @@ def rename_is_newer(last_applied: datetime | None, renamed_at: datetime) -> bool
     the newest wins whatever order they arrive in. The same rename again (equal time) changes nothing.
     """
     return last_applied is None or renamed_at > last_applied
+
+
+def first_known(current: T | None, incoming: T) -> T:
+    """A fact two events both carry: the first one to arrive fills it, a later one keeps it."""
+    return incoming if current is None else current
 
 
 def state_after_progress(current: CJJobState, reported: CJJobState) -> CJJobState:

@@ -1,4 +1,4 @@
-"""The four internal queries. Thin: parse the request, ask ReadModelQueries, answer or 404.
+"""The four internal queries. Thin: parse the request, ask the ReadModelReader, answer or 404.
 
 Every route sits under /internal, so setup_quart_app's guard checks the key and the caller
 (bff_teacher_service, api_gateway_service) before any of this runs. The teacher is always
@@ -21,8 +21,8 @@ from common_core.status import BatchStatus
 from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
 from huleedu_service_libs.http.quart_support import current_identity
 from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
-from result_aggregator_service.adapters.read_model_queries import ReadModelQueries
 from result_aggregator_service.domain.folding import term_start
+from result_aggregator_service.service_layer.ports import ReadModelReader
 
 DEFAULT_PAGE_SIZE = 20
 MAX_TITLE_QUERY = 200
@@ -72,7 +72,7 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), content_type="application/json")
 
 
-def internal_queries(queries: ReadModelQueries, term_start_months: Sequence[int]) -> Blueprint:
+def internal_queries(queries: ReadModelReader, term_start_months: Sequence[int]) -> Blueprint:
     routes = Blueprint("result_aggregator_internal", __name__, url_prefix="/internal/v1")
 
     @routes.get("/users/<user_id>/batches")

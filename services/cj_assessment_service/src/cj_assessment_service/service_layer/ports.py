@@ -1,0 +1,169 @@
+"""The adapter boundary of the use cases: repositories and an outbox inside one unit of work, and the
+two peers CJ calls (content service's text store, the LLM provider service).
+
+PostgreSQL and HTTP implement these in ``adapters/``; the unit tests use in-memory fakes
+(tests/service_layer/fakes.py). Every repository method runs inside the unit of work's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from cj_assessment_service.domain.assignment import Anchor, Assignment
+from cj_assessment_service.domain.job import Job, Outgoing
+from cj_assessment_service.domain.job_health import ActiveJob
+from cj_assessment_service.domain.pairs import Pair
+from common_core.events.cj_assessment import AssessmentBudget
+from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
+from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
+from common_core.http.llm_provider import ComparisonBatchAccepted, ComparisonBatchRequest
+
+
+@dataclass(frozen=True)
+class ActiveProgress:
+    """A comparing job's inputs to the progress gauge."""
+
+    job_id: uuid.UUID
+    budget: AssessmentBudget
+    done: int
+    items: int
+
+
+class JobRepository(Protocol):
+    async def add(self, job: Job) -> bool:
+        """Insert a new job unless its (batch, request) has one; ``True`` if this call created it."""
+
+    async def get(self, job_id: uuid.UUID, *, lock: bool = False, skip_locked: bool = False) -> Job | None:
+        """The job with its waves (without their thetas) and the counts of its comparisons.
+
+        ``lock`` holds its row until the unit of work ends: one writer per job (callbacks, monitor,
+        cancel, submitter). With ``skip_locked`` a job another transaction holds is None.
+        """
+
+    async def job_of_request(self, request_id: str) -> uuid.UUID | None:
+        """The job a comparison request belongs to."""
+
+    async def pair(self, job: Job, request_id: str) -> Pair | None:
+        """The comparison attempt as this transaction sees it (read again after locking the job)."""
+
+    async def load_counts(self, job: Job) -> None:
+        """Fill ``job.counts`` (essays, anchors, comparisons planned and answered).
+
+        Each ``load_*`` saves the job's pending changes first, so what it reads includes them.
+        """
+
+    async def load_essays(self, job: Job) -> None:
+        """Fill ``job.essays`` (texts included), in engine order."""
+
+    async def load_pairs(self, job: Job) -> None:
+        """Fill ``job.pairs`` with every attempt, in planning order."""
+
+    async def load_thetas(self, job: Job) -> None:
+        """Fill the closed waves' pooled thetas (the stopping rule's history)."""
+
+    async def unacknowledged_pairs(self, job: Job, limit: int) -> list[Pair]:
+        """Open attempts LPS never accepted, in planning order."""
+
+    async def save(self, job: Job) -> None:
+        """Write ``job.changes`` (not its events) and empty them; may run several times per unit of work."""
+
+    async def jobs_with_unsubmitted_pairs(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        """Comparing jobs whose submit backoff has passed and that have pairs LPS never accepted."""
+
+    async def idle_comparing_jobs(self, idle_before: datetime, limit: int) -> list[uuid.UUID]:
+        """Comparing jobs without activity since ``idle_before``, oldest first."""
+
+    async def count_by_state(self) -> dict[str, int]: ...
+
+    async def active_progress(self) -> list[ActiveProgress]:
+        """Every comparing job's progress inputs."""
+
+    async def active_ages(self) -> list[ActiveJob]:
+        """Every job not yet completed or failed."""
+
+    async def anchor_flags(self, job_id: uuid.UUID) -> dict[uuid.UUID, bool]:
+        """Each essay of the job, and whether it is an anchor."""
+
+    async def pairs_of_essay(self, job_id: uuid.UUID, essay_id: uuid.UUID) -> list[Pair]:
+        """The attempts one essay took part in, in planning order."""
+
+    async def page_pairs(self, job_id: uuid.UUID, limit: int, offset: int) -> tuple[int, list[Pair]]:
+        """One page of the job's attempts in planning order, and how many there are in all."""
+
+
+class AssignmentRepository(Protocol):
+    async def get(self, assignment_id: uuid.UUID) -> Assignment | None:
+        """The assignment with its anchor count."""
+
+    async def visible_to(self, user_id: str) -> list[Assignment]:
+        """The user's own assignments and every shared one, newest first, with their anchor counts."""
+
+    async def add(self, assignment: Assignment) -> None: ...
+
+    async def update(self, assignment_id: uuid.UUID, values: dict[str, object]) -> None:
+        """Change the named columns (and ``updated_at``)."""
+
+    async def anchors(self, assignment_id: uuid.UUID) -> list[Anchor]:
+        """In upload order."""
+
+    async def taken_labels(self, assignment_id: uuid.UUID, labels: Sequence[str]) -> list[str]:
+        """Those of ``labels`` that the assignment's anchors already use, sorted."""
+
+    async def add_anchors(self, anchors: Sequence[Anchor]) -> list[Anchor]:
+        """Insert them; a label taken meanwhile raises ``LabelTakenError``."""
+
+    async def remove_anchor(self, assignment_id: uuid.UUID, anchor_id: uuid.UUID) -> bool:
+        """``False`` if the assignment has no such anchor."""
+
+
+class LabelTakenError(Exception):
+    """A concurrent upload took an anchor label between the check and the insert."""
+
+
+class EventOutbox(Protocol):
+    async def emit(self, event: Outgoing, *, key: uuid.UUID, correlation_id: uuid.UUID) -> None:
+        """Queue the event for Kafka in the unit of work's transaction, with its deterministic id."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: committed when the ``async with`` block ends normally, rolled back otherwise
+    (a unit of work on the Kafka runner's transaction is committed by the runner)."""
+
+    @property
+    def jobs(self) -> JobRepository: ...
+
+    @property
+    def assignments(self) -> AssignmentRepository: ...
+
+    @property
+    def events(self) -> EventOutbox: ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction has committed (never if it rolls back)."""
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
+class TextStore(Protocol):
+    """Content service's text store."""
+
+    async def store_text(self, content: str, kind: TextKind) -> StoredText: ...
+
+    async def store_text_file(self, filename: str, data: bytes, kind: TextKind) -> StoredText: ...
+
+    async def fetch_texts(self, text_ids: list[str]) -> BatchGetTextsResponse: ...
+
+
+class ComparisonService(Protocol):
+    """The LLM provider service."""
+
+    async def submit(self, request: ComparisonBatchRequest) -> ComparisonBatchAccepted: ...
+
+    async def estimate(self, request: UsageEstimateRequest) -> UsageEstimate: ...

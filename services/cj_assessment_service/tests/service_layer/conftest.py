@@ -1,0 +1,367 @@
+"""In-memory fakes at the adapter boundary (repositories, outbox, unit of work, content service, LPS).
+
+The fake unit of work behaves like the PostgreSQL one where the use cases depend on it: a block's
+changes and events are kept only when it ends normally, and an exception rolls both back. The job
+repository stores rows, not the aggregate: ``get`` builds a fresh job with only the parts a real load
+gives (waves, open count), so a use case that forgets to load essays or comparisons fails here too.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from cj_assessment_service.config import Settings
+from cj_assessment_service.domain.assignment import Anchor, Assignment
+from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssay, Outgoing, Wave
+from cj_assessment_service.domain.job_health import ActiveJob
+from cj_assessment_service.domain.job_state import ACTIVE
+from cj_assessment_service.domain.pairs import Pair, PairStatus
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.ports import ActiveProgress, LabelTakenError
+from common_core.events.cj_assessment import CJAssessmentRequestedV1, EssayRef, EssayResult
+from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1
+from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
+from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
+from common_core.http.llm_provider import AcceptedComparison, ComparisonBatchAccepted, ComparisonBatchRequest
+from common_core.llm import LLMProvider
+from common_core.status import CJJobState
+
+
+@dataclass
+class Rows:
+    """What the database holds: the job headers, and each job's essays, waves, comparisons and results."""
+
+    jobs: dict[uuid.UUID, Job] = field(default_factory=dict)  # header fields only
+    essays: dict[uuid.UUID, list[JobEssay]] = field(default_factory=dict)
+    waves: dict[uuid.UUID, list[Wave]] = field(default_factory=dict)
+    pairs: dict[uuid.UUID, list[Pair]] = field(default_factory=dict)
+    results: dict[uuid.UUID, dict[uuid.UUID, EssayResult]] = field(default_factory=dict)
+    assignments: dict[uuid.UUID, Assignment] = field(default_factory=dict)
+    anchors: list[Anchor] = field(default_factory=list)
+    outbox: list[Outgoing] = field(default_factory=list)
+    locked: list[uuid.UUID] = field(default_factory=list)  # every job loaded for update, in order
+
+
+class FakeJobRepository:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    async def add(self, job: Job) -> bool:
+        if any((j.batch_id, j.request_id) == (job.batch_id, job.request_id) for j in self.rows.jobs.values()):
+            return False
+        self.rows.jobs[job.id] = replace(job, changes=JobChanges(), essays=None, pairs=None, counts=None, waves=[])
+        for part in (self.rows.essays, self.rows.waves, self.rows.pairs):
+            part[job.id] = []
+        return True
+
+    async def get(self, job_id: uuid.UUID, *, lock: bool = False, skip_locked: bool = False) -> Job | None:
+        stored = self.rows.jobs.get(job_id)
+        if stored is None:
+            return None
+        if lock:
+            self.rows.locked.append(job_id)
+        open_pairs = sum(1 for p in self.rows.pairs[job_id] if p.status is PairStatus.PLANNED)
+        waves = [replace(w, theta=None) for w in self.rows.waves[job_id]]
+        return replace(copy.deepcopy(stored), open_pairs=open_pairs, waves=waves)
+
+    async def job_of_request(self, request_id: str) -> uuid.UUID | None:
+        return next((p.job_id for ps in self.rows.pairs.values() for p in ps if p.request_id == request_id), None)
+
+    async def pair(self, job: Job, request_id: str) -> Pair | None:
+        await self.save(job)
+        return next((replace(p) for p in self.rows.pairs[job.id] if p.request_id == request_id), None)
+
+    async def load_counts(self, job: Job) -> None:
+        await self.save(job)
+        essays, pairs = self.rows.essays[job.id], self.rows.pairs[job.id]
+        job.counts = JobCounts(
+            items=len(essays),
+            anchors=sum(1 for e in essays if e.is_anchor),
+            planned=len(pairs),
+            done=sum(1 for p in pairs if p.status is PairStatus.DONE),
+        )
+
+    async def load_essays(self, job: Job) -> None:
+        await self.save(job)
+        job.essays = [replace(e) for e in self.rows.essays[job.id]]
+
+    async def load_pairs(self, job: Job) -> None:
+        await self.save(job)
+        job.pairs = [replace(p) for p in sorted(self.rows.pairs[job.id], key=lambda p: (p.wave, p.position, p.attempt))]
+
+    async def load_thetas(self, job: Job) -> None:
+        await self.save(job)
+        thetas = {w.wave: w.theta for w in self.rows.waves[job.id]}
+        for wave in job.waves:
+            wave.theta = thetas[wave.wave]
+
+    async def unacknowledged_pairs(self, job: Job, limit: int) -> list[Pair]:
+        await self.save(job)
+        return [replace(p) for p in self.rows.pairs[job.id] if p.status is PairStatus.PLANNED and not p.acknowledged][
+            :limit
+        ]
+
+    async def save(self, job: Job) -> None:
+        changes, rows = job.changes, self.rows
+        stored = rows.jobs[job.id]
+        for name, value in changes.header.items():
+            setattr(stored, name, value)
+        rows.essays[job.id].extend(replace(e) for e in changes.new_essays)
+        rows.waves[job.id].extend(replace(w) for w in changes.new_waves)
+        for closed in changes.closed_waves:
+            index = next(i for i, w in enumerate(rows.waves[job.id]) if w.wave == closed.wave)
+            rows.waves[job.id][index] = replace(closed)
+        pairs = rows.pairs[job.id]
+        if {p.request_id for p in changes.new_pairs} & {p.request_id for p in pairs}:
+            raise AssertionError("a request id planned twice (the unique index refuses it)")
+        pairs.extend(replace(p) for p in changes.new_pairs)
+        for answered in changes.answered_pairs:
+            index = next(i for i, p in enumerate(pairs) if p.pair_id == answered.pair_id)
+            pairs[index] = replace(answered, acknowledged=pairs[index].acknowledged, queue_id=pairs[index].queue_id)
+        for pair in pairs:
+            if pair.request_id in changes.acknowledged and not pair.acknowledged:
+                pair.acknowledged, pair.queue_id = True, changes.acknowledged[pair.request_id]
+            if changes.abandon_open_pairs and pair.status is PairStatus.PLANNED:
+                pair.status = PairStatus.ABANDONED
+        for result in changes.results:
+            rows.results.setdefault(job.id, {})[result.essay_id] = result
+        job.changes = JobChanges(events=changes.events)
+
+    async def jobs_with_unsubmitted_pairs(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        due = [
+            job
+            for job in self.rows.jobs.values()
+            if job.state is CJJobState.COMPARING
+            and job.next_submit_at <= now
+            and any(p.status is PairStatus.PLANNED and not p.acknowledged for p in self.rows.pairs[job.id])
+        ]
+        return [job.id for job in sorted(due, key=lambda j: j.next_submit_at)][:limit]
+
+    async def idle_comparing_jobs(self, idle_before: datetime, limit: int) -> list[uuid.UUID]:
+        idle = [
+            j for j in self.rows.jobs.values() if j.state is CJJobState.COMPARING and j.last_activity_at < idle_before
+        ]
+        return [job.id for job in sorted(idle, key=lambda j: j.last_activity_at)][:limit]
+
+    async def count_by_state(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for job in self.rows.jobs.values():
+            counts[job.state.value] = counts.get(job.state.value, 0) + 1
+        return counts
+
+    async def active_progress(self) -> list[ActiveProgress]:
+        return [
+            ActiveProgress(
+                job.id,
+                job.budget,
+                sum(1 for p in self.rows.pairs[job.id] if p.status is PairStatus.DONE),
+                len(self.rows.essays[job.id]),
+            )
+            for job in self.rows.jobs.values()
+            if job.state is CJJobState.COMPARING
+        ]
+
+    async def active_ages(self) -> list[ActiveJob]:
+        return [
+            ActiveJob(job.state.value, job.created_at, job.last_activity_at)
+            for job in self.rows.jobs.values()
+            if job.state in ACTIVE
+        ]
+
+    async def anchor_flags(self, job_id: uuid.UUID) -> dict[uuid.UUID, bool]:
+        return {e.essay_id: e.is_anchor for e in self.rows.essays[job_id]}
+
+    async def pairs_of_essay(self, job_id: uuid.UUID, essay_id: uuid.UUID) -> list[Pair]:
+        return [replace(p) for p in self.rows.pairs[job_id] if essay_id in (p.essay_a_id, p.essay_b_id)]
+
+    async def page_pairs(self, job_id: uuid.UUID, limit: int, offset: int) -> tuple[int, list[Pair]]:
+        pairs = self.rows.pairs[job_id]
+        return len(pairs), [replace(p) for p in pairs[offset : offset + limit]]
+
+
+class FakeAssignmentRepository:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    async def get(self, assignment_id: uuid.UUID) -> Assignment | None:
+        found = self.rows.assignments.get(assignment_id)
+        if found is None:
+            return None
+        return replace(found, anchor_count=sum(1 for a in self.rows.anchors if a.assignment_id == assignment_id))
+
+    async def visible_to(self, user_id: str) -> list[Assignment]:
+        return [a for a in self.rows.assignments.values() if a.usable_by(user_id)]
+
+    async def add(self, assignment: Assignment) -> None:
+        self.rows.assignments[assignment.id] = assignment
+
+    async def update(self, assignment_id: uuid.UUID, values: dict[str, object]) -> None:
+        self.rows.assignments[assignment_id] = replace(self.rows.assignments[assignment_id], **values)  # type: ignore[arg-type]
+
+    async def anchors(self, assignment_id: uuid.UUID) -> list[Anchor]:
+        return [a for a in self.rows.anchors if a.assignment_id == assignment_id]
+
+    async def taken_labels(self, assignment_id: uuid.UUID, labels: Sequence[str]) -> list[str]:
+        return sorted(a.label for a in await self.anchors(assignment_id) if a.label in labels)
+
+    async def add_anchors(self, anchors: Sequence[Anchor]) -> list[Anchor]:
+        for anchor in anchors:
+            if await self.taken_labels(anchor.assignment_id, [anchor.label]):
+                raise LabelTakenError(anchor.label)
+        self.rows.anchors.extend(anchors)
+        return list(anchors)
+
+    async def remove_anchor(self, assignment_id: uuid.UUID, anchor_id: uuid.UUID) -> bool:
+        before = len(self.rows.anchors)
+        self.rows.anchors = [a for a in self.rows.anchors if (a.assignment_id, a.id) != (assignment_id, anchor_id)]
+        return len(self.rows.anchors) < before
+
+
+class FakeOutbox:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    async def emit(self, event: Outgoing, *, key: uuid.UUID, correlation_id: uuid.UUID) -> None:
+        if any(e.natural_key == event.natural_key for e in self.rows.outbox):
+            raise AssertionError(f"event id {event.natural_key} written twice (the outbox's unique index refuses it)")
+        self.rows.outbox.append(event)
+
+
+@dataclass
+class FakeUnitOfWork:
+    jobs: FakeJobRepository
+    assignments: FakeAssignmentRepository
+    events: FakeOutbox
+    committed: list[Callable[[], None]] = field(default_factory=list)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self.committed.append(callback)
+
+
+class FakeUnitOfWorkFactory:
+    """A transaction over ``rows``: kept when the block ends normally, rolled back (restored) on an exception."""
+
+    def __init__(self) -> None:
+        self.rows = Rows()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:
+        before = copy.deepcopy(self.rows)
+        uow = FakeUnitOfWork(FakeJobRepository(self.rows), FakeAssignmentRepository(self.rows), FakeOutbox(self.rows))
+        try:
+            yield uow
+        except BaseException:
+            self.rows.__dict__.update(before.__dict__)
+            raise
+        for callback in uow.committed:
+            callback()
+
+
+class FakeTexts:
+    """Content service's text store: every text a test adds, found by its id."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, StoredText] = {}
+
+    def add(self, content: str, kind: TextKind = TextKind.ESSAY) -> str:
+        text_id = f"{len(self.texts):064x}"
+        self.texts[text_id] = StoredText(text_id=text_id, kind=kind, content=content, word_count=len(content.split()))
+        return text_id
+
+    async def store_text(self, content: str, kind: TextKind) -> StoredText:
+        return self.texts[self.add(content, kind)]
+
+    async def store_text_file(self, filename: str, data: bytes, kind: TextKind) -> StoredText:
+        return await self.store_text(data.decode(), kind)
+
+    async def fetch_texts(self, text_ids: list[str]) -> BatchGetTextsResponse:
+        return BatchGetTextsResponse(
+            texts={i: self.texts[i] for i in text_ids if i in self.texts},
+            missing=[i for i in text_ids if i not in self.texts],
+        )
+
+
+class FakeLPS:
+    """Accepts every comparison it is sent (or refuses them all with ``error``), and keeps the requests."""
+
+    def __init__(self) -> None:
+        self.requests: list[ComparisonBatchRequest] = []
+        self.error: Exception | None = None
+
+    async def submit(self, request: ComparisonBatchRequest) -> ComparisonBatchAccepted:
+        if self.error is not None:
+            raise self.error
+        self.requests.append(request)
+        accepted = [
+            AcceptedComparison(request_id=c.request_id, queue_id=f"q-{c.request_id}", state="queued")
+            for c in request.comparisons
+        ]
+        return ComparisonBatchAccepted(accepted=accepted)
+
+    async def estimate(self, request: UsageEstimateRequest) -> UsageEstimate:
+        raise NotImplementedError("no estimate in these tests")
+
+
+@dataclass
+class Service:
+    deps: ServiceDeps
+    uows: FakeUnitOfWorkFactory
+    texts: FakeTexts
+    lps: FakeLPS
+
+    @property
+    def rows(self) -> Rows:
+        return self.uows.rows
+
+    def request(self, n_essays: int, **fields: Any) -> CJAssessmentRequestedV1:
+        """A request for ``n_essays`` essays whose texts the fake store holds."""
+        essays = [
+            EssayRef(essay_id=uuid.uuid4(), text_ref=self.texts.add(f"essay number {i}")) for i in range(n_essays)
+        ]
+        return CJAssessmentRequestedV1(
+            batch_id=uuid.uuid4(),
+            request_id=uuid.uuid4(),
+            user_id=fields.pop("user_id", "teacher-1"),
+            course_code="ENG5",
+            essays=essays,
+            **fields,
+        )
+
+    def open_requests(self) -> list[str]:
+        return [p.request_id for ps in self.rows.pairs.values() for p in ps if p.status is PairStatus.PLANNED]
+
+    def events_of(self, model: type) -> list[Any]:
+        return [e.payload for e in self.rows.outbox if isinstance(e.payload, model)]
+
+
+@pytest.fixture
+def service() -> Service:
+    uows, texts, lps = FakeUnitOfWorkFactory(), FakeTexts(), FakeLPS()
+    settings = Settings(HULEEDU_DEV_MODE=True, max_pair_attempts=2, database_url="postgresql://unused/db")
+    deps = ServiceDeps(settings=settings, uows=uows, content=texts, lps=lps, callback_topic="callbacks")
+    return Service(deps, uows, texts, lps)
+
+
+def answer(
+    request_id: str, winner: str = "A", *, error: ComparisonError | None = None, call_id: str | None = None
+) -> LLMComparisonResultV1:
+    return LLMComparisonResultV1(
+        request_id=request_id,
+        correlation_id=uuid.uuid4(),
+        winner=None if error else winner,
+        confidence=None if error else 4,
+        justification=None if error else "A reads better.",
+        error=error,
+        provider=LLMProvider.MOCK,
+        model="mock-judge",
+        completed_at=datetime.now(UTC),
+        provider_request_id=call_id,
+    )

@@ -1,0 +1,194 @@
+"""The adapter boundary of the use cases: three repositories and an outbox inside one unit of work,
+and the collaborators outside the database (password hashing, the sign-in lock, essay texts).
+
+PostgreSQL, Redis and HTTP implement these in ``adapters/``; the unit tests use in-memory fakes
+(tests/service_layer/conftest.py). Every repository method runs inside the unit of work's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from class_management_service.domain.model import (
+    Batch,
+    ConfirmedAuthor,
+    Essay,
+    LockState,
+    MatchOutcome,
+    PendingBatch,
+    SchoolClass,
+    Student,
+    Teacher,
+)
+from class_management_service.domain.name_matching import RosterStudent
+
+
+class ClassRepository(Protocol):
+    """Classes, students and rosters. Reads by id are owner-scoped: another teacher's row is absent."""
+
+    async def insert_class(self, class_id: uuid.UUID, owner_id: str, name: str, course_code: str) -> SchoolClass: ...
+
+    async def owned_class(self, owner_id: str, class_id: uuid.UUID) -> SchoolClass | None: ...
+
+    async def owned_class_ids(self, owner_id: str, class_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """The ids among ``class_ids`` that are ``owner_id``'s classes."""
+
+    async def list_classes(self, owner_id: str) -> list[SchoolClass]:
+        """By name, then id."""
+
+    async def update_class(self, class_id: uuid.UUID, changes: Mapping[str, object]) -> None:
+        """Set the given columns and ``updated_at``."""
+
+    async def delete_class(self, class_id: uuid.UUID) -> None:
+        """The class and its roster entries; the students stay."""
+
+    async def insert_student(
+        self,
+        student_id: uuid.UUID,
+        owner_id: str,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str | None,
+        class_ids: Sequence[uuid.UUID],
+    ) -> None: ...
+
+    async def owned_student(self, owner_id: str, student_id: uuid.UUID) -> Student | None: ...
+
+    async def list_students(self, owner_id: str, *, class_id: uuid.UUID | None = None) -> list[Student]:
+        """By last name, first name, id; only the class's students when ``class_id`` is given."""
+
+    async def update_student(self, student_id: uuid.UUID, changes: Mapping[str, object]) -> None:
+        """Set the given columns and ``updated_at``."""
+
+    async def delete_student(self, student_id: uuid.UUID) -> None:
+        """The student and their roster places; essays linked to them lose the link."""
+
+    async def add_to_roster(self, class_id: uuid.UUID, student_id: uuid.UUID) -> bool:
+        """``False`` when the student was in the class already."""
+
+    async def remove_from_roster(self, class_id: uuid.UUID, student_id: uuid.UUID) -> bool:
+        """``False`` when the student was not in the class."""
+
+    async def roster(self, class_id: uuid.UUID) -> list[RosterStudent]:
+        """Every student in the class, by id (ownership is the caller's business)."""
+
+
+class AssociationRepository(Protocol):
+    """Batches (from batch.registered), their essays (from essay.uploaded) and the essay-to-student links."""
+
+    async def lock_batch(self, batch_id: uuid.UUID) -> None:
+        """Serialise this unit of work with any other handling the same batch, until it ends.
+
+        batch.registered and essay.uploaded can be handled at once by two replicas; without the
+        lock each would miss the other's uncommitted row, and the essay would never be matched.
+        """
+
+    async def record_batch(self, batch_id: uuid.UUID, owner_id: str, class_id: uuid.UUID | None) -> bool:
+        """``False`` if the batch was known already (a batch's class never changes)."""
+
+    async def batch(self, batch_id: uuid.UUID) -> Batch | None:
+        """Any owner's batch (the consumer acts for no particular teacher)."""
+
+    async def owned_batches(self, owner_id: str, batch_ids: Sequence[uuid.UUID]) -> list[Batch]:
+        """The ones among ``batch_ids`` that are ``owner_id``'s, in no particular order."""
+
+    async def insert_essay(
+        self, essay_id: uuid.UUID, batch_id: uuid.UUID, *, filename: str, text_ref: str, author_hint: str | None
+    ) -> Essay | None:
+        """The stored essay, or ``None`` if it was stored already (a producer retry)."""
+
+    async def essays_of(self, batch_id: uuid.UUID) -> list[Essay]:
+        """In arrival order, then id."""
+
+    async def essay_ids_in(self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """The ids among ``essay_ids`` that are essays of the batch."""
+
+    async def unconfirmed_essays(self, batch_id: uuid.UUID) -> list[Essay]: ...
+
+    async def save_match(self, essay_id: uuid.UUID, outcome: MatchOutcome) -> None:
+        """Write the suggestion unless the essay was confirmed meanwhile: the teacher's decision wins."""
+
+    async def confirm(
+        self, choices: Mapping[uuid.UUID, uuid.UUID], *, confirmed_by: str, confirmed_at: datetime
+    ) -> None:
+        """Set each essay's (key) confirmed student (value)."""
+
+    async def confirmed_authors(self, batch_id: uuid.UUID) -> list[ConfirmedAuthor]:
+        """By last name, first name, essay id."""
+
+    async def pending_batches(self, owner_id: str, limit: int, offset: int) -> tuple[list[PendingBatch], int]:
+        """One page of the owner's batches with unconfirmed essays, newest first, and how many there are."""
+
+
+class AccountRepository(Protocol):
+    async def insert_teacher(
+        self, teacher_id: uuid.UUID, *, email: str, display_name: str, password_hash: str, locale: str
+    ) -> Teacher | None:
+        """The new teacher, or ``None`` (and the unit of work still usable) when the email is taken."""
+
+    async def teacher_by_email(self, email: str) -> Teacher | None: ...
+
+    async def teacher_by_id(self, teacher_id: uuid.UUID) -> Teacher | None: ...
+
+    async def rehash_password(self, teacher_id: uuid.UUID, new_hash: str) -> None:
+        """The same password under stronger hashing parameters."""
+
+    async def replace_password(self, teacher_id: uuid.UUID, old_hash: str, new_hash: str) -> bool:
+        """Only over ``old_hash``: ``False`` when another change replaced it first."""
+
+
+class EventOutbox(Protocol):
+    async def emit(self, payload: BaseModel, *, key: str) -> None:
+        """Queue ``payload`` for Kafka in the unit of work's transaction, keyed by ``key``."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: committed when the ``async with`` block ends normally, rolled back otherwise."""
+
+    @property
+    def classes(self) -> ClassRepository: ...
+
+    @property
+    def associations(self) -> AssociationRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def events(self) -> EventOutbox: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, stored_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches; ``None`` (no such account) never does, but takes as long."""
+
+    def needs_rehash(self, stored_hash: str) -> bool: ...
+
+
+class SignInLock(Protocol):
+    """Failed attempts per email; raises ``ServiceUnavailableError`` when it cannot count (fail closed)."""
+
+    async def state(self, email: str) -> LockState: ...
+
+    async def record_failure(self, email: str) -> LockState:
+        """Count one failure; the state says whether this one locked the account."""
+
+    async def clear(self, email: str) -> None: ...
+
+
+class EssayTextSource(Protocol):
+    async def essay_text(self, text_ref: str) -> str | None:
+        """The essay's text, or ``None`` when it cannot be read (best effort: never raises)."""
