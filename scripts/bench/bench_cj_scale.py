@@ -34,7 +34,8 @@ from pydantic import ValidationError
 from cj_assessment_service.config import Settings
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.comparison_estimate import SimulatedRun, SimulationSpec
-from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.domain.job import JobRules
+from cj_assessment_service.service_layer.deps import ServiceDeps, job_rules
 from cj_assessment_service.service_layer.estimates import EstimateService, JobInputs, SimulationCache
 from cj_engine.simulation import REALISTIC_JUDGE, judge_pairs, simulate_batch
 from common_core.events.cj_assessment import AssessmentBudget
@@ -250,10 +251,14 @@ async def time_estimates(sizes: Sequence[int]) -> None:
 
 @dataclass(frozen=True)
 class _Deps:
-    """The two parts of ``ServiceDeps`` an estimate without an assignment touches."""
+    """The parts of ``ServiceDeps`` an estimate without an assignment touches."""
 
     settings: Settings
     lps: LPSStandIn
+
+    @property
+    def rules(self) -> JobRules:
+        return job_rules(self.settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

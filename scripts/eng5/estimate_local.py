@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from typing import cast
 
 from cj_assessment_service.config import Settings as CJSettings
-from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.deps import ServiceDeps, job_rules
 from cj_assessment_service.service_layer.estimates import EstimateService, JobInputs
 from common_core.http.estimates import AssessmentEstimate, AssessmentEstimateRequest
 from common_core.http.llm_provider import ComparisonContext
@@ -69,8 +69,8 @@ def estimate_locally(inputs: RunInputs, settings: RunSettings) -> AssessmentEsti
         batch_max_age_s=lps_settings.batch_api_max_age_s,
     )
     usage = UsageEstimator(models=ModelTable.load(), providers=ProviderPool(lps_settings), policy=policy)
-    # EstimateService reads only ``settings`` and ``lps`` once the job inputs are given.
-    deps = cast(ServiceDeps, SimpleNamespace(settings=cj_settings, lps=usage))
+    # EstimateService reads only ``settings``, its job rules and ``lps`` once the job inputs are given.
+    deps = cast(ServiceDeps, SimpleNamespace(settings=cj_settings, rules=job_rules(cj_settings), lps=usage))
     job_inputs = JobInputs(
         anchor_characters=[len(a.file.text.strip()) or 1 for a in inputs.anchors],
         grade_scale=GRADE_SCALE,

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from api_gateway_service.adapters.rate_limits import Limit, RateLimiter
+from api_gateway_service.adapters.rate_limits import RateLimiter
+from api_gateway_service.domain.rate_limits import Limit
 from api_gateway_service.metrics import login_outcome, rejection_reason
 from huleedu_service_libs.errors import ErrorCode, RateLimitedError
 

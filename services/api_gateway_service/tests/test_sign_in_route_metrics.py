@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
-from api_gateway_service.adapters.rate_limits import Limit
 from api_gateway_service.domain.access_tokens import AccessClaims, TokenRejectedError
+from api_gateway_service.domain.rate_limits import Limit
 from api_gateway_service.entrypoints.auth_routes import router
 from api_gateway_service.entrypoints.context import GatewayLimits
 from common_core.http.gateway import TokenResponse

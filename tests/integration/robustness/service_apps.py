@@ -275,8 +275,8 @@ async def api_gateway_service(resources: Resources) -> AsyncIterator[ServiceUnde
 
     async with served_cms(resources) as (cms_url, cms), served(_knows_nothing()) as nowhere:
         email, password = f"{resources.unique('teacher')}@example.org", "robustness-suite-password"
-        async with cms.extensions[CONTEXT_EXTENSION].sessions() as session, session.begin():
-            await create_teacher(session, Passwords(), email=email, display_name="Robust", password=password)
+        async with cms.extensions[CONTEXT_EXTENSION].unit_of_work() as uow:
+            await create_teacher(uow, Passwords(), email=email, display_name="Robust", password=password)
         peers = ("content", "cj_assessment", "llm_provider", "result_aggregator", "bff_teacher")
         settings = Settings.model_validate(
             {

@@ -75,8 +75,9 @@ class Cms:
     async def new_teacher(self, password: str = PASSWORD) -> tuple[str, str]:
         """A fresh teacher's (email, user_id)."""
         email = f"teacher-{uuid.uuid4().hex[:10]}@example.org"
-        async with self.app.extensions[CONTEXT_EXTENSION].sessions() as session, session.begin():
-            profile = await create_teacher(session, Passwords(), email=email, display_name="Karin", password=password)
+        context = self.app.extensions[CONTEXT_EXTENSION]
+        async with context.unit_of_work() as uow:
+            profile = await create_teacher(uow, Passwords(), email=email, display_name="Karin", password=password)
         return email, str(profile.user_id)
 
 

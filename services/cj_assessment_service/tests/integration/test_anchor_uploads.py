@@ -3,7 +3,7 @@ and only then are files extracted, by content service (a fake over HTTP here).""
 
 import pytest
 
-from cj_assessment_service.service_layer import assignments
+from cj_assessment_service.domain import anchor_grades
 from services.cj_assessment_service.tests.integration.conftest import Harness, post_multipart, teacher_headers
 from services.content_service.tests.hostile_files import docx_bomb
 
@@ -36,13 +36,13 @@ async def post_raw_multipart(client, path: str, parts: list[tuple[str, tuple[str
 
 def counting_grades_parses(monkeypatch) -> list[str]:
     parsed: list[str] = []
-    real = assignments.parse_grades_file
+    real = anchor_grades.parse_grades_file
 
     def counting(filename: str, data: bytes) -> dict[str, str]:
         parsed.append(filename)
         return real(filename, data)
 
-    monkeypatch.setattr(assignments, "parse_grades_file", counting)
+    monkeypatch.setattr(anchor_grades, "parse_grades_file", counting)
     return parsed
 
 

@@ -10,7 +10,8 @@ from common_core.envelope import deterministic_event_id
 from common_core.events.batch import EssayUploadedV1
 from common_core.http.content import CreateBatchRequest, UploadOutcome
 from common_core.status import BatchStatus
-from content_service.service_layer import batches, uploads, vetting
+from content_service.domain import intake
+from content_service.service_layer import batches, uploads
 from content_service.service_layer.uploads import UploadedFile
 from content_service.service_layer.vetting import UNREADABLE_REASON
 from huleedu_service_libs.errors import ConflictError, ValidationFailedError
@@ -70,14 +71,14 @@ async def test_mixed_good_and_bad_files_each_get_their_own_outcome(service, samp
 
 
 async def test_a_file_that_crashes_the_parser_is_rejected_and_the_others_are_stored(service, samples, monkeypatch):
-    real_vet = vetting.vet_file
+    real_vet = intake.vet_file
 
     def vet_or_crash(name, raw, limits):
         if name == "strange.docx":
             raise KeyError("word/document.xml")  # a parser bug that extraction did not foresee
         return real_vet(name, raw, limits)
 
-    monkeypatch.setattr(vetting, "vet_file", vet_or_crash)
+    monkeypatch.setattr(intake, "vet_file", vet_or_crash)
     batch_id = await new_batch(service)
     result = await upload(
         service,
@@ -95,14 +96,14 @@ async def test_a_file_that_crashes_the_parser_is_rejected_and_the_others_are_sto
 
 
 async def test_files_are_vetted_in_a_worker_thread_never_on_the_event_loop(service, samples, monkeypatch):
-    real_vet = vetting.vet_file
+    real_vet = intake.vet_file
     threads: list[threading.Thread] = []
 
     def recording(name, raw, limits):
         threads.append(threading.current_thread())
         return real_vet(name, raw, limits)
 
-    monkeypatch.setattr(vetting, "vet_file", recording)
+    monkeypatch.setattr(intake, "vet_file", recording)
     batch_id = await new_batch(service)
     await upload(service, batch_id, [("a.txt", samples.essay_text("a").encode()), ("b.docx", samples.docx(["B"]))])
     assert len(threads) == 2

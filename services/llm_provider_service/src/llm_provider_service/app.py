@@ -16,6 +16,7 @@ from huleedu_service_libs.http.quart_support import setup_quart_app
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import RestartPolicy
 from llm_provider_service.adapters.providers.base import ProviderAdapter
+from llm_provider_service.adapters.providers.mock import MockProvider
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
 from llm_provider_service.config import Settings
@@ -73,10 +74,11 @@ async def create_app(
     app.register_blueprint(dev_routes)
     app.register_blueprint(catalogue_routes)
     app.config[DEV_MODE_FLAG] = settings.dev_mode
+    mock = (await container.get(ProviderPool)).get(LLMProvider.MOCK)
     app.extensions[EXTENSION] = HttpServices(
         submissions=await container.get(SubmissionService),
         queue=await container.get(RedisQueue),
-        providers=await container.get(ProviderPool),
+        mock=mock if isinstance(mock, MockProvider) else None,
     )
     app.extensions[CATALOGUE_EXTENSION] = CatalogueServices(
         catalogue=await container.get(Catalogue), estimator=await container.get(UsageEstimator)

@@ -8,12 +8,11 @@ let through and logged: an outage of the limiter must not take the whole API dow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
+from api_gateway_service.domain.rate_limits import Limit
 from huleedu_service_libs.errors import RateLimitedError
 from huleedu_service_libs.metrics import RATE_LIMIT_HITS
 
@@ -31,15 +30,6 @@ if ttl < 0 then
 end
 return {count, ttl}
 """
-
-
-@dataclass(frozen=True)
-class Limit:
-    """``requests`` per ``window_s`` for one kind of caller (``scope`` names it in the key and the error)."""
-
-    scope: str
-    requests: int
-    window_s: int
 
 
 class RateLimiter:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import httpx
 from fastapi import Request
 
-from api_gateway_service.adapters.accounts import Accounts
-from api_gateway_service.adapters.rate_limits import Limit, RateLimiter
 from api_gateway_service.config import Settings
 from api_gateway_service.domain.access_tokens import AccessTokens, SigningKeys
+from api_gateway_service.domain.rate_limits import Limit
+from api_gateway_service.service_layer.ports import Accounts, RequestLimiter
 from api_gateway_service.service_layer.sign_in import SignIn
 
 
@@ -41,7 +41,7 @@ class GatewayContext:
     http: httpx.AsyncClient
     keys: SigningKeys
     tokens: AccessTokens
-    limiter: RateLimiter
+    limiter: RequestLimiter
     limits: GatewayLimits
     sign_in: SignIn
     accounts: Accounts

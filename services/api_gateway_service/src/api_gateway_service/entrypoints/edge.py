@@ -11,7 +11,8 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api_gateway_service.adapters.rate_limits import Limit, RateLimiter
+from api_gateway_service.domain.rate_limits import Limit
+from api_gateway_service.service_layer.ports import RequestLimiter
 from huleedu_service_libs.errors import PayloadTooLargeError
 from huleedu_service_libs.http.metrics import HEALTH_PATH, METRICS_PATH
 
@@ -26,7 +27,7 @@ def client_ip(scope: Scope) -> str:
 
 
 class IpLimitMiddleware:
-    def __init__(self, app: ASGIApp, limiter: RateLimiter, limit: Limit) -> None:
+    def __init__(self, app: ASGIApp, limiter: RequestLimiter, limit: Limit) -> None:
         self.app = app
         self.limiter = limiter
         self.limit = limit

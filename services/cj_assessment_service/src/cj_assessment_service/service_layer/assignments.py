@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cj_assessment_service.domain import anchor_grades
 from cj_assessment_service.domain.anchor_grades import (
     GradesFileError,
     anchor_label,
     label_problem,
-    parse_grades_file,
     printable,
     validate_grades,
 )
@@ -243,7 +243,7 @@ class AssignmentService:
             _check_anchor_file(upload, settings.max_upload_bytes)
         grades_name = printable(grades_file.filename)
         try:
-            grades = parse_grades_file(grades_name, grades_file.data)
+            grades = anchor_grades.parse_grades_file(grades_name, grades_file.data)
         except GradesFileError as exc:
             raise ValidationFailedError(str(exc), details={"filename": grades_name}) from exc
         labelled = [(anchor_label(upload.filename), printable(upload.filename)) for upload in files]

@@ -13,9 +13,10 @@ import time
 import structlog
 
 from content_service.config import Settings
+from content_service.domain import intake
 from content_service.domain.extraction import file_type_of
 from content_service.domain.filenames import clean_filename
-from content_service.domain.intake import AcceptedFile, RejectedFile, UploadLimits, vet_file
+from content_service.domain.intake import AcceptedFile, RejectedFile, UploadLimits
 from content_service.metrics import EXTRACTION_SECONDS
 
 _log = structlog.get_logger(__name__)
@@ -36,7 +37,7 @@ async def vet_in_thread(raw_name: str | None, content: bytes, limits: UploadLimi
     name = clean_filename(raw_name)
     started = time.perf_counter()
     try:
-        return await asyncio.to_thread(vet_file, raw_name, content, limits)
+        return await asyncio.to_thread(intake.vet_file, raw_name, content, limits)
     except Exception:
         # Extraction turns the failures it knows into reasons; a parser bug on one strange file
         # must still not fail the rest of the upload.

@@ -12,7 +12,7 @@ def retry_delay_s(
     ``Retry-After`` is a floor, never shortened by the jitter, and may exceed the cap because
     the provider knows better than our guess.
     """
-    exponential = min(cap_s, base_s * 2 ** max(0, min(failures - 1, 30)))
+    exponential = min(cap_s, base_s * 2.0 ** max(0, min(failures - 1, 30)))
     delay = exponential * min(max(jitter_unit, 0.0), 1.0)
     if retry_after_s is not None:
         delay = max(delay, retry_after_s)

@@ -46,7 +46,8 @@ class EssayFeatures:
     paragraphing: float
 
     def quality(self) -> float:
-        return sum(weight * getattr(self, name) for name, weight in WEIGHTS.items()) / sum(WEIGHTS.values())
+        weighted: float = sum(weight * float(getattr(self, name)) for name, weight in WEIGHTS.items())
+        return weighted / sum(WEIGHTS.values())
 
     def score(self, name: str) -> float:
         return float(getattr(self, name))

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, current_app
 from quart.typing import ResponseReturnValue
 
-from common_core.llm import LLMProvider
 from huleedu_service_libs.errors import NotFoundError
 from huleedu_service_libs.http.quart_support import internal_route, json_body
-from llm_provider_service.adapters.providers.mock import MockProvider
 from llm_provider_service.entrypoints.http import CALLERS, EXTENSION, HttpServices
+from llm_provider_service.service_layer.ports import MockJudgeControl
 
 dev_routes = Blueprint("llm_provider_dev", __name__)
 DEV_MODE_FLAG = "llm_provider_service_dev_mode"
@@ -36,33 +34,23 @@ class MockJudgeUpdate(BaseModel):
     rate_malformed: float | None = Field(default=None, ge=0, le=1)
 
 
-def _mock() -> MockProvider:
+def _mock() -> MockJudgeControl:
     if not current_app.config.get(DEV_MODE_FLAG):
         raise NotFoundError("no such route")  # invisible outside dev mode
     services: HttpServices = current_app.extensions[EXTENSION]
-    adapter = services.providers.get(LLMProvider.MOCK)
-    if not isinstance(adapter, MockProvider):
+    if services.mock is None:
         raise NotFoundError("the mock provider is replaced in this process")
-    return adapter
-
-
-def _view(mock: MockProvider) -> dict[str, object]:
-    return asdict(mock.settings)
+    return services.mock
 
 
 @dev_routes.get("/internal/v1/dev/mock")
 @internal_route(*CALLERS)
 async def read_mock() -> ResponseReturnValue:
-    return _view(_mock())
+    return _mock().current()
 
 
 @dev_routes.put("/internal/v1/dev/mock")
 @internal_route(*CALLERS)
 @json_body(MockJudgeUpdate)
 async def update_mock(body: MockJudgeUpdate) -> ResponseReturnValue:
-    mock = _mock()
-    update = body.model_dump(exclude_none=True)
-    judge_fields = {"profile", "seed", "noise_scale", "position_bias"}
-    judge = replace(mock.settings.judge, **{k: v for k, v in update.items() if k in judge_fields})
-    mock.settings = replace(mock.settings, judge=judge, **{k: v for k, v in update.items() if k not in judge_fields})
-    return _view(mock)
+    return _mock().update(body.model_dump(exclude_none=True))

@@ -11,8 +11,7 @@ from quart.typing import ResponseReturnValue
 from common_core.http.llm_provider import ComparisonBatchRequest
 from huleedu_service_libs.errors import NotFoundError
 from huleedu_service_libs.http.quart_support import internal_route, json_body
-from llm_provider_service.adapters.providers.pool import ProviderPool
-from llm_provider_service.adapters.redis_queue import RedisQueue
+from llm_provider_service.service_layer.ports import MockJudgeControl, QueueDepths
 from llm_provider_service.service_layer.submission import SubmissionService
 
 CALLERS = ("cj_assessment_service",)
@@ -24,8 +23,8 @@ routes = Blueprint("llm_provider", __name__)
 @dataclass(frozen=True)
 class HttpServices:
     submissions: SubmissionService
-    queue: RedisQueue
-    providers: ProviderPool  # the dev routes reach the mock through it
+    queue: QueueDepths
+    mock: MockJudgeControl | None  # the dev routes' mock judge; None when tests replace the mock provider
 
 
 def _services() -> HttpServices:

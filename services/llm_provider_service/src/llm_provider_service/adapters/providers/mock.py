@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
 
 from common_core.llm import LLMProvider
 from llm_provider_service.adapters.providers.base import ProviderCall, ProviderReply, Usage
@@ -37,6 +39,18 @@ class MockProvider:
     def __init__(self, settings: MockSettings) -> None:
         self.settings = settings
         self._seen_prefixes: set[str] = set()
+
+    def current(self) -> dict[str, object]:
+        return asdict(self.settings)
+
+    def update(self, changes: Mapping[str, object]) -> dict[str, object]:
+        """The dev route's partial update: the judge's own fields, then the call's (latency, injected errors)."""
+        judge_fields = {f.name for f in fields(JudgeSettings)}
+        # The route's model has checked every value's type and range.
+        judge_changes: dict[str, Any] = {k: v for k, v in changes.items() if k in judge_fields}
+        call_changes: dict[str, Any] = {k: v for k, v in changes.items() if k not in judge_fields}
+        self.settings = replace(self.settings, judge=replace(self.settings.judge, **judge_changes), **call_changes)
+        return self.current()
 
     async def aclose(self) -> None:
         return None

@@ -1,0 +1,33 @@
+"""What the HTTP routes need from the adapters, as Protocols (the composition root, ``app.py``, hands them in)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from llm_provider_service.domain.work import CallSettings
+
+
+class LaneReady(Protocol):
+    @property
+    def settings(self) -> CallSettings: ...
+
+    @property
+    def ready(self) -> int: ...
+
+
+class QueueDepths(Protocol):
+    async def lane_depths(self) -> Sequence[LaneReady]:
+        """Each lane's call settings and how many comparisons wait in it."""
+
+    async def totals(self) -> tuple[int, int, int, float | None]:
+        """Items held, leased and waiting for a retry, and the enqueue time (ms) of the oldest."""
+
+
+class MockJudgeControl(Protocol):
+    """The dev-mode knobs of the mock judge (profile, noise, latency, injected errors)."""
+
+    def current(self) -> dict[str, object]: ...
+
+    def update(self, changes: Mapping[str, object]) -> dict[str, object]:
+        """Apply the given settings (the others keep their value); the settings now."""
