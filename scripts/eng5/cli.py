@@ -6,11 +6,13 @@ Exit status: 0 done; 1 the platform failed or a run did not complete with a resu
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 import typer
 from rich.console import Console
@@ -57,23 +59,101 @@ class BadInputError(Exception):
         self.problems = problems
 
 
-def _paths(
-    demo: bool,
-    essays: Path | None,
-    anchors: Path | None,
-    anchors_csv: Path | None,
-    instructions: Path | None,
-    rubric: Path | None,
-    prompt: Path | None,
-) -> InputPaths:
-    if demo:
-        return demo_paths()
-    if essays and anchors and anchors_csv and instructions and rubric:
-        return InputPaths(essays, anchors, anchors_csv, instructions, rubric, prompt)
-    given = {"--essays": essays, "--anchors": anchors, "--anchors-csv": anchors_csv}
-    given |= {"--instructions": instructions, "--rubric": rubric}
-    missing = [name for name, value in given.items() if value is None]
-    raise BadInputError([f"missing {', '.join(missing)} (or use --demo)"])
+@dataclass(frozen=True)
+class Source:
+    """Where the essays, anchors, instructions and rubric are read from."""
+
+    essays: Essays = None
+    anchors: Anchors = None
+    anchors_csv: AnchorsCsv = None
+    instructions: Instructions = None
+    rubric: Rubric = None
+    prompt: Prompt = None
+    demo: Demo = False
+
+    def read(self) -> RunInputs:
+        return _read(self.paths())
+
+    def paths(self) -> InputPaths:
+        if self.demo:
+            return demo_paths()
+        essays, anchors, anchors_csv = self.essays, self.anchors, self.anchors_csv
+        if essays and anchors and anchors_csv and self.instructions and self.rubric:
+            return InputPaths(essays, anchors, anchors_csv, self.instructions, self.rubric, self.prompt)
+        given = {"--essays": essays, "--anchors": anchors, "--anchors-csv": anchors_csv}
+        given |= {"--instructions": self.instructions, "--rubric": self.rubric}
+        missing = [name for name, value in given.items() if value is None]
+        raise BadInputError([f"missing {', '.join(missing)} (or use --demo)"])
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_comparisons_per_essay: MaxPerEssay = 10
+    target_reliability: Target = 0.8
+
+
+@dataclass(frozen=True)
+class Judge:
+    provider: Provider = "mock"
+    model: Model = "mock-judge"
+    mode: Mode = BatchingMode.SERIAL_BUNDLE
+
+    def settings(self, budget: Budget) -> RunSettings:
+        return RunSettings(
+            self.provider, self.model, self.mode, budget.max_comparisons_per_essay, budget.target_reliability
+        )
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who signs in, how long to wait for a run, and where its reports go."""
+
+    email: Email = DEMO_EMAIL
+    password: Password = DEMO_PASSWORD
+    out: Out = Path("eng5-report")
+    timeout: Timeout = 600.0
+
+    def sign_in(self) -> Gateway:
+        return _sign_in(self.email, self.password)
+
+
+OPTION_GROUPS: tuple[type, ...] = (Source, Judge, Budget, Session)
+
+
+def _command(name: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Registers a command with typer, a parameter typed as one of OPTION_GROUPS standing for that group's
+    options (with the parameter's default, if any, as their defaults): --help lists them in its place, and the
+    command receives the group built from them. Each command so declares only the options that are its own."""
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        hints = get_type_hints(func, include_extras=True)
+        options: list[inspect.Parameter] = []
+        groups: dict[str, type] = {}
+        for param in inspect.signature(func).parameters.values():
+            kind = hints[param.name]
+            if kind not in OPTION_GROUPS:
+                options.append(_option(param.name, kind, param.default))
+                continue
+            groups[param.name] = kind
+            defaults = kind() if param.default is param.empty else param.default
+            kind_hints = get_type_hints(kind, include_extras=True)
+            options += [_option(f.name, kind_hints[f.name], getattr(defaults, f.name)) for f in fields(kind)]
+
+        def command(**given: Any) -> None:
+            for param_name, group in groups.items():
+                given[param_name] = group(**{f.name: given.pop(f.name) for f in fields(group)})
+            func(**given)
+
+        command.__name__, command.__doc__ = func.__name__, func.__doc__
+        command.__signature__ = inspect.Signature(options)  # type: ignore[attr-defined]
+        app.command(name)(command)
+        return func
+
+    return register
+
+
+def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
 
 
 def _read(paths: InputPaths) -> RunInputs:
@@ -113,26 +193,13 @@ def _range_table(found: Report, actual: Report | None = None) -> Table:
     return table
 
 
-@app.command()
-def plan(
-    essays: Essays = None,
-    anchors: Anchors = None,
-    anchors_csv: AnchorsCsv = None,
-    instructions: Instructions = None,
-    rubric: Rubric = None,
-    prompt: Prompt = None,
-    demo: Demo = False,
-    provider: Provider = "mock",
-    model: Model = "mock-judge",
-    mode: Mode = BatchingMode.SERIAL_BUNDLE,
-    max_comparisons_per_essay: MaxPerEssay = 10,
-    target_reliability: Target = 0.8,
-) -> None:
+@_command()
+def plan(source: Source, judge: Judge, budget: Budget) -> None:
     """Check every input and print the estimate; sends nothing and creates nothing."""
-    settings = RunSettings(provider, model, mode, max_comparisons_per_essay, target_reliability)
+    settings = judge.settings(budget)
 
     def body() -> None:
-        inputs = _read(_paths(demo, essays, anchors, anchors_csv, instructions, rubric, prompt))
+        inputs = source.read()
         with console.status("estimating (simulating the job's loop) ..."):
             try:
                 found = estimate_locally(inputs, settings).model_dump(mode="json")
@@ -231,32 +298,15 @@ def _write_run(report: Report, out: Path) -> None:
     console.print(f"reports: {out / 'report.json'}, {out / 'report.html'}")
 
 
-@app.command()
-def execute(
-    essays: Essays = None,
-    anchors: Anchors = None,
-    anchors_csv: AnchorsCsv = None,
-    instructions: Instructions = None,
-    rubric: Rubric = None,
-    prompt: Prompt = None,
-    demo: Demo = False,
-    provider: Provider = "mock",
-    model: Model = "mock-judge",
-    mode: Mode = BatchingMode.SERIAL_BUNDLE,
-    max_comparisons_per_essay: MaxPerEssay = 10,
-    target_reliability: Target = 0.8,
-    email: Email = DEMO_EMAIL,
-    password: Password = DEMO_PASSWORD,
-    out: Out = Path("eng5-report"),
-    timeout: Timeout = 600.0,
-) -> None:
+@_command()
+def execute(source: Source, judge: Judge, budget: Budget, session: Session) -> None:
     """Create the assignment with anchors and the batch, upload, assess, follow, and write the reports."""
-    settings = RunSettings(provider, model, mode, max_comparisons_per_essay, target_reliability)
+    settings = judge.settings(budget)
 
     def body() -> None:
-        inputs = _read(_paths(demo, essays, anchors, anchors_csv, instructions, rubric, prompt))
-        report = _execute(_sign_in(email, password), inputs, settings, timeout, "execute")
-        _write_run(report, out)
+        inputs = source.read()
+        report = _execute(session.sign_in(), inputs, settings, session.timeout, "execute")
+        _write_run(report, session.out)
         _summarise(report)
         if not _complete(report):
             raise DemoError("the run did not complete with a result for every essay")
@@ -264,40 +314,30 @@ def execute(
     _run_command(body)
 
 
-@app.command()
+@_command()
 def compare(
-    essays: Essays = None,
-    anchors: Anchors = None,
-    anchors_csv: AnchorsCsv = None,
-    instructions: Instructions = None,
-    rubric: Rubric = None,
-    prompt: Prompt = None,
-    demo: Demo = False,
+    source: Source,
     provider: Provider = "mock",
     model_a: Annotated[str, typer.Option(help="Run A's model.")] = "mock-judge",
     model_b: Annotated[str | None, typer.Option(help="Run B's model (default: run A's).")] = None,
     mode_a: Annotated[BatchingMode, typer.Option(help="Run A's batching mode.")] = BatchingMode.PER_REQUEST,
     mode_b: Annotated[BatchingMode, typer.Option(help="Run B's batching mode.")] = BatchingMode.SERIAL_BUNDLE,
-    max_comparisons_per_essay: MaxPerEssay = 10,
-    target_reliability: Target = 0.8,
-    email: Email = DEMO_EMAIL,
-    password: Password = DEMO_PASSWORD,
-    out: Out = Path("eng5-compare"),
-    timeout: Timeout = 600.0,
+    budget: Budget = Budget(),
+    session: Session = Session(out=Path("eng5-compare")),
 ) -> None:
     """Run the same essays under two settings and report how far the two rankings agree."""
-    first = RunSettings(provider, model_a, mode_a, max_comparisons_per_essay, target_reliability)
+    first = Judge(provider, model_a, mode_a).settings(budget)
     second = replace(first, model=model_b or model_a, batching_mode=mode_b)
 
     def body() -> None:
         if first == second:
             raise BadInputError(["the two runs have the same settings: change --model-b or --mode-b"])
-        inputs = _read(_paths(demo, essays, anchors, anchors_csv, instructions, rubric, prompt))
-        gw = _sign_in(email, password)
+        inputs, out = source.read(), session.out
+        gw = session.sign_in()
         runs = []
         for tag, settings in (("A", first), ("B", second)):
             console.print(f"[bold]run {tag}[/]: {settings.describe()}")
-            run = _execute(gw, inputs, settings, timeout, tag)
+            run = _execute(gw, inputs, settings, session.timeout, tag)
             _write_run(run, out / tag.lower())
             runs.append(run)
         result = report_json.compare_report(runs[0], runs[1], (first.describe(), second.describe()))
@@ -326,40 +366,29 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-@app.command("anchor-align")
+@_command("anchor-align")
 def anchor_align(
     report: Annotated[
         Path | None, typer.Option("--report", help="A run's report.json to read instead of running anew.")
     ] = None,
-    essays: Essays = None,
-    anchors: Anchors = None,
-    anchors_csv: AnchorsCsv = None,
-    instructions: Instructions = None,
-    rubric: Rubric = None,
-    prompt: Prompt = None,
-    demo: Demo = False,
-    provider: Provider = "mock",
-    model: Model = "mock-judge",
-    mode: Mode = BatchingMode.SERIAL_BUNDLE,
-    max_comparisons_per_essay: MaxPerEssay = 10,
-    target_reliability: Target = 0.8,
-    email: Email = DEMO_EMAIL,
-    password: Password = DEMO_PASSWORD,
-    out: Out = Path("eng5-anchor-align"),
-    timeout: Timeout = 600.0,
+    source: Source = Source(),
+    judge: Judge = Judge(),
+    budget: Budget = Budget(),
+    session: Session = Session(out=Path("eng5-anchor-align")),
 ) -> None:
     """How well the scale recovers the anchors' known grades: from --report, or from a fresh run."""
-    settings = RunSettings(provider, model, mode, max_comparisons_per_essay, target_reliability)
+    settings = judge.settings(budget)
 
     def body() -> None:
+        out = session.out
         if report is not None:
-            source, run = str(report), _load_run(report)
+            origin, run = str(report), _load_run(report)
         else:
-            inputs = _read(_paths(demo, essays, anchors, anchors_csv, instructions, rubric, prompt))
-            run = _execute(_sign_in(email, password), inputs, settings, timeout, "anchor-align")
+            inputs = source.read()
+            run = _execute(session.sign_in(), inputs, settings, session.timeout, "anchor-align")
             _write_run(run, out / "run")
-            source = str(out / "run" / "report.json")
-        result = report_json.alignment_report(source, run)
+            origin = str(out / "run" / "report.json")
+        result = report_json.alignment_report(origin, run)
         report_json.write(result, out / "anchor-align.json")
         report_html.write(report_html.alignment_html(result), out / "anchor-align.html")
         _print_alignment(result["anchor_alignment"])

@@ -208,8 +208,19 @@ async def batch_records(
             batches = await consumer.getmany(timeout_ms=1000)
             for records in batches.values():
                 for record in records:
-                    if record.value is not None and json.loads(record.value)["data"].get("batch_id") == batch_id:
+                    if record.value is not None and _batch_of(record.value) == batch_id:
                         found.append((record.topic, record.key, record.value))
         return found
     finally:
         await consumer.stop()
+
+
+def _batch_of(value: bytes) -> str | None:
+    """The batch id an event on a shared topic is about; None for a record that is no event at all
+    (a poison record someone sent by hand: the consumers dead-letter those, and so must the reader skip them)."""
+    try:
+        event = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    data = event.get("data") if isinstance(event, dict) else None
+    return data.get("batch_id") if isinstance(data, dict) else None

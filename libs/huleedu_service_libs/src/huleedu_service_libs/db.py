@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Generic, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
@@ -70,3 +71,25 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """One transaction: commits when the block ends normally, rolls back on any exception."""
     async with factory() as session, session.begin():
         yield session
+
+
+U = TypeVar("U")
+
+
+class UnitOfWorkFactory(Generic[U]):
+    """``async with factory() as uow:`` gives ``build(session)`` in one transaction: committed when the
+    block ends normally, rolled back on any exception. ``on(session)`` builds one on a transaction
+    someone else ends (a Kafka runner's per-record one, which also holds the event's idempotency claim).
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], build: Callable[[AsyncSession], U]) -> None:
+        self._sessions = sessions
+        self._build = build
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[U]:
+        async with unit_of_work(self._sessions) as session:
+            yield self._build(session)
+
+    def on(self, session: AsyncSession) -> U:
+        return self._build(session)

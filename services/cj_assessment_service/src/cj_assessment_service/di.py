@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cj_assessment_service.adapters.content_client import ContentClient
 from cj_assessment_service.adapters.lps_client import LPSClient
 from cj_assessment_service.adapters.tables import outbox, processed_events
-from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWorkFactory
+from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from cj_assessment_service.config import Settings
 from cj_assessment_service.entrypoints.consumers import (
     CALLBACKS,
@@ -26,10 +26,14 @@ from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
+from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.client import make_http_client
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import RestartPolicy
+
+# The unit of work of the app (and of each consumed record: ``.on(session)``).
+SqlUnitOfWorks = UnitOfWorkFactory[SqlUnitOfWork]
 
 SUBMITTER = "submitter"
 MONITOR = "stuck_job_monitor"
@@ -71,21 +75,29 @@ class CJProvider(Provider):
         await client.aclose()
 
     @provide(scope=Scope.APP)
-    def uows(
-        self, settings: Settings, wiring: Wiring, sessions: async_sessionmaker[AsyncSession]
-    ) -> SqlUnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(sessions, wiring.registry, settings.service_name)
+    def uows(self, settings: Settings, wiring: Wiring, sessions: async_sessionmaker[AsyncSession]) -> SqlUnitOfWorks:
+        return unit_of_work_factory(sessions, wiring.registry, settings.service_name)
 
     @provide(scope=Scope.APP)
     def deps(
-        self, settings: Settings, wiring: Wiring, uows: SqlUnitOfWorkFactory, content: ContentClient, lps: LPSClient
+        self,
+        settings: Settings,
+        wiring: Wiring,
+        uows: SqlUnitOfWorks,
+        content: ContentClient,
+        lps: LPSClient,
     ) -> ServiceDeps:
         topic = wiring.registry.topic_for(LLMComparisonResultV1)
         return ServiceDeps(settings=settings, uows=uows, content=content, lps=lps, callback_topic=topic)
 
     @provide(scope=Scope.APP)
     def background(
-        self, settings: Settings, wiring: Wiring, deps: ServiceDeps, uows: SqlUnitOfWorkFactory, messaging: Messaging
+        self,
+        settings: Settings,
+        wiring: Wiring,
+        deps: ServiceDeps,
+        uows: SqlUnitOfWorks,
+        messaging: Messaging,
     ) -> BackgroundWork:
         group = settings.consumer_group_prefix
         return (

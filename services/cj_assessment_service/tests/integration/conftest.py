@@ -21,7 +21,7 @@ from quart import Quart
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWorkFactory
+from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from cj_assessment_service.app import BACKGROUND_EXTENSION, create_app
 from cj_assessment_service.config import Settings
 from cj_assessment_service.service_layer.callbacks import record_result
@@ -42,7 +42,7 @@ from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from common_core.topics import DLQ_SUFFIX
 from huleedu_service_libs.background import BackgroundWork
-from huleedu_service_libs.db import create_engine, session_factory
+from huleedu_service_libs.db import UnitOfWorkFactory, create_engine, session_factory
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure, create_topics, delete_topics
@@ -318,7 +318,7 @@ class OnTheDatabase:
 
     deps: ServiceDeps
     sessions: async_sessionmaker[AsyncSession]
-    uows: SqlUnitOfWorkFactory
+    uows: UnitOfWorkFactory[SqlUnitOfWork]
 
     @property
     def settings(self) -> Settings:
@@ -334,7 +334,7 @@ async def on_the_database(
     engine = create_engine(url)
     config = Settings(HULEEDU_DEV_MODE=True, database_url=url, **settings)
     sessions = session_factory(engine)
-    uows = SqlUnitOfWorkFactory(sessions, EVENTS, config.service_name)
+    uows = unit_of_work_factory(sessions, EVENTS, config.service_name)
     topic = EVENTS.topic_for(LLMComparisonResultV1)
     deps = ServiceDeps(settings=config, uows=uows, content=texts, lps=None, callback_topic=topic)  # type: ignore[arg-type]
     try:

@@ -113,22 +113,60 @@ async def _scalars(session: AsyncSession, statement: Any) -> list[Any]:
     return list((await session.execute(statement)).scalars())
 
 
+async def sql(deps: OnTheDatabase, query: str) -> Any:
+    """The rows of one SQL query, in a transaction of its own."""
+    return await in_txn(deps, lambda s: s.execute(text(query)))
+
+
+def essay_refs(texts: StaticTexts, count: int) -> list[EssayRef]:
+    return [EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(count)]
+
+
+def assessment(essays: list[EssayRef], **fields: Any) -> CJAssessmentRequestedV1:
+    return CJAssessmentRequestedV1(
+        batch_id=uuid.uuid4(), request_id=uuid.uuid4(), user_id="t", course_code="ENG5", essays=essays, **fields
+    )
+
+
+async def start(deps: tuple[OnTheDatabase, StaticTexts], essays: int, **fields: Any) -> OnTheDatabase:
+    """Runs a new request for ``essays`` new essays; the service it ran on, to check and answer."""
+    service, texts = deps
+    await run_request(service, assessment(essay_refs(texts, essays), **fields))
+    return service
+
+
+async def pair_ids(deps: OnTheDatabase, *where: Any) -> list[str]:
+    """The request ids of the comparisons (those matching ``where``), in wave order."""
+    statement = select(comparisons.c.request_id).where(*where).order_by(comparisons.c.position)
+    return list(await in_txn(deps, lambda s: _scalars(s, statement)))
+
+
+async def recorded(deps: OnTheDatabase, result: LLMComparisonResultV1) -> bool:
+    """Whether the callback matcher took ``result``, run as the callbacks consumer runs it."""
+    taken: bool = await in_txn(deps, lambda s: record(deps, s, result))
+    return taken
+
+
+async def answer_every_open_pair(deps: OnTheDatabase, answer: Callable[[str], LLMComparisonResultV1] = verdict) -> None:
+    """Answers every open pair, wave after wave, until none is left (or ten rounds have passed)."""
+    for _ in range(10):
+        open_ids = await pair_ids(deps, comparisons.c.status == "planned")
+        if not open_ids:
+            return
+        for request_id in open_ids:
+            await recorded(deps, answer(request_id))
+
+
 async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[OnTheDatabase, StaticTexts]):
     service, texts = deps
-    request = CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        user_id="t",
-        course_code="ENG5",
-        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(6)],
-    )
+    request = assessment(essay_refs(texts, 6))
     await run_request(service, request)
     await run_request(service, request)  # redelivered under another event id: nothing new
     assert texts.calls == 1  # one batch call for all texts
-    pairs = await in_txn(service, lambda s: _scalars(s, select(comparisons.c.request_id)))
+    pairs = await pair_ids(service)
     assert len(pairs) == 3
     assert len(set(pairs)) == 3
-    jobs = await in_txn(service, lambda s: s.execute(text("SELECT state, current_wave FROM jobs")))
+    jobs = await sql(service, "SELECT state, current_wave FROM jobs")
     assert [tuple(r) for r in jobs] == [("comparing", 0)]
     # One announcement, with nothing done yet, tells the read model the job exists (so it can be
     # cancelled); the redelivered request announced nothing more.
@@ -138,23 +176,13 @@ async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[O
 
 
 async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps: tuple[OnTheDatabase, StaticTexts]):
-    service, texts = deps
-    request = CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        user_id="t",
-        course_code="ENG5",
-        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(4)],
-    )
-    await run_request(service, request)
-    first, second = await in_txn(
-        service, lambda s: _scalars(s, select(comparisons.c.request_id).order_by(comparisons.c.position))
-    )
-    assert await in_txn(service, lambda s: record(service, s, verdict("unknown-id"))) is False
-    assert await in_txn(service, lambda s: record(service, s, verdict(first))) is True
-    assert await in_txn(service, lambda s: record(service, s, verdict(first, "B"))) is False  # duplicate
+    service = await start(deps, 4)
+    first, second = await pair_ids(service)
+    assert await recorded(service, verdict("unknown-id")) is False
+    assert await recorded(service, verdict(first)) is True
+    assert await recorded(service, verdict(first, "B")) is False  # duplicate
     rate_limited = ComparisonError(code="RATE_LIMITED", message="slow down", retryable=True)
-    assert await in_txn(service, lambda s: record(service, s, verdict(second, error=rate_limited))) is True
+    assert await recorded(service, verdict(second, error=rate_limited)) is True
     rows = await in_txn(
         service,
         lambda s: s.execute(
@@ -168,38 +196,24 @@ async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps:
     progress = EVENTS.topic_for(CJAssessmentProgressV1)
     assert await outbox_topics(service) == [progress, progress]
 
-    retry_id = (
-        await in_txn(service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.attempt == 2)))
-    )[0]
-    assert await in_txn(service, lambda s: record(service, s, verdict(retry_id))) is True
+    retry_id = (await pair_ids(service, comparisons.c.attempt == 2))[0]
+    assert await recorded(service, verdict(retry_id)) is True
     # The wave closed: progress published, the next wave planned (same transaction as the verdict).
     assert await outbox_topics(service) == [progress, progress, progress]
-    job = await in_txn(service, lambda s: s.execute(text("SELECT current_wave FROM jobs")))
+    job = await sql(service, "SELECT current_wave FROM jobs")
     assert [tuple(r) for r in job] == [(1,)]
 
 
 async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[OnTheDatabase, StaticTexts]):
     """Callbacks inside the interval are coalesced; the next one after it publishes the count so far."""
-    service, texts = deps
-    request = CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        user_id="t",
-        course_code="ENG5",
-        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(10)],
-        budget=AssessmentBudget(max_comparisons_per_essay=10),
-    )
-    await run_request(service, request)
-    pairs = await in_txn(
-        service, lambda s: _scalars(s, select(comparisons.c.request_id).order_by(comparisons.c.position))
-    )
+    service = await start(deps, 10, budget=AssessmentBudget(max_comparisons_per_essay=10))
+    pairs = await pair_ids(service)
     assert len(pairs) >= 4
     for request_id in pairs[:3]:  # within one interval: one event, for the first answer
-        async with service.sessions() as session, session.begin():
-            assert await record(service, session, verdict(request_id)) is True
+        assert await recorded(service, verdict(request_id)) is True
     assert [p["comparisons_done"] for p in await outbox_payloads(service)] == [0, 1]  # the start, the first answer
     await pacing_interval_passes(service)
-    assert await in_txn(service, lambda s: record(service, s, verdict(pairs[3]))) is True
+    assert await recorded(service, verdict(pairs[3])) is True
     published = await outbox_payloads(service)
     assert [p["comparisons_done"] for p in published] == [0, 1, 4]
     assert published[-1]["comparisons_planned"] == len(pairs)
@@ -215,22 +229,12 @@ async def test_an_error_callback_after_the_interval_publishes_progress_without_a
     It once reused the id of the last progress event (keyed by the answered count), and the outbox's
     unique event id sent the callback to the dead-letter topic, leaving the job waiting for an answer.
     """
-    service, texts = deps
-    request = CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        user_id="t",
-        course_code="ENG5",
-        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(10)],
-    )
-    await run_request(service, request)
-    first, second, *_ = await in_txn(
-        service, lambda s: _scalars(s, select(comparisons.c.request_id).order_by(comparisons.c.position))
-    )
+    service = await start(deps, 10)
+    first, second, *_ = await pair_ids(service)
 
     async def after_the_interval(callback: LLMComparisonResultV1) -> None:
         await pacing_interval_passes(service)
-        assert await in_txn(service, lambda s: record(service, s, callback)) is True
+        assert await recorded(service, callback) is True
 
     await after_the_interval(verdict(first))
     busy = ComparisonError(code="RATE_LIMIT", message="slow down", retryable=True)
@@ -240,26 +244,9 @@ async def test_an_error_callback_after_the_interval_publishes_progress_without_a
 
 
 async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: tuple[OnTheDatabase, StaticTexts]):
-    service, texts = deps
-    request = CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        user_id="t",
-        course_code="ENG5",
-        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(3)],
-        budget={"max_comparisons_per_essay": 2, "target_reliability": 0.8},
-    )
-    await run_request(service, request)
-    for _ in range(10):  # answer every open pair until the per-essay budget ends the job
-        open_ids = await in_txn(
-            service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.status == "planned"))
-        )
-        if not open_ids:
-            break
-        for request_id in open_ids:
-            async with service.sessions() as session, session.begin():
-                await record(service, session, verdict(request_id))
-    state = await in_txn(service, lambda s: s.execute(text("SELECT state, stop_reason FROM jobs")))
+    service = await start(deps, 3, budget={"max_comparisons_per_essay": 2, "target_reliability": 0.8})
+    await answer_every_open_pair(service)  # until the per-essay budget ends the job
+    state = await sql(service, "SELECT state, stop_reason FROM jobs")
     assert [tuple(r) for r in state] == [("completed", "budget_exhausted")]
     topics = await outbox_topics(service)
     assert topics[-2:] == [
@@ -273,46 +260,31 @@ async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: t
     assert 0.0 <= progress[-1]["reliability"] <= 1.0
     assert completed["reliability"] == result["reliability"] == progress[-1]["reliability"]
     assert completed["reliability_ssr"] == result["reliability_ssr"] is not None
-    results = await in_txn(service, lambda s: s.execute(text("SELECT count(*) FROM job_essays WHERE rank IS NOT NULL")))
+    results = await sql(service, "SELECT count(*) FROM job_essays WHERE rank IS NOT NULL")
     assert [tuple(r) for r in results] == [(3,)]
-    still_open = await in_txn(
-        service, lambda s: s.execute(text("SELECT count(*) FROM comparisons WHERE status = 'planned'"))
-    )
+    still_open = await sql(service, "SELECT count(*) FROM comparisons WHERE status = 'planned'")
     assert [tuple(r) for r in still_open] == [(0,)]
 
 
 async def test_usage_of_every_comparison_is_recorded_and_summed_into_the_completed_event(
     deps: tuple[OnTheDatabase, StaticTexts],
 ):
-    service, texts = deps
-    request = CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        user_id="t",
-        course_code="ENG5",
-        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(3)],
-        budget={"max_comparisons_per_essay": 2, "target_reliability": 0.8},
-    )
-    await run_request(service, request)
+    service = await start(deps, 3, budget={"max_comparisons_per_essay": 2, "target_reliability": 0.8})
     answered = 0
-    for _ in range(10):
-        open_ids = await in_txn(
-            service, lambda s: _scalars(s, select(comparisons.c.request_id).where(comparisons.c.status == "planned"))
+
+    def answer(request_id: str) -> LLMComparisonResultV1:
+        nonlocal answered
+        answered += 1
+        # The first answer reports nothing (unknown, not 0); the others share one call two by two.
+        reported = answered > 1
+        return verdict(
+            request_id,
+            usage=TokenUsage(input_tokens=100, output_tokens=10) if reported else None,
+            cost_usd=0.5 if reported else None,
+            call_id=f"call-{answered // 2}" if reported else None,
         )
-        if not open_ids:
-            break
-        for request_id in open_ids:
-            answered += 1
-            # The first answer reports nothing (unknown, not 0); the others share one call two by two.
-            reported = answered > 1
-            result = verdict(
-                request_id,
-                usage=TokenUsage(input_tokens=100, output_tokens=10) if reported else None,
-                cost_usd=0.5 if reported else None,
-                call_id=f"call-{answered // 2}" if reported else None,
-            )
-            async with service.sessions() as session, session.begin():
-                await record(service, session, result)
+
+    await answer_every_open_pair(service, answer)
     assert answered == 3
     stored = await in_txn(
         service,
@@ -336,16 +308,8 @@ async def test_usage_of_every_comparison_is_recorded_and_summed_into_the_complet
 
 
 async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[OnTheDatabase, StaticTexts]):
-    service, texts = deps
-    request = CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        user_id="t",
-        course_code="ENG5",
-        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(4)],
-    )
-    await run_request(service, request)
-    await in_txn(service, lambda s: s.execute(text("UPDATE jobs SET last_activity_at = now() - interval '1 hour'")))
+    service = await start(deps, 4)
+    await sql(service, "UPDATE jobs SET last_activity_at = now() - interval '1 hour'")
     service.deps.settings = service.settings.model_copy(update={"stuck_after_s": 60.0, "stuck_max_resubmits": 0})
     first, second = StuckJobMonitor(service.deps), StuckJobMonitor(service.deps)
     outcomes = await asyncio.gather(first.check_once(), second.check_once())
@@ -357,15 +321,8 @@ async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[OnTheDat
 
 async def test_the_same_essay_can_be_assessed_again_in_a_later_job(deps: tuple[OnTheDatabase, StaticTexts]):
     service, texts = deps
-    essays = [EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(3)]
+    essays = essay_refs(texts, 3)
     for _ in range(2):
-        await run_request(
-            service,
-            CJAssessmentRequestedV1(
-                batch_id=uuid.uuid4(), request_id=uuid.uuid4(), user_id="t", course_code="ENG5", essays=essays
-            ),
-        )
-    rows = await in_txn(
-        service, lambda s: s.execute(text("SELECT essay_id, count(DISTINCT job_id) FROM job_essays GROUP BY 1"))
-    )
+        await run_request(service, assessment(essays))
+    rows = await sql(service, "SELECT essay_id, count(DISTINCT job_id) FROM job_essays GROUP BY 1")
     assert sorted(count for _, count in rows) == [2, 2, 2]  # keyed by (job, essay): the first job keeps its essays

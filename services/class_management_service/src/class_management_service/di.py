@@ -17,7 +17,7 @@ from class_management_service.adapters.content_client import ContentServiceTexts
 from class_management_service.adapters.login_guard import LoginGuard
 from class_management_service.adapters.passwords import Passwords
 from class_management_service.adapters.tables import outbox, processed_events
-from class_management_service.adapters.unit_of_work import SqlUnitOfWorkFactory
+from class_management_service.adapters.unit_of_work import SqlUnitOfWorks, unit_of_work_factory
 from class_management_service.config import Settings
 from class_management_service.entrypoints.consumers import CONSUMER, batch_event_subscriptions
 from class_management_service.entrypoints.create_teacher import TeacherStore
@@ -72,8 +72,8 @@ class ClassManagementProvider(Provider):
         await client.aclose()
 
     @provide(scope=Scope.APP)
-    def unit_of_work(self, sessions: async_sessionmaker[AsyncSession], registry: EventRegistry) -> SqlUnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(sessions, registry)
+    def unit_of_work(self, sessions: async_sessionmaker[AsyncSession], registry: EventRegistry) -> SqlUnitOfWorks:
+        return unit_of_work_factory(sessions, registry)
 
     @provide(scope=Scope.APP)
     def matcher(self, settings: Settings, essay_texts: EssayTextSource) -> StudentMatcher:
@@ -81,7 +81,7 @@ class ClassManagementProvider(Provider):
 
     @provide(scope=Scope.APP)
     def context(
-        self, settings: Settings, units: SqlUnitOfWorkFactory, login_guard: LoginGuard, matcher: StudentMatcher
+        self, settings: Settings, units: SqlUnitOfWorks, login_guard: LoginGuard, matcher: StudentMatcher
     ) -> ServiceContext:
         return ServiceContext(settings, units, Passwords(), login_guard, matcher)
 
@@ -91,10 +91,10 @@ class ClassManagementProvider(Provider):
         settings: Settings,
         policy: RestartPolicy,
         messaging: Messaging,
-        units: SqlUnitOfWorkFactory,
+        units: SqlUnitOfWorks,
         matcher: StudentMatcher,
     ) -> BackgroundWork:
-        subscriptions = batch_event_subscriptions(BatchEventHandlers(matcher), units.on_session)
+        subscriptions = batch_event_subscriptions(BatchEventHandlers(matcher), units.on)
         return (
             BackgroundBuilder(settings.service_name, policy, stop_timeout_s=settings.shutdown_grace_seconds)
             .consumer(CONSUMER, messaging, settings.consumer_group, subscriptions)
@@ -129,6 +129,6 @@ async def teacher_store(settings: Settings) -> AsyncIterator[TeacherStore]:
     engine = create_engine(settings.database_url)
     try:
         # Creating a teacher announces nothing, so the registry only has to exist.
-        yield TeacherStore(SqlUnitOfWorkFactory(session_factory(engine), EVENTS), Passwords())
+        yield TeacherStore(unit_of_work_factory(session_factory(engine), EVENTS), Passwords())
     finally:
         await engine.dispose()

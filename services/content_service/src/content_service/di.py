@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from common_core.events.registry import EventRegistry
 from content_service.adapters.cj_estimates import CJEstimates
 from content_service.adapters.peer_lookups import CJAssignmentLookup, ClassManagementClassLookup
-from content_service.adapters.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
+from content_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from content_service.config import Settings
 from content_service.entrypoints.consumers import CONSUMER, cj_event_subscriptions
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
+from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.http.client import make_http_client
 from huleedu_service_libs.supervision import RestartPolicy
 
@@ -72,21 +73,25 @@ class ContentServiceProvider(Provider):
             await cj_estimates.aclose()
 
     @provide(scope=Scope.APP)
+    def unit_of_work(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, wiring: Wiring
+    ) -> UnitOfWorkFactory[SqlUnitOfWork]:
+        return unit_of_work_factory(sessions, wiring.registry, settings.service_name)
+
+    @provide(scope=Scope.APP)
     def context(
-        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, wiring: Wiring, peers: Peers
+        self, settings: Settings, unit_of_work: UnitOfWorkFactory[SqlUnitOfWork], peers: Peers
     ) -> ContentContext:
-        unit_of_work = SqlUnitOfWorkFactory(sessions, wiring.registry, settings.service_name)
         return ContentContext(settings, unit_of_work, peers.classes, peers.assignments, peers.estimates)
 
     @provide(scope=Scope.APP)
-    def background(self, settings: Settings, wiring: Wiring, messaging: Messaging) -> BackgroundWork:
-        def uow_on(session: AsyncSession) -> SqlUnitOfWork:
-            return SqlUnitOfWork(session, wiring.registry, settings.service_name)
-
+    def background(
+        self, settings: Settings, wiring: Wiring, messaging: Messaging, unit_of_work: UnitOfWorkFactory[SqlUnitOfWork]
+    ) -> BackgroundWork:
         policy = RestartPolicy(settings.worker_restart_base_seconds, settings.worker_restart_max_seconds)
         return (
             BackgroundBuilder(settings.service_name, policy, stop_timeout_s=STOP_TIMEOUT_S)
-            .consumer(CONSUMER, messaging, wiring.consumer_group, cj_event_subscriptions(uow_on))
+            .consumer(CONSUMER, messaging, wiring.consumer_group, cj_event_subscriptions(unit_of_work.on))
             .relay(messaging)
             .build()
         )

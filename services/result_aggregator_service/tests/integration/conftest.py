@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ from common_core.events.cj_assessment import (
     CJAssessmentFailedV1,
     CJAssessmentProgressV1,
     EssayResult,
-    FailureReason,
     GradeCutPoint,
     JobUsage,
     ModelUsed,
@@ -46,6 +45,8 @@ from result_aggregator_service.adapters.unit_of_work import SqlUnitOfWork
 from result_aggregator_service.app import create_app
 from result_aggregator_service.config import Settings
 from result_aggregator_service.entrypoints.consumer import envelope_handlers
+from services.result_aggregator_service.tests import events
+from services.result_aggregator_service.tests.events import T0, BatchEvents
 
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 API_KEY = "ras-test-key"
@@ -111,19 +112,10 @@ async def publisher(infrastructure: Infrastructure) -> AsyncIterator[EventPublis
         yield started
 
 
-T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 MARKER_TITLE = "Marker, renamed"
 
 
-USAGE = JobUsage(
-    provider=LLMProvider.MOCK,
-    model="mock-judge",
-    llm_calls=38,
-    input_tokens=34_200,
-    output_tokens=1_520,
-    cost_usd=0.0,
-    unreported=0,
-)
+USAGE = events.USAGE.model_copy(update={"cost_usd": 0.0})  # the mock judge costs nothing
 
 
 # The Swedish F-A boundaries of BatchStory's results, as CJ publishes them (on the bt_score scale).
@@ -139,8 +131,10 @@ CUT_POINTS = tuple(
 )
 
 
-class BatchStory:
+class BatchStory(BatchEvents[EventEnvelope[Any]]):
     """Realistic envelopes for one batch, with event timestamps a fixed step apart (so order is known)."""
+
+    stop_detail = "reliability 0.81 reached the target 0.80 on two waves"
 
     def __init__(
         self,
@@ -149,23 +143,15 @@ class BatchStory:
         title: str = "Argumentative essays",
         created: datetime = T0,
     ) -> None:
+        super().__init__(user_id, title, created)
         self.registry = registry
-        self.batch_id = uuid.uuid4()
-        self.user_id = user_id
-        self.title = title
-        self.created = created
         self.class_id = uuid.uuid4()
         self.assignment_id = uuid.uuid4()
-        self.essay_ids = [uuid.uuid4() for _ in range(3)]
-        self.anchor_id = uuid.uuid4()
 
-    def at(self, minutes: float) -> datetime:
-        return self.created + timedelta(minutes=minutes)
-
-    def _envelope(self, payload: BaseModel, minutes: float, topic: str) -> EventEnvelope[Any]:
+    def _wrap(self, payload: BaseModel, minutes: float) -> EventEnvelope[Any]:
         model: Any = EventEnvelope[type(payload)]  # type: ignore[misc]
         return model(
-            event_type=topic,
+            event_type=self.registry.topic_for(type(payload)),
             event_timestamp=self.at(minutes),
             source_service="test",
             correlation_id=uuid.uuid4(),
@@ -173,90 +159,29 @@ class BatchStory:
         )
 
     def registered(self, minutes: float = 0) -> EventEnvelope[Any]:
-        payload = BatchRegisteredV1(
-            batch_id=self.batch_id,
-            user_id=self.user_id,
-            title=self.title,
-            course_code="ENG5",
-            class_id=self.class_id,
-            assignment_id=self.assignment_id,
-            created_at=self.created,
-        )
-        return self._envelope(payload, minutes, self.registry.topic_for(BatchRegisteredV1))
+        payload = self._registration(class_id=self.class_id, assignment_id=self.assignment_id)
+        return self._wrap(payload, minutes)
 
     def renamed(self, title: str, minutes: float, course_code: str | None = "ENG5") -> EventEnvelope[Any]:
         """A rename made ``minutes`` after creation (content service's ``updated_at``), sent then too."""
-        payload = BatchUpdatedV1(
-            batch_id=self.batch_id,
-            user_id=self.user_id,
-            title=title,
-            course_code=course_code,
-            updated_at=self.at(minutes),
-        )
-        return self._envelope(payload, minutes, self.registry.topic_for(BatchUpdatedV1))
-
-    def deleted(self, minutes: float) -> EventEnvelope[Any]:
-        payload = BatchDeletedV1(batch_id=self.batch_id, user_id=self.user_id, deleted_at=self.at(minutes))
-        return self._envelope(payload, minutes, self.registry.topic_for(BatchDeletedV1))
+        return super().renamed(title, minutes, course_code)
 
     def uploaded(self, index: int, minutes: float = 1) -> EventEnvelope[Any]:
-        payload = EssayUploadedV1(
-            batch_id=self.batch_id,
-            essay_id=self.essay_ids[index],
-            filename=f"essay-{index}.docx",
-            text_ref=f"{index}" * 64,
-            word_count=300 + index,
-            author_hint=f"Student {index}",
-        )
-        return self._envelope(payload, minutes + index / 10, self.registry.topic_for(EssayUploadedV1))
+        return self._wrap(self._upload(index, author_hint=f"Student {index}"), minutes + index / 10)
 
     def progress(self, job_id: uuid.UUID, state: str, percent: float, minutes: float) -> EventEnvelope[Any]:
-        payload = CJAssessmentProgressV1(
-            batch_id=self.batch_id,
-            job_id=job_id,
-            state=CJJobState(state),
-            wave=int(percent // 25),
-            comparisons_done=int(percent * 0.4),
-            comparisons_planned=40,
-            progress_percentage=percent,
-            reliability_ssr=round(percent / 120, 3),
-            # None below half way: CJ sends None until every essay has the minimum comparisons.
-            reliability=round(percent / 150, 3) if percent >= 50 else None,
-        )
-        return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentProgressV1))
+        # None below half way: CJ sends None until every essay has the minimum comparisons.
+        reliability = round(percent / 150, 3) if percent >= 50 else None
+        return self._wrap(self._progress(job_id, CJJobState(state), percent, reliability=reliability), minutes)
 
     def completed(
-        self, job_id: uuid.UUID, minutes: float, *, usage: JobUsage | None = USAGE, forced_recovery: bool = False
+        self, job_id: uuid.UUID, minutes: float, *, usage: JobUsage | None = USAGE, **more: Any
     ) -> EventEnvelope[Any]:
         """``usage=None`` is what a CJ that predates the field publishes."""
-        payload = CJAssessmentCompletedV1(
-            batch_id=self.batch_id,
-            job_id=job_id,
-            essays_assessed=3,
-            anchors_used=1,
-            comparisons_completed=38,
-            comparisons_failed=2,
-            duration_seconds=312.5,
-            stop_reason="reliability_reached",
-            stop_detail="reliability 0.81 reached the target 0.80 on two waves",
-            position_bias=0.12,
-            position_bias_se=0.2,
-            usage=usage,
-            forced_recovery=forced_recovery,
-        )
-        return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentCompletedV1))
+        return super().completed(job_id, minutes, usage=usage, **more)
 
     def failed(self, job_id: uuid.UUID | None, minutes: float, *, usage: JobUsage | None = None) -> EventEnvelope[Any]:
-        payload = CJAssessmentFailedV1(
-            batch_id=self.batch_id,
-            job_id=job_id,
-            error=FailureReason(code="LLM_UNAVAILABLE", message="The judge could not be reached."),
-            comparisons_completed=4,
-            comparisons_failed=9,
-            duration_seconds=61.0 if usage else None,
-            usage=usage,
-        )
-        return self._envelope(payload, minutes, self.registry.topic_for(CJAssessmentFailedV1))
+        return self._wrap(self._failure(job_id, usage, duration_seconds=61.0 if usage else None), minutes)
 
     def results(
         self, job_id: uuid.UUID, minutes: float, *, reverse: bool = False, reliability: float | None = 0.81
@@ -311,13 +236,13 @@ class BatchStory:
             completed_at=self.at(minutes - 0.5),
             results=results,
             stop_reason="reliability_reached",
-            stop_detail="reliability 0.81 reached the target 0.80 on two waves",
+            stop_detail=self.stop_detail,
             position_bias=0.12,
             position_bias_se=0.2,
             grade_projection_note="one anchor per grade: the cut points are approximate",
             grade_cut_points=list(CUT_POINTS),
         )
-        return self._envelope(payload, minutes, self.registry.topic_for(AssessmentResultPublishedV1))
+        return self._wrap(payload, minutes)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]]) -> None:

@@ -14,7 +14,7 @@ import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -28,7 +28,6 @@ from common_core.events.cj_assessment import (
     CJAssessmentFailedV1,
     CJAssessmentProgressV1,
     EssayResult,
-    FailureReason,
     JobUsage,
     ModelUsed,
 )
@@ -38,8 +37,9 @@ from result_aggregator_service.domain.folding import client_status, first_known
 from result_aggregator_service.domain.read_model import BatchLock, JobChanges, JobSnapshot
 from result_aggregator_service.service_layer import batch_events, cj_events
 from result_aggregator_service.service_layer.messages import ConsumedEvent
+from services.result_aggregator_service.tests.events import USAGE as USAGE  # test_cj_events imports it from here
+from services.result_aggregator_service.tests.events import BatchEvents
 
-T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 SNAPSHOT_FIELDS = [f.name for f in dataclasses.fields(JobSnapshot)]
 # A new job row: NULL everywhere, forced_recovery false (the table's server default).
 NEW_JOB: dict[str, Any] = {**dict.fromkeys(SNAPSHOT_FIELDS), "forced_recovery": False}
@@ -222,102 +222,11 @@ def folded() -> FoldedCounts:
     return FoldedCounts()
 
 
-USAGE = JobUsage(
-    provider=LLMProvider.MOCK,
-    model="mock-judge",
-    llm_calls=38,
-    input_tokens=34_200,
-    output_tokens=1_520,
-    cost_usd=0.25,
-    unreported=0,
-)
-
-
-class Story:
+class Story(BatchEvents[ConsumedEvent[Any]]):
     """Events of one batch as the fold receives them, ``minutes`` after T0 (so their order is known)."""
 
-    def __init__(self, user_id: str = "teacher-1", title: str = "Argumentative essays") -> None:
-        self.batch_id = uuid.uuid4()
-        self.user_id = user_id
-        self.title = title
-        self.essay_ids = [uuid.uuid4() for _ in range(3)]
-        self.anchor_id = uuid.uuid4()
-
-    @staticmethod
-    def at(minutes: float) -> datetime:
-        return T0 + timedelta(minutes=minutes)
-
-    def _event(self, payload: BaseModel, minutes: float, event_id: uuid.UUID | None = None) -> ConsumedEvent[Any]:
-        return ConsumedEvent(payload, event_id or uuid.uuid4(), self.at(minutes))
-
-    def registered(self, minutes: float = 0) -> ConsumedEvent[Any]:
-        payload = BatchRegisteredV1(
-            batch_id=self.batch_id, user_id=self.user_id, title=self.title, course_code="ENG5", created_at=T0
-        )
-        return self._event(payload, minutes)
-
-    def renamed(self, title: str, minutes: float, course_code: str | None = None) -> ConsumedEvent[Any]:
-        payload = BatchUpdatedV1(
-            batch_id=self.batch_id,
-            user_id=self.user_id,
-            title=title,
-            course_code=course_code,
-            updated_at=self.at(minutes),
-        )
-        return self._event(payload, minutes)
-
-    def deleted(self, minutes: float) -> ConsumedEvent[Any]:
-        payload = BatchDeletedV1(batch_id=self.batch_id, user_id=self.user_id, deleted_at=self.at(minutes))
-        return self._event(payload, minutes)
-
-    def uploaded(self, index: int, minutes: float = 1) -> ConsumedEvent[Any]:
-        payload = EssayUploadedV1(
-            batch_id=self.batch_id,
-            essay_id=self.essay_ids[index],
-            filename=f"essay-{index}.docx",
-            text_ref=f"{index}" * 64,
-            word_count=300 + index,
-        )
-        return self._event(payload, minutes)
-
-    def progress(self, job_id: uuid.UUID, state: CJJobState, percent: float, minutes: float) -> ConsumedEvent[Any]:
-        payload = CJAssessmentProgressV1(
-            batch_id=self.batch_id,
-            job_id=job_id,
-            state=state,
-            wave=int(percent // 25),
-            comparisons_done=int(percent * 0.4),
-            comparisons_planned=40,
-            progress_percentage=percent,
-            reliability_ssr=round(percent / 120, 3),
-        )
-        return self._event(payload, minutes)
-
-    def completed(
-        self,
-        job_id: uuid.UUID,
-        minutes: float,
-        *,
-        usage: JobUsage | None = USAGE,
-        essays_assessed: int = 3,
-        forced_recovery: bool = False,
-    ) -> ConsumedEvent[Any]:
-        payload = CJAssessmentCompletedV1(
-            batch_id=self.batch_id,
-            job_id=job_id,
-            essays_assessed=essays_assessed,
-            anchors_used=1,
-            comparisons_completed=38,
-            comparisons_failed=2,
-            duration_seconds=312.5,
-            stop_reason="reliability_reached",
-            stop_detail="reliability 0.81 reached the target 0.80",
-            position_bias=0.12,
-            position_bias_se=0.2,
-            usage=usage,
-            forced_recovery=forced_recovery,
-        )
-        return self._event(payload, minutes)
+    def _wrap(self, payload: BaseModel, minutes: float) -> ConsumedEvent[Any]:
+        return ConsumedEvent(payload, uuid.uuid4(), self.at(minutes))
 
     def failed(
         self,
@@ -327,15 +236,8 @@ class Story:
         usage: JobUsage | None = None,
         event_id: uuid.UUID | None = None,
     ) -> ConsumedEvent[Any]:
-        payload = CJAssessmentFailedV1(
-            batch_id=self.batch_id,
-            job_id=job_id,
-            error=FailureReason(code="LLM_UNAVAILABLE", message="The judge could not be reached."),
-            comparisons_completed=4,
-            comparisons_failed=9,
-            usage=usage,
-        )
-        return self._event(payload, minutes, event_id)
+        failure = super().failed(job_id, minutes, usage=usage)
+        return failure if event_id is None else ConsumedEvent(failure.data, event_id, failure.at)
 
     def results(
         self,
@@ -387,7 +289,7 @@ class Story:
             stop_reason=stop_reason,
             forced_recovery=forced_recovery,
         )
-        return self._event(payload, minutes)
+        return self._wrap(payload, minutes)
 
 
 @pytest.fixture

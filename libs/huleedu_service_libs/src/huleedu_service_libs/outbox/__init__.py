@@ -13,13 +13,14 @@ from huleedu_service_libs.outbox.table import (
     notify_channel,
     outbox_table,
 )
-from huleedu_service_libs.outbox.writer import add_to_outbox
+from huleedu_service_libs.outbox.writer import OutboxWriter, add_to_outbox
 
 __all__ = [
     "STATUS_DEAD",
     "STATUS_PENDING",
     "STATUS_PUBLISHED",
     "OutboxRelay",
+    "OutboxWriter",
     "add_to_outbox",
     "backoff_delay",
     "is_transient",

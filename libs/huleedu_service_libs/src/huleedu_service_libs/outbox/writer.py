@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common_core.envelope import EventEnvelope
+from common_core.events.registry import EventRegistry
+from huleedu_service_libs.correlation import correlation_scope
+from huleedu_service_libs.envelopes import make_envelope
 from huleedu_service_libs.outbox.table import notify_channel
 
 
@@ -46,3 +52,33 @@ async def add_to_outbox(
         )
     )
     await session.execute(select(func.pg_notify(notify_channel(table), "")))
+
+
+class OutboxWriter:
+    """A unit of work's outbox: each event goes into ``table`` in the session's transaction.
+
+    The envelope's topic comes from ``registry`` (tests map the payloads to fresh topics); a
+    deterministic ``event_id`` makes a fact that a retry could emit twice one event.
+    """
+
+    def __init__(self, session: AsyncSession, table: Table, registry: EventRegistry, service_name: str) -> None:
+        self._session = session
+        self._table = table
+        self._registry = registry
+        self._service_name = service_name
+
+    async def write(
+        self,
+        payload: BaseModel,
+        *,
+        key: str,
+        event_id: uuid.UUID | None = None,
+        correlation_id: uuid.UUID | None = None,
+    ) -> None:
+        with correlation_scope(correlation_id) if correlation_id else contextlib.nullcontext():
+            envelope = make_envelope(
+                payload, source_service=self._service_name, event_id=event_id, registry=self._registry
+            )
+        await add_to_outbox(
+            self._session, self._table, envelope, key=key, topic=self._registry.topic_for(type(payload))
+        )

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,31 +14,19 @@ from cj_assessment_service.adapters.tables import outbox
 from cj_assessment_service.domain.job import Outgoing
 from common_core.envelope import deterministic_event_id
 from common_core.events.registry import EventRegistry
-from huleedu_service_libs.correlation import correlation_scope
-from huleedu_service_libs.db import unit_of_work
-from huleedu_service_libs.envelopes import make_envelope
-from huleedu_service_libs.outbox import add_to_outbox
+from huleedu_service_libs.db import UnitOfWorkFactory
+from huleedu_service_libs.outbox import OutboxWriter
 
 
 class OutboxEvents:
-    """Writes events to ``event_outbox`` in the caller's transaction; the relay publishes them."""
+    """Writes the job's events to ``event_outbox`` in the caller's transaction; the relay publishes them."""
 
-    def __init__(self, session: AsyncSession, registry: EventRegistry, service_name: str) -> None:
-        self._session = session
-        # Tests map the payload models to fresh topics; production uses common_core's EVENTS.
-        self._registry = registry
-        self._service_name = service_name
+    def __init__(self, writer: OutboxWriter) -> None:
+        self._writer = writer
 
-    async def emit(self, outgoing: Outgoing, *, key: uuid.UUID, correlation_id: uuid.UUID) -> None:
-        with correlation_scope(correlation_id):
-            envelope = make_envelope(
-                outgoing.payload,
-                source_service=self._service_name,
-                event_id=deterministic_event_id(*outgoing.natural_key),
-                registry=self._registry,
-            )
-        topic = self._registry.topic_for(type(outgoing.payload))
-        await add_to_outbox(self._session, outbox, envelope, key=str(key), topic=topic)
+    async def emit(self, event: Outgoing, *, key: uuid.UUID, correlation_id: uuid.UUID) -> None:
+        event_id = deterministic_event_id(*event.natural_key)
+        await self._writer.write(event.payload, key=str(key), event_id=event_id, correlation_id=correlation_id)
 
 
 class SqlUnitOfWork:
@@ -49,25 +36,14 @@ class SqlUnitOfWork:
         self._session = session
         self.jobs = SqlJobRepository(session)
         self.assignments = SqlAssignmentRepository(session)
-        self.events = OutboxEvents(session, registry, service_name)
+        # Tests map the payload models to fresh topics; production uses common_core's EVENTS.
+        self.events = OutboxEvents(OutboxWriter(session, outbox, registry, service_name))
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         event.listen(self._session.sync_session, "after_commit", lambda _session: callback(), once=True)
 
 
-class SqlUnitOfWorkFactory:
-    """``async with factory() as uow:``: commits when the block ends normally, rolls back on any exception."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], registry: EventRegistry, service_name: str) -> None:
-        self._sessions = sessions
-        self._registry = registry
-        self._service_name = service_name
-
-    @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:
-        async with unit_of_work(self._sessions) as session:
-            yield self.on(session)
-
-    def on(self, session: AsyncSession) -> SqlUnitOfWork:
-        """A unit of work on a transaction someone else commits (the Kafka runner's)."""
-        return SqlUnitOfWork(session, self._registry, self._service_name)
+def unit_of_work_factory(
+    sessions: async_sessionmaker[AsyncSession], registry: EventRegistry, service_name: str
+) -> UnitOfWorkFactory[SqlUnitOfWork]:
+    return UnitOfWorkFactory(sessions, lambda session: SqlUnitOfWork(session, registry, service_name))
