@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,12 +22,9 @@ from common_core.events.cj_assessment import (
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
     CJAssessmentProgressV1,
-    CJAssessmentRequestedV1,
-    EssayRef,
 )
 from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1, TokenUsage
-from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
-from common_core.llm import LLMProvider
+from services.cj_assessment_service.tests.builders import FakeTexts, assessment, essay_refs, verdict
 from services.cj_assessment_service.tests.integration.conftest import (
     OnTheDatabase,
     on_the_database,
@@ -37,52 +33,11 @@ from services.cj_assessment_service.tests.integration.conftest import (
 )
 
 
-class StaticTexts:
-    def __init__(self) -> None:
-        self.texts: dict[str, StoredText] = {}
-        self.calls = 0
-
-    def add(self, content: str) -> str:
-        text_id = f"{len(self.texts):064x}"
-        self.texts[text_id] = StoredText(text_id=text_id, kind=TextKind.ESSAY, content=content, word_count=2)
-        return text_id
-
-    async def fetch_texts(self, ids: list[str]) -> BatchGetTextsResponse:
-        self.calls += 1
-        return BatchGetTextsResponse(
-            texts={i: self.texts[i] for i in ids if i in self.texts}, missing=[i for i in ids if i not in self.texts]
-        )
-
-
 @pytest.fixture
-async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[OnTheDatabase, StaticTexts]]:
-    texts = StaticTexts()
+async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[OnTheDatabase, FakeTexts]]:
+    texts = FakeTexts()
     async with on_the_database(database_factory, "handlers", texts, max_pair_attempts=2) as service:
         yield service, texts
-
-
-def verdict(
-    request_id: str,
-    winner: str | None = "A",
-    error: ComparisonError | None = None,
-    *,
-    usage: TokenUsage | None = None,
-    cost_usd: float | None = None,
-    call_id: str | None = None,
-) -> LLMComparisonResultV1:
-    return LLMComparisonResultV1(
-        request_id=request_id,
-        correlation_id=uuid.uuid4(),
-        winner=None if error else winner,
-        confidence=None if error else 4,
-        error=error,
-        provider=LLMProvider.MOCK,
-        model="m",
-        completed_at=datetime.now(UTC),
-        usage=usage,
-        cost_usd=cost_usd,
-        provider_request_id=call_id,
-    )
 
 
 async def in_txn(deps: OnTheDatabase, work: Callable[[AsyncSession], Any]) -> Any:
@@ -118,17 +73,7 @@ async def sql(deps: OnTheDatabase, query: str) -> Any:
     return await in_txn(deps, lambda s: s.execute(text(query)))
 
 
-def essay_refs(texts: StaticTexts, count: int) -> list[EssayRef]:
-    return [EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(count)]
-
-
-def assessment(essays: list[EssayRef], **fields: Any) -> CJAssessmentRequestedV1:
-    return CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(), request_id=uuid.uuid4(), user_id="t", course_code="ENG5", essays=essays, **fields
-    )
-
-
-async def start(deps: tuple[OnTheDatabase, StaticTexts], essays: int, **fields: Any) -> OnTheDatabase:
+async def start(deps: tuple[OnTheDatabase, FakeTexts], essays: int, **fields: Any) -> OnTheDatabase:
     """Runs a new request for ``essays`` new essays; the service it ran on, to check and answer."""
     service, texts = deps
     await run_request(service, assessment(essay_refs(texts, essays), **fields))
@@ -157,7 +102,7 @@ async def answer_every_open_pair(deps: OnTheDatabase, answer: Callable[[str], LL
             await recorded(deps, answer(request_id))
 
 
-async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[OnTheDatabase, StaticTexts]):
+async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[OnTheDatabase, FakeTexts]):
     service, texts = deps
     request = assessment(essay_refs(texts, 6))
     await run_request(service, request)
@@ -175,7 +120,7 @@ async def test_wave_is_persisted_with_stable_ids_before_any_submit(deps: tuple[O
     assert (announced["wave"], announced["comparisons_done"], announced["comparisons_planned"]) == (0, 0, 3)
 
 
-async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps: tuple[OnTheDatabase, StaticTexts]):
+async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps: tuple[OnTheDatabase, FakeTexts]):
     service = await start(deps, 4)
     first, second = await pair_ids(service)
     assert await recorded(service, verdict("unknown-id")) is False
@@ -204,7 +149,7 @@ async def test_callback_matcher_is_idempotent_and_retries_retryable_errors(deps:
     assert [tuple(r) for r in job] == [(1,)]
 
 
-async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[OnTheDatabase, StaticTexts]):
+async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[OnTheDatabase, FakeTexts]):
     """Callbacks inside the interval are coalesced; the next one after it publishes the count so far."""
     service = await start(deps, 10, budget=AssessmentBudget(max_comparisons_per_essay=10))
     pairs = await pair_ids(service)
@@ -222,7 +167,7 @@ async def test_progress_within_a_wave_is_paced_per_job(deps: tuple[OnTheDatabase
 
 
 async def test_an_error_callback_after_the_interval_publishes_progress_without_an_id_clash(
-    deps: tuple[OnTheDatabase, StaticTexts],
+    deps: tuple[OnTheDatabase, FakeTexts],
 ):
     """An error leaves the answered count as it was: its progress event must still get an id of its own.
 
@@ -243,7 +188,7 @@ async def test_an_error_callback_after_the_interval_publishes_progress_without_a
     assert [p["comparisons_done"] for p in published] == [0, 1, 1]  # the start, the answer, the error
 
 
-async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: tuple[OnTheDatabase, StaticTexts]):
+async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: tuple[OnTheDatabase, FakeTexts]):
     service = await start(deps, 3, budget={"max_comparisons_per_essay": 2, "target_reliability": 0.8})
     await answer_every_open_pair(service)  # until the per-essay budget ends the job
     state = await sql(service, "SELECT state, stop_reason FROM jobs")
@@ -267,7 +212,7 @@ async def test_finaliser_writes_state_and_both_events_in_one_transaction(deps: t
 
 
 async def test_usage_of_every_comparison_is_recorded_and_summed_into_the_completed_event(
-    deps: tuple[OnTheDatabase, StaticTexts],
+    deps: tuple[OnTheDatabase, FakeTexts],
 ):
     service = await start(deps, 3, budget={"max_comparisons_per_essay": 2, "target_reliability": 0.8})
     answered = 0
@@ -307,7 +252,7 @@ async def test_usage_of_every_comparison_is_recorded_and_summed_into_the_complet
     }
 
 
-async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[OnTheDatabase, StaticTexts]):
+async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[OnTheDatabase, FakeTexts]):
     service = await start(deps, 4)
     await sql(service, "UPDATE jobs SET last_activity_at = now() - interval '1 hour'")
     service.deps.settings = service.settings.model_copy(update={"stuck_after_s": 60.0, "stuck_max_resubmits": 0})
@@ -319,7 +264,7 @@ async def test_two_monitors_never_act_on_the_same_stuck_job(deps: tuple[OnTheDat
     assert (started, failed) == (EVENTS.topic_for(CJAssessmentProgressV1), [EVENTS.topic_for(CJAssessmentFailedV1)])
 
 
-async def test_the_same_essay_can_be_assessed_again_in_a_later_job(deps: tuple[OnTheDatabase, StaticTexts]):
+async def test_the_same_essay_can_be_assessed_again_in_a_later_job(deps: tuple[OnTheDatabase, FakeTexts]):
     service, texts = deps
     essays = essay_refs(texts, 3)
     for _ in range(2):

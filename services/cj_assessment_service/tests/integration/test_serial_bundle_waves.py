@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from itertools import pairwise
@@ -11,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from cj_assessment_service.adapters.tables import comparisons
-from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentRequestedV1, EssayRef
-from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
+from common_core.events.cj_assessment import CJAssessmentCompletedV1
+from services.cj_assessment_service.tests.builders import FakeTexts, assessment, essay_refs
 from services.cj_assessment_service.tests.integration.conftest import (
     Harness,
     OnTheDatabase,
@@ -21,37 +20,16 @@ from services.cj_assessment_service.tests.integration.conftest import (
 )
 
 
-class StaticTexts:
-    def __init__(self) -> None:
-        self.texts: dict[str, StoredText] = {}
-
-    def add(self, content: str) -> str:
-        text_id = f"{len(self.texts):064x}"
-        self.texts[text_id] = StoredText(text_id=text_id, kind=TextKind.ESSAY, content=content, word_count=2)
-        return text_id
-
-    async def fetch_texts(self, ids: list[str]) -> BatchGetTextsResponse:
-        return BatchGetTextsResponse(texts={i: self.texts[i] for i in ids if i in self.texts}, missing=[])
-
-
 @pytest.fixture
-async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[OnTheDatabase, StaticTexts]]:
-    texts = StaticTexts()
+async def deps(database_factory: Callable[[str], str]) -> AsyncIterator[tuple[OnTheDatabase, FakeTexts]]:
+    texts = FakeTexts()
     async with on_the_database(database_factory, "bundles", texts) as service:
         yield service, texts
 
 
-async def first_wave(service: OnTheDatabase, texts: StaticTexts, n_essays: int, mode: str) -> list[tuple[str, str]]:
+async def first_wave(service: OnTheDatabase, texts: FakeTexts, n_essays: int, mode: str) -> list[tuple[str, str]]:
     """Start a job in ``mode`` and return its first wave's pairs (essay ids) in submission order."""
-    request = CJAssessmentRequestedV1(
-        batch_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        user_id="t",
-        course_code="ENG5",
-        essays=[EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(f"essay {i}")) for i in range(n_essays)],
-        llm={"batching_mode": mode},
-    )
-    await run_request(service, request)
+    await run_request(service, assessment(essay_refs(texts, n_essays), llm={"batching_mode": mode}))
     async with service.sessions() as session:  # a fresh database per test: this job's rows only
         rows = await session.execute(
             select(comparisons.c.essay_a_id, comparisons.c.essay_b_id)
@@ -62,7 +40,7 @@ async def first_wave(service: OnTheDatabase, texts: StaticTexts, n_essays: int, 
 
 
 async def test_a_serial_bundle_wave_is_two_rounds_walked_so_neighbours_share_essays(
-    deps: tuple[OnTheDatabase, StaticTexts],
+    deps: tuple[OnTheDatabase, FakeTexts],
 ):
     service, texts = deps
     wave = await first_wave(service, texts, 12, "serial_bundle")
@@ -79,7 +57,7 @@ async def test_a_serial_bundle_wave_is_two_rounds_walked_so_neighbours_share_ess
     assert len({e for pair in wave[:8] for e in pair}) <= 9
 
 
-async def test_a_per_request_wave_keeps_its_size(deps: tuple[OnTheDatabase, StaticTexts]):
+async def test_a_per_request_wave_keeps_its_size(deps: tuple[OnTheDatabase, FakeTexts]):
     service, texts = deps
     assert len(await first_wave(service, texts, 12, "per_request")) == 6
 

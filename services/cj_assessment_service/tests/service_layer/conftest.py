@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -26,13 +26,11 @@ from cj_assessment_service.domain.job_state import ACTIVE
 from cj_assessment_service.domain.pairs import Pair, PairStatus
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.ports import ActiveProgress, LabelTakenError
-from common_core.events.cj_assessment import CJAssessmentRequestedV1, EssayRef, EssayResult
-from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1
-from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
+from common_core.events.cj_assessment import CJAssessmentRequestedV1, EssayResult
 from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
 from common_core.http.llm_provider import AcceptedComparison, ComparisonBatchAccepted, ComparisonBatchRequest
-from common_core.llm import LLMProvider
 from common_core.status import CJJobState
+from services.cj_assessment_service.tests.builders import FakeTexts, assessment, essay_refs
 
 
 @dataclass
@@ -265,30 +263,6 @@ class FakeUnitOfWorkFactory:
             callback()
 
 
-class FakeTexts:
-    """Content service's text store: every text a test adds, found by its id."""
-
-    def __init__(self) -> None:
-        self.texts: dict[str, StoredText] = {}
-
-    def add(self, content: str, kind: TextKind = TextKind.ESSAY) -> str:
-        text_id = f"{len(self.texts):064x}"
-        self.texts[text_id] = StoredText(text_id=text_id, kind=kind, content=content, word_count=len(content.split()))
-        return text_id
-
-    async def store_text(self, content: str, kind: TextKind) -> StoredText:
-        return self.texts[self.add(content, kind)]
-
-    async def store_text_file(self, filename: str, data: bytes, kind: TextKind) -> StoredText:
-        return await self.store_text(data.decode(), kind)
-
-    async def fetch_texts(self, text_ids: list[str]) -> BatchGetTextsResponse:
-        return BatchGetTextsResponse(
-            texts={i: self.texts[i] for i in text_ids if i in self.texts},
-            missing=[i for i in text_ids if i not in self.texts],
-        )
-
-
 class FakeLPS:
     """Accepts every comparison it is sent (or refuses them all with ``error``), and keeps the requests."""
 
@@ -321,19 +295,9 @@ class Service:
     def rows(self) -> Rows:
         return self.uows.rows
 
-    def request(self, n_essays: int, **fields: Any) -> CJAssessmentRequestedV1:
+    def request(self, n_essays: int, *, user_id: str = "teacher-1", **fields: Any) -> CJAssessmentRequestedV1:
         """A request for ``n_essays`` essays whose texts the fake store holds."""
-        essays = [
-            EssayRef(essay_id=uuid.uuid4(), text_ref=self.texts.add(f"essay number {i}")) for i in range(n_essays)
-        ]
-        return CJAssessmentRequestedV1(
-            batch_id=uuid.uuid4(),
-            request_id=uuid.uuid4(),
-            user_id=fields.pop("user_id", "teacher-1"),
-            course_code="ENG5",
-            essays=essays,
-            **fields,
-        )
+        return assessment(essay_refs(self.texts, n_essays, "essay number"), user_id=user_id, **fields)
 
     def open_requests(self) -> list[str]:
         return [p.request_id for ps in self.rows.pairs.values() for p in ps if p.status is PairStatus.PLANNED]
@@ -348,20 +312,3 @@ def service() -> Service:
     settings = Settings(HULEEDU_DEV_MODE=True, max_pair_attempts=2, database_url="postgresql://unused/db")
     deps = ServiceDeps(settings=settings, uows=uows, content=texts, lps=lps, callback_topic="callbacks")
     return Service(deps, uows, texts, lps)
-
-
-def answer(
-    request_id: str, winner: str = "A", *, error: ComparisonError | None = None, call_id: str | None = None
-) -> LLMComparisonResultV1:
-    return LLMComparisonResultV1(
-        request_id=request_id,
-        correlation_id=uuid.uuid4(),
-        winner=None if error else winner,
-        confidence=None if error else 4,
-        justification=None if error else "A reads better.",
-        error=error,
-        provider=LLMProvider.MOCK,
-        model="mock-judge",
-        completed_at=datetime.now(UTC),
-        provider_request_id=call_id,
-    )

@@ -32,7 +32,8 @@ from common_core.events.cj_assessment import (
 from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1
 from common_core.status import CJJobState
 from huleedu_service_libs.errors import ConflictError, ExternalServiceError, NotFoundError, ValidationFailedError
-from services.cj_assessment_service.tests.service_layer.conftest import Service, answer
+from services.cj_assessment_service.tests.builders import verdict
+from services.cj_assessment_service.tests.service_layer.conftest import Service
 
 RATE_LIMITED = ComparisonError(code="RATE_LIMITED", message="slow down", retryable=True)
 REFUSED = ComparisonError(code="CONTENT_REFUSED", message="the model refused", retryable=False)
@@ -66,7 +67,7 @@ async def answer_until_done(service: Service, *, max_rounds: int = 100) -> None:
         if not open_ids:
             return
         for request_id in open_ids:
-            await callback(service, answer(request_id, judge(service, request_id)))
+            await callback(service, verdict(request_id, judge(service, request_id)))
     raise AssertionError("the job never finished")
 
 
@@ -92,11 +93,15 @@ async def test_a_job_lives_from_request_to_results(service: Service):
     done = [p for p in service.rows.pairs[job.id] if p.status is PairStatus.DONE]
     assert completed.comparisons_completed == result.comparisons_completed == len(done)
     assert (completed.essays_assessed, completed.anchors_used) == (8, 0)
-    # Every essay has its result, and the consistent judge's order is the ranking.
+    # Every essay has its result, and the ranking is the consistent judge's order: up to a swap of
+    # neighbours, which an adaptive design may never have compared directly.
     assert len(service.rows.results[job.id]) == 8
     ranks = sorted(result.results, key=lambda r: r.rank)
     indices = {e.essay_id: e.item_index for e in service.rows.essays[job.id]}
-    assert [indices[r.essay_id] for r in ranks] == sorted(indices.values(), reverse=True)
+    true_rank = {essay: 8 - index for essay, index in indices.items()}  # the highest number wins: rank 1
+    assert all(abs(r.rank - true_rank[r.essay_id]) <= 1 for r in ranks), [
+        (true_rank[r.essay_id], r.rank) for r in ranks
+    ]
     # No pair twice in one wave, and every wave closed with a progress event of its own.
     per_wave = Counter((p.wave, frozenset((p.essay_a_id, p.essay_b_id))) for p in service.rows.pairs[job.id])
     assert max(per_wave.values()) == 1
@@ -118,9 +123,9 @@ async def test_a_redelivered_request_changes_nothing(service: Service):
 async def test_an_answer_is_recorded_once_and_an_unknown_one_not_at_all(service: Service):
     await request(service, service.request(4))
     first, _second = service.open_requests()
-    assert await callback(service, answer("cj-unknown")) is False
-    assert await callback(service, answer(first)) is True
-    assert await callback(service, answer(first, "B")) is False
+    assert await callback(service, verdict("cj-unknown")) is False
+    assert await callback(service, verdict(first)) is True
+    assert await callback(service, verdict(first, "B")) is False
     (pair,) = [p for p in service.rows.pairs[the_job(service).id] if p.request_id == first]
     assert (pair.status, pair.winner) == (PairStatus.DONE, "A")
 
@@ -128,14 +133,14 @@ async def test_an_answer_is_recorded_once_and_an_unknown_one_not_at_all(service:
 async def test_a_retryable_error_is_asked_again_and_the_wave_waits_for_it(service: Service):
     await request(service, service.request(4))
     first, second = service.open_requests()
-    await callback(service, answer(first))
-    assert await callback(service, answer(second, error=RATE_LIMITED)) is True
+    await callback(service, verdict(first))
+    assert await callback(service, verdict(second, error=RATE_LIMITED)) is True
     job = the_job(service)
     attempts = sorted((p.position, p.attempt, p.status) for p in service.rows.pairs[job.id])
     assert attempts == [(0, 1, PairStatus.DONE), (1, 1, PairStatus.FAILED), (1, 2, PairStatus.PLANNED)]
     assert job.current_wave == 0  # still waiting for the retry
     (retry,) = service.open_requests()
-    await callback(service, answer(retry))
+    await callback(service, verdict(retry))
     assert the_job(service).current_wave == 1
 
 
@@ -143,10 +148,10 @@ async def test_a_retryable_error_on_the_last_attempt_is_final(service: Service):
     assert service.deps.settings.max_pair_attempts == 2
     await request(service, service.request(4))
     first, second = service.open_requests()
-    await callback(service, answer(first))
-    await callback(service, answer(second, error=RATE_LIMITED))
+    await callback(service, verdict(first))
+    await callback(service, verdict(second, error=RATE_LIMITED))
     (retry,) = service.open_requests()
-    await callback(service, answer(retry, error=RATE_LIMITED))
+    await callback(service, verdict(retry, error=RATE_LIMITED))
     job = the_job(service)
     assert [p.attempt for p in service.rows.pairs[job.id] if (p.wave, p.position) == (0, 1)] == [1, 2]  # no third
     assert job.current_wave == 1  # the wave closed on one answer and one final failure
@@ -155,7 +160,7 @@ async def test_a_retryable_error_on_the_last_attempt_is_final(service: Service):
 async def test_the_last_attempt_fails_for_good_and_a_wave_of_failures_fails_the_job(service: Service):
     await request(service, service.request(4))
     for request_id in service.open_requests():
-        await callback(service, answer(request_id, error=REFUSED))
+        await callback(service, verdict(request_id, error=REFUSED))
     job = the_job(service)
     assert job.state is CJJobState.FAILED
     assert job.failure_code == FailureCode.ALL_COMPARISONS_FAILED
@@ -195,11 +200,11 @@ async def test_progress_within_a_wave_is_paced(service: Service):
     await request(service, service.request(10, budget=AssessmentBudget(max_comparisons_per_essay=10)))
     first, second, third, *_ = service.open_requests()
     for request_id in (first, second):
-        await callback(service, answer(request_id))
+        await callback(service, verdict(request_id))
     assert [e.comparisons_done for e in service.events_of(CJAssessmentProgressV1)] == [0, 1]
     job = service.rows.jobs[the_job(service).id]
     job.progress_published_at = datetime.now(UTC) - timedelta(seconds=service.deps.settings.progress_interval_s)
-    await callback(service, answer(third, error=RATE_LIMITED))
+    await callback(service, verdict(third, error=RATE_LIMITED))
     # An error leaves the count as it was, and its event still has an id of its own.
     assert [e.comparisons_done for e in service.events_of(CJAssessmentProgressV1)] == [0, 1, 2]
 
@@ -214,7 +219,7 @@ async def test_cancelling_fails_the_job_and_later_answers_are_dropped(service: S
     job = the_job(service)
     assert (job.state, job.failure_code) == (CJJobState.FAILED, FailureCode.CANCELLED)
     assert {p.status for p in service.rows.pairs[job_id]} == {PairStatus.ABANDONED}
-    assert await callback(service, answer(service.rows.pairs[job_id][0].request_id)) is False
+    assert await callback(service, verdict(service.rows.pairs[job_id][0].request_id)) is False
     with pytest.raises(ConflictError, match="has already failed"):
         await queries.cancel(job_id, "teacher-1")
 
@@ -222,7 +227,7 @@ async def test_cancelling_fails_the_job_and_later_answers_are_dropped(service: S
 async def test_the_job_view_counts_what_the_job_did(service: Service):
     await request(service, service.request(6))
     first, *_ = service.open_requests()
-    await callback(service, answer(first, call_id="call-1"))
+    await callback(service, verdict(first, call_id="call-1"))
     view = await JobQueries(service.deps).job(the_job(service).id, "teacher-1")
     assert (view.state, view.essays_assessed, view.comparisons_planned, view.comparisons_completed) == (
         CJJobState.COMPARING,
@@ -274,7 +279,7 @@ async def test_a_failure_midway_rolls_back_the_answer_and_its_events(service: Se
     async def record_with_a_broken_outbox() -> None:
         async with service.uows() as uow:
             uow.events.emit = broken_emit  # type: ignore[method-assign]
-            await record_result(service.deps, answer(first), uow)
+            await record_result(service.deps, verdict(first), uow)
 
     with pytest.raises(RuntimeError):
         await record_with_a_broken_outbox()

@@ -8,7 +8,6 @@ both back. Events land in ``committed_events`` only on commit, like outbox rows.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -26,6 +25,7 @@ from class_management_service.domain.model import (
     Essay,
     LockState,
     MatchOutcome,
+    NewStudent,
     PendingBatch,
     SchoolClass,
     Student,
@@ -35,6 +35,7 @@ from class_management_service.domain.name_matching import RosterStudent
 from class_management_service.service_layer.associations import BatchEventHandlers
 from class_management_service.service_layer.context import ServiceContext
 from class_management_service.service_layer.matching import StudentMatcher
+from huleedu_service_libs.testing.fake_transactions import FakeTransactions
 
 
 class Clock:
@@ -103,19 +104,12 @@ class FakeClassRepository:
         del self.state.classes[class_id]
         self.state.roster = {(c, s) for c, s in self.state.roster if c != class_id}
 
-    async def insert_student(
-        self,
-        student_id: uuid.UUID,
-        owner_id: str,
-        *,
-        first_name: str,
-        last_name: str,
-        email: str | None,
-        class_ids: Sequence[uuid.UUID],
-    ) -> None:
+    async def insert_student(self, student_id: uuid.UUID, owner_id: str, new: NewStudent) -> None:
         now = self._clock()
-        self.state.students[student_id] = Student(student_id, owner_id, first_name, last_name, email, (), now, now)
-        for class_id in class_ids:
+        self.state.students[student_id] = Student(
+            student_id, owner_id, new.first_name, new.last_name, new.email, (), now, now
+        )
+        for class_id in new.class_ids:
             if class_id not in self.state.classes:
                 raise AssertionError("class_students foreign key: the use case placed a student in no class")
             self.state.roster.add((class_id, student_id))
@@ -224,13 +218,7 @@ class FakeAssociationRepository:
         essay = self.state.essays[essay_id]
         if essay.confirmed_student_id is not None:
             return
-        self.state.essays[essay_id] = replace(
-            essay,
-            opening_text=outcome.opening_text,
-            suggested_student_id=outcome.student_id,
-            suggestion_confidence=outcome.confidence,
-            suggestion_evidence=outcome.evidence,
-        )
+        self.state.essays[essay_id] = replace(essay, **outcome.essay_fields())
 
     async def confirm(
         self, choices: Mapping[uuid.UUID, uuid.UUID], *, confirmed_by: str, confirmed_at: datetime
@@ -314,36 +302,23 @@ class FakeUnitOfWork:
     events: FakeOutbox
 
 
-class FakeUnitOfWorkFactory:
+class FakeUnitOfWorkFactory(FakeTransactions[State, EmittedEvent]):
     """Hands out units of work over one shared in-memory state; commit keeps, an exception rolls back."""
 
     def __init__(self) -> None:
-        self.state = State()
+        super().__init__(State())
         self.clock = Clock()
-        self.committed_events: list[EmittedEvent] = []
-        self.commits = 0
-        self.rollbacks = 0
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:
-        before = copy.deepcopy(self.state)
         uow = FakeUnitOfWork(
             FakeClassRepository(self.state, self.clock),
             FakeAssociationRepository(self.state, self.clock),
             FakeAccountRepository(self.state, self.clock),
             FakeOutbox(),
         )
-        try:
+        async with self.transaction(uow.events.pending):
             yield uow
-        except BaseException:
-            self.state.__dict__.update(before.__dict__)
-            self.rollbacks += 1
-            raise
-        self.committed_events += uow.events.pending
-        self.commits += 1
-
-    def events_of(self, model: type[BaseModel]) -> list[Any]:
-        return [event.payload for event in self.committed_events if isinstance(event.payload, model)]
 
 
 class FakePasswords:

@@ -1,15 +1,13 @@
 """A consumer or outbox relay that dies is restarted, and /healthz says so while it is down."""
 
-import uuid
-
 from common_core.events.batch import EssayUploadedV1
-from common_core.events.cj_assessment import CJAssessmentCompletedV1
 from content_service.config import Settings
 from content_service.entrypoints.consumers import CONSUMER
 from huleedu_service_libs.background import RELAY
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.outbox import OutboxRelay
 from huleedu_service_libs.testing.worker_restarts import crash_once, worker_restarts
+from services.content_service.tests import cj_builders
 
 from .conftest import built
 
@@ -51,15 +49,7 @@ async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhil
         # The restarted relay publishes, and the restarted consumer consumes.
         batch_id = await content.batch_with_essays(count=2)
         await content.read_events(EssayUploadedV1, 2)
-        event = CJAssessmentCompletedV1(
-            batch_id=uuid.UUID(batch_id),
-            job_id=uuid.uuid4(),
-            essays_assessed=2,
-            anchors_used=0,
-            comparisons_completed=1,
-            comparisons_failed=0,
-            duration_seconds=1.0,
-        )
+        event = cj_builders.completed(batch_id, essays=2, comparisons=1)
         await content.start_assessment(batch_id)
         await content.publish(content.envelope(event), key=batch_id)
 

@@ -4,43 +4,8 @@ import uuid
 
 from prometheus_client import REGISTRY
 
-from common_core.events.cj_assessment import (
-    CJAssessmentCompletedV1,
-    CJAssessmentFailedV1,
-    CJAssessmentProgressV1,
-    FailureReason,
-)
-from common_core.status import CJJobState
-
-
-def progress(batch_id: str, state: CJJobState = CJJobState.COMPARING) -> CJAssessmentProgressV1:
-    return CJAssessmentProgressV1(
-        batch_id=uuid.UUID(batch_id),
-        job_id=uuid.uuid4(),
-        state=state,
-        wave=1,
-        comparisons_done=3,
-        comparisons_planned=9,
-        progress_percentage=33.3,
-    )
-
-
-def completed(batch_id: str) -> CJAssessmentCompletedV1:
-    return CJAssessmentCompletedV1(
-        batch_id=uuid.UUID(batch_id),
-        job_id=uuid.uuid4(),
-        essays_assessed=3,
-        anchors_used=0,
-        comparisons_completed=9,
-        comparisons_failed=0,
-        duration_seconds=4.5,
-    )
-
-
-def failed(batch_id: str) -> CJAssessmentFailedV1:
-    return CJAssessmentFailedV1(
-        batch_id=uuid.UUID(batch_id), error=FailureReason(code="PROVIDER_DOWN", message="The judge is unavailable.")
-    )
+from common_core.events.cj_assessment import CJAssessmentCompletedV1
+from services.content_service.tests.cj_builders import completed, failed, progress
 
 
 def duplicates(content, model) -> float:

@@ -1,12 +1,11 @@
 """Every metric content service declares is emitted once the service has done its work."""
 
 import re
-import uuid
 
 from prometheus_client.metrics import MetricWrapperBase
 
-from common_core.events.cj_assessment import CJAssessmentCompletedV1
 from content_service import metrics
+from services.content_service.tests import cj_builders
 
 
 def declared() -> list[str]:
@@ -18,16 +17,7 @@ async def test_every_declared_metric_appears_on_metrics(content):
     batch_id = await content.batch_with_essays()  # uploads: files and extraction time
     await content.start_assessment(batch_id)  # a request started, and a status change
     await content.start_assessment(batch_id)  # a request replayed
-    event = CJAssessmentCompletedV1(
-        batch_id=uuid.UUID(batch_id),
-        job_id=uuid.uuid4(),
-        essays_assessed=3,
-        anchors_used=0,
-        comparisons_completed=3,
-        comparisons_failed=0,
-        duration_seconds=1.0,
-    )
-    await content.publish(content.envelope(event), key=batch_id)
+    await content.publish(content.envelope(cj_builders.completed(batch_id)), key=batch_id)
 
     async def completed() -> bool:
         return await content.batch_status(batch_id) == "completed"

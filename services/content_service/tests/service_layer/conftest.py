@@ -7,7 +7,6 @@ both back. Events land in ``committed_events`` only on commit, like outbox rows.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -25,6 +24,7 @@ from content_service.config import Settings
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.errors import ServiceUnavailableError
+from huleedu_service_libs.testing.fake_transactions import FakeTransactions
 
 
 @dataclass
@@ -192,34 +192,21 @@ class FakeUnitOfWork:
     events: FakeOutbox
 
 
-class FakeUnitOfWorkFactory:
+class FakeUnitOfWorkFactory(FakeTransactions[State, EmittedEvent]):
     """Hands out units of work over one shared in-memory state; commit keeps, an exception rolls back."""
 
     def __init__(self) -> None:
-        self.state = State()
+        super().__init__(State())
         self.clock = Clock()
-        self.committed_events: list[EmittedEvent] = []
-        self.commits = 0
-        self.rollbacks = 0
         self.fail_emit_for: type[BaseModel] | None = None
         self.last_repo: FakeRepository | None = None
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:
-        before = copy.deepcopy(self.state)
         uow = FakeUnitOfWork(FakeRepository(self.state, self.clock), FakeOutbox(self.fail_emit_for))
         self.last_repo = uow.repo
-        try:
+        async with self.transaction(uow.events.pending):
             yield uow
-        except BaseException:
-            self.state.__dict__.update(before.__dict__)
-            self.rollbacks += 1
-            raise
-        self.committed_events += uow.events.pending
-        self.commits += 1
-
-    def events_of(self, model: type[BaseModel]) -> list[Any]:
-        return [event.payload for event in self.committed_events if isinstance(event.payload, model)]
 
 
 class FakeDirectory:

@@ -4,49 +4,11 @@ import uuid
 
 import pytest
 
-from common_core.events.cj_assessment import (
-    CJAssessmentCompletedV1,
-    CJAssessmentFailedV1,
-    CJAssessmentProgressV1,
-    FailureReason,
-)
+from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
 from common_core.status import BatchStatus, CJJobState
 from content_service.service_layer import cj_events
 from huleedu_service_libs.errors import ConflictError
-
-
-def completed(batch_id, request_id=None):
-    return CJAssessmentCompletedV1(
-        batch_id=batch_id,
-        request_id=request_id,
-        job_id=uuid.uuid4(),
-        essays_assessed=3,
-        anchors_used=0,
-        comparisons_completed=3,
-        comparisons_failed=0,
-        duration_seconds=1.0,
-    )
-
-
-def failed(batch_id, request_id=None):
-    return CJAssessmentFailedV1(
-        batch_id=batch_id,
-        request_id=request_id,
-        error=FailureReason(code="NO_JUDGE", message="The judge is down"),
-    )
-
-
-def progress(batch_id, state=CJJobState.COMPARING, request_id=None):
-    return CJAssessmentProgressV1(
-        batch_id=batch_id,
-        request_id=request_id,
-        job_id=uuid.uuid4(),
-        state=state,
-        wave=1,
-        comparisons_done=1,
-        comparisons_planned=6,
-        progress_percentage=16.7,
-    )
+from services.content_service.tests.cj_builders import completed, failed, progress
 
 
 @pytest.fixture

@@ -231,48 +231,18 @@ class SqlJobRepository:
 
     async def save(self, job: Job) -> None:
         changes = job.changes
-        session = self._session
         if changes.header:
             values = {name: _header_value(value) for name, value in changes.header.items()}
-            await session.execute(update(jobs).where(jobs.c.id == job.id).values(**values))
+            await self._session.execute(update(jobs).where(jobs.c.id == job.id).values(**values))
         if changes.new_essays:
-            rows = [
+            essay_rows = [
                 {"job_id": job.id, **{name: getattr(e, name) for name in _ESSAY_COLUMNS}} for e in changes.new_essays
             ]
-            await session.execute(insert(job_essays), rows)
-        for wave in changes.new_waves:
-            await session.execute(insert(waves).values(job_id=job.id, wave=wave.wave, pairs_planned=wave.pairs_planned))
-        if changes.new_pairs:
-            rows = [
-                {name: getattr(p, name) for name in _PAIR_FIELDS} | {"status": p.status.value, "acknowledged_at": None}
-                for p in changes.new_pairs
-            ]
-            await session.execute(insert(comparisons), rows)
-        for pair in changes.answered_pairs:
-            values = {name: getattr(pair, name) for name in _ANSWER_FIELDS} | {"status": pair.status.value}
-            await session.execute(update(comparisons).where(comparisons.c.pair_id == pair.pair_id).values(**values))
-        if changes.acknowledged:
-            now = func.now()
-            for request_id, queue_id in changes.acknowledged.items():
-                await session.execute(
-                    update(comparisons)
-                    .where(comparisons.c.request_id == request_id, comparisons.c.acknowledged_at.is_(None))
-                    .values(acknowledged_at=now, queue_id=queue_id)
-                )
-        if changes.abandon_open_pairs:
-            await session.execute(
-                update(comparisons)
-                .where(comparisons.c.job_id == job.id, comparisons.c.status == PairStatus.PLANNED)
-                .values(status=PairStatus.ABANDONED.value)
-            )
-        for wave in changes.closed_waves:
-            await session.execute(
-                update(waves)
-                .where(and_(waves.c.job_id == job.id, waves.c.wave == wave.wave))
-                .values(completed_at=func.now(), reliability=wave.reliability, ssr=wave.ssr, theta=wave.theta)
-            )
+            await self._session.execute(insert(job_essays), essay_rows)
+        await self._save_waves(job.id, changes)
+        await self._save_pairs(job.id, changes)
         if changes.results:
-            await session.execute(
+            await self._session.execute(
                 update(job_essays)
                 .where(job_essays.c.job_id == job.id, job_essays.c.essay_id == bindparam("result_essay_id"))
                 .values({name: bindparam(f"result_{name}") for name in _RESULT_FIELDS}),
@@ -283,6 +253,42 @@ class SqlJobRepository:
             )
         # The events stay: the service layer sends them through the outbox.
         job.changes = JobChanges(events=changes.events)
+
+    async def _save_waves(self, job_id: uuid.UUID, changes: JobChanges) -> None:
+        for wave in changes.new_waves:
+            await self._session.execute(
+                insert(waves).values(job_id=job_id, wave=wave.wave, pairs_planned=wave.pairs_planned)
+            )
+        for wave in changes.closed_waves:
+            await self._session.execute(
+                update(waves)
+                .where(and_(waves.c.job_id == job_id, waves.c.wave == wave.wave))
+                .values(completed_at=func.now(), reliability=wave.reliability, ssr=wave.ssr, theta=wave.theta)
+            )
+
+    async def _save_pairs(self, job_id: uuid.UUID, changes: JobChanges) -> None:
+        session = self._session
+        if changes.new_pairs:
+            rows = [
+                {name: getattr(p, name) for name in _PAIR_FIELDS} | {"status": p.status.value, "acknowledged_at": None}
+                for p in changes.new_pairs
+            ]
+            await session.execute(insert(comparisons), rows)
+        for pair in changes.answered_pairs:
+            values = {name: getattr(pair, name) for name in _ANSWER_FIELDS} | {"status": pair.status.value}
+            await session.execute(update(comparisons).where(comparisons.c.pair_id == pair.pair_id).values(**values))
+        for request_id, queue_id in changes.acknowledged.items():
+            await session.execute(
+                update(comparisons)
+                .where(comparisons.c.request_id == request_id, comparisons.c.acknowledged_at.is_(None))
+                .values(acknowledged_at=func.now(), queue_id=queue_id)
+            )
+        if changes.abandon_open_pairs:
+            await session.execute(
+                update(comparisons)
+                .where(comparisons.c.job_id == job_id, comparisons.c.status == PairStatus.PLANNED)
+                .values(status=PairStatus.ABANDONED.value)
+            )
 
     async def jobs_with_unsubmitted_pairs(self, now: datetime, limit: int) -> list[uuid.UUID]:
         c = comparisons.c

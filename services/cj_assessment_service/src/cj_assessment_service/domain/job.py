@@ -148,6 +148,20 @@ class RecordedAnswer:
     final_labels: tuple[str, str] | None = None
 
 
+@dataclass(frozen=True)
+class _Finished:
+    """What a completion's two events both report."""
+
+    counts: PairCounts
+    ssr: float
+    reliability: float | None
+    position_bias: float
+    position_se: float | None
+    stop_reason: str
+    stop_detail: str
+    at: datetime
+
+
 @dataclass
 class JobChanges:
     """What the repository writes when it saves the job (then empties)."""
@@ -590,53 +604,54 @@ class Job:
             forced_recovery=forced_recovery,
             finished_at=now,
         )
-        usage = self.usage()
+        finished = _Finished(counts, ssr, reliability, position_bias, position_se, stop_reason, stop_detail, now)
+        self._emit(self._completed_event(finished, forced_recovery), ("cj.completed", self.id))
+        self._emit(self._result_event(finished, outcome, forced_recovery), ("cj.result", self.id))
+
+    def _completed_event(self, finished: _Finished, forced_recovery: bool) -> CJAssessmentCompletedV1:
+        return CJAssessmentCompletedV1(
+            batch_id=self.batch_id,
+            job_id=self.id,
+            request_id=self.request_id,
+            essays_assessed=self.n_items - self.n_anchors,
+            anchors_used=self.n_anchors,
+            comparisons_completed=finished.counts.done,
+            comparisons_failed=finished.counts.failed,
+            duration_seconds=self._duration_s(finished.at),
+            stop_reason=finished.stop_reason,
+            stop_detail=finished.stop_detail,
+            reliability_ssr=finished.ssr,
+            reliability=finished.reliability,
+            position_bias=finished.position_bias,
+            position_bias_se=finished.position_se,
+            forced_recovery=forced_recovery,
+            usage=self.usage(),
+        )
+
+    def _result_event(
+        self, finished: _Finished, outcome: JobResults, forced_recovery: bool
+    ) -> AssessmentResultPublishedV1:
         projection = outcome.projection
         # Say why grades are missing, or which anchors disagree with the scale; silence when all is well.
         troubled = not projection.has_grades or bool(projection.inconsistent_anchors) or bool(projection.inversions)
-        note = projection.message if troubled else None
-        self._emit(
-            CJAssessmentCompletedV1(
-                batch_id=self.batch_id,
-                job_id=self.id,
-                request_id=self.request_id,
-                essays_assessed=self.n_items - self.n_anchors,
-                anchors_used=self.n_anchors,
-                comparisons_completed=counts.done,
-                comparisons_failed=counts.failed,
-                duration_seconds=self._duration_s(now),
-                stop_reason=stop_reason,
-                stop_detail=stop_detail,
-                reliability_ssr=ssr,
-                reliability=reliability,
-                position_bias=position_bias,
-                position_bias_se=position_se,
-                forced_recovery=forced_recovery,
-                usage=usage,
-            ),
-            ("cj.completed", self.id),
-        )
-        self._emit(
-            AssessmentResultPublishedV1(
-                batch_id=self.batch_id,
-                job_id=self.id,
-                grade_scale=self.grade_scale,
-                model_used=ModelUsed(provider=self.llm.provider, model=self.llm.model),
-                reliability_ssr=ssr,
-                reliability=reliability,
-                completed_at=now,
-                results=outcome.results,
-                stop_reason=stop_reason,
-                stop_detail=stop_detail,
-                position_bias=position_bias,
-                position_bias_se=position_se,
-                comparisons_completed=counts.done,
-                comparisons_failed=counts.failed,
-                forced_recovery=forced_recovery,
-                grade_projection_note=note,
-                grade_cut_points=outcome.cut_points,
-            ),
-            ("cj.result", self.id),
+        return AssessmentResultPublishedV1(
+            batch_id=self.batch_id,
+            job_id=self.id,
+            grade_scale=self.grade_scale,
+            model_used=ModelUsed(provider=self.llm.provider, model=self.llm.model),
+            reliability_ssr=finished.ssr,
+            reliability=finished.reliability,
+            completed_at=finished.at,
+            results=outcome.results,
+            stop_reason=finished.stop_reason,
+            stop_detail=finished.stop_detail,
+            position_bias=finished.position_bias,
+            position_bias_se=finished.position_se,
+            comparisons_completed=finished.counts.done,
+            comparisons_failed=finished.counts.failed,
+            forced_recovery=forced_recovery,
+            grade_projection_note=projection.message if troubled else None,
+            grade_cut_points=outcome.cut_points,
         )
 
     # --- bookkeeping --------------------------------------------------------------------------

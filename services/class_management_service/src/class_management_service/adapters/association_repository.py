@@ -123,13 +123,7 @@ class SqlAssociationRepository:
         await self._session.execute(
             update(essays)
             .where(essays.c.id == essay_id, essays.c.confirmed_student_id.is_(None))
-            .values(
-                opening_text=outcome.opening_text,
-                suggested_at=outcome.suggested_at,
-                suggested_student_id=outcome.student_id,
-                suggestion_confidence=outcome.confidence,
-                suggestion_evidence=outcome.evidence,
-            )
+            .values(**outcome.essay_fields(), suggested_at=outcome.suggested_at)
         )
 
     async def confirm(

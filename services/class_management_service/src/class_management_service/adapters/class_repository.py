@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.adapters.tables import class_students, classes, students
-from class_management_service.domain.model import SchoolClass, Student
+from class_management_service.domain.model import NewStudent, SchoolClass, Student
 from class_management_service.domain.name_matching import RosterStudent
 
 _STUDENT_COUNT = (
@@ -98,24 +98,15 @@ class SqlClassRepository:
     async def delete_class(self, class_id: uuid.UUID) -> None:
         await self._session.execute(delete(classes).where(classes.c.id == class_id))
 
-    async def insert_student(
-        self,
-        student_id: uuid.UUID,
-        owner_id: str,
-        *,
-        first_name: str,
-        last_name: str,
-        email: str | None,
-        class_ids: Sequence[uuid.UUID],
-    ) -> None:
+    async def insert_student(self, student_id: uuid.UUID, owner_id: str, new: NewStudent) -> None:
         await self._session.execute(
             insert(students).values(
-                id=student_id, owner_id=owner_id, first_name=first_name, last_name=last_name, email=email
+                id=student_id, owner_id=owner_id, first_name=new.first_name, last_name=new.last_name, email=new.email
             )
         )
-        if class_ids:
+        if new.class_ids:
             await self._session.execute(
-                insert(class_students), [{"class_id": class_id, "student_id": student_id} for class_id in class_ids]
+                insert(class_students), [{"class_id": class_id, "student_id": student_id} for class_id in new.class_ids]
             )
 
     async def owned_student(self, owner_id: str, student_id: uuid.UUID) -> Student | None:

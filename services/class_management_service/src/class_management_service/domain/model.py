@@ -46,6 +46,16 @@ class Student:
 
 
 @dataclass(frozen=True, slots=True)
+class NewStudent:
+    """A student as the teacher enters them; the repository adds the id, the owner and the times."""
+
+    first_name: str
+    last_name: str
+    email: str | None
+    class_ids: tuple[uuid.UUID, ...]  # the classes to place them in, each once
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     """What batch.registered told us; the class only when it is the batch owner's own class.
 
@@ -86,6 +96,15 @@ class MatchOutcome:
     confidence: float | None
     evidence: dict[str, Any] | None
     suggested_at: datetime
+
+    def essay_fields(self) -> dict[str, Any]:
+        """The suggestion as the essay's fields (``Essay``'s names, which the essays table shares)."""
+        return {
+            "opening_text": self.opening_text,
+            "suggested_student_id": self.student_id,
+            "suggestion_confidence": self.confidence,
+            "suggestion_evidence": self.evidence,
+        }
 
 
 @dataclass(frozen=True, slots=True)

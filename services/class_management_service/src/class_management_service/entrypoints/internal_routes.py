@@ -12,7 +12,7 @@ import uuid
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
-from class_management_service.entrypoints.http_support import as_json, service_context
+from class_management_service.entrypoints.http_support import as_json, for_the_caller, service_context
 from class_management_service.service_layer import accounts, associations, batches, classes, unconfirmed_matches
 from common_core.http.class_management import MAX_UNCONFIRMED_BATCHES_PER_PAGE, VerifyCredentialsRequest
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
@@ -37,23 +37,19 @@ async def verify_credentials(body: VerifyCredentialsRequest) -> ResponseReturnVa
 @internal_routes.get("/internal/v1/users/<uuid:user_id>")
 @internal_route(*TEACHER_CALLERS)
 async def get_user(user_id: uuid.UUID) -> ResponseReturnValue:
-    caller = current_identity().user_id
-    async with service_context().unit_of_work() as uow:
-        return as_json(await accounts.get_profile(uow, caller, user_id))
+    return as_json(await for_the_caller(accounts.get_profile, user_id))
 
 
 @internal_routes.get("/internal/v1/classes/<uuid:class_id>")
 @internal_route(*CLASS_LOOKUP_CALLERS)
 async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
-    owner = current_identity().user_id
-    async with service_context().unit_of_work() as uow:
-        return as_json(await classes.class_ref(uow, owner, class_id))
+    return as_json(await for_the_caller(classes.class_ref, class_id))
 
 
 @internal_routes.get("/internal/v1/batches/class-info")
 @internal_route("bff_teacher_service")
 async def batch_class_info() -> ResponseReturnValue:
-    owner = current_identity().user_id
+    owner = current_identity().user_id  # 401 before the query is read
     batch_ids = batches.parse_batch_ids(",".join(request.args.getlist("batch_ids")))
     async with service_context().unit_of_work() as uow:
         return as_json(await batches.class_info(uow, owner, batch_ids))
@@ -62,7 +58,7 @@ async def batch_class_info() -> ResponseReturnValue:
 @internal_routes.get("/internal/v1/batches/unconfirmed-matches")
 @internal_route("bff_teacher_service")
 async def batches_with_unconfirmed_matches() -> ResponseReturnValue:
-    owner = current_identity().user_id
+    owner = current_identity().user_id  # 401 before the query is read
     limit = query_int(request.args, "limit", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_UNCONFIRMED_BATCHES_PER_PAGE)
     offset = query_int(request.args, "offset", 0, minimum=0, maximum=MAX_OFFSET)
     async with service_context().unit_of_work() as uow:
@@ -72,6 +68,4 @@ async def batches_with_unconfirmed_matches() -> ResponseReturnValue:
 @internal_routes.get("/internal/v1/batches/<uuid:batch_id>/student-names")
 @internal_route("bff_teacher_service")
 async def batch_student_names(batch_id: uuid.UUID) -> ResponseReturnValue:
-    owner = current_identity().user_id
-    async with service_context().unit_of_work() as uow:
-        return as_json(await associations.student_names(uow, owner, batch_id))
+    return as_json(await for_the_caller(associations.student_names, batch_id))

@@ -12,7 +12,7 @@ import uuid
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
-from class_management_service.entrypoints.http_support import as_json, service_context
+from class_management_service.entrypoints.http_support import as_json, for_the_caller, service_context
 from class_management_service.service_layer import accounts, associations, classes, students
 from common_core.http.class_management import (
     ChangePasswordRequest,
@@ -47,62 +47,46 @@ async def change_password(body: ChangePasswordRequest) -> ResponseReturnValue:
 @teacher_only
 @json_body(ClassCreate)
 async def create_class(body: ClassCreate) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        created = await classes.create_class(uow, owner, body)
-    return as_json(created), 201
+    return as_json(await for_the_caller(classes.create_class, body)), 201
 
 
 @teacher_routes.get("/v1/classes")
 @teacher_only
 async def list_classes() -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        found = await classes.list_classes(uow, owner)
-    return {"classes": [as_json(item) for item in found]}
+    return {"classes": [as_json(item) for item in await for_the_caller(classes.list_classes)]}
 
 
 @teacher_routes.get("/v1/classes/<uuid:class_id>")
 @teacher_only
 async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        return as_json(await classes.get_class(uow, owner, class_id))
+    return as_json(await for_the_caller(classes.get_class, class_id))
 
 
 @teacher_routes.patch("/v1/classes/<uuid:class_id>")
 @teacher_only
 @json_body(ClassUpdate)
 async def update_class(class_id: uuid.UUID, body: ClassUpdate) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        return as_json(await classes.update_class(uow, owner, class_id, body))
+    return as_json(await for_the_caller(classes.update_class, class_id, body))
 
 
 @teacher_routes.delete("/v1/classes/<uuid:class_id>")
 @teacher_only
 async def delete_class(class_id: uuid.UUID) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        await classes.delete_class(uow, owner, class_id)
+    await for_the_caller(classes.delete_class, class_id)
     return "", 204
 
 
 @teacher_routes.put("/v1/classes/<uuid:class_id>/students/<uuid:student_id>")
 @teacher_only
 async def add_to_roster(class_id: uuid.UUID, student_id: uuid.UUID) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        await classes.add_to_roster(uow, owner, class_id, student_id)
+    await for_the_caller(classes.add_to_roster, class_id, student_id)
     return "", 204
 
 
 @teacher_routes.delete("/v1/classes/<uuid:class_id>/students/<uuid:student_id>")
 @teacher_only
 async def remove_from_roster(class_id: uuid.UUID, student_id: uuid.UUID) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        await classes.remove_from_roster(uow, owner, class_id, student_id)
+    await for_the_caller(classes.remove_from_roster, class_id, student_id)
     return "", 204
 
 
@@ -110,16 +94,13 @@ async def remove_from_roster(class_id: uuid.UUID, student_id: uuid.UUID) -> Resp
 @teacher_only
 @json_body(StudentCreate)
 async def create_student(body: StudentCreate) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        created = await students.create_student(uow, owner, body)
-    return as_json(created), 201
+    return as_json(await for_the_caller(students.create_student, body)), 201
 
 
 @teacher_routes.get("/v1/students")
 @teacher_only
 async def list_students() -> ResponseReturnValue:
-    owner = _owner()
+    owner = _owner()  # 401 before the query is read
     class_id = _optional_uuid_arg("class_id")
     async with service_context().unit_of_work() as uow:
         found = await students.list_students(uow, owner, class_id=class_id)
@@ -129,45 +110,34 @@ async def list_students() -> ResponseReturnValue:
 @teacher_routes.get("/v1/students/<uuid:student_id>")
 @teacher_only
 async def get_student(student_id: uuid.UUID) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        return as_json(await students.get_student(uow, owner, student_id))
+    return as_json(await for_the_caller(students.get_student, student_id))
 
 
 @teacher_routes.patch("/v1/students/<uuid:student_id>")
 @teacher_only
 @json_body(StudentUpdate)
 async def update_student(student_id: uuid.UUID, body: StudentUpdate) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        return as_json(await students.update_student(uow, owner, student_id, body))
+    return as_json(await for_the_caller(students.update_student, student_id, body))
 
 
 @teacher_routes.delete("/v1/students/<uuid:student_id>")
 @teacher_only
 async def delete_student(student_id: uuid.UUID) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        await students.delete_student(uow, owner, student_id)
+    await for_the_caller(students.delete_student, student_id)
     return "", 204
 
 
 @teacher_routes.get("/v1/batches/<uuid:batch_id>/associations")
 @teacher_only
 async def list_associations(batch_id: uuid.UUID) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        return as_json(await associations.list_associations(uow, owner, batch_id))
+    return as_json(await for_the_caller(associations.list_associations, batch_id))
 
 
 @teacher_routes.post("/v1/batches/<uuid:batch_id>/associations/confirm")
 @teacher_only
 @json_body(ConfirmAssociations)
 async def confirm_associations(batch_id: uuid.UUID, body: ConfirmAssociations) -> ResponseReturnValue:
-    owner = _owner()
-    async with service_context().unit_of_work() as uow:
-        result = await associations.confirm_associations(uow, owner, batch_id, body)
-    return as_json(result)
+    return as_json(await for_the_caller(associations.confirm_associations, batch_id, body))
 
 
 @teacher_routes.post("/v1/batches/<uuid:batch_id>/associations/rematch")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from class_management_service.domain.model import SchoolClass
 from class_management_service.service_layer import students as student_service
@@ -26,16 +27,25 @@ def _class_out(school_class: SchoolClass) -> ClassOut:
 
 async def create_class(uow: UnitOfWork, owner_id: str, body: ClassCreate) -> ClassOut:
     class_id = uuid.uuid4()
-    created = await uow.classes.insert_class(class_id, owner_id, body.name, body.course_code)
-    event = ClassCreatedV1(
-        class_id=class_id,
-        user_id=owner_id,
-        name=created.name,
-        course_code=created.course_code,
-        created_at=created.created_at,
+    new_class = await uow.classes.insert_class(class_id, owner_id, body.name, body.course_code)
+    return await _announce(uow, owner_id, new_class, created=True)
+
+
+async def _announce(uow: UnitOfWork, owner_id: str, school_class: SchoolClass, *, created: bool) -> ClassOut:
+    """Emit the class's current state: ClassCreatedV1 for a new class, ClassUpdatedV1 after a change."""
+    state: dict[str, Any] = {
+        "class_id": school_class.class_id,
+        "user_id": owner_id,
+        "name": school_class.name,
+        "course_code": school_class.course_code,
+    }
+    event = (
+        ClassCreatedV1(**state, created_at=school_class.created_at)
+        if created
+        else ClassUpdatedV1(**state, updated_at=school_class.updated_at)
     )
-    await uow.events.emit(event, key=str(class_id))
-    return _class_out(created)
+    await uow.events.emit(event, key=str(school_class.class_id))
+    return _class_out(school_class)
 
 
 async def list_classes(uow: UnitOfWork, owner_id: str) -> list[ClassOut]:
@@ -59,16 +69,7 @@ async def class_ref(uow: UnitOfWork, owner_id: str, class_id: uuid.UUID) -> Clas
 async def update_class(uow: UnitOfWork, owner_id: str, class_id: uuid.UUID, body: ClassUpdate) -> ClassOut:
     await owned_class(uow, owner_id, class_id)
     await uow.classes.update_class(class_id, body.model_dump(exclude_unset=True))
-    updated = await owned_class(uow, owner_id, class_id)
-    event = ClassUpdatedV1(
-        class_id=class_id,
-        user_id=owner_id,
-        name=updated.name,
-        course_code=updated.course_code,
-        updated_at=updated.updated_at,
-    )
-    await uow.events.emit(event, key=str(class_id))
-    return _class_out(updated)
+    return await _announce(uow, owner_id, await owned_class(uow, owner_id, class_id), created=False)
 
 
 async def delete_class(uow: UnitOfWork, owner_id: str, class_id: uuid.UUID) -> None:

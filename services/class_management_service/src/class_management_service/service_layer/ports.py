@@ -21,6 +21,7 @@ from class_management_service.domain.model import (
     Essay,
     LockState,
     MatchOutcome,
+    NewStudent,
     PendingBatch,
     SchoolClass,
     Student,
@@ -48,16 +49,8 @@ class ClassRepository(Protocol):
     async def delete_class(self, class_id: uuid.UUID) -> None:
         """The class and its roster entries; the students stay."""
 
-    async def insert_student(
-        self,
-        student_id: uuid.UUID,
-        owner_id: str,
-        *,
-        first_name: str,
-        last_name: str,
-        email: str | None,
-        class_ids: Sequence[uuid.UUID],
-    ) -> None: ...
+    async def insert_student(self, student_id: uuid.UUID, owner_id: str, new: NewStudent) -> None:
+        """The student, placed in ``new.class_ids`` (the owner's classes: the use case checked)."""
 
     async def owned_student(self, owner_id: str, student_id: uuid.UUID) -> Student | None: ...
 

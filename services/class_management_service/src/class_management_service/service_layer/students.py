@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from class_management_service.domain.model import Student
+from class_management_service.domain.model import NewStudent, Student
 from class_management_service.service_layer.ownership import owned_class, owned_student, require_owned_classes
 from class_management_service.service_layer.ports import UnitOfWork
 from common_core.events.classes import StudentCreatedV1, StudentUpdatedV1
@@ -26,25 +27,11 @@ def student_out(student: Student) -> StudentOut:
 async def create_student(uow: UnitOfWork, owner_id: str, body: StudentCreate) -> StudentOut:
     await require_owned_classes(uow, owner_id, body.class_ids)
     student_id = uuid.uuid4()
+    class_ids = tuple(sorted(set(body.class_ids), key=str))
     await uow.classes.insert_student(
-        student_id,
-        owner_id,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        email=body.email,
-        class_ids=sorted(set(body.class_ids), key=str),
+        student_id, owner_id, NewStudent(body.first_name, body.last_name, body.email, class_ids)
     )
-    student = await owned_student(uow, owner_id, student_id)
-    created = StudentCreatedV1(
-        student_id=student_id,
-        user_id=owner_id,
-        class_ids=list(student.class_ids),
-        first_name=student.first_name,
-        last_name=student.last_name,
-        created_at=student.created_at,
-    )
-    await uow.events.emit(created, key=str(student_id))
-    return student_out(student)
+    return await _announce(uow, owner_id, student_id, created=True)
 
 
 async def list_students(uow: UnitOfWork, owner_id: str, *, class_id: uuid.UUID | None = None) -> list[StudentOut]:
@@ -66,16 +53,25 @@ async def update_student(uow: UnitOfWork, owner_id: str, student_id: uuid.UUID, 
 
 async def announce_update(uow: UnitOfWork, owner_id: str, student_id: uuid.UUID) -> StudentOut:
     """Emit the student's current state (names and classes) after a change."""
+    return await _announce(uow, owner_id, student_id, created=False)
+
+
+async def _announce(uow: UnitOfWork, owner_id: str, student_id: uuid.UUID, *, created: bool) -> StudentOut:
+    """Emit the student's current state: StudentCreatedV1 for a new student, StudentUpdatedV1 after a change."""
     student = await owned_student(uow, owner_id, student_id)
-    updated = StudentUpdatedV1(
-        student_id=student_id,
-        user_id=owner_id,
-        class_ids=list(student.class_ids),
-        first_name=student.first_name,
-        last_name=student.last_name,
-        updated_at=student.updated_at,
+    state: dict[str, Any] = {
+        "student_id": student_id,
+        "user_id": owner_id,
+        "class_ids": list(student.class_ids),
+        "first_name": student.first_name,
+        "last_name": student.last_name,
+    }
+    event = (
+        StudentCreatedV1(**state, created_at=student.created_at)
+        if created
+        else StudentUpdatedV1(**state, updated_at=student.updated_at)
     )
-    await uow.events.emit(updated, key=str(student_id))
+    await uow.events.emit(event, key=str(student_id))
     return student_out(student)
 
 
