@@ -8,7 +8,6 @@ data to the provider). The shared context comes first so providers can cache it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from llm_provider_service.domain.work import SharedContext
 
@@ -40,7 +39,7 @@ class Prompt:
     system: str
     context: str
     task: str
-    response_schema: dict[str, Any]
+    response_schema: dict[str, object]
 
     @property
     def prefix(self) -> str:
@@ -64,25 +63,32 @@ def _essay(label: str, text: str) -> str:
     return f"{label}:\n<<<\n{text.strip()}\n>>>"
 
 
-def verdict_schema(max_chars: int) -> dict[str, Any]:
+_VERDICT_REQUIRED = ("winner", "confidence", "justification")
+
+
+def _verdict_properties(max_chars: int) -> dict[str, object]:
+    return {
+        "winner": {"type": "string", "enum": ["A", "B"]},
+        "confidence": {"type": "integer", "minimum": 1, "maximum": 5},
+        "justification": {"type": "string", "maxLength": max_chars},
+    }
+
+
+def verdict_schema(max_chars: int) -> dict[str, object]:
     return {
         "type": "object",
-        "properties": {
-            "winner": {"type": "string", "enum": ["A", "B"]},
-            "confidence": {"type": "integer", "minimum": 1, "maximum": 5},
-            "justification": {"type": "string", "maxLength": max_chars},
-        },
-        "required": ["winner", "confidence", "justification"],
+        "properties": _verdict_properties(max_chars),
+        "required": list(_VERDICT_REQUIRED),
         "additionalProperties": False,
     }
 
 
-def bundle_schema(max_chars: int) -> dict[str, Any]:
-    item = verdict_schema(max_chars)
+def bundle_schema(max_chars: int) -> dict[str, object]:
     item = {
-        **item,
-        "properties": {"pair": {"type": "integer", "minimum": 1}, **item["properties"]},
-        "required": ["pair", *item["required"]],
+        "type": "object",
+        "properties": {"pair": {"type": "integer", "minimum": 1}, **_verdict_properties(max_chars)},
+        "required": ["pair", *_VERDICT_REQUIRED],
+        "additionalProperties": False,
     }
     return {
         "type": "object",

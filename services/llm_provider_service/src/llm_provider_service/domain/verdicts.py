@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from llm_provider_service.domain.failures import FailureCode, ProviderError
 
@@ -30,7 +30,7 @@ def _invalid(message: str) -> ProviderError:
     return ProviderError(FailureCode.INVALID_RESPONSE, message)
 
 
-def extract_json(text: str) -> Any:
+def extract_json(text: str) -> object:
     """The first JSON value in ``text``: inside a code fence if there is one, else the first {...} or [...]."""
     fenced = _FENCE.search(text)
     candidate = fenced.group(1) if fenced else text
@@ -39,7 +39,8 @@ def extract_json(text: str) -> Any:
     for start, char in enumerate(candidate):
         if char in "{[":
             try:
-                return decoder.raw_decode(candidate, start)[0]
+                found: object = decoder.raw_decode(candidate, start)[0]
+                return found
             except json.JSONDecodeError:
                 continue
     raise _invalid("the answer holds no JSON")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from common_core.events.catalog import EVENTS
 from common_core.events.llm_provider import LLMComparisonResultV1
@@ -193,7 +192,7 @@ class SubmissionService:
                 )
         return ComparisonBatchAccepted(accepted=accepted)
 
-    async def describe(self, request_id: str) -> dict[str, Any] | None:
+    async def describe(self, request_id: str) -> dict[str, object] | None:
         """The state and attempts of one comparison, from its outcome or from the queue."""
         stored = (await self._store.find([request_id])).get(request_id)
         if stored is not None:
