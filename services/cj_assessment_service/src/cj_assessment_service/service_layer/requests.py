@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from cj_assessment_service.domain.assignment import Assignment
 from cj_assessment_service.domain.identifiers import job_id_for, seed_for
 from cj_assessment_service.domain.job import Failure, FailureCode, Job, JobEssay, input_problem
 from cj_assessment_service.service_layer import fits
@@ -40,12 +41,13 @@ async def start_job(
         log.info("cj.request_duplicate", job_id=str(job_id), batch_id=str(request.batch_id))
         return
     job.begin_preparing(now)
-    await _prepare(deps, uow, job, request)
+    await _prepare(deps, uow, job, request, assignment)
     await deps.save(uow, job)
 
 
-async def _prepare(deps: ServiceDeps, uow: UnitOfWork, job: Job, request: CJAssessmentRequestedV1) -> None:
-    assignment = await uow.assignments.get(request.assignment_id) if request.assignment_id else None
+async def _prepare(
+    deps: ServiceDeps, uow: UnitOfWork, job: Job, request: CJAssessmentRequestedV1, assignment: Assignment | None
+) -> None:
     usable = assignment is not None and assignment.usable_by(request.user_id)
     anchors = await uow.assignments.anchors(assignment.id) if assignment and usable else []
     problem = input_problem(
@@ -86,7 +88,7 @@ async def _prepare(deps: ServiceDeps, uow: UnitOfWork, job: Job, request: CJAsse
         for i, a in enumerate(anchors)
     ]
     job.add_essays(essays, context, now)
-    if not job.start_wave(await fits.plan_wave(job, deps.rules, None), now):
+    if not job.start_wave(await fits.plan_wave(job, deps.rules, [], None), now):
         job.fail(Failure(FailureCode.TOO_FEW_ESSAYS, "no pair of essays could be planned"), now)
         return
     log.info("cj.wave_planned", job_id=str(job.id), wave=job.current_wave, pairs=job.open_pairs)

@@ -35,25 +35,26 @@ async def _close_wave(deps: ServiceDeps, uow: UnitOfWork, job: Job, now: datetim
     if failure is not None:
         job.fail(failure, now)
         return
-    summary = await fits.summarise_wave(job, deps.rules)
+    verdicts = job.verdicts()
+    summary = await fits.summarise_wave(job, deps.rules, verdicts)
     job.close_wave(summary)
     WAVES_CLOSED.inc()
     RELIABILITY_SSR.set(summary.ssr)
     if summary.reliability is not None:
         RELIABILITY.set(summary.reliability)
-    decision = await fits.decide(job, deps.rules, summary)
+    decision = await fits.decide(job, deps.rules, verdicts, summary)
     log.info(
         "cj.wave_closed",
         job_id=str(job.id),
         wave=job.current_wave,
-        verdicts=job.pair_counts().done,
+        verdicts=len(verdicts),
         ssr=round(summary.ssr, 3),
         reliability=summary.reliability,
         decision=decision.detail,
     )
     if decision.reason is not None:
         await finish(job, stop_reason=decision.reason.value, stop_detail=decision.detail, now=now)
-    elif job.start_wave(await fits.plan_wave(job, deps.rules, summary.fit), now):
+    elif job.start_wave(await fits.plan_wave(job, deps.rules, verdicts, summary.fit), now):
         log.info("cj.wave_planned", job_id=str(job.id), wave=job.current_wave, pairs=job.open_pairs)
     else:
         await finish(job, stop_reason=NO_PAIR_LEFT, stop_detail="the planner had no allowed pair left", now=now)
