@@ -68,10 +68,11 @@ class MessagingProvider(Provider):
     """What the service's consumers and outbox relay share (``background.Messaging``).
 
     ``registry`` maps payload models to topics for the consumers; tests pass one that points at
-    fresh topics, so they never touch the topics the running dev services use.
+    fresh topics, so they never touch the topics the running dev services use. A service that
+    publishes nothing but dead letters (the result aggregator) passes no ``outbox``: it runs no relay.
     """
 
-    def __init__(self, outbox: Table, processed_events: Table, registry: EventRegistry = EVENTS) -> None:
+    def __init__(self, outbox: Table | None, processed_events: Table, registry: EventRegistry = EVENTS) -> None:
         super().__init__()
         self._outbox = outbox
         self._processed_events = processed_events

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.background import BackgroundBuilder, Messaging
-from huleedu_service_libs.di import InfrastructureProvider
+from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.health import HealthCheck, publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import setup_quart_app
@@ -20,6 +20,7 @@ from huleedu_service_libs.kafka.dlq_depth import DlqDepthMonitor
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import RestartPolicy
+from result_aggregator_service.adapters.tables import processed_events
 from result_aggregator_service.adapters.unit_of_work import SqlUnitOfWork
 from result_aggregator_service.config import Settings
 from result_aggregator_service.di import ResultAggregatorProvider
@@ -43,8 +44,10 @@ async def create_app(
     """
     container = make_async_container(
         InfrastructureProvider(),
+        # RAS publishes nothing but dead letters: no outbox, no relay.
+        MessagingProvider(None, processed_events, registry),
         ResultAggregatorProvider(),
-        context={ServiceSettings: settings, Settings: settings, EventRegistry: registry},
+        context={ServiceSettings: settings, Settings: settings},
     )
     engine = await container.get(AsyncEngine)
     queries = await container.get(ReadModelReader)
