@@ -11,7 +11,7 @@ reliability (the stopping rule's ~20 fits), of the rest of the decision (countin
 of planning the next wave, and their sum: the CPU time CJ spends between the last verdict of a wave and
 the first pair of the next.
 
-**Estimates.** ``EstimateService.estimate`` (the whole of CJ's side of ``POST /internal/v1/estimates``) at
+**Estimates.** ``Estimator.estimate`` (CJ's side of ``POST /internal/v1/estimates`` once the job's inputs are read) at
 each size, with no assignment but 6 anchors, and LPS replaced by a stand-in that only round-trips the
 request through JSON, as the HTTP client and LPS's validation would. Each size gets an empty simulation
 cache, so the simulations are included.
@@ -26,17 +26,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from pydantic import ValidationError
 
 from cj_assessment_service.config import Settings
-from cj_assessment_service.domain import cj_loop
-from cj_assessment_service.domain.comparison_estimate import SimulatedRun, SimulationSpec
-from cj_assessment_service.domain.job import JobRules
-from cj_assessment_service.service_layer.deps import ServiceDeps, job_rules
-from cj_assessment_service.service_layer.estimates import EstimateService, JobInputs, SimulationCache
+from cj_assessment_service.public import Estimator, JobInputs, SimulatedRun, SimulationCache, SimulationSpec
+from cj_assessment_service.public import wave_loop as cj_loop
 from cj_engine.simulation import REALISTIC_JUDGE, judge_pairs, simulate_batch
 from common_core.events.cj_assessment import AssessmentBudget
 from common_core.http.estimates import (
@@ -211,13 +208,10 @@ class LPSStandIn:
         )
 
 
-class BenchEstimates(EstimateService):
-    """An assignment with ``ANCHORS`` anchors, without the database and content service that look it up."""
-
-    async def _job_inputs(self, user_id: str, request: AssessmentEstimateRequest) -> JobInputs:
-        return JobInputs(
-            [CHARACTERS_PER_ESSAY] * ANCHORS, SETTINGS.default_grade_scale, ComparisonContext(instructions="x")
-        )
+# An assignment with ``ANCHORS`` anchors, as the service would read it from its database and content service.
+BENCH_INPUTS = JobInputs(
+    [CHARACTERS_PER_ESSAY] * ANCHORS, SETTINGS.default_grade_scale, ComparisonContext(instructions="x")
+)
 
 
 def estimate_request(n_students: int) -> tuple[AssessmentEstimateRequest, str]:
@@ -234,31 +228,18 @@ def estimate_request(n_students: int) -> tuple[AssessmentEstimateRequest, str]:
 
 
 async def time_estimates(sizes: Sequence[int]) -> None:
-    print(f"\nEstimates (EstimateService.estimate, {ANCHORS} anchors, LPS stand-in, empty simulation cache)")
+    print(f"\nEstimates (Estimator.estimate, {ANCHORS} anchors, LPS stand-in, empty simulation cache)")
     print("  essays  request               total s   simulation s   items simulated   comparisons (typical)   waves")
-    deps = cast(ServiceDeps, _Deps(SETTINGS, LPSStandIn()))
     for n in sizes:
         cache = TimedCache()
         request, verdict = estimate_request(n)
         started = time.perf_counter()
-        estimate = await BenchEstimates(deps, cache).estimate("bench", request)
+        estimate = await Estimator(SETTINGS, LPSStandIn(), cache).estimate(request, BENCH_INPUTS)
         total = time.perf_counter() - started
         print(
             f"  {n:6d}  {verdict:20s}  {total:7.2f}  {cache.seconds:13.2f}  {cache.simulated_items:16d}"
             f"  {estimate.comparisons.typical:22d}  {estimate.waves.typical:6d}"
         )
-
-
-@dataclass(frozen=True)
-class _Deps:
-    """The parts of ``ServiceDeps`` an estimate without an assignment touches."""
-
-    settings: Settings
-    lps: LPSStandIn
-
-    @property
-    def rules(self) -> JobRules:
-        return job_rules(self.settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

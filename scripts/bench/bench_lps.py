@@ -34,8 +34,8 @@ from aiokafka import AIOKafkaConsumer
 from quart import Quart
 
 from cj_assessment_service.config import Settings as CJSettings
-from cj_assessment_service.domain import cj_loop
-from cj_assessment_service.domain.bundle_order import order_for_bundles
+from cj_assessment_service.public import order_for_bundles
+from cj_assessment_service.public import wave_loop as cj_loop
 from common_core.envelope import EventEnvelope
 from common_core.events.cj_assessment import AssessmentBudget
 from common_core.events.llm_provider import LLMComparisonResultV1
@@ -52,10 +52,9 @@ from huleedu_service_libs.testing.infrastructure import (
     drop_databases,
     ensure_infrastructure,
 )
-from llm_provider_service.adapters.providers.base import ProviderCall, ProviderReply
-from llm_provider_service.adapters.providers.mock import MockProvider, MockSettings
 from llm_provider_service.app import create_app
 from llm_provider_service.config import Settings
+from llm_provider_service.public import MockProvider, MockSettings, ProviderCall, ProviderReply
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_DIR = REPO_ROOT / "services" / "llm_provider_service" / "alembic"

@@ -54,8 +54,7 @@ from huleedu_service_libs.testing.infrastructure import (
     drop_databases,
     ensure_infrastructure,
 )
-from result_aggregator_service.adapters.read_model_queries import ReadModelQueries
-from result_aggregator_service.domain.folding import client_status, grade_distribution
+from result_aggregator_service.public import ReadModelQueries, client_status, grade_distribution
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_DIR = REPO_ROOT / "services" / "result_aggregator_service" / "alembic"

@@ -1,7 +1,7 @@
 """The estimate of a run that has not been uploaded yet, computed here with the services' own code.
 
 The public estimate (``POST /v1/batches/{id}/estimate``) needs a stored batch, and ``plan`` must create
-nothing. So ``plan`` runs CJ's :class:`EstimateService` (the stopping rule's bounds and the simulations of
+nothing. So ``plan`` runs CJ's :class:`Estimator` (the stopping rule's bounds and the simulations of
 the job's loop) in this process, with LPS's :class:`UsageEstimator` (prompt builder, token counter, price
 table, rate limits) in place of the HTTP call to LPS. Only the reading of the assignment from CJ's
 database is replaced: the anchors, instructions and rubric come from the input files instead. Both
@@ -13,37 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-from types import SimpleNamespace
-from typing import cast
 
 from cj_assessment_service.config import Settings as CJSettings
-from cj_assessment_service.service_layer.deps import ServiceDeps, job_rules
-from cj_assessment_service.service_layer.estimates import EstimateService, JobInputs
+from cj_assessment_service.public import Estimator, JobInputs
 from common_core.http.estimates import AssessmentEstimate, AssessmentEstimateRequest
 from common_core.http.llm_provider import ComparisonContext
 from huleedu_service_libs.envfile import load_env_file
-from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.config import Settings as LPSSettings
-from llm_provider_service.domain.model_table import ModelTable
-from llm_provider_service.service_layer.estimates import EstimatePolicy, UsageEstimator
+from llm_provider_service.public import usage_estimator
 from scripts.devstack.settings import DevstackSettings
 from scripts.eng5.inputs import GRADE_SCALE, RunInputs, RunSettings
 
 LOCAL_NOTE = (
-    "Estimated locally (no batch is created by plan): CJ's EstimateService and LPS's UsageEstimator run in "
+    "Estimated locally (no batch is created by plan): CJ's Estimator and LPS's UsageEstimator run in "
     "this process with the services' default settings; execute asks the gateway for the stored batch's estimate."
 )
-
-
-class _LocalInputs(EstimateService):
-    """CJ's estimate with the job's inputs taken from the files instead of CJ's database."""
-
-    def __init__(self, deps: ServiceDeps, inputs: JobInputs) -> None:
-        super().__init__(deps)
-        self._inputs = inputs
-
-    async def _job_inputs(self, user_id: str, request: AssessmentEstimateRequest) -> JobInputs:
-        return self._inputs
 
 
 def _service_env() -> dict[str, str]:
@@ -62,15 +46,6 @@ def estimate_locally(inputs: RunInputs, settings: RunSettings) -> AssessmentEsti
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    policy = EstimatePolicy(
-        serial_bundle_size=lps_settings.serial_bundle_size,
-        justification_max_chars=lps_settings.justification_max_chars,
-        batch_poll_interval_s=lps_settings.batch_api_poll_interval_s,
-        batch_max_age_s=lps_settings.batch_api_max_age_s,
-    )
-    usage = UsageEstimator(models=ModelTable.load(), providers=ProviderPool(lps_settings), policy=policy)
-    # EstimateService reads only ``settings``, its job rules and ``lps`` once the job inputs are given.
-    deps = cast(ServiceDeps, SimpleNamespace(settings=cj_settings, rules=job_rules(cj_settings), lps=usage))
     job_inputs = JobInputs(
         anchor_characters=[len(a.file.text.strip()) or 1 for a in inputs.anchors],
         grade_scale=GRADE_SCALE,
@@ -86,4 +61,4 @@ def estimate_locally(inputs: RunInputs, settings: RunSettings) -> AssessmentEsti
             **settings.assessment_body(),
         }
     )
-    return asyncio.run(_LocalInputs(deps, job_inputs).estimate("eng5-runner", request))
+    return asyncio.run(Estimator(cj_settings, usage_estimator(lps_settings)).estimate(request, job_inputs))

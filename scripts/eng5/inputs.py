@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from cj_assessment_service.domain.anchor_grades import GradesFileError, anchor_label, parse_grades_file
+from cj_assessment_service.public import GradesFileError, anchor_label, parse_grades_file
 from common_core.grade_scales import GradeScale, get_grade_scale
-from content_service.domain.extraction import ExtractionFailure, extract_text
+from content_service.public import ExtractionFailure, extract_text
 
 GRADE_SCALE = "eng5_np"
 ESSAY_SUFFIXES = (".txt", ".docx", ".pdf")

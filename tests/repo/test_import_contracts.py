@@ -2,7 +2,8 @@
 
 common_core imports no machinery; the libraries import no service; no service imports another; in
 each service the domain is pure, the use cases know ports rather than the database or Kafka's runner,
-and the entrypoints reach adapters only through the composition root.
+and the entrypoints reach adapters only through the composition root. The tools in ``scripts/`` (the
+benches, the ENG5 runner) use a service only through its ``public.py``, ``app`` and ``config``.
 """
 
 import subprocess
@@ -37,6 +38,18 @@ def test_every_service_has_its_three_layer_contracts():
     sources = {source for contract in contracts for source in contract.get("source_modules", [])}
     for service in SERVICES:
         assert {f"{service.name}.domain", f"{service.name}.service_layer", f"{service.name}.entrypoints"} <= sources
+
+
+def test_the_tools_are_kept_to_each_services_public_modules():
+    contracts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    tools = [c for c in contracts if c.get("source_modules") == ["scripts"]]
+    assert len(tools) == 1
+    forbidden = set(tools[0]["forbidden_modules"])
+    for service in SERVICES:
+        internals = {
+            f"{service.name}.{layer}" for layer in ("domain", "service_layer", "adapters", "entrypoints", "di")
+        }
+        assert internals <= forbidden
 
 
 def test_a_broken_boundary_fails_the_check(tmp_path: Path):

@@ -99,13 +99,7 @@ class LlmProviderServiceProvider(Provider):
 
     @provide(scope=Scope.APP)
     def estimator(self, models: ModelTable, providers: ProviderPool, settings: Settings) -> UsageEstimator:
-        policy = EstimatePolicy(
-            serial_bundle_size=settings.serial_bundle_size,
-            justification_max_chars=settings.justification_max_chars,
-            batch_poll_interval_s=settings.batch_api_poll_interval_s,
-            batch_max_age_s=settings.batch_api_max_age_s,
-        )
-        return UsageEstimator(models=models, providers=providers, policy=policy)
+        return UsageEstimator(models=models, providers=providers, policy=EstimatePolicy.from_settings(settings))
 
     @provide(scope=Scope.APP)
     def guards(self, settings: Settings) -> ProviderGuards:

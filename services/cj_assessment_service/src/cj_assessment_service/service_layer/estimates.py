@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cj_assessment_service.config import Settings
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.assignment import Anchor, Assignment
 from cj_assessment_service.domain.comparison_estimate import (
@@ -26,7 +27,9 @@ from cj_assessment_service.domain.comparison_estimate import (
     typical_run,
     waves_for,
 )
-from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.domain.job import JobRules
+from cj_assessment_service.service_layer.deps import ServiceDeps, job_rules
+from cj_assessment_service.service_layer.ports import UsageEstimates
 from common_core.http.estimates import (
     AmountRange,
     AssessmentEstimate,
@@ -82,14 +85,26 @@ class JobInputs:
     context: ComparisonContext
 
 
-class EstimateService:
-    def __init__(self, deps: ServiceDeps, simulations: SimulationCache | None = None) -> None:
-        self._deps = deps
+class Estimator:
+    """An estimate from the job's inputs: the simulations of the job's loop and LPS's price of their waves.
+
+    It needs no database, so the ENG5 runner estimates a run from its files with it (``public.py``).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        usage: UsageEstimates,
+        simulations: SimulationCache | None = None,
+        rules: JobRules | None = None,
+    ) -> None:
+        self._settings = settings
+        self._rules = rules or job_rules(settings)
+        self._lps = usage
         self._simulations = simulations or SimulationCache()
 
-    async def estimate(self, user_id: str, request: AssessmentEstimateRequest) -> AssessmentEstimate:
-        settings = self._deps.settings
-        inputs = await self._job_inputs(user_id, request)
+    async def estimate(self, request: AssessmentEstimateRequest, inputs: JobInputs) -> AssessmentEstimate:
+        settings = self._settings
         anchors = len(inputs.anchor_characters)
         n_items = request.essay_count + anchors
         budget = cj_loop.Budget(
@@ -104,7 +119,7 @@ class EstimateService:
             n_anchors=min(anchors, simulated_items),
             grade_scale=inputs.grade_scale,
             budget=budget,
-            wave_multiplier=self._deps.rules.wave_multiplier(mode),
+            wave_multiplier=self._rules.wave_multiplier(mode),
             bundle_order=mode is BatchingMode.SERIAL_BUNDLE,
             runs=settings.estimate_simulation_runs,
             max_waves=settings.estimate_simulation_max_waves,
@@ -163,13 +178,24 @@ class EstimateService:
     async def _usage(self, request: UsageEstimateRequest) -> UsageEstimate:
         """LPS's figures; a setting LPS refuses is named as the teacher sent it (``llm.model``, ...)."""
         try:
-            return await self._deps.lps.estimate(request)
+            return await self._lps.estimate(request)
         except ValidationFailedError as exc:
             fields = exc.details.get("fields")
             if not isinstance(fields, dict):
                 raise
             named = {f"llm.{k}" if k in _LLM_FIELDS else k: v for k, v in fields.items()}
             raise ValidationFailedError(exc.message, details={**exc.details, "fields": named}) from exc
+
+
+class EstimateService:
+    """``POST /internal/v1/estimates``: the job's inputs from CJ's database and content, then the estimate."""
+
+    def __init__(self, deps: ServiceDeps, simulations: SimulationCache | None = None) -> None:
+        self._deps = deps
+        self._estimator = Estimator(deps.settings, deps.lps, simulations, deps.rules)
+
+    async def estimate(self, user_id: str, request: AssessmentEstimateRequest) -> AssessmentEstimate:
+        return await self._estimator.estimate(request, await self._job_inputs(user_id, request))
 
     async def _job_inputs(self, user_id: str, request: AssessmentEstimateRequest) -> JobInputs:
         """The anchors, grade scale and judging context the job would have, checked as the job checks them."""

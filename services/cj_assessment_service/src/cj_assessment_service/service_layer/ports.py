@@ -161,9 +161,13 @@ class TextStore(Protocol):
     async def fetch_texts(self, text_ids: list[str]) -> BatchGetTextsResponse: ...
 
 
-class ComparisonService(Protocol):
+class UsageEstimates(Protocol):
+    """What the LLM provider service says a planned set of waves would cost."""
+
+    async def estimate(self, request: UsageEstimateRequest) -> UsageEstimate: ...
+
+
+class ComparisonService(UsageEstimates, Protocol):
     """The LLM provider service."""
 
     async def submit(self, request: ComparisonBatchRequest) -> ComparisonBatchAccepted: ...
-
-    async def estimate(self, request: UsageEstimateRequest) -> UsageEstimate: ...

@@ -22,6 +22,7 @@ from huleedu_service_libs.errors import ValidationFailedError
 from llm_provider_service.adapters.providers.base import ProviderCall
 from llm_provider_service.adapters.providers.mock import CACHEABLE_PREFIX_TOKENS, MockProvider
 from llm_provider_service.adapters.providers.pool import ProviderPool
+from llm_provider_service.config import Settings
 from llm_provider_service.domain import call_time
 from llm_provider_service.domain.model_table import ModelSpec, ModelTable
 from llm_provider_service.domain.prompts import (
@@ -52,6 +53,15 @@ class EstimatePolicy:
     justification_max_chars: int
     batch_poll_interval_s: float
     batch_max_age_s: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EstimatePolicy:
+        return cls(
+            serial_bundle_size=settings.serial_bundle_size,
+            justification_max_chars=settings.justification_max_chars,
+            batch_poll_interval_s=settings.batch_api_poll_interval_s,
+            batch_max_age_s=settings.batch_api_max_age_s,
+        )
 
 
 @dataclass(frozen=True)
