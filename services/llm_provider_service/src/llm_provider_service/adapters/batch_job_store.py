@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Interval, func, literal, select, update
+from sqlalchemy import ColumnElement, Interval, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from huleedu_service_libs.db import unit_of_work
@@ -41,7 +41,7 @@ class BatchJobItem:
     prompt_version: str
 
 
-def _later(seconds: float) -> Any:
+def _later(seconds: float) -> ColumnElement[datetime]:
     return func.now() + literal(timedelta(seconds=seconds), Interval())
 
 
@@ -132,7 +132,7 @@ class BatchJobStore:
         )
 
     async def check_later(self, job_id: uuid.UUID, check_in_s: float, error: str | None = None) -> None:
-        values: dict[str, Any] = {"next_check_at": _later(check_in_s)}
+        values: dict[str, object] = {"next_check_at": _later(check_in_s)}
         if error is not None:
             values |= {"last_error": error[:1000], "attempts": batch_jobs.c.attempts + 1}
         await self._update(job_id, **values)
@@ -140,6 +140,6 @@ class BatchJobStore:
     async def mark_ended(self, job_id: uuid.UUID) -> None:
         await self._update(job_id, status="ended", ended_at=func.now())
 
-    async def _update(self, job_id: uuid.UUID, **values: Any) -> None:
+    async def _update(self, job_id: uuid.UUID, **values: object) -> None:
         async with unit_of_work(self._sessions) as session:
             await session.execute(update(batch_jobs).where(batch_jobs.c.id == job_id).values(**values))

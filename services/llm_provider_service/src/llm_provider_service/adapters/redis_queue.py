@@ -29,7 +29,6 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -214,7 +213,7 @@ def queue_score(priority: int, enqueued_ms: int) -> int:
     return (MAX_PRIORITY - priority) * PRIORITY_SCALE + enqueued_ms
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
@@ -250,7 +249,7 @@ class RedisQueue:
 
     async def submit(self, items: Sequence[QueuedComparison], capacity: int) -> list[SubmitOutcome]:
         """Enqueue all ``items`` or none (QueueFullError); a known request_id keeps its current state."""
-        args: list[Any] = [self._p, capacity]
+        args: list[str | int | float] = [self._p, capacity]
         for item in items:
             args += [
                 item.request_id,
