@@ -34,7 +34,8 @@ class BatchUpdatedV1(Contract):
 
 
 class BatchDeletedV1(Contract):
-    """The owner deleted a batch; read models hide it for good (no later event revives it)."""
+    """The owner deleted a batch: every service erases the batch's essays, texts and everything derived from
+    them (docs/data-protection.md); a running assessment is cancelled, and no later event revives the batch."""
 
     batch_id: UUID
     user_id: NonEmptyStr = Field(description="The owning teacher's user id.")

@@ -27,6 +27,12 @@ MarginalReliability = Annotated[
 class EssayRef(Contract):
     essay_id: UUID
     text_ref: NonEmptyStr
+    names: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Names the platform knows for the essay's author (the confirmed student's name, the author "
+        "hint); CJ replaces them with a placeholder before the text leaves for an LLM provider.",
+    )
 
 
 class LLMSettings(Contract):

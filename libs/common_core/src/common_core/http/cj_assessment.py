@@ -45,10 +45,15 @@ class AssignmentCreateRequest(_Strict):
     student_prompt: str | None = Field(default=None, max_length=50_000, description="The task the students answered.")
     rubric: str | None = Field(default=None, max_length=50_000)
     shared: bool | None = Field(default=None, description="Usable by every teacher; None takes the service default.")
+    redact_names: bool = Field(
+        default=True,
+        description="Replace the names the platform knows for an essay's author (the matched student's name, "
+        "the author hint) with a placeholder before the text goes to an LLM provider.",
+    )
 
 
 # What an assignment always has: a PATCH may change these but not null them.
-_NOT_NULL_ON_UPDATE = ("title", "course_code", "grade_scale", "instructions", "shared")
+_NOT_NULL_ON_UPDATE = ("title", "course_code", "grade_scale", "instructions", "shared", "redact_names")
 
 
 class AssignmentUpdateRequest(_Strict):
@@ -66,6 +71,7 @@ class AssignmentUpdateRequest(_Strict):
     student_prompt: str | None = Field(default=None, max_length=50_000, description="null removes it.")
     rubric: str | None = Field(default=None, max_length=50_000, description="null removes it.")
     shared: bool | SkipJsonSchema[None] = None
+    redact_names: bool | SkipJsonSchema[None] = None
 
     @field_validator(*_NOT_NULL_ON_UPDATE, mode="before")
     @classmethod
@@ -89,6 +95,7 @@ class AssignmentSummary(_View):
     course_code: str
     grade_scale: str
     shared: bool
+    redact_names: bool = True
     anchor_count: int = Field(ge=0)
     created_at: AwareDatetime
     updated_at: AwareDatetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -50,6 +51,11 @@ class ComparisonBatchRequest(_Strict):
     texts: dict[str, NonEmptyStr] = Field(min_length=2, description="Text id -> text, each essay once per wave.")
     comparisons: list[ComparisonItem] = Field(min_length=1, max_length=5000)
     callback_topic: NonEmptyStr
+    batch_id: UUID | None = Field(
+        default=None,
+        description="The batch the texts belong to: LPS erases them, its queued work and its stored outcomes "
+        "when the batch is deleted (huleedu.batch.deleted.v1).",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> ComparisonBatchRequest:
