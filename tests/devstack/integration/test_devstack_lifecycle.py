@@ -14,6 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
 from common_core.topics import all_topic_names
 from huleedu_service_libs.envfile import load_env_file
 from huleedu_service_libs.testing.infrastructure import Infrastructure
@@ -105,3 +108,37 @@ def test_topic_bootstrap_is_idempotent(infrastructure: Infrastructure):
     report = asyncio.run(ensure_topics(infrastructure.kafka_bootstrap, names, 3, 1))
     assert report.created == []
     assert sorted(report.existing) == sorted(names)
+
+
+def test_topics_that_carry_personal_data_get_the_configured_retention(infrastructure: Infrastructure):
+    """New and existing personal-data topics (and their .dlq twins) get retention.ms; others keep the broker's."""
+    personal, neutral = "huleedu.essay.uploaded.v1", "huleedu.batch.deleted.v1"
+    names = [personal, f"{personal}.dlq", neutral]
+    asyncio.run(ensure_topics(infrastructure.kafka_bootstrap, names, 3, 1, personal_data_retention_hours=5))
+    assert asyncio.run(_retention_ms(infrastructure.kafka_bootstrap, names)) == {
+        personal: str(5 * 3_600_000),
+        f"{personal}.dlq": str(5 * 3_600_000),
+        neutral: None,
+    }
+    # Re-run with another setting: the existing topics follow it.
+    asyncio.run(ensure_topics(infrastructure.kafka_bootstrap, names, 3, 1, personal_data_retention_hours=168))
+    assert asyncio.run(_retention_ms(infrastructure.kafka_bootstrap, [personal]))[personal] == str(168 * 3_600_000)
+
+
+_SET_ON_THE_TOPIC = 1  # DescribeConfigs v1+ config_source: DYNAMIC_TOPIC_CONFIG
+
+
+async def _retention_ms(bootstrap: str, names: list[str]) -> dict[str, str | None]:
+    """Each topic's retention.ms when set on the topic itself (None: the broker's default applies)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+    finally:
+        await admin.close()
+    found: dict[str, str | None] = {}
+    for response in responses:
+        for _error, _message, _type, name, entries in response.resources:
+            value, source = next((e[1], e[3]) for e in entries if e[0] == "retention.ms")
+            found[name] = value if source == _SET_ON_THE_TOPIC else None
+    return found

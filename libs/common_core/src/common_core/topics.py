@@ -32,6 +32,28 @@ class Topic(StrEnum):
     ESSAY_STUDENT_ASSOCIATIONS_CONFIRMED = "huleedu.class.associations_confirmed.v1"
 
 
+# Topics whose events carry personal data about students: names, file names and author hints, grades of
+# identifiable essays, judges' justifications. The topic bootstrap gives them (and their dead-letter twins) a
+# bounded retention (docs/data-protection.md). ``batch.deleted`` is deliberately not among them: it carries
+# only ids, and a service that was down must still find the deletion when it comes back.
+PERSONAL_DATA_TOPICS: frozenset[Topic] = frozenset(
+    {
+        Topic.ESSAY_UPLOADED,
+        Topic.CJ_ASSESSMENT_REQUESTED,
+        Topic.LLM_COMPARISON_RESULT,
+        Topic.ASSESSMENT_RESULT_PUBLISHED,
+        Topic.STUDENT_CREATED,
+        Topic.STUDENT_UPDATED,
+        Topic.ESSAY_STUDENT_ASSOCIATIONS_CONFIRMED,
+    }
+)
+
+
+def carries_personal_data(name: str) -> bool:
+    """Whether topic ``name`` (a registry topic or its ``.dlq`` twin) carries personal data."""
+    return name.removesuffix(DLQ_SUFFIX) in {topic.value for topic in PERSONAL_DATA_TOPICS}
+
+
 def dlq_topic(topic: Topic) -> str:
     """The dead-letter topic of ``topic``."""
     return f"{topic.value}{DLQ_SUFFIX}"

@@ -33,6 +33,7 @@ from common_core.events.registry import EventRegistry
 from huleedu_service_libs.kafka.consumer import ConsumerRunner, Handler, HandlerContext
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.outbox import OutboxRelay
+from huleedu_service_libs.outbox.relay import DEFAULT_PUBLISHED_RETENTION_S
 from huleedu_service_libs.supervision import RestartPolicy, SupervisedWorker, Worker, WorkerGroup
 
 RELAY = "outbox_relay"
@@ -53,6 +54,7 @@ class Messaging:
     processed_events: Table
     registry: EventRegistry
     outbox: Table | None = None  # None: the service publishes nothing but dead letters (no relay)
+    published_retention_s: float = DEFAULT_PUBLISHED_RETENTION_S
 
     def runner(self, group: str) -> ConsumerRunner:
         """A runner in consumer group ``group``: each event handled once, in one transaction with its claim."""
@@ -69,7 +71,13 @@ class Messaging:
     def relay(self) -> OutboxRelay:
         if self.outbox is None:
             raise RuntimeError(f"{self.service_name} has no outbox to relay")
-        return OutboxRelay(self.engine, self.outbox, self.publisher, self.service_name)
+        return OutboxRelay(
+            self.engine,
+            self.outbox,
+            self.publisher,
+            self.service_name,
+            published_retention_s=self.published_retention_s,
+        )
 
 
 # An entrypoint: translates the envelope and calls the service layer with a unit of work on the session.

@@ -95,4 +95,5 @@ class MessagingProvider(Provider):
             outbox=self._outbox,
             processed_events=self._processed_events,
             registry=self._registry,
+            published_retention_s=settings.outbox_published_retention_s,
         )

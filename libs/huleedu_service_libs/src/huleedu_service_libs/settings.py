@@ -37,6 +37,13 @@ class ServiceSettings(BaseSettings):
     redis_url: str = Field(default="redis://127.0.0.1:56379/0", validation_alias=AliasChoices("HULEEDU_REDIS_URL"))
     internal_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("HULEEDU_INTERNAL_API_KEY"))
     database_url: str = Field(default="", description="SQLAlchemy async URL of the service's own database.")
+    outbox_published_retention_s: float = Field(
+        default=3600.0,
+        ge=0,
+        validation_alias=AliasChoices("HULEEDU_OUTBOX_PUBLISHED_RETENTION_S"),
+        description="How long a published outbox row is kept before the relay deletes it (its payload "
+        "holds personal data).",
+    )
     log_format: Literal["json", "console"] = Field(default="json", validation_alias=AliasChoices("HULEEDU_LOG_FORMAT"))
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("HULEEDU_LOG_LEVEL"))
     http_host: str = Field(default="127.0.0.1", description="Interface `serve` binds to (0.0.0.0 in containers).")

@@ -22,7 +22,7 @@ from aiokafka.errors import (
     KafkaUnavailableError,
     ProducerClosed,
 )
-from sqlalchemy import DateTime, Executable, Interval, Result, Table, func, literal, select, update
+from sqlalchemy import DateTime, Executable, Interval, Result, Table, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from huleedu_service_libs.kafka.producer import EventPublisher
@@ -31,6 +31,7 @@ from huleedu_service_libs.metrics import (
     OUTBOX_FAILURES,
     OUTBOX_OLDEST_AGE,
     OUTBOX_PENDING,
+    OUTBOX_PRUNED,
     OUTBOX_PUBLISHED,
 )
 from huleedu_service_libs.outbox.listener import OutboxListener, describe
@@ -45,6 +46,11 @@ _BROKER_UNAVAILABLE: tuple[type[BaseException], ...] = (
 )
 # A half-open TCP connection never reports its loss, so an idle listener is probed this often.
 _LISTENER_CHECK_S = 30.0
+# Published rows are kept this long for an operator's inspection, then deleted: their payloads hold
+# personal data (file names, author hints, grades) that an erasure must not leave behind for long.
+DEFAULT_PUBLISHED_RETENTION_S = 3600.0
+_PRUNE_EVERY_S = 60.0
+_PRUNE_BATCH = 1000
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -134,11 +140,14 @@ class OutboxRelay:
         backoff_base_s: float = 1.0,
         backoff_cap_s: float = 60.0,
         db_timeout_s: float = 10.0,
+        published_retention_s: float = DEFAULT_PUBLISHED_RETENTION_S,
     ) -> None:
         if batch_size < 1 or max_attempts < 1:
             raise ValueError("batch_size and max_attempts must be at least 1")
         if poll_interval_s <= 0 or db_timeout_s <= 0 or backoff_base_s < 0 or backoff_cap_s < backoff_base_s:
             raise ValueError("poll and timeout must be positive, and 0 <= backoff_base_s <= backoff_cap_s")
+        if published_retention_s < 0:
+            raise ValueError("published_retention_s must not be negative")
         self._engine = _engine_of(db)
         self._table = table
         self._publisher = publisher
@@ -149,6 +158,8 @@ class OutboxRelay:
         self._backoff_base_s = backoff_base_s
         self._backoff_cap_s = backoff_cap_s
         self._db_timeout_s = db_timeout_s
+        self._published_retention_s = published_retention_s
+        self._pruned_at: float | None = None
         self._channel = notify_channel(table)
         self._log = structlog.get_logger(service=service_name, outbox_table=table.name)
         self._wake = asyncio.Event()
@@ -198,6 +209,7 @@ class OutboxRelay:
         try:
             result = await self._publish_batch()
             next_due_in_s = await self._refresh_backlog()
+            await self._prune_when_due()
         except Exception as exc:  # the database is down or slow: keep running and retry later
             self._db_failures += 1
             delay = backoff_delay(self._db_failures, self._backoff_base_s, self._backoff_cap_s)
@@ -380,6 +392,34 @@ class OutboxRelay:
                 "outbox_publish_failed", event_id=str(row.event_id), attempts=attempts, error=describe(exc)
             )
         return is_dead
+
+    async def prune_published(self) -> int:
+        """Delete published rows older than the retention, a batch at a time; returns how many went."""
+        t = self._table
+        cutoff = func.now() - literal(timedelta(seconds=self._published_retention_s), Interval())
+        oldest = (
+            select(t.c.id)
+            .where(t.c.status == STATUS_PUBLISHED, t.c.published_at < cutoff)
+            .order_by(t.c.id)
+            .limit(_PRUNE_BATCH)
+        )
+        pruned = 0
+        while True:
+            async with self._transaction() as conn:
+                gone = delete(t).where(t.c.id.in_(oldest.scalar_subquery())).returning(t.c.id)
+                deleted = len((await self._execute(conn, gone)).all())
+            pruned += deleted
+            if deleted < _PRUNE_BATCH:
+                break
+        OUTBOX_PRUNED.labels(self._service).inc(pruned)
+        return pruned
+
+    async def _prune_when_due(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._pruned_at is not None and now - self._pruned_at < _PRUNE_EVERY_S:
+            return
+        self._pruned_at = now
+        await self.prune_published()
 
     async def _refresh_backlog(self) -> float | None:
         """Set the backlog gauges; returns the seconds until the next retry falls due, if any."""

@@ -7,14 +7,14 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common_core.envelope import EventEnvelope
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.correlation import correlation_scope
 from huleedu_service_libs.envelopes import make_envelope
-from huleedu_service_libs.outbox.table import notify_channel
+from huleedu_service_libs.outbox.table import STATUS_PENDING, notify_channel
 
 
 def _encode_key(key: str | bytes | None) -> bytes | None:
@@ -82,3 +82,13 @@ class OutboxWriter:
         await add_to_outbox(
             self._session, self._table, envelope, key=key, topic=self._registry.topic_for(type(payload))
         )
+
+    async def forget(self, key: str) -> int:
+        """Erasure: delete the published and dead rows keyed ``key`` (e.g. a deleted batch's events).
+
+        Pending rows stay: they are facts the consumers still need (the deletion event itself among them),
+        and the relay prunes them once published.
+        """
+        t = self._table
+        gone = delete(t).where(t.c.message_key == _encode_key(key), t.c.status != STATUS_PENDING).returning(t.c.id)
+        return len((await self._session.execute(gone)).all())
