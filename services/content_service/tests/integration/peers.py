@@ -27,6 +27,8 @@ class FakePeers:
     # (path, X-User-ID, X-Service-ID) of every lookup received
     calls: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     estimates_asked: list[AssessmentEstimateRequest] = field(default_factory=list)
+    # (teacher, batch id) -> CMS's confirmed students of the batch, as GET .../student-names lists them
+    student_names: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     url: str = ""  # set once served
 
     def allow_class(self, owner: str, class_id: uuid.UUID | None = None) -> str:
@@ -56,6 +58,15 @@ class FakePeers:
         @app.get("/internal/v1/assignments/<uuid:assignment_id>")
         async def get_assignment(assignment_id: uuid.UUID) -> ResponseReturnValue:
             return answer(self.assignments, assignment_id)
+
+        @app.get("/internal/v1/batches/<uuid:batch_id>/student-names")
+        async def student_names(batch_id: uuid.UUID) -> ResponseReturnValue:
+            user = request.headers.get("X-User-ID")
+            self.calls.append((request.path, user, request.headers.get("X-Service-ID")))
+            students = self.student_names.get((user or "", str(batch_id)))
+            if students is None:
+                return NOT_FOUND, 404
+            return {"batch_id": str(batch_id), "students": students}, 200
 
         @app.post("/internal/v1/estimates")
         async def estimate() -> ResponseReturnValue:

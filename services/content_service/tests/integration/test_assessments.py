@@ -2,6 +2,7 @@
 
 import asyncio
 
+from common_core.events.batch import BatchDeletedV1
 from common_core.events.cj_assessment import CJAssessmentRequestedV1
 from content_service.adapters.unit_of_work import OutboxEvents
 
@@ -24,7 +25,10 @@ async def test_the_request_moves_the_batch_and_lands_on_kafka_with_the_essays(co
     assert key == batch_id.encode()
     data = envelope["data"]
     essays = await (await content.call("GET", f"/v1/batches/{batch_id}/essays")).get_json()
-    assert data["essays"] == [{"essay_id": e["essay_id"], "text_ref": e["text_ref"]} for e in essays["items"]]
+    # names: what CJ redacts before the text leaves for a provider (issue 23); these essays name no author.
+    assert data["essays"] == [
+        {"essay_id": e["essay_id"], "text_ref": e["text_ref"], "names": []} for e in essays["items"]
+    ]
     assert (data["request_id"], data["user_id"], data["course_code"]) == (accepted["request_id"], "teacher-a", "ENG5")
     assert data["assignment_id"] == assignment_id
     assert data["llm"]["temperature"] == 0.0  # zero stays zero (PITFALLS: `value or default`)
@@ -68,10 +72,22 @@ async def test_the_state_machine_refuses_illegal_moves_with_409(content, samples
     )
     upload = await content.upload(batch_id, [("late.txt", samples.essay_text("late").encode())])
     assert upload.status_code == 409
-    delete = await content.call("DELETE", f"/v1/batches/{batch_id}")
-    assert delete.status_code == 409
     assert await content.batch_status(batch_id) == "assessment_requested"
     assert len(await content.fetch("SELECT 1 FROM essays")) == 3
+
+
+async def test_a_batch_under_assessment_is_deleted_at_once_and_cj_is_told_by_the_event(content):
+    """Issue 23: erasure does not wait for the assessment; CJ cancels its job when it reads batch.deleted."""
+    batch_id = await content.batch_with_essays()
+    assert (await content.start_assessment(batch_id, key="first")).status_code == 202
+
+    delete = await content.call("DELETE", f"/v1/batches/{batch_id}")
+
+    assert delete.status_code == 204
+    assert await content.fetch("SELECT 1 FROM essays") == []
+    assert await content.fetch("SELECT 1 FROM texts WHERE kind = 'essay'") == []
+    [(key, envelope)] = await content.read_events(BatchDeletedV1, 1)
+    assert (key, envelope["data"]["batch_id"]) == (batch_id.encode(), batch_id)
 
 
 async def test_a_batch_needs_two_essays(content):

@@ -3,6 +3,7 @@ assignment the teacher may use; CMS and CJ are asked over HTTP (issue 14, defect
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from huleedu_service_libs.testing.local_server import free_port
@@ -74,3 +75,19 @@ async def test_an_assessment_may_override_the_assignment_only_with_a_usable_one(
     usable = peers.allow_assignment(TEACHER)
     accepted = await content.start_assessment(batch_id, body={"assignment_id": usable})
     assert accepted.status_code == 202
+
+
+async def test_an_assessment_of_a_class_batch_names_the_confirmed_students_for_redaction(content, peers):
+    """Issue 23: content asks CMS which student wrote each essay; the names go to CJ with the essay refs."""
+    batch_id = await content.batch_with_essays(2, class_id=peers.allow_class(TEACHER))
+    essay_ids = [str(row["essay_id"]) for row in await content.fetch("SELECT essay_id FROM essays ORDER BY seq")]
+    student = {"essay_id": essay_ids[0], "student_id": str(uuid.uuid4()), "first_name": "Åsa", "last_name": "Lind"}
+    peers.student_names[(TEACHER, batch_id)] = [student]
+
+    accepted = await content.start_assessment(batch_id)
+
+    assert accepted.status_code == 202, await accepted.get_data(as_text=True)
+    assert (f"/internal/v1/batches/{batch_id}/student-names", TEACHER, "content_service") in peers.calls
+    [row] = await content.fetch("SELECT value FROM event_outbox WHERE topic LIKE '%requested%'")
+    essays = json.loads(row["value"])["data"]["essays"]
+    assert [e["names"] for e in essays] == [["Åsa Lind"], []]

@@ -33,6 +33,7 @@ class State:
     essays: list[Essay] = field(default_factory=list)  # upload order
     texts: dict[str, Text] = field(default_factory=dict)
     requests: list[AssessmentRequest] = field(default_factory=list)
+    forgotten_event_keys: list[uuid.UUID] = field(default_factory=list)  # batches whose sent events were erased
 
 
 @dataclass(frozen=True)
@@ -176,9 +177,13 @@ class FakeRepository:
 
 
 class FakeOutbox:
-    def __init__(self, fail_for: type[BaseModel] | None) -> None:
+    def __init__(self, state: State, fail_for: type[BaseModel] | None) -> None:
         self.pending: list[EmittedEvent] = []
+        self._state = state
         self._fail_for = fail_for
+
+    async def forget(self, batch_id: uuid.UUID) -> None:
+        self._state.forgotten_event_keys.append(batch_id)
 
     async def emit(self, payload: BaseModel, *, batch_id: uuid.UUID, event_id: uuid.UUID) -> None:
         if self._fail_for is not None and isinstance(payload, self._fail_for):
@@ -203,7 +208,7 @@ class FakeUnitOfWorkFactory(FakeTransactions[State, EmittedEvent]):
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:
-        uow = FakeUnitOfWork(FakeRepository(self.state, self.clock), FakeOutbox(self.fail_emit_for))
+        uow = FakeUnitOfWork(FakeRepository(self.state, self.clock), FakeOutbox(self.state, self.fail_emit_for))
         self.last_repo = uow.repo
         async with self.transaction(uow.events.pending):
             yield uow
@@ -220,6 +225,8 @@ class FakeDirectory:
         self.usable: set[tuple[str, uuid.UUID]] = set()
         self.down = False
         self.asked: list[tuple[str, uuid.UUID]] = []
+        # CMS's confirmed essay -> student names, by (teacher, batch).
+        self.names: dict[tuple[str, uuid.UUID], dict[uuid.UUID, str]] = {}
 
     def allow(self, owner_id: str, item_id: uuid.UUID) -> uuid.UUID:
         self.usable.add((owner_id, item_id))
@@ -233,6 +240,11 @@ class FakeDirectory:
 
     async def owns_class(self, owner_id: str, class_id: uuid.UUID) -> bool:
         return await self._may_use(owner_id, class_id)
+
+    async def student_names(self, owner_id: str, batch_id: uuid.UUID) -> dict[uuid.UUID, str]:
+        if self.down:
+            raise ServiceUnavailableError(f"{self.peer} is not answering")
+        return dict(self.names.get((owner_id, batch_id), {}))
 
     async def may_use_assignment(self, owner_id: str, assignment_id: uuid.UUID) -> bool:
         return await self._may_use(owner_id, assignment_id)

@@ -11,7 +11,7 @@ from common_core.http.content import CreateBatchRequest, StartAssessmentRequest
 from common_core.status import BatchStatus
 from content_service.service_layer import assessments, batches, uploads
 from content_service.service_layer.errors import IdempotencyKeyReusedError
-from huleedu_service_libs.errors import ConflictError
+from huleedu_service_libs.errors import ConflictError, ServiceUnavailableError
 
 SETTINGS = StartAssessmentRequest.model_validate(
     {
@@ -171,3 +171,44 @@ async def test_a_request_stored_before_fingerprints_existed_keeps_replaying(serv
 
     again = await start(service, batch_id, OTHER_SETTINGS, key="old")
     assert (again.request_id, again.replayed) == (first.request_id, True)
+
+
+async def test_the_request_names_each_essays_author_so_cj_can_keep_the_names_from_the_provider(service, samples):
+    """Issue 23: the confirmed student's name (from CMS) and the author hint travel with each essay."""
+    class_id = service.classes.allow("teacher-a", uuid.uuid4())
+    request = CreateBatchRequest(title="T", course_code="ENG5", class_id=class_id)
+    batch_id = (await batches.create_batch(service.ctx, "teacher-a", request)).batch_id
+    files = [uploads.UploadedFile(f"{n}.txt", samples.essay_text(f"names{n}").encode()) for n in range(3)]
+    await uploads.upload_essays(service.ctx, "teacher-a", batch_id, files)
+    first, second, _third = service.uow.state.essays
+    service.uow.state.essays[0] = replace(first, author_hint="Anna Svensson")
+    service.uow.state.essays[1] = replace(second, author_hint="B. Berg")
+    service.classes.names[("teacher-a", batch_id)] = {first.essay_id: "Anna Svensson", second.essay_id: "Bo Berg"}
+
+    await start(service, batch_id)
+
+    [payload] = service.uow.events_of(CJAssessmentRequestedV1)
+    assert [e.names for e in payload.essays] == [["Anna Svensson"], ["Bo Berg", "B. Berg"], []]
+
+
+async def test_a_class_batch_does_not_start_while_cms_cannot_name_its_students(service, samples):
+    class_id = service.classes.allow("teacher-a", uuid.uuid4())
+    request = CreateBatchRequest(title="T", course_code="ENG5", class_id=class_id)
+    batch_id = (await batches.create_batch(service.ctx, "teacher-a", request)).batch_id
+    files = [uploads.UploadedFile(f"{n}.txt", samples.essay_text(f"down{n}").encode()) for n in range(2)]
+    await uploads.upload_essays(service.ctx, "teacher-a", batch_id, files)
+    service.classes.down = True
+
+    with pytest.raises(ServiceUnavailableError):
+        await start(service, batch_id)
+    assert service.uow.state.batches[batch_id].status is BatchStatus.DRAFT
+    assert service.uow.events_of(CJAssessmentRequestedV1) == []
+
+
+async def test_a_batch_without_a_class_starts_without_asking_cms(service, samples):
+    batch_id = await batch_with_essays(service, samples)
+    service.classes.down = True  # would fail the start if it were asked
+
+    accepted = await start(service, batch_id)
+
+    assert accepted.status is BatchStatus.ASSESSMENT_REQUESTED

@@ -9,7 +9,7 @@ from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpd
 from common_core.http.content import CreateBatchRequest
 from common_core.status import BatchStatus
 from content_service.service_layer import batches, uploads
-from huleedu_service_libs.errors import ConflictError, NotFoundError
+from huleedu_service_libs.errors import NotFoundError
 
 
 async def test_creating_a_batch_stores_a_draft_and_emits_batch_registered_in_the_same_unit(service):
@@ -69,16 +69,20 @@ async def test_another_teachers_batch_is_not_found_on_every_use_case(service, sa
 
 
 @pytest.mark.parametrize("status", [BatchStatus.ASSESSMENT_REQUESTED, BatchStatus.ASSESSING])
-async def test_a_batch_cannot_be_deleted_while_cj_may_read_its_texts(service, samples, status):
+async def test_a_batch_under_assessment_is_deleted_at_once_and_the_event_tells_cj_to_stop(service, samples, status):
+    """Erasure does not wait for the assessment (issue 23): CJ cancels the job when it reads batch.deleted."""
     view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="T", course_code="C"))
     files = [uploads.UploadedFile(f"{n}.txt", samples.essay_text(f"d{n}").encode()) for n in range(2)]
     await uploads.upload_essays(service.ctx, "teacher-a", view.batch_id, files)
     await service.uow.last_repo.set_status(view.batch_id, status)
 
-    with pytest.raises(ConflictError, match=f"{status.value} cannot be deleted"):
-        await batches.delete_batch(service.ctx, "teacher-a", view.batch_id)
-    assert view.batch_id in service.uow.state.batches
-    assert len(service.uow.state.texts) == 2
+    await batches.delete_batch(service.ctx, "teacher-a", view.batch_id)
+
+    assert view.batch_id not in service.uow.state.batches
+    assert service.uow.state.texts == {}
+    assert service.uow.state.forgotten_event_keys == [view.batch_id]
+    [deleted] = service.uow.events_of(BatchDeletedV1)
+    assert deleted.batch_id == view.batch_id
 
 
 async def test_deleting_a_finished_batch_removes_its_essays_and_their_texts(service, samples):
@@ -147,8 +151,11 @@ async def test_a_delete_whose_event_cannot_be_written_keeps_the_batch(service):
 
 
 async def test_a_refused_delete_emits_nothing(service):
+    """Another teacher's batch is not found (any state may be deleted by its owner, issue 23)."""
     view = await batches.create_batch(service.ctx, "teacher-a", CreateBatchRequest(title="T", course_code="C"))
     await service.uow.last_repo.set_status(view.batch_id, BatchStatus.ASSESSING)
-    with pytest.raises(ConflictError):
-        await batches.delete_batch(service.ctx, "teacher-a", view.batch_id)
+    with pytest.raises(NotFoundError):
+        await batches.delete_batch(service.ctx, "teacher-b", view.batch_id)
     assert service.uow.events_of(BatchDeletedV1) == []
+    assert view.batch_id in service.uow.state.batches
+    assert service.uow.state.forgotten_event_keys == []

@@ -66,6 +66,6 @@ async def batches_with_unconfirmed_matches() -> ResponseReturnValue:
 
 
 @internal_routes.get("/internal/v1/batches/<uuid:batch_id>/student-names")
-@internal_route("bff_teacher_service")
+@internal_route("bff_teacher_service", "content_service")  # content: the names CJ redacts
 async def batch_student_names(batch_id: uuid.UUID) -> ResponseReturnValue:
     return as_json(await for_the_caller(associations.student_names, batch_id))

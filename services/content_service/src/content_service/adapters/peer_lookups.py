@@ -12,7 +12,9 @@ import uuid
 
 import httpx
 import structlog
+from pydantic import ValidationError
 
+from common_core.http.class_management import BatchStudentNamesResponse
 from huleedu_service_libs.errors import ServiceUnavailableError
 from huleedu_service_libs.http.client import request_with_retries
 from huleedu_service_libs.http.identity import USER_ID_HEADER
@@ -43,6 +45,31 @@ class ClassManagementClassLookup:
 
     async def owns_class(self, owner_id: str, class_id: uuid.UUID) -> bool:
         return await _may_use(self._client, "class management service", f"/internal/v1/classes/{class_id}", owner_id)
+
+    async def student_names(self, owner_id: str, batch_id: uuid.UUID) -> dict[uuid.UUID, str]:
+        path = f"/internal/v1/batches/{batch_id}/student-names"
+        try:
+            response = await request_with_retries(self._client, "GET", path, headers={USER_ID_HEADER: owner_id})
+        except httpx.HTTPError as exc:
+            logger.warning("peer_lookup_failed", peer="class management service", path=path, error=type(exc).__name__)
+            raise ServiceUnavailableError(_NAMES_UNAVAILABLE) from exc
+        if response.status_code == 404:  # CMS has no associations for the batch
+            return {}
+        try:
+            response.raise_for_status()
+            names = BatchStudentNamesResponse.model_validate_json(response.content)
+        except (httpx.HTTPStatusError, ValidationError) as exc:
+            logger.warning(
+                "peer_lookup_failed", peer="class management service", path=path, status=response.status_code
+            )
+            raise ServiceUnavailableError(_NAMES_UNAVAILABLE) from exc
+        return {s.essay_id: f"{s.first_name} {s.last_name}" for s in names.students}
+
+
+_NAMES_UNAVAILABLE = (
+    "class management service could not say which students wrote the essays (their names are kept from the "
+    "LLM provider); try again shortly"
+)
 
 
 class CJAssignmentLookup:

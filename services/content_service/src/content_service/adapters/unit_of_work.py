@@ -23,6 +23,9 @@ class OutboxEvents:
     async def emit(self, payload: BaseModel, *, batch_id: uuid.UUID, event_id: uuid.UUID) -> None:
         await self._writer.write(payload, key=str(batch_id), event_id=event_id)
 
+    async def forget(self, batch_id: uuid.UUID) -> None:
+        await self._writer.forget(str(batch_id))
+
 
 class SqlUnitOfWork:
     def __init__(self, session: AsyncSession, registry: EventRegistry, service_name: str) -> None:

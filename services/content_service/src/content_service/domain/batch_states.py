@@ -25,8 +25,6 @@ _NEXT: dict[BatchStatus, frozenset[BatchStatus]] = {
 
 FINAL_STATES = frozenset({BatchStatus.COMPLETED, BatchStatus.FAILED})
 ACTIVE_STATES = frozenset({BatchStatus.ASSESSMENT_REQUESTED, BatchStatus.ASSESSING})
-# Deleting removes the texts, so never while CJ may still be reading them.
-DELETABLE_STATES = frozenset({BatchStatus.DRAFT, *FINAL_STATES})
 UPLOADABLE_STATES = frozenset({BatchStatus.DRAFT})
 
 

@@ -20,7 +20,7 @@ from common_core.events.cj_assessment import CJAssessmentRequestedV1, EssayRef
 from common_core.http.content import AssessmentAccepted, StartAssessmentRequest
 from common_core.status import BatchStatus
 from content_service.domain.batch_states import ACTIVE_STATES, IllegalTransitionError, check_move
-from content_service.domain.model import AssessmentRequest
+from content_service.domain.model import AssessmentRequest, Essay
 from content_service.metrics import ASSESSMENT_REQUESTS, BATCH_TRANSITIONS
 from content_service.service_layer.batches import require_batch, require_usable_assignment
 from content_service.service_layer.context import ContentContext
@@ -30,6 +30,7 @@ from huleedu_service_libs.errors import ConflictError, ValidationFailedError
 
 MAX_IDEMPOTENCY_KEY_CHARS = 200
 MIN_ESSAYS = 2
+MAX_NAME_CHARS = 200  # EssayRef.names' limit
 
 
 def validate_idempotency_key(raw: str | None) -> str | None:
@@ -65,6 +66,7 @@ async def start_assessment(
     if request.assignment_id is not None:
         # Before the batch row is locked: the lock is not held while CJ answers.
         await require_usable_assignment(ctx, owner_id, request.assignment_id)
+    student_names = await _student_names(ctx, owner_id, batch_id)
     async with ctx.unit_of_work() as uow:
         # The row lock serialises concurrent starts of one batch, so exactly one of them wins.
         batch = await require_batch(uow.repo, owner_id, batch_id, for_update=True)
@@ -99,7 +101,9 @@ async def start_assessment(
             batch_id=batch_id,
             request_id=request_id,
             user_id=owner_id,
-            essays=[EssayRef(essay_id=essay.essay_id, text_ref=essay.text_id) for essay in essays],
+            essays=[
+                EssayRef(essay_id=e.essay_id, text_ref=e.text_id, names=known_names(e, student_names)) for e in essays
+            ],
             assignment_id=request.assignment_id or batch.assignment_id,
             language=request.language,
             course_code=batch.course_code,
@@ -112,6 +116,22 @@ async def start_assessment(
     BATCH_TRANSITIONS.labels(status.value, BatchStatus.ASSESSMENT_REQUESTED.value).inc()
     ASSESSMENT_REQUESTS.labels("started").inc()
     return _accepted(created, BatchStatus.ASSESSMENT_REQUESTED, replayed=False)
+
+
+async def _student_names(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """The confirmed students' names, asked of CMS before the batch row is locked (only a class has them)."""
+    async with ctx.unit_of_work() as uow:
+        batch = await require_batch(uow.repo, owner_id, batch_id)
+    if batch.class_id is None:
+        return {}
+    return await ctx.classes.student_names(owner_id, batch_id)
+
+
+def known_names(essay: Essay, student_names: dict[uuid.UUID, str]) -> list[str]:
+    """What CJ redacts before the essay goes to an LLM provider: the confirmed student, the author hint."""
+    names = [student_names.get(essay.essay_id), essay.author_hint]
+    unique = dict.fromkeys(name.strip()[:MAX_NAME_CHARS] for name in names if name and name.strip())
+    return list(unique)
 
 
 async def _earlier_request(

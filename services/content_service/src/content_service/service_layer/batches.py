@@ -7,12 +7,11 @@ import uuid
 from common_core.envelope import deterministic_event_id, utc_now
 from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1
 from common_core.http.content import BatchPage, BatchView, CreateBatchRequest, EssayList
-from content_service.domain.batch_states import DELETABLE_STATES
 from content_service.domain.model import Batch
 from content_service.service_layer.context import ContentContext
 from content_service.service_layer.ports import ContentRepository
 from content_service.service_layer.views import batch_view, essay_view
-from huleedu_service_libs.errors import ConflictError, NotFoundError
+from huleedu_service_libs.errors import NotFoundError
 
 
 async def require_batch(
@@ -99,14 +98,16 @@ async def rename_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID, 
 
 
 async def delete_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) -> None:
+    """Erase the batch here and tell every other service to erase it too (docs/data-protection.md).
+
+    Allowed in any state: a running assessment is cancelled by CJ when it reads ``batch.deleted``, and a
+    text CJ asks for in the meantime is simply missing. The teacher's answer does not wait for the others.
+    """
     async with ctx.unit_of_work() as uow:
-        batch = await require_batch(uow.repo, owner_id, batch_id, for_update=True)
-        if batch.status not in DELETABLE_STATES:
-            raise ConflictError(
-                f"A batch that is {batch.status.value} cannot be deleted; wait until its assessment has finished",
-                details={"batch_id": str(batch_id), "status": batch.status.value},
-            )
+        await require_batch(uow.repo, owner_id, batch_id, for_update=True)
         await uow.repo.delete_batch_and_texts(batch_id)
+        # The batch's earlier events (file names, author hints) leave the outbox with it.
+        await uow.events.forget(batch_id)
         # The batch is gone after this commit, so a second delete is a 404 and this event is emitted once.
         event = BatchDeletedV1(batch_id=batch_id, user_id=owner_id, deleted_at=utc_now())
         await uow.events.emit(event, batch_id=batch_id, event_id=deterministic_event_id("batch.deleted", batch_id))

@@ -97,6 +97,9 @@ class EventOutbox(Protocol):
     async def emit(self, payload: BaseModel, *, batch_id: uuid.UUID, event_id: uuid.UUID) -> None:
         """Queue ``payload`` for Kafka in the unit of work's transaction, keyed by its batch."""
 
+    async def forget(self, batch_id: uuid.UUID) -> None:
+        """Erase the batch's events that were already sent (or given up on); those still owed stay."""
+
 
 class UnitOfWork(Protocol):
     """One transaction: committed when the ``async with`` block ends normally, rolled back otherwise."""
@@ -117,6 +120,13 @@ class ClassLookup(Protocol):
         """Whether the class is ``owner_id``'s (``False`` for another teacher's or an unknown one).
 
         Raises ``ServiceUnavailableError`` when class management cannot answer: unchecked is not allowed.
+        """
+
+    async def student_names(self, owner_id: str, batch_id: uuid.UUID) -> dict[uuid.UUID, str]:
+        """The confirmed student's full name of each essay of the batch that has one (essay id -> name).
+
+        Raises ``ServiceUnavailableError`` when class management cannot answer: an assessment does not
+        start without the names it must redact.
         """
 
 
