@@ -54,6 +54,11 @@ OUTBOX_OLDEST_AGE = Gauge(
 OUTBOX_PUBLISHED = Counter("huleedu_outbox_published_total", "Outbox rows published", ["service"])
 OUTBOX_FAILURES = Counter("huleedu_outbox_publish_failures_total", "Outbox publish attempts that failed", ["service"])
 OUTBOX_DEAD = Counter("huleedu_outbox_dead_total", "Outbox rows moved to the terminal dead state", ["service"])
+RETENTION_PURGED = Counter(
+    "huleedu_retention_purged_total",
+    "Personal data purged by the retention policy (HULEEDU_RETENTION_PERIOD), by kind of item",
+    ["service", "kind"],
+)
 OUTBOX_PRUNED = Counter(
     "huleedu_outbox_pruned_total",
     "Published outbox rows deleted once older than the retention (they carry personal data)",

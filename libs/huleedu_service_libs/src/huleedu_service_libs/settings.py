@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from huleedu_service_libs.retention import RetentionPolicy, parse_period
 
 # Only ever used when HULEEDU_DEV_MODE is explicitly on; a real deployment must set its own key.
 DEV_INTERNAL_API_KEY = "dev-only-internal-key"
@@ -37,6 +39,19 @@ class ServiceSettings(BaseSettings):
     redis_url: str = Field(default="redis://127.0.0.1:56379/0", validation_alias=AliasChoices("HULEEDU_REDIS_URL"))
     internal_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("HULEEDU_INTERNAL_API_KEY"))
     database_url: str = Field(default="", description="SQLAlchemy async URL of the service's own database.")
+    retention_period: str = Field(
+        default="never",
+        validation_alias=AliasChoices("HULEEDU_RETENTION_PERIOD"),
+        description="How long after a batch finished its essay texts are kept: never (default) or e.g. 365d.",
+    )
+    retention_keep_aggregates: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("HULEEDU_RETENTION_KEEP_AGGREGATES"),
+        description="After the retention period, keep anonymous aggregates (true) or erase the batch entirely.",
+    )
+    retention_check_interval_s: float = Field(
+        default=3600.0, gt=0, validation_alias=AliasChoices("HULEEDU_RETENTION_CHECK_INTERVAL_S")
+    )
     outbox_published_retention_s: float = Field(
         default=3600.0,
         ge=0,
@@ -51,6 +66,19 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_seconds: float = Field(
         default=10.0, gt=0, description="How long `serve` lets in-flight requests and workers finish on SIGTERM."
     )
+
+    @field_validator("retention_period")
+    @classmethod
+    def _a_retention_period(cls, value: str) -> str:
+        parse_period(value)  # refuses what it cannot read, at start-up, naming the setting
+        return value
+
+    def retention_policy(self) -> RetentionPolicy:
+        return RetentionPolicy(
+            period_s=parse_period(self.retention_period),
+            keep_aggregates=self.retention_keep_aggregates,
+            check_interval_s=self.retention_check_interval_s,
+        )
 
     @model_validator(mode="after")
     def _internal_key_outside_dev_mode(self) -> ServiceSettings:

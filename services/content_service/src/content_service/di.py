@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 from dishka import Provider, Scope, from_context, provide
@@ -20,10 +21,12 @@ from content_service.adapters.peer_lookups import CJAssignmentLookup, ClassManag
 from content_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from content_service.config import Settings
 from content_service.entrypoints.consumers import CONSUMER, cj_event_subscriptions
+from content_service.service_layer import retention
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
 from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.http.client import make_http_client
+from huleedu_service_libs.retention import RETENTION, RetentionLoop
 from huleedu_service_libs.supervision import RestartPolicy
 
 CJ_EVENTS_CONSUMER = "content_service.cj_events"
@@ -89,9 +92,14 @@ class ContentServiceProvider(Provider):
         self, settings: Settings, wiring: Wiring, messaging: Messaging, unit_of_work: UnitOfWorkFactory[SqlUnitOfWork]
     ) -> BackgroundWork:
         policy = RestartPolicy(settings.worker_restart_base_seconds, settings.worker_restart_max_seconds)
+
+        async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
+            return await retention.purge_expired(unit_of_work, cutoff, keep_aggregates)
+
         return (
             BackgroundBuilder(settings.service_name, policy, stop_timeout_s=STOP_TIMEOUT_S)
             .consumer(CONSUMER, messaging, wiring.consumer_group, cj_event_subscriptions(unit_of_work.on))
             .relay(messaging)
+            .loop(RETENTION, lambda: RetentionLoop(settings.service_name, settings.retention_policy(), purge))
             .build()
         )

@@ -21,6 +21,7 @@ from common_core.http.content import TextKind
 from common_core.http.estimates import AmountRange, AssessmentEstimate, AssessmentEstimateRequest, CountRange
 from common_core.status import BatchStatus
 from content_service.config import Settings
+from content_service.domain.batch_states import ACTIVE_STATES
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.errors import ServiceUnavailableError
@@ -111,14 +112,29 @@ class FakeRepository:
         return batch
 
     async def delete_batch_and_texts(self, batch_id: uuid.UUID) -> None:
+        await self.delete_essays_and_texts(batch_id)
         del self.state.batches[batch_id]
-        gone = {e.text_id for e in self.state.essays if e.batch_id == batch_id}
-        self.state.essays = [e for e in self.state.essays if e.batch_id != batch_id]
         self.state.requests = [r for r in self.state.requests if r.batch_id != batch_id]
+
+    async def delete_essays_and_texts(self, batch_id: uuid.UUID) -> tuple[int, int]:
+        gone = [e.text_id for e in self.state.essays if e.batch_id == batch_id]
+        self.state.essays = [e for e in self.state.essays if e.batch_id != batch_id]
         still_used = {e.text_id for e in self.state.essays}
-        for text_id in gone - still_used:
-            if self.state.texts[text_id].kind is TextKind.ESSAY:
-                del self.state.texts[text_id]
+        unused = {t for t in gone if t not in still_used and self.state.texts[t].kind is TextKind.ESSAY}
+        for text_id in unused:
+            del self.state.texts[text_id]
+        return len(gone), len(unused)
+
+    async def due_for_retention(self, cutoff: datetime, limit: int) -> list[Batch]:
+        due = [
+            b
+            for b in self.state.batches.values()
+            if b.updated_at < cutoff and b.texts_purged_at is None and b.status not in ACTIVE_STATES
+        ]
+        return sorted(due, key=lambda b: b.updated_at)[:limit]
+
+    async def mark_texts_purged(self, batch_id: uuid.UUID) -> None:
+        self.state.batches[batch_id] = replace(self.state.batches[batch_id], texts_purged_at=self._clock())
 
     async def essays_of(self, batch_id: uuid.UUID) -> list[Essay]:
         return [e for e in self.state.essays if e.batch_id == batch_id]

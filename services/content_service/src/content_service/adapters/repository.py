@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import RowMapping, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common_core.http.content import TextKind
 from common_core.status import BatchStatus
 from content_service.adapters.tables import assessment_requests, batches, essays, texts
+from content_service.domain.batch_states import ACTIVE_STATES
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
 
 
@@ -119,18 +120,44 @@ class SqlContentRepository:
         return _batch((await self._session.execute(query)).mappings().one())
 
     async def delete_batch_and_texts(self, batch_id: uuid.UUID) -> None:
-        """Delete the batch (its essays and requests cascade) and the essay texts no one else uses.
+        """Delete the batch (its requests cascade), its essays and the essay texts no one else uses."""
+        await self.delete_essays_and_texts(batch_id)
+        await self._session.execute(delete(batches).where(batches.c.batch_id == batch_id))
+
+    async def delete_essays_and_texts(self, batch_id: uuid.UUID) -> tuple[int, int]:
+        """Delete the batch's essays and the essay texts no one else uses; (essays, texts) deleted.
 
         A text is shared when another batch holds the same essay, or when it was stored as an
         anchor, prompt or rubric; those stay.
         """
-        text_ids = list(await self._session.scalars(select(essays.c.text_id).where(essays.c.batch_id == batch_id)))
-        await self._session.execute(delete(batches).where(batches.c.batch_id == batch_id))
-        if text_ids:
-            still_used = exists().where(essays.c.text_id == texts.c.text_id)
-            await self._session.execute(
-                delete(texts).where(texts.c.text_id.in_(text_ids), texts.c.kind == TextKind.ESSAY.value, ~still_used)
+        gone = delete(essays).where(essays.c.batch_id == batch_id).returning(essays.c.text_id)
+        text_ids = list((await self._session.scalars(gone)).all())
+        if not text_ids:
+            return 0, 0
+        still_used = exists().where(essays.c.text_id == texts.c.text_id)
+        unused = delete(texts).where(texts.c.text_id.in_(text_ids), texts.c.kind == TextKind.ESSAY.value, ~still_used)
+        deleted = (await self._session.scalars(unused.returning(texts.c.text_id))).all()
+        return len(text_ids), len(deleted)
+
+    async def due_for_retention(self, cutoff: datetime, limit: int) -> list[Batch]:
+        """Batches not being assessed, last changed before ``cutoff``, whose essays are still here; locked."""
+        query = (
+            select(batches)
+            .where(
+                batches.c.updated_at < cutoff,
+                batches.c.texts_purged_at.is_(None),
+                batches.c.status.not_in([s.value for s in ACTIVE_STATES]),
             )
+            .order_by(batches.c.updated_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_batch(row) for row in (await self._session.execute(query)).mappings()]
+
+    async def mark_texts_purged(self, batch_id: uuid.UUID) -> None:
+        await self._session.execute(
+            update(batches).where(batches.c.batch_id == batch_id).values(texts_purged_at=func.now())
+        )
 
     async def essays_of(self, batch_id: uuid.UUID) -> list[Essay]:
         query = select(essays).where(essays.c.batch_id == batch_id).order_by(essays.c.seq)

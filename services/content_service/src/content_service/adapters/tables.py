@@ -60,6 +60,8 @@ batches = Table(
     Column("status", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Set when the retention policy erased the batch's essays and texts but kept the batch (aggregates).
+    Column("texts_purged_at", DateTime(timezone=True), nullable=True),
     CheckConstraint(_one_of("status", [s.value for s in BatchStatus]), name="ck_batches_status"),
     Index("ix_batches_owner_created", "owner_id", "created_at"),
 )

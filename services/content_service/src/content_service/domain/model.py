@@ -25,6 +25,7 @@ class Batch:
     status: BatchStatus
     created_at: datetime
     updated_at: datetime
+    texts_purged_at: datetime | None = None  # the retention policy erased its essays (docs/data-protection.md)
 
 
 @dataclass(frozen=True)

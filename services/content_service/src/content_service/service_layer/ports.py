@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -53,6 +54,15 @@ class ContentRepository(Protocol):
 
     async def delete_batch_and_texts(self, batch_id: uuid.UUID) -> None:
         """Delete the batch, its essays and requests, and the essay texts nothing else uses."""
+
+    async def delete_essays_and_texts(self, batch_id: uuid.UUID) -> tuple[int, int]:
+        """Delete the batch's essays and the essay texts nothing else uses; (essays, texts) deleted."""
+
+    async def due_for_retention(self, cutoff: datetime, limit: int) -> list[Batch]:
+        """Up to ``limit`` batches (locked) not being assessed, last changed before ``cutoff``, with essays."""
+
+    async def mark_texts_purged(self, batch_id: uuid.UUID) -> None:
+        """The batch stays (for its aggregates) but its essays and texts are gone."""
 
     async def essays_of(self, batch_id: uuid.UUID) -> list[Essay]:
         """The batch's essays in upload order."""
