@@ -117,17 +117,38 @@ async def test_subscribe_takes_the_topic_from_the_registry_once(registry: EventR
         runner.subscribe(Unregistered, handle_other)
 
 
-async def test_run_refuses_to_start_without_handlers_or_a_started_publisher(registry: EventRegistry):
+class UnreachableBrokerPublisher(RecordingPublisher):
+    """A publisher whose broker cannot be reached: starting it fails, as aiokafka's would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.start_attempts = 0
+
+    async def start(self) -> None:
+        self.start_attempts += 1
+        raise ConnectionError("no broker")
+
+
+async def test_run_refuses_to_start_without_handlers(registry: EventRegistry):
     with pytest.raises(RuntimeError, match="subscribe"):
         await ConsumerRunner("b", "svc", "g", RecordingPublisher(), registry).run()
+
+
+async def test_run_starts_a_publisher_nobody_started_and_fails_like_the_consumer_when_kafka_is_away(
+    registry: EventRegistry,
+):
+    """A service that boots without Kafka (LPS) starts its producer lazily: the runner starts it for its dead
+    letters, and an unreachable broker fails the run (the supervisor restarts it) before anything is consumed."""
 
     async def handle(event: EventEnvelope[Ping], ctx: HandlerContext) -> None:
         return None
 
-    runner = ConsumerRunner("b", "svc", "g", RecordingPublisher(), registry)
+    publisher = UnreachableBrokerPublisher()
+    runner = ConsumerRunner("b", "svc", "g", publisher, registry)
     runner.subscribe(Ping, handle)
-    with pytest.raises(RuntimeError, match="publisher"):
+    with pytest.raises(ConnectionError, match="no broker"):
         await runner.run()
+    assert publisher.start_attempts == 1
 
 
 async def test_stop_before_run_returns_at_once(registry: EventRegistry):

@@ -383,7 +383,7 @@ async def lps_app(resources: Resources) -> AsyncIterator[Quart]:
         database_url=resources.database("llm_provider_service"),
         redis_key_prefix=resources.unique("lps") + ":",
     )
-    yield await create_app(settings, registry=resources.registry())
+    yield await create_app(settings, registry=resources.registry(), consumer_group=resources.unique("lps"))
 
 
 @contextlib.asynccontextmanager

@@ -20,7 +20,7 @@ from llm_provider_service.adapters.providers.mock import MockProvider
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
 from llm_provider_service.config import Settings
-from llm_provider_service.di import LlmProviderServiceProvider, OutboxRelays
+from llm_provider_service.di import BATCH_DELETED_GROUP, BatchDeletedConsumer, LlmProviderServiceProvider, OutboxRelays
 from llm_provider_service.entrypoints.background import background_work
 from llm_provider_service.entrypoints.dev_mock import DEV_MODE_FLAG, dev_routes
 from llm_provider_service.entrypoints.http import CALLERS, EXTENSION, HttpServices, routes
@@ -40,11 +40,13 @@ async def create_app(
     registry: EventRegistry = EVENTS,
     adapters: dict[LLMProvider, ProviderAdapter] | None = None,
     restart_policy: RestartPolicy | None = None,
+    consumer_group: str = BATCH_DELETED_GROUP,
 ) -> Quart:
-    """``restart_policy`` sets how soon a dead background loop is restarted (tests slow it to watch /healthz)."""
+    """``restart_policy`` sets how soon a dead background loop is restarted (tests slow it to watch /healthz);
+    ``consumer_group`` is the batch.deleted consumer's group (each test uses its own)."""
     container = make_async_container(
         InfrastructureProvider(),
-        LlmProviderServiceProvider(registry, adapters),
+        LlmProviderServiceProvider(registry, adapters, consumer_group),
         context={ServiceSettings: settings, Settings: settings},
     )
     engine = await container.get(AsyncEngine)
@@ -55,6 +57,7 @@ async def create_app(
         batch_jobs=await container.get(BatchJobManager),
         writer=await container.get(CallbackWriter),
         relays=await container.get(OutboxRelays),
+        consumer=await container.get(BatchDeletedConsumer),
         policy=restart_policy or RestartPolicy(),
     )
 

@@ -76,6 +76,18 @@ class Settings(ServiceSettings):
     mock_rate_timeout: float = Field(default=0.0, ge=0, le=1)
     mock_rate_malformed: float = Field(default=0.0, ge=0, le=1)
 
+    @property
+    def text_ttl_s(self) -> float:
+        """How long a stored text lives: past its item's TTL, a lease and the retry delays."""
+        return self.item_ttl_s + 2 * self.lease_s + self.retry_cap_s + 3600
+
+    @property
+    def erasure_tombstone_s(self) -> float:
+        """How long an erased batch is remembered: the longest a comparison of it can still be at work,
+        in the queue (its texts' lifetime) or in a provider batch job (its age limit, a poll and a lease)."""
+        poll = self.batch_api_poll_interval_s
+        return max(self.text_ttl_s, self.batch_api_max_age_s + poll + max(60.0, 4 * poll))
+
     def api_key(self, provider: LLMProvider) -> str | None:
         secret = {
             LLMProvider.OPENAI: self.openai_api_key,

@@ -1,4 +1,5 @@
-"""Dishka wiring: the shared infrastructure plus the service's queue, providers, writer, worker and relays."""
+"""Dishka wiring: the shared infrastructure plus the service's queue, providers, writer, worker, relays
+and the batch.deleted consumer."""
 
 from __future__ import annotations
 
@@ -7,23 +8,28 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from dishka import Provider, Scope, from_context, provide
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.registry import EventRegistry
 from common_core.llm import LLMProvider
+from huleedu_service_libs.background import Messaging, SessionHandler
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.outbox import OutboxRelay
 from llm_provider_service.adapters.batch_job_store import BatchJobStore
+from llm_provider_service.adapters.erased_batches import SqlBatchErasure
 from llm_provider_service.adapters.outcome_store import OutcomeStore
 from llm_provider_service.adapters.providers.base import ProviderAdapter
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
-from llm_provider_service.adapters.tables import outbox
+from llm_provider_service.adapters.tables import outbox, processed_events
 from llm_provider_service.config import Settings
 from llm_provider_service.domain.model_table import ModelTable
+from llm_provider_service.entrypoints.consumers import batch_deleted_subscriptions
 from llm_provider_service.service_layer.batch_jobs import BatchJobManager, BatchPolicy
 from llm_provider_service.service_layer.callbacks import CallbackWriter
 from llm_provider_service.service_layer.catalogue import Catalogue
+from llm_provider_service.service_layer.erasure import BatchErasure
 from llm_provider_service.service_layer.estimates import EstimatePolicy, UsageEstimator
 from llm_provider_service.service_layer.guards import ProviderGuards
 from llm_provider_service.service_layer.processing import ComparisonProcessor, ProcessingPolicy
@@ -39,20 +45,45 @@ class OutboxRelays:
     new: Callable[[], OutboxRelay]
 
 
+@dataclass(frozen=True)
+class Kafka:
+    """LPS's one producer. Not started at boot (LPS boots and accepts work while Kafka is down): the
+    relays start it when they first have callbacks, the batch.deleted consumer's runner before it consumes."""
+
+    publisher: EventPublisher
+
+
+@dataclass(frozen=True)
+class BatchDeletedConsumer:
+    """What the batch.deleted consumer loop is built from (``BackgroundBuilder.consumer``)."""
+
+    messaging: Messaging
+    group: str
+    subscriptions: dict[type[BaseModel], SessionHandler]
+
+
 # Redis connections of the queue's client; more concurrent commands wait for a free one.
 QUEUE_REDIS_CONNECTIONS = 50
+# The batch.deleted consumer's group (tests use one of their own).
+BATCH_DELETED_GROUP = "llm_provider_service.batch_deleted"
 
 
 class LlmProviderServiceProvider(Provider):
-    """``registry`` decides the callback topic (tests map it to a fresh topic); ``adapters``
-    replaces provider adapters (tests point them at fake servers)."""
+    """``registry`` decides the callback topic and where batch.deleted is read (tests map both to fresh
+    topics); ``adapters`` replaces provider adapters (tests point them at fake servers)."""
 
     settings = from_context(provides=Settings, scope=Scope.APP)
 
-    def __init__(self, registry: EventRegistry, adapters: dict[LLMProvider, ProviderAdapter] | None = None) -> None:
+    def __init__(
+        self,
+        registry: EventRegistry,
+        adapters: dict[LLMProvider, ProviderAdapter] | None = None,
+        consumer_group: str = BATCH_DELETED_GROUP,
+    ) -> None:
         super().__init__()
         self._registry = registry
         self._adapters = adapters
+        self._consumer_group = consumer_group
 
     @provide(scope=Scope.APP)
     def registry(self) -> EventRegistry:
@@ -74,9 +105,14 @@ class LlmProviderServiceProvider(Provider):
             socket_connect_timeout=5,
         )
         client = aioredis.Redis.from_pool(pool)
-        # Texts outlive every item that refers to them: TTL, a lease and retry delays later.
-        text_ttl = settings.item_ttl_s + 2 * settings.lease_s + settings.retry_cap_s + 3600
-        yield RedisQueue(client, settings.redis_key_prefix, text_ttl_s=text_ttl)
+        # Texts outlive every item that refers to them; an erased batch is remembered as long as one
+        # of its comparisons may still be at work.
+        yield RedisQueue(
+            client,
+            settings.redis_key_prefix,
+            text_ttl_s=settings.text_ttl_s,
+            tombstone_ttl_s=settings.erasure_tombstone_s,
+        )
         await client.aclose()
 
     @provide(scope=Scope.APP)
@@ -219,14 +255,52 @@ class LlmProviderServiceProvider(Provider):
         )
 
     @provide(scope=Scope.APP)
-    async def relays(self, engine: AsyncEngine, settings: Settings) -> AsyncIterator[OutboxRelays]:
-        # A publisher of its own that the relays start when they first have rows: LPS boots and
-        # keeps accepting work while Kafka is down, and the callbacks wait in the outbox. Several
-        # relays claim disjoint rows (SKIP LOCKED), so callbacks go out in parallel.
+    async def kafka(self, settings: Settings) -> AsyncIterator[Kafka]:
         publisher = EventPublisher(settings.kafka_bootstrap_servers, settings.service_name)
-
-        def new_relay() -> OutboxRelay:
-            return OutboxRelay(engine, outbox, publisher, settings.service_name)
-
-        yield OutboxRelays(settings.outbox_relays, new_relay)
+        yield Kafka(publisher)
         await publisher.stop()
+
+    @provide(scope=Scope.APP)
+    def relays(self, engine: AsyncEngine, settings: Settings, kafka: Kafka) -> OutboxRelays:
+        # The relays start the publisher when they first have rows: LPS boots and keeps accepting
+        # work while Kafka is down, and the callbacks wait in the outbox. Several relays claim
+        # disjoint rows (SKIP LOCKED), so callbacks go out in parallel.
+        def new_relay() -> OutboxRelay:
+            return OutboxRelay(
+                engine,
+                outbox,
+                kafka.publisher,
+                settings.service_name,
+                published_retention_s=settings.outbox_published_retention_s,
+            )
+
+        return OutboxRelays(settings.outbox_relays, new_relay)
+
+    @provide(scope=Scope.APP)
+    def erasure(self, queue: RedisQueue, settings: Settings) -> BatchErasure:
+        return BatchErasure(queue=queue, remember_s=settings.erasure_tombstone_s)
+
+    @provide(scope=Scope.APP)
+    def batch_deleted_consumer(
+        self,
+        settings: Settings,
+        kafka: Kafka,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        erasure: BatchErasure,
+    ) -> BatchDeletedConsumer:
+        # The runner starts the shared, lazily started producer itself (for dead letters).
+        messaging = Messaging(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            service_name=settings.service_name,
+            publisher=kafka.publisher,
+            engine=engine,
+            sessions=sessions,
+            processed_events=processed_events,
+            registry=self._registry,
+            outbox=outbox,
+            published_retention_s=settings.outbox_published_retention_s,
+        )
+        return BatchDeletedConsumer(
+            messaging, self._consumer_group, batch_deleted_subscriptions(erasure, SqlBatchErasure)
+        )

@@ -43,7 +43,7 @@ CIRCUIT_STATE = Gauge(
 )
 BATCH_JOBS = Counter(
     "llm_provider_batch_api_jobs_total",
-    "Provider batch jobs by lifecycle step: created, submitted, ended.",
+    "Provider batch jobs by lifecycle step: created, submitted, ended, erased (cancelled: its batches were deleted).",
     ["provider", "status"],
 )
 BATCH_ITEMS = Histogram(
@@ -57,4 +57,9 @@ BATCH_DURATION = Histogram(
     "From job creation to its end.",
     ["provider"],
     buckets=(1, 10, 60, 300, 900, 1800, 3600, 7200, 21600, 43200, 86400),
+)
+ERASED = Counter(
+    "llm_provider_erased_items_total",
+    "What erasing deleted batches removed, by kind: texts, comparisons, outcomes, callbacks, batch_jobs.",
+    ["kind"],
 )

@@ -1,11 +1,14 @@
-"""Real PostgreSQL, Redis and Kafka for the LPS: a migrated database, a key prefix and a fresh callback topic."""
+"""Real PostgreSQL, Redis and Kafka for the LPS: a migrated database, a key prefix, a fresh callback topic,
+and a fresh batch.deleted topic (with its dead-letter twin) read by a consumer group of the test's own."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +16,21 @@ import pytest
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from quart import Quart
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from common_core.envelope import EventEnvelope
+from common_core.events.batch import BatchDeletedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.db import create_engine
+from huleedu_service_libs.kafka.dead_letter import dead_letter_topic
+from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 from llm_provider_service.adapters.providers.base import ProviderAdapter
 from llm_provider_service.adapters.redis_queue import RedisQueue
-from llm_provider_service.adapters.tables import comparison_outcomes, outbox
+from llm_provider_service.adapters.tables import comparison_outcomes, erased_batches, outbox, processed_events
 from llm_provider_service.app import create_app
 from llm_provider_service.config import Settings
 from services.llm_provider_service.tests.essays import MIDDLING, STRONG, WEAK
@@ -59,15 +65,27 @@ def unused_port() -> int:
 class Harness:
     """One LPS deployment's state (database, queue prefix, callback topic) and ways to run apps on it."""
 
-    def __init__(self, infrastructure: Infrastructure, database_url: str, redis_prefix: str, topic: str) -> None:
+    def __init__(
+        self,
+        infrastructure: Infrastructure,
+        database_url: str,
+        redis_prefix: str,
+        topic: str,
+        deleted_topic: str,
+        consumer_group: str,
+    ) -> None:
         self.infrastructure = infrastructure
         self.database_url = database_url
         self.redis_prefix = redis_prefix
         self.topic = topic
+        self.deleted_topic = deleted_topic
+        self.consumer_group = consumer_group
         self.registry = EventRegistry()
         self.registry.register(topic, LLMComparisonResultV1)
+        self.registry.register(deleted_topic, BatchDeletedV1)
         self.engine = create_engine(database_url)
         self.redis = aioredis.Redis.from_url(infrastructure.redis_url)
+        self.publisher = EventPublisher(infrastructure.kafka_bootstrap, "lps_test_producer")
 
     def settings(self, **overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -86,13 +104,100 @@ class Harness:
         return Settings(**values)
 
     def queue(self) -> RedisQueue:
-        return RedisQueue(self.redis, self.redis_prefix, text_ttl_s=3600)
+        return RedisQueue(self.redis, self.redis_prefix, text_ttl_s=3600, tombstone_ttl_s=3600)
 
     @asynccontextmanager
     async def app(self, adapters: dict[Any, ProviderAdapter] | None = None, **overrides: Any) -> AsyncIterator[Quart]:
-        app = await create_app(self.settings(**overrides), registry=self.registry, adapters=adapters)
+        app = await create_app(
+            self.settings(**overrides), registry=self.registry, adapters=adapters, consumer_group=self.consumer_group
+        )
         async with app.test_app():
             yield app
+
+    def deleted(self, batch_id: uuid.UUID) -> EventEnvelope[BatchDeletedV1]:
+        """content service's event for the owner's deletion of ``batch_id``."""
+        return EventEnvelope[BatchDeletedV1](
+            event_type=self.deleted_topic,
+            source_service="content_service",
+            correlation_id=uuid.uuid4(),
+            data=BatchDeletedV1(batch_id=batch_id, user_id="teacher-1", deleted_at=datetime.now(UTC)),
+        )
+
+    async def publish(self, envelope: EventEnvelope[BatchDeletedV1]) -> None:
+        await self.publisher.start()
+        await self.publisher.publish(envelope, key=str(envelope.data.batch_id), topic=self.deleted_topic)
+
+    async def handled_events(self) -> int:
+        """batch.deleted events the consumer has handled (each event id once)."""
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(processed_events))).scalar_one())
+
+    async def wait_until_erased(self, batch_id: uuid.UUID, handled: int = 1) -> None:
+        """Until the consumer has committed ``batch_id``'s erasure (and handled ``handled`` events in all)."""
+
+        async def committed() -> bool:
+            async with self.engine.connect() as conn:
+                t = erased_batches
+                found = await conn.execute(select(t.c.batch_id).where(t.c.batch_id == batch_id))
+                return found.first() is not None and await self.handled_events() >= handled
+
+        await self.wait_until(committed, timeout_s=60)
+
+    async def topic_size(self, topic: str) -> int:
+        """Records ever written to ``topic`` (one partition)."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.infrastructure.kafka_bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            partition = TopicPartition(topic, 0)
+            return int((await consumer.end_offsets([partition]))[partition])
+        finally:
+            await consumer.stop()
+
+    async def dead_letters(self) -> int:
+        return await self.topic_size(dead_letter_topic(self.deleted_topic))
+
+    async def redis_holding(self, word: str) -> list[str]:
+        """Every key under the test's prefix whose name or value contains ``word``."""
+        found = []
+        async for raw in self.redis.scan_iter(match=f"{self.redis_prefix}*", count=500):
+            key = raw.decode()
+            found_type: Any = await self.redis.type(key)  # bytes: the client does not decode
+            kind = found_type.decode()
+            values: list[Any]
+            if kind == "string":
+                values = [await self.redis.get(key)]
+            elif kind == "hash":
+                values = [v for pair in (await self.redis.hgetall(key)).items() for v in pair]
+            elif kind == "set":
+                values = list(await self.redis.smembers(key))
+            elif kind == "zset":
+                values = list(await self.redis.zrange(key, 0, -1))
+            else:
+                values = list(await self.redis.lrange(key, 0, -1))
+            if word in key or any(word.encode() in (v or b"") for v in values):
+                found.append(key)
+        return found
+
+    async def database_holding(self, word: str) -> list[str]:
+        """Every ``table.column`` (text, varchar, json, jsonb or bytea) of the LPS database where ``word`` occurs."""
+        async with self.engine.connect() as conn:
+            columns = await conn.execute(
+                text(
+                    "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = "
+                    "'public' AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'bytea')"
+                )
+            )
+            found = []
+            for table, column, data_type in columns.all():
+                probe = (
+                    f"position(convert_to(:word, 'UTF8') in \"{column}\") > 0"
+                    if data_type == "bytea"
+                    else f'position(:word in "{column}"::text) > 0'
+                )
+                hits = await conn.execute(text(f'SELECT count(*) FROM "{table}" WHERE {probe}'), {"word": word})
+                if hits.scalar_one():
+                    found.append(f"{table}.{column}")
+            return found
 
     async def outcomes(self) -> dict[str, tuple[str, int, str | None]]:
         t = comparison_outcomes
@@ -141,16 +246,23 @@ class Harness:
             await consumer.stop()
 
     async def close(self) -> None:
+        await self.publisher.stop()
         await self.engine.dispose()
         await self.redis.aclose()
 
 
 @pytest.fixture
 async def harness(
-    infrastructure: Infrastructure, database_factory: Callable[[str], str], redis_prefix: str, fresh_topic: str
+    infrastructure: Infrastructure,
+    database_factory: Callable[[str], str],
+    kafka_topic_factory: Callable[..., str],
+    redis_prefix: str,
+    fresh_topic: str,
+    unique_group_id: str,
 ) -> AsyncIterator[Harness]:
     url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, "lps")
-    h = Harness(infrastructure, url, redis_prefix, fresh_topic)
+    deleted_topic = await asyncio.to_thread(kafka_topic_factory, "batch_deleted", with_dead_letter=True)
+    h = Harness(infrastructure, url, redis_prefix, fresh_topic, deleted_topic, unique_group_id)
     yield h
     await h.close()
 

@@ -26,7 +26,9 @@ async def test_crashed_loops_come_back_healthz_fails_meanwhile_and_comparisons_s
     crash_once(monkeypatch, CallbackWriter, "run", crashed)
     crash_once(monkeypatch, OutboxRelay, "_cycle", crashed)  # one of the relays
     settings = harness.settings()
-    app = await create_app(settings, registry=harness.registry, restart_policy=SLOW_ENOUGH_TO_SEE)
+    app = await create_app(
+        settings, registry=harness.registry, restart_policy=SLOW_ENOUGH_TO_SEE, consumer_group=harness.consumer_group
+    )
 
     async with app.test_app():
         client = app.test_client()

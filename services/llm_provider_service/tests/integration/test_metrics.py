@@ -1,6 +1,7 @@
 """Every metric declared in metrics.py is emitted once the service has done its work (PITFALLS)."""
 
 import asyncio
+import uuid
 
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.parser import text_string_to_metric_families
@@ -45,6 +46,11 @@ async def test_every_declared_metric_appears_in_metrics_after_real_work(harness)
         )
         await client.post("/internal/v1/comparisons", json=batch, headers=HEADERS)
         await harness.wait_for_outcomes(8)
+        deleted = wave(harness.topic, [("strong", "middling")], prefix="x")  # a batch its owner then deletes
+        deleted["batch_id"] = str(batch_id := uuid.uuid4())
+        await client.post("/internal/v1/comparisons", json=deleted, headers=HEADERS)
+        await harness.publish(harness.deleted(batch_id))
+        await harness.wait_until_erased(batch_id)
         await asyncio.sleep(0.5)  # one more maintenance run refreshes the gauges
         text = (await (await client.get("/metrics")).get_data()).decode()
     families = {family.name: family for family in text_string_to_metric_families(text)}

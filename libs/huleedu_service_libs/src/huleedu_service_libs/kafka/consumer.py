@@ -79,8 +79,8 @@ class ConsumerRunner:
 
     With ``session_factory`` and ``processed_events`` each record is handled in one database
     transaction that also claims its event id, so a redelivered event is skipped. The
-    ``publisher`` (for dead letters) belongs to the service: start it before :meth:`run` and
-    stop it after. A runner runs once.
+    ``publisher`` (for dead letters) belongs to the service, which stops it; :meth:`run` starts it
+    if nobody has yet. A runner runs once.
     """
 
     def __init__(
@@ -172,9 +172,12 @@ class ConsumerRunner:
             raise RuntimeError("a ConsumerRunner runs once")
         if not self._routes:
             raise RuntimeError("subscribe a handler before run()")
-        if not self._publisher.started:
-            raise RuntimeError("start the publisher before run(): dead letters go through it")
         self._ran = True
+        if not self._publisher.started:
+            # Dead letters go through it. A service that boots while Kafka is down (LPS) starts its
+            # producer lazily; a broker that cannot be reached fails this start like the consumer's own.
+            async with asyncio.timeout(self._start_timeout_s):
+                await self._publisher.start()
         consumer = AIOKafkaConsumer(**self._consumer_options)
         try:
             async with asyncio.timeout(self._start_timeout_s):

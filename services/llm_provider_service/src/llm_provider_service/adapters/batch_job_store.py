@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Interval, func, literal, select, update
+from sqlalchemy import ColumnElement, Interval, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from huleedu_service_libs.db import unit_of_work
+from llm_provider_service.adapters.erased_batches import open_batches
 from llm_provider_service.adapters.tables import batch_job_items, batch_jobs
 
 
@@ -39,6 +40,7 @@ class BatchJobItem:
     item: dict[str, Any]  # QueuedComparison.to_dict()
     request_body: dict[str, Any]
     prompt_version: str
+    batch_id: str | None = None
 
 
 def _later(seconds: float) -> ColumnElement[datetime]:
@@ -62,8 +64,18 @@ class BatchJobStore:
             )
             return {str(row.request_id): str(row.queue_id) for row in rows}
 
-    async def create(self, job_id: uuid.UUID, provider: str, model: str, items: Sequence[BatchJobItem]) -> None:
+    async def create(
+        self, job_id: uuid.UUID, provider: str, model: str, items: Sequence[BatchJobItem]
+    ) -> list[BatchJobItem]:
+        """Persist the job with its items, leaving out items of erased batches; returns the items stored
+        (none: no job)."""
         async with unit_of_work(self._sessions) as session:
+            named = {uuid.UUID(i.batch_id) for i in items if i.batch_id is not None}
+            if named:
+                writable = {str(b) for b in await open_batches(session, named)}
+                items = [i for i in items if i.batch_id is None or i.batch_id in writable]
+            if not items:
+                return []
             await session.execute(
                 batch_jobs.insert().values(
                     id=job_id, provider=provider, model=model, status="creating", item_count=len(items)
@@ -79,11 +91,13 @@ class BatchJobStore:
                             "item": i.item,
                             "request_body": i.request_body,
                             "prompt_version": i.prompt_version,
+                            "batch_id": i.batch_id,
                         }
                         for i in items
                     ]
                 )
             )
+        return list(items)
 
     async def lease_due(self, limit: int, lease_s: float) -> list[BatchJob]:
         """Open jobs whose check is due, each pushed ``lease_s`` into the future so that only one
@@ -120,11 +134,27 @@ class BatchJobStore:
         t = batch_job_items
         async with self._sessions() as session:
             rows = await session.execute(
-                select(t.c.custom_id, t.c.request_id, t.c.item, t.c.request_body, t.c.prompt_version)
+                select(t.c.custom_id, t.c.request_id, t.c.item, t.c.request_body, t.c.prompt_version, t.c.batch_id)
                 .where(t.c.job_id == job_id)
                 .order_by(t.c.custom_id)
             )
-            return [BatchJobItem(r.custom_id, r.request_id, r.item, r.request_body, r.prompt_version) for r in rows]
+            return [
+                BatchJobItem(
+                    r.custom_id,
+                    r.request_id,
+                    r.item,
+                    r.request_body,
+                    r.prompt_version,
+                    str(r.batch_id) if r.batch_id is not None else None,
+                )
+                for r in rows
+            ]
+
+    async def has_items(self, job_id: uuid.UUID) -> bool:
+        """False once an erasure took every item of the job (the job must then be cancelled)."""
+        async with self._sessions() as session:
+            found = await session.execute(select(exists().where(batch_job_items.c.job_id == job_id)))
+            return bool(found.scalar())
 
     async def mark_submitted(self, job_id: uuid.UUID, provider_batch_id: str, check_in_s: float) -> None:
         await self._update(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from common_core.envelope import EventEnvelope
 from common_core.events.llm_provider import LLMComparisonResultV1
 from huleedu_service_libs.db import unit_of_work
 from huleedu_service_libs.outbox.table import notify_channel
+from llm_provider_service.adapters.erased_batches import open_batches
 from llm_provider_service.adapters.tables import comparison_outcomes, outbox
 
 
@@ -28,6 +30,7 @@ class TerminalOutcome:
     batching_mode: str
     callback_topic: str
     envelope: EventEnvelope[LLMComparisonResultV1]
+    batch_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,19 @@ class OutcomeStore:
 
     async def record(self, outcomes: Sequence[TerminalOutcome]) -> set[str]:
         """Write the outcomes and their callbacks in one transaction; returns the request ids that
-        were new. A request id already recorded keeps its first outcome and gets no second callback.
+        were new. A request id already recorded keeps its first outcome and gets no second callback;
+        an outcome of an erased batch is not written at all (nor its callback).
         """
         if not outcomes:
             return set()
         unique = {o.request_id: o for o in outcomes}
         async with unit_of_work(self._sessions) as session:
+            named = {uuid.UUID(o.batch_id) for o in unique.values() if o.batch_id is not None}
+            if named:
+                writable = {str(b) for b in await open_batches(session, named)}
+                unique = {r: o for r, o in unique.items() if o.batch_id is None or o.batch_id in writable}
+                if not unique:
+                    return set()
             rows = [
                 {
                     "request_id": o.request_id,
@@ -87,6 +97,7 @@ class OutcomeStore:
                     "model": o.envelope.data.model,
                     "batching_mode": o.batching_mode,
                     "event_id": o.envelope.event_id,
+                    "batch_id": o.batch_id,
                 }
                 for o in unique.values()
             ]

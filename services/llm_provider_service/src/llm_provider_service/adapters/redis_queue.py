@@ -19,6 +19,18 @@ configurable prefix:
 - ``count``: the number of items held, for the capacity check;
 - ``t:<key>``: texts and contexts by content key, stored once per wave.
 
+A request that names its batch (``ComparisonBatchRequest.batch_id``) is recorded with it, so the
+batch's deletion can erase it (``erase_batch``):
+
+- ``b:<batch>:r``: the batch's request ids; ``b:<batch>:t``: the content keys of its essay texts;
+- ``tb:<key>``: the batches whose essays include that text. Texts are content-addressed, so two
+  batches can share one; it is deleted when the last batch that references it is erased (or when
+  it expires). Contexts (the assignment's instructions) are not essays and are not erased;
+- ``x:<batch>``: the tombstone of an erased batch, kept as long as a comparison can live: a late
+  submission of that batch stores nothing, and an answer that arrives afterwards is dropped.
+
+None of these bookkeeping keys holds text: only content keys, request ids and batch ids.
+
 The scripts name keys they build from the prefix, so they assume one Redis server (not a
 cluster), which is how the platform runs Redis.
 """
@@ -26,6 +38,7 @@ cluster), which is how the platform runs Redis.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,15 +50,34 @@ from llm_provider_service.domain.work import CallSettings, ClaimedComparison, Qu
 PRIORITY_SCALE = 10**13  # ms: over 300 years of enqueue times fit below one priority step
 MAX_PRIORITY = 9
 TEXT_CACHE_SIZE = 4096  # texts (and contexts) held in process memory
+# The cache is emptied at least this often, so a text erased by another process (a deleted batch)
+# leaves this one's memory within minutes as well.
+TEXT_CACHE_MAX_AGE_S = 300.0
+
+_PUT_TEXTS = """
+local p, batch, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if batch ~= '' and redis.call('EXISTS', p .. 'x:' .. batch) == 1 then return 0 end
+for i = 4, #ARGV, 3 do
+  local key = ARGV[i]
+  redis.call('SET', p .. 't:' .. key, ARGV[i + 1], 'EX', ttl)
+  if batch ~= '' and ARGV[i + 2] == '1' then
+    redis.call('SADD', p .. 'tb:' .. key, batch)
+    redis.call('EXPIRE', p .. 'tb:' .. key, ttl)
+    redis.call('SADD', p .. 'b:' .. batch .. ':t', key)
+  end
+end
+if batch ~= '' then redis.call('EXPIRE', p .. 'b:' .. batch .. ':t', ttl) end
+return 1
+"""
 
 _SUBMIT = """
-local p = ARGV[1]
-local capacity = tonumber(ARGV[2])
-local n = (#ARGV - 2) / 8
+local p, capacity, batch, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+if batch ~= '' and redis.call('EXISTS', p .. 'x:' .. batch) == 1 then return {-2, {}} end
+local n = (#ARGV - 4) / 8
 local existing = {}
 local new = 0
 for i = 0, n - 1 do
-  local rid = ARGV[3 + i * 8]
+  local rid = ARGV[5 + i * 8]
   local st = redis.call('HMGET', p .. 'i:' .. rid, 'state', 'queue_id')
   if st[1] then existing[rid] = st else new = new + 1 end
 end
@@ -53,7 +85,7 @@ local count = tonumber(redis.call('GET', p .. 'count') or '0')
 if count + new > capacity then return {-1, {}} end
 local out = {}
 for i = 0, n - 1 do
-  local b = 3 + i * 8
+  local b = 5 + i * 8
   local rid = ARGV[b]
   local st = existing[rid]
   if st then
@@ -63,7 +95,8 @@ for i = 0, n - 1 do
     local member = string.format('%015d', redis.call('INCR', p .. 'seq')) .. ':' .. rid
     redis.call('HSET', p .. 'i:' .. rid, 'data', ARGV[b + 6], 'state', 'queued', 'lane', lane, 'member', member,
       'lane_info', ARGV[b + 2], 'score', ARGV[b + 3], 'queue_id', ARGV[b + 7], 'attempts', 0, 'invalid', 0,
-      'expires', ARGV[b + 4])
+      'expires', ARGV[b + 4], 'batch', batch)
+    if batch ~= '' then redis.call('SADD', p .. 'b:' .. batch .. ':r', rid) end
     redis.call('HSET', p .. 'lanes', lane, ARGV[b + 2])
     redis.call('ZADD', p .. 'r:' .. lane, ARGV[b + 3], member)
     redis.call('ZADD', p .. 'expiry', ARGV[b + 4], rid)
@@ -72,6 +105,7 @@ for i = 0, n - 1 do
   end
 end
 redis.call('INCRBY', p .. 'count', new)
+if batch ~= '' then redis.call('EXPIRE', p .. 'b:' .. batch .. ':r', ttl) end
 return {new, out}
 """
 
@@ -105,7 +139,9 @@ return 1
 _FINISH = """
 local p, rid, token = ARGV[1], ARGV[2], ARGV[3]
 local key = p .. 'i:' .. rid
-if redis.call('HGET', key, 'token') ~= token then return 0 end
+local v = redis.call('HMGET', key, 'token', 'batch')
+if v[1] ~= token then return 0 end
+if v[2] and v[2] ~= '' then redis.call('SREM', p .. 'b:' .. v[2] .. ':r', rid) end
 redis.call('DEL', key)
 redis.call('ZREM', p .. 'leases', rid)
 redis.call('ZREM', p .. 'delayed', rid)
@@ -177,8 +213,64 @@ return {reclaimed, expired}
 """
 
 
+# Erase one batch: remember it (the tombstone), drop its items nobody holds (ready or waiting for a
+# retry), and delete the texts no other batch references. An item a worker holds stays: its holder
+# finishes it and its answer is dropped. A text's other references whose batch is gone (expired)
+# no longer count. Returns {items dropped, items held, [deleted content keys]}.
+_ERASE = """
+local p, batch, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+redis.call('SET', p .. 'x:' .. batch, '1', 'EX', ttl)
+local dropped, held = 0, 0
+local requests = p .. 'b:' .. batch .. ':r'
+for _, rid in ipairs(redis.call('SMEMBERS', requests)) do
+  local key = p .. 'i:' .. rid
+  local v = redis.call('HMGET', key, 'state', 'lane', 'member', 'batch')
+  if v[1] == 'queued' and v[4] == batch then
+    redis.call('ZREM', p .. 'r:' .. v[2], v[3])
+    redis.call('ZREM', p .. 'delayed', rid)
+    redis.call('ZREM', p .. 'expiry', rid)
+    redis.call('ZREM', p .. 'age', rid)
+    redis.call('DEL', key)
+    redis.call('DECR', p .. 'count')
+    dropped = dropped + 1
+  elseif v[1] then
+    held = held + 1
+  end
+end
+redis.call('DEL', requests)
+local deleted = {}
+local texts = p .. 'b:' .. batch .. ':t'
+for _, key in ipairs(redis.call('SMEMBERS', texts)) do
+  local refs = p .. 'tb:' .. key
+  redis.call('SREM', refs, batch)
+  for _, other in ipairs(redis.call('SMEMBERS', refs)) do
+    if redis.call('EXISTS', p .. 'b:' .. other .. ':t') == 0 then redis.call('SREM', refs, other) end
+  end
+  if redis.call('SCARD', refs) == 0 then
+    if redis.call('DEL', p .. 't:' .. key) == 1 then table.insert(deleted, key) end
+    redis.call('DEL', refs)
+  end
+end
+redis.call('DEL', texts)
+return {dropped, held, deleted}
+"""
+
+
 class QueueFullError(Exception):
     """The queue cannot hold the submitted comparisons; nothing of them was accepted."""
+
+
+class BatchErasedError(Exception):
+    """The batch was erased (deleted by its owner): nothing of it is stored any more."""
+
+
+@dataclass(frozen=True)
+class QueueErasure:
+    """What erasing one batch removed from the queue; ``held`` items were in a worker's hands."""
+
+    comparisons: int
+    held: int
+    texts: int
 
 
 @dataclass(frozen=True)
@@ -218,27 +310,56 @@ def _text(value: object) -> str:
 
 
 class RedisQueue:
-    def __init__(self, redis: aioredis.Redis, prefix: str, *, text_ttl_s: float) -> None:
+    def __init__(self, redis: aioredis.Redis, prefix: str, *, text_ttl_s: float, tombstone_ttl_s: float) -> None:
         self._redis = redis
         self._p = prefix
         self._text_ttl_s = max(1, int(text_ttl_s))
+        self._tombstone_ttl_s = max(1, int(tombstone_ttl_s))
         self._texts: dict[str, str] = {}
+        self._texts_since = time.monotonic()
         self._submit = redis.register_script(_SUBMIT)
         self._claim = redis.register_script(_CLAIM)
         self._extend = redis.register_script(_EXTEND)
         self._finish = redis.register_script(_FINISH)
         self._retry = redis.register_script(_RETRY)
         self._maintain = redis.register_script(_MAINTAIN)
+        self._put_texts = redis.register_script(_PUT_TEXTS)
+        self._erase = redis.register_script(_ERASE)
 
-    async def put_texts(self, texts: dict[str, str]) -> None:
-        """Store texts (and contexts) by content key; re-storing one only refreshes its TTL."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key, text in texts.items():
-                pipe.set(f"{self._p}t:{key}", text, ex=self._text_ttl_s)
-            await pipe.execute()
+    async def put_texts(
+        self, texts: dict[str, str], *, batch_id: str | None = None, shared: frozenset[str] = frozenset()
+    ) -> None:
+        """Store texts by content key; re-storing one only refreshes its TTL.
+
+        With ``batch_id`` every text but the ``shared`` ones (the context) is recorded as that batch's,
+        atomically with the check that the batch was not erased (BatchErasedError: nothing is stored).
+        """
+        args: list[str | int] = [self._p, batch_id or "", self._text_ttl_s]
+        for key, text in texts.items():
+            args += [key, text, int(key not in shared)]
+        if not int(await self._put_texts(args=args)):
+            raise BatchErasedError
+
+    async def erase_batch(self, batch_id: str) -> QueueErasure:
+        """Erase the batch from the queue (idempotent) and remember it; see ``_ERASE``."""
+        dropped, held, deleted = await self._erase(args=[self._p, batch_id, self._tombstone_ttl_s])
+        for key in deleted:
+            self._texts.pop(_text(key), None)  # other processes drop theirs within TEXT_CACHE_MAX_AGE_S
+        return QueueErasure(int(dropped), int(held), len(deleted))
+
+    async def erased(self, batch_ids: Sequence[str]) -> set[str]:
+        """Which of ``batch_ids`` were erased (their tombstone is still kept)."""
+        wanted = sorted(set(batch_ids))
+        if not wanted:
+            return set()
+        found = await self._redis.mget([f"{self._p}x:{b}" for b in wanted])
+        return {b for b, v in zip(wanted, found, strict=True) if v is not None}
 
     async def get_texts(self, keys: Sequence[str]) -> dict[str, str]:
-        """Texts by content key. A key names its content, so a text once read is cached for good."""
+        """Texts by content key. A key names its content, so a text once read is cached (for a while)."""
+        if time.monotonic() - self._texts_since > TEXT_CACHE_MAX_AGE_S:
+            self._texts.clear()
+            self._texts_since = time.monotonic()
         missing = [key for key in keys if key not in self._texts]
         if missing:
             values = await self._redis.mget([f"{self._p}t:{key}" for key in missing])
@@ -247,9 +368,12 @@ class RedisQueue:
             self._texts.update({k: _text(v) for k, v in zip(missing, values, strict=True) if v is not None})
         return {key: self._texts[key] for key in keys if key in self._texts}
 
-    async def submit(self, items: Sequence[QueuedComparison], capacity: int) -> list[SubmitOutcome]:
-        """Enqueue all ``items`` or none (QueueFullError); a known request_id keeps its current state."""
-        args: list[str | int | float] = [self._p, capacity]
+    async def submit(
+        self, items: Sequence[QueuedComparison], capacity: int, *, batch_id: str | None = None
+    ) -> list[SubmitOutcome]:
+        """Enqueue all ``items`` (all of ``batch_id``, if given) or none: QueueFullError, or
+        BatchErasedError for an erased batch. A known request_id keeps its current state."""
+        args: list[str | int | float] = [self._p, capacity, batch_id or "", self._text_ttl_s]
         for item in items:
             args += [
                 item.request_id,
@@ -262,6 +386,8 @@ class RedisQueue:
                 item.queue_id,
             ]
         new, raw = await self._submit(args=args)
+        if int(new) == -2:
+            raise BatchErasedError
         if int(new) < 0:
             raise QueueFullError
         values = [_text(v) for v in raw]

@@ -87,6 +87,9 @@ class QueuedComparison:
     expires_ms: int
     priority: int = 0
     request_metadata: dict[str, Any] = field(default_factory=dict)
+    # The caller's batch (ComparisonBatchRequest.batch_id), so its deletion erases this comparison;
+    # None for callers that name no batch (and for items queued before the field existed).
+    batch_id: str | None = None
 
     @property
     def lane(self) -> str:

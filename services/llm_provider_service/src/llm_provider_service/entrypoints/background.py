@@ -5,6 +5,9 @@ Started in Quart's ``before_serving`` and stopped in ``after_serving``, so the t
 ``huleedu_background_worker_restarts_total`` and restarted after a capped, jittered backoff, and
 ``/healthz`` reports ``workers`` failing while it is down.
 
+The batch.deleted consumer erases deleted batches (service_layer/erasure.py); it runs whether or not
+the workers do, and a restart builds a new runner, as in every service.
+
 The queue worker, the batch-job poller and the callback writer are restarted on the same
 instance: the submission service wakes that worker, the processor writes through that writer,
 and the comparisons the worker started carry on while its claim loop is down. A relay is final
@@ -16,7 +19,8 @@ from __future__ import annotations
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork
 from huleedu_service_libs.supervision import RestartPolicy
 from llm_provider_service.config import Settings
-from llm_provider_service.di import OutboxRelays
+from llm_provider_service.di import BatchDeletedConsumer, OutboxRelays
+from llm_provider_service.entrypoints.consumers import BATCH_DELETED_CONSUMER
 from llm_provider_service.service_layer.batch_jobs import BatchJobManager
 from llm_provider_service.service_layer.callbacks import CallbackWriter
 from llm_provider_service.service_layer.worker import QueueWorker
@@ -37,9 +41,10 @@ def background_work(
     batch_jobs: BatchJobManager,
     writer: CallbackWriter,
     relays: OutboxRelays,
+    consumer: BatchDeletedConsumer,
     policy: RestartPolicy,
 ) -> BackgroundWork:
-    """Two stages, stopped in turn: the loops that settle comparisons, then the delivery.
+    """Two stages, stopped in turn: the consumer and the loops that settle comparisons, then the delivery.
 
     Comparisons in flight at shutdown finish and write their callbacks while the callback writer
     and the relays still run; then those stop. With ``workers_enabled`` off, only the delivery runs.
@@ -52,6 +57,7 @@ def background_work(
         await queue_worker.drain(grace_s)
 
     builder = BackgroundBuilder(settings.service_name, policy, stop_timeout_s=grace_s)
+    builder.consumer(BATCH_DELETED_CONSUMER, consumer.messaging, consumer.group, consumer.subscriptions)
     if settings.workers_enabled:
         builder.loop(QUEUE_WORKER, lambda: queue_worker).loop(BATCH_JOB_POLLER, lambda: batch_jobs)
     builder.then(drain).loop(CALLBACK_WRITER, lambda: writer)

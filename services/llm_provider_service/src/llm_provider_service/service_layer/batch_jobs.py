@@ -78,7 +78,10 @@ class BatchJobManager:
     # --- creating jobs (called by the queue worker with a claimed lane) ------------------------
 
     async def create_job(self, settings: CallSettings, group: Sequence[ClaimedComparison]) -> None:
-        """Persist ``group`` as one job, then let the queue drop its items; the job owns them now."""
+        """Persist ``group`` as one job, then let the queue drop its items; the job owns them now.
+
+        Items of an erased batch are dropped (no job item, no callback)."""
+        group = await self._processor.without_erased(group)
         in_jobs = await self._store.queue_ids_in_jobs([c.item.request_id for c in group])
         live: list[ClaimedComparison] = []
         for claimed in group:
@@ -89,12 +92,15 @@ class BatchJobManager:
             else:
                 live.append(claimed)
         if live:
-            items = await self._render(settings, live)
             job_id = uuid.uuid4()
-            await self._store.create(job_id, settings.provider.value, settings.model, items)
-            metrics.BATCH_JOBS.labels(settings.provider.value, "created").inc()
-            metrics.BATCH_ITEMS.labels(settings.provider.value).observe(len(items))
-            log.info("batch_job_created", job_id=str(job_id), provider=settings.provider.value, items=len(items))
+            # An erasure that lands meanwhile leaves its batch's items out (the store checks, under its lock).
+            items = await self._store.create(
+                job_id, settings.provider.value, settings.model, await self._render(settings, live)
+            )
+            if items:
+                metrics.BATCH_JOBS.labels(settings.provider.value, "created").inc()
+                metrics.BATCH_ITEMS.labels(settings.provider.value).observe(len(items))
+                log.info("batch_job_created", job_id=str(job_id), provider=settings.provider.value, items=len(items))
         for claimed in group:
             if claimed in live or claimed.item.request_id in in_jobs:
                 await self._queue.finish(claimed)
@@ -116,7 +122,14 @@ class BatchJobManager:
             call = ProviderCall(settings, spec, prompt, budget, [(a, b)], context.language)
             # custom ids are job-local and neutral (Anthropic allows only [a-zA-Z0-9_-]{1,64}).
             items.append(
-                BatchJobItem(f"c{n:06d}", claimed.item.request_id, claimed.item.to_dict(), build(call), prompt.version)
+                BatchJobItem(
+                    f"c{n:06d}",
+                    claimed.item.request_id,
+                    claimed.item.to_dict(),
+                    build(call),
+                    prompt.version,
+                    claimed.item.batch_id,
+                )
             )
         return items
 
@@ -162,6 +175,11 @@ class BatchJobManager:
 
     async def _submit(self, job: BatchJob, client: BatchClient) -> None:
         items = await self._store.items(job.id)
+        if not items:  # every item's batch was erased before the job reached the provider
+            await self._store.mark_ended(job.id)
+            metrics.BATCH_JOBS.labels(job.provider, "erased").inc()
+            log.info("batch_job_erased", job_id=str(job.id), submitted=False)
+            return
         batch_id = await client.submit([(i.custom_id, i.request_body) for i in items])
         await self._store.mark_submitted(job.id, batch_id, self._policy.poll_interval_s)
         metrics.BATCH_JOBS.labels(job.provider, "submitted").inc()
@@ -169,6 +187,14 @@ class BatchJobManager:
 
     async def _check(self, job: BatchJob, client: BatchClient) -> None:
         assert job.provider_batch_id is not None  # noqa: S101 - a submitted job has its provider id
+        if not await self._store.has_items(job.id):
+            # Every item's batch was erased: stop the provider's work on them. Results that were ready
+            # are never fetched; the provider keeps its copy of the input per its own retention.
+            await client.cancel(job.provider_batch_id)
+            await self._store.mark_ended(job.id)
+            metrics.BATCH_JOBS.labels(job.provider, "erased").inc()
+            log.info("batch_job_erased", job_id=str(job.id), submitted=True)
+            return
         status = await client.status(job.provider_batch_id)
         if not status.ended:
             if job.age_s > self._policy.max_age_s:

@@ -114,6 +114,7 @@ def build_outcome(
         batching_mode=item.settings.mode.value,
         callback_topic=item.callback_topic,
         envelope=envelope,
+        batch_id=item.batch_id,
     )
 
 

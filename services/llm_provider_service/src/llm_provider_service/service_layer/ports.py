@@ -1,10 +1,13 @@
-"""What the HTTP routes need from the adapters, as Protocols (the composition root, ``app.py``, hands them in)."""
+"""What the entrypoints need from the adapters, as Protocols (the composition root, ``di.py`` and ``app.py``,
+hands them in)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from llm_provider_service.domain.erasure import StoredErasure
 from llm_provider_service.domain.work import CallSettings
 
 
@@ -31,3 +34,11 @@ class MockJudgeControl(Protocol):
 
     def update(self, changes: Mapping[str, object]) -> dict[str, object]:
         """Apply the given settings (the others keep their value); the settings now."""
+
+
+class ErasureRecords(Protocol):
+    """The database side of erasing a batch, in the transaction of the event that asked for it."""
+
+    async def erase(self, batch_id: uuid.UUID, *, remember_s: float) -> StoredErasure:
+        """Remember the batch as erased for ``remember_s``, and delete its outcomes, their callbacks
+        and its provider batch-job items (a job left empty is erased whole)."""

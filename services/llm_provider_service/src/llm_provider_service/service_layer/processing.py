@@ -123,6 +123,7 @@ class ComparisonProcessor:
             service_name=self._policy.service_name,
             now_ms=now,
         )
+        # Not new: the request already had its outcome, or its batch was erased meanwhile (nothing written).
         if await self._writer.write(outcome):
             count_callback(outcome, now, claimed.item.enqueued_ms)
 
@@ -153,7 +154,7 @@ class ComparisonProcessor:
     async def process(self, group: Sequence[ClaimedComparison]) -> None:
         """Process comparisons claimed together from one lane (same settings and context)."""
         live: list[ClaimedComparison] = []
-        for claimed in group:
+        for claimed in await self.without_erased(group):
             if self.is_expired(claimed):
                 await self.expire(claimed)
             else:
@@ -186,6 +187,18 @@ class ComparisonProcessor:
         if bundle:
             await self._process_bundle(bundle, context, texts)
         await asyncio.gather(*(self._process_one(claimed, context, texts) for claimed in solo))
+
+    async def without_erased(self, group: Sequence[ClaimedComparison]) -> list[ClaimedComparison]:
+        """``group`` less the comparisons of erased batches, which leave the queue with no outcome and no
+        callback (their caller deleted the batch and cancelled its work)."""
+        erased = await self._queue.erased([c.item.batch_id for c in group if c.item.batch_id is not None])
+        if not erased:
+            return list(group)
+        for claimed in group:
+            if claimed.item.batch_id in erased:
+                await self._queue.finish(claimed)
+                log.info("erased_comparison_dropped", request_id=claimed.item.request_id)
+        return [c for c in group if c.item.batch_id not in erased]
 
     def is_expired(self, claimed: ClaimedComparison) -> bool:
         return self._clock_ms() >= claimed.item.expires_ms

@@ -18,11 +18,11 @@ from common_core.http.llm_provider import (
 )
 from common_core.llm import LLMProvider
 from huleedu_service_libs.correlation import correlation_id_or_new
-from huleedu_service_libs.errors import RateLimitedError, ValidationFailedError
+from huleedu_service_libs.errors import ConflictError, RateLimitedError, ValidationFailedError
 from llm_provider_service.adapters.batch_job_store import BatchJobStore
 from llm_provider_service.adapters.outcome_store import OutcomeStore
 from llm_provider_service.adapters.providers.pool import ProviderPool
-from llm_provider_service.adapters.redis_queue import QueueFullError, RedisQueue
+from llm_provider_service.adapters.redis_queue import BatchErasedError, QueueFullError, RedisQueue
 from llm_provider_service.config import Settings
 from llm_provider_service.domain.model_table import ModelTable
 from llm_provider_service.domain.work import CallSettings, QueuedComparison, SharedContext, content_key
@@ -128,6 +128,7 @@ class SubmissionService:
         now = now_ms()
         expires = now + int(self._settings.item_ttl_s * 1000)
         correlation_id = str(correlation_id_or_new())
+        batch_id = str(request.batch_id) if request.batch_id is not None else None
         blobs: dict[str, str] = {context_key: context.to_json()}
         items: list[QueuedComparison] = []
         for comparison, settings in zip(request.comparisons, resolved, strict=True):
@@ -150,17 +151,24 @@ class SubmissionService:
                     expires_ms=expires,
                     priority=comparison.priority,
                     request_metadata=comparison.request_metadata,
+                    batch_id=batch_id,
                 )
             )
         queued: dict[str, tuple[str, str]] = {}
         if items:
-            await self._queue.put_texts(blobs)
             try:
-                outcomes = await self._queue.submit(items, self._settings.queue_capacity)
+                await self._queue.put_texts(blobs, batch_id=batch_id, shared=frozenset({context_key}))
+                outcomes = await self._queue.submit(items, self._settings.queue_capacity, batch_id=batch_id)
             except QueueFullError:
                 raise RateLimitedError(
                     "the comparison queue is full; nothing of this request was queued",
                     retry_after_s=self._settings.queue_full_retry_after_s,
+                ) from None
+            except BatchErasedError:
+                # The batch was deleted (huleedu.batch.deleted.v1): nothing of it is stored again. If
+                # the texts went in just before the erasure, the erasure took them.
+                raise ConflictError(
+                    "the batch was deleted; its comparisons are not accepted", details={"batch_id": batch_id}
                 ) from None
             queued = {o.request_id: (o.state, o.queue_id) for o in outcomes}
             self._on_submitted()
