@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.app import create_app
 from class_management_service.config import Settings
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, EssayUploadedV1
 from common_core.events.classes import (
     ClassCreatedV1,
     ClassUpdatedV1,
@@ -44,6 +44,7 @@ T = TypeVar("T")
 SERVICE_MODELS: tuple[type[BaseModel], ...] = (
     BatchRegisteredV1,
     EssayUploadedV1,
+    BatchDeletedV1,
     ClassCreatedV1,
     ClassUpdatedV1,
     StudentCreatedV1,

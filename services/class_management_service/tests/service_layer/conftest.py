@@ -65,6 +65,7 @@ class State:
     roster: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # (class id, student id)
     batches: dict[uuid.UUID, StoredBatch] = field(default_factory=dict)
     essays: dict[uuid.UUID, Essay] = field(default_factory=dict)  # arrival order
+    erased: set[uuid.UUID] = field(default_factory=set)  # the tombstones of deleted batches
 
 
 class FakeClassRepository:
@@ -249,6 +250,17 @@ class FakeAssociationRepository:
             )
         return pending[offset : offset + limit], len(pending)
 
+    async def is_erased(self, batch_id: uuid.UUID) -> bool:
+        return batch_id in self.state.erased
+
+    async def erase_batch(self, batch_id: uuid.UUID) -> int:
+        self.state.erased.add(batch_id)
+        self.state.batches.pop(batch_id, None)
+        erased = [essay_id for essay_id, essay in self.state.essays.items() if essay.batch_id == batch_id]
+        for essay_id in erased:
+            del self.state.essays[essay_id]
+        return len(erased)
+
 
 class FakeAccountRepository:
     def __init__(self, state: State, clock: Clock) -> None:
@@ -287,11 +299,18 @@ class EmittedEvent:
 
 
 class FakeOutbox:
+    """``forgotten`` keys are dropped from the committed events too, when the block commits."""
+
     def __init__(self) -> None:
         self.pending: list[EmittedEvent] = []
+        self.forgotten: set[str] = set()
 
     async def emit(self, payload: BaseModel, *, key: str) -> None:
         self.pending.append(EmittedEvent(payload, key))
+
+    async def forget(self, *, key: str) -> None:
+        self.forgotten.add(key)
+        self.pending[:] = [event for event in self.pending if event.key != key]
 
 
 @dataclass
@@ -319,6 +338,7 @@ class FakeUnitOfWorkFactory(FakeTransactions[State, EmittedEvent]):
         )
         async with self.transaction(uow.events.pending):
             yield uow
+        self.committed_events[:] = [e for e in self.committed_events if e.key not in uow.events.forgotten]
 
 
 class FakePasswords:

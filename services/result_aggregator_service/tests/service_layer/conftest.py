@@ -114,9 +114,7 @@ class FakeReadModelWriter:
             for key in [key for key in table if key[0] == payload.batch_id]:
                 del table[key]
         self._state.batches[payload.batch_id] = BatchRow(
-            updated_at=row.updated_at,
-            title_updated_at=row.title_updated_at,
-            deleted_at=first_known(row.deleted_at, payload.deleted_at),
+            updated_at=row.updated_at, deleted_at=first_known(row.deleted_at, payload.deleted_at)
         )
 
     async def add_essay(self, payload: EssayUploadedV1, event_at: datetime) -> None:

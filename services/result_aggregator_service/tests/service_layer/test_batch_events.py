@@ -8,7 +8,7 @@ import pytest
 
 from common_core.status import BatchStatus, CJJobState
 
-from .conftest import FoldedCounts, ReadModel, Story
+from .conftest import BatchRow, FoldedCounts, ReadModel, Story
 
 
 async def test_a_registration_makes_the_batch_its_teachers(
@@ -92,6 +92,22 @@ async def test_a_deleted_batch_keeps_a_tombstone_and_ignores_every_later_event(
     assert read_model.state == tombstone
     for event in ("assessment.result.published", "batch.updated", "batch.registered", "essay.uploaded"):
         assert folded(event, "stale") == 1, event
+
+
+async def test_the_tombstone_keeps_only_when_the_batch_was_deleted(read_model: ReadModel, story: Story) -> None:
+    job_id = uuid.uuid4()
+    await read_model.fold(
+        story.registered(),
+        story.renamed("Tuva's and Åsa's essays", minutes=2),
+        story.uploaded(0),
+        story.results(job_id, minutes=3),
+        story.deleted(minutes=4),
+    )
+
+    # The batch's id (the key) and the deletion; the rest is the default of a batch nobody owns.
+    batch = read_model.batch(story)
+    assert batch == BatchRow(updated_at=batch.updated_at, deleted_at=story.at(4))
+    assert (read_model.state.essays, read_model.state.jobs, read_model.state.results) == ({}, {}, {})
 
 
 async def test_a_delete_that_overtakes_the_registration_is_final(read_model: ReadModel, story: Story) -> None:

@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from class_management_service.adapters.tables import batches, classes, essays, students
+from class_management_service.adapters.tables import batches, classes, erased_batches, essays, students
 from class_management_service.domain.model import Batch, ConfirmedAuthor, Essay, MatchOutcome, PendingBatch
 
 # The first key of the two-key advisory lock, so batch locks never collide with other locks.
@@ -154,3 +154,17 @@ class SqlAssociationRepository:
         )
         page = [PendingBatch(row.id, row.class_id, row.class_name, row.suggested, row.unmatched) for row in rows]
         return page, total
+
+    async def is_erased(self, batch_id: uuid.UUID) -> bool:
+        erased = await self._session.execute(select(exists().where(erased_batches.c.batch_id == batch_id)))
+        return bool(erased.scalar_one())
+
+    async def erase_batch(self, batch_id: uuid.UUID) -> int:
+        await self._session.execute(
+            pg_insert(erased_batches)
+            .values(batch_id=batch_id)
+            .on_conflict_do_nothing(index_elements=[erased_batches.c.batch_id])
+        )
+        erased = await self._session.execute(delete(essays).where(essays.c.batch_id == batch_id).returning(essays.c.id))
+        await self._session.execute(delete(batches).where(batches.c.id == batch_id))
+        return len(erased.all())

@@ -1,4 +1,5 @@
-"""The service's one MetaData: accounts, classes, students, batch links, essays and associations.
+"""The service's one MetaData: accounts, classes, students, batch links, essays and associations,
+and the ids of erased batches.
 
 Owners are the gateway's ``X-User-ID`` strings (a teacher id), kept as text without a foreign
 key: a class may be created for any authenticated user the gateway vouches for.
@@ -115,4 +116,14 @@ essays = Table(
         "suggestion_confidence IS NULL OR (suggestion_confidence >= 0 AND suggestion_confidence <= 1)",
         name="ck_essays_confidence_0_1",
     ),
+)
+
+# The batches the teacher deleted (batch.deleted): their essays, suggestions, confirmations and class
+# link are gone, and this id alone stays, so a late batch.registered or essay.uploaded stores nothing.
+# No owner, no class, nothing about a student: the tombstone is not personal data.
+erased_batches = Table(
+    "erased_batches",
+    metadata,
+    Column("batch_id", Uuid(as_uuid=True), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

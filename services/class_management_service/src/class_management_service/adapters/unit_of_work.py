@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.account_repository import SqlAccountRepository
@@ -18,11 +19,16 @@ from huleedu_service_libs.outbox import OutboxWriter
 class OutboxEvents:
     """Writes events to ``event_outbox`` in the caller's transaction; the relay publishes them."""
 
-    def __init__(self, writer: OutboxWriter) -> None:
+    def __init__(self, session: AsyncSession, writer: OutboxWriter) -> None:
+        self._session = session
         self._writer = writer
 
     async def emit(self, payload: BaseModel, *, key: str) -> None:
         await self._writer.write(payload, key=key)
+
+    async def forget(self, *, key: str) -> None:
+        # The relay locks a row while it publishes it, so this waits for that and then deletes it too.
+        await self._session.execute(delete(outbox).where(outbox.c.message_key == key.encode()))
 
 
 class SqlUnitOfWork:
@@ -33,7 +39,7 @@ class SqlUnitOfWork:
         self.associations = SqlAssociationRepository(session)
         self.accounts = SqlAccountRepository(session)
         # Tests map the payload models to fresh topics; production uses common_core's EVENTS.
-        self.events = OutboxEvents(OutboxWriter(session, outbox, registry, SERVICE_NAME))
+        self.events = OutboxEvents(session, OutboxWriter(session, outbox, registry, SERVICE_NAME))
 
 
 # ``async with units() as uow:`` commits when the block ends normally; ``units.on(session)`` is a unit of

@@ -14,7 +14,7 @@ from structlog.contextvars import bound_contextvars
 from class_management_service.service_layer.associations import BatchEventHandlers
 from class_management_service.service_layer.ports import UnitOfWork
 from common_core.envelope import EventEnvelope
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, EssayUploadedV1
 from huleedu_service_libs.background import SessionHandler
 
 CONSUMER = "consumer"
@@ -23,7 +23,7 @@ CONSUMER = "consumer"
 def batch_event_subscriptions(
     handlers: BatchEventHandlers, uow_on: Callable[[AsyncSession], UnitOfWork]
 ) -> dict[type, SessionHandler]:
-    """batch.registered and essay.uploaded; ``uow_on`` wraps the runner's session."""
+    """batch.registered, essay.uploaded and batch.deleted; ``uow_on`` wraps the runner's session."""
 
     async def batch_registered(envelope: EventEnvelope[BatchRegisteredV1], session: AsyncSession) -> None:
         with bound_contextvars(batch_id=str(envelope.data.batch_id)):
@@ -33,4 +33,8 @@ def batch_event_subscriptions(
         with bound_contextvars(batch_id=str(envelope.data.batch_id), essay_id=str(envelope.data.essay_id)):
             await handlers.on_essay_uploaded(envelope.data, uow_on(session))
 
-    return {BatchRegisteredV1: batch_registered, EssayUploadedV1: essay_uploaded}
+    async def batch_deleted(envelope: EventEnvelope[BatchDeletedV1], session: AsyncSession) -> None:
+        with bound_contextvars(batch_id=str(envelope.data.batch_id)):
+            await handlers.on_batch_deleted(envelope.data, uow_on(session))
+
+    return {BatchRegisteredV1: batch_registered, EssayUploadedV1: essay_uploaded, BatchDeletedV1: batch_deleted}

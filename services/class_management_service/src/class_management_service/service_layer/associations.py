@@ -1,4 +1,5 @@
-"""Essay-to-student associations: suggested by name matching, confirmed or corrected by the teacher.
+"""Essay-to-student associations: suggested by name matching, confirmed or corrected by the teacher,
+and erased with everything else about the batch's essays when the teacher deletes the batch.
 
 One source of truth per essay: the ``confirmed_*`` fields, written only by the teacher. The
 matcher writes only the ``suggested_*`` ones, and never for an essay already confirmed.
@@ -16,7 +17,7 @@ from class_management_service.metrics import ASSOCIATIONS_CONFIRMED
 from class_management_service.service_layer.matching import StudentMatcher
 from class_management_service.service_layer.ownership import owned_batch, owned_student
 from class_management_service.service_layer.ports import UnitOfWork
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, EssayUploadedV1
 from common_core.events.classes import EssayStudentAssociation, EssayStudentAssociationsConfirmedV1
 from common_core.http.class_management import (
     BatchAssociations,
@@ -31,11 +32,13 @@ logger = structlog.stdlib.get_logger(__name__)
 
 
 class BatchEventHandlers:
-    """batch.registered and essay.uploaded, in either order, each in the unit of work it is given.
+    """batch.registered, essay.uploaded and batch.deleted, in any order, each in the unit of work it is given.
 
     The consumer runs them in its per-record transaction, which also claims the event id, so a
     redelivered event is skipped before it gets here; a producer retry (a new event id) changes
-    nothing either, because the batch and the essay are only ever inserted once.
+    nothing either, because the batch and the essay are only ever inserted once. Each takes the
+    batch's lock first, so an erasure and the batch's other events never interleave: whatever
+    arrives after batch.deleted (it may overtake the batch's other events) finds the tombstone.
     """
 
     def __init__(self, matcher: StudentMatcher) -> None:
@@ -44,6 +47,8 @@ class BatchEventHandlers:
     async def on_batch_registered(self, event: BatchRegisteredV1, uow: UnitOfWork) -> None:
         """Record the batch; essays that arrived before it are matched now that its class is known."""
         await uow.associations.lock_batch(event.batch_id)
+        if await _erased(uow, event.batch_id, "batch.registered"):
+            return
         if not await uow.associations.record_batch(event.batch_id, event.user_id, event.class_id):
             return
         batch = await uow.associations.batch(event.batch_id)
@@ -56,6 +61,8 @@ class BatchEventHandlers:
     async def on_essay_uploaded(self, event: EssayUploadedV1, uow: UnitOfWork) -> None:
         """Keep the essay (its batch may not be known yet) and suggest its author if the class is known."""
         await uow.associations.lock_batch(event.batch_id)
+        if await _erased(uow, event.batch_id, "essay.uploaded"):
+            return
         essay = await uow.associations.insert_essay(
             event.essay_id,
             event.batch_id,
@@ -68,6 +75,27 @@ class BatchEventHandlers:
         batch = await uow.associations.batch(event.batch_id)
         if batch is not None and batch.class_id is not None:
             await self._matcher.suggest(uow, batch.class_id, [essay])
+
+    async def on_batch_deleted(self, event: BatchDeletedV1, uow: UnitOfWork) -> None:
+        """Erase everything CMS holds about the batch's essays, and keep only its id as a tombstone.
+
+        The essays go with their file names, author hints, openings, suggestions and confirmations,
+        the batch with its class link. The batch's associations_confirmed events say which student
+        wrote which essay, so its outbox rows go too. The students and the class stay: they are the
+        teacher's roster, not the batch's. Repeating it finds nothing more to delete.
+        """
+        await uow.associations.lock_batch(event.batch_id)
+        erased = await uow.associations.erase_batch(event.batch_id)
+        await uow.events.forget(key=str(event.batch_id))
+        logger.info("batch_erased", batch_id=str(event.batch_id), essays=erased)
+
+
+async def _erased(uow: UnitOfWork, batch_id: uuid.UUID, event: str) -> bool:
+    """Whether the batch was erased, so that this late event of it must store nothing."""
+    if not await uow.associations.is_erased(batch_id):
+        return False
+    logger.info("erased_batch_event_dropped", batch_id=str(batch_id), event_type=event)
+    return True
 
 
 def _association_out(essay: Essay) -> EssayAssociationOut:
@@ -108,6 +136,9 @@ async def confirm_associations(
     uow: UnitOfWork, owner_id: str, batch_id: uuid.UUID, body: ConfirmAssociations
 ) -> BatchAssociations:
     """Confirm or correct essays' authors in one transaction, and announce them in one event."""
+    # Taken before the batch is read, so an erasure running meanwhile is either seen (a 404) or
+    # waits for this to commit and then erases the confirmation and its event with the rest.
+    await uow.associations.lock_batch(batch_id)
     class_id = await _class_of_owned_batch(uow, owner_id, batch_id)
     chosen = {item.essay_id: item.student_id for item in body.associations}
     known = await uow.associations.essay_ids_in(batch_id, list(chosen))

@@ -119,6 +119,14 @@ class AssociationRepository(Protocol):
     async def pending_batches(self, owner_id: str, limit: int, offset: int) -> tuple[list[PendingBatch], int]:
         """One page of the owner's batches with unconfirmed essays, newest first, and how many there are."""
 
+    async def is_erased(self, batch_id: uuid.UUID) -> bool:
+        """Whether batch.deleted erased the batch: none of its later events may store anything."""
+
+    async def erase_batch(self, batch_id: uuid.UUID) -> int:
+        """Record the batch's id as erased, then delete its class link and its essays with everything on
+        them (file names, author hints, openings, suggestions, confirmations). How many essays went;
+        safe to repeat."""
+
 
 class AccountRepository(Protocol):
     async def insert_teacher(
@@ -140,6 +148,9 @@ class AccountRepository(Protocol):
 class EventOutbox(Protocol):
     async def emit(self, payload: BaseModel, *, key: str) -> None:
         """Queue ``payload`` for Kafka in the unit of work's transaction, keyed by ``key``."""
+
+    async def forget(self, *, key: str) -> None:
+        """Delete every event written under ``key``, queued or already published (an erased batch's)."""
 
 
 class UnitOfWork(Protocol):

@@ -78,7 +78,8 @@ class SqlReadModelWriter:
         await self._session.execute(update(batches).where(batches.c.batch_id == payload.batch_id).values(**values))
 
     async def delete_batch(self, payload: BatchDeletedV1, event_at: datetime) -> None:
-        """Forget everything about the batch but its tombstone (the teacher deleted it)."""
+        """Erase everything about the batch (the teacher deleted it) but its tombstone: the id, when it was
+        deleted, and the bookkeeping that hides it (no owner, status draft, no essays)."""
         await self._session.execute(delete(essays).where(essays.c.batch_id == payload.batch_id))
         # essay_results go with their jobs (ON DELETE CASCADE).
         await self._session.execute(delete(assessment_jobs).where(assessment_jobs.c.batch_id == payload.batch_id))
@@ -97,6 +98,7 @@ class SqlReadModelWriter:
                 current_job_id=null(),
                 essay_count=0,
                 completed_at=null(),
+                title_updated_at=null(),
                 updated_at=func.greatest(batches.c.updated_at, event_at),
             )
         )
