@@ -22,6 +22,7 @@ from huleedu_service_libs.kafka.dead_letter import (
     dead_letter_headers,
     dead_letter_topic,
     failure_kind,
+    loggable,
     parse_envelope,
 )
 
@@ -131,3 +132,20 @@ def test_a_long_error_is_truncated_and_a_handler_error_named_by_its_class():
 
 def test_the_dead_letter_topic_is_the_topic_with_the_dlq_suffix():
     assert dead_letter_topic(TOPIC) == f"{TOPIC}.dlq"
+
+
+def test_the_log_line_of_an_invalid_payload_names_where_and_why_but_not_the_values():
+    """A dead-lettered event may carry a student's name; pydantic's message would quote it into the logs."""
+    with pytest.raises(PoisonRecordError) as caught:
+        parse_envelope(EventEnvelope[Ping], TOPIC, ping_bytes(n="Anna Svensson wrote this"))
+    assert "Anna Svensson" in str(caught.value.__cause__)  # what the log line must not repeat
+
+    line = loggable(caught.value)
+
+    assert "Anna Svensson" not in line
+    assert line.startswith("ValidationError: 1 problem(s): ")
+    assert "data.n: int_parsing" in line
+
+
+def test_the_log_line_of_another_failure_is_its_repr():
+    assert loggable(ExternalServiceError("502 from the peer")) == repr(ExternalServiceError("502 from the peer"))

@@ -28,11 +28,11 @@ from huleedu_service_libs.correlation import correlation_scope
 from huleedu_service_libs.idempotency import claim_event
 from huleedu_service_libs.kafka.backoff import RetryPolicy
 from huleedu_service_libs.kafka.dead_letter import (
-    MAX_ERROR_CHARS,
     FailureKind,
     dead_letter_headers,
     dead_letter_topic,
     failure_kind,
+    loggable,
     parse_envelope,
 )
 from huleedu_service_libs.kafka.lag import forget_lag, report_lag
@@ -301,7 +301,7 @@ class ConsumerRunner:
             log.error("consumer.dead_letter_failed", dlq_topic=target, error=repr(exc))
             return exc
         CONSUMER_DLQ.labels(self.service_name, self.consumer_name, record.topic).inc()
-        log.error("consumer.dead_lettered", kind=kind, dlq_topic=target, error=repr(error)[:MAX_ERROR_CHARS])
+        log.error("consumer.dead_lettered", kind=kind, dlq_topic=target, error=loggable(error))
         return None
 
     async def _commit_offset(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:

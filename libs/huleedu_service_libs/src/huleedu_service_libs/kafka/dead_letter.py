@@ -66,6 +66,18 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}{DLQ_SUFFIX}"
 
 
+def loggable(error: BaseException) -> str:
+    """``error`` for a log line without the record's values: a payload that failed validation names only
+    where and why (pydantic's message quotes the input, which may be a student's name or text)."""
+    cause = error.__cause__ if isinstance(error, PoisonRecordError) else error
+    if isinstance(cause, ValidationError):
+        problems = sorted({f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['type']}" for e in cause.errors()})
+        return f"ValidationError: {cause.error_count()} problem(s): {'; '.join(problems)}"[:MAX_ERROR_CHARS]
+    if isinstance(error, PoisonRecordError):
+        return f"PoisonRecordError({error.reason}): {type(cause).__name__}"
+    return repr(error)[:MAX_ERROR_CHARS]
+
+
 def dead_letter_headers(
     original: Iterable[tuple[str, bytes | None]],
     error: BaseException,
