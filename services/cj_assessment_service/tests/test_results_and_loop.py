@@ -11,7 +11,7 @@ import numpy as np
 
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.identifiers import job_id_for, pair_id_for, request_id_for
-from cj_assessment_service.domain.job import Job
+from cj_assessment_service.domain.job import Job, JobEssay
 from cj_assessment_service.domain.results import Item, build_results
 from cj_assessment_service.service_layer.submitter import build_request
 from cj_engine.bradley_terry import fit_bradley_terry
@@ -183,13 +183,15 @@ def test_a_wave_request_uses_neutral_labels_and_keeps_temperature_zero():
     anchor, student = uuid.uuid4(), uuid.uuid4()
     job = SimpleNamespace(
         id=job_id,
+        batch_id=uuid.uuid4(),
         llm=LLMSettings(provider="mock", model="m", temperature=0.0, batching_mode="serial_bundle"),
         context={"instructions": "Judge.", "rubric": None, "student_prompt": "Task."},
         language="en",
+        redact_names=True,
     )
     essays = [
-        SimpleNamespace(essay_id=student, item_index=0, content="Student text."),
-        SimpleNamespace(essay_id=anchor, item_index=1, content="Anchor text."),
+        JobEssay(student, 0, False, None, None, "ref-0", "Student text."),
+        JobEssay(anchor, 1, True, "C", "c1", "ref-1", "Anchor text."),
     ]
     pair = SimpleNamespace(
         pair_id=uuid.uuid4(), request_id="cj-1", wave=0, attempt=1, essay_a_id=anchor, essay_b_id=student

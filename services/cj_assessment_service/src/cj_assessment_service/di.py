@@ -16,8 +16,10 @@ from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_w
 from cj_assessment_service.config import Settings
 from cj_assessment_service.entrypoints.consumers import (
     CALLBACKS,
+    ERASURES,
     REQUESTS,
     callback_subscriptions,
+    erasure_subscriptions,
     request_subscriptions,
 )
 from cj_assessment_service.service_layer.deps import ServiceDeps
@@ -106,6 +108,8 @@ class CJProvider(Provider):
             )
             .consumer(REQUESTS, messaging, f"{group}.requests", request_subscriptions(deps, uows.on))
             .consumer(CALLBACKS, messaging, f"{group}.callbacks", callback_subscriptions(deps, uows.on))
+            # huleedu.batch.deleted.v1: a consumer of its own, so a backlog of callbacks never delays an erasure.
+            .consumer(ERASURES, messaging, f"{group}.erasures", erasure_subscriptions(uows.on))
             .relay(messaging)
             .loop(SUBMITTER, lambda: Submitter(deps))
             .loop(MONITOR, lambda: StuckJobMonitor(deps))

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.requests import start_job
 from common_core.envelope import EventEnvelope
+from common_core.events.batch import BatchDeletedV1
 from common_core.events.catalog import EVENTS
 from common_core.events.cj_assessment import (
     AssessmentBudget,
@@ -51,6 +53,7 @@ from services.cj_assessment_service.tests.fakes import FakeContentService, FakeL
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 SCHEMA_DIR = Path(__file__).resolve().parents[4] / "libs" / "common_core" / "schemas" / "events"
 API_KEY = "test-internal-key"
+CONSUMED_MODELS: tuple[type[BaseModel], ...] = (CJAssessmentRequestedV1, LLMComparisonResultV1, BatchDeletedV1)
 OUTPUT_MODELS: tuple[type[BaseModel], ...] = (
     CJAssessmentProgressV1,
     CJAssessmentCompletedV1,
@@ -203,6 +206,16 @@ class Harness:
         await self.publisher.publish(envelope, key=str(request.batch_id))
         return request
 
+    async def delete_batch(self, batch_id: uuid.UUID, user_id: str = "teacher-1") -> None:
+        """Publish ``huleedu.batch.deleted.v1`` for the batch, as content service does when the teacher deletes it."""
+        envelope = EventEnvelope[BatchDeletedV1](
+            event_type=self.registry.topic_for(BatchDeletedV1),
+            source_service="content_service",
+            correlation_id=uuid.uuid4(),
+            data=BatchDeletedV1(batch_id=batch_id, user_id=user_id, deleted_at=datetime.now(UTC)),
+        )
+        await self.publisher.publish(envelope, key=str(batch_id))
+
     async def wait_for(self, condition: Callable[[], bool], timeout_s: float = 60.0, what: str = "condition") -> None:
         deadline = time.monotonic() + timeout_s
         while not condition():
@@ -258,13 +271,10 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     database_url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, "cj")
     registry = EventRegistry()
-    models: tuple[type[BaseModel], ...] = (CJAssessmentRequestedV1, LLMComparisonResultV1, *OUTPUT_MODELS)
-    for model in models:
+    for model in (*CONSUMED_MODELS, *OUTPUT_MODELS):
         registry.register(await asyncio.to_thread(kafka_topic_factory, model.__name__.lower()[:24]), model)
     # The consumed topics' dead-letter twins, so a poison record is parked instead of retried forever.
-    dead_letter_topics = [
-        f"{registry.topic_for(m)}{DLQ_SUFFIX}" for m in (CJAssessmentRequestedV1, LLMComparisonResultV1)
-    ]
+    dead_letter_topics = [f"{registry.topic_for(m)}{DLQ_SUFFIX}" for m in CONSUMED_MODELS]
     await create_topics(infrastructure.kafka_bootstrap, dead_letter_topics, 1)
     events = EventLog(registry)
     consumer = AIOKafkaConsumer(

@@ -46,6 +46,8 @@ class Rows:
     anchors: list[Anchor] = field(default_factory=list)
     outbox: list[Outgoing] = field(default_factory=list)
     locked: list[uuid.UUID] = field(default_factory=list)  # every job loaded for update, in order
+    erased_batches: dict[uuid.UUID, datetime] = field(default_factory=dict)  # the tombstones
+    forgotten: list[uuid.UUID] = field(default_factory=list)  # outbox keys erased (the fake never publishes)
 
 
 class FakeJobRepository:
@@ -69,6 +71,13 @@ class FakeJobRepository:
         open_pairs = sum(1 for p in self.rows.pairs[job_id] if p.status is PairStatus.PLANNED)
         waves = [replace(w, theta=None) for w in self.rows.waves[job_id]]
         return replace(copy.deepcopy(stored), open_pairs=open_pairs, waves=waves)
+
+    async def erase_batch(self, batch_id: uuid.UUID) -> int:
+        erased = [job_id for job_id, job in self.rows.jobs.items() if job.batch_id == batch_id]
+        for job_id in erased:
+            for part in (self.rows.jobs, self.rows.essays, self.rows.waves, self.rows.pairs, self.rows.results):
+                part.pop(job_id, None)
+        return len(erased)
 
     async def job_of_request(self, request_id: str) -> uuid.UUID | None:
         return next((p.job_id for ps in self.rows.pairs.values() for p in ps if p.request_id == request_id), None)
@@ -223,6 +232,25 @@ class FakeAssignmentRepository:
         return len(self.rows.anchors) < before
 
 
+class FakeErasedBatches:
+    """The tombstones; the batch lock is a no-op (the fake runs one transaction at a time)."""
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    async def lock(self, batch_id: uuid.UUID) -> None:
+        return None
+
+    async def add(self, batch_id: uuid.UUID, erased_at: datetime) -> bool:
+        if batch_id in self.rows.erased_batches:
+            return False
+        self.rows.erased_batches[batch_id] = erased_at
+        return True
+
+    async def contains(self, batch_id: uuid.UUID) -> bool:
+        return batch_id in self.rows.erased_batches
+
+
 class FakeOutbox:
     def __init__(self, rows: Rows) -> None:
         self.rows = rows
@@ -232,11 +260,17 @@ class FakeOutbox:
             raise AssertionError(f"event id {event.natural_key} written twice (the outbox's unique index refuses it)")
         self.rows.outbox.append(event)
 
+    async def forget(self, key: uuid.UUID) -> int:
+        # Every fake event is still pending (nothing publishes them), and pending events stay.
+        self.rows.forgotten.append(key)
+        return 0
+
 
 @dataclass
 class FakeUnitOfWork:
     jobs: FakeJobRepository
     assignments: FakeAssignmentRepository
+    erased_batches: FakeErasedBatches
     events: FakeOutbox
     committed: list[Callable[[], None]] = field(default_factory=list)
 
@@ -253,7 +287,10 @@ class FakeUnitOfWorkFactory:
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:
         before = copy.deepcopy(self.rows)
-        uow = FakeUnitOfWork(FakeJobRepository(self.rows), FakeAssignmentRepository(self.rows), FakeOutbox(self.rows))
+        rows = self.rows
+        uow = FakeUnitOfWork(
+            FakeJobRepository(rows), FakeAssignmentRepository(rows), FakeErasedBatches(rows), FakeOutbox(rows)
+        )
         try:
             yield uow
         except BaseException:

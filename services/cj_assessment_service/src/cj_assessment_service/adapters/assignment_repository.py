@@ -54,6 +54,7 @@ class SqlAssignmentRepository:
             "instructions_ref": assignment.instructions_ref,
             "student_prompt_ref": assignment.student_prompt_ref,
             "rubric_ref": assignment.rubric_ref,
+            "redact_names": assignment.redact_names,
         }
         await self._session.execute(insert(assignments).values(**values))
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import RowMapping, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,16 @@ from common_core.status import CJJobState
 _PLANNING_ORDER = (comparisons.c.wave, comparisons.c.position, comparisons.c.attempt)
 # Every column but the theta history, which only the stopping decision reads.
 _WAVE_COLUMNS = (waves.c.wave, waves.c.pairs_planned, waves.c.completed_at, waves.c.reliability, waves.c.ssr)
-_ESSAY_COLUMNS = ("essay_id", "item_index", "is_anchor", "known_grade", "anchor_label", "text_ref", "content")
+_ESSAY_COLUMNS = (
+    "essay_id",
+    "item_index",
+    "is_anchor",
+    "known_grade",
+    "anchor_label",
+    "text_ref",
+    "content",
+    "names",
+)
 _PAIR_FIELDS = (
     "pair_id",
     "request_id",
@@ -97,6 +106,7 @@ def _job(row: RowMapping, open_pairs: int, wave_rows: Iterable[RowMapping]) -> J
         last_activity_at=row["last_activity_at"],
         next_submit_at=row["next_submit_at"],
         context=dict(row["context"] or {}),
+        redact_names=row["redact_names"],
         current_wave=row["current_wave"],
         stop_reason=row["stop_reason"],
         stop_detail=row["stop_detail"],
@@ -147,6 +157,7 @@ class SqlJobRepository:
             "llm_settings": job.llm.model_dump(mode="json"),
             "budget": job.budget.model_dump(mode="json"),
             "seed": job.seed,
+            "redact_names": job.redact_names,
         }
         statement = pg_insert(jobs).values(**values).on_conflict_do_nothing().returning(jobs.c.id)
         return (await self._session.execute(statement)).first() is not None
@@ -168,6 +179,17 @@ class SqlJobRepository:
             .all()
         )
         return _job(row, open_pairs, wave_rows)
+
+    async def erase_batch(self, batch_id: uuid.UUID) -> int:
+        # The job rows first, like every other writer (callbacks, submitter, monitor): no lock-order deadlock.
+        job_ids = select(jobs.c.id).where(jobs.c.batch_id == batch_id)
+        locked = list((await self._session.execute(job_ids.with_for_update())).scalars())
+        if not locked:
+            return 0
+        # Comparisons reference waves without a cascade; essays and waves go with their job.
+        await self._session.execute(delete(comparisons).where(comparisons.c.job_id.in_(locked)))
+        await self._session.execute(delete(jobs).where(jobs.c.id.in_(locked)))
+        return len(locked)
 
     async def job_of_request(self, request_id: str) -> uuid.UUID | None:
         statement = select(comparisons.c.job_id).where(comparisons.c.request_id == request_id)

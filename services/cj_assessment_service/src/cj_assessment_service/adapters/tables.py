@@ -1,4 +1,5 @@
-"""The service's one MetaData: assignments, anchors, jobs, their essays, waves and comparisons, outbox."""
+"""The service's one MetaData: assignments, anchors, jobs, their essays, waves and comparisons, the erased
+batches, the outbox."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ assignments = Table(
     Column("student_prompt_ref", Text, nullable=True),
     Column("instructions_ref", Text, nullable=False),
     Column("rubric_ref", Text, nullable=True),
+    # Replace the author's names with a placeholder before an essay goes to LPS (domain/redaction.py).
+    Column("redact_names", Boolean, nullable=False, server_default=text("true")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -78,6 +81,8 @@ jobs = Table(
     # The judging context sent with every wave (instructions, rubric, student prompt).
     Column("context", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("seed", Integer, nullable=False),
+    # The assignment's redact_names when the job started (true without an assignment).
+    Column("redact_names", Boolean, nullable=False, server_default=text("true")),
     Column("current_wave", Integer, nullable=False, server_default=text("-1")),
     Column("stop_reason", Text, nullable=True),
     Column("stop_detail", Text, nullable=True),
@@ -109,7 +114,9 @@ job_essays = Table(
     Column("known_grade", Text, nullable=True),
     Column("anchor_label", Text, nullable=True),
     Column("text_ref", Text, nullable=False),
-    Column("content", Text, nullable=False),
+    Column("content", Text, nullable=False),  # the original, as the teacher sees it
+    # The names content service knows for the author (EssayRef.names), redacted from what LPS is sent.
+    Column("names", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     # Results, filled by the finaliser.
     Column("rank", Integer, nullable=True),
     Column("bt_score", Float, nullable=True),
@@ -174,4 +181,13 @@ comparisons = Table(
     UniqueConstraint("request_id", name="uq_comparisons_request_id"),
     ForeignKeyConstraint(["job_id", "wave"], ["waves.job_id", "waves.wave"], name="fk_comparisons_wave"),
     Index("ix_comparisons_job_status", "job_id", "status"),
+)
+
+# Tombstones of the batches erased on huleedu.batch.deleted.v1: no personal data, only the id, so that a late
+# request or callback of the batch is dropped instead of storing its texts again.
+erased_batches = Table(
+    "erased_batches",
+    metadata,
+    Column("batch_id", Uuid, primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
 )

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cj_assessment_service.adapters.assignment_repository import SqlAssignmentRepository
+from cj_assessment_service.adapters.erasure_repository import SqlErasedBatches
 from cj_assessment_service.adapters.job_repository import SqlJobRepository
 from cj_assessment_service.adapters.tables import outbox
 from cj_assessment_service.domain.job import Outgoing
@@ -28,6 +29,9 @@ class OutboxEvents:
         event_id = deterministic_event_id(*event.natural_key)
         await self._writer.write(event.payload, key=str(key), event_id=event_id, correlation_id=correlation_id)
 
+    async def forget(self, key: uuid.UUID) -> int:
+        return await self._writer.forget(str(key))
+
 
 class SqlUnitOfWork:
     """The repositories and the outbox on one session: the factory's own, or a Kafka runner's per-record one."""
@@ -36,6 +40,7 @@ class SqlUnitOfWork:
         self._session = session
         self.jobs = SqlJobRepository(session)
         self.assignments = SqlAssignmentRepository(session)
+        self.erased_batches = SqlErasedBatches(session)
         # Tests map the payload models to fresh topics; production uses common_core's EVENTS.
         self.events = OutboxEvents(OutboxWriter(session, outbox, registry, service_name))
 

@@ -22,6 +22,8 @@ class Assignment:
     created_at: datetime
     updated_at: datetime
     anchor_count: int = 0
+    # Replace the names of each essay's author with a placeholder before the text goes to LPS.
+    redact_names: bool = True
 
     def usable_by(self, user_id: str) -> bool:
         """Whether ``user_id`` may assess with it: the owner, or anyone once it is shared."""

@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain import cj_loop, redaction
 from cj_assessment_service.domain.bundle_order import order_for_bundles
 from cj_assessment_service.domain.job_health import final_comparison_labels
 from cj_assessment_service.domain.job_state import TERMINAL, transition
@@ -101,7 +101,12 @@ class JobEssay:
     known_grade: str | None
     anchor_label: str | None
     text_ref: str
-    content: str
+    content: str  # the original: what the teacher sees
+    names: list[str] = field(default_factory=list)  # the author's, redacted from what LPS is sent
+
+    def text_for_provider(self, redact: bool) -> str:
+        """The text as it may leave the platform: the author's names replaced when ``redact``."""
+        return redaction.redact_names(self.content, self.names) if redact and self.names else self.content
 
 
 @dataclass
@@ -221,6 +226,8 @@ class Job:
     last_activity_at: datetime
     next_submit_at: datetime
     context: dict[str, str | None] = field(default_factory=dict)
+    # Whether the texts sent to LPS have their authors' names replaced (the assignment's setting at the start).
+    redact_names: bool = True
     current_wave: int = -1
     stop_reason: str | None = None
     stop_detail: str | None = None
@@ -254,6 +261,7 @@ class Job:
         grade_scale: str,
         seed: int,
         now: datetime,
+        redact_names: bool = True,
     ) -> Job:
         """A new job in ``created``: nothing planned, nothing loaded that it does not have."""
         return cls(
@@ -273,6 +281,7 @@ class Job:
             created_at=now,
             last_activity_at=now,
             next_submit_at=now,
+            redact_names=redact_names,
             counts=JobCounts(),
             essays=[],
             pairs=[],

@@ -13,15 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.erasure import erase_batch
 from cj_assessment_service.service_layer.ports import UnitOfWork
 from cj_assessment_service.service_layer.requests import start_job
 from common_core.envelope import EventEnvelope
+from common_core.events.batch import BatchDeletedV1
 from common_core.events.cj_assessment import CJAssessmentRequestedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from huleedu_service_libs.background import SessionHandler
 
 REQUESTS = "requests_consumer"
 CALLBACKS = "callbacks_consumer"
+ERASURES = "erasures_consumer"
 
 UowOn = Callable[[AsyncSession], UnitOfWork]
 
@@ -38,3 +41,10 @@ def callback_subscriptions(deps: ServiceDeps, uow_on: UowOn) -> dict[type, Sessi
         await record_result(deps, envelope.data, uow_on(session))
 
     return {LLMComparisonResultV1: on_result}
+
+
+def erasure_subscriptions(uow_on: UowOn) -> dict[type, SessionHandler]:
+    async def on_deleted(envelope: EventEnvelope[BatchDeletedV1], session: AsyncSession) -> None:
+        await erase_batch(envelope.data, uow_on(session))
+
+    return {BatchDeletedV1: on_deleted}

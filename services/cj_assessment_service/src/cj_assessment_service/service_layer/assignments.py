@@ -78,6 +78,7 @@ def _summary(row: Assignment) -> AssignmentSummary:
         course_code=row.course_code,
         grade_scale=row.grade_scale,
         shared=row.shared,
+        redact_names=row.redact_names,
         anchor_count=row.anchor_count,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -140,6 +141,7 @@ class AssignmentService:
                     rubric_ref=rubric.text_id if rubric else None,
                     created_at=now,
                     updated_at=now,
+                    redact_names=body.redact_names,
                 )
             )
         return await self.get(assignment_id, user_id)
@@ -177,7 +179,7 @@ class AssignmentService:
         row = await self._editable(assignment_id, user_id)
         given = body.model_fields_set
         values: dict[str, object] = {
-            name: getattr(body, name) for name in ("title", "course_code", "shared") if name in given
+            name: getattr(body, name) for name in ("title", "course_code", "shared", "redact_names") if name in given
         }
         # The request model refuses a null for these, so a given field always carries a value.
         if body.grade_scale is not None:

@@ -45,6 +45,9 @@ class JobRepository(Protocol):
         cancel, submitter). With ``skip_locked`` a job another transaction holds is None.
         """
 
+    async def erase_batch(self, batch_id: uuid.UUID) -> int:
+        """Delete every job of the batch with its essays, waves and comparisons; how many jobs there were."""
+
     async def job_of_request(self, request_id: str) -> uuid.UUID | None:
         """The job a comparison request belongs to."""
 
@@ -121,6 +124,18 @@ class AssignmentRepository(Protocol):
         """``False`` if the assignment has no such anchor."""
 
 
+class ErasedBatchRepository(Protocol):
+    """Tombstones of the batches erased on ``huleedu.batch.deleted.v1``: their ids, nothing else."""
+
+    async def lock(self, batch_id: uuid.UUID) -> None:
+        """Hold the batch until the unit of work ends: its request and its erasure never interleave."""
+
+    async def add(self, batch_id: uuid.UUID, erased_at: datetime) -> bool:
+        """Record the batch as erased; ``True`` if it was not yet."""
+
+    async def contains(self, batch_id: uuid.UUID) -> bool: ...
+
+
 class LabelTakenError(Exception):
     """A concurrent upload took an anchor label between the check and the insert."""
 
@@ -128,6 +143,9 @@ class LabelTakenError(Exception):
 class EventOutbox(Protocol):
     async def emit(self, event: Outgoing, *, key: uuid.UUID, correlation_id: uuid.UUID) -> None:
         """Queue the event for Kafka in the unit of work's transaction, with its deterministic id."""
+
+    async def forget(self, key: uuid.UUID) -> int:
+        """Erase the published (and dead) events keyed ``key``; pending ones stay until published and pruned."""
 
 
 class UnitOfWork(Protocol):
@@ -139,6 +157,9 @@ class UnitOfWork(Protocol):
 
     @property
     def assignments(self) -> AssignmentRepository: ...
+
+    @property
+    def erased_batches(self) -> ErasedBatchRepository: ...
 
     @property
     def events(self) -> EventOutbox: ...

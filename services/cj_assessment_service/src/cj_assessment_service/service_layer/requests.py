@@ -2,7 +2,8 @@
 
 Runs in the consumer runner's transaction (with the event-id claim). The job id is derived from
 (batch id, request id) and the insert ignores a conflict, so a redelivered request, even with a new
-event id, changes nothing.
+event id, changes nothing. A request of a batch the teacher deleted (its erasure may arrive first, on
+another topic) starts nothing: the batch's tombstone is read under the batch's lock (``erasure``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cj_assessment_service.domain.identifiers import job_id_for, seed_for
 from cj_assessment_service.domain.job import Failure, FailureCode, Job, JobEssay, input_problem
 from cj_assessment_service.service_layer import fits
 from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.erasure import batch_erased
 from cj_assessment_service.service_layer.ports import UnitOfWork
 from common_core.events.cj_assessment import CJAssessmentRequestedV1
 
@@ -26,6 +28,8 @@ log = structlog.get_logger(__name__)
 async def start_job(
     deps: ServiceDeps, request: CJAssessmentRequestedV1, correlation_id: uuid.UUID, uow: UnitOfWork
 ) -> None:
+    if await batch_erased(uow, request.batch_id, what="assessment request", lock=True):
+        return
     now = datetime.now(UTC)
     job_id = job_id_for(request.batch_id, request.request_id)
     assignment = await uow.assignments.get(request.assignment_id) if request.assignment_id else None
@@ -36,6 +40,8 @@ async def start_job(
         grade_scale=assignment.grade_scale if assignment else deps.settings.default_grade_scale,
         seed=seed_for(job_id),
         now=now,
+        # Without an assignment, names are redacted: the safe default.
+        redact_names=assignment.redact_names if assignment else True,
     )
     if not await uow.jobs.add(job):
         log.info("cj.request_duplicate", job_id=str(job_id), batch_id=str(request.batch_id))
@@ -80,7 +86,7 @@ async def _prepare(
     context = {name: fetched.texts[ref].content if ref else None for name, ref in context_refs.items()}
     context["instructions"] = context.get("instructions") or deps.settings.default_instructions
     essays = [
-        JobEssay(e.essay_id, i, False, None, None, e.text_ref, fetched.texts[e.text_ref].content)
+        JobEssay(e.essay_id, i, False, None, None, e.text_ref, fetched.texts[e.text_ref].content, list(e.names))
         for i, e in enumerate(request.essays)
     ]
     essays += [

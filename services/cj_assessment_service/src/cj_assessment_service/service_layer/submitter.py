@@ -3,6 +3,11 @@
 Pairs are persisted before they are sent, and their request ids are deterministic, so sending again
 (after a failed submit, a crash, or a second replica doing the same) never creates a duplicate. On
 start-up the first pass finds whatever a crashed process planned but never got acknowledged.
+
+What leaves for LPS is the text with its author's names replaced (``JobEssay.text_for_provider``, unless the
+job's assignment turned that off), in every batching mode: the mock judge sees what a real provider would.
+Each request names its batch, so LPS can erase the texts when the batch is deleted; each comparison's
+metadata carries it too, so a callback that comes back after CJ erased the batch is known and dropped.
 """
 
 from __future__ import annotations
@@ -55,13 +60,14 @@ def build_request(
             student_prompt=context.get("student_prompt"),
             language=job.language,
         ),
-        texts={_text_key(by_id[e].item_index): by_id[e].content for e in used},
+        texts={_text_key(by_id[e].item_index): by_id[e].text_for_provider(job.redact_names) for e in used},
         comparisons=[
             ComparisonItem(
                 request_id=p.request_id,
                 a=_text_key(by_id[p.essay_a_id].item_index),
                 b=_text_key(by_id[p.essay_b_id].item_index),
                 request_metadata={
+                    "batch_id": str(job.batch_id),
                     "job_id": str(job.id),
                     "pair_id": str(p.pair_id),
                     "wave": p.wave,
@@ -80,6 +86,7 @@ def build_request(
             for p in pairs
         ],
         callback_topic=callback_topic,
+        batch_id=job.batch_id,
     )
 
 
@@ -124,7 +131,8 @@ class Submitter:
         if not pairs or job.essays is None:
             return 0
         mode = job.batching_mode.value
-        request = build_request(job, job.essays, pairs, deps.callback_topic)
+        # A worker thread: redacting a large wave's texts takes a while (2,000 essays of 3 kB: about 0.7 s).
+        request = await asyncio.to_thread(build_request, job, job.essays, pairs, deps.callback_topic)
         with correlation_scope(job.correlation_id):
             try:
                 answer = await deps.lps.submit(request)
