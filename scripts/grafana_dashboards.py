@@ -534,6 +534,35 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             ),
         ],
     ),
+    Dashboard(
+        "huleedu-data-protection",
+        "HuleEdu: student data protection",
+        "Erasure of deleted batches, the retention policy and the outbox's pruning (docs/data-protection.md).",
+        [
+            Panel(
+                "Items LPS erased for deleted batches",
+                [("sum by (kind) (increase(llm_provider_erased_items_total[1h]))", "{{kind}}")],
+                "none",
+                "Deletions reaching LPS; none while teachers delete batches means its batch.deleted consumer lags.",
+                "erasure-incomplete",
+            ),
+            Panel(
+                "Purged by the retention policy",
+                [("sum by (service, kind) (increase(huleedu_retention_purged_total[1d]))", "{{service}} {{kind}}")],
+                "none",
+                "Nothing for days with HULEEDU_RETENTION_PERIOD set means the retention loop is failing (see logs).",
+                "erasure-incomplete",
+            ),
+            Panel(
+                "Published outbox rows pruned",
+                [("sum by (service) (increase(huleedu_outbox_pruned_total[1h]))", "{{service}}")],
+                "none",
+                "0 while rows are published means published payloads (personal data) pile up in the outbox.",
+                "erasure-incomplete",
+                width=24,
+            ),
+        ],
+    ),
 )
 
 

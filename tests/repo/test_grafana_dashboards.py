@@ -48,4 +48,5 @@ def test_the_dashboards_cover_the_issue_areas():
         "huleedu-llm-provider",
         "huleedu-kafka-outbox",
         "huleedu-gateway",
+        "huleedu-data-protection",  # issue 23: erasure, retention, outbox pruning
     }
