@@ -96,6 +96,11 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "updated_at": NOW,
     },
     Topic.BATCH_DELETED: {"batch_id": IDS[0], "user_id": "teacher-1", "deleted_at": NOW},
+    Topic.STUDENT_ERASED: {
+        "student_id": IDS[7], "user_id": "teacher-1", "essays": [{"batch_id": IDS[0], "essay_id": IDS[2]}],
+        "erased_at": NOW,
+    },
+    Topic.TEACHER_ACCOUNT_DELETED: {"user_id": "teacher-1", "deleted_at": NOW},
 }  # fmt: skip
 
 # One example per HTTP model, one file each: a service adding its contract adds a file, never

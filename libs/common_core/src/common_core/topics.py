@@ -30,12 +30,15 @@ class Topic(StrEnum):
     STUDENT_CREATED = "huleedu.class.student_created.v1"
     STUDENT_UPDATED = "huleedu.class.student_updated.v1"
     ESSAY_STUDENT_ASSOCIATIONS_CONFIRMED = "huleedu.class.associations_confirmed.v1"
+    STUDENT_ERASED = "huleedu.class.student_erased.v1"
+    TEACHER_ACCOUNT_DELETED = "huleedu.class.teacher_account_deleted.v1"
 
 
 # Topics whose events carry personal data about students: names, file names and author hints, grades of
 # identifiable essays, judges' justifications. The topic bootstrap gives them (and their dead-letter twins) a
-# bounded retention (docs/data-protection.md). ``batch.deleted`` is deliberately not among them: it carries
-# only ids, and a service that was down must still find the deletion when it comes back.
+# bounded retention (docs/data-protection.md). ``batch.deleted``, ``student_erased`` and
+# ``teacher_account_deleted`` are deliberately not among them: they carry only ids, and a service that was
+# down must still find the erasure when it comes back.
 PERSONAL_DATA_TOPICS: frozenset[Topic] = frozenset(
     {
         Topic.ESSAY_UPLOADED,

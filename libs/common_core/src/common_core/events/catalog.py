@@ -15,7 +15,9 @@ from common_core.events.classes import (
     ClassUpdatedV1,
     EssayStudentAssociationsConfirmedV1,
     StudentCreatedV1,
+    StudentErasedV1,
     StudentUpdatedV1,
+    TeacherAccountDeletedV1,
 )
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
@@ -38,5 +40,7 @@ for _topic, _model in (
     (Topic.ESSAY_STUDENT_ASSOCIATIONS_CONFIRMED, EssayStudentAssociationsConfirmedV1),
     (Topic.BATCH_UPDATED, BatchUpdatedV1),
     (Topic.BATCH_DELETED, BatchDeletedV1),
+    (Topic.STUDENT_ERASED, StudentErasedV1),
+    (Topic.TEACHER_ACCOUNT_DELETED, TeacherAccountDeletedV1),
 ):
     EVENTS.register(_topic, _model)

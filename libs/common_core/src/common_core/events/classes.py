@@ -1,4 +1,5 @@
-"""Class management events (``huleedu.class.*.v1``), for caches such as the BFF's."""
+"""Class management events (``huleedu.class.*.v1``): rosters and associations, and the erasures of a
+student or a teacher's account that every service carries out (docs/data-protection.md)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,26 @@ class EssayStudentAssociationsConfirmedV1(Contract):
     user_id: NonEmptyStr = Field(description="The teacher who confirmed.")
     associations: list[EssayStudentAssociation]
     confirmed_at: AwareDatetime
+
+
+class ErasedEssay(Contract):
+    batch_id: UUID
+    essay_id: UUID
+
+
+class StudentErasedV1(Contract):
+    """The teacher erased a student: every service erases the texts and results of these essays, which the
+    teacher had confirmed as the student's. Ids only; the student record is already gone from CMS."""
+
+    student_id: UUID
+    user_id: NonEmptyStr = Field(description="The teacher who owned the student record.")
+    essays: list[ErasedEssay] = Field(default_factory=list, max_length=10_000)
+    erased_at: AwareDatetime
+
+
+class TeacherAccountDeletedV1(Contract):
+    """A teacher deleted their account: every service erases what the account owned (its batches, their
+    essays and results, its assignments and anchors, its classes and students)."""
+
+    user_id: NonEmptyStr
+    deleted_at: AwareDatetime

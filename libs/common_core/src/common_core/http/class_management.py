@@ -269,6 +269,50 @@ class BatchAssociations(BaseModel):
     essays: list[EssayAssociationOut]
 
 
+class ErasureEssay(BaseModel):
+    batch_id: UUID
+    essay_id: UUID
+    filename: str
+
+
+class StudentErasurePreview(BaseModel):
+    """``GET /v1/students/{id}/erasure``: what erasing the student would remove, and the token that confirms it.
+
+    The student record, and the texts and results of every essay confirmed as theirs, in every batch.
+    """
+
+    student_id: UUID
+    first_name: str
+    last_name: str
+    essays: list[ErasureEssay]
+    confirmation_token: str = Field(description="Send it back to POST .../erasure to erase exactly this.")
+    expires_at: AwareDatetime
+
+
+class StudentErasureRequest(_Strict):
+    """``POST /v1/students/{id}/erasure``: the token of a preview; a stale one (the essays changed) is a 409."""
+
+    confirmation_token: NonEmptyStr = Field(max_length=500)
+
+
+class AccountDeletionRequest(_Strict):
+    """``DELETE /v1/account`` (through the gateway): the teacher's password, typed again."""
+
+    password: NonEmptyStr = Field(max_length=1024)
+
+
+class SharedAssignmentRef(BaseModel):
+    assignment_id: UUID
+    title: str
+
+
+class SharedAssignmentList(BaseModel):
+    """CJ's ``GET /internal/v1/users/{user_id}/shared-assignments``: assignments the user owns and shares;
+    an account with any of them is not deleted until they are handed over or no longer shared."""
+
+    items: list[SharedAssignmentRef]
+
+
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     VerifyCredentialsRequest,
     ChangePasswordRequest,
@@ -291,4 +335,10 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     ClassDetail,
     ConfirmAssociations,
     BatchAssociations,
+    ErasureEssay,
+    StudentErasurePreview,
+    StudentErasureRequest,
+    AccountDeletionRequest,
+    SharedAssignmentRef,
+    SharedAssignmentList,
 )
