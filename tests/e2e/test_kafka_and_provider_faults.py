@@ -27,6 +27,9 @@ FAULTY_JUDGE = {
     "LLM_PROVIDER_SERVICE_MOCK_RATE_500": "0.0625",
     "LLM_PROVIDER_SERVICE_MOCK_RATE_TIMEOUT": "0.0625",
     "LLM_PROVIDER_SERVICE_MOCK_RATE_MALFORMED": "0.0625",
+    # Retried as in production but sooner: the test is about the retries, not about the backoff's length.
+    "LLM_PROVIDER_SERVICE_RETRY_BASE_S": "0.2",
+    "LLM_PROVIDER_SERVICE_RETRY_CAP_S": "2",
 }
 
 ERRORS = "llm_provider_provider_errors_total"
