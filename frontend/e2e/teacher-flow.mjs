@@ -7,8 +7,10 @@
 //   SCREENSHOTS and DOWNLOADS (folders).
 // Every screen is checked with axe-core (no serious or critical WCAG 2.1 AA violation) and saved as
 // a screenshot. Steps depend on each other, so the first failure ends the run; the process exits
-// non-zero naming the step, and prints {"batch_id": ...} on stdout when it gets that far.
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs'
+// non-zero naming the step, and prints {"batch_id": ...} on stdout when it gets that far. Near the
+// end a second, small batch is created and deleted from its page (the flow's batch stays for the
+// checks the test makes afterwards).
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { chromium } from 'playwright-core'
@@ -247,6 +249,73 @@ await step('the password change in the account menu', async () => {
   await page.getByRole('link', { name: 'Change password' }).click()
   await page.getByLabel('Current password').waitFor({ timeout: 15000 })
   await screen(page, 'account-password')
+})
+
+await step('delete a second, small batch from its page: a modal question, then the dashboard without it', async () => {
+  const doomed = `${title} to delete`
+  const nav = page.getByRole('navigation', { name: 'Main' })
+  await nav.getByRole('link', { name: 'New batch' }).click()
+  await page.getByLabel('Title').fill(doomed)
+  await page.getByLabel('Course code').fill('ENG5')
+  await page.getByRole('button', { name: 'Create the batch and continue' }).click()
+  await page.getByLabel('Choose essay files').waitFor({ timeout: 15000 })
+  // Two essays of their own (a marker line makes them differ from the first batch's texts).
+  const folder = join(downloads, 'batch-to-delete')
+  mkdirSync(folder, { recursive: true })
+  const files = essayFiles
+    .filter((path) => !path.endsWith(env('BAD_FILE')))
+    .slice(0, 2)
+    .map((path, index) => {
+      const copy = join(folder, `to-delete-${index + 1}.txt`)
+      writeFileSync(copy, `${readFileSync(path, 'utf-8')}\n\nA copy for the deletion check, number ${index + 1}.\n`)
+      return copy
+    })
+  await page.getByLabel('Choose essay files').setInputFiles(files)
+  await page.getByRole('button', { name: 'Upload 2 files' }).click()
+  await page.getByRole('table', { name: /^Round 1: accepted 2,/ }).waitFor({ timeout: 60000 })
+
+  // Its page, through the dashboard once the read model lists the new draft.
+  const listed = page.getByRole('link', { name: doomed, exact: true })
+  for (let attempt = 1; ; attempt += 1) {
+    await nav.getByRole('link', { name: 'Classes' }).click()
+    await page.locator('a.brand').click()
+    try {
+      await listed.waitFor({ timeout: 3000 })
+      break
+    } catch (error) {
+      if (attempt >= 10) throw error
+    }
+  }
+  await listed.click()
+  await page.getByRole('heading', { level: 1, name: doomed }).waitFor({ timeout: 15000 })
+
+  const deleteButton = page.getByRole('button', { name: 'Delete the batch' })
+  const dialog = page.getByRole('alertdialog', { name: `Delete “${doomed}”?` })
+  const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '')
+  const focusInDialog = () => page.evaluate(() => document.activeElement?.closest('dialog[open]') !== null)
+  await deleteButton.click()
+  await dialog.waitFor()
+  if ((await focused()) !== 'No, keep it') throw new Error(`the dialog opened with the focus on "${await focused()}"`)
+  const text = await dialog.innerText()
+  for (const expected of ['erased from every part of the platform', 'This cannot be undone.']) {
+    if (!text.includes(expected)) throw new Error(`the dialog does not say "${expected}": ${text}`)
+  }
+  for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab']) {
+    await page.keyboard.press(key)
+    if (!(await focusInDialog())) throw new Error(`${key} moved the focus out of the dialog`)
+  }
+  await screen(page, 'batch-delete-dialog')
+  await page.keyboard.press('Escape')
+  await dialog.waitFor({ state: 'hidden' })
+  if ((await focused()) !== 'Delete the batch') throw new Error(`Escape left the focus on "${await focused()}"`)
+
+  await deleteButton.click()
+  await dialog.getByRole('button', { name: 'Yes, delete the batch' }).click()
+  await page.waitForURL((url) => url.pathname === '/', { timeout: 15000 })
+  await page.getByRole('status').filter({ hasText: `The batch “${doomed}” was deleted.` }).waitFor()
+  await page.getByRole('heading', { name: 'Recent batches' }).waitFor()
+  if ((await listed.count()) !== 0) throw new Error('the dashboard still lists the deleted batch')
+  await screen(page, 'dashboard-after-delete')
 })
 
 await step('sign out', async () => {

@@ -36,6 +36,8 @@ export interface AssignmentFields {
   student_prompt: string | null
   rubric: string | null
   shared: boolean
+  /** Names the platform knows for an essay's author are replaced before the text goes to an LLM provider. */
+  redact_names: boolean
 }
 
 export class AdminApi {

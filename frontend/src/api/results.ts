@@ -1,8 +1,8 @@
 /**
- * The essay page's view (BFF) and the batch page's calls to the gateway: the model catalogue and
- * cancelling an assessment; estimating and starting one are the wizard's calls (wizard.ts), which
- * the batch page's "assess again" shares. Commands go to the gateway's public API, views come from
- * the BFF (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
+ * The essay page's view (BFF) and the batch page's calls to the gateway: the model catalogue,
+ * cancelling an assessment and deleting the batch; estimating and starting one are the wizard's
+ * calls (wizard.ts), which the batch page's "assess again" shares. Commands go to the gateway's
+ * public API, views come from the BFF (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
  */
 import type { ApiClient } from './client'
 import { ModelCatalogue } from './schemas/catalogue'
@@ -19,6 +19,14 @@ export function essayDetail(client: ApiClient, batchId: string, essayId: string,
 /** Cancels the batch's running assessment; 409 (with the reason) when there is none to cancel. */
 export function cancelAssessment(client: ApiClient, batchId: string): Promise<CancelJobResponse> {
   return client.request(`${batchPath(batchId)}/cancel`, CancelJobResponse, { method: 'POST' })
+}
+
+/**
+ * Deletes the batch in any state (204): content deletes it and tells every service to erase its
+ * essays, texts, grades and justifications; CJ stops a running assessment when it hears of it.
+ */
+export function deleteBatch(client: ApiClient, batchId: string): Promise<void> {
+  return client.requestNoContent(batchPath(batchId), { method: 'DELETE' })
 }
 
 /**

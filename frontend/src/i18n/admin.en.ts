@@ -159,6 +159,8 @@ const adminEn = {
       rubric: 'Rubric',
       shared: 'Share with every teacher',
       sharedHint: 'Other teachers can use a shared assignment and its anchors in their batches; only you can change them.',
+      redactNames: 'Hide students’ names from the AI judge',
+      redactNamesHint: 'Names the platform knows for an essay’s author are replaced before the text is sent to the LLM provider; you still see the original.',
       create: 'Create assignment',
       creating: 'Creating…',
     },

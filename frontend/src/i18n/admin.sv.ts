@@ -158,6 +158,8 @@ const adminSv: AdminMessages = {
       rubric: 'Bedömningsmatris',
       shared: 'Dela med alla lärare',
       sharedHint: 'Andra lärare kan använda en delad uppgift och dess ankartexter i sina omgångar; bara du kan ändra dem.',
+      redactNames: 'Dölj elevernas namn för AI-bedömaren',
+      redactNamesHint: 'Namn som plattformen känner till för en texts författare byts ut innan texten skickas till språkmodellens leverantör; du ser fortfarande originalet.',
       create: 'Skapa uppgiften',
       creating: 'Skapar…',
     },

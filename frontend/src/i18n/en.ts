@@ -220,6 +220,21 @@ const en = {
       downloading: 'Preparing the download…',
       failed: 'The download failed',
     },
+    delete: {
+      title: 'Delete this batch',
+      intro: 'Erases the batch and everything in it from the platform, whatever its state.',
+      button: 'Delete the batch',
+      question: 'Delete “{title}”?',
+      erased: 'Its essays, their texts, the grades and the judges’ reasons are erased from every part of the platform.',
+      stopsAssessment: 'The assessment that is running now is stopped.',
+      downloads: 'Files you have already downloaded (CSV, Excel) are not affected.',
+      final: 'This cannot be undone.',
+      confirm: 'Yes, delete the batch',
+      keep: 'No, keep it',
+      sending: 'Deleting…',
+      failed: 'The batch was not deleted',
+      deleted: 'The batch “{title}” was deleted.',
+    },
   },
 
   // --- the new-batch wizard (src/views/NewBatchView.vue, src/components/wizard/) ---

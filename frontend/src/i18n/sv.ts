@@ -220,6 +220,21 @@ const sv: MessageSchema = {
       downloading: 'Förbereder nedladdningen…',
       failed: 'Nedladdningen misslyckades',
     },
+    delete: {
+      title: 'Ta bort omgången',
+      intro: 'Raderar omgången och allt i den från plattformen, oavsett vilket läge den är i.',
+      button: 'Ta bort omgången',
+      question: 'Ta bort ”{title}”?',
+      erased: 'Elevtexterna, deras innehåll, betygen och bedömarnas motiveringar raderas från alla delar av plattformen.',
+      stopsAssessment: 'Bedömningen som pågår nu stoppas.',
+      downloads: 'Filer som du redan har laddat ner (CSV, Excel) påverkas inte.',
+      final: 'Det går inte att ångra.',
+      confirm: 'Ja, ta bort omgången',
+      keep: 'Nej, behåll den',
+      sending: 'Tar bort…',
+      failed: 'Omgången togs inte bort',
+      deleted: 'Omgången ”{title}” är borttagen.',
+    },
   },
 
   // --- the new-batch wizard (src/views/NewBatchView.vue, src/components/wizard/) ---

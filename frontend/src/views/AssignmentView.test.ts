@@ -90,6 +90,12 @@ describe('a new assignment', () => {
     expect(form.findAll('ol li').map((item) => item.text())).toEqual(['F', 'E', 'D', 'C', 'B', 'A'])
     await byLabel(form, 'Instructions for the judge').setValue('Which essay argues better?')
     await byLabel(form, 'Share with every teacher').setValue(true)
+    // Names are hidden from the AI judge unless the teacher says otherwise.
+    const redact = byLabel(form, 'Hide students’ names from the AI judge')
+    expect(redact.element.checked).toBe(true)
+    expect(description(form, redact)).toBe(
+      'Names the platform knows for an essay’s author are replaced before the text is sent to the LLM provider; you still see the original.',
+    )
     await form.trigger('submit')
     await vi.waitFor(() => expect(view.router.currentRoute.value.fullPath).toBe(PAGE))
     await flushPromises()
@@ -102,6 +108,7 @@ describe('a new assignment', () => {
       student_prompt: null,
       rubric: null,
       shared: true,
+      redact_names: true,
     })
     expect(view.wrapper.get('h1').text()).toBe('Climate essay')
     expect(view.wrapper.text()).toContain('Assignment created. Now add anchor essays with known grades.')
@@ -160,6 +167,35 @@ describe('an assignment page', () => {
     expect(gateway.calls.filter((call) => `${call.method} ${call.path}` === VIEW)).toHaveLength(2)
     expect(view.wrapper.get('h1').text()).toBe('Climate essay, spring')
     expect(view.wrapper.get('[role="status"][aria-live="polite"]').text()).toBe('Changes saved.')
+  })
+
+  it('shows whether names are hidden from the AI judge and sends only a change of it', async () => {
+    let saved = pageView((view) => (view.assignment.redact_names = false))
+    const patches: RecordedCall[] = []
+    open(() => json(200, saved), {
+      [`PATCH /v1/assignments/${ASSIGNMENT_ID}`]: (call) => {
+        patches.push(call)
+        saved = pageView((view) => Object.assign(view.assignment, call.body))
+        return json(200, saved.assignment)
+      },
+    })
+    const view = await mounted()
+    const details = section(view, 'Details')
+    const redact = () => byLabel(details, 'Hide students’ names from the AI judge')
+
+    expect(redact().element.checked).toBe(false)
+    await redact().setValue(true)
+    await details.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(patches.map((call) => call.body)).toEqual([{ redact_names: true }])
+    expect(redact().element.checked).toBe(true)
+  })
+
+  it('takes an assignment from a server without the setting as hiding names', async () => {
+    open(pageView((view) => delete view.assignment.redact_names))
+    const view = await mounted()
+    expect(byLabel(section(view, 'Details'), 'Hide students’ names from the AI judge').element.checked).toBe(true)
   })
 
   it('lists the anchors highest grade first and deletes one after asking', async () => {

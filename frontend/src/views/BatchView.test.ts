@@ -1,9 +1,10 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import { setLocale } from '@/i18n'
 import { BATCH_ID, fakeGateway, mountApp, unmountApp, type MountedApp } from '@/testing/app'
 import { contractExample } from '@/testing/contract'
+import { installDialogMethods } from '@/testing/dialog'
 import { errorBody, eventStream, json } from '@/testing/http'
 
 // jsdom has no canvas, so the charts fall back to their tables here (as in a browser that cannot
@@ -737,5 +738,96 @@ describe('the batch page: assessing again with another model', () => {
     await unmountApp(failed)
     const running = await openBatch(view((value) => (value.batch.status = 'assessing')), routes())
     expect(running.wrapper.find('.reassess').exists()).toBe(false)
+  })
+})
+
+describe('the batch page: deleting the batch', () => {
+  const DELETE = `/v1/batches/${BATCH_ID}`
+  const DASHBOARD = 'GET /bff/v1/teacher/dashboard'
+
+  beforeAll(installDialogMethods)
+
+  const dialog = (mounted: MountedApp) => mounted.wrapper.get<HTMLDialogElement>('dialog')
+
+  async function ask(mounted: MountedApp) {
+    await button(mounted, 'Delete the batch').trigger('click')
+    await flushPromises()
+    return dialog(mounted)
+  }
+
+  it('asks in a modal dialog that says what is erased, deletes at the gateway and shows the dashboard without it', async () => {
+    // The read model still lists the batch on the dashboard's first read after the deletion.
+    let dashboards = 0
+    const mounted = await openBatch(view(), {
+      [`DELETE ${DELETE}`]: () => new Response(null, { status: 204 }),
+      [DASHBOARD]: () => {
+        dashboards += 1
+        const value = contractExample<{ recent_batches: Row[] }>('TeacherDashboard')
+        if (dashboards > 1) value.recent_batches = []
+        return json(200, value)
+      },
+    })
+
+    const question = await ask(mounted)
+    expect(question.element.open).toBe(true)
+    expect(question.get('h2').text()).toBe('Delete “Argumentative essays”?')
+    const text = question.text()
+    expect(text).toContain('Its essays, their texts, the grades and the judges’ reasons are erased from every part of the platform.')
+    expect(text).toContain('This cannot be undone.')
+    expect(text).not.toContain('is stopped')
+    expect(document.activeElement?.textContent?.trim()).toBe('No, keep it')
+    expect(calls(DELETE, 'DELETE')).toHaveLength(0)
+
+    await button(mounted, 'Yes, delete the batch').trigger('click')
+    await vi.waitFor(() => expect(mounted.router.currentRoute.value.name).toBe('dashboard'))
+    await flushPromises()
+
+    expect(calls(DELETE, 'DELETE')).toHaveLength(1)
+    expect(new Headers(calls(DELETE, 'DELETE')[0]![1]?.headers).get('Authorization')).toBe('Bearer access-1')
+    expect(mounted.wrapper.get('.dashboard [role="status"]').text()).toBe('The batch “Argumentative essays” was deleted.')
+    // The first read still lists it; the dashboard does not show it.
+    expect(dashboards).toBe(1)
+    expect(mounted.wrapper.findAll('.dashboard a').map((link) => link.text())).not.toContain('Argumentative essays')
+    expect(mounted.wrapper.text()).toContain('No batches yet.')
+    // It reads the view again until the read model has heard of the deletion, then stops.
+    await vi.waitFor(() => expect(dashboards).toBe(2), { timeout: 5000 })
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    expect(dashboards).toBe(2)
+  }, 15_000)
+
+  it('says a running assessment is stopped too', async () => {
+    const mounted = await openBatch(view((value) => (value.batch.status = 'assessing')), {
+      [`GET /bff/v1/teacher/batches/${BATCH_ID}/events`]: () => eventStream([], { hold: true }),
+    })
+    expect((await ask(mounted)).text()).toContain('The assessment that is running now is stopped.')
+  })
+
+  it('keeps the batch on Escape, and gives the focus back to the button', async () => {
+    const mounted = await openBatch(view())
+    const question = await ask(mounted)
+
+    question.element.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))
+    await flushPromises()
+
+    expect(question.element.open).toBe(false)
+    expect(document.activeElement?.textContent?.trim()).toBe('Delete the batch')
+    expect(calls(DELETE, 'DELETE')).toHaveLength(0)
+  })
+
+  it('stays on the batch page and shows the gateway’s reason when the deletion is refused', async () => {
+    const mounted = await openBatch(view(), {
+      [`DELETE ${DELETE}`]: () => json(503, errorBody('SERVICE_UNAVAILABLE', 'The content service is not available.')),
+    })
+    await ask(mounted)
+    await button(mounted, 'Yes, delete the batch').trigger('click')
+    await flushPromises()
+
+    expect(dialog(mounted).element.open).toBe(false)
+    const alert = mounted.wrapper.get('.delete-batch [role="alert"]')
+    expect(alert.text()).toContain('The batch was not deleted')
+    expect(alert.text()).toContain('The content service is not available.')
+    expect(alert.text()).toContain('Reference: corr-1')
+    expect(mounted.router.currentRoute.value.name).toBe('batch')
+    expect(mounted.wrapper.get('h1').text()).toBe('Argumentative essays')
   })
 })

@@ -1,6 +1,7 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 
+import { rememberDeleted } from '@/composables/deletedBatches'
 import { fakeGateway, mountApp, unmountApp, type MountedApp } from '@/testing/app'
 import { contractExample } from '@/testing/contract'
 import { errorBody, json } from '@/testing/http'
@@ -141,5 +142,32 @@ describe('the dashboard', () => {
     answer(json(200, dashboard()))
     await flushPromises()
     expect(app.wrapper.text()).toContain('Argumentative essays')
+  })
+})
+
+describe('the dashboard after a batch was deleted in this tab', () => {
+  const DELETED = '00000000-0000-0000-0000-0000000000aa'
+
+  it('hides it while the read model still lists it, and reads the view again until it does not', async () => {
+    rememberDeleted(DELETED)
+    let reads = 0
+    fakeGateway({
+      'GET /bff/v1/teacher/dashboard': () => {
+        reads += 1
+        return json(200, dashboard((view) => {
+          if (reads > 1) return
+          view.recent_batches.push({ ...view.recent_batches[0]!, batch_id: DELETED, title: 'Deleted essays' })
+          const item = (view.needs_action as Record<string, unknown>[])[0]!
+          view.needs_action = [...(view.needs_action as unknown[]), { ...item, batch_id: DELETED, title: 'Deleted essays' }]
+        }))
+      },
+    })
+    app = await mountApp('/')
+
+    expect(reads).toBe(1)
+    expect(app.wrapper.text()).not.toContain('Deleted essays')
+    expect(app.wrapper.text()).toContain('Argumentative essays')
+    expect(app.wrapper.findAll('.actions__item')).toHaveLength(1)
+    await vi.waitFor(() => expect(reads).toBe(2), { timeout: 5000 })
   })
 })

@@ -17,6 +17,8 @@ export const AssignmentSummary = z.object({
   course_code: z.string(),
   grade_scale: z.string(),
   shared: z.boolean(),
+  // Absent from servers older than the setting: the contract's default.
+  redact_names: z.boolean().default(true),
   anchor_count: count,
   created_at: timestamp,
   updated_at: timestamp,
