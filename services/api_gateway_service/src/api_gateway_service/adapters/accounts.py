@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import structlog
 
-from common_core.http.class_management import ChangePasswordRequest, VerifyCredentialsRequest
+from common_core.http.class_management import AccountDeletionRequest, ChangePasswordRequest, VerifyCredentialsRequest
 from huleedu_service_libs.errors import DependencyTimeoutError, ExternalServiceError, ServiceUnavailableError
 from huleedu_service_libs.http.identity import USER_ID_HEADER
 from huleedu_service_libs.http.internal_auth import internal_headers
@@ -40,6 +40,9 @@ class Accounts:
 
     async def change_password(self, user_id: str, change: ChangePasswordRequest) -> httpx.Response:
         return await self._send("POST", "/v1/auth/password", user_id=user_id, json=change.model_dump(mode="json"))
+
+    async def delete_account(self, user_id: str, request: AccountDeletionRequest) -> httpx.Response:
+        return await self._send("DELETE", "/v1/account", user_id=user_id, json=request.model_dump(mode="json"))
 
     async def _send(self, method: str, path: str, *, user_id: str | None = None, json: Any = None) -> httpx.Response:
         headers = internal_headers(GATEWAY_SERVICE_ID, self._api_key)

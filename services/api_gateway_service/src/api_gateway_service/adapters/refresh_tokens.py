@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api_gateway_service.adapters.tables import refresh_tokens, token_families
@@ -123,6 +123,18 @@ class SessionStore:
                 .returning(token_families.c.family_id)
             )
             return list(ended.scalars())
+
+    async def forget_user(self, user_id: str) -> list[uuid.UUID]:
+        """Delete every session of the teacher, live or not, with its refresh tokens (the account is gone);
+        the ids of those that were live, whose access tokens must stop working."""
+        async with self._sessions() as session, session.begin():
+            families = token_families.c
+            live = await session.scalars(
+                select(families.family_id).where(families.user_id == user_id, families.revoked_at.is_(None))
+            )
+            ended = list(live)
+            await session.execute(delete(token_families).where(families.user_id == user_id))
+            return ended
 
     async def _add_token(self, session: AsyncSession, family_id: uuid.UUID, now: datetime) -> str:
         token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)

@@ -12,7 +12,7 @@ from api_gateway_service.entrypoints.context import gateway_context
 from api_gateway_service.entrypoints.edge import client_ip
 from api_gateway_service.metrics import LOGINS, login_outcome
 from api_gateway_service.proxying import relay
-from common_core.http.class_management import ChangePasswordRequest, UserProfile
+from common_core.http.class_management import AccountDeletionRequest, ChangePasswordRequest, UserProfile
 from common_core.http.errors import ErrorResponse
 from common_core.http.gateway import JsonWebKeySet, LoginRequest, RefreshTokenRequest, TokenResponse
 from huleedu_service_libs.errors import RateLimitedError
@@ -61,6 +61,31 @@ async def change_password(
     if answer.status_code != 204:
         return relay(answer)
     await context.sign_in.end_others(claims.user_id, claims.session_id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/v1/account",
+    status_code=204,
+    responses={
+        **_ERRORS,
+        409: {
+            "model": ErrorResponse,
+            "description": "The account owns shared assignments: the details list them; hand them over or stop "
+            "sharing them first. Nothing was deleted.",
+        },
+    },
+)
+async def delete_account(
+    body: AccountDeletionRequest, request: Request, claims: Annotated[AccessClaims, Depends(current_claims)]
+) -> Response:
+    """Delete the signed-in teacher's account with everything it owns (docs/data-protection.md): the password
+    is asked again; every session ends at once; the other services erase the rest from the event."""
+    context = gateway_context(request)
+    answer = await context.accounts.delete_account(claims.user_id, body)
+    if answer.status_code != 204:
+        return relay(answer)
+    await context.sign_in.forget_user(claims.user_id)
     return Response(status_code=204)
 
 

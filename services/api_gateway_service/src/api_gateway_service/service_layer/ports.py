@@ -7,7 +7,7 @@ from typing import Protocol
 import httpx
 
 from api_gateway_service.domain.rate_limits import Limit
-from common_core.http.class_management import ChangePasswordRequest
+from common_core.http.class_management import AccountDeletionRequest, ChangePasswordRequest
 
 
 class RequestLimiter(Protocol):
@@ -23,3 +23,5 @@ class Accounts(Protocol):
     async def profile(self, user_id: str) -> httpx.Response: ...
 
     async def change_password(self, user_id: str, change: ChangePasswordRequest) -> httpx.Response: ...
+
+    async def delete_account(self, user_id: str, request: AccountDeletionRequest) -> httpx.Response: ...

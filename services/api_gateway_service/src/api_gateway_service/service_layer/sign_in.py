@@ -43,6 +43,10 @@ class SignIn:
         ended = await self.sessions.end_others(user_id, uuid.UUID(session_id), _now())
         await self.ended.add(str(family_id) for family_id in ended)
 
+    async def forget_user(self, user_id: str) -> None:
+        """The account was deleted: every session ends, and the gateway keeps nothing of them."""
+        await self.ended.add(str(family_id) for family_id in await self.sessions.forget_user(user_id))
+
     async def has_ended(self, session_id: str) -> bool:
         return await self.ended.contains(session_id)
 

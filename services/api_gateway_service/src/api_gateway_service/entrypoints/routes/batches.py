@@ -93,10 +93,11 @@ async def rename_batch(
 
 
 @router.delete(
-    "/v1/batches/{batch_id}", status_code=204, response_class=Response, responses=answers(None, 404, 409, status=204)
+    "/v1/batches/{batch_id}", status_code=204, response_class=Response, responses=answers(None, 404, status=204)
 )
 async def delete_batch(batch_id: uuid.UUID, proxy: ProxyDep, services: ServicesDep) -> Response:
-    """Deletes the batch and its essays; 409 while an assessment is requested or running."""
+    """Erases the batch, in any state, from every service: its essays, texts, grades and the judges' reasons;
+    a running assessment is stopped (docs/data-protection.md)."""
     return await proxy.forward(services.content, "DELETE", f"/v1/batches/{batch_id}")
 
 

@@ -18,6 +18,8 @@ from common_core.http.class_management import (
     ClassUpdate,
     ConfirmAssociations,
     StudentCreate,
+    StudentErasurePreview,
+    StudentErasureRequest,
     StudentList,
     StudentOut,
     StudentUpdate,
@@ -112,6 +114,30 @@ async def update_student(
 )
 async def delete_student(student_id: uuid.UUID, proxy: ProxyDep, services: ServicesDep) -> Response:
     return await proxy.forward(services.class_management, "DELETE", f"/v1/students/{student_id}")
+
+
+@router.get(
+    "/v1/students/{student_id}/erasure",
+    response_model=StudentErasurePreview,
+    responses=answers(StudentErasurePreview, 404),
+)
+async def preview_student_erasure(student_id: uuid.UUID, proxy: ProxyDep, services: ServicesDep) -> Response:
+    """What erasing the student removes (the student, and the texts and results of every essay confirmed as
+    theirs, in every batch) and the token that confirms exactly that."""
+    return await proxy.forward(services.class_management, "GET", f"/v1/students/{student_id}/erasure")
+
+
+@router.post(
+    "/v1/students/{student_id}/erasure",
+    status_code=204,
+    response_class=Response,
+    responses=answers(None, 404, 409, status=204),
+)
+async def erase_student(
+    student_id: uuid.UUID, body: StudentErasureRequest, proxy: ProxyDep, services: ServicesDep
+) -> Response:
+    """Erase what the preview showed, everywhere (docs/data-protection.md); a stale token is a 409."""
+    return await proxy.forward(services.class_management, "POST", f"/v1/students/{student_id}/erasure", body=body)
 
 
 @router.get(
