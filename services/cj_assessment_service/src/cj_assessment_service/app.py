@@ -14,6 +14,7 @@ from cj_assessment_service.entrypoints.http_internal import (
     ASSIGNMENT_LOOKUP_CALLERS,
     CANCEL_CALLERS,
     READ_CALLERS,
+    SHARED_ASSIGNMENTS_CALLERS,
     internal_blueprint,
 )
 from cj_assessment_service.service_layer.assignments import AssignmentService
@@ -61,6 +62,7 @@ async def create_app(
             *READ_CALLERS,
             *CANCEL_CALLERS,
             *ASSIGNMENT_LOOKUP_CALLERS,
+            *SHARED_ASSIGNMENTS_CALLERS,
             *ESTIMATE_CALLERS,
         },
     )

@@ -1,10 +1,11 @@
 """The composition root: Dishka wiring of the shared infrastructure, this service's adapters and its
-background loops (consumers, the outbox relay, the submitter, the stuck-job monitor)."""
+background loops (consumers, the outbox relay, the submitter, the stuck-job monitor, retention)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +23,7 @@ from cj_assessment_service.entrypoints.consumers import (
     erasure_subscriptions,
     request_subscriptions,
 )
+from cj_assessment_service.service_layer import retention
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.monitor import StuckJobMonitor
 from cj_assessment_service.service_layer.submitter import Submitter
@@ -31,6 +33,7 @@ from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, M
 from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.client import make_http_client
+from huleedu_service_libs.retention import RETENTION, RetentionLoop
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import RestartPolicy
 
@@ -102,17 +105,23 @@ class CJProvider(Provider):
         messaging: Messaging,
     ) -> BackgroundWork:
         group = settings.consumer_group_prefix
+
+        async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
+            return await retention.purge_expired(uows, cutoff, keep_aggregates)
+
         return (
             BackgroundBuilder(
                 settings.service_name, wiring.restart_policy, stop_timeout_s=settings.shutdown_grace_seconds
             )
             .consumer(REQUESTS, messaging, f"{group}.requests", request_subscriptions(deps, uows.on))
             .consumer(CALLBACKS, messaging, f"{group}.callbacks", callback_subscriptions(deps, uows.on))
-            # huleedu.batch.deleted.v1: a consumer of its own, so a backlog of callbacks never delays an erasure.
-            .consumer(ERASURES, messaging, f"{group}.erasures", erasure_subscriptions(uows.on))
+            # batch.deleted, class.student_erased, class.teacher_account_deleted: a consumer of their own, so a
+            # backlog of callbacks never delays an erasure.
+            .consumer(ERASURES, messaging, f"{group}.erasures", erasure_subscriptions(deps, uows.on))
             .relay(messaging)
             .loop(SUBMITTER, lambda: Submitter(deps))
             .loop(MONITOR, lambda: StuckJobMonitor(deps))
+            .loop(RETENTION, lambda: RetentionLoop(settings.service_name, settings.retention_policy(), purge))
             .build()
         )
 

@@ -40,6 +40,7 @@ from common_core.events.cj_assessment import (
     CJAssessmentRequestedV1,
     EssayRef,
 )
+from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from common_core.topics import DLQ_SUFFIX
@@ -53,7 +54,13 @@ from services.cj_assessment_service.tests.fakes import FakeContentService, FakeL
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 SCHEMA_DIR = Path(__file__).resolve().parents[4] / "libs" / "common_core" / "schemas" / "events"
 API_KEY = "test-internal-key"
-CONSUMED_MODELS: tuple[type[BaseModel], ...] = (CJAssessmentRequestedV1, LLMComparisonResultV1, BatchDeletedV1)
+CONSUMED_MODELS: tuple[type[BaseModel], ...] = (
+    CJAssessmentRequestedV1,
+    LLMComparisonResultV1,
+    BatchDeletedV1,
+    StudentErasedV1,
+    TeacherAccountDeletedV1,
+)
 OUTPUT_MODELS: tuple[type[BaseModel], ...] = (
     CJAssessmentProgressV1,
     CJAssessmentCompletedV1,
@@ -215,6 +222,16 @@ class Harness:
             data=BatchDeletedV1(batch_id=batch_id, user_id=user_id, deleted_at=datetime.now(UTC)),
         )
         await self.publisher.publish(envelope, key=str(batch_id))
+
+    async def publish(self, payload: BaseModel, key: str, source: str = "class_management_service") -> None:
+        """Publish ``payload`` on its (fresh) topic, as its producer would."""
+        envelope = EventEnvelope[Any](
+            event_type=self.registry.topic_for(type(payload)),
+            source_service=source,
+            correlation_id=uuid.uuid4(),
+            data=payload,
+        )
+        await self.publisher.publish(envelope, key=key)
 
     async def wait_for(self, condition: Callable[[], bool], timeout_s: float = 60.0, what: str = "condition") -> None:
         deadline = time.monotonic() + timeout_s

@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 
 from cj_assessment_service.config import Settings
+from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.assignment import Anchor, Assignment
 from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssay, Outgoing, Wave
 from cj_assessment_service.domain.job_health import ActiveJob
-from cj_assessment_service.domain.job_state import ACTIVE
+from cj_assessment_service.domain.job_state import ACTIVE, TERMINAL
 from cj_assessment_service.domain.pairs import Pair, PairStatus
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.ports import ActiveProgress, LabelTakenError
+from cj_assessment_service.service_layer.ports import ActiveProgress, ErasedRows, LabelTakenError
 from common_core.events.cj_assessment import CJAssessmentRequestedV1, EssayResult
 from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
 from common_core.http.llm_provider import AcceptedComparison, ComparisonBatchAccepted, ComparisonBatchRequest
@@ -48,6 +49,8 @@ class Rows:
     locked: list[uuid.UUID] = field(default_factory=list)  # every job loaded for update, in order
     erased_batches: dict[uuid.UUID, datetime] = field(default_factory=dict)  # the tombstones
     forgotten: list[uuid.UUID] = field(default_factory=list)  # outbox keys erased (the fake never publishes)
+    erased_essays: dict[tuple[uuid.UUID, uuid.UUID], datetime] = field(default_factory=dict)  # (batch, essay)
+    aggregates: dict[uuid.UUID, JobAggregates] = field(default_factory=dict)  # the purged jobs' figures
 
 
 class FakeJobRepository:
@@ -78,6 +81,61 @@ class FakeJobRepository:
             for part in (self.rows.jobs, self.rows.essays, self.rows.waves, self.rows.pairs, self.rows.results):
                 part.pop(job_id, None)
         return len(erased)
+
+    async def jobs_of_batch(self, batch_id: uuid.UUID) -> list[uuid.UUID]:
+        return [
+            job.id for job in sorted(self.rows.jobs.values(), key=lambda j: j.created_at) if job.batch_id == batch_id
+        ]
+
+    async def erase_essays(self, job_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> ErasedRows:
+        rows, wanted = self.rows, set(essay_ids)
+        essays = [e for e in rows.essays[job_id] if e.essay_id not in wanted]
+        pairs = [p for p in rows.pairs[job_id] if not {p.essay_a_id, p.essay_b_id} & wanted]
+        erased = ErasedRows(len(rows.essays[job_id]) - len(essays), len(rows.pairs[job_id]) - len(pairs))
+        rows.essays[job_id], rows.pairs[job_id] = essays, pairs
+        for essay_id in wanted:
+            rows.results.get(job_id, {}).pop(essay_id, None)
+        rows.waves[job_id] = [replace(w, theta=None) for w in rows.waves[job_id]]
+        return erased
+
+    async def finished_before(self, cutoff: datetime, limit: int, *, unpurged_only: bool) -> list[uuid.UUID]:
+        due = [
+            job
+            for job in self.rows.jobs.values()
+            if job.state in TERMINAL
+            and job.finished_at is not None
+            and job.finished_at < cutoff
+            and not (unpurged_only and job.id in self.rows.aggregates)
+        ]
+        return [job.id for job in sorted(due, key=lambda j: j.finished_at or cutoff)][:limit]
+
+    async def student_grades(self, job_id: uuid.UUID) -> list[str | None]:
+        results = self.rows.results.get(job_id, {})
+        return [
+            results[e.essay_id].grade if e.essay_id in results else None
+            for e in self.rows.essays[job_id]
+            if not e.is_anchor
+        ]
+
+    async def purge(self, job_id: uuid.UUID, aggregates: JobAggregates, purged_at: datetime) -> ErasedRows:
+        rows = self.rows
+        erased = ErasedRows(len(rows.essays[job_id]), len(rows.pairs[job_id]))
+        rows.essays[job_id], rows.pairs[job_id] = [], []
+        rows.results.pop(job_id, None)
+        rows.waves[job_id] = [replace(w, theta=None) for w in rows.waves[job_id]]
+        rows.aggregates[job_id] = aggregates
+        return erased
+
+    async def delete_jobs(self, job_ids: Sequence[uuid.UUID]) -> ErasedRows:
+        rows = self.rows
+        erased = ErasedRows(sum(len(rows.essays[j]) for j in job_ids), sum(len(rows.pairs[j]) for j in job_ids))
+        for job_id in job_ids:
+            for part in (rows.jobs, rows.essays, rows.waves, rows.pairs, rows.results, rows.aggregates):
+                part.pop(job_id, None)
+        return erased
+
+    async def aggregates(self, job_id: uuid.UUID) -> JobAggregates | None:
+        return self.rows.aggregates.get(job_id)
 
     async def job_of_request(self, request_id: str) -> uuid.UUID | None:
         return next((p.job_id for ps in self.rows.pairs.values() for p in ps if p.request_id == request_id), None)
@@ -231,6 +289,17 @@ class FakeAssignmentRepository:
         self.rows.anchors = [a for a in self.rows.anchors if (a.assignment_id, a.id) != (assignment_id, anchor_id)]
         return len(self.rows.anchors) < before
 
+    async def owned_by(self, user_id: str) -> list[Assignment]:
+        return [a for a in self.rows.assignments.values() if a.owner_user_id == user_id]
+
+    async def delete_owned_by(self, user_id: str) -> tuple[int, int]:
+        owned = {a.id for a in await self.owned_by(user_id)}
+        anchors = [a for a in self.rows.anchors if a.assignment_id in owned]
+        self.rows.anchors = [a for a in self.rows.anchors if a.assignment_id not in owned]
+        for assignment_id in owned:
+            del self.rows.assignments[assignment_id]
+        return len(owned), len(anchors)
+
 
 class FakeErasedBatches:
     """The tombstones; the batch lock is a no-op (the fake runs one transaction at a time)."""
@@ -249,6 +318,19 @@ class FakeErasedBatches:
 
     async def contains(self, batch_id: uuid.UUID) -> bool:
         return batch_id in self.rows.erased_batches
+
+
+class FakeErasedEssays:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    async def add(self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID], erased_at: datetime) -> int:
+        new = [(batch_id, e) for e in essay_ids if (batch_id, e) not in self.rows.erased_essays]
+        self.rows.erased_essays.update(dict.fromkeys(new, erased_at))
+        return len(new)
+
+    async def of_batch(self, batch_id: uuid.UUID) -> set[uuid.UUID]:
+        return {essay for batch, essay in self.rows.erased_essays if batch == batch_id}
 
 
 class FakeOutbox:
@@ -271,6 +353,7 @@ class FakeUnitOfWork:
     jobs: FakeJobRepository
     assignments: FakeAssignmentRepository
     erased_batches: FakeErasedBatches
+    erased_essays: FakeErasedEssays
     events: FakeOutbox
     committed: list[Callable[[], None]] = field(default_factory=list)
 
@@ -289,7 +372,11 @@ class FakeUnitOfWorkFactory:
         before = copy.deepcopy(self.rows)
         rows = self.rows
         uow = FakeUnitOfWork(
-            FakeJobRepository(rows), FakeAssignmentRepository(rows), FakeErasedBatches(rows), FakeOutbox(rows)
+            FakeJobRepository(rows),
+            FakeAssignmentRepository(rows),
+            FakeErasedBatches(rows),
+            FakeErasedEssays(rows),
+            FakeOutbox(rows),
         )
         try:
             yield uow

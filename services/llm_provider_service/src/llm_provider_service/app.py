@@ -19,6 +19,7 @@ from llm_provider_service.adapters.providers.base import ProviderAdapter
 from llm_provider_service.adapters.providers.mock import MockProvider
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
+from llm_provider_service.adapters.retention import SqlRetention
 from llm_provider_service.config import Settings
 from llm_provider_service.di import BATCH_DELETED_GROUP, BatchDeletedConsumer, LlmProviderServiceProvider, OutboxRelays
 from llm_provider_service.entrypoints.background import background_work
@@ -58,6 +59,7 @@ async def create_app(
         writer=await container.get(CallbackWriter),
         relays=await container.get(OutboxRelays),
         consumer=await container.get(BatchDeletedConsumer),
+        retention=await container.get(SqlRetention),
         policy=restart_policy or RestartPolicy(),
     )
 

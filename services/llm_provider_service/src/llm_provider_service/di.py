@@ -1,5 +1,5 @@
-"""Dishka wiring: the shared infrastructure plus the service's queue, providers, writer, worker, relays
-and the batch.deleted consumer."""
+"""Dishka wiring: the shared infrastructure plus the service's queue, providers, writer, worker, relays,
+the batch.deleted consumer and the retention pass."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from llm_provider_service.adapters.outcome_store import OutcomeStore
 from llm_provider_service.adapters.providers.base import ProviderAdapter
 from llm_provider_service.adapters.providers.pool import ProviderPool
 from llm_provider_service.adapters.redis_queue import RedisQueue
+from llm_provider_service.adapters.retention import SqlRetention
 from llm_provider_service.adapters.tables import outbox, processed_events
 from llm_provider_service.config import Settings
 from llm_provider_service.domain.model_table import ModelTable
@@ -275,6 +276,10 @@ class LlmProviderServiceProvider(Provider):
             )
 
         return OutboxRelays(settings.outbox_relays, new_relay)
+
+    @provide(scope=Scope.APP)
+    def retention(self, sessions: async_sessionmaker[AsyncSession]) -> SqlRetention:
+        return SqlRetention(sessions)
 
     @provide(scope=Scope.APP)
     def erasure(self, queue: RedisQueue, settings: Settings) -> BatchErasure:

@@ -96,3 +96,21 @@ class SqlAssignmentRepository:
     async def remove_anchor(self, assignment_id: uuid.UUID, anchor_id: uuid.UUID) -> bool:
         statement = delete(anchors).where(anchors.c.id == anchor_id, anchors.c.assignment_id == assignment_id)
         return (await self._session.execute(statement.returning(anchors.c.id))).first() is not None
+
+    async def owned_by(self, user_id: str) -> list[Assignment]:
+        statement = (
+            select(assignments, _ANCHOR_COUNT)
+            .where(assignments.c.owner_user_id == user_id)
+            .order_by(assignments.c.created_at.desc())
+        )
+        return [_assignment(row) for row in (await self._session.execute(statement)).mappings()]
+
+    async def delete_owned_by(self, user_id: str) -> tuple[int, int]:
+        owned = select(assignments.c.id).where(assignments.c.owner_user_id == user_id)
+        removed_anchors = await self._session.execute(
+            delete(anchors).where(anchors.c.assignment_id.in_(owned)).returning(anchors.c.id)
+        )
+        removed = await self._session.execute(
+            delete(assignments).where(assignments.c.owner_user_id == user_id).returning(assignments.c.id)
+        )
+        return len(removed.all()), len(removed_anchors.all())

@@ -7,20 +7,21 @@ only the columns that changed, and closing every open comparison is one statemen
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, and_, bindparam, delete, func, insert, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.adapters.tables import comparisons, job_essays, jobs, waves
+from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssay, Wave
 from cj_assessment_service.domain.job_health import ActiveJob
 from cj_assessment_service.domain.job_state import ACTIVE
 from cj_assessment_service.domain.pairs import Pair, PairStatus
-from cj_assessment_service.service_layer.ports import ActiveProgress
+from cj_assessment_service.service_layer.ports import ActiveProgress, ErasedRows
 from common_core.events.cj_assessment import AssessmentBudget, LLMSettings
 from common_core.status import CJJobState
 
@@ -190,6 +191,76 @@ class SqlJobRepository:
         await self._session.execute(delete(comparisons).where(comparisons.c.job_id.in_(locked)))
         await self._session.execute(delete(jobs).where(jobs.c.id.in_(locked)))
         return len(locked)
+
+    async def jobs_of_batch(self, batch_id: uuid.UUID) -> list[uuid.UUID]:
+        statement = select(jobs.c.id).where(jobs.c.batch_id == batch_id).order_by(jobs.c.created_at)
+        return list((await self._session.execute(statement)).scalars())
+
+    async def erase_essays(self, job_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> ErasedRows:
+        c = comparisons.c
+        wanted = list(essay_ids)
+        pairs = await self._session.execute(
+            delete(comparisons)
+            .where(c.job_id == job_id, or_(c.essay_a_id.in_(wanted), c.essay_b_id.in_(wanted)))
+            .returning(c.pair_id)
+        )
+        essays = await self._session.execute(
+            delete(job_essays)
+            .where(job_essays.c.job_id == job_id, job_essays.c.essay_id.in_(wanted))
+            .returning(job_essays.c.essay_id)
+        )
+        await self._session.execute(update(waves).where(waves.c.job_id == job_id).values(theta=null()))
+        return ErasedRows(essays=len(essays.all()), comparisons=len(pairs.all()))
+
+    async def finished_before(self, cutoff: datetime, limit: int, *, unpurged_only: bool) -> list[uuid.UUID]:
+        statement = (
+            select(jobs.c.id)
+            .where(
+                jobs.c.state.in_([CJJobState.COMPLETED.value, CJJobState.FAILED.value]),
+                jobs.c.finished_at < cutoff,
+            )
+            .order_by(jobs.c.finished_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if unpurged_only:
+            statement = statement.where(jobs.c.purged_at.is_(None))
+        return list((await self._session.execute(statement)).scalars())
+
+    async def student_grades(self, job_id: uuid.UUID) -> list[str | None]:
+        e = job_essays.c
+        statement = select(e.grade).where(e.job_id == job_id, e.is_anchor.is_(False))
+        return list((await self._session.execute(statement)).scalars())
+
+    async def purge(self, job_id: uuid.UUID, aggregates: JobAggregates, purged_at: datetime) -> ErasedRows:
+        pairs = await self._session.execute(
+            delete(comparisons).where(comparisons.c.job_id == job_id).returning(comparisons.c.pair_id)
+        )
+        essays = await self._session.execute(
+            delete(job_essays).where(job_essays.c.job_id == job_id).returning(job_essays.c.essay_id)
+        )
+        await self._session.execute(update(waves).where(waves.c.job_id == job_id).values(theta=null()))
+        await self._session.execute(
+            update(jobs).where(jobs.c.id == job_id).values(purged_at=purged_at, aggregates=aggregates.to_json())
+        )
+        return ErasedRows(essays=len(essays.all()), comparisons=len(pairs.all()))
+
+    async def delete_jobs(self, job_ids: Sequence[uuid.UUID]) -> ErasedRows:
+        wanted = list(job_ids)
+        if not wanted:
+            return ErasedRows()
+        essays = await self._scalar(select(func.count()).where(job_essays.c.job_id.in_(wanted)))
+        pairs = await self._session.execute(
+            delete(comparisons).where(comparisons.c.job_id.in_(wanted)).returning(comparisons.c.pair_id)
+        )
+        # Essays and waves go with their job (cascade).
+        await self._session.execute(delete(jobs).where(jobs.c.id.in_(wanted)))
+        return ErasedRows(essays=essays, comparisons=len(pairs.all()))
+
+    async def aggregates(self, job_id: uuid.UUID) -> JobAggregates | None:
+        statement = select(jobs.c.aggregates).where(jobs.c.id == job_id, jobs.c.purged_at.is_not(None))
+        data = (await self._session.execute(statement)).scalar_one_or_none()
+        return None if data is None else JobAggregates.from_json(data)
 
     async def job_of_request(self, request_id: str) -> uuid.UUID | None:
         statement = select(comparisons.c.job_id).where(comparisons.c.request_id == request_id)

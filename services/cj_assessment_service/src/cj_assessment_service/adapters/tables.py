@@ -1,5 +1,5 @@
 """The service's one MetaData: assignments, anchors, jobs, their essays, waves and comparisons, the erased
-batches, the outbox."""
+batches and essays, the outbox."""
 
 from __future__ import annotations
 
@@ -99,6 +99,10 @@ jobs = Table(
     # When progress was last published while a wave's callbacks arrived (paces them; see callbacks.py).
     Column("progress_published_at", DateTime(timezone=True), nullable=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),
+    # Retention with aggregates kept: when the job's essays and comparisons were purged, and the figures the
+    # read API shows from then on (counts, usage, grade distribution; domain/aggregates.py).
+    Column("purged_at", DateTime(timezone=True), nullable=True),
+    Column("aggregates", JSONB, nullable=True),
     UniqueConstraint("batch_id", "request_id", name="uq_jobs_batch_request"),
     Index("ix_jobs_state", "state"),
 )
@@ -190,4 +194,15 @@ erased_batches = Table(
     metadata,
     Column("batch_id", Uuid, primary_key=True),
     Column("erased_at", DateTime(timezone=True), nullable=False),
+)
+
+# Tombstones of the essays erased on huleedu.class.student_erased.v1 (ids only): a late request of their batch
+# leaves them out, and a late callback of one of their comparisons is dropped.
+erased_essays = Table(
+    "erased_essays",
+    metadata,
+    Column("batch_id", Uuid, nullable=False),
+    Column("essay_id", Uuid, nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("batch_id", "essay_id", name="pk_erased_essays"),
 )

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cj_assessment_service.adapters.assignment_repository import SqlAssignmentRepository
-from cj_assessment_service.adapters.erasure_repository import SqlErasedBatches
+from cj_assessment_service.adapters.erasure_repository import SqlErasedBatches, SqlErasedEssays
 from cj_assessment_service.adapters.job_repository import SqlJobRepository
 from cj_assessment_service.adapters.tables import outbox
 from cj_assessment_service.domain.job import Outgoing
@@ -41,6 +41,7 @@ class SqlUnitOfWork:
         self.jobs = SqlJobRepository(session)
         self.assignments = SqlAssignmentRepository(session)
         self.erased_batches = SqlErasedBatches(session)
+        self.erased_essays = SqlErasedEssays(session)
         # Tests map the payload models to fresh topics; production uses common_core's EVENTS.
         self.events = OutboxEvents(OutboxWriter(session, outbox, registry, service_name))
 

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.erasure import erase_batch
+from cj_assessment_service.service_layer.erasure import delete_account, erase_batch, erase_student
 from cj_assessment_service.service_layer.ports import UnitOfWork
 from cj_assessment_service.service_layer.requests import start_job
 from common_core.envelope import EventEnvelope
 from common_core.events.batch import BatchDeletedV1
 from common_core.events.cj_assessment import CJAssessmentRequestedV1
+from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from huleedu_service_libs.background import SessionHandler
 
@@ -43,8 +44,20 @@ def callback_subscriptions(deps: ServiceDeps, uow_on: UowOn) -> dict[type, Sessi
     return {LLMComparisonResultV1: on_result}
 
 
-def erasure_subscriptions(uow_on: UowOn) -> dict[type, SessionHandler]:
-    async def on_deleted(envelope: EventEnvelope[BatchDeletedV1], session: AsyncSession) -> None:
+def erasure_subscriptions(deps: ServiceDeps, uow_on: UowOn) -> dict[type, SessionHandler]:
+    """A deleted batch, an erased student, a deleted account: one group of their own (``<prefix>.erasures``)."""
+
+    async def on_batch_deleted(envelope: EventEnvelope[BatchDeletedV1], session: AsyncSession) -> None:
         await erase_batch(envelope.data, uow_on(session))
 
-    return {BatchDeletedV1: on_deleted}
+    async def on_student_erased(envelope: EventEnvelope[StudentErasedV1], session: AsyncSession) -> None:
+        await erase_student(deps, envelope.data, uow_on(session))
+
+    async def on_account_deleted(envelope: EventEnvelope[TeacherAccountDeletedV1], session: AsyncSession) -> None:
+        await delete_account(envelope.data, uow_on(session))
+
+    return {
+        BatchDeletedV1: on_batch_deleted,
+        StudentErasedV1: on_student_erased,
+        TeacherAccountDeletedV1: on_account_deleted,
+    }

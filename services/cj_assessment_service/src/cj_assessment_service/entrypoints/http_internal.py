@@ -1,4 +1,5 @@
-"""The BFF's job read API, cancellation, and the assignment lookup (internal; identity from ``X-User-ID``)."""
+"""The BFF's job read API, cancellation, the assignment lookup, and class management's question before it
+deletes an account (internal; identity from ``X-User-ID``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ READ_CALLERS = ("bff_teacher_service", "api_gateway_service")
 CANCEL_CALLERS = ("api_gateway_service", "content_service", "bff_teacher_service")
 # Content service checks a batch's or an assessment's assignment before storing it (issue 14, defect 10).
 ASSIGNMENT_LOOKUP_CALLERS = ("content_service", "api_gateway_service", "bff_teacher_service")
+# Class management refuses to delete an account that still shares assignments (issue 23).
+SHARED_ASSIGNMENTS_CALLERS = ("class_management_service",)
 
 
 def internal_blueprint(queries: JobQueries, assignments: AssignmentService) -> Blueprint:
@@ -50,5 +53,10 @@ def internal_blueprint(queries: JobQueries, assignments: AssignmentService) -> B
     @internal_route(*ASSIGNMENT_LOOKUP_CALLERS)
     async def usable_assignment(assignment_id: uuid.UUID) -> ResponseReturnValue:
         return (await assignments.usable(assignment_id, current_identity().user_id)).model_dump(mode="json")
+
+    @bp.get("/internal/v1/users/<user_id>/shared-assignments")
+    @internal_route(*SHARED_ASSIGNMENTS_CALLERS)
+    async def shared_assignments(user_id: str) -> ResponseReturnValue:
+        return (await assignments.shared_by(user_id, current_identity().user_id)).model_dump(mode="json")
 
     return bp

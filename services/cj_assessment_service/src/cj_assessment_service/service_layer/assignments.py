@@ -29,6 +29,7 @@ from common_core.http.cj_assessment import (
     AssignmentUpdateRequest,
     AssignmentView,
 )
+from common_core.http.class_management import SharedAssignmentList, SharedAssignmentRef
 from common_core.http.content import StoredText, TextKind
 from huleedu_service_libs.errors import (
     ConflictError,
@@ -153,6 +154,17 @@ class AssignmentService:
         must not call content service back for the texts.
         """
         return _summary(await self._visible(assignment_id, user_id))
+
+    async def shared_by(self, owner_id: str, user_id: str) -> SharedAssignmentList:
+        """The assignments ``owner_id`` owns and shares: class management refuses to delete the account while
+        there are any (other teachers assess with them). Only the owner may ask: anyone else gets a 404."""
+        if owner_id != user_id:
+            raise NotFoundError(f"user {owner_id} not found")
+        async with self._deps.uows() as uow:
+            owned = await uow.assignments.owned_by(owner_id)
+        return SharedAssignmentList(
+            items=[SharedAssignmentRef(assignment_id=a.id, title=a.title) for a in owned if a.shared]
+        )
 
     async def get(self, assignment_id: uuid.UUID, user_id: str) -> AssignmentView:
         row = await self._visible(assignment_id, user_id)

@@ -2,8 +2,8 @@
 
 The job's row lock serialises every callback of one job, so exactly one callback sees its wave
 complete and closes it. A second callback for a pair finds it answered and changes nothing. A callback
-of an erased batch (its comparison is gone; the batch id comes back in the request metadata) is dropped
-without a trace: no row, no dead letter, no warning.
+of an erased batch, or of a comparison erased with its student's essay (its comparison is gone; the batch id
+comes back in the request metadata), is dropped without a trace: no row, no dead letter, no warning.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import structlog
 from cj_assessment_service.domain.job import AnswerOutcome
 from cj_assessment_service.metrics import CALLBACKS_FOR_INACTIVE_JOBS, COMPARISONS, COMPARISONS_FINAL
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.erasure import batch_erased, batch_of
+from cj_assessment_service.service_layer.erasure import batch_erased, batch_of, essays_erased
 from cj_assessment_service.service_layer.ports import UnitOfWork
 from cj_assessment_service.service_layer.waves import close_wave
 from common_core.events.llm_provider import LLMComparisonResultV1
@@ -29,7 +29,9 @@ async def record_result(deps: ServiceDeps, result: LLMComparisonResultV1, uow: U
     job_id = await uow.jobs.job_of_request(result.request_id)
     if job_id is None:
         batch_id = batch_of(result.request_metadata)
-        if batch_id is not None and await batch_erased(uow, batch_id, what="callback"):
+        if batch_id is not None and (
+            await batch_erased(uow, batch_id, what="callback") or await essays_erased(uow, batch_id, what="callback")
+        ):
             CALLBACKS_FOR_INACTIVE_JOBS.inc()
             return False
         log.warning("cj.callback_unknown_request", request_id=result.request_id)

@@ -1,5 +1,7 @@
-"""``huleedu.batch.deleted.v1``: erase everything CJ holds of the batch, and keep it erased.
+"""Erasures: a deleted batch (``huleedu.batch.deleted.v1``), an erased student's essays
+(``huleedu.class.student_erased.v1``) and a deleted teacher account (``huleedu.class.teacher_account_deleted.v1``).
 
+**A batch.**
 The teacher deleted the batch: its jobs go with their essays (the texts and the authors' names), waves
 (reliabilities and the theta history), comparisons (verdicts, justifications, usage) and results, and the
 events CJ published about it leave the outbox (pending ones stay until the relay publishes and prunes them). A job that
@@ -12,17 +14,32 @@ A tombstone with the batch id (no personal data) stays, so that a request of the
 the deletion (another topic, so possibly later) starts no job, and a late LPS callback stores nothing. The
 request and the erasure of one batch hold the batch's lock (``ErasedBatchRepository.lock``), so neither
 can slip between the other's check and write. Idempotent: a second delivery finds the tombstone and no jobs.
+
+**A student.** Each listed essay (the teacher confirmed it as the student's) loses its rows in every job of
+its batch: its text, names and result, and every comparison it took part in with the justifications. The other
+essays' results stay; the job's figures (reliability, stop reason, the counts its events carried) were
+computed with the erased essay and are not recomputed. A job still running is cancelled first (failed with
+``CANCELLED``: the engine cannot lose an item mid-job), so its outcome reaches content service and the teacher
+can assess the rest again. Tombstones (batch id, essay id) keep the essays out of a later request of the batch,
+and a late callback of a deleted comparison is dropped as for an erased batch. The batch's published events
+(results with each essay's grade) leave the outbox. Idempotent.
+
+**A teacher account.** Its assignments go with their anchors; its batches come through ``batch.deleted``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import UTC, datetime
 
 import structlog
 
-from cj_assessment_service.service_layer.ports import UnitOfWork
+from cj_assessment_service.domain.job import Failure, FailureCode
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.ports import ErasedRows, UnitOfWork
 from common_core.events.batch import BatchDeletedV1
+from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +54,65 @@ async def erase_batch(deleted: BatchDeletedV1, uow: UnitOfWork) -> int:
     events = await uow.events.forget(batch_id)
     log.info("cj.batch_erased", batch_id=str(batch_id), jobs=erased_jobs, events=events, repeated=not first)
     return erased_jobs
+
+
+ERASED_MID_ASSESSMENT = "a student's essays were erased during the assessment; assess the batch again without them"
+
+
+async def erase_student(deps: ServiceDeps, erased: StudentErasedV1, uow: UnitOfWork) -> ErasedRows:
+    """Erase the student's essays in every job of their batches; what was deleted."""
+    by_batch: defaultdict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for essay in erased.essays:
+        by_batch[essay.batch_id].add(essay.essay_id)
+    essays = comparisons = 0
+    now = datetime.now(UTC)
+    # In a fixed order: two erasures touching the same batches never wait on each other in a cycle.
+    for batch_id in sorted(by_batch):
+        essay_ids = sorted(by_batch[batch_id])
+        # The batch's lock: a request of the batch either sees the tombstones or is erased after it.
+        await uow.erased_batches.lock(batch_id)
+        await uow.erased_essays.add(batch_id, essay_ids, now)
+        for job_id in await uow.jobs.jobs_of_batch(batch_id):
+            job = await uow.jobs.get(job_id, lock=True)
+            if job is None or not set(essay_ids) & set(await uow.jobs.anchor_flags(job_id)):
+                continue
+            if not job.finished:
+                await uow.jobs.load_pairs(job)
+                job.fail(Failure(FailureCode.CANCELLED, ERASED_MID_ASSESSMENT), now)
+                await deps.save(uow, job)
+            rows = await uow.jobs.erase_essays(job_id, essay_ids)
+            essays, comparisons = essays + rows.essays, comparisons + rows.comparisons
+        # CJ keys its events by batch: the published results (a grade per essay) go.
+        await uow.events.forget(batch_id)
+    log.info(
+        "cj.student_erased",
+        student_id=str(erased.student_id),
+        batches=len(by_batch),
+        essays=essays,
+        comparisons=comparisons,
+    )
+    return ErasedRows(essays=essays, comparisons=comparisons)
+
+
+async def delete_account(deleted: TeacherAccountDeletedV1, uow: UnitOfWork) -> tuple[int, int]:
+    """Delete the account's assignments and their anchors; how many of each.
+
+    Shared ones too: class management refuses the deletion while the account shares any (it asks
+    ``GET /internal/v1/users/{id}/shared-assignments``), so one shared here was shared after that check.
+    Jobs that used them keep their own copy of the texts they judged with.
+    """
+    assignments, anchors = await uow.assignments.delete_owned_by(deleted.user_id)
+    log.info("cj.account_deleted", user_id=deleted.user_id, assignments=assignments, anchors=anchors)
+    return assignments, anchors
+
+
+async def essays_erased(uow: UnitOfWork, batch_id: uuid.UUID, *, what: str) -> bool:
+    """Whether essays of ``batch_id`` were erased with their student: a ``what`` of the batch whose comparison
+    is gone was one of theirs, and is dropped (logged at info, never an error)."""
+    if not await uow.erased_essays.of_batch(batch_id):
+        return False
+    log.info("cj.event_for_erased_essay", batch_id=str(batch_id), dropped=what)
+    return True
 
 
 async def batch_erased(uow: UnitOfWork, batch_id: uuid.UUID, *, what: str, lock: bool = False) -> bool:

@@ -1,4 +1,8 @@
-"""The BFF's read API over jobs, and cancellation. Ownership: a job that is not the caller's is a 404."""
+"""The BFF's read API over jobs, and cancellation. Ownership: a job that is not the caller's is a 404.
+
+A job whose per-essay data retention purged shows the figures kept for it (``domain/aggregates.py``): the
+same counts and usage as before, its waves and reliabilities, and no comparisons.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from cj_assessment_service.domain import cj_loop
+from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.job import Failure, FailureCode, Job
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from common_core.events.cj_assessment import FailureReason
@@ -35,11 +40,13 @@ class JobQueries:
     async def job(self, job_id: uuid.UUID, user_id: str) -> JobView:
         async with self._deps.uows() as uow:
             job = _owned(await uow.jobs.get(job_id), job_id, user_id)
-            await uow.jobs.load_counts(job)
-            await uow.jobs.load_pairs(job)
-        counts = job.pair_counts()
+            figures = await uow.jobs.aggregates(job_id)
+            if figures is None:
+                await uow.jobs.load_counts(job)
+                await uow.jobs.load_pairs(job)
+                figures = JobAggregates.of(job, [])
         budget = job.budget
-        students = job.n_items - job.n_anchors
+        students, items = figures.essays, figures.essays + figures.anchors
         return JobView(
             job_id=job.id,
             batch_id=job.batch_id,
@@ -47,13 +54,16 @@ class JobQueries:
             assignment_id=job.assignment_id,
             state=job.state,
             progress_percentage=cj_loop.progress_percentage(
-                counts.done, job.n_items, budget.max_comparisons_per_essay, finished=job.state is CJJobState.COMPLETED
+                figures.comparisons_completed,
+                items,
+                budget.max_comparisons_per_essay,
+                finished=job.state is CJJobState.COMPLETED,
             ),
             essays_assessed=students,
-            anchors_used=job.n_anchors,
-            comparisons_planned=counts.planned,
-            comparisons_completed=counts.done,
-            comparisons_failed=counts.failed,
+            anchors_used=figures.anchors,
+            comparisons_planned=figures.comparisons_planned,
+            comparisons_completed=figures.comparisons_completed,
+            comparisons_failed=figures.comparisons_failed,
             waves=[
                 WaveView(
                     wave=w.wave,
@@ -78,7 +88,7 @@ class JobQueries:
             budget=budget,
             created_at=job.created_at,
             finished_at=job.finished_at,
-            usage=job.usage(),
+            usage=figures.usage,
         )
 
     async def essay_comparisons(self, job_id: uuid.UUID, essay_id: uuid.UUID, user_id: str) -> EssayComparisons:

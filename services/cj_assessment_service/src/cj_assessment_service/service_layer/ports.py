@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.assignment import Anchor, Assignment
 from cj_assessment_service.domain.job import Job, Outgoing
 from cj_assessment_service.domain.job_health import ActiveJob
@@ -22,6 +23,14 @@ from common_core.events.cj_assessment import AssessmentBudget
 from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
 from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
 from common_core.http.llm_provider import ComparisonBatchAccepted, ComparisonBatchRequest
+
+
+@dataclass(frozen=True)
+class ErasedRows:
+    """What an erasure or a retention pass deleted."""
+
+    essays: int = 0  # job_essays rows (texts, names, results)
+    comparisons: int = 0  # with their justifications
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,28 @@ class JobRepository(Protocol):
 
     async def erase_batch(self, batch_id: uuid.UUID) -> int:
         """Delete every job of the batch with its essays, waves and comparisons; how many jobs there were."""
+
+    async def jobs_of_batch(self, batch_id: uuid.UUID) -> list[uuid.UUID]:
+        """The batch's jobs, oldest first."""
+
+    async def erase_essays(self, job_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> ErasedRows:
+        """Delete the essays' rows and every comparison that involves one of them; the job's theta history goes
+        too (it places every essay, and only a running job's stopping rule reads it)."""
+
+    async def finished_before(self, cutoff: datetime, limit: int, *, unpurged_only: bool) -> list[uuid.UUID]:
+        """Completed or failed jobs that finished before ``cutoff``, locked (others' locked ones skipped)."""
+
+    async def student_grades(self, job_id: uuid.UUID) -> list[str | None]:
+        """The grade of each of the job's student essays (anchors left out)."""
+
+    async def purge(self, job_id: uuid.UUID, aggregates: JobAggregates, purged_at: datetime) -> ErasedRows:
+        """Delete the job's essays, comparisons and theta history and keep ``aggregates`` on the job instead."""
+
+    async def delete_jobs(self, job_ids: Sequence[uuid.UUID]) -> ErasedRows:
+        """Delete the jobs with everything they hold."""
+
+    async def aggregates(self, job_id: uuid.UUID) -> JobAggregates | None:
+        """The figures kept when retention purged the job (None: not purged)."""
 
     async def job_of_request(self, request_id: str) -> uuid.UUID | None:
         """The job a comparison request belongs to."""
@@ -123,6 +154,12 @@ class AssignmentRepository(Protocol):
     async def remove_anchor(self, assignment_id: uuid.UUID, anchor_id: uuid.UUID) -> bool:
         """``False`` if the assignment has no such anchor."""
 
+    async def owned_by(self, user_id: str) -> list[Assignment]:
+        """The user's own assignments, newest first."""
+
+    async def delete_owned_by(self, user_id: str) -> tuple[int, int]:
+        """Delete the user's assignments with their anchors; how many of each."""
+
 
 class ErasedBatchRepository(Protocol):
     """Tombstones of the batches erased on ``huleedu.batch.deleted.v1``: their ids, nothing else."""
@@ -134,6 +171,16 @@ class ErasedBatchRepository(Protocol):
         """Record the batch as erased; ``True`` if it was not yet."""
 
     async def contains(self, batch_id: uuid.UUID) -> bool: ...
+
+
+class ErasedEssayRepository(Protocol):
+    """Tombstones of the essays erased on ``huleedu.class.student_erased.v1``: (batch id, essay id), nothing else."""
+
+    async def add(self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID], erased_at: datetime) -> int:
+        """Record the essays as erased; how many were not yet."""
+
+    async def of_batch(self, batch_id: uuid.UUID) -> set[uuid.UUID]:
+        """The batch's erased essays."""
 
 
 class LabelTakenError(Exception):
@@ -160,6 +207,9 @@ class UnitOfWork(Protocol):
 
     @property
     def erased_batches(self) -> ErasedBatchRepository: ...
+
+    @property
+    def erased_essays(self) -> ErasedEssayRepository: ...
 
     @property
     def events(self) -> EventOutbox: ...

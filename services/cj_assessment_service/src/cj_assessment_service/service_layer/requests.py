@@ -3,7 +3,8 @@
 Runs in the consumer runner's transaction (with the event-id claim). The job id is derived from
 (batch id, request id) and the insert ignores a conflict, so a redelivered request, even with a new
 event id, changes nothing. A request of a batch the teacher deleted (its erasure may arrive first, on
-another topic) starts nothing: the batch's tombstone is read under the batch's lock (``erasure``).
+another topic) starts nothing: the batch's tombstone is read under the batch's lock (``erasure``). Essays
+erased with their student (``class.student_erased``) are left out of a request that names them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ async def start_job(
 ) -> None:
     if await batch_erased(uow, request.batch_id, what="assessment request", lock=True):
         return
+    erased = await uow.erased_essays.of_batch(request.batch_id)
+    if erased:
+        kept = [essay for essay in request.essays if essay.essay_id not in erased]
+        log.info("cj.erased_essays_left_out", batch_id=str(request.batch_id), left_out=len(request.essays) - len(kept))
+        request = request.model_copy(update={"essays": kept})
     now = datetime.now(UTC)
     job_id = job_id_for(request.batch_id, request.request_id)
     assignment = await uow.assignments.get(request.assignment_id) if request.assignment_id else None

@@ -16,13 +16,18 @@ once stopped, so each restart builds a new one.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork
+from huleedu_service_libs.retention import RETENTION, RetentionLoop
 from huleedu_service_libs.supervision import RestartPolicy
 from llm_provider_service.config import Settings
 from llm_provider_service.di import BatchDeletedConsumer, OutboxRelays
 from llm_provider_service.entrypoints.consumers import BATCH_DELETED_CONSUMER
+from llm_provider_service.service_layer import retention as retention_pass
 from llm_provider_service.service_layer.batch_jobs import BatchJobManager
 from llm_provider_service.service_layer.callbacks import CallbackWriter
+from llm_provider_service.service_layer.ports import RetentionStore
 from llm_provider_service.service_layer.worker import QueueWorker
 
 QUEUE_WORKER = "queue_worker"
@@ -42,6 +47,7 @@ def background_work(
     writer: CallbackWriter,
     relays: OutboxRelays,
     consumer: BatchDeletedConsumer,
+    retention: RetentionStore,
     policy: RestartPolicy,
 ) -> BackgroundWork:
     """Two stages, stopped in turn: the consumer and the loops that settle comparisons, then the delivery.
@@ -56,8 +62,13 @@ def background_work(
         # asked to stop, and the comparisons it started must still finish.
         await queue_worker.drain(grace_s)
 
+    async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
+        # LPS keeps no aggregates: both settings purge the same (service_layer/retention.py).
+        return await retention_pass.purge_expired(retention, cutoff, comparison_lifetime_s=settings.erasure_tombstone_s)
+
     builder = BackgroundBuilder(settings.service_name, policy, stop_timeout_s=grace_s)
     builder.consumer(BATCH_DELETED_CONSUMER, consumer.messaging, consumer.group, consumer.subscriptions)
+    builder.loop(RETENTION, lambda: RetentionLoop(settings.service_name, settings.retention_policy(), purge))
     if settings.workers_enabled:
         builder.loop(QUEUE_WORKER, lambda: queue_worker).loop(BATCH_JOB_POLLER, lambda: batch_jobs)
     builder.then(drain).loop(CALLBACK_WRITER, lambda: writer)

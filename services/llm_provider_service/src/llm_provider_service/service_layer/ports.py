@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from llm_provider_service.domain.erasure import StoredErasure
@@ -42,3 +43,16 @@ class ErasureRecords(Protocol):
     async def erase(self, batch_id: uuid.UUID, *, remember_s: float) -> StoredErasure:
         """Remember the batch as erased for ``remember_s``, and delete its outcomes, their callbacks
         and its provider batch-job items (a job left empty is erased whole)."""
+
+
+class RetentionStore(Protocol):
+    """The retention policy's deletions (service_layer/retention.py)."""
+
+    async def purge_outcomes(self, before: datetime) -> int:
+        """Delete the outcome rows completed before ``before``; how many."""
+
+    async def purge_ended_batch_jobs(self, before: datetime) -> tuple[int, int]:
+        """Delete the provider batch jobs that ended before ``before``, with their items; how many of each."""
+
+    async def purge_tombstones(self, before: datetime) -> int:
+        """Delete the erased batches' tombstones written before ``before``; how many."""
