@@ -23,6 +23,10 @@ class Settings(ServiceSettings):
         default="http://127.0.0.1:8002", description="Content service, for the opening lines of uploaded essays."
     )
     content_service_timeout_s: float = Field(default=5.0, gt=0)
+    cj_assessment_service_url: str = Field(
+        default="http://127.0.0.1:8004",
+        description="CJ assessment service, asked which assignments a teacher shares before the account is deleted.",
+    )
     read_essay_openings: bool = Field(
         default=True,
         description="Match students against an essay's first lines too (fetched from content service).",

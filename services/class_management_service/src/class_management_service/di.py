@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import redis.asyncio as aioredis
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from class_management_service.adapters.cj_client import CJSharedAssignments
 from class_management_service.adapters.content_client import ContentServiceTexts, NoEssayTexts
 from class_management_service.adapters.login_guard import LoginGuard
 from class_management_service.adapters.passwords import Passwords
@@ -21,18 +23,23 @@ from class_management_service.adapters.unit_of_work import SqlUnitOfWorks, unit_
 from class_management_service.config import Settings
 from class_management_service.entrypoints.consumers import CONSUMER, batch_event_subscriptions
 from class_management_service.entrypoints.create_teacher import TeacherStore
+from class_management_service.service_layer import retention
 from class_management_service.service_layer.associations import BatchEventHandlers
 from class_management_service.service_layer.context import ServiceContext
 from class_management_service.service_layer.matching import StudentMatcher
-from class_management_service.service_layer.ports import EssayTextSource
+from class_management_service.service_layer.ports import EssayTextSource, SharedAssignmentSource
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
 from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.client import make_http_client
+from huleedu_service_libs.retention import RETENTION, RetentionLoop
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import RestartPolicy
+
+# A teacher waits for CJ's answer before an account is deleted.
+CJ_TIMEOUT_S = 5.0
 
 
 class ClassManagementProvider(Provider):
@@ -72,6 +79,17 @@ class ClassManagementProvider(Provider):
         await client.aclose()
 
     @provide(scope=Scope.APP)
+    async def shared_assignments(self, settings: Settings) -> AsyncIterator[SharedAssignmentSource]:
+        client = make_http_client(
+            settings.cj_assessment_service_url,
+            service_id=settings.service_name,
+            api_key=settings.effective_internal_api_key(),
+            timeout_s=CJ_TIMEOUT_S,
+        )
+        yield CJSharedAssignments(client)
+        await client.aclose()
+
+    @provide(scope=Scope.APP)
     def unit_of_work(self, sessions: async_sessionmaker[AsyncSession], registry: EventRegistry) -> SqlUnitOfWorks:
         return unit_of_work_factory(sessions, registry)
 
@@ -81,9 +99,14 @@ class ClassManagementProvider(Provider):
 
     @provide(scope=Scope.APP)
     def context(
-        self, settings: Settings, units: SqlUnitOfWorks, login_guard: LoginGuard, matcher: StudentMatcher
+        self,
+        settings: Settings,
+        units: SqlUnitOfWorks,
+        login_guard: LoginGuard,
+        matcher: StudentMatcher,
+        shared_assignments: SharedAssignmentSource,
     ) -> ServiceContext:
-        return ServiceContext(settings, units, Passwords(), login_guard, matcher)
+        return ServiceContext(settings, units, Passwords(), login_guard, matcher, shared_assignments)
 
     @provide(scope=Scope.APP)
     def background(
@@ -95,10 +118,15 @@ class ClassManagementProvider(Provider):
         matcher: StudentMatcher,
     ) -> BackgroundWork:
         subscriptions = batch_event_subscriptions(BatchEventHandlers(matcher), units.on)
+
+        async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
+            return await retention.purge_expired(units, cutoff, keep_aggregates)
+
         return (
             BackgroundBuilder(settings.service_name, policy, stop_timeout_s=settings.shutdown_grace_seconds)
             .consumer(CONSUMER, messaging, settings.consumer_group, subscriptions)
             .relay(messaging)
+            .loop(RETENTION, lambda: RetentionLoop(settings.service_name, settings.retention_policy(), purge))
             .build()
         )
 

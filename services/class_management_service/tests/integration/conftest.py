@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import BaseModel
 from quart.typing import TestAppProtocol as QuartTestApp
 from quart.typing import TestClientProtocol as QuartClient
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.app import create_app
@@ -28,7 +29,9 @@ from common_core.events.classes import (
     ClassUpdatedV1,
     EssayStudentAssociationsConfirmedV1,
     StudentCreatedV1,
+    StudentErasedV1,
     StudentUpdatedV1,
+    TeacherAccountDeletedV1,
 )
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.db import create_engine, session_factory
@@ -50,7 +53,11 @@ SERVICE_MODELS: tuple[type[BaseModel], ...] = (
     StudentCreatedV1,
     StudentUpdatedV1,
     EssayStudentAssociationsConfirmedV1,
+    StudentErasedV1,
+    TeacherAccountDeletedV1,
 )
+# Every column type that could hold a name, a file name, a text or an id (the erasure tests scan them all).
+SCANNED_TYPES = ("text", "character varying", "jsonb", "json", "bytea", "uuid")
 
 
 def gateway(user_id: str | None = None, *, service: str = "api_gateway_service", key: str = KEY) -> dict[str, str]:
@@ -193,3 +200,26 @@ async def read_events(
     finally:
         await consumer.stop()
     return records
+
+
+async def columns_holding(sessions: async_sessionmaker[AsyncSession], needle: str) -> set[str]:
+    """Every ``table.column`` of the service's tables (text, JSON, binary or uuid) that holds ``needle``."""
+    async with sessions() as session:
+        columns = await session.execute(
+            text(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND data_type = ANY(:types)"
+            ),
+            {"types": list(SCANNED_TYPES)},
+        )
+        hits = set()
+        for table, column, data_type in columns.all():
+            name = f'"{table}"."{column}"'
+            condition = {
+                "bytea": f"position(convert_to(:needle, 'UTF8') in {name}) > 0",
+                "uuid": f"{name}::text = :needle",
+            }.get(data_type, f"strpos({name}::text, :needle) > 0")
+            count = await session.execute(text(f'SELECT count(*) FROM "{table}" WHERE {condition}'), {"needle": needle})
+            if count.scalar_one():
+                hits.add(f"{table}.{column}")
+    return hits

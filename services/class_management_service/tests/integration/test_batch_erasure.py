@@ -7,19 +7,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from quart.typing import TestClientProtocol as QuartClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.tables import essays, processed_events
 from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, EssayUploadedV1
 
-from .conftest import EventSender, FakeEssayTexts, eventually, gateway
+from .conftest import EventSender, FakeEssayTexts, columns_holding, eventually, gateway
 
 ANNA = str(uuid.uuid4())
 BFF = "bff_teacher_service"
 # A word that appears only in the batch's essays: in a file name, an author hint and an essay's opening.
 MARKER = "Qwzrtmarker"
-SCANNED_TYPES = ("text", "character varying", "jsonb", "json", "bytea", "uuid")
 
 
 class ErasedBatch:
@@ -105,27 +104,7 @@ class ErasedBatch:
 
     async def found(self, needle: str) -> set[str]:
         """Every ``table.column`` of the service's tables (text, JSON, binary or uuid) that holds ``needle``."""
-        async with self.sessions() as session:
-            columns = await session.execute(
-                text(
-                    "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = 'public' AND data_type = ANY(:types)"
-                ),
-                {"types": list(SCANNED_TYPES)},
-            )
-            hits = set()
-            for table, column, data_type in columns.all():
-                name = f'"{table}"."{column}"'
-                condition = {
-                    "bytea": f"position(convert_to(:needle, 'UTF8') in {name}) > 0",
-                    "uuid": f"{name}::text = :needle",
-                }.get(data_type, f"strpos({name}::text, :needle) > 0")
-                count = await session.execute(
-                    text(f'SELECT count(*) FROM "{table}" WHERE {condition}'), {"needle": needle}
-                )
-                if count.scalar_one():
-                    hits.add(f"{table}.{column}")
-        return hits
+        return await columns_holding(self.sessions, needle)
 
     async def essay_traces(self) -> dict[str, set[str]]:
         """Where the marker and each essay id are still found."""

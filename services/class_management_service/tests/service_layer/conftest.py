@@ -1,5 +1,5 @@
 """In-memory fakes at the adapter boundary (repositories, outbox, unit of work, passwords, sign-in lock,
-essay texts) for the use-case tests.
+essay texts, CJ's shared assignments) for the use-case tests.
 
 The fake unit of work behaves like the PostgreSQL one where the use cases depend on it: the
 state and the events of a block are kept only when it ends normally, and an exception rolls
@@ -26,6 +26,7 @@ from class_management_service.domain.model import (
     LockState,
     MatchOutcome,
     NewStudent,
+    OwnedRecords,
     PendingBatch,
     SchoolClass,
     Student,
@@ -35,6 +36,8 @@ from class_management_service.domain.name_matching import RosterStudent
 from class_management_service.service_layer.associations import BatchEventHandlers
 from class_management_service.service_layer.context import ServiceContext
 from class_management_service.service_layer.matching import StudentMatcher
+from common_core.http.class_management import SharedAssignmentRef
+from huleedu_service_libs.errors import ServiceUnavailableError
 from huleedu_service_libs.testing.fake_transactions import FakeTransactions
 
 
@@ -66,6 +69,7 @@ class State:
     batches: dict[uuid.UUID, StoredBatch] = field(default_factory=dict)
     essays: dict[uuid.UUID, Essay] = field(default_factory=dict)  # arrival order
     erased: set[uuid.UUID] = field(default_factory=set)  # the tombstones of deleted batches
+    locked_students: list[uuid.UUID] = field(default_factory=list)  # every student row locked, in order
 
 
 class FakeClassRepository:
@@ -119,6 +123,9 @@ class FakeClassRepository:
         found = self.state.students.get(student_id)
         return self._with_classes(found) if found is not None and found.owner_id == owner_id else None
 
+    async def lock_students(self, student_ids: Sequence[uuid.UUID]) -> None:
+        return None  # one transaction at a time in the fakes
+
     async def list_students(self, owner_id: str, *, class_id: uuid.UUID | None = None) -> list[Student]:
         owned = [
             self._with_classes(s)
@@ -161,6 +168,18 @@ class FakeClassRepository:
     async def roster(self, class_id: uuid.UUID) -> list[RosterStudent]:
         placed = sorted(s for c, s in self.state.roster if c == class_id)
         return [RosterStudent(s, self.state.students[s].first_name, self.state.students[s].last_name) for s in placed]
+
+    async def lock_student(self, student_id: uuid.UUID) -> None:
+        self.state.locked_students.append(student_id)
+
+    async def delete_everything_of(self, owner_id: str) -> OwnedRecords:
+        class_ids = sorted((c for c, found in self.state.classes.items() if found.owner_id == owner_id), key=str)
+        student_ids = sorted((s for s, found in self.state.students.items() if found.owner_id == owner_id), key=str)
+        for student_id in student_ids:
+            await self.delete_student(student_id)
+        for class_id in class_ids:
+            await self.delete_class(class_id)
+        return OwnedRecords(tuple(class_ids), tuple(student_ids))
 
 
 class FakeAssociationRepository:
@@ -261,6 +280,24 @@ class FakeAssociationRepository:
             del self.state.essays[essay_id]
         return len(erased)
 
+    async def essays_confirmed_as(self, student_id: uuid.UUID) -> list[Essay]:
+        confirmed = [e for e in self.state.essays.values() if e.confirmed_student_id == student_id]
+        return sorted(confirmed, key=lambda e: (str(e.batch_id), e.received_at, str(e.essay_id)))
+
+    async def delete_essays(self, essay_ids: Sequence[uuid.UUID]) -> int:
+        return sum(self.state.essays.pop(essay_id, None) is not None for essay_id in essay_ids)
+
+    async def batch_ids_of(self, owner_id: str) -> list[uuid.UUID]:
+        return sorted((b for b, stored in self.state.batches.items() if stored.owner_id == owner_id), key=str)
+
+    async def due_for_retention(self, cutoff: datetime, limit: int, *, with_batches: bool) -> list[uuid.UUID]:
+        holding = {e.batch_id for e in self.state.essays.values()}
+        due = {b for b, s in self.state.batches.items() if s.registered_at < cutoff and (with_batches or b in holding)}
+        for batch_id in holding - set(self.state.batches):  # essays whose batch never arrived
+            if max(e.received_at for e in self.state.essays.values() if e.batch_id == batch_id) < cutoff:
+                due.add(batch_id)
+        return sorted(due, key=str)[:limit]
+
 
 class FakeAccountRepository:
     def __init__(self, state: State, clock: Clock) -> None:
@@ -291,6 +328,9 @@ class FakeAccountRepository:
         await self.rehash_password(teacher_id, new_hash)
         return True
 
+    async def delete_teacher(self, teacher_id: uuid.UUID) -> bool:
+        return self.state.teachers.pop(teacher_id, None) is not None
+
 
 @dataclass(frozen=True)
 class EmittedEvent:
@@ -299,11 +339,13 @@ class EmittedEvent:
 
 
 class FakeOutbox:
-    """``forgotten`` keys are dropped from the committed events too, when the block commits."""
+    """What is forgotten is dropped from the committed events too, when the block commits; an event
+    emitted after the ``forget`` in the same block stays (the PostgreSQL outbox deletes rows in order)."""
 
     def __init__(self) -> None:
         self.pending: list[EmittedEvent] = []
         self.forgotten: set[str] = set()
+        self.forgotten_naming: list[tuple[str, set[str]]] = []  # (key, ids named in the payload)
 
     async def emit(self, payload: BaseModel, *, key: str) -> None:
         self.pending.append(EmittedEvent(payload, key))
@@ -311,6 +353,23 @@ class FakeOutbox:
     async def forget(self, *, key: str) -> None:
         self.forgotten.add(key)
         self.pending[:] = [event for event in self.pending if event.key != key]
+
+    async def forget_all(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            await self.forget(key=key)
+
+    async def forget_naming(self, *, key: str, ids: Sequence[uuid.UUID]) -> None:
+        self.forgotten_naming.append((key, {str(i) for i in ids}))
+        self.pending[:] = [event for event in self.pending if not self.names(event, key, {str(i) for i in ids})]
+
+    @staticmethod
+    def names(event: EmittedEvent, key: str, ids: set[str]) -> bool:
+        return event.key == key and any(i in event.payload.model_dump_json() for i in ids)
+
+    def keeps(self, event: EmittedEvent) -> bool:
+        """Whether an event committed before this block survives what the block forgot."""
+        named = any(self.names(event, key, ids) for key, ids in self.forgotten_naming)
+        return event.key not in self.forgotten and not named
 
 
 @dataclass
@@ -338,7 +397,8 @@ class FakeUnitOfWorkFactory(FakeTransactions[State, EmittedEvent]):
         )
         async with self.transaction(uow.events.pending):
             yield uow
-        self.committed_events[:] = [e for e in self.committed_events if e.key not in uow.events.forgotten]
+            # Reached only when the block ends normally, before its own events are added.
+            self.committed_events[:] = [e for e in self.committed_events if uow.events.keeps(e)]
 
 
 class FakePasswords:
@@ -387,6 +447,21 @@ class FakeEssayTexts:
         return self.texts.get(text_ref)
 
 
+class FakeSharedAssignments:
+    """CJ's answer: ``shared`` per user, or ``down`` (it cannot be asked)."""
+
+    def __init__(self) -> None:
+        self.shared: dict[str, list[SharedAssignmentRef]] = {}
+        self.down = False
+        self.asked: list[str] = []
+
+    async def shared_assignments(self, user_id: str) -> list[SharedAssignmentRef]:
+        self.asked.append(user_id)
+        if self.down:
+            raise ServiceUnavailableError("CJ assessment service could not be asked")
+        return self.shared.get(user_id, [])
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": "postgresql://unused/never-connected",
@@ -406,6 +481,7 @@ class Service:
     guard: FakeSignInLock
     texts: FakeEssayTexts
     handlers: BatchEventHandlers
+    cj: FakeSharedAssignments
 
 
 @pytest.fixture
@@ -413,5 +489,6 @@ def service() -> Service:
     settings = make_settings()
     uow, passwords, guard, texts = FakeUnitOfWorkFactory(), FakePasswords(), FakeSignInLock(), FakeEssayTexts()
     matcher = StudentMatcher(settings, texts)
-    ctx = ServiceContext(settings, uow, passwords, guard, matcher)
-    return Service(ctx, uow, passwords, guard, texts, BatchEventHandlers(matcher))
+    cj = FakeSharedAssignments()
+    ctx = ServiceContext(settings, uow, passwords, guard, matcher, cj)
+    return Service(ctx, uow, passwords, guard, texts, BatchEventHandlers(matcher), cj)

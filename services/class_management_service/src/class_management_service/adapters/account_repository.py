@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,3 +65,7 @@ class SqlAccountRepository:
             .returning(teachers.c.id)
         )
         return changed.first() is not None
+
+    async def delete_teacher(self, teacher_id: uuid.UUID) -> bool:
+        gone = await self._session.execute(delete(teachers).where(teachers.c.id == teacher_id).returning(teachers.c.id))
+        return gone.first() is not None

@@ -168,3 +168,37 @@ class SqlAssociationRepository:
         erased = await self._session.execute(delete(essays).where(essays.c.batch_id == batch_id).returning(essays.c.id))
         await self._session.execute(delete(batches).where(batches.c.id == batch_id))
         return len(erased.all())
+
+    async def essays_confirmed_as(self, student_id: uuid.UUID) -> list[Essay]:
+        rows = await self._session.execute(
+            select(essays)
+            .where(essays.c.confirmed_student_id == student_id)
+            .order_by(essays.c.batch_id, essays.c.received_at, essays.c.id)
+        )
+        return [_essay(row) for row in rows]
+
+    async def delete_essays(self, essay_ids: Sequence[uuid.UUID]) -> int:
+        if not essay_ids:
+            return 0
+        gone = await self._session.execute(delete(essays).where(essays.c.id.in_(essay_ids)).returning(essays.c.id))
+        return len(gone.all())
+
+    async def batch_ids_of(self, owner_id: str) -> list[uuid.UUID]:
+        rows = await self._session.execute(
+            select(batches.c.id).where(batches.c.owner_id == owner_id).order_by(batches.c.id)
+        )
+        return list(rows.scalars().all())
+
+    async def due_for_retention(self, cutoff: datetime, limit: int, *, with_batches: bool) -> list[uuid.UUID]:
+        registered = select(batches.c.id.label("batch_id")).where(batches.c.registered_at < cutoff)
+        if not with_batches:
+            registered = registered.where(exists().where(essays.c.batch_id == batches.c.id))
+        never_registered = (
+            select(essays.c.batch_id)
+            .where(~exists().where(batches.c.id == essays.c.batch_id))
+            .group_by(essays.c.batch_id)
+            .having(func.max(essays.c.received_at) < cutoff)
+        )
+        due = registered.union(never_registered).subquery()
+        rows = await self._session.execute(select(due.c.batch_id).order_by(due.c.batch_id).limit(limit))
+        return list(rows.scalars().all())

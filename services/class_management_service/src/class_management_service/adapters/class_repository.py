@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.adapters.tables import class_students, classes, students
-from class_management_service.domain.model import NewStudent, SchoolClass, Student
+from class_management_service.domain.model import NewStudent, OwnedRecords, SchoolClass, Student
 from class_management_service.domain.name_matching import RosterStudent
 
 _STUDENT_COUNT = (
@@ -117,6 +117,11 @@ class SqlClassRepository:
         ).one_or_none()
         return None if row is None else _student(row)
 
+    async def lock_students(self, student_ids: Sequence[uuid.UUID]) -> None:
+        await self._session.execute(
+            select(students.c.id).where(students.c.id.in_(student_ids)).with_for_update(key_share=True)
+        )
+
     async def list_students(self, owner_id: str, *, class_id: uuid.UUID | None = None) -> list[Student]:
         query = select(students, _CLASS_IDS).where(students.c.owner_id == owner_id)
         if class_id is not None:
@@ -159,3 +164,19 @@ class SqlClassRepository:
             .order_by(students.c.id)
         )
         return [RosterStudent(row.id, row.first_name, row.last_name) for row in rows]
+
+    async def lock_student(self, student_id: uuid.UUID) -> None:
+        await self._session.execute(select(students.c.id).where(students.c.id == student_id).with_for_update())
+
+    async def delete_everything_of(self, owner_id: str) -> OwnedRecords:
+        # The roster rows go with either side (ON DELETE CASCADE); essays lose their links (SET NULL).
+        gone_students = await self._session.execute(
+            delete(students).where(students.c.owner_id == owner_id).returning(students.c.id)
+        )
+        gone_classes = await self._session.execute(
+            delete(classes).where(classes.c.owner_id == owner_id).returning(classes.c.id)
+        )
+        return OwnedRecords(
+            class_ids=tuple(sorted(gone_classes.scalars().all(), key=str)),
+            student_ids=tuple(sorted(gone_students.scalars().all(), key=str)),
+        )

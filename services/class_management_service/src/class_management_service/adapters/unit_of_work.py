@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 from pydantic import BaseModel
-from sqlalchemy import delete
+from sqlalchemy import Text, delete, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.account_repository import SqlAccountRepository
@@ -29,6 +32,18 @@ class OutboxEvents:
     async def forget(self, *, key: str) -> None:
         # The relay locks a row while it publishes it, so this waits for that and then deletes it too.
         await self._session.execute(delete(outbox).where(outbox.c.message_key == key.encode()))
+
+    async def forget_all(self, keys: Sequence[str]) -> None:
+        if keys:
+            await self._session.execute(delete(outbox).where(outbox.c.message_key.in_([k.encode() for k in keys])))
+
+    async def forget_naming(self, *, key: str, ids: Sequence[uuid.UUID]) -> None:
+        if not ids:
+            return
+        # The payload is the envelope's UTF-8 JSON, where an id is written as its canonical text.
+        payload = func.convert_from(outbox.c.value, "UTF8", type_=Text)
+        named = or_(*(payload.contains(str(i)) for i in ids))
+        await self._session.execute(delete(outbox).where(outbox.c.message_key == key.encode(), named))
 
 
 class SqlUnitOfWork:

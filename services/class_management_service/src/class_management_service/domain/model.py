@@ -127,6 +127,14 @@ class PendingBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnedRecords:
+    """What deleting a teacher's classes and students removed: their ids key the events written about them."""
+
+    class_ids: tuple[uuid.UUID, ...]
+    student_ids: tuple[uuid.UUID, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LockState:
     """Whether failed sign-ins have locked an account, and for how many more seconds."""
 

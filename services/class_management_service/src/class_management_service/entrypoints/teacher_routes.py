@@ -13,13 +13,22 @@ from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
 from class_management_service.entrypoints.http_support import as_json, for_the_caller, service_context
-from class_management_service.service_layer import accounts, associations, classes, students
+from class_management_service.service_layer import (
+    account_deletion,
+    accounts,
+    associations,
+    classes,
+    student_erasure,
+    students,
+)
 from common_core.http.class_management import (
+    AccountDeletionRequest,
     ChangePasswordRequest,
     ClassCreate,
     ClassUpdate,
     ConfirmAssociations,
     StudentCreate,
+    StudentErasureRequest,
     StudentUpdate,
 )
 from huleedu_service_libs.errors import ValidationFailedError
@@ -40,6 +49,17 @@ def _owner() -> str:
 async def change_password(body: ChangePasswordRequest) -> ResponseReturnValue:
     ctx = service_context()
     await accounts.change_password(ctx.unit_of_work, ctx.passwords, ctx.login_guard, _owner(), body)
+    return "", 204
+
+
+@teacher_routes.delete("/v1/account")
+@teacher_only
+@json_body(AccountDeletionRequest)
+async def delete_account(body: AccountDeletionRequest) -> ResponseReturnValue:
+    ctx = service_context()
+    await account_deletion.delete_account(
+        ctx.unit_of_work, ctx.passwords, ctx.login_guard, ctx.shared_assignments, _owner(), body
+    )
     return "", 204
 
 
@@ -124,6 +144,20 @@ async def update_student(student_id: uuid.UUID, body: StudentUpdate) -> Response
 @teacher_only
 async def delete_student(student_id: uuid.UUID) -> ResponseReturnValue:
     await for_the_caller(students.delete_student, student_id)
+    return "", 204
+
+
+@teacher_routes.get("/v1/students/<uuid:student_id>/erasure")
+@teacher_only
+async def preview_student_erasure(student_id: uuid.UUID) -> ResponseReturnValue:
+    return as_json(await for_the_caller(student_erasure.preview_erasure, student_id))
+
+
+@teacher_routes.post("/v1/students/<uuid:student_id>/erasure")
+@teacher_only
+@json_body(StudentErasureRequest)
+async def erase_student(student_id: uuid.UUID, body: StudentErasureRequest) -> ResponseReturnValue:
+    await for_the_caller(student_erasure.erase_student, student_id, body)
     return "", 204
 
 

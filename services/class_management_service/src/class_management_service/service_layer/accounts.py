@@ -93,14 +93,14 @@ async def verify_credentials(
     lock = await guard.state(email)
     if lock.locked:
         LOGIN_ATTEMPTS.labels("locked").inc()
-        raise _locked_error(lock.retry_after_s)
+        raise locked_error(lock.retry_after_s)
     async with units() as uow:
         teacher = await uow.accounts.teacher_by_email(email)
     if not await passwords.verify(teacher.password_hash if teacher else None, request.password) or teacher is None:
         LOGIN_ATTEMPTS.labels("invalid").inc()
         after = await guard.record_failure(email)
         if after.locked:
-            raise _locked_error(after.retry_after_s)
+            raise locked_error(after.retry_after_s)
         raise UnauthorizedError("Invalid email or password")
     await guard.clear(email)
     if passwords.needs_rehash(teacher.password_hash):
@@ -111,7 +111,7 @@ async def verify_credentials(
     return _profile(teacher)
 
 
-def _locked_error(retry_after_s: int, attempts: str = "sign-in attempts") -> RateLimitedError:
+def locked_error(retry_after_s: int, attempts: str = "sign-in attempts") -> RateLimitedError:
     minutes = max(1, round(retry_after_s / 60))
     return RateLimitedError(
         f"Too many failed {attempts} for this account; it is locked. Try again in about {minutes} minute(s).",
@@ -135,16 +135,16 @@ async def change_password(
     """
     _check_new_password(request)
     async with units() as uow:
-        teacher = await _own_account(uow, caller_id)
+        teacher = await own_account(uow, caller_id)
     lock = await guard.state(teacher.email)
     if lock.locked:
         PASSWORD_CHANGES.labels("locked").inc()
-        raise _locked_error(lock.retry_after_s, "password attempts")
+        raise locked_error(lock.retry_after_s, "password attempts")
     if not await passwords.verify(teacher.password_hash, request.old_password):
         PASSWORD_CHANGES.labels("wrong_old_password").inc()
         after = await guard.record_failure(teacher.email)
         if after.locked:
-            raise _locked_error(after.retry_after_s, "password attempts")
+            raise locked_error(after.retry_after_s, "password attempts")
         raise ForbiddenError(
             "The current password is not correct",
             details={"reason": "wrong_old_password", "fields": [{"field": "old_password", "message": "not correct"}]},
@@ -175,7 +175,7 @@ def _check_new_password(request: ChangePasswordRequest) -> None:
         )
 
 
-async def _own_account(uow: UnitOfWork, caller_id: str) -> Teacher:
+async def own_account(uow: UnitOfWork, caller_id: str) -> Teacher:
     """The caller's account; a signed-in user without one (or an id that is not a teacher id) is a 404."""
     try:
         teacher_id = uuid.UUID(caller_id)

@@ -145,6 +145,9 @@ async def confirm_associations(
     unknown = sorted(str(essay_id) for essay_id in set(chosen) - known)
     if unknown:
         raise NotFoundError(f"No essay {unknown[0]} in batch {batch_id}", details={"essay_ids": unknown})
+    # Held until the commit: a student erased meanwhile is either gone before this reads (a 404) or erased
+    # after it, confirmation and all (the erasure's token then no longer matches, and it asks again).
+    await uow.classes.lock_students(sorted(set(chosen.values())))
     for student_id in set(chosen.values()):
         await owned_student(uow, owner_id, student_id)
     now = datetime.now(UTC)

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from class_management_service.config import Settings
 from class_management_service.service_layer.matching import StudentMatcher
-from class_management_service.service_layer.ports import PasswordHasher, SignInLock, UnitOfWorkFactory
+from class_management_service.service_layer.ports import (
+    PasswordHasher,
+    SharedAssignmentSource,
+    SignInLock,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -18,3 +23,5 @@ class ServiceContext:
     passwords: PasswordHasher
     login_guard: SignInLock
     matcher: StudentMatcher
+    # CJ's assignments the teacher shares, asked before an account is deleted (adapters.cj_client).
+    shared_assignments: SharedAssignmentSource

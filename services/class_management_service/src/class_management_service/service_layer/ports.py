@@ -1,5 +1,6 @@
 """The adapter boundary of the use cases: three repositories and an outbox inside one unit of work,
-and the collaborators outside the database (password hashing, the sign-in lock, essay texts).
+and the collaborators outside the database (password hashing, the sign-in lock, essay texts, CJ's
+shared assignments).
 
 PostgreSQL, Redis and HTTP implement these in ``adapters/``; the unit tests use in-memory fakes
 (tests/service_layer/conftest.py). Every repository method runs inside the unit of work's transaction.
@@ -22,12 +23,14 @@ from class_management_service.domain.model import (
     LockState,
     MatchOutcome,
     NewStudent,
+    OwnedRecords,
     PendingBatch,
     SchoolClass,
     Student,
     Teacher,
 )
 from class_management_service.domain.name_matching import RosterStudent
+from common_core.http.class_management import SharedAssignmentRef
 
 
 class ClassRepository(Protocol):
@@ -54,6 +57,9 @@ class ClassRepository(Protocol):
 
     async def owned_student(self, owner_id: str, student_id: uuid.UUID) -> Student | None: ...
 
+    async def lock_students(self, student_ids: Sequence[uuid.UUID]) -> None:
+        """Hold the students (key-share) until the transaction ends: an erasure waits for it, or has gone first."""
+
     async def list_students(self, owner_id: str, *, class_id: uuid.UUID | None = None) -> list[Student]:
         """By last name, first name, id; only the class's students when ``class_id`` is given."""
 
@@ -71,6 +77,13 @@ class ClassRepository(Protocol):
 
     async def roster(self, class_id: uuid.UUID) -> list[RosterStudent]:
         """Every student in the class, by id (ownership is the caller's business)."""
+
+    async def lock_student(self, student_id: uuid.UUID) -> None:
+        """Hold the student's row until the unit of work ends: a confirmation naming the student waits for
+        an erasure in progress (and then fails), and one already made is seen by the erasure."""
+
+    async def delete_everything_of(self, owner_id: str) -> OwnedRecords:
+        """Delete the owner's classes and students with their rosters; the ids of what went."""
 
 
 class AssociationRepository(Protocol):
@@ -127,6 +140,20 @@ class AssociationRepository(Protocol):
         them (file names, author hints, openings, suggestions, confirmations). How many essays went;
         safe to repeat."""
 
+    async def essays_confirmed_as(self, student_id: uuid.UUID) -> list[Essay]:
+        """The essays the teacher confirmed as the student's, in every batch: by batch id, arrival, id."""
+
+    async def delete_essays(self, essay_ids: Sequence[uuid.UUID]) -> int:
+        """Delete these essays with everything on them; how many went."""
+
+    async def batch_ids_of(self, owner_id: str) -> list[uuid.UUID]:
+        """Every batch of the owner CMS knows, by id."""
+
+    async def due_for_retention(self, cutoff: datetime, limit: int, *, with_batches: bool) -> list[uuid.UUID]:
+        """Up to ``limit`` batch ids whose essays are due: registered before ``cutoff``, or never registered
+        and with every essay received before it. Only batches that still hold essays, unless
+        ``with_batches`` (the batch rows go too, so every old batch is due)."""
+
 
 class AccountRepository(Protocol):
     async def insert_teacher(
@@ -144,6 +171,9 @@ class AccountRepository(Protocol):
     async def replace_password(self, teacher_id: uuid.UUID, old_hash: str, new_hash: str) -> bool:
         """Only over ``old_hash``: ``False`` when another change replaced it first."""
 
+    async def delete_teacher(self, teacher_id: uuid.UUID) -> bool:
+        """``False`` when the account was gone already (deleted at the same moment)."""
+
 
 class EventOutbox(Protocol):
     async def emit(self, payload: BaseModel, *, key: str) -> None:
@@ -151,6 +181,12 @@ class EventOutbox(Protocol):
 
     async def forget(self, *, key: str) -> None:
         """Delete every event written under ``key``, queued or already published (an erased batch's)."""
+
+    async def forget_all(self, keys: Sequence[str]) -> None:
+        """``forget`` for each of ``keys`` (an erased account's classes, students and batches)."""
+
+    async def forget_naming(self, *, key: str, ids: Sequence[uuid.UUID]) -> None:
+        """Delete the events under ``key`` whose payload names any of ``ids`` (erased essays' confirmations)."""
 
 
 class UnitOfWork(Protocol):
@@ -191,6 +227,11 @@ class SignInLock(Protocol):
         """Count one failure; the state says whether this one locked the account."""
 
     async def clear(self, email: str) -> None: ...
+
+
+class SharedAssignmentSource(Protocol):
+    async def shared_assignments(self, user_id: str) -> list[SharedAssignmentRef]:
+        """The assignments the user owns and shares (CJ); ``ServiceUnavailableError`` when it cannot be asked."""
 
 
 class EssayTextSource(Protocol):
