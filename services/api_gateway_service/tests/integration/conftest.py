@@ -27,13 +27,15 @@ from class_management_service.app import create_app as create_cms_app
 from class_management_service.config import Settings as CmsSettings
 from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
 from class_management_service.service_layer.accounts import create_teacher
-from common_core.events.batch import BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, EssayUploadedV1
 from common_core.events.classes import (
     ClassCreatedV1,
     ClassUpdatedV1,
     EssayStudentAssociationsConfirmedV1,
     StudentCreatedV1,
+    StudentErasedV1,
     StudentUpdatedV1,
+    TeacherAccountDeletedV1,
 )
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.testing.database import migrated_database
@@ -53,6 +55,9 @@ CMS_MODELS = (
     StudentCreatedV1,
     StudentUpdatedV1,
     EssayStudentAssociationsConfirmedV1,
+    BatchDeletedV1,
+    StudentErasedV1,
+    TeacherAccountDeletedV1,
 )
 
 
@@ -103,9 +108,18 @@ async def cms(
             "login_max_failures": CMS_LOCK_AFTER,
         }
     )
-    app = await create_cms_app(settings, registry=registry)
-    async with served(app) as url:
-        yield Cms(url, app)
+    # CJ as CMS asks it before an account is deleted: this teacher shares no assignment.
+    cj = Quart("fake_cj")
+
+    @cj.get("/internal/v1/users/<user_id>/shared-assignments")
+    async def shared_assignments(user_id: str) -> dict[str, list[object]]:
+        return {"items": []}
+
+    async with served(cj) as cj_url:
+        settings = settings.model_copy(update={"cj_assessment_service_url": cj_url})
+        app = await create_cms_app(settings, registry=registry)
+        async with served(app) as url:
+            yield Cms(url, app)
 
 
 def gateway_settings(

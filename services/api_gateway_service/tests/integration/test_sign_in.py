@@ -196,3 +196,32 @@ async def test_sign_in_while_cms_is_down_is_a_503(gateway_without_cms: Gateway):
 
     assert (response.status_code, error_code(response)) == (503, "SERVICE_UNAVAILABLE")
     assert response.json()["error"]["service"] == "api_gateway_service"
+
+
+async def test_a_deleted_account_ends_every_session_and_cannot_sign_in_again(gateway: Gateway, cms: Cms):
+    """Issue 23: the password is asked again; then every session ends and the gateway keeps none of them."""
+    email, user_id = await cms.new_teacher()
+    async with gateway.client() as client:
+        here = await sign_in(client, email)
+        elsewhere = await sign_in(client, email)
+        wrong = await client.request("DELETE", "/v1/account", headers=bearer(here), json={"password": "not it"})
+        still_me = await client.get("/v1/me", headers=bearer(here))
+        deleted = await client.request("DELETE", "/v1/account", headers=bearer(here), json={"password": PASSWORD})
+        here_me = await client.get("/v1/me", headers=bearer(here))
+        elsewhere_me = await client.get("/v1/me", headers=bearer(elsewhere))
+        refresh = await client.post("/v1/auth/refresh", json={"refresh_token": elsewhere["refresh_token"]})
+        login = await client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+
+    assert (wrong.status_code, still_me.status_code) == (403, 200)
+    assert deleted.status_code == 204, deleted.text
+    assert (here_me.status_code, error_code(here_me)) == (401, "TOKEN_REVOKED")
+    assert (elsewhere_me.status_code, error_code(elsewhere_me)) == (401, "TOKEN_REVOKED")
+    assert refresh.status_code == 401
+    assert login.status_code == 401
+    engine = create_engine(gateway.database_url)
+    try:
+        async with engine.connect() as conn:
+            left = await conn.scalar(text("SELECT count(*) FROM token_families WHERE user_id = :u"), {"u": user_id})
+    finally:
+        await engine.dispose()
+    assert left == 0
