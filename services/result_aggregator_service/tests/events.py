@@ -21,6 +21,7 @@ from common_core.events.cj_assessment import (
     FailureReason,
     JobUsage,
 )
+from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
 from common_core.llm import LLMProvider
 from common_core.status import CJJobState
 
@@ -77,6 +78,18 @@ class BatchEvents(Generic[E]):
 
     def uploaded(self, index: int, minutes: float = 1) -> E:
         return self._wrap(self._upload(index), minutes)
+
+    def student_erased(self, *indexes: int, minutes: float) -> E:
+        """Class management erased the student who wrote these of the batch's essays."""
+        essays = [ErasedEssay(batch_id=self.batch_id, essay_id=self.essay_ids[index]) for index in indexes]
+        payload = StudentErasedV1(
+            student_id=uuid.uuid4(), user_id=self.user_id, essays=essays, erased_at=self.at(minutes)
+        )
+        return self._wrap(payload, minutes)
+
+    def account_deleted(self, minutes: float) -> E:
+        """The batch's teacher deleted their account."""
+        return self._wrap(TeacherAccountDeletedV1(user_id=self.user_id, deleted_at=self.at(minutes)), minutes)
 
     def progress(self, job_id: uuid.UUID, state: CJJobState, percent: float, minutes: float) -> E:
         return self._wrap(self._progress(job_id, state, percent), minutes)

@@ -51,5 +51,5 @@ def test_every_consumed_event_has_a_handler() -> None:
     handlers = envelope_handlers(lambda session: cast(UnitOfWork, object()))
 
     assert set(handlers) == set(FOLDS)
-    assert len(FOLDS) == 8
+    assert len(FOLDS) == 10
     assert CJAssessmentFailedV1 in FOLDS

@@ -20,7 +20,7 @@ from content_service.adapters.cj_estimates import CJEstimates
 from content_service.adapters.peer_lookups import CJAssignmentLookup, ClassManagementClassLookup
 from content_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from content_service.config import Settings
-from content_service.entrypoints.consumers import CONSUMER, cj_event_subscriptions
+from content_service.entrypoints.consumers import CONSUMER, ERASURES, cj_event_subscriptions, erasure_subscriptions
 from content_service.service_layer import retention
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
@@ -40,6 +40,12 @@ class Wiring:
 
     registry: EventRegistry
     consumer_group: str = CJ_EVENTS_CONSUMER
+
+    @property
+    def erasures_group(self) -> str:
+        """The erasures' group, beside the CJ events' (``content_service.erasures``; a test's own group
+        gives its own erasures group)."""
+        return f"{self.consumer_group.removesuffix('.cj_events')}.erasures"
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ class ContentServiceProvider(Provider):
         return (
             BackgroundBuilder(settings.service_name, policy, stop_timeout_s=STOP_TIMEOUT_S)
             .consumer(CONSUMER, messaging, wiring.consumer_group, cj_event_subscriptions(unit_of_work.on))
+            # A consumer of its own: an account's many batches never hold up CJ's progress, nor the reverse.
+            .consumer(ERASURES, messaging, wiring.erasures_group, erasure_subscriptions(unit_of_work.on, unit_of_work))
             .relay(messaging)
             .loop(RETENTION, lambda: RetentionLoop(settings.service_name, settings.retention_policy(), purge))
             .build()

@@ -29,6 +29,7 @@ from common_core.events.cj_assessment import (
     CJAssessmentProgressV1,
     CJAssessmentRequestedV1,
 )
+from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 from common_core.events.registry import EventRegistry
 from content_service.app import create_app
 from content_service.config import Settings
@@ -44,7 +45,13 @@ ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 INTERNAL_KEY = "content-test-key"
 WAIT_S = 30
 PRODUCED = (BatchRegisteredV1, BatchUpdatedV1, BatchDeletedV1, EssayUploadedV1, CJAssessmentRequestedV1)
-CONSUMED = (CJAssessmentProgressV1, CJAssessmentCompletedV1, CJAssessmentFailedV1)
+CONSUMED = (
+    CJAssessmentProgressV1,
+    CJAssessmentCompletedV1,
+    CJAssessmentFailedV1,
+    StudentErasedV1,
+    TeacherAccountDeletedV1,
+)
 
 
 def multipart(files: list[tuple[str, bytes]], field_name: str = "files") -> tuple[bytes, dict[str, str]]:

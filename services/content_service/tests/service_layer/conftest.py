@@ -116,9 +116,14 @@ class FakeRepository:
         del self.state.batches[batch_id]
         self.state.requests = [r for r in self.state.requests if r.batch_id != batch_id]
 
-    async def delete_essays_and_texts(self, batch_id: uuid.UUID) -> tuple[int, int]:
-        gone = [e.text_id for e in self.state.essays if e.batch_id == batch_id]
-        self.state.essays = [e for e in self.state.essays if e.batch_id != batch_id]
+    async def delete_essays_and_texts(
+        self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID] | None = None
+    ) -> tuple[int, int]:
+        def goes(essay: Essay) -> bool:
+            return essay.batch_id == batch_id and (essay_ids is None or essay.essay_id in essay_ids)
+
+        gone = [e.text_id for e in self.state.essays if goes(e)]
+        self.state.essays = [e for e in self.state.essays if not goes(e)]
         still_used = {e.text_id for e in self.state.essays}
         unused = {t for t in gone if t not in still_used and self.state.texts[t].kind is TextKind.ESSAY}
         for text_id in unused:
@@ -132,6 +137,11 @@ class FakeRepository:
             if b.updated_at < cutoff and b.texts_purged_at is None and b.status not in ACTIVE_STATES
         ]
         return sorted(due, key=lambda b: b.updated_at)[:limit]
+
+    async def owned_batches_for_update(self, owner_id: str, limit: int) -> list[Batch]:
+        owned = sorted((b for b in self.state.batches.values() if b.owner_id == owner_id), key=lambda b: b.batch_id)
+        self.locked += [b.batch_id for b in owned[:limit]]
+        return owned[:limit]
 
     async def mark_texts_purged(self, batch_id: uuid.UUID) -> None:
         self.state.batches[batch_id] = replace(self.state.batches[batch_id], texts_purged_at=self._clock())

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import functools
 import gc
+from datetime import datetime
 
 from dishka import make_async_container
 from quart import Quart
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.background import BackgroundBuilder, Messaging
+from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.health import HealthCheck, publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import setup_quart_app
 from huleedu_service_libs.kafka.dlq_depth import DlqDepthMonitor
 from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.retention import RETENTION, RetentionLoop
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import RestartPolicy
 from result_aggregator_service.adapters.tables import processed_events
@@ -26,6 +29,7 @@ from result_aggregator_service.config import Settings
 from result_aggregator_service.di import ResultAggregatorProvider
 from result_aggregator_service.entrypoints.consumer import envelope_handlers
 from result_aggregator_service.entrypoints.http_routes import internal_queries
+from result_aggregator_service.service_layer import retention
 from result_aggregator_service.service_layer.ports import ReadModelReader
 
 CONSUMER = "consumer"
@@ -61,6 +65,13 @@ async def create_app(
         handlers = envelope_handlers(SqlUnitOfWork)
         builder.consumer(CONSUMER, messaging, settings.consumer_group, handlers)
         builder.loop(DLQ_DEPTH, functools.partial(DlqDepthMonitor, settings.kafka_bootstrap_servers))
+        # With the consumer only: a query-only replica writes nothing.
+        uows = UnitOfWorkFactory(await container.get(async_sessionmaker[AsyncSession]), SqlUnitOfWork)
+
+        async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
+            return await retention.purge_expired(uows, cutoff, keep_aggregates)
+
+        builder.loop(RETENTION, lambda: RetentionLoop(settings.service_name, settings.retention_policy(), purge))
     background = builder.build()
     if settings.consume_events:
         checks["workers"] = workers_check(background)

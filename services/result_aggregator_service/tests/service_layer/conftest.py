@@ -12,9 +12,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -31,11 +32,12 @@ from common_core.events.cj_assessment import (
     JobUsage,
     ModelUsed,
 )
+from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 from common_core.llm import LLMProvider
 from common_core.status import BatchStatus, CJJobState
-from result_aggregator_service.domain.folding import client_status, first_known
+from result_aggregator_service.domain.folding import ACTIVE_STATUSES, client_status, first_known
 from result_aggregator_service.domain.read_model import BatchLock, JobChanges, JobSnapshot
-from result_aggregator_service.service_layer import batch_events, cj_events
+from result_aggregator_service.service_layer import batch_events, cj_events, erasure
 from result_aggregator_service.service_layer.messages import ConsumedEvent
 from services.result_aggregator_service.tests.events import USAGE as USAGE  # test_cj_events imports it from here
 from services.result_aggregator_service.tests.events import BatchEvents
@@ -60,6 +62,7 @@ class BatchRow:
     completed_at: datetime | None = None
     title_updated_at: datetime | None = None
     deleted_at: datetime | None = None
+    essays_purged_at: datetime | None = None
 
 
 @dataclass
@@ -69,6 +72,7 @@ class ReadModelState:
     # Per (batch, job): every column the folds wrote, plus started_at and request_failure.
     jobs: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
     results: dict[tuple[uuid.UUID, uuid.UUID], list[EssayResult]] = field(default_factory=dict)
+    erased: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # (batch, essay) tombstones
 
     def job(self, batch_id: uuid.UUID, job_id: uuid.UUID) -> dict[str, Any]:
         return self.jobs[(batch_id, job_id)]
@@ -92,7 +96,9 @@ class FakeReadModelWriter:
     async def lock_batch(self, batch_id: uuid.UUID, event_at: datetime) -> BatchLock:
         self.locked.append(batch_id)
         row = self._state.batches.setdefault(batch_id, BatchRow(updated_at=event_at))
-        return BatchLock(row.user_id is not None, row.deleted_at is not None, row.title_updated_at)
+        return BatchLock(
+            row.user_id is not None, row.deleted_at is not None, row.title_updated_at, row.essays_purged_at is not None
+        )
 
     async def register_batch(self, payload: BatchRegisteredV1, event_at: datetime) -> None:
         row = self._batch(payload.batch_id, event_at)
@@ -108,14 +114,57 @@ class FakeReadModelWriter:
         if payload.course_code is not None:
             row.course_code = payload.course_code
 
-    async def delete_batch(self, payload: BatchDeletedV1, event_at: datetime) -> None:
-        row = self._batch(payload.batch_id, event_at)
+    async def delete_batch(self, batch_id: uuid.UUID, deleted_at: datetime, event_at: datetime) -> None:
+        row = self._batch(batch_id, event_at)
         for table in (self._state.essays, self._state.jobs, self._state.results):
-            for key in [key for key in table if key[0] == payload.batch_id]:
+            for key in [key for key in table if key[0] == batch_id]:
                 del table[key]
-        self._state.batches[payload.batch_id] = BatchRow(
-            updated_at=row.updated_at, deleted_at=first_known(row.deleted_at, payload.deleted_at)
+        self._state.erased = {key for key in self._state.erased if key[0] != batch_id}
+        self._state.batches[batch_id] = BatchRow(
+            updated_at=row.updated_at, deleted_at=first_known(row.deleted_at, deleted_at)
         )
+
+    async def batches_of_user(self, user_id: str) -> list[uuid.UUID]:
+        return sorted(batch_id for batch_id, row in self._state.batches.items() if row.user_id == user_id)
+
+    async def erased_essays(self, batch_id: uuid.UUID) -> set[uuid.UUID]:
+        return {essay_id for owner, essay_id in self._state.erased if owner == batch_id}
+
+    async def erase_essays(self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> None:
+        if batch_id not in self.locked:
+            raise AssertionError(f"a write to batch {batch_id} before the fold locked it")
+        for essay_id in essay_ids:
+            self._state.essays.pop((batch_id, essay_id), None)
+            self._state.erased.add((batch_id, essay_id))
+        for key, results in self._state.results.items():
+            if key[0] == batch_id:
+                self._state.results[key] = [r for r in results if r.essay_id not in essay_ids]
+
+    async def due_for_retention(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+        due = sorted(
+            (row.updated_at, batch_id)
+            for batch_id, row in self._state.batches.items()
+            if row.deleted_at is None
+            and row.essays_purged_at is None
+            and row.status not in ACTIVE_STATUSES
+            and row.updated_at < cutoff
+        )
+        self.locked += [batch_id for _, batch_id in due[:limit]]
+        return [batch_id for _, batch_id in due[:limit]]
+
+    async def purge_essays(self, batch_id: uuid.UUID) -> tuple[int, int]:
+        row = self._batch(batch_id, datetime.min.replace(tzinfo=UTC))
+        essays = [key for key in self._state.essays if key[0] == batch_id]
+        for key in essays:
+            del self._state.essays[key]
+        results = 0
+        for key in [key for key in self._state.results if key[0] == batch_id]:
+            results += len(self._state.results.pop(key))
+        self._state.erased = {key for key in self._state.erased if key[0] != batch_id}
+        for job in self._state.jobs_of(batch_id):
+            job["completed_payload"] = job["result_payload"] = None
+        row.essays_purged_at = datetime.now(UTC)
+        return len(essays), results
 
     async def add_essay(self, payload: EssayUploadedV1, event_at: datetime) -> None:
         row = self._batch(payload.batch_id, event_at)
@@ -167,14 +216,31 @@ FOLDS: dict[type[BaseModel], Fold] = {
     CJAssessmentCompletedV1: cj_events.on_completed,
     CJAssessmentFailedV1: cj_events.on_failed,
     AssessmentResultPublishedV1: cj_events.on_result_published,
+    StudentErasedV1: erasure.on_student_erased,
+    TeacherAccountDeletedV1: erasure.on_teacher_account_deleted,
 }
 
 
 class ReadModel:
-    """The fake read model, and ``fold`` to fold events into it one unit of work each, as the runner does."""
+    """The fake read model, and ``fold`` to fold events into it one unit of work each, as the runner does.
+
+    Called, it is a unit-of-work factory like the retention pass's: a transaction of its own, whose writes
+    are kept when it ends normally and dropped when it raises.
+    """
 
     def __init__(self) -> None:
         self.state = ReadModelState()
+        self.transactions = 0
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:
+        before = copy.deepcopy(self.state)
+        self.transactions += 1
+        try:
+            yield FakeUnitOfWork(FakeReadModelWriter(self.state))
+        except BaseException:
+            self.state.__dict__.update(before.__dict__)
+            raise
 
     async def fold(self, *events: ConsumedEvent[Any]) -> None:
         for event in events:

@@ -124,14 +124,19 @@ class SqlContentRepository:
         await self.delete_essays_and_texts(batch_id)
         await self._session.execute(delete(batches).where(batches.c.batch_id == batch_id))
 
-    async def delete_essays_and_texts(self, batch_id: uuid.UUID) -> tuple[int, int]:
-        """Delete the batch's essays and the essay texts no one else uses; (essays, texts) deleted.
+    async def delete_essays_and_texts(
+        self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID] | None = None
+    ) -> tuple[int, int]:
+        """Delete the batch's essays (all, or those of ``essay_ids``) and the essay texts no one else uses;
+        (essays, texts) deleted.
 
-        A text is shared when another batch holds the same essay, or when it was stored as an
-        anchor, prompt or rubric; those stay.
+        A text is shared when another essay (of this batch or another) holds the same text, or when it was
+        stored as an anchor, prompt or rubric; those stay.
         """
-        gone = delete(essays).where(essays.c.batch_id == batch_id).returning(essays.c.text_id)
-        text_ids = list((await self._session.scalars(gone)).all())
+        gone = delete(essays).where(essays.c.batch_id == batch_id)
+        if essay_ids is not None:
+            gone = gone.where(essays.c.essay_id.in_(list(essay_ids)))
+        text_ids = list((await self._session.scalars(gone.returning(essays.c.text_id))).all())
         if not text_ids:
             return 0, 0
         still_used = exists().where(essays.c.text_id == texts.c.text_id)
@@ -151,6 +156,17 @@ class SqlContentRepository:
             .order_by(batches.c.updated_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        )
+        return [_batch(row) for row in (await self._session.execute(query)).mappings()]
+
+    async def owned_batches_for_update(self, owner_id: str, limit: int) -> list[Batch]:
+        """Up to ``limit`` of the owner's batches, locked (waiting for a command in hand on one)."""
+        query = (
+            select(batches)
+            .where(batches.c.owner_id == owner_id)
+            .order_by(batches.c.batch_id)
+            .limit(limit)
+            .with_for_update()
         )
         return [_batch(row) for row in (await self._session.execute(query)).mappings()]
 

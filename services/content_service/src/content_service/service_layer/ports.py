@@ -55,8 +55,14 @@ class ContentRepository(Protocol):
     async def delete_batch_and_texts(self, batch_id: uuid.UUID) -> None:
         """Delete the batch, its essays and requests, and the essay texts nothing else uses."""
 
-    async def delete_essays_and_texts(self, batch_id: uuid.UUID) -> tuple[int, int]:
-        """Delete the batch's essays and the essay texts nothing else uses; (essays, texts) deleted."""
+    async def delete_essays_and_texts(
+        self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID] | None = None
+    ) -> tuple[int, int]:
+        """Delete the batch's essays (all, or only ``essay_ids``) and the essay texts nothing else uses;
+        (essays, texts) deleted. Ids that are not (or no longer) the batch's essays are skipped."""
+
+    async def owned_batches_for_update(self, owner_id: str, limit: int) -> list[Batch]:
+        """Up to ``limit`` of ``owner_id``'s batches in any state, locked until the unit of work ends."""
 
     async def due_for_retention(self, cutoff: datetime, limit: int) -> list[Batch]:
         """Up to ``limit`` batches (locked) not being assessed, last changed before ``cutoff``, with essays."""

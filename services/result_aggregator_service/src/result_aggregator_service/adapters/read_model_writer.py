@@ -17,11 +17,11 @@ from sqlalchemy import case, delete, func, null, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
+from common_core.events.batch import BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.cj_assessment import EssayResult
 from common_core.status import BatchStatus, CJJobState
-from result_aggregator_service.adapters.tables import assessment_jobs, batches, essay_results, essays
-from result_aggregator_service.domain.folding import client_status
+from result_aggregator_service.adapters.tables import assessment_jobs, batches, erased_essays, essay_results, essays
+from result_aggregator_service.domain.folding import ACTIVE_STATUSES, client_status
 from result_aggregator_service.domain.read_model import BatchLock, JobChanges, JobSnapshot
 
 # What the fold decides from (every JobSnapshot field is a column), read back by the statement that locks the job.
@@ -43,12 +43,14 @@ class SqlReadModelWriter:
         )
         row = (
             await self._session.execute(
-                select(batches.c.user_id, batches.c.deleted_at, batches.c.title_updated_at)
+                select(batches.c.user_id, batches.c.deleted_at, batches.c.title_updated_at, batches.c.essays_purged_at)
                 .where(batches.c.batch_id == batch_id)
                 .with_for_update()
             )
         ).one()
-        return BatchLock(row.user_id is not None, row.deleted_at is not None, row.title_updated_at)
+        return BatchLock(
+            row.user_id is not None, row.deleted_at is not None, row.title_updated_at, row.essays_purged_at is not None
+        )
 
     async def register_batch(self, payload: BatchRegisteredV1, event_at: datetime) -> None:
         await self._session.execute(
@@ -77,17 +79,19 @@ class SqlReadModelWriter:
             values["course_code"] = payload.course_code
         await self._session.execute(update(batches).where(batches.c.batch_id == payload.batch_id).values(**values))
 
-    async def delete_batch(self, payload: BatchDeletedV1, event_at: datetime) -> None:
+    async def delete_batch(self, batch_id: uuid.UUID, deleted_at: datetime, event_at: datetime) -> None:
         """Erase everything about the batch (the teacher deleted it) but its tombstone: the id, when it was
         deleted, and the bookkeeping that hides it (no owner, status draft, no essays)."""
-        await self._session.execute(delete(essays).where(essays.c.batch_id == payload.batch_id))
+        await self._session.execute(delete(essays).where(essays.c.batch_id == batch_id))
+        # The batch's tombstone covers its erased essays' too.
+        await self._session.execute(delete(erased_essays).where(erased_essays.c.batch_id == batch_id))
         # essay_results go with their jobs (ON DELETE CASCADE).
-        await self._session.execute(delete(assessment_jobs).where(assessment_jobs.c.batch_id == payload.batch_id))
+        await self._session.execute(delete(assessment_jobs).where(assessment_jobs.c.batch_id == batch_id))
         await self._session.execute(
             update(batches)
-            .where(batches.c.batch_id == payload.batch_id)
+            .where(batches.c.batch_id == batch_id)
             .values(
-                deleted_at=func.coalesce(batches.c.deleted_at, payload.deleted_at),
+                deleted_at=func.coalesce(batches.c.deleted_at, deleted_at),
                 user_id=null(),
                 title=null(),
                 course_code=null(),
@@ -99,9 +103,68 @@ class SqlReadModelWriter:
                 essay_count=0,
                 completed_at=null(),
                 title_updated_at=null(),
+                essays_purged_at=null(),
                 updated_at=func.greatest(batches.c.updated_at, event_at),
             )
         )
+
+    async def batches_of_user(self, user_id: str) -> list[uuid.UUID]:
+        query = select(batches.c.batch_id).where(batches.c.user_id == user_id).order_by(batches.c.batch_id)
+        return list((await self._session.scalars(query)).all())
+
+    async def erased_essays(self, batch_id: uuid.UUID) -> set[uuid.UUID]:
+        query = select(erased_essays.c.essay_id).where(erased_essays.c.batch_id == batch_id)
+        return set((await self._session.scalars(query)).all())
+
+    async def erase_essays(self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> None:
+        """Delete the essays and their results in every job; keep their ids so that none comes back."""
+        ids = list(essay_ids)
+        await self._session.execute(delete(essays).where(essays.c.batch_id == batch_id, essays.c.essay_id.in_(ids)))
+        await self._session.execute(
+            delete(essay_results).where(essay_results.c.batch_id == batch_id, essay_results.c.essay_id.in_(ids))
+        )
+        await self._session.execute(
+            insert(erased_essays).on_conflict_do_nothing(), [{"batch_id": batch_id, "essay_id": i} for i in ids]
+        )
+
+    async def due_for_retention(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+        query = (
+            select(batches.c.batch_id)
+            .where(
+                batches.c.deleted_at.is_(None),
+                batches.c.essays_purged_at.is_(None),
+                batches.c.status.not_in([status.value for status in ACTIVE_STATUSES]),
+                batches.c.updated_at < cutoff,
+            )
+            .order_by(batches.c.updated_at)
+            .limit(limit)
+            # A batch a fold holds now has an event in hand: it is not due, and the next pass looks again.
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self._session.scalars(query)).all())
+
+    async def purge_essays(self, batch_id: uuid.UUID) -> tuple[int, int]:
+        """Delete the essays and every job's results; the jobs keep their figures, not the events as sent."""
+        gone_essays = await self._session.execute(
+            delete(essays).where(essays.c.batch_id == batch_id).returning(essays.c.essay_id)
+        )
+        essay_count = len(gone_essays.all())
+        gone_results = await self._session.execute(
+            delete(essay_results).where(essay_results.c.batch_id == batch_id).returning(essay_results.c.essay_id)
+        )
+        result_count = len(gone_results.all())
+        # No essay is left to come back: the purge mark stops every later per-essay event.
+        await self._session.execute(delete(erased_essays).where(erased_essays.c.batch_id == batch_id))
+        # The events as published (ids, free texts CJ may add later); the columns keep the aggregates.
+        await self._session.execute(
+            update(assessment_jobs)
+            .where(assessment_jobs.c.batch_id == batch_id)
+            .values(completed_payload=null(), result_payload=null())
+        )
+        await self._session.execute(
+            update(batches).where(batches.c.batch_id == batch_id).values(essays_purged_at=func.now())
+        )
+        return essay_count, result_count
 
     async def add_essay(self, payload: EssayUploadedV1, event_at: datetime) -> None:
         # The first upload of an essay id is the fact; a redelivery changes nothing.
@@ -168,6 +231,8 @@ class SqlReadModelWriter:
         await self._session.execute(
             essay_results.delete().where(essay_results.c.batch_id == batch_id, essay_results.c.job_id == job_id)
         )
+        if not results:  # every essay of the event was erased
+            return
         await self._session.execute(
             insert(essay_results),
             [

@@ -2,7 +2,8 @@
 
 A batch row exists as soon as any event names the batch; ``user_id`` stays NULL until
 ``batch.registered`` arrives, so an early result is kept but shown to nobody. ``batch.deleted``
-empties the row again for good (``deleted_at``). Results are keyed by
+empties the row again for good (``deleted_at``), and ``erased_essays`` keeps the ids of a student's
+erased essays so that none of them comes back. Results are keyed by
 (batch, job, essay): a re-assessment adds a job and never overwrites the earlier one's results
 (PITFALLS: an essay keyed by its id alone).
 """
@@ -52,6 +53,8 @@ batches = Table(
     # A tombstone: a deleted batch keeps only this row, owned by nobody (user_id NULL), so every
     # query answers 404 for it, and any later event of the batch (registration included) is ignored.
     Column("deleted_at", DateTime(timezone=True), nullable=True),
+    # Set when the retention policy purged the batch's essays and results and kept its aggregates.
+    Column("essays_purged_at", DateTime(timezone=True), nullable=True),
     # The list query: one teacher's batches, newest first, optionally by status.
     Index("ix_batches_user_created", "user_id", text("created_at DESC"), text("batch_id DESC")),
     Index("ix_batches_user_status_created", "user_id", "status", text("created_at DESC"), text("batch_id DESC")),
@@ -154,4 +157,13 @@ essay_results = Table(
         name="fk_essay_results_job",
     ),
     Index("ix_essay_results_job_rank", "batch_id", "job_id", "rank"),
+)
+
+# A student's erased essays (ids only): a late upload or result of one of them stores nothing.
+erased_essays = Table(
+    "erased_essays",
+    metadata,
+    Column("batch_id", Uuid(as_uuid=True), primary_key=True),
+    Column("essay_id", Uuid(as_uuid=True), primary_key=True),
+    ForeignKeyConstraint(["batch_id"], ["batches.batch_id"], ondelete="CASCADE", name="fk_erased_essays_batch"),
 )

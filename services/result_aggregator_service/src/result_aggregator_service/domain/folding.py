@@ -18,6 +18,8 @@ from common_core.grade_scales import get_grade_scale
 from common_core.status import BatchStatus, CJJobState, batch_status_for_job_state
 
 TERMINAL_STATES = frozenset({CJJobState.COMPLETED, CJJobState.FAILED})
+# A batch in these is being assessed: the retention policy never purges it.
+ACTIVE_STATUSES = frozenset({BatchStatus.ASSESSMENT_REQUESTED, BatchStatus.ASSESSING})
 
 # Fixed forever: the id of a failure that came before CJ created a job must be the same on
 # every redelivery, or a replay would add a second failed attempt to the history.

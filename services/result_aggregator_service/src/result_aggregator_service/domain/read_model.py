@@ -20,6 +20,7 @@ class BatchLock:
     registered: bool  # batch.registered has arrived (else the row is an early placeholder)
     deleted: bool  # batch.deleted has arrived: every later event of the batch changes nothing
     title_updated_at: datetime | None  # the updated_at of the newest rename applied
+    essays_purged: bool = False  # retention purged its essays and results; only its aggregates stay
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from common_core.events.cj_assessment import (
     CJAssessmentFailedV1,
     CJAssessmentProgressV1,
 )
+from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 from huleedu_service_libs.background import SessionHandler
-from result_aggregator_service.service_layer import batch_events, cj_events
+from result_aggregator_service.service_layer import batch_events, cj_events, erasure
 from result_aggregator_service.service_layer.messages import ConsumedEvent
 from result_aggregator_service.service_layer.ports import UnitOfWork
 
@@ -39,6 +40,8 @@ FOLDS: dict[type[BaseModel], Fold[Any]] = {
     CJAssessmentCompletedV1: cj_events.on_completed,
     CJAssessmentFailedV1: cj_events.on_failed,
     AssessmentResultPublishedV1: cj_events.on_result_published,
+    StudentErasedV1: erasure.on_student_erased,
+    TeacherAccountDeletedV1: erasure.on_teacher_account_deleted,
 }
 
 

@@ -1,7 +1,8 @@
 """Content service's batch and essay events folded into the read model.
 
 A rename carries the batch's ``updated_at``, so the newest wins in any order; a registration that
-arrives after a rename keeps the renamed title. A deleted batch ignores every later event.
+arrives after a rename keeps the renamed title. A deleted batch ignores every later event, and an
+erased or purged essay is not uploaded again.
 """
 
 from __future__ import annotations
@@ -34,13 +35,17 @@ async def on_batch_deleted(event: ConsumedEvent[BatchDeletedV1], uow: UnitOfWork
     batch = await open_batch(uow, "batch.deleted", event.data.batch_id, event.at)
     if batch is None:
         return
-    await uow.read_model.delete_batch(event.data, event.at)
+    await uow.read_model.delete_batch(event.data.batch_id, event.data.deleted_at, event.at)
     count_folded("batch.deleted", batch.registered)
 
 
 async def on_essay_uploaded(event: ConsumedEvent[EssayUploadedV1], uow: UnitOfWork) -> None:
     batch = await open_batch(uow, "essay.uploaded", event.data.batch_id, event.at)
     if batch is None:
+        return
+    # A student's erased essay, or any essay of a batch whose essays the retention policy purged, stays gone.
+    if batch.essays_purged or event.data.essay_id in await uow.read_model.erased_essays(event.data.batch_id):
+        count_folded("essay.uploaded", batch.registered, changed=False)
         return
     await uow.read_model.add_essay(event.data, event.at)
     count_folded("essay.uploaded", batch.registered)

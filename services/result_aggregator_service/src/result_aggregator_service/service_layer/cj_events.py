@@ -158,11 +158,18 @@ async def on_result_published(event: ConsumedEvent[AssessmentResultPublishedV1],
     batch = await open_batch(uow, "assessment.result.published", published.batch_id, at)
     if batch is None:
         return
+    if batch.essays_purged:
+        # The retention policy purged the batch's results: none comes back (its aggregates stay as they are).
+        count_folded("assessment.result.published", batch.registered, changed=False)
+        return
     job = await uow.read_model.lock_job(published.batch_id, published.job_id, at)
     # A re-publication of the same job replaces its results; an older one arriving late does not.
     newer = job.results_published_at is None or at >= job.results_published_at
     if newer:
-        await uow.read_model.replace_results(published.batch_id, published.job_id, published.results)
+        # A student's erased essays stay gone; the job's aggregates still count them (as CJ computed them).
+        erased = await uow.read_model.erased_essays(published.batch_id)
+        kept = [result for result in published.results if result.essay_id not in erased]
+        await uow.read_model.replace_results(published.batch_id, published.job_id, kept)
         await uow.read_model.update_job(published.batch_id, published.job_id, result_changes(job, published, at))
     await uow.read_model.refresh_batch(published.batch_id, at)
     count_folded("assessment.result.published", batch.registered, changed=newer)

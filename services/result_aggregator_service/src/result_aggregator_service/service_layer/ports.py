@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
+from common_core.events.batch import BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.cj_assessment import EssayResult
 from common_core.http.result_aggregator import (
     BatchDetailResponse,
@@ -38,8 +39,26 @@ class ReadModelWriter(Protocol):
     async def rename_batch(self, payload: BatchUpdatedV1, event_at: datetime) -> None:
         """Apply a rename the caller found newer than the last one applied (``BatchLock.title_updated_at``)."""
 
-    async def delete_batch(self, payload: BatchDeletedV1, event_at: datetime) -> None:
+    async def delete_batch(self, batch_id: uuid.UUID, deleted_at: datetime, event_at: datetime) -> None:
         """Forget everything about the batch but its tombstone (``deleted_at``)."""
+
+    async def batches_of_user(self, user_id: str) -> list[uuid.UUID]:
+        """The ids of every batch ``user_id`` owns (not locked: each fold locks what it changes)."""
+
+    async def erased_essays(self, batch_id: uuid.UUID) -> set[uuid.UUID]:
+        """The batch's essays a student's erasure removed (their tombstones)."""
+
+    async def erase_essays(self, batch_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> None:
+        """Delete these essays and their results in every job, and keep their ids as tombstones; the
+        batch's and jobs' aggregates (counts, grade distribution, reliability) stay as they are."""
+
+    async def due_for_retention(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+        """Up to ``limit`` batches, locked (skipping locked ones), neither deleted nor purged nor being
+        assessed, whose last event happened before ``cutoff``."""
+
+    async def purge_essays(self, batch_id: uuid.UUID) -> tuple[int, int]:
+        """Delete the batch's essays and every job's results (and the per-essay parts of the stored
+        payloads), keep the aggregates and mark the batch purged; (essays, results) deleted."""
 
     async def add_essay(self, payload: EssayUploadedV1, event_at: datetime) -> None:
         """Keep the first upload of an essay id and recount the batch's essays (never incremented)."""
@@ -63,6 +82,12 @@ class UnitOfWork(Protocol):
 
     @property
     def read_model(self) -> ReadModelWriter: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """A unit of work in a transaction of its own (the retention pass; the folds use the runner's)."""
+
+    def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
 
 
 class ReadModelReader(Protocol):
