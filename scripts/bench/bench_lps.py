@@ -38,6 +38,7 @@ from cj_assessment_service.public import order_for_bundles
 from cj_assessment_service.public import wave_loop as cj_loop
 from common_core.envelope import EventEnvelope
 from common_core.events.batch import BatchDeletedV1
+from common_core.events.classes import StudentErasedV1
 from common_core.events.cj_assessment import AssessmentBudget
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
@@ -350,13 +351,14 @@ async def run_mode(
     topic = f"bench.lps.{mode}.{run}"
     prefix = f"bench:lps:{run}:"
     url = await create_database(infra.postgres_url, database)
-    await create_topics(infra.kafka_bootstrap, [topic, f"{topic}.deleted"], 1)
+    await create_topics(infra.kafka_bootstrap, [topic, f"{topic}.deleted", f"{topic}.erased"], 1)
     try:
         await asyncio.to_thread(upgrade_to_head, ALEMBIC_DIR, url)
         registry = EventRegistry()
         registry.register(topic, LLMComparisonResultV1)
         # LPS also reads batch.deleted (erasure); a bench topic of its own keeps the real one untouched.
         registry.register(f"{topic}.deleted", BatchDeletedV1)
+        registry.register(f"{topic}.erased", StudentErasedV1)
         settings = Settings(
             HULEEDU_DEV_MODE=True,
             HULEEDU_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap,
@@ -399,7 +401,7 @@ async def run_mode(
             await counter
         return ModeResult(mode, len(pairs), seconds, judge.last_call_at - started, judge.calls, judge.input_tokens)
     finally:
-        await delete_topics(infra.kafka_bootstrap, [topic, f"{topic}.deleted"])
+        await delete_topics(infra.kafka_bootstrap, [topic, f"{topic}.deleted", f"{topic}.erased"])
         await drop_databases(infra.postgres_url, [database])
         await asyncio.to_thread(delete_redis_prefix, infra.redis_url, prefix)
 

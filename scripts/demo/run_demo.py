@@ -100,7 +100,8 @@ class Gateway:
         self.refresh_token = str(tokens["refresh_token"])
 
     def refresh(self) -> None:
-        token, self.access_token = self.refresh_token, None
+        # Cleared first: a refused refresh (the session ended) is the answer, not a reason to refresh again.
+        token, self.access_token, self.refresh_token = self.refresh_token, None, None
         self.take_tokens(self.call("POST", "/v1/auth/refresh", json={"refresh_token": token}))
 
 

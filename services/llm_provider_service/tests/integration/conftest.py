@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 
 from common_core.envelope import EventEnvelope
 from common_core.events.batch import BatchDeletedV1
+from common_core.events.classes import ErasedEssay, StudentErasedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.db import create_engine
@@ -73,6 +74,7 @@ class Harness:
         topic: str,
         deleted_topic: str,
         consumer_group: str,
+        student_erased_topic: str,
     ) -> None:
         self.infrastructure = infrastructure
         self.database_url = database_url
@@ -83,6 +85,8 @@ class Harness:
         self.registry = EventRegistry()
         self.registry.register(topic, LLMComparisonResultV1)
         self.registry.register(deleted_topic, BatchDeletedV1)
+        self.student_erased_topic = student_erased_topic
+        self.registry.register(student_erased_topic, StudentErasedV1)
         self.engine = create_engine(database_url)
         self.redis = aioredis.Redis.from_url(infrastructure.redis_url)
         self.publisher = EventPublisher(infrastructure.kafka_bootstrap, "lps_test_producer")
@@ -126,6 +130,23 @@ class Harness:
     async def publish(self, envelope: EventEnvelope[BatchDeletedV1]) -> None:
         await self.publisher.start()
         await self.publisher.publish(envelope, key=str(envelope.data.batch_id), topic=self.deleted_topic)
+
+    async def publish_student_erased(self, batch_id: uuid.UUID) -> None:
+        """CMS's event for a student of ``batch_id`` erased by their teacher."""
+        event = StudentErasedV1(
+            student_id=uuid.uuid4(),
+            user_id="teacher-1",
+            essays=[ErasedEssay(batch_id=batch_id, essay_id=uuid.uuid4())],
+            erased_at=datetime.now(UTC),
+        )
+        envelope = EventEnvelope[StudentErasedV1](
+            event_type=self.student_erased_topic,
+            source_service="class_management_service",
+            correlation_id=uuid.uuid4(),
+            data=event,
+        )
+        await self.publisher.start()
+        await self.publisher.publish(envelope, key=str(event.student_id), topic=self.student_erased_topic)
 
     async def handled_events(self) -> int:
         """batch.deleted events the consumer has handled (each event id once)."""
@@ -262,7 +283,8 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     url = await asyncio.to_thread(migrated_database, database_factory, ALEMBIC_DIR, "lps")
     deleted_topic = await asyncio.to_thread(kafka_topic_factory, "batch_deleted", with_dead_letter=True)
-    h = Harness(infrastructure, url, redis_prefix, fresh_topic, deleted_topic, unique_group_id)
+    student_topic = await asyncio.to_thread(kafka_topic_factory, "student_erased", with_dead_letter=True)
+    h = Harness(infrastructure, url, redis_prefix, fresh_topic, deleted_topic, unique_group_id, student_topic)
     yield h
     await h.close()
 

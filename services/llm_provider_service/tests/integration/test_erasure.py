@@ -223,3 +223,34 @@ async def test_a_mixed_provider_batch_job_drops_the_erased_batch_and_answers_the
     assert {rid: state for rid, (state, _, _) in outcomes.items()} == {"o0": "done", "o1": "done"}
     assert sorted(c.data.request_id for c in await harness.callbacks()) == ["o0", "o1"]
     await no_trace(harness)
+
+
+async def test_an_erased_student_takes_the_batchs_cached_texts_with_it_and_the_batch_may_be_assessed_again(harness):
+    """huleedu.class.student_erased.v1: LPS cannot tell which of a batch's texts was the student's (it keys
+    texts by content), so the batch's texts, queued work and callbacks go; unlike a deleted batch, no
+    tombstone: a new assessment of the batch is accepted."""
+    batch, other = uuid.uuid4(), uuid.uuid4()
+    pairs = [("m1", "m2"), ("m1", "shared"), ("shared", "m2")]
+    judge = QuotingJudge()
+    async with harness.app(adapters={LLMProvider.MOCK: judge}) as app:
+        await post(app, batch_wave(harness, batch, BATCH_TEXTS, pairs, "a"))
+        await harness.wait_for_outcomes(3)
+        await harness.wait_for_delivery()
+    assert await harness.redis_holding(MARKER)
+
+    async with harness.app(workers_enabled=False) as app:
+        await post(app, batch_wave(harness, batch, BATCH_TEXTS, pairs, "q"))
+        await post(app, batch_wave(harness, other, OTHER_TEXTS, [("shared", "other")], "o"))
+        await harness.publish_student_erased(batch)
+        await harness.wait_until(lambda: _handled(harness, 1), timeout_s=60)
+        await no_trace(harness)
+        queue = harness.queue()
+        assert [await queue.state(f"q{i}") for i in range(3)] == [None, None, None]
+        assert (await queue.state("o0")).state == "queued"
+        assert await harness.redis.exists(f"{harness.redis_prefix}t:{content_key(MIDDLING)}") == 1
+        await post(app, batch_wave(harness, batch, BATCH_TEXTS, pairs, "again"))  # no tombstone: accepted
+    assert await harness.dead_letters() == 0
+
+
+async def _handled(harness: Harness, count: int) -> bool:
+    return await harness.handled_events() >= count

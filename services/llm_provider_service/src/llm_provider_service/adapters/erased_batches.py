@@ -51,13 +51,14 @@ class SqlBatchErasure:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def erase(self, batch_id: uuid.UUID, *, remember_s: float) -> StoredErasure:
+    async def erase(self, batch_id: uuid.UUID, *, remember_s: float | None) -> StoredErasure:
         s = self._session
         await s.execute(_LOCK, {"id": batch_id})
-        await s.execute(insert(erased_batches).values(batch_id=batch_id).on_conflict_do_nothing())
-        # Tombstones outlive every comparison of their batch; older ones are no longer needed.
-        expired = func.now() - literal(timedelta(seconds=remember_s), Interval())
-        await s.execute(delete(erased_batches).where(erased_batches.c.erased_at < expired))
+        if remember_s is not None:
+            await s.execute(insert(erased_batches).values(batch_id=batch_id).on_conflict_do_nothing())
+            # Tombstones outlive every comparison of their batch; older ones are no longer needed.
+            expired = func.now() - literal(timedelta(seconds=remember_s), Interval())
+            await s.execute(delete(erased_batches).where(erased_batches.c.erased_at < expired))
 
         o = comparison_outcomes
         # The batch's callbacks, sent or not: they carry justifications (CJ drops a late one anyway).

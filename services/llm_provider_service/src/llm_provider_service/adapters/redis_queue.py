@@ -213,13 +213,13 @@ return {reclaimed, expired}
 """
 
 
-# Erase one batch: remember it (the tombstone), drop its items nobody holds (ready or waiting for a
-# retry), and delete the texts no other batch references. An item a worker holds stays: its holder
-# finishes it and its answer is dropped. A text's other references whose batch is gone (expired)
+# Erase one batch: remember it (the tombstone; not when ARGV[3] is 0), drop its items nobody holds
+# (ready or waiting for a retry), and delete the texts no other batch references. An item a worker
+# holds stays: its holder finishes it and its answer is dropped. A text's other references whose batch is gone (expired)
 # no longer count. Returns {items dropped, items held, [deleted content keys]}.
 _ERASE = """
 local p, batch, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
-redis.call('SET', p .. 'x:' .. batch, '1', 'EX', ttl)
+if ttl > 0 then redis.call('SET', p .. 'x:' .. batch, '1', 'EX', ttl) end
 local dropped, held = 0, 0
 local requests = p .. 'b:' .. batch .. ':r'
 for _, rid in ipairs(redis.call('SMEMBERS', requests)) do
@@ -340,9 +340,11 @@ class RedisQueue:
         if not int(await self._put_texts(args=args)):
             raise BatchErasedError
 
-    async def erase_batch(self, batch_id: str) -> QueueErasure:
-        """Erase the batch from the queue (idempotent) and remember it; see ``_ERASE``."""
-        dropped, held, deleted = await self._erase(args=[self._p, batch_id, self._tombstone_ttl_s])
+    async def erase_batch(self, batch_id: str, *, remember: bool = True) -> QueueErasure:
+        """Erase the batch from the queue (idempotent) and, with ``remember``, refuse it from now on; see
+        ``_ERASE``. Without, later submissions of the batch are stored as usual (a student was erased)."""
+        ttl = self._tombstone_ttl_s if remember else 0
+        dropped, held, deleted = await self._erase(args=[self._p, batch_id, ttl])
         for key in deleted:
             self._texts.pop(_text(key), None)  # other processes drop theirs within TEXT_CACHE_MAX_AGE_S
         return QueueErasure(int(dropped), int(held), len(deleted))

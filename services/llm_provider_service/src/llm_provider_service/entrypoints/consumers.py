@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common_core.envelope import EventEnvelope
 from common_core.events.batch import BatchDeletedV1
+from common_core.events.classes import StudentErasedV1
 from huleedu_service_libs.background import SessionHandler
 from llm_provider_service.service_layer.erasure import BatchErasure
 from llm_provider_service.service_layer.ports import ErasureRecords
@@ -26,4 +27,8 @@ def batch_deleted_subscriptions(
     async def deleted(envelope: EventEnvelope[BatchDeletedV1], session: AsyncSession) -> None:
         await erasure.erase(envelope.data.batch_id, records_on(session))
 
-    return {BatchDeletedV1: deleted}
+    async def student_erased(envelope: EventEnvelope[StudentErasedV1], session: AsyncSession) -> None:
+        batches = [essay.batch_id for essay in envelope.data.essays]
+        await erasure.forget_texts_of(batches, records_on(session))
+
+    return {BatchDeletedV1: deleted, StudentErasedV1: student_erased}

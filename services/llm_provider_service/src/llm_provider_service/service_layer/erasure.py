@@ -11,6 +11,8 @@ outcome, no callback, no text. Nothing personal is logged: the batch id and coun
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 
 import structlog
 
@@ -29,10 +31,24 @@ class BatchErasure:
 
     async def erase(self, batch_id: uuid.UUID, records: ErasureRecords) -> dict[str, int]:
         """Erase the batch (idempotent); returns what went, by kind."""
-        queued = await self._queue.erase_batch(str(batch_id))
-        stored = await records.erase(batch_id, remember_s=self._remember_s)
+        return await self._erase(batch_id, records, remember=True)
+
+    async def forget_texts_of(self, batch_ids: Iterable[uuid.UUID], records: ErasureRecords) -> dict[str, int]:
+        """A student of these batches was erased (huleedu.class.student_erased.v1). LPS does not know which
+        of a batch's texts was theirs (it keys texts by content), and keeps texts only for queued work, which
+        CJ has cancelled: so the batches' texts, queued work, callbacks and batch-API prompts go. Without a
+        tombstone: a new assessment of the batch is stored as usual."""
+        counts: Counter[str] = Counter()
+        for batch_id in sorted(set(batch_ids), key=str):
+            counts.update(await self._erase(batch_id, records, remember=False))
+        return dict(counts)
+
+    async def _erase(self, batch_id: uuid.UUID, records: ErasureRecords, *, remember: bool) -> dict[str, int]:
+        queued = await self._queue.erase_batch(str(batch_id), remember=remember)
+        stored = await records.erase(batch_id, remember_s=self._remember_s if remember else None)
         counts = erased_counts(queued=queued.comparisons, texts=queued.texts, stored=stored)
         for kind, count in counts.items():
             metrics.ERASED.labels(kind).inc(count)
-        log.info("batch_erased", batch_id=str(batch_id), held_by_workers=queued.held, **counts)
+        event = "batch_erased" if remember else "batch_texts_forgotten"
+        log.info(event, batch_id=str(batch_id), held_by_workers=queued.held, **counts)
         return counts

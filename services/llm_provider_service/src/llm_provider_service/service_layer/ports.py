@@ -40,9 +40,9 @@ class MockJudgeControl(Protocol):
 class ErasureRecords(Protocol):
     """The database side of erasing a batch, in the transaction of the event that asked for it."""
 
-    async def erase(self, batch_id: uuid.UUID, *, remember_s: float) -> StoredErasure:
-        """Remember the batch as erased for ``remember_s``, and delete its outcomes, their callbacks
-        and its provider batch-job items (a job left empty is erased whole)."""
+    async def erase(self, batch_id: uuid.UUID, *, remember_s: float | None) -> StoredErasure:
+        """Remember the batch as erased for ``remember_s`` (not at all with None), and delete its outcomes,
+        their callbacks and its provider batch-job items (a job left empty is erased whole)."""
 
 
 class RetentionStore(Protocol):
