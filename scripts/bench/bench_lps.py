@@ -38,8 +38,8 @@ from cj_assessment_service.public import order_for_bundles
 from cj_assessment_service.public import wave_loop as cj_loop
 from common_core.envelope import EventEnvelope
 from common_core.events.batch import BatchDeletedV1
-from common_core.events.classes import StudentErasedV1
 from common_core.events.cj_assessment import AssessmentBudget
+from common_core.events.classes import StudentErasedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from common_core.llm import LLMProvider
