@@ -14,6 +14,10 @@ Per seed, batch size and planner it runs two simulated assessments with the defa
   for reliability is a false stop;
 * noisier and sharper judges (discrimination 1, 1.5 and 3), for the two headline comparisons only, so
   that the dependence of the adaptive gain on the judge is visible.
+
+Then the calibration of the grade probabilities, before and after the joint-posterior projection
+(``scripts/bench/bench_cj_calibration.py``; ``--calibration-only`` runs just that section,
+``--calibration-sources`` adds where the overconfidence came from).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from cj_engine.planner import PlannerConfig
 from cj_engine.simulation import REALISTIC_JUDGE, LoopConfig, WaveRecord, run_assessment, simulate_batch
 from cj_engine.stopping import StoppingConfig, StopReason
 from cj_engine.types import Comparison
+from scripts.bench import bench_cj_calibration as calibration
 
 SIZES = (30, 100)
 PLANNERS = ("adaptive", "random")
@@ -285,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=50, help="seeds per batch size and planner (default 50)")
     parser.add_argument("--quick", action="store_true", help="10 seeds and one timing repeat")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes (default 2)")
+    parser.add_argument("--calibration-only", action="store_true", help="only the grade calibration section")
+    parser.add_argument("--calibration-sources", action="store_true", help="also where the overconfidence came from")
     args = parser.parse_args(argv)
     n_seeds = 10 if args.quick else args.seeds
     tasks = [
@@ -293,19 +300,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         for n_items in SIZES
         for planner in PLANNERS
         for seed in range(n_seeds)
+        if not args.calibration_only
     ]
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
-        outcomes = list(pool.map(run_task, tasks, chunksize=4))
-    elapsed = time.perf_counter() - start
-    signal = [o for o in outcomes if not o.task.coin_toss]
+    calibration_tasks = calibration.calibration_tasks(args.quick)
+    sources_tasks = calibration.sources_tasks() if args.calibration_sources else []
     lines = ["CJ engine benchmark (targets are shown, not asserted)", ""]
-    for n_items in SIZES:
-        lines += [*_signal_section(signal, n_items, n_seeds), ""]
-    lines += [*_coin_section([o for o in outcomes if o.task.coin_toss], n_seeds), ""]
-    lines += [*_sensitivity_section(signal, n_seeds), ""]
-    lines += [*_fit_timing(1 if args.quick else 3), ""]
-    lines.append(f"{len(tasks)} simulated assessments in {elapsed:.0f} s on {args.workers} worker(s)")
+    with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
+        if tasks:
+            start = time.perf_counter()
+            outcomes = list(pool.map(run_task, tasks, chunksize=4))
+            elapsed = time.perf_counter() - start
+            signal = [o for o in outcomes if not o.task.coin_toss]
+            for n_items in SIZES:
+                lines += [*_signal_section(signal, n_items, n_seeds), ""]
+            lines += [*_coin_section([o for o in outcomes if o.task.coin_toss], n_seeds), ""]
+            lines += [*_sensitivity_section(signal, n_seeds), ""]
+            lines += [*_fit_timing(1 if args.quick else 3), ""]
+            lines.append(f"{len(tasks)} simulated assessments in {elapsed:.0f} s on {args.workers} worker(s)")
+            lines.append("")
+        start = time.perf_counter()
+        scored = list(pool.map(calibration.run_task, calibration_tasks, chunksize=2))
+        lines += calibration.calibration_section(scored, args.quick)
+        lines.append(f"  {len(calibration_tasks)} simulated assessments in {time.perf_counter() - start:.0f} s")
+        if sources_tasks:
+            start = time.perf_counter()
+            sources = list(pool.map(calibration.run_task, sources_tasks, chunksize=2))
+            lines += ["", *calibration.sources_section(sources)]
+            lines.append(f"  {len(sources_tasks)} simulated assessments in {time.perf_counter() - start:.0f} s")
     print("\n".join(lines))
     return 0
 

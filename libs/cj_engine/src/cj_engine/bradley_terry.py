@@ -186,24 +186,41 @@ def _factorise(problem: _Problem, params: FloatArray) -> tuple[FloatArray, float
     return lower, log_det
 
 
-def _standard_errors(problem: _Problem, params: FloatArray) -> tuple[FloatArray, float, float]:
-    """Centred theta SEs, the position SE, and log det of the (unshifted) posterior precision."""
+def _centred_covariance(lower_inv: FloatArray, n: int) -> FloatArray:
+    """C Sigma_theta C with C = I - 11'/n, from the inverse Cholesky factor of the shifted information.
+
+    The shift changes Sigma only along u, which the centring projects away, so this is the centred
+    posterior covariance of theta itself (its diagonal is SE^2).
+    """
+    block = lower_inv[:, :n]
+    sigma: FloatArray = block.T @ block
+    row_means = sigma.mean(axis=1)
+    centred: FloatArray = sigma - row_means[:, None] - row_means[None, :] + float(row_means.mean())
+    return centred
+
+
+def _standard_errors(
+    problem: _Problem, params: FloatArray, with_covariance: bool = False
+) -> tuple[FloatArray, float, float, FloatArray | None]:
+    """Centred theta SEs, the position SE, log det of the (unshifted) posterior precision, and optionally the
+    centred covariance of theta."""
     n = problem.n_items
     lower, log_det = _factorise(problem, params)
     lower_inv, status = scipy.linalg.lapack.dtrtri(lower, lower=1)
     if status != 0:
         raise np.linalg.LinAlgError(f"triangular inverse failed (LAPACK info {status})")
+    covariance = _centred_covariance(lower_inv, n) if with_covariance and n > 1 else None
     # Sigma = L^-T L^-1, so Sigma_ii is the squared norm of column i of L^-1.
     variance = np.einsum("ij,ij->j", lower_inv, lower_inv)
     position_se = float(np.sqrt(variance[n])) if problem.n_params > n else 0.0
     if n == 1:
-        return np.sqrt(variance[:1]), position_se, log_det
+        return np.sqrt(variance[:1]), position_se, log_det, variance[:1, None] if with_covariance else None
     u = np.zeros(problem.n_params)
     u[:n] = 1.0
     sigma_u = scipy.linalg.cho_solve((lower, True), u, check_finite=False)
     # diag(C Sigma C) = Sigma_ii - 2 (Sigma 1)_i / n + 1' Sigma 1 / n^2, on the theta block
     centred = variance[:n] - 2.0 * sigma_u[:n] / n + float(np.dot(u, sigma_u)) / n**2
-    return np.sqrt(np.maximum(centred, np.finfo(np.float64).tiny)), position_se, log_det
+    return np.sqrt(np.maximum(centred, np.finfo(np.float64).tiny)), position_se, log_det, covariance
 
 
 def _check_options(options: FitOptions) -> None:
@@ -219,6 +236,8 @@ def fit_bradley_terry(
     n_items: int,
     comparisons: Sequence[Comparison] | ComparisonArrays,
     options: FitOptions = _DEFAULT_OPTIONS,
+    *,
+    covariance: bool = False,
 ) -> FitResult:
     """MAP Bradley-Terry fit of ``n_items`` items (indices 0..n-1) from ``comparisons``.
 
@@ -229,12 +248,14 @@ def fit_bradley_terry(
     ``extra`` holds ``log_posterior`` (the maximised log-posterior, without normalising constants) and
     ``log_det_information`` (log det of the posterior precision H): together a Laplace approximation of
     the marginal likelihood, which ``reliability.marginal_reliability`` maximises over the prior SD.
+    With ``covariance`` the result also carries the centred posterior covariance of theta (n x n, one
+    O(n^3) product on top of the SEs; about 0.3 s at 2,000 items), which a grade projection needs.
     """
     _check_options(options)
     data = as_comparison_arrays(n_items, comparisons)
     problem = _Problem.build(data, options)
     params, converged, iterations, value = _maximise(problem, options)
-    se, position_se, log_det = _standard_errors(problem, params)
+    se, position_se, log_det, theta_covariance = _standard_errors(problem, params, covariance)
     theta = params[:n_items].copy()
     n_components, _labels = connected_components(n_items, data)
     return FitResult(
@@ -248,6 +269,7 @@ def fit_bradley_terry(
         converged=converged,
         iterations=iterations,
         extra={"log_posterior": value, "log_det_information": log_det},
+        covariance=theta_covariance,
     )
 
 

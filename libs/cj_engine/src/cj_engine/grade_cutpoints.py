@@ -59,6 +59,7 @@ from enum import StrEnum
 import numpy as np
 from scipy import optimize, special
 
+from cj_engine.grade_posterior import GradeDraws
 from cj_engine.types import FloatArray, IntArray
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -123,15 +124,22 @@ class CutPoint:
 
 @dataclass(frozen=True)
 class GradeModel:
-    """Fitted cut points over ``grades`` (lowest first); turns (theta, se) into grade distributions."""
+    """Fitted cut points over ``grades`` (lowest first); turns (theta, se) into grade distributions.
+
+    With ``draws`` (posterior draws of the cuts, :mod:`cj_engine.grade_posterior`) an essay's distribution is
+    averaged over them; without, it is the point model of the module docstring (cuts known up to ``tau``).
+    """
 
     grades: tuple[str, ...]
     cuts: FloatArray  # len(grades) - 1 values, strictly increasing
     extra_sd: FloatArray  # tau per cut
     sigma: float
+    draws: GradeDraws | None = None
 
     def probabilities(self, theta: FloatArray, se: FloatArray) -> FloatArray:
         """Row ``i`` is essay ``i``'s distribution over :attr:`grades`: non-negative, sums to 1."""
+        if self.draws is not None:
+            return self.draws.probabilities(theta, se)
         theta = np.asarray(theta, dtype=np.float64).reshape(-1)
         se = np.asarray(se, dtype=np.float64).reshape(-1)
         if theta.shape != se.shape:

@@ -27,20 +27,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from cj_engine.grade_cutpoints import CutPoint, CutPointOptions, CutSource, GradeModel, fit_cut_points
+from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions, joint_probabilities, sample_grade_posterior
 from cj_engine.types import FloatArray
 from common_core.grade_scales import GradeScale
 
 __all__ = [
     "DEFAULT_OPTIONS",
+    "POINT_OPTIONS",
     "AnchorCheck",
     "AnchorInversion",
+    "AnchorPlacement",
     "ConfidenceLabel",
     "CutPoint",
     "CutPointOptions",
@@ -49,6 +53,7 @@ __all__ = [
     "GradeProjection",
     "GradeProjectionOptions",
     "ItemGrade",
+    "PosteriorOptions",
     "ProjectionStatus",
     "confidence_label",
     "project_grades",
@@ -65,7 +70,11 @@ class ProjectionStatus(StrEnum):
 
 @dataclass(frozen=True)
 class GradeProjectionOptions:
+    """``posterior=None`` is the point projection (cuts taken as known): kept to measure the calibration against."""
+
     cut_points: CutPointOptions = field(default_factory=CutPointOptions)
+    posterior: PosteriorOptions | None = field(default_factory=PosteriorOptions)
+    uncertain_cut_sd: float = 0.5  # a cut whose posterior SD exceeds this many grade steps is named in the message
     high_confidence: float = 0.7
     medium_confidence: float = 0.4
     max_anchor_step_difference: int = 1
@@ -130,6 +139,8 @@ class GradeProjection:
     probabilities: FloatArray | None  # (n_items, n_grades)
     cut_points: tuple[CutPoint, ...] = ()
     sigma: float | None = None
+    cut_sd: tuple[float, ...] = ()  # posterior SD of each cut (the point projection: its tau)
+    uncertainty_notes: tuple[str, ...] = ()  # why the anchors place the cuts only roughly (also in `message`)
     grade_step: float | None = None  # logits per grade used to extrapolate (h)
     anchored_grades: tuple[str, ...] = ()
     unanchored_grades: tuple[str, ...] = ()
@@ -148,6 +159,7 @@ class GradeProjection:
 
 
 DEFAULT_OPTIONS = GradeProjectionOptions()
+POINT_OPTIONS = GradeProjectionOptions(posterior=None)
 
 
 def project_grades(
@@ -156,9 +168,15 @@ def project_grades(
     anchors: Mapping[int, str],
     scale: GradeScale,
     *,
+    covariance: FloatArray | None = None,
     options: GradeProjectionOptions = DEFAULT_OPTIONS,
 ) -> GradeProjection:
     """Grade distributions for every item from abilities ``theta`` (SE ``se``) and anchors ``index -> grade``.
+
+    ``covariance`` is the fit's covariance of theta (``FitResult.covariance``, n x n): with it, each
+    student's theta is taken jointly with the anchors' (``se`` must be its diagonal's square root); without
+    it, independently. Anchors are always graded as if independent of the other anchors, like a new essay,
+    so that a mislabelled one still shows up as inconsistent.
 
     Raises ``ValueError`` for malformed input: arrays of different lengths or non-finite values, a negative
     SE, an anchor index outside the items, or an anchor grade not on ``scale``.
@@ -166,6 +184,8 @@ def project_grades(
     theta_arr = np.asarray(theta, dtype=np.float64)
     se_arr = np.asarray(se, dtype=np.float64)
     _validate_items(theta_arr, se_arr)
+    if covariance is not None and covariance.shape != (theta_arr.shape[0],) * 2:
+        raise ValueError(f"covariance must be {theta_arr.shape[0]} x {theta_arr.shape[0]}, got {covariance.shape}")
     n_items = int(theta_arr.shape[0])
     known = {index: scale.validate_grade(grade) for index, grade in sorted(anchors.items())}
     for index in known:
@@ -189,31 +209,79 @@ def project_grades(
     anchor_index = np.fromiter(known, dtype=np.int64, count=len(known))
     anchor_rank = np.array([order.index(grade) for grade in known.values()], dtype=np.int64)
     fit = fit_cut_points(theta_arr[anchor_index], se_arr[anchor_index], anchor_rank, order, options.cut_points)
-    probabilities = fit.model.probabilities(theta_arr, se_arr)
+    model, cut_sd = fit.model, fit.model.extra_sd
+    if options.posterior is None:
+        probabilities = model.probabilities(theta_arr, se_arr)
+    else:
+        anchor_covariance = (
+            np.diag(se_arr[anchor_index] ** 2) if covariance is None else covariance[np.ix_(anchor_index, anchor_index)]
+        )
+        draws = sample_grade_posterior(
+            theta_arr[anchor_index], anchor_covariance, anchor_rank, model.cuts, fit.grade_step, options.posterior
+        )
+        model, cut_sd = replace(model, draws=draws), draws.cut_sd
+        if covariance is None:
+            probabilities = model.probabilities(theta_arr, se_arr)
+        else:
+            probabilities = joint_probabilities(theta_arr, covariance, anchor_index, draws)
+            probabilities[anchor_index] = model.probabilities(theta_arr[anchor_index], se_arr[anchor_index])
     grades = _item_grades(probabilities, order, known, options)
     checks = _anchor_checks(grades, known, order, options.max_anchor_step_difference)
     inversions = _inversions(theta_arr, se_arr, known, order)
     anchored = tuple(order[r] for r in distinct)
     unanchored = tuple(g for g in order if g not in anchored)
+    summary = _summary(scale, len(known), anchored, unanchored, checks, inversions, options.max_anchor_step_difference)
+    notes = _placement_notes(theta_arr, anchor_index, fit.cut_points, cut_sd, fit.grade_step, len(anchored), options)
+    summary += "".join(f"; {note}" for note in notes)
     return GradeProjection(
         status=ProjectionStatus.OK,
-        message=_summary(
-            scale, len(known), anchored, unanchored, checks, inversions, options.max_anchor_step_difference
-        ),
+        message=summary,
         scale_name=scale.name,
         grade_order=order,
         grades=grades,
         probabilities=probabilities,
         cut_points=fit.cut_points,
         sigma=fit.model.sigma,
+        cut_sd=tuple(float(sd) for sd in cut_sd),
+        uncertainty_notes=notes,
         grade_step=fit.grade_step,
         anchored_grades=anchored,
         unanchored_grades=unanchored,
         anchor_checks=checks,
         inversions=inversions,
-        model=fit.model,
+        model=model,
         fit_converged=fit.converged,
     )
+
+
+def _placement_notes(
+    theta: FloatArray,
+    anchor_index: npt.NDArray[np.int64],
+    cut_points: tuple[CutPoint, ...],
+    cut_sd: FloatArray,
+    grade_step: float,
+    n_anchored: int,
+    options: GradeProjectionOptions,
+) -> tuple[str, ...]:
+    """Why the grades are uncertain, when the anchors cannot place the cut points well (the distributions are
+    already wider for it: this only says why)."""
+    notes = []
+    n_grades = len(cut_points) + 1
+    if 2 * n_anchored < n_grades:
+        notes.append(f"only {n_anchored} of {n_grades} grades have anchors, so the grade boundaries are placed roughly")
+    students = np.setdiff1d(np.arange(theta.shape[0]), anchor_index)
+    low, high = float(theta[anchor_index].min()) - grade_step, float(theta[anchor_index].max()) + grade_step
+    beyond = int(np.count_nonzero((theta[students] < low) | (theta[students] > high)))
+    if beyond:
+        notes.append(f"{beyond} essay(s) lie more than a grade beyond the outermost anchors")
+    rough = [
+        f"{cut.lower_grade}|{cut.upper_grade} (SD {sd:.2f} logits)"
+        for cut, sd in zip(cut_points, cut_sd, strict=True)
+        if sd > options.uncertain_cut_sd * grade_step
+    ]
+    if rough:
+        notes.append("the anchors place these boundaries only roughly: " + ", ".join(rough))
+    return tuple(notes)
 
 
 def confidence_label(confidence: float, options: GradeProjectionOptions) -> ConfidenceLabel:

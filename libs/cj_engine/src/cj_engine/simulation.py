@@ -24,6 +24,7 @@ from scipy import stats
 from scipy.special import expit
 
 from cj_engine.bradley_terry import fit_bradley_terry
+from cj_engine.grade_posterior import AnchorPlacement
 from cj_engine.grades import project_grades
 from cj_engine.planner import (
     PlannedPair,
@@ -81,12 +82,15 @@ def simulate_batch(
     ability_sd: float = 1.5,
     n_anchors: int | None = None,
     scale: GradeScale | None = None,
+    anchor_design: AnchorPlacement = AnchorPlacement.RANDOM,
 ) -> SimulatedBatch:
     """Abilities ~ N(0, ability_sd^2); grades from evenly spaced true cut points over +-1.5 SD.
 
-    Anchors (default: one per grade, at most a fifth of the items) are random items of distinct true
-    grades, taken from the lowest grade up so a small batch still gets anchors at both ends of the
-    scale. Students and anchors come from the same ability distribution.
+    Anchors (default: one per grade, at most a fifth of the items) are items of distinct true grades, taken
+    from the lowest grade up so a small batch still gets anchors at both ends of the scale: a random item of
+    the grade (``RANDOM``), or the one nearest the middle of its band (``TYPICAL``; for the open-ended lowest
+    and highest grade, half a grade beyond their cut). Students and anchors come from the same ability
+    distribution.
     """
     if n_items < 2:
         raise ValueError("a batch needs at least 2 items")
@@ -100,8 +104,15 @@ def simulate_batch(
     present = np.unique(rank)
     by_extremes = sorted(present.tolist(), key=lambda r: min(r - present[0], present[-1] - r))  # ends first
     anchors: dict[int, str] = {}
+    half_grade = (cut_points[1] - cut_points[0]) / 2.0 if len(cut_points) > 1 else ability_sd / 2.0
+    middles = np.concatenate([[cut_points[0] - half_grade], (cut_points[:-1] + cut_points[1:]) / 2.0])
+    middles = np.concatenate([middles, [cut_points[-1] + half_grade]])
     for grade_rank in by_extremes[:wanted]:
-        item = int(rng.choice(np.flatnonzero(rank == grade_rank)))
+        members = np.flatnonzero(rank == grade_rank)
+        if anchor_design is AnchorPlacement.TYPICAL:
+            item = int(members[np.argmin(np.abs(theta[members] - middles[grade_rank]))])
+        else:
+            item = int(rng.choice(members))
         anchors[item] = order[grade_rank]
     return SimulatedBatch(
         true_theta=theta,

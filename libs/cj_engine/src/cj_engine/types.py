@@ -66,6 +66,9 @@ class FitResult:
     converged: bool
     iterations: int
     extra: dict[str, float] = field(default_factory=dict)
+    # The posterior covariance of the centred theta (n x n), with fit_bradley_terry(..., covariance=True):
+    # what a grade projection needs to take an essay's theta jointly with the anchors'.
+    covariance: FloatArray | None = None
 
     @property
     def n_items(self) -> int:

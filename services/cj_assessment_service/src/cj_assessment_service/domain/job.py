@@ -642,7 +642,13 @@ class Job:
     ) -> AssessmentResultPublishedV1:
         projection = outcome.projection
         # Say why grades are missing, or which anchors disagree with the scale; silence when all is well.
-        troubled = not projection.has_grades or bool(projection.inconsistent_anchors) or bool(projection.inversions)
+        # Also when the anchors place the cut points only roughly: the teacher reads why the grades are wide.
+        troubled = (
+            not projection.has_grades
+            or bool(projection.inconsistent_anchors)
+            or bool(projection.inversions)
+            or bool(projection.uncertainty_notes)
+        )
         return AssessmentResultPublishedV1(
             batch_id=self.batch_id,
             job_id=self.id,

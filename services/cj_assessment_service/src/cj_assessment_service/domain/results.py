@@ -42,9 +42,13 @@ def _score_confidence(se: float, theta: np.ndarray, ses: np.ndarray) -> float:
 
 
 def build_results(items: Sequence[Item], fit: FitResult, scale: GradeScale) -> JobResults:
-    """Rank, score, grade and confidence of every essay, anchors included (and graded) like students."""
+    """Rank, score, grade and confidence of every essay, anchors included (and graded) like students.
+
+    With ``fit.covariance`` (``fit_bradley_terry(..., covariance=True)``, as ``service_layer.fits`` fits) each
+    student's grade takes its theta jointly with the anchors', which the calibrated probabilities need.
+    """
     anchors = {item.index: item.known_grade for item in items if item.is_anchor and item.known_grade}
-    projection = project_grades(fit.theta, fit.se, anchors, scale)
+    projection = project_grades(fit.theta, fit.se, anchors, scale, covariance=fit.covariance)
     inconsistent = {check.index for check in projection.inconsistent_anchors}
     order = sorted(items, key=lambda item: (-float(fit.theta[item.index]), item.index))
     rank_of = {item.index: rank for rank, item in enumerate(order, start=1)}

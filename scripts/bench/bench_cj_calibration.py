@@ -1,0 +1,261 @@
+"""The calibration section of bench-cj: are the grade probabilities as sure as they say?
+
+For each batch size, judge and anchor design, simulated assessments run to the default stopping rule; the
+final fit (with its covariance) is projected twice on the same seeds: **before**, the point projection
+(``cj_engine.grades.POINT_OPTIONS``: cut points taken as known, each essay independent of the anchors), and
+**after**, the default projection (the joint posterior of the anchors' thetas and the cut points,
+``cj_engine.grade_posterior``) told how the anchors were chosen. For typical anchors a third line shows the
+default projection that assumes random anchors (what CJ does: it is not told). Only students are scored.
+
+Per projection: the reliability diagram (stated confidence, the probability of the most likely grade, in
+bins of 0.2, against the share whose most likely grade is the true grade), the expected calibration error
+(ECE: the bins' |stated - observed| weighted by their share of essays), the largest gap of a bin with at
+least ``MIN_BIN_ESSAYS`` essays (smaller bins are marked, not judged: their sampling error alone is
+~0.07), the mean log score of the true grade, exact and adjacent accuracy. The issue's targets are printed
+with the measured values, never asserted.
+
+``--calibration-sources`` adds the measurement of where the overconfidence came from (the issue's setting:
+50 essays, realistic judges, random anchors): each model component added in turn, and the judge's lapses
+and the theta prior's shrinkage varied on the same seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from cj_engine.bradley_terry import fit_bradley_terry
+from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions
+from cj_engine.grades import DEFAULT_OPTIONS, POINT_OPTIONS, GradeProjectionOptions, project_grades
+from cj_engine.simulation import REALISTIC_JUDGE, LoopConfig, SimulatedBatch, run_assessment, simulate_batch
+from cj_engine.types import FitOptions, FitResult
+
+SIZES = (30, 100)
+DISCRIMINATIONS = (1.0, 2.0, 3.0)  # with the realistic judge's position bias (0.3) and lapses (5%)
+DESIGNS = (AnchorPlacement.RANDOM, AnchorPlacement.TYPICAL)
+SEEDS = {30: 40, 100: 12}  # about 1,000 students per cell
+QUICK_SEEDS = {30: 8, 100: 3}
+SOURCES_ITEMS = 50
+SOURCES_SEEDS = 60
+BIN_WIDTH = 0.2
+MIN_BIN_ESSAYS = 50
+ECE_TARGET = 0.03
+BIN_TARGET = 0.06
+SEED_OFFSET = 10_000  # other seeds than the rest of bench-cj: the calibration was designed on the low seeds
+
+Mapper = Callable[[Callable[["Task"], "Scored"], Sequence["Task"]], Iterable["Scored"]]
+
+
+@dataclass(frozen=True)
+class Task:
+    n_items: int
+    discrimination: float
+    design: AnchorPlacement
+    seed: int
+    lapse_rate: float = REALISTIC_JUDGE.lapse_rate
+    sources: bool = False  # the sources study: more projections per run
+
+
+@dataclass(frozen=True)
+class Graded:
+    """Per student of one run under one projection."""
+
+    stated: np.ndarray  # probability of the most likely grade
+    exact: np.ndarray  # most likely grade == true grade
+    adjacent: np.ndarray  # within one grade
+    log_score: np.ndarray  # log probability of the true grade
+
+
+@dataclass(frozen=True)
+class Scored:
+    task: Task
+    graded: dict[str, Graded]
+
+
+def _grade(fit: FitResult, batch: SimulatedBatch, options: GradeProjectionOptions, joint: bool) -> Graded:
+    covariance = fit.covariance if joint else None
+    projection = project_grades(fit.theta, fit.se, batch.anchors, batch.scale, covariance=covariance, options=options)
+    if projection.probabilities is None:
+        raise AssertionError(f"no grades: {projection.message}")
+    order = batch.scale.all_grades
+    students = np.array([i for i in range(batch.n_items) if i not in batch.anchors])
+    truth = np.array([order.index(batch.true_grades[i]) for i in students])
+    rows = projection.probabilities[students]
+    mode = rows.argmax(axis=1)
+    return Graded(
+        stated=rows.max(axis=1),
+        exact=mode == truth,
+        adjacent=np.abs(mode - truth) <= 1,
+        log_score=np.log(np.maximum(rows[np.arange(len(students)), truth], 1e-300)),
+    )
+
+
+def _told(design: AnchorPlacement) -> GradeProjectionOptions:
+    return replace(DEFAULT_OPTIONS, posterior=PosteriorOptions(placement=design))
+
+
+def run_task(task: Task) -> Scored:
+    batch = simulate_batch(task.n_items, seed=task.seed, anchor_design=task.design)
+    judge = replace(REALISTIC_JUDGE, discrimination=task.discrimination, lapse_rate=task.lapse_rate)
+    run = run_assessment(batch, judge, LoopConfig(), seed=task.seed)
+    comparisons = list(run.comparisons)  # without continue_after_stop: exactly those at the stop
+    fit = fit_bradley_terry(task.n_items, comparisons, covariance=True)
+    graded = {
+        "before": _grade(fit, batch, POINT_OPTIONS, joint=False),
+        "after": _grade(fit, batch, _told(task.design), joint=True),
+    }
+    if task.design is AnchorPlacement.TYPICAL:
+        graded["after, assumed random"] = _grade(fit, batch, DEFAULT_OPTIONS, joint=True)
+    if task.sources:
+        graded["+ cut points' uncertainty"] = _grade(fit, batch, _told(task.design), joint=False)
+        weak = fit_bradley_terry(task.n_items, comparisons, FitOptions(prior_sd=10.0), covariance=True)
+        graded["after, weak prior (SD 10)"] = _grade(weak, batch, _told(task.design), joint=True)
+        graded["before, weak prior (SD 10)"] = _grade(weak, batch, POINT_OPTIONS, joint=False)
+    return Scored(task, graded)
+
+
+@dataclass(frozen=True)
+class Summary:
+    essays: int
+    bins: list[tuple[float, int, float, float]]  # (lower edge, essays, mean stated, observed accuracy)
+    ece: float
+    worst_gap: float  # over bins with >= MIN_BIN_ESSAYS essays
+    log_score: float
+    exact: float
+    adjacent: float
+    stated: float
+
+
+def summarise(graded: Sequence[Graded]) -> Summary:
+    stated = np.concatenate([g.stated for g in graded])
+    exact = np.concatenate([g.exact for g in graded]).astype(float)
+    n_bins = round(1.0 / BIN_WIDTH)
+    index = np.minimum((stated / BIN_WIDTH).astype(int), n_bins - 1)
+    bins, ece, worst = [], 0.0, 0.0
+    for b in range(n_bins):
+        members = index == b
+        count = int(members.sum())
+        if not count:
+            continue
+        gap = abs(float(stated[members].mean()) - float(exact[members].mean()))
+        ece += count / stated.shape[0] * gap
+        if count >= MIN_BIN_ESSAYS:
+            worst = max(worst, gap)
+        bins.append((b * BIN_WIDTH, count, float(stated[members].mean()), float(exact[members].mean())))
+    return Summary(
+        essays=int(stated.shape[0]),
+        bins=bins,
+        ece=ece,
+        worst_gap=worst,
+        log_score=float(np.concatenate([g.log_score for g in graded]).mean()),
+        exact=float(exact.mean()),
+        adjacent=float(np.concatenate([g.adjacent for g in graded]).mean()),
+        stated=float(stated.mean()),
+    )
+
+
+def _diagram(summary: Summary) -> str:
+    cells = []
+    for edge, count, stated, observed in summary.bins:
+        few = "*" if count < MIN_BIN_ESSAYS else ""
+        cells.append(f"{edge:.1f}-{edge + BIN_WIDTH:.1f}: {count}{few} {stated:.2f}/{observed:.2f}")
+    return "; ".join(cells)
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def calibration_tasks(quick: bool) -> list[Task]:
+    seeds = QUICK_SEEDS if quick else SEEDS
+    return [
+        Task(n_items, discrimination, design, SEED_OFFSET + seed)
+        for n_items in SIZES
+        for discrimination in DISCRIMINATIONS
+        for design in DESIGNS
+        for seed in range(seeds[n_items])
+    ]
+
+
+def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
+    seeds = QUICK_SEEDS if quick else SEEDS
+    lines = [
+        "Grade calibration: stated confidence (probability of the most likely grade) against the share of students",
+        "whose most likely grade is their true grade; default stopping rule, judges with position bias 0.3 and 5%",
+        "lapses, one anchor per grade (random exemplar / typical mid-band exemplar), students only.",
+        f"  targets: ECE <= {ECE_TARGET}; no bin (>= {MIN_BIN_ESSAYS} essays) off by more than {BIN_TARGET};",
+        "  exact accuracy after >= before. Diagram: bin: essays stated/observed (* = too few essays to judge).",
+    ]
+    verdicts: list[bool] = []
+    for n_items in SIZES:
+        for discrimination in DISCRIMINATIONS:
+            for design in DESIGNS:
+                cell = [
+                    s
+                    for s in scored
+                    if (s.task.n_items, s.task.discrimination, s.task.design) == (n_items, discrimination, design)
+                ]
+                lines.append("")
+                lines.append(
+                    f"  n = {n_items}, discrimination {discrimination:.1f}, {design.value} anchors: "
+                    f"{len(cell)} batches, {sum(len(s.graded['before'].stated) for s in cell)} students"
+                )
+                before = summarise([s.graded["before"] for s in cell])
+                for name in cell[0].graded:
+                    summary = summarise([s.graded[name] for s in cell])
+                    lines.append(
+                        f"    {name:23} ECE {summary.ece:.3f}  worst bin {summary.worst_gap:.3f}  "
+                        f"log score {summary.log_score:.3f}  exact {summary.exact:.3f}  adjacent {summary.adjacent:.3f}"
+                        f"  mean stated {summary.stated:.3f}"
+                    )
+                    lines.append(f"      {_diagram(summary)}")
+                after = summarise([s.graded["after"] for s in cell])
+                ok = (after.ece <= ECE_TARGET, after.worst_gap <= BIN_TARGET, after.exact >= before.exact)
+                verdicts.extend(ok)
+                lines.append(
+                    f"    after vs targets: ECE {_met(ok[0])}, bins {_met(ok[1])}, exact accuracy {_met(ok[2])}"
+                )
+    lines.append("")
+    lines.append(
+        f"  {sum(verdicts)} of {len(verdicts)} target checks met "
+        f"({seeds[SIZES[0]]} seeds at n = {SIZES[0]}, {seeds[SIZES[1]]} at n = {SIZES[1]})"
+    )
+    return lines
+
+
+def sources_tasks() -> list[Task]:
+    return [
+        Task(
+            SOURCES_ITEMS, REALISTIC_JUDGE.discrimination, AnchorPlacement.RANDOM, seed, lapse_rate=lapse, sources=True
+        )
+        for lapse in (REALISTIC_JUDGE.lapse_rate, 0.0)
+        for seed in range(SOURCES_SEEDS)
+    ]
+
+
+def sources_section(scored: Sequence[Scored]) -> list[str]:
+    lines = [
+        f"Where the overconfidence came from: {SOURCES_ITEMS} essays, discrimination 2, random anchors, "
+        f"{SOURCES_SEEDS} batches per judge",
+        f"  {'projection':42}{'ECE':>7}{'stated - exact':>16}{'log score':>11}{'exact':>8}",
+    ]
+    rows = (
+        "before",
+        "+ cut points' uncertainty",
+        "after",
+        "before, weak prior (SD 10)",
+        "after, weak prior (SD 10)",
+    )
+    for lapse in (REALISTIC_JUDGE.lapse_rate, 0.0):
+        runs = [s for s in scored if s.task.lapse_rate == lapse]
+        lines.append(f"  judge lapses {lapse:.0%}")
+        for name in rows:
+            summary = summarise([s.graded[name] for s in runs])
+            label = {"after": "+ joint covariance (= after)"}.get(name, name)
+            lines.append(
+                f"    {label:40}{summary.ece:>7.3f}{summary.stated - summary.exact:>+16.3f}"
+                f"{summary.log_score:>11.3f}{summary.exact:>8.3f}"
+            )
+    return lines
