@@ -8,6 +8,9 @@ search must find it, so a scan that looks in the wrong place cannot pass.
 The second test deletes a batch in the middle of its assessment while CJ is down: the others erase at
 once, CJ still holds the texts until it comes back and reads ``batch.deleted`` from Kafka, then cancels
 the job and erases it too, and the judge gets no more work for it.
+
+The last two erase one student (their confirmed essay goes everywhere, the batch's other essays stay) and
+delete a teacher's account (refused while it shares an assignment; then everything it owned goes).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pytest
 
 from scripts.demo import run_demo
 from scripts.demo.essays import student_essays
+from scripts.demo.uploads import upload_essays
 from scripts.devstack.procs import wait_until
 from tests.e2e import faults
 from tests.e2e.traces import places_holding
@@ -110,3 +114,75 @@ def test_a_batch_deleted_mid_assessment_while_cj_is_down_is_erased_when_cj_comes
         _wait_until_erased(marker)
     with pytest.raises(run_demo.DemoError, match="404"):
         gw.call("GET", f"/v1/results/batches/{batch_id}")
+
+
+@dataclasses.dataclass
+class ClassBatch:
+    batch_id: str
+    student_id: str
+    essay_id: str  # the student's essay
+    student_marker: str  # in the student's essay (and their last name)
+    other_marker: str  # in every other essay of the batch
+
+
+def _class_batch_with_a_known_student(gw: run_demo.Gateway, assignment_id: str) -> ClassBatch:
+    """A class with one student whose essay (their name on its first line) is confirmed as theirs, in an
+    assessed batch of eight; the student's last name and essay carry one marker, the other essays another."""
+    student_marker, other_marker = (f"zephyrmark{uuid.uuid4().hex[:12]}" for _ in range(2))
+    class_id = gw.call("POST", "/v1/classes", json={"name": "9E", "course_code": "ENG5"})["class_id"]
+    student = gw.call(
+        "POST", "/v1/students", json={"first_name": "Stina", "last_name": student_marker, "class_ids": [class_id]}
+    )
+    body = {"title": "Erasure", "course_code": "ENG5", "assignment_id": assignment_id, "class_id": class_id}
+    batch_id = str(gw.call("POST", "/v1/batches", json=body)["batch_id"])
+    essays = student_essays(count=8, seed=233)
+    files = [
+        (f"stina_{student_marker}.txt", f"Stina {student_marker}\n\n{essays[0].text}".encode(), "text/plain"),
+        *((e.filename, f"{e.text}\n\nThe {other_marker} stays.".encode(), "text/plain") for e in essays[1:]),
+    ]
+    upload_essays(gw, batch_id, files)
+    items = gw.call("GET", f"/v1/batches/{batch_id}/essays")["items"]
+    essay_id = next(e["essay_id"] for e in items if student_marker in e["filename"])
+    confirm = {"associations": [{"essay_id": essay_id, "student_id": student["student_id"]}]}
+    gw.call("POST", f"/v1/batches/{batch_id}/associations/confirm", json=confirm)
+    run_demo.start_assessment(gw, batch_id, "per_request")
+    faults.follow(gw, batch_id)
+    return ClassBatch(batch_id, str(student["student_id"]), essay_id, student_marker, other_marker)
+
+
+def test_erasing_a_student_removes_their_essay_everywhere_and_keeps_the_others():
+    gw = _signed_in("Eraser")
+    made = _class_batch_with_a_known_student(gw, run_demo.create_demo_assignment(gw, shared=False))
+    assert any(p.startswith("cj_assessment_service database") for p in places_holding(made.student_marker))
+
+    preview = gw.call("GET", f"/v1/students/{made.student_id}/erasure")
+    assert [e["essay_id"] for e in preview["essays"]] == [made.essay_id]
+    gw.call(
+        "POST", f"/v1/students/{made.student_id}/erasure", json={"confirmation_token": preview["confirmation_token"]}
+    )
+
+    _wait_until_erased(made.student_marker)
+    essays = gw.call("GET", f"/v1/batches/{made.batch_id}/essays")["items"]
+    assert made.essay_id not in {e["essay_id"] for e in essays}
+    assert len(essays) == 7
+    assert any(p.startswith("content_service database") for p in places_holding(made.other_marker))
+
+
+def test_a_deleted_teacher_account_takes_everything_it_owned_with_it():
+    email = create_teacher("Leaver", PASSWORD)
+    gw = run_demo.Gateway(run_demo.gateway_url(), timeout_s=120.0)
+    run_demo.sign_in(gw, email, PASSWORD)
+    shared = run_demo.create_demo_assignment(gw, shared=True)
+    made = _class_batch_with_a_known_student(gw, run_demo.create_demo_assignment(gw, shared=False))
+
+    with pytest.raises(run_demo.DemoError, match="409") as refused:
+        gw.call("DELETE", "/v1/account", json={"password": PASSWORD})
+    assert shared in str(refused.value)  # the refusal names what must be handed over first
+    gw.call("PATCH", f"/v1/assignments/{shared}", json={"shared": False})
+
+    gw.call("DELETE", "/v1/account", json={"password": PASSWORD})
+
+    with pytest.raises(run_demo.DemoError, match="401"):
+        gw.call("GET", "/v1/me")
+    for marker in (made.student_marker, made.other_marker, email):
+        _wait_until_erased(marker)
