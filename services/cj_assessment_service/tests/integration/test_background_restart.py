@@ -10,7 +10,7 @@ import pytest
 
 from cj_assessment_service.app import create_app
 from cj_assessment_service.di import SUBMITTER
-from cj_assessment_service.entrypoints.consumers import CALLBACKS, REQUESTS
+from cj_assessment_service.entrypoints.consumers import CALLBACKS, ERASURES, REQUESTS
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.cj_assessment import CJAssessmentFailedV1
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
@@ -60,5 +60,6 @@ async def test_a_crashed_consumer_and_submitter_come_back_and_healthz_fails_mean
     exposition = await (await client.get("/metrics")).get_data(as_text=True)
     service = settings.service_name
     assert worker_restarts(exposition, service, SUBMITTER) >= 1.0
-    # One of the two consumers hit the crash first; both series exist from the start.
-    assert worker_restarts(exposition, service, REQUESTS) + worker_restarts(exposition, service, CALLBACKS) >= 1.0
+    # One of the three consumers hit the crash first; every series exists from the start.
+    consumers = (REQUESTS, CALLBACKS, ERASURES)
+    assert sum(worker_restarts(exposition, service, consumer) for consumer in consumers) >= 1.0
