@@ -18,7 +18,6 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import BaseModel
 from quart.typing import TestAppProtocol as QuartTestApp
 from quart.typing import TestClientProtocol as QuartClient
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.app import create_app
@@ -37,6 +36,7 @@ from common_core.events.registry import EventRegistry
 from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.envelopes import make_envelope
 from huleedu_service_libs.kafka.producer import EventPublisher
+from huleedu_service_libs.testing.column_scan import columns_holding as columns_holding
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 
@@ -56,10 +56,9 @@ SERVICE_MODELS: tuple[type[BaseModel], ...] = (
     StudentErasedV1,
     TeacherAccountDeletedV1,
 )
+
+
 # Every column type that could hold a name, a file name, a text or an id (the erasure tests scan them all).
-SCANNED_TYPES = ("text", "character varying", "jsonb", "json", "bytea", "uuid")
-
-
 def gateway(user_id: str | None = None, *, service: str = "api_gateway_service", key: str = KEY) -> dict[str, str]:
     headers = {"X-Internal-API-Key": key, "X-Service-ID": service}
     if user_id is not None:
@@ -200,26 +199,3 @@ async def read_events(
     finally:
         await consumer.stop()
     return records
-
-
-async def columns_holding(sessions: async_sessionmaker[AsyncSession], needle: str) -> set[str]:
-    """Every ``table.column`` of the service's tables (text, JSON, binary or uuid) that holds ``needle``."""
-    async with sessions() as session:
-        columns = await session.execute(
-            text(
-                "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = 'public' AND data_type = ANY(:types)"
-            ),
-            {"types": list(SCANNED_TYPES)},
-        )
-        hits = set()
-        for table, column, data_type in columns.all():
-            name = f'"{table}"."{column}"'
-            condition = {
-                "bytea": f"position(convert_to(:needle, 'UTF8') in {name}) > 0",
-                "uuid": f"{name}::text = :needle",
-            }.get(data_type, f"strpos({name}::text, :needle) > 0")
-            count = await session.execute(text(f'SELECT count(*) FROM "{table}" WHERE {condition}'), {"needle": needle})
-            if count.scalar_one():
-                hits.add(f"{table}.{column}")
-    return hits

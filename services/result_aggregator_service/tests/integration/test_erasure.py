@@ -7,14 +7,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import text
-
 from common_core.envelope import EventEnvelope
 from common_core.events.cj_assessment import FailureReason
+from huleedu_service_libs.testing.column_scan import columns_holding
 
 # A word that appears only in this batch's events, wherever a name or a free text can be.
 MARKER = "Qwzrtmarker"
-SCANNED_TYPES = ("text", "character varying", "jsonb", "json", "bytea", "uuid")
 
 
 def marked(envelope: EventEnvelope[Any], **changes: Any) -> EventEnvelope[Any]:
@@ -24,25 +22,7 @@ def marked(envelope: EventEnvelope[Any], **changes: Any) -> EventEnvelope[Any]:
 
 async def _found(query_service, needle: str) -> set[str]:
     """Every ``table.column`` of RAS's tables (text, JSON, binary or uuid) that holds ``needle``."""
-    async with query_service.sessions() as session:
-        columns = await session.execute(
-            text(
-                "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = 'public' AND data_type = ANY(:types)"
-            ),
-            {"types": list(SCANNED_TYPES)},
-        )
-        hits = set()
-        for table, column, data_type in columns.all():
-            name = f'"{table}"."{column}"'
-            condition = {
-                "bytea": f"position(convert_to(:needle, 'UTF8') in {name}) > 0",
-                "uuid": f"{name}::text = :needle",
-            }.get(data_type, f"strpos({name}::text, :needle) > 0")
-            count = await session.execute(text(f'SELECT count(*) FROM "{table}" WHERE {condition}'), {"needle": needle})
-            if count.scalar_one():
-                hits.add(f"{table}.{column}")
-    return hits
+    return await columns_holding(query_service.sessions, needle)
 
 
 async def _traces(query_service, story, job_ids: list[uuid.UUID]) -> dict[str, set[str]]:
