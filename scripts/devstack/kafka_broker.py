@@ -89,8 +89,15 @@ def find_java() -> str:
 
 
 def new_cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (as kafka-storage makes)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode("ascii")
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (as kafka-storage makes).
+
+    An id that starts with '-' is drawn again, as Kafka's own Uuid.randomUuid does: kafka-storage's
+    argument parser reads `-t -abc...` as a flag, and one fresh-clone CI run failed that way.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode("ascii")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def render_server_properties(settings: DevstackSettings, data_dir: Path) -> str:

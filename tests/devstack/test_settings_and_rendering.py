@@ -1,5 +1,6 @@
 import base64
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,14 @@ def test_cluster_id_is_16_bytes_of_url_safe_base64():
     cluster_id = kafka_broker.new_cluster_id()
     assert len(cluster_id) == 22
     assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+
+
+def test_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch):
+    # kafka-storage parses `-t -xyz` as a flag; force the first draw to encode with a leading '-'.
+    draws = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=bytes(16))])
+    monkeypatch.setattr(kafka_broker.uuid, "uuid4", lambda: next(draws))
+    assert base64.urlsafe_b64encode(b"\xf8" + bytes(15)).startswith(b"-")
+    assert kafka_broker.new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAA"
 
 
 def test_jar_cache_is_keyed_by_the_pom(clean_env, tmp_path: Path):
