@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -18,7 +19,10 @@ from quart import Quart, Response, current_app, g, request
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from huleedu_service_libs.errors import HuleEduError
+from common_core.http.access import ACCESS_PURPOSE_HEADER, MAX_ACCESS_LOG_PAGE, AccessLogPage
+from huleedu_service_libs.access_log import AccessLog, Accessor, accessor_from_headers
+from huleedu_service_libs.correlation import current_correlation_id
+from huleedu_service_libs.errors import HuleEduError, NotFoundError, ValidationFailedError
 from huleedu_service_libs.http.correlation_middleware import CorrelationIdMiddleware
 from huleedu_service_libs.http.error_body import (
     ErrorReply,
@@ -242,3 +246,38 @@ def setup_quart_app(
     install_input_checks(app)
     register_error_handlers(app, service_name)
     mount_health_and_metrics(app, health_checks or {}, timeout_s=health_timeout_s)
+
+
+def current_accessor() -> Accessor:
+    """Who this request reads for, for the access log: the teacher, the calling service, read or export."""
+    identity = optional_identity()
+    return accessor_from_headers(
+        identity.user_id if identity else None,
+        request.headers.get(SERVICE_ID_HEADER),
+        request.headers.get(ACCESS_PURPOSE_HEADER),
+        current_correlation_id(),
+    )
+
+
+async def access_log_page(access_log: AccessLog, user_id: str) -> AccessLogPage:
+    """``GET /internal/v1/users/{user_id}/access-log?limit&before`` for the teacher of this request.
+
+    Another teacher's id in the path is a 404, like any data that is not the caller's.
+    """
+    if current_identity().user_id != user_id:
+        raise NotFoundError("No access log for this user")
+    limit = request.args.get("limit", "50")
+    before_raw = request.args.get("before")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_ACCESS_LOG_PAGE:
+        raise ValidationFailedError(
+            f"limit must be a whole number from 1 to {MAX_ACCESS_LOG_PAGE}", details={"field": "limit"}
+        )
+    before = None
+    if before_raw:
+        try:
+            before = datetime.fromisoformat(before_raw)
+        except ValueError:
+            raise ValidationFailedError("before must be an ISO 8601 time", details={"field": "before"}) from None
+        if before.tzinfo is None:
+            raise ValidationFailedError("before must carry a time zone", details={"field": "before"})
+    return await access_log.page(user_id, limit=int(limit), before=before)
