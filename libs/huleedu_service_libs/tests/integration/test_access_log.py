@@ -41,7 +41,7 @@ async def test_each_subject_read_is_one_entry_and_the_teacher_sees_only_their_ow
     await access_log.record("teacher-2", Accessor("teacher-2", "bff_teacher_service"), [(AccessSubject.BATCH, "x")])
 
     page = await access_log.page("teacher-1")
-    assert [(e.subject_kind, e.action) for e in page.entries][0] == (AccessSubject.BATCH, AccessAction.EXPORT)
+    assert (page.entries[0].subject_kind, page.entries[0].action) == (AccessSubject.BATCH, AccessAction.EXPORT)
     assert {e.subject_id for e in page.entries} == {essay_a, essay_b, batch}
     assert all(e.recorded_by == "content_service" and e.actor_user_id == "teacher-1" for e in page.entries)
     assert all(e.occurred_at.tzinfo is not None for e in page.entries)
