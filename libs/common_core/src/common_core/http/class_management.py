@@ -10,6 +10,7 @@ is a 404 (or null, in the multi-id lookup).
 - ``GET /internal/v1/batches/{batch_id}/student-names`` (BFF): the teacher-confirmed author of each essay.
 - ``GET /internal/v1/batches/unconfirmed-matches?limit=&offset=`` (BFF): the caller's batches whose essays
   still wait for the teacher to confirm their authors, for the dashboard's "needs action" list.
+- ``GET /internal/v1/students/{student_id}/record`` (BFF): :class:`StudentRecord`, for the student data export.
 
 And the teacher routes, through the gateway or the BFF (each one the ``X-User-ID`` teacher's own):
 
@@ -289,6 +290,16 @@ class StudentErasurePreview(BaseModel):
     expires_at: AwareDatetime
 
 
+class StudentRecord(BaseModel):
+    """``GET /internal/v1/students/{id}/record`` (BFF): what CMS holds about one of the caller's students, for
+    the student data export (``common_core.http.access``): the student, their classes, and every essay
+    confirmed as theirs. Recorded in CMS's access log (an export when ``X-Access-Purpose: export``)."""
+
+    student: StudentOut
+    classes: list[ClassRef]
+    essays: list[ErasureEssay]
+
+
 class StudentErasureRequest(_Strict):
     """``POST /v1/students/{id}/erasure``: the token of a preview; a stale one (the essays changed) is a 409."""
 
@@ -336,6 +347,7 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     ConfirmAssociations,
     BatchAssociations,
     ErasureEssay,
+    StudentRecord,
     StudentErasurePreview,
     StudentErasureRequest,
     AccountDeletionRequest,
