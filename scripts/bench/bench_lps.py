@@ -56,7 +56,7 @@ from huleedu_service_libs.testing.infrastructure import (
 )
 from llm_provider_service.app import create_app
 from llm_provider_service.config import Settings
-from llm_provider_service.public import MockProvider, MockSettings, ProviderCall, ProviderReply
+from llm_provider_service.public import CountingMock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_DIR = REPO_ROOT / "services" / "llm_provider_service" / "alembic"
@@ -282,28 +282,6 @@ def cj_waves(essays: int, comparisons: int, pairing: str, rng: random.Random) ->
         waves.append(wave)
         total += len(wave)
     return waves
-
-
-class CountingMock:
-    """The mock provider, counting calls and prompt tokens at the provider boundary."""
-
-    provider = LLMProvider.MOCK
-
-    def __init__(self) -> None:
-        self.inner = MockProvider(MockSettings())
-        self.calls = 0
-        self.input_tokens = 0
-        self.last_call_at = 0.0
-
-    async def complete(self, call: ProviderCall) -> ProviderReply:
-        reply = await self.inner.complete(call)
-        self.calls += 1
-        self.input_tokens += reply.usage.input_tokens if reply.usage else 0  # the mock always reports usage
-        self.last_call_at = time.perf_counter()
-        return reply
-
-    async def aclose(self) -> None:
-        return None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ from huleedu_service_libs.testing.infrastructure import (
     drop_databases,
     ensure_infrastructure,
 )
+from huleedu_service_libs.testing.local_server import free_port
 from result_aggregator_service.public import ReadModelQueries, client_status, grade_distribution
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -228,13 +228,6 @@ def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start_server(url: str, port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:

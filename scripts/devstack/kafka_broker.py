@@ -19,7 +19,7 @@ from typing import Any
 
 from huleedu_service_libs.kafka.limits import MAX_RECORD_BYTES
 from huleedu_service_libs.probes import kafka_answers
-from scripts.devstack.procs import DevstackError, pid_alive, port_is_open, spawn, terminate, wait_until
+from scripts.devstack.procs import DevstackError, pid_alive, port_is_open, spawn, terminate, wait_for_start, wait_until
 from scripts.devstack.settings import DevstackSettings
 
 HERE = Path(__file__).parent
@@ -190,12 +190,7 @@ def up(settings: DevstackSettings, previous: dict[str, Any]) -> dict[str, Any]:
         "log": str(log_file),
     }
 
-    def ready() -> bool:
-        if not pid_alive(new_pid):
-            raise DevstackError(f"Kafka exited during start-up; see {log_file}")
-        return kafka_answers_metadata(bootstrap)
-
-    wait_until(ready, settings.startup_timeout, "Kafka", log_file)
+    wait_for_start(new_pid, lambda: kafka_answers_metadata(bootstrap), settings.startup_timeout, "Kafka", log_file)
     print(f"  kafka: started (pid {new_pid}) on {bootstrap}, logs in {log_file}")
     return state
 

@@ -76,6 +76,17 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, log_hint: P
     raise DevstackError(f"{what} did not become ready within {timeout:.0f}s{hint}")
 
 
+def wait_for_start(pid: int, answers: Callable[[], bool], timeout: float, what: str, log_file: Path) -> None:
+    """Wait until the process ``pid`` answers; fail at once, not at the timeout, if it exits first."""
+
+    def ready() -> bool:
+        if not pid_alive(pid):
+            raise DevstackError(f"{what} exited during start-up; see {log_file}")
+        return answers()
+
+    wait_until(ready, timeout, what, log_file)
+
+
 def terminate(pid: int | None, timeout: float = 20.0) -> bool:
     """SIGTERM the process group, then SIGKILL it if it does not exit. True if something was stopped."""
     if pid is None or not pid_alive(pid):

@@ -20,7 +20,7 @@ from scripts.devstack.procs import (
     port_is_open,
     spawn,
     terminate,
-    wait_until,
+    wait_for_start,
 )
 from scripts.devstack.settings import DevstackSettings
 
@@ -64,12 +64,7 @@ def up(settings: DevstackSettings, previous: dict[str, Any]) -> dict[str, Any]:
     pid = spawn(cmd, log_file, cwd=data_dir)
     url = managed_url(port)
 
-    def ready() -> bool:
-        if not pid_alive(pid):
-            raise DevstackError(f"redis-server exited during start-up; see {log_file}")
-        return answers(url)
-
-    wait_until(ready, settings.startup_timeout, "Redis", log_file)
+    wait_for_start(pid, lambda: answers(url), settings.startup_timeout, "Redis", log_file)
     print(f"  redis: started (pid {pid}) at {url}, logs in {log_file}")
     return {"mode": "managed", "pid": pid, "port": port, "url": url, "log": str(log_file), "data_dir": str(data_dir)}
 

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from scripts.devstack.procs import DevstackError, pid_alive, port_is_open, spawn, terminate, wait_until
+from scripts.devstack.procs import DevstackError, pid_alive, port_is_open, spawn, terminate, wait_for_start
 from scripts.devstack.services import SERVICES, ServiceSpec
 from scripts.devstack.settings import REPO_ROOT, DevstackSettings
 
@@ -93,12 +93,7 @@ def start(settings: DevstackSettings, label: str, port: int, log_file: Path, env
     package = label.split("#", 1)[0]
     pid = spawn([sys.executable, "-m", package, "serve", "--port", str(port)], log_file, cwd=REPO_ROOT, env=env)
 
-    def ready() -> bool:
-        if not pid_alive(pid):
-            raise DevstackError(f"{label} exited during start-up; see {log_file}")
-        return healthy(port)
-
-    wait_until(ready, settings.startup_timeout, label, log_file)
+    wait_for_start(pid, lambda: healthy(port), settings.startup_timeout, label, log_file)
     print(f"  {label}: started (pid {pid}) on http://127.0.0.1:{port}, logs in {log_file}")
     return {"pid": pid, "port": port, "log": str(log_file)}
 

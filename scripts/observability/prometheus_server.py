@@ -25,6 +25,7 @@ from scripts.devstack.procs import (
     port_is_open,
     spawn,
     terminate,
+    wait_for_start,
     wait_until,
 )
 from scripts.devstack.settings import DevstackSettings
@@ -152,12 +153,7 @@ def up(settings: DevstackSettings, previous: dict[str, Any]) -> dict[str, Any]:
     cmd = command(binary, config_path, data_dir, port)
     pid = spawn(cmd, log_file, cwd=data_dir)
 
-    def ready() -> bool:
-        if not pid_alive(pid):
-            raise DevstackError(f"prometheus exited during start-up; see {log_file}")
-        return is_ready(port)
-
-    wait_until(ready, settings.startup_timeout, "Prometheus", log_file)
+    wait_for_start(pid, lambda: is_ready(port), settings.startup_timeout, "Prometheus", log_file)
     print(f"  prometheus: started (pid {pid}) at {base_url(port)}, logs in {log_file}")
     return {"pid": pid, "port": port, "url": base_url(port), "log": str(log_file), "data_dir": str(data_dir)}
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import redis.asyncio as aioredis
 
+from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.envfile import load_env_file
+from huleedu_service_libs.testing.column_scan import rows_holding
 from scripts.devstack.settings import DevstackSettings
 
 # Column types that can hold a text: plain and JSON columns, arrays of them, and bytes (outbox payloads).
@@ -23,32 +24,18 @@ def _env() -> dict[str, str]:
 
 
 def database_urls() -> dict[str, str]:
-    """Each service's database, as asyncpg connects to it."""
-    return {
-        name.removesuffix("_DATABASE_URL").lower(): url.replace("postgresql+asyncpg://", "postgresql://", 1)
-        for name, url in _env().items()
-        if name.endswith("_DATABASE_URL")
-    }
+    """Each service's database URL, by service."""
+    suffix = "_DATABASE_URL"
+    return {name.removesuffix(suffix).lower(): url for name, url in _env().items() if name.endswith(suffix)}
 
 
 async def _database_places(service: str, url: str, needle: str) -> list[str]:
-    conn = await asyncpg.connect(url, timeout=10)
+    engine = create_engine(url, pool_size=1)
     try:
-        columns = await conn.fetch(
-            "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'public' AND data_type = ANY($1::text[])",
-            list(_TEXTUAL),
-        )
-        found = []
-        for column in columns:
-            table, name = column["table_name"], column["column_name"]
-            as_text = f"encode(\"{name}\", 'escape')" if column["data_type"] == "bytea" else f'"{name}"::text'
-            hits = await conn.fetchval(f'SELECT count(*) FROM "{table}" WHERE strpos({as_text}, $1) > 0', needle)
-            if hits:
-                found.append(f"{service} database: {table}.{name} ({hits} rows)")
-        return found
+        hits = await rows_holding(session_factory(engine), needle, _TEXTUAL)
     finally:
-        await conn.close()
+        await engine.dispose()
+    return [f"{service} database: {column} ({rows} rows)" for column, rows in hits.items()]
 
 
 def _bytes(value: object) -> bytes:

@@ -102,41 +102,50 @@ def refusal(provider: LLMProvider) -> Reply:
 ALL = list(MODELS)
 
 
+async def answered(provider: LLMProvider, replies: list[Reply], call: ProviderCall | None = None):
+    """One call of ``provider``'s adapter against a fake server: its reply, and the requests the server saw."""
+    async with FakeServer(replies) as server:
+        client = adapter(provider, server.url)
+        reply = await client.complete(call or make_call(provider))
+        await client.aclose()
+    return reply, server.requests
+
+
+async def refused(provider: LLMProvider, replies: list[Reply], timeout_s: float = 5.0) -> ProviderError:
+    """The failure one call of ``provider``'s adapter raises against a fake server answering ``replies``."""
+    async with FakeServer(replies) as server:
+        client = adapter(provider, server.url, timeout_s=timeout_s)
+        with pytest.raises(ProviderError) as caught:
+            await client.complete(make_call(provider))
+        await client.aclose()
+    return caught.value
+
+
 @pytest.mark.parametrize("provider", ALL)
 async def test_success_reads_verdict_usage_with_cached_tokens_and_request_id(provider):
-    async with FakeServer([success(provider)]) as server:
-        client = adapter(provider, server.url)
-        reply = await client.complete(make_call(provider))
-        await client.aclose()
+    reply, requests = await answered(provider, [success(provider)])
     assert parse_verdict(reply.text, 600).winner == "B"
     assert reply.usage is not None
     assert reply.usage.input_tokens == 120
     assert reply.usage.output_tokens == 30
     assert reply.usage.cached_input_tokens == 100
     assert reply.provider_request_id in {"req_ant_1", "resp_g_1", "req_oai_1"}
-    assert len(server.requests) == 1
+    assert len(requests) == 1
 
 
 @pytest.mark.parametrize("provider", ALL)
 async def test_an_answer_without_usage_reports_unknown_usage_not_zero(provider):
-    async with FakeServer([without_usage(success(provider))]) as server:
-        client = adapter(provider, server.url)
-        reply = await client.complete(make_call(provider))
-        await client.aclose()
+    reply, _ = await answered(provider, [without_usage(success(provider))])
     assert parse_verdict(reply.text, 600).winner == "B"
     assert reply.usage is None
 
 
 @pytest.mark.parametrize("provider", ALL)
 async def test_429_with_retry_after_is_a_retryable_rate_limit(provider):
-    async with FakeServer([Reply(429, {"error": {"message": "slow down"}}, {"retry-after": "7"})]) as server:
-        client = adapter(provider, server.url)
-        with pytest.raises(ProviderError) as caught:
-            await client.complete(make_call(provider))
-        await client.aclose()
-    assert caught.value.code is FailureCode.RATE_LIMIT
-    assert caught.value.retryable
-    assert caught.value.retry_after_s == 7.0
+    failure = await refused(provider, [Reply(429, {"error": {"message": "slow down"}}, {"retry-after": "7"})])
+    assert failure.code is FailureCode.RATE_LIMIT
+    assert failure.retryable
+    assert failure.retry_after_s == 7.0
 
 
 @pytest.mark.parametrize("provider", ALL)
@@ -154,35 +163,23 @@ async def test_500_then_success(provider):
 
 @pytest.mark.parametrize("provider", ALL)
 async def test_a_timeout_is_retryable(provider):
-    async with FakeServer([Reply(delay_s=2.0, body={})]) as server:
-        client = adapter(provider, server.url, timeout_s=0.3)
-        with pytest.raises(ProviderError) as caught:
-            await client.complete(make_call(provider))
-        await client.aclose()
-    assert caught.value.code is FailureCode.TIMEOUT
-    assert caught.value.retryable
+    failure = await refused(provider, [Reply(delay_s=2.0, body={})], timeout_s=0.3)
+    assert failure.code is FailureCode.TIMEOUT
+    assert failure.retryable
 
 
 @pytest.mark.parametrize("provider", ALL)
 async def test_malformed_json_is_an_invalid_response(provider):
-    async with FakeServer([Reply(body='{"choices": [ not json')]) as server:
-        client = adapter(provider, server.url)
-        with pytest.raises(ProviderError) as caught:
-            await client.complete(make_call(provider))
-        await client.aclose()
-    assert caught.value.code is FailureCode.INVALID_RESPONSE
+    failure = await refused(provider, [Reply(body='{"choices": [ not json')])
+    assert failure.code is FailureCode.INVALID_RESPONSE
 
 
 @pytest.mark.parametrize("provider", ALL)
 async def test_a_refusal_is_not_retryable(provider):
-    async with FakeServer([refusal(provider)]) as server:
-        client = adapter(provider, server.url)
-        with pytest.raises(ProviderError) as caught:
-            await client.complete(make_call(provider))
-        await client.aclose()
+    failure = await refused(provider, [refusal(provider)])
     expected = FailureCode.CONTENT_FILTER if provider is LLMProvider.GOOGLE else FailureCode.REFUSAL
-    assert caught.value.code is expected
-    assert not caught.value.retryable
+    assert failure.code is expected
+    assert not failure.retryable
 
 
 @pytest.mark.parametrize(
@@ -190,20 +187,13 @@ async def test_a_refusal_is_not_retryable(provider):
     [(401, FailureCode.AUTH), (400, FailureCode.BAD_REQUEST), (529, FailureCode.PROVIDER_UNAVAILABLE)],
 )
 async def test_other_statuses_map_to_shared_codes(status, code):
-    async with FakeServer([Reply(status, {"error": {"message": "x"}})]) as server:
-        client = adapter(LLMProvider.ANTHROPIC, server.url)
-        with pytest.raises(ProviderError) as caught:
-            await client.complete(make_call(LLMProvider.ANTHROPIC))
-        await client.aclose()
-    assert caught.value.code is code
+    failure = await refused(LLMProvider.ANTHROPIC, [Reply(status, {"error": {"message": "x"}})])
+    assert failure.code is code
 
 
 async def test_openai_sends_a_strict_json_schema_reasoning_effort_and_verbosity():
-    async with FakeServer([success(LLMProvider.OPENAI)]) as server:
-        client = adapter(LLMProvider.OPENAI, server.url)
-        await client.complete(make_call(LLMProvider.OPENAI, reasoning_effort=ReasoningEffort.LOW, temperature=0.0))
-        await client.aclose()
-    seen = server.requests[0]
+    call = make_call(LLMProvider.OPENAI, reasoning_effort=ReasoningEffort.LOW, temperature=0.0)
+    _, (seen,) = await answered(LLMProvider.OPENAI, [success(LLMProvider.OPENAI)], call)
     body = seen.json()
     assert seen.path == "/chat/completions"
     assert seen.headers["authorization"] == "Bearer sk-test"
@@ -217,19 +207,13 @@ async def test_openai_sends_a_strict_json_schema_reasoning_effort_and_verbosity(
 
 
 async def test_a_temperature_of_zero_is_sent_not_replaced():
-    async with FakeServer([success(LLMProvider.OPENROUTER)]) as server:
-        client = adapter(LLMProvider.OPENROUTER, server.url)
-        await client.complete(make_call(LLMProvider.OPENROUTER, temperature=0.0))
-        await client.aclose()
-    assert server.requests[0].json()["temperature"] == 0.0
+    call = make_call(LLMProvider.OPENROUTER, temperature=0.0)
+    _, requests = await answered(LLMProvider.OPENROUTER, [success(LLMProvider.OPENROUTER)], call)
+    assert requests[0].json()["temperature"] == 0.0
 
 
 async def test_anthropic_forces_the_tool_and_caches_the_shared_context():
-    async with FakeServer([success(LLMProvider.ANTHROPIC)]) as server:
-        client = adapter(LLMProvider.ANTHROPIC, server.url)
-        await client.complete(make_call(LLMProvider.ANTHROPIC))
-        await client.aclose()
-    seen = server.requests[0]
+    _, (seen,) = await answered(LLMProvider.ANTHROPIC, [success(LLMProvider.ANTHROPIC)])
     body = seen.json()
     assert seen.path == "/v1/messages"
     assert seen.headers["x-api-key"] == "sk-ant-test"
@@ -241,11 +225,7 @@ async def test_anthropic_forces_the_tool_and_caches_the_shared_context():
 
 
 async def test_gemini_sends_a_response_schema():
-    async with FakeServer([success(LLMProvider.GOOGLE)]) as server:
-        client = adapter(LLMProvider.GOOGLE, server.url)
-        await client.complete(make_call(LLMProvider.GOOGLE))
-        await client.aclose()
-    seen = server.requests[0]
+    _, (seen,) = await answered(LLMProvider.GOOGLE, [success(LLMProvider.GOOGLE)])
     body = seen.json()
     assert seen.path == "/v1beta/models/gemini-2.5-flash:generateContent"
     assert seen.headers["x-goog-api-key"] == "g-test"

@@ -6,10 +6,10 @@ A service's ``env.py`` is three lines::
     from my_service.adapters.tables import metadata
     run_async_migrations(metadata, url=settings.database_url)
 
-The outbox needs no helper of its own: a service calls ``outbox_table(metadata)`` on the same
-metadata, and ``alembic revision --autogenerate`` emits its table, its check and unique
-constraints and its partial index like any other table (tests/integration/test_migrations.py
-proves the migrated schema and the declaration do not drift).
+A service calls ``outbox_table(metadata)`` (and ``processed_events_table(metadata)``) on the same
+metadata; its migration creates them with ``migration_steps.create_outbox()`` and
+``create_processed_events()`` instead of the column lists autogenerate emits
+(tests/integration/test_migrations.py proves the migrated schema and the declarations do not drift).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from sqlalchemy import MetaData
 
 from common_core.envelope import EventEnvelope
 from huleedu_service_libs.db import create_engine, session_factory, unit_of_work
+from huleedu_service_libs.idempotency import processed_events_table
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.migrations import upgrade_to_head
 from huleedu_service_libs.outbox import OutboxRelay, add_to_outbox, outbox_table
@@ -103,11 +104,12 @@ def test_replicas_that_upgrade_at_once_all_succeed(database_factory: Callable[[s
     assert asyncio.run(_schema(url))["versions"] == ["0001"]
 
 
-async def test_the_migration_matches_the_outbox_declaration(database_factory: Callable[[str], str]):
-    """Autogenerate sees no difference: the table a service declares is the table it migrates to."""
+async def test_the_migration_steps_match_the_declarations(database_factory: Callable[[str], str]):
+    """Autogenerate sees no difference: the tables a service declares are the tables the steps create."""
     url = migrated_database(database_factory, SAMPLE_ENV, "nodrift")
     metadata = MetaData()
     outbox_table(metadata)
+    processed_events_table(metadata)
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
@@ -127,6 +129,7 @@ def test_offline_mode_renders_the_migration_as_sql():
     sql = out.getvalue()
     assert "CREATE TABLE event_outbox" in sql
     assert "CREATE INDEX ix_event_outbox_pending ON event_outbox (id) WHERE status = 'pending'" in sql
+    assert "CREATE TABLE processed_events" in sql
     assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in sql
 
 

@@ -1,7 +1,6 @@
 """The outbox relay when things go wrong: Kafka down, a row Kafka will never take, and its metrics."""
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +18,7 @@ from huleedu_service_libs.kafka.limits import MAX_RECORD_BYTES
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.outbox import OutboxRelay, add_to_outbox
 from huleedu_service_libs.testing.infrastructure import Infrastructure
+from huleedu_service_libs.testing.local_server import free_port, tcp_forwarder
 
 TOO_LARGE = MAX_RECORD_BYTES + 100_000  # characters: a record no producer of the platform may send
 
@@ -33,12 +33,6 @@ def envelope(topic: str, note: str) -> EventEnvelope[Note]:
     )
 
 
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def publisher_at(port: int) -> AsyncIterator[EventPublisher]:
     publisher = EventPublisher(f"127.0.0.1:{port}", "outbox_test", request_timeout_ms=2_000, delivery_timeout_s=5)
@@ -51,34 +45,8 @@ async def publisher_at(port: int) -> AsyncIterator[EventPublisher]:
 @pytest.fixture
 async def unreachable_publisher() -> AsyncIterator[EventPublisher]:
     """A publisher whose bootstrap address is a local port nothing listens on."""
-    async with publisher_at(unused_port()) as publisher:
+    async with publisher_at(free_port()) as publisher:
         yield publisher
-
-
-@asynccontextmanager
-async def tcp_forwarder(port: int, target: str) -> AsyncIterator[None]:
-    """Listen on ``port`` and relay every connection to ``target``: the broker "comes back" there."""
-    host, target_port = target.rsplit(":", 1)
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        finally:
-            writer.close()
-
-    async def forward(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        broker_reader, broker_writer = await asyncio.open_connection(host, int(target_port))
-        await asyncio.gather(
-            pipe(client_reader, broker_writer), pipe(broker_reader, client_writer), return_exceptions=True
-        )
-
-    server = await asyncio.start_server(forward, "127.0.0.1", port)
-    try:
-        yield
-    finally:
-        server.close()
 
 
 @pytest.fixture
@@ -149,7 +117,7 @@ async def test_a_relay_that_started_during_an_outage_drains_once_the_broker_answ
 ):
     engine, table = outbox
     await write(engine, table, [(envelope(fresh_topic, f"n{n}"), "batch-1") for n in range(3)])
-    port = unused_port()
+    port = free_port()
     async with publisher_at(port) as publisher:
         relay = OutboxRelay(engine, table, publisher, "outbox_test", max_attempts=1, backoff_base_s=0)
         assert await relay.publish_pending_once() == 0

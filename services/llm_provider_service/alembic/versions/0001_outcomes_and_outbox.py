@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from huleedu_service_libs.migration_steps import create_outbox, drop_outbox
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -32,32 +33,9 @@ def upgrade() -> None:
         sa.CheckConstraint("state IN ('done', 'failed', 'expired')", name="ck_comparison_outcomes_state"),
         sa.PrimaryKeyConstraint("request_id"),
     )
-    op.create_table(
-        "event_outbox",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("message_key", sa.LargeBinary(), nullable=True),
-        sa.Column("value", sa.LargeBinary(), nullable=False),
-        sa.Column(
-            "headers", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"), nullable=False
-        ),
-        sa.Column("status", sa.Text(), server_default="pending", nullable=False),
-        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("status IN ('pending', 'published', 'dead')", name="ck_event_outbox_status"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id", name="uq_event_outbox_event_id"),
-    )
-    op.create_index(
-        "ix_event_outbox_pending", "event_outbox", ["id"], unique=False, postgresql_where=sa.text("status = 'pending'")
-    )
+    create_outbox()
 
 
 def downgrade() -> None:
-    op.drop_index("ix_event_outbox_pending", table_name="event_outbox", postgresql_where=sa.text("status = 'pending'"))
-    op.drop_table("event_outbox")
+    drop_outbox()
     op.drop_table("comparison_outcomes")

@@ -4,7 +4,6 @@ and a fresh batch.deleted topic (with its dead-letter twin) read by a consumer g
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,17 +15,18 @@ import pytest
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from quart import Quart
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from common_core.envelope import EventEnvelope
 from common_core.events.batch import BatchDeletedV1
 from common_core.events.classes import ErasedEssay, StudentErasedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
-from huleedu_service_libs.db import create_engine
+from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.kafka.dead_letter import dead_letter_topic
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
+from huleedu_service_libs.testing.column_scan import columns_holding
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 from llm_provider_service.adapters.providers.base import ProviderAdapter
@@ -55,12 +55,6 @@ def wave(topic: str, pairs: list[tuple[str, str]], *, prefix: str = "r", **overr
         ],
         "callback_topic": topic,
     }
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Harness:
@@ -200,25 +194,8 @@ class Harness:
         return found
 
     async def database_holding(self, word: str) -> list[str]:
-        """Every ``table.column`` (text, varchar, json, jsonb or bytea) of the LPS database where ``word`` occurs."""
-        async with self.engine.connect() as conn:
-            columns = await conn.execute(
-                text(
-                    "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = "
-                    "'public' AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'bytea')"
-                )
-            )
-            found = []
-            for table, column, data_type in columns.all():
-                probe = (
-                    f"position(convert_to(:word, 'UTF8') in \"{column}\") > 0"
-                    if data_type == "bytea"
-                    else f'position(:word in "{column}"::text) > 0'
-                )
-                hits = await conn.execute(text(f'SELECT count(*) FROM "{table}" WHERE {probe}'), {"word": word})
-                if hits.scalar_one():
-                    found.append(f"{table}.{column}")
-            return found
+        """Every ``table.column`` of the LPS database where ``word`` occurs, in name order."""
+        return sorted(await columns_holding(session_factory(self.engine), word))
 
     async def outcomes(self) -> dict[str, tuple[str, int, str | None]]:
         t = comparison_outcomes
@@ -287,29 +264,3 @@ async def harness(
     h = Harness(infrastructure, url, redis_prefix, fresh_topic, deleted_topic, unique_group_id, student_topic)
     yield h
     await h.close()
-
-
-@asynccontextmanager
-async def tcp_forwarder(port: int, target: str) -> AsyncIterator[None]:
-    """Listen on ``port`` and relay every connection to ``target``: Kafka "comes back" there."""
-    host, target_port = target.rsplit(":", 1)
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        finally:
-            writer.close()
-
-    async def forward(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        broker_reader, broker_writer = await asyncio.open_connection(host, int(target_port))
-        await asyncio.gather(
-            pipe(client_reader, broker_writer), pipe(broker_reader, client_writer), return_exceptions=True
-        )
-
-    server = await asyncio.start_server(forward, "127.0.0.1", port)
-    try:
-        yield
-    finally:
-        server.close()

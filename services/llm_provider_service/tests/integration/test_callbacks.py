@@ -9,13 +9,14 @@ from collections import Counter
 
 from common_core.llm import LLMProvider
 from huleedu_service_libs.db import session_factory
+from huleedu_service_libs.testing.local_server import free_port, tcp_forwarder
 from llm_provider_service.adapters.outcome_store import OutcomeStore
 from llm_provider_service.adapters.providers.mock import MockSettings
 from llm_provider_service.domain.mock_judge import JudgeSettings
 from llm_provider_service.domain.prompts import BUNDLE_TEMPLATE_VERSION, PAIR_TEMPLATE_VERSION
 from llm_provider_service.domain.verdicts import Verdict
 from llm_provider_service.service_layer.callbacks import CallReport, build_outcome
-from services.llm_provider_service.tests.integration.conftest import HEADERS, TEXTS, tcp_forwarder, unused_port, wave
+from services.llm_provider_service.tests.integration.conftest import HEADERS, TEXTS, wave
 from services.llm_provider_service.tests.integration.recording import RecordingMock
 
 PAIRS = [("strong", "weak"), ("weak", "strong"), ("middling", "weak"), ("weak", "middling"), ("strong", "middling")]
@@ -132,7 +133,7 @@ async def test_no_essay_id_file_name_or_student_name_reaches_a_prompt(harness):
 async def test_a_worker_killed_holding_a_lease_loses_nothing_and_one_callback_goes_out(harness):
     async with harness.app(workers_enabled=False) as app:
         await submit(app, wave(harness.topic, [("strong", "weak")]))
-    port = unused_port()
+    port = free_port()
     env = {
         **os.environ,
         "HULEEDU_DEV_MODE": "1",
@@ -204,7 +205,7 @@ async def test_a_worker_that_died_after_its_commit_causes_no_second_callback(har
 
 
 async def test_callbacks_wait_in_the_outbox_while_kafka_is_down_and_go_out_once_it_is_back(harness):
-    port = unused_port()
+    port = free_port()
     async with harness.app(HULEEDU_KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{port}") as app:
         await submit(app, wave(harness.topic, PAIRS))
         await harness.wait_for_outcomes(len(PAIRS))

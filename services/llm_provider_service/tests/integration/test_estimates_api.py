@@ -9,8 +9,7 @@ import pytest
 from common_core.http.estimates import UsageEstimate
 from common_core.http.model_catalogue import ModelCatalogue
 from common_core.llm import BatchingMode, LLMProvider
-from llm_provider_service.adapters.providers.base import ProviderCall, ProviderReply
-from llm_provider_service.adapters.providers.mock import MockProvider, MockSettings
+from llm_provider_service.adapters.providers.mock import CountingMock
 from services.llm_provider_service.tests.essays import MIDDLING, STRONG, WEAK
 from services.llm_provider_service.tests.integration.conftest import HEADERS
 
@@ -23,29 +22,6 @@ ESSAYS = [f"{(STRONG, WEAK, MIDDLING)[i % 3]}\n\nPostscript {i}: {'and more ' * 
 
 def as_caller(service: str) -> dict[str, str]:
     return {**HEADERS, "X-Service-ID": service}
-
-
-class CountingMock:
-    """The mock judge, counting calls and the tokens it reports at the provider boundary."""
-
-    provider = LLMProvider.MOCK
-
-    def __init__(self) -> None:
-        self.inner = MockProvider(MockSettings())
-        self.calls = 0
-        self.input_tokens = 0
-        self.output_tokens = 0
-
-    async def complete(self, call: ProviderCall) -> ProviderReply:
-        reply = await self.inner.complete(call)
-        assert reply.usage is not None
-        self.calls += 1
-        self.input_tokens += reply.usage.input_tokens
-        self.output_tokens += reply.usage.output_tokens
-        return reply
-
-    async def aclose(self) -> None:
-        return None
 
 
 def walked(offset: int) -> list[tuple[int, int]]:

@@ -87,6 +87,19 @@ def _route_path(scope: Scope) -> str:
     return path[len(root_path) :] if root_path and path.startswith(root_path) else path
 
 
+class _ResponseStart:
+    """Hands the app's messages on to ``send`` and remembers the status once the response started."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status: int | None = None
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+        await self._send(message)
+
+
 class HttpMetricsMiddleware:
     def __init__(self, app: ASGIApp, service_name: str) -> None:
         self.app = app
@@ -97,17 +110,12 @@ class HttpMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what the client gets if the app raises before answering
-
-        async def send_recording_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        response = _ResponseStart(send)
         try:
-            await self.app(scope, receive, send_recording_status)
+            await self.app(scope, receive, response.send)
         finally:
+            # 500: what the client gets if the app raises before answering.
+            status = 500 if response.status is None else response.status
             record_request(
                 self.service_name, scope["method"], _route_template(scope), status, time.perf_counter() - started
             )
@@ -124,18 +132,11 @@ class ErrorBoundaryMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response_started = False
-
-        async def send_tracking_start(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
+        response = _ResponseStart(send)
         try:
-            await self.app(scope, receive, send_tracking_start)
+            await self.app(scope, receive, response.send)
         except Exception as exc:
-            if response_started:
+            if response.status is not None:
                 # Too late for an error body; log here, where the correlation id is still bound.
                 logger.error("exception_after_response_started", error_type=type(exc).__name__, exc_info=exc)
                 raise

@@ -11,10 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 TEXTUAL_TYPES = ("text", "character varying", "jsonb", "json", "bytea", "uuid")
 
 
-async def columns_holding(
+async def rows_holding(
     sessions: async_sessionmaker[AsyncSession], needle: str, types: Sequence[str] = TEXTUAL_TYPES
-) -> set[str]:
-    """Every ``table.column`` of the database's public tables (of ``types``) that holds ``needle``."""
+) -> dict[str, int]:
+    """How many rows hold ``needle``, per ``table.column`` of the database's public tables (of ``types``).
+
+    Only the columns that hold it are named. A ``uuid`` column matches the whole id; any other
+    column matches a part of its text (bytes as UTF-8).
+    """
     async with sessions() as session:
         columns = await session.execute(
             text(
@@ -23,7 +27,7 @@ async def columns_holding(
             ),
             {"types": list(types)},
         )
-        hits = set()
+        hits = {}
         for table, column, data_type in columns.all():
             name = f'"{table}"."{column}"'
             condition = {
@@ -31,6 +35,14 @@ async def columns_holding(
                 "uuid": f"{name}::text = :needle",
             }.get(data_type, f"strpos({name}::text, :needle) > 0")
             count = await session.execute(text(f'SELECT count(*) FROM "{table}" WHERE {condition}'), {"needle": needle})
-            if count.scalar_one():
-                hits.add(f"{table}.{column}")
+            rows = int(count.scalar_one())
+            if rows:
+                hits[f"{table}.{column}"] = rows
     return hits
+
+
+async def columns_holding(
+    sessions: async_sessionmaker[AsyncSession], needle: str, types: Sequence[str] = TEXTUAL_TYPES
+) -> set[str]:
+    """Every ``table.column`` of the database's public tables (of ``types``) that holds ``needle``."""
+    return set(await rows_holding(sessions, needle, types))

@@ -1,4 +1,5 @@
-"""Serve an ASGI app (a stand-in for a peer service) over real HTTP on a free local port.
+"""Serve an ASGI app (a stand-in for a peer service) over real HTTP on a free local port, or relay a
+local port to a real server (a broker that "comes back" at an address the client already tried).
 
 For tests whose code under test talks to another service through its real HTTP client: the
 request goes through sockets, timeouts and headers exactly as in production.
@@ -44,3 +45,33 @@ async def served(app: Quart) -> AsyncIterator[str]:
     finally:
         stop.set()
         await task
+
+
+@contextlib.asynccontextmanager
+async def tcp_forwarder(port: int, target: str) -> AsyncIterator[None]:
+    """Listen on ``port`` and relay every connection to ``target`` (``host:port``) until the block ends.
+
+    A client pointed at a ``free_port()`` first finds nothing there; opening the forwarder makes the
+    server (Kafka, say) "come back" at the same address.
+    """
+    host, target_port = target.rsplit(":", 1)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def forward(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection(host, int(target_port))
+        await asyncio.gather(
+            pipe(client_reader, server_writer), pipe(server_reader, client_writer), return_exceptions=True
+        )
+
+    server = await asyncio.start_server(forward, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()

@@ -1,12 +1,15 @@
-"""Create the event outbox (as ``alembic revision --autogenerate`` emits it for ``outbox_table``).
+"""Create the event outbox and the processed-events table with the library's migration steps.
 
 Revision ID: 0001
 Revises:
 """
 
-import sqlalchemy as sa
-from alembic import op
-from sqlalchemy.dialects import postgresql
+from huleedu_service_libs.migration_steps import (
+    create_outbox,
+    create_processed_events,
+    drop_outbox,
+    drop_processed_events,
+)
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -15,31 +18,10 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "event_outbox",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("message_key", sa.LargeBinary(), nullable=True),
-        sa.Column("value", sa.LargeBinary(), nullable=False),
-        sa.Column(
-            "headers", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"), nullable=False
-        ),
-        sa.Column("status", sa.Text(), server_default="pending", nullable=False),
-        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("status IN ('pending', 'published', 'dead')", name="ck_event_outbox_status"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id", name="uq_event_outbox_event_id"),
-    )
-    op.create_index(
-        "ix_event_outbox_pending", "event_outbox", ["id"], unique=False, postgresql_where=sa.text("status = 'pending'")
-    )
+    create_outbox()
+    create_processed_events()
 
 
 def downgrade() -> None:
-    op.drop_index("ix_event_outbox_pending", table_name="event_outbox", postgresql_where=sa.text("status = 'pending'"))
-    op.drop_table("event_outbox")
+    drop_processed_events()
+    drop_outbox()

@@ -7,7 +7,7 @@ from typing import Any
 
 from common_core.llm import LLMProvider
 from llm_provider_service.adapters.providers.base import (
-    HttpProvider,
+    BodyProvider,
     ProviderCall,
     ProviderReply,
     Usage,
@@ -21,14 +21,18 @@ ANTHROPIC_VERSION = "2023-06-01"
 TOOL_NAME = "record_verdict"
 
 
-class AnthropicProvider(HttpProvider):
+def anthropic_headers(api_key: str | None) -> dict[str, str]:
+    """The API version every Anthropic request names, and the key when there is one."""
+    return {"anthropic-version": ANTHROPIC_VERSION, **({"x-api-key": api_key} if api_key else {})}
+
+
+class AnthropicProvider(BodyProvider):
     provider = LLMProvider.ANTHROPIC
+    path = "/v1/messages"
+    request_id_header = "request-id"
 
     def __init__(self, base_url: str, api_key: str | None, *, timeout_s: float) -> None:
-        headers = {"anthropic-version": ANTHROPIC_VERSION}
-        if api_key:
-            headers["x-api-key"] = api_key
-        super().__init__(base_url, timeout_s=timeout_s, headers=headers)
+        super().__init__(base_url, timeout_s=timeout_s, headers=anthropic_headers(api_key))
 
     @staticmethod
     def request_body(call: ProviderCall) -> dict[str, Any]:
@@ -51,13 +55,9 @@ class AnthropicProvider(HttpProvider):
             body["temperature"] = call.settings.temperature
         return body
 
-    async def complete(self, call: ProviderCall) -> ProviderReply:
-        return await self.complete_body(self.request_body(call))
-
-    async def complete_body(self, body: dict[str, Any]) -> ProviderReply:
-        """Send a request body built earlier (a batch item retried in real time)."""
-        payload, headers, latency_ms = await self.post_json("/v1/messages", body)
-        return parse_message(payload, headers.get("request-id"), latency_ms)
+    @staticmethod
+    def parse(payload: dict[str, Any], request_id: str | None, latency_ms: int) -> ProviderReply:
+        return parse_message(payload, request_id, latency_ms)
 
 
 def parse_message(payload: dict[str, Any], request_id: str | None, latency_ms: int = 0) -> ProviderReply:

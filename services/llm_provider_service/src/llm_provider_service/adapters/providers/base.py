@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import httpx
 
@@ -126,6 +127,34 @@ class HttpProvider:
         if not isinstance(payload, dict):
             raise ProviderError(FailureCode.INVALID_RESPONSE, "the provider answered a non-object JSON body")
         return payload, response.headers, latency_ms
+
+
+class BodyProvider(HttpProvider, ABC):
+    """An adapter whose call is one JSON body sent to one path, so it can also resend a body built
+    earlier (a batch item retried in real time): OpenAI Chat Completions and Anthropic Messages."""
+
+    path: ClassVar[str]
+    request_id_header: ClassVar[str]
+
+    @staticmethod
+    @abstractmethod
+    def request_body(call: ProviderCall) -> dict[str, Any]: ...
+
+    @staticmethod
+    @abstractmethod
+    def parse(payload: dict[str, Any], request_id: str | None, latency_ms: int) -> ProviderReply: ...
+
+    async def complete(self, call: ProviderCall) -> ProviderReply:
+        return await self.complete_body(self.request_body(call))
+
+    async def complete_body(self, body: dict[str, Any]) -> ProviderReply:
+        payload, headers, latency_ms = await self.post_json(self.path, body)
+        return self.parse(payload, headers.get(self.request_id_header), latency_ms)
+
+
+def bearer_headers(api_key: str | None) -> dict[str, str]:
+    """OpenAI-style authentication (also OpenRouter's and compatible servers'); none without a key."""
+    return {"authorization": f"Bearer {api_key}"} if api_key else {}
 
 
 def as_int(value: object) -> int:

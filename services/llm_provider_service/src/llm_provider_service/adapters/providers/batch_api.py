@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from common_core.llm import LLMProvider
-from llm_provider_service.adapters.providers.anthropic_messages import ANTHROPIC_VERSION, parse_message
-from llm_provider_service.adapters.providers.base import HttpProvider, ProviderReply, as_object
+from llm_provider_service.adapters.providers.anthropic_messages import anthropic_headers, parse_message
+from llm_provider_service.adapters.providers.base import HttpProvider, ProviderReply, as_object, bearer_headers
 from llm_provider_service.adapters.providers.openai_chat import parse_chat_completion
 from llm_provider_service.domain.failures import FailureCode, ProviderError
 
@@ -70,9 +70,7 @@ class OpenAIBatchClient(HttpProvider):
     _ENDED = frozenset({"completed", "failed", "expired", "cancelled"})
 
     def __init__(self, base_url: str, api_key: str | None, *, timeout_s: float) -> None:
-        super().__init__(
-            base_url, timeout_s=timeout_s, headers={"authorization": f"Bearer {api_key}"} if api_key else {}
-        )
+        super().__init__(base_url, timeout_s=timeout_s, headers=bearer_headers(api_key))
 
     async def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
         lines = [
@@ -135,10 +133,7 @@ class AnthropicBatchClient(HttpProvider):
     provider = LLMProvider.ANTHROPIC
 
     def __init__(self, base_url: str, api_key: str | None, *, timeout_s: float) -> None:
-        headers = {"anthropic-version": ANTHROPIC_VERSION}
-        if api_key:
-            headers["x-api-key"] = api_key
-        super().__init__(base_url, timeout_s=timeout_s, headers=headers)
+        super().__init__(base_url, timeout_s=timeout_s, headers=anthropic_headers(api_key))
         self._base_url = base_url.rstrip("/")
 
     async def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:

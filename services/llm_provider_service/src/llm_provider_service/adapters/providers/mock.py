@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -108,3 +109,30 @@ class MockProvider:
             provider_request_id=f"mock-{call_key[:16]}",
             latency_ms=int(latency_ms),
         )
+
+
+class CountingMock:
+    """The mock judge with default settings, counting what crosses the provider boundary: the calls, the
+    tokens each answer reports and when the last call ended (the benches and the estimate test)."""
+
+    provider = LLMProvider.MOCK
+
+    def __init__(self) -> None:
+        self.inner = MockProvider(MockSettings())
+        self.calls = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.last_call_at = 0.0
+
+    async def complete(self, call: ProviderCall) -> ProviderReply:
+        reply = await self.inner.complete(call)
+        if reply.usage is None:  # the mock always reports usage: a reply without it is a broken mock
+            raise AssertionError("the mock judge answered without usage")
+        self.calls += 1
+        self.input_tokens += reply.usage.input_tokens
+        self.output_tokens += reply.usage.output_tokens
+        self.last_call_at = time.perf_counter()
+        return reply
+
+    async def aclose(self) -> None:
+        return None

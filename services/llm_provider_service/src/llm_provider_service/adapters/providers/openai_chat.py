@@ -6,13 +6,14 @@ from typing import Any
 
 from common_core.llm import LLMProvider, ReasoningEffort
 from llm_provider_service.adapters.providers.base import (
-    HttpProvider,
+    BodyProvider,
     ProviderCall,
     ProviderReply,
     Usage,
     as_int,
     as_list,
     as_object,
+    bearer_headers,
     reported_usage,
 )
 from llm_provider_service.domain.failures import FailureCode, ProviderError
@@ -31,10 +32,12 @@ def strict_schema(schema: Any) -> Any:
     return schema
 
 
-class OpenAIChatProvider(HttpProvider):
+class OpenAIChatProvider(BodyProvider):
+    path = "/chat/completions"
+    request_id_header = "x-request-id"
+
     def __init__(self, provider: LLMProvider, base_url: str, api_key: str | None, *, timeout_s: float) -> None:
-        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        super().__init__(base_url, timeout_s=timeout_s, headers=headers)
+        super().__init__(base_url, timeout_s=timeout_s, headers=bearer_headers(api_key))
         self.provider = provider
 
     @staticmethod
@@ -65,13 +68,9 @@ class OpenAIChatProvider(HttpProvider):
             body["verbosity"] = "low"  # a verdict and a short justification: nothing more to say
         return body
 
-    async def complete(self, call: ProviderCall) -> ProviderReply:
-        return await self.complete_body(self.request_body(call))
-
-    async def complete_body(self, body: dict[str, Any]) -> ProviderReply:
-        """Send a request body built earlier (a batch item retried in real time)."""
-        payload, headers, latency_ms = await self.post_json("/chat/completions", body)
-        return parse_chat_completion(payload, headers.get("x-request-id"), latency_ms)
+    @staticmethod
+    def parse(payload: dict[str, Any], request_id: str | None, latency_ms: int) -> ProviderReply:
+        return parse_chat_completion(payload, request_id, latency_ms)
 
 
 def parse_chat_completion(payload: dict[str, Any], request_id: str | None, latency_ms: int = 0) -> ProviderReply:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from common_core.llm import LLMProvider
 from llm_provider_service.adapters.providers.anthropic_messages import AnthropicProvider
-from llm_provider_service.adapters.providers.base import BodyRetrier, ProviderAdapter
+from llm_provider_service.adapters.providers.base import BodyProvider, BodyRetrier, ProviderAdapter
 from llm_provider_service.adapters.providers.batch_api import AnthropicBatchClient, BatchClient, OpenAIBatchClient
 from llm_provider_service.adapters.providers.gemini import GeminiProvider
 from llm_provider_service.adapters.providers.mock import MockProvider, MockSettings
@@ -69,7 +69,7 @@ class ProviderPool:
     def body_retrier(self, provider: LLMProvider) -> BodyRetrier:
         """The real-time adapter of a batch provider, to resend a batch item's request body."""
         adapter = self.get(provider)
-        if not isinstance(adapter, OpenAIChatProvider | AnthropicProvider):
+        if not isinstance(adapter, BodyProvider):
             raise ValueError(f"{provider} cannot resend a request body")
         return adapter
 
