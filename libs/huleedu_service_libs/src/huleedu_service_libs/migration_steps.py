@@ -1,4 +1,4 @@
-"""Alembic steps for the tables every service takes from this library: the outbox and processed events.
+"""Alembic steps for the tables services take from this library: the outbox, processed events, the access log.
 
 A migration calls ``create_outbox()`` where it would otherwise spell out the table that
 ``outbox_table(metadata)`` declares (likewise ``create_processed_events()`` for
@@ -68,3 +68,35 @@ def create_processed_events() -> None:
 def drop_processed_events() -> None:
     """Undo ``create_processed_events``."""
     op.drop_table(_PROCESSED_EVENTS)
+
+
+_ACCESS_LOG = "access_log"
+_ACCESS_LOG_INDEX = "ix_access_log_owner_time"
+
+
+def create_access_log() -> None:
+    """Create ``access_log`` and its per-teacher time index, as ``access_log_table`` declares them."""
+    op.create_table(
+        _ACCESS_LOG,
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column(
+            "occurred_at", sa.DateTime(timezone=True), server_default=sa.text("clock_timestamp()"), nullable=False
+        ),
+        sa.Column("owner_id", sa.Text(), nullable=False),
+        sa.Column("actor_user_id", sa.Text(), nullable=True),
+        sa.Column("actor_service", sa.Text(), nullable=False),
+        sa.Column("action", sa.Text(), nullable=False),
+        sa.Column("subject_kind", sa.Text(), nullable=False),
+        sa.Column("subject_id", sa.Text(), nullable=False),
+        sa.Column("correlation_id", sa.Uuid(), nullable=True),
+        sa.CheckConstraint("action IN ('read', 'export')", name="ck_access_log_action"),
+        sa.CheckConstraint("subject_kind IN ('batch', 'essay', 'student')", name="ck_access_log_subject_kind"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(_ACCESS_LOG_INDEX, _ACCESS_LOG, ["owner_id", "occurred_at"], unique=False)
+
+
+def drop_access_log() -> None:
+    """Undo ``create_access_log``."""
+    op.drop_index(_ACCESS_LOG_INDEX, table_name=_ACCESS_LOG)
+    op.drop_table(_ACCESS_LOG)

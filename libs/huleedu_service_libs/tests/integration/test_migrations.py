@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import MetaData
 
 from common_core.envelope import EventEnvelope
+from huleedu_service_libs.access_log import access_log_table
 from huleedu_service_libs.db import create_engine, session_factory, unit_of_work
 from huleedu_service_libs.idempotency import processed_events_table
 from huleedu_service_libs.kafka.producer import EventPublisher
@@ -110,6 +111,7 @@ async def test_the_migration_steps_match_the_declarations(database_factory: Call
     metadata = MetaData()
     outbox_table(metadata)
     processed_events_table(metadata)
+    access_log_table(metadata)
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
