@@ -7,11 +7,20 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from quart import Quart
+from quart.typing import ResponseReturnValue
 from sqlalchemy import MetaData, update
 
 from common_core.http.access import AccessAction, AccessSubject
 from huleedu_service_libs.access_log import AccessLog, Accessor, access_log_table, accessor_from_headers
 from huleedu_service_libs.db import create_engine
+from huleedu_service_libs.http.quart_support import (
+    access_log_page,
+    current_accessor,
+    internal_route,
+    setup_quart_app,
+)
+from huleedu_service_libs.settings import ServiceSettings
 
 
 @pytest.fixture
@@ -81,3 +90,62 @@ def test_only_the_export_purpose_changes_the_action():
     # Any other value is a read: the header can only make an access more visible, never hide it.
     for purpose in (None, "", "none", "read", "skip-log"):
         assert accessor_from_headers("t", "bff_teacher_service", purpose, corr).action is AccessAction.READ
+
+
+def _owner_route_app(log: AccessLog) -> Quart:
+    app = Quart(__name__)
+
+    @app.get("/internal/v1/users/<user_id>/access-log")
+    @internal_route("bff_teacher_service")
+    async def page(user_id: str) -> ResponseReturnValue:
+        return (await access_log_page(log, user_id)).model_dump(mode="json")
+
+    @app.get("/internal/v1/essays/<essay_id>")
+    @internal_route("bff_teacher_service")
+    async def read_essay(essay_id: str) -> ResponseReturnValue:
+        await log.record("teacher-1", current_accessor(), [(AccessSubject.ESSAY, essay_id)])
+        return {"essay_id": essay_id}
+
+    settings = ServiceSettings(service_name="content_service", HULEEDU_INTERNAL_API_KEY="k")
+    setup_quart_app(app, settings, health_checks={}, internal_allow_list={"bff_teacher_service"})
+    return app
+
+
+def _as(user: str | None, purpose: str | None = None) -> dict[str, str]:
+    headers = {"X-Internal-API-Key": "k", "X-Service-ID": "bff_teacher_service"}
+    if user:
+        headers["X-User-ID"] = user
+    if purpose:
+        headers["X-Access-Purpose"] = purpose
+    return headers
+
+
+async def test_the_owner_route_pages_the_callers_log_and_refuses_anything_else(access_log: AccessLog):
+    client = _owner_route_app(access_log).test_client()
+    assert (await client.get("/internal/v1/essays/e-1", headers=_as("teacher-1"))).status_code == 200
+    assert (await client.get("/internal/v1/essays/e-1", headers=_as("teacher-1", "export"))).status_code == 200
+
+    reply = await client.get("/internal/v1/users/teacher-1/access-log?limit=10", headers=_as("teacher-1"))
+    assert reply.status_code == 200
+    entries = (await reply.get_json())["entries"]
+    assert [(e["action"], e["actor_service"], e["actor_user_id"]) for e in entries] == [
+        ("export", "bff_teacher_service", "teacher-1"),
+        ("read", "bff_teacher_service", "teacher-1"),
+    ]
+    # Another teacher's log is not theirs to read: 404, as any data that is not the caller's.
+    assert (await client.get("/internal/v1/users/teacher-1/access-log", headers=_as("teacher-2"))).status_code == 404
+    assert (await client.get("/internal/v1/users/teacher-1/access-log", headers=_as(None))).status_code == 401
+    for query in (
+        "limit=0",
+        "limit=201",
+        "limit=%C2%B2",
+        "limit=-1",
+        "limit=9" * 40,
+        "before=yesterday",
+        "before=2026-12-07T10:00:00",
+        "before=%00",
+        "limit=%FF",
+    ):
+        reply = await client.get(f"/internal/v1/users/teacher-1/access-log?{query}", headers=_as("teacher-1"))
+        assert 400 <= reply.status_code < 500, (query, reply.status_code)
+        assert "error" in await reply.get_json()

@@ -268,7 +268,8 @@ async def access_log_page(access_log: AccessLog, user_id: str) -> AccessLogPage:
         raise NotFoundError("No access log for this user")
     limit = request.args.get("limit", "50")
     before_raw = request.args.get("before")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_ACCESS_LOG_PAGE:
+    # isascii: "²" is a digit to str.isdigit but not to int().
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_ACCESS_LOG_PAGE:
         raise ValidationFailedError(
             f"limit must be a whole number from 1 to {MAX_ACCESS_LOG_PAGE}", details={"field": "limit"}
         )
