@@ -8,8 +8,9 @@
 // Every screen is checked with axe-core (no serious or critical WCAG 2.1 AA violation) and saved as
 // a screenshot. Steps depend on each other, so the first failure ends the run; the process exits
 // non-zero naming the step, and prints {"batch_id": ...} on stdout when it gets that far. Near the
-// end a second, small batch is created and deleted from its page (the flow's batch stays for the
-// checks the test makes afterwards).
+// end the account page is read, a student added to the class is exported and erased, the access log
+// is read, and a second, small batch is created and deleted from its page (the flow's batch stays for
+// the checks the test makes afterwards).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -249,6 +250,63 @@ await step('the password change in the account menu', async () => {
   await page.getByRole('link', { name: 'Change password' }).click()
   await page.getByLabel('Current password').waitFor({ timeout: 15000 })
   await screen(page, 'account-password')
+})
+
+await step('the account page: what deleting the account erases (nothing is deleted here)', async () => {
+  await openAccountMenu(page)
+  await page.locator('#account-menu').getByRole('link', { name: 'Your account', exact: true }).click()
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor({ timeout: 15000 })
+  const section = page.getByRole('region', { name: 'Delete your account' })
+  const text = await section.innerText()
+  for (const expected of ['your classes and your students', 'Assignments you share with colleagues']) {
+    if (!text.includes(expected)) throw new Error(`the account page does not say "${expected}": ${text}`)
+  }
+  await screen(page, 'account')
+})
+
+// The next step needs the student export of issue 23 (GET /v1/students/{id}/export at the gateway and
+// the BFF's composition); the erasure after it is served by class management and the gateway.
+const erased = `Erasa Flow${Date.now() % 100000}`
+await step('a student’s data: export it as JSON from the class page', async () => {
+  // A student of their own, with no essay: the flow's batch keeps every essay for the checks afterwards.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Classes' }).click()
+  await page.getByRole('link', { name: env('CLASS_NAME') }).click()
+  await page.getByRole('heading', { level: 1, name: env('CLASS_NAME') }).waitFor({ timeout: 15000 })
+  const add = page.getByRole('form', { name: 'A new student' })
+  await add.getByLabel('First name').fill('Erasa')
+  await add.getByLabel('Last name').fill(erased.slice('Erasa '.length))
+  await add.getByRole('button', { name: 'Add student' }).click()
+  await page.getByRole('rowheader', { name: erased }).waitFor({ timeout: 15000 })
+
+  const exported = JSON.parse(readFileSync(await download(`Export data: ${erased}`, 'student-export.json'), 'utf-8'))
+  if (`${exported.student?.first_name} ${exported.student?.last_name}` !== erased || !Array.isArray(exported.essays)) {
+    throw new Error(`the export is not this student's: ${JSON.stringify(exported).slice(0, 200)}`)
+  }
+})
+
+await step('erase that student: the preview, an explicit yes, and the roster without them', async () => {
+  await page.getByRole('button', { name: `Erase student: ${erased}` }).click()
+  const dialog = page.getByRole('alertdialog', { name: `Erase ${erased} and their essays?` })
+  await dialog.waitFor({ timeout: 15000 })
+  const text = await dialog.innerText()
+  if (!text.includes('No essay is confirmed as theirs')) throw new Error(`the preview lists essays: ${text}`)
+  const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '')
+  if (focused !== 'No, keep them') throw new Error(`the question opened with the focus on "${focused}"`)
+  await screen(page, 'student-erase-dialog')
+  await dialog.getByRole('checkbox').check()
+  await dialog.getByRole('button', { name: 'Yes, erase the student' }).click()
+  await page.getByRole('status').filter({ hasText: `${erased} was erased.` }).waitFor({ timeout: 15000 })
+  if ((await page.getByRole('rowheader', { name: erased }).count()) !== 0) throw new Error('the roster still lists the erased student')
+})
+
+// Needs the access log of issue 23 (each owner's list route and the BFF's merged view).
+await step('the access log in the account menu lists the reads of the flow’s batch', async () => {
+  await openAccountMenu(page)
+  await page.locator('#account-menu').getByRole('link', { name: 'Access log', exact: true }).click()
+  const table = page.getByRole('table', { name: 'Reads and exports of your data, newest first' })
+  await table.waitFor({ timeout: 15000 })
+  await table.getByRole('link', { name: `Batch ${batchId.slice(0, 8)}` }).first().waitFor()
+  await screen(page, 'access-log')
 })
 
 await step('delete a second, small batch from its page: a modal question, then the dashboard without it', async () => {

@@ -157,6 +157,8 @@ describe('ApiClient errors', () => {
     expect(isAllowedPath('/v1/auth/refresh')).toBe(true)
     expect(isAllowedPath('/v1/batches/1/essays')).toBe(true)
     expect(isAllowedPath('/v1/classes?limit=5')).toBe(true)
+    expect(isAllowedPath('/v1/account')).toBe(true)
+    expect(isAllowedPath('/v1/account/x')).toBe(false)
   })
 
   it('sends a command without a response body and throws its error body', async () => {

@@ -28,12 +28,15 @@ import { TokenResponse } from './schemas'
 /**
  * Where the app may send a request: the same origin, these prefixes. Screens read composed views
  * from the BFF; commands (create a batch, upload, confirm names, start, cancel, edit classes and
- * assignments) go to the gateway's public teacher API, which forwards them to the service that owns
- * the data and checks ownership there (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
+ * assignments, erase a student, delete the account) go to the gateway's public teacher API, which
+ * forwards them to the service that owns the data and checks ownership there
+ * (docs/decisions/0005-dashboard-reads-bff-writes-gateway.md).
  */
 const ALLOWED_PATHS = [
   /^\/v1\/auth\/[a-z]+$/,
   /^\/v1\/me$/,
+  // The account itself: deleting it (DELETE /v1/account with the password).
+  /^\/v1\/account$/,
   /^\/v1\/(batches|classes|students|assignments|models)(\/[^?#]*)?(\?[^#]*)?$/,
   /^\/bff\/v1\/teacher\/[^?#]*(\?[^#]*)?$/,
 ]

@@ -18,6 +18,7 @@ import { ASSESSMENT_DEFINITIONS, ASSESSMENT_MODELS } from './schemas/assessments
 import { ASSIGNMENT_DEFINITIONS, ASSIGNMENT_MODELS } from './schemas/assignments'
 import { CATALOGUE_DEFINITIONS, CATALOGUE_MODELS } from './schemas/catalogue'
 import { CLASS_MODELS } from './schemas/classes'
+import { AccessAction, AccessSubject, ExportedComparison, PRIVACY_DEFINITIONS, PRIVACY_MODELS } from './schemas/privacy'
 import { RESULT_DEFINITIONS, RESULT_MODELS } from './schemas/results'
 import { WIZARD_DEFINITIONS, WIZARD_MODELS } from './schemas/wizard'
 
@@ -37,6 +38,7 @@ const AREAS: Record<string, { models: Named; definitions: Named }> = {
   results: { models: RESULT_MODELS, definitions: RESULT_DEFINITIONS },
   wizard: { models: WIZARD_MODELS, definitions: WIZARD_DEFINITIONS },
   admin: { models: ADMIN_MODELS, definitions: ADMIN_DEFINITIONS },
+  privacy: { models: PRIVACY_MODELS, definitions: PRIVACY_DEFINITIONS },
 }
 
 /** `[name, schema]` of every model, or of every nested one. */
@@ -102,6 +104,10 @@ describe('the hand-written schemas follow the contract', () => {
     expect(BatchNeedingAction.shape.reason.options).toEqual(reason.enum)
     const flags = (definition('EssayRow').properties?.flags as { items: JsonSchema }).items
     expect(EssayFlag.options).toEqual(flags.enum)
+    expect(AccessAction.options).toEqual(definition('AccessAction').enum)
+    expect(AccessSubject.options).toEqual(definition('AccessSubject').enum)
+    const outcome = definition('ExportedComparison').properties?.outcome as JsonSchema
+    expect(ExportedComparison.shape.outcome.options).toEqual(outcome.enum)
   })
 
   it('rejects an answer that breaks the contract', () => {

@@ -39,7 +39,7 @@ describe('the header', () => {
     expect(navLinks(app).filter((link) => link.current).map((link) => link.name)).toEqual(['Classes'])
   })
 
-  it('opens the account menu with the name, password change, language and sign-out; Escape closes it', async () => {
+  it('opens the account menu with the name, the account pages, language and sign-out; Escape closes it', async () => {
     fakeGateway()
     app = await mountApp('/')
     const toggle = app.wrapper.get('[aria-controls="account-menu"]')
@@ -54,7 +54,11 @@ describe('the header', () => {
     expect(panel.isVisible()).toBe(true)
     expect(panel.text()).toContain('Signed in as Demo Teacher')
     expect(panel.text()).toContain('demo@huleedu.local')
-    expect(panel.get('a').attributes('href')).toBe('/account/password')
+    expect(panel.findAll('a').map((link) => [link.text(), link.attributes('href')])).toEqual([
+      ['Your account', '/account'],
+      ['Access log', '/account/access-log'],
+      ['Change password', '/account/password'],
+    ])
     expect(panel.get('label').text()).toBe('Language')
     expect(panel.get('button').text()).toBe('Sign out')
 
@@ -67,7 +71,7 @@ describe('the header', () => {
     fakeGateway()
     app = await mountApp('/')
     await app.wrapper.get('[aria-controls="account-menu"]').trigger('click')
-    await app.wrapper.get('#account-menu a').trigger('click')
+    await app.wrapper.findAll('#account-menu a').find((link) => link.text() === 'Change password')!.trigger('click')
     await vi.waitFor(() => expect(app?.wrapper.find('.password-page').exists()).toBe(true))
     await flushPromises()
 

@@ -11,6 +11,8 @@ const adminEn = {
   account: {
     menu: 'Account menu',
     changePassword: 'Change password',
+    page: 'Your account',
+    accessLog: 'Access log',
   },
   forms: {
     required: 'Fill in this field.',

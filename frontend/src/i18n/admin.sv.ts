@@ -10,6 +10,8 @@ const adminSv: AdminMessages = {
   account: {
     menu: 'Kontomeny',
     changePassword: 'Byt lösenord',
+    page: 'Ditt konto',
+    accessLog: 'Åtkomstlogg',
   },
   forms: {
     required: 'Fyll i det här fältet.',

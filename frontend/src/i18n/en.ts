@@ -1,9 +1,12 @@
 /** English: the source of every message key; `sv.ts` must have exactly the same keys (type-checked). */
 import adminEn from './admin.en'
+import privacyEn from './privacy.en'
 
 const en = {
   // Navigation, account, classes and assignments: their own file, the same keys in admin.sv.ts.
   ...adminEn,
+  // Student data protection: the student export and erasure, the account page, the access log.
+  ...privacyEn,
   app: {
     name: 'HuleEdu',
     tagline: 'Essay assessment',

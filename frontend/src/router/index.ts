@@ -36,7 +36,7 @@ export const routes: RouteRecordRaw[] = [
     props: true,
   },
   // --- end results ---
-  // --- admin: classes, assignments and the account (issue 18); each its own chunk ---
+  // --- admin: classes, assignments and the account (issues 18 and 23); each its own chunk ---
   {
     path: '/classes',
     name: 'classes',
@@ -68,6 +68,18 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('@/views/AssignmentView.vue'),
     props: true,
     meta: { titleKey: 'assignments.title' },
+  },
+  {
+    path: '/account',
+    name: 'account',
+    component: () => import('@/views/AccountView.vue'),
+    meta: { titleKey: 'accountPage.title' },
+  },
+  {
+    path: '/account/access-log',
+    name: 'access-log',
+    component: () => import('@/views/AccessLogView.vue'),
+    meta: { titleKey: 'accessLog.title' },
   },
   {
     path: '/account/password',

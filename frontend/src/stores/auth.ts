@@ -7,7 +7,7 @@ import type { UserProfile } from '@/api/schemas'
 import { localeFromTag, setLocale } from '@/i18n'
 
 /** Why the sign-in page is shown, for its notice. */
-export type SignedOutReason = 'signedOut' | 'sessionEnded' | null
+export type SignedOutReason = 'signedOut' | 'sessionEnded' | 'accountDeleted' | null
 
 export const useAuthStore = defineStore('auth', () => {
   const profile = shallowRef<UserProfile | null>(null)
@@ -28,10 +28,10 @@ export const useAuthStore = defineStore('auth', () => {
     setLocale(localeFromTag(me.locale))
   }
 
-  async function signOut(): Promise<void> {
+  async function signOut(reason: 'signedOut' | 'accountDeleted' = 'signedOut'): Promise<void> {
     await apiClient.logout()
     profile.value = null
-    signedOutReason.value = 'signedOut'
+    signedOutReason.value = reason
   }
 
   /** The API client lost the session (refresh refused, token revoked). */

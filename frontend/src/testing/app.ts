@@ -11,6 +11,7 @@ import { createAppRouter } from '@/router'
 import { useAuthStore } from '@/stores/auth'
 
 import { contractExample } from './contract'
+import { installDialogMethods } from './dialog'
 import { errorBody, fakeFetch, json, tokens, type RecordedCall } from './http'
 
 export type Route = (call: RecordedCall) => Response | Promise<Response>
@@ -30,7 +31,8 @@ export function fakeGateway(routes: Record<string, Route> = {}) {
   }
   const all = { ...defaults, ...routes }
   const fake = fakeFetch((call) => {
-    const route = all[`${call.method} ${call.path}`]
+    // By the path with its query, else by the path alone (a page of a list: `?limit&before`).
+    const route = all[`${call.method} ${call.path}`] ?? all[`${call.method} ${call.path.split('?')[0]}`]
     if (route) return route(call)
     return json(404, errorBody('NOT_FOUND', `No route ${call.path}`))
   })
@@ -45,6 +47,8 @@ export interface MountedApp {
 }
 
 export async function mountApp(path = '/', options: { signedIn?: boolean } = {}): Promise<MountedApp> {
+  // Every command that cannot be undone asks in a modal <dialog> first.
+  installDialogMethods()
   setLocale('en')
   const pinia = createPinia()
   const router = createAppRouter(pinia, createMemoryHistory())

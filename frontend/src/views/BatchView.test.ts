@@ -822,7 +822,7 @@ describe('the batch page: deleting the batch', () => {
     await button(mounted, 'Yes, delete the batch').trigger('click')
     await flushPromises()
 
-    expect(dialog(mounted).element.open).toBe(false)
+    expect(mounted.wrapper.find('dialog').exists()).toBe(false)
     const alert = mounted.wrapper.get('.delete-batch [role="alert"]')
     expect(alert.text()).toContain('The batch was not deleted')
     expect(alert.text()).toContain('The content service is not available.')

@@ -89,7 +89,7 @@ function classManagement(routes: Record<string, Route> = {}) {
     },
     ...routes,
   })
-  return { gateway, commands }
+  return { gateway, commands, state }
 }
 
 function section(mounted: MountedApp, heading: string) {
@@ -120,7 +120,7 @@ describe('a class page: the roster', () => {
     const roster = section(app, 'Students in this class')
 
     await button(roster, 'Remove from class: Bo Andersson').trigger('click')
-    const question = roster.get('[role="group"]')
+    const question = roster.get('[role="alertdialog"]')
     expect(question.text()).toContain('Remove Bo Andersson from this class?')
     // Focus goes to "Cancel", so a second Enter does not remove anyone.
     expect(document.activeElement?.textContent?.trim()).toBe('Cancel')
@@ -282,5 +282,205 @@ describe('a class page: the class itself', () => {
     const alert = app.wrapper.get('[role="alert"]')
     expect(alert.text()).toContain('This class does not exist, or it belongs to another teacher.')
     expect(alert.find('button').exists()).toBe(false)
+  })
+})
+
+/** A blob's text (jsdom's Blob has no text()). */
+function readText(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader()
+    reader.onload = () => resolve(String(reader.result))
+    reader.onerror = () => reject(reader.error)
+    reader.readAsText(blob)
+  })
+}
+
+describe('a class page: a student’s data', () => {
+  const EXPORT = `/v1/students/${BO.student_id}/export`
+  const ERASURE = `/v1/students/${BO.student_id}/erasure`
+  const BATCH_A = '3c9d5e1f-6a2b-4d7c-9e8f-0a1b2c3d4e5f'
+  const BATCH_B = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'
+
+  function preview(token: string, files: [string, string][]) {
+    return {
+      student_id: BO.student_id,
+      first_name: 'Bo',
+      last_name: 'Andersson',
+      essays: files.map(([batch, filename], index) => ({
+        batch_id: batch,
+        essay_id: `00000000-0000-0000-0000-0000000000e${index}`,
+        filename,
+      })),
+      confirmation_token: token,
+      expires_at: '2026-12-07T04:00:00Z',
+    }
+  }
+
+  /** Class management that erases Bo on the right token, and refuses `refusals` first (409). */
+  function erasure(refusals: { reason: string }[] = []) {
+    const previews: string[] = []
+    const posted: unknown[] = []
+    const made = classManagement({
+      [`GET ${ERASURE}`]: () => {
+        previews.push('read')
+        // The second look finds a third essay confirmed meanwhile.
+        return previews.length === 1
+          ? json(200, preview('token-1', [[BATCH_A, 'bo_andersson.docx'], [BATCH_B, 'bo-letter.pdf']]))
+          : json(200, preview('token-2', [[BATCH_A, 'bo_andersson.docx'], [BATCH_B, 'bo-letter.pdf'], [BATCH_B, 'bo2.txt']]))
+      },
+      [`POST ${ERASURE}`]: (call) => {
+        posted.push(call.body)
+        const refusal = refusals.shift()
+        if (refusal) {
+          const body = errorBody('CONFLICT', 'The student’s essays changed; nothing was erased.', 'class_management_service')
+          return json(409, { error: { ...body.error, details: refusal } })
+        }
+        made.state.students = made.state.students.filter((s) => s.student_id !== BO.student_id)
+        return new Response(null, { status: 204 })
+      },
+    })
+    return { previews, posted, commands: made.commands }
+  }
+
+  async function openErasure(mounted: MountedApp) {
+    const roster = section(mounted, 'Students in this class')
+    await button(roster, 'Erase student: Bo Andersson').trigger('click')
+    await flushPromises()
+    return mounted.wrapper.get('[role="alertdialog"]')
+  }
+
+  it('downloads the student’s data export with the bearer token, under the gateway’s file name', async () => {
+    const create = vi.fn(() => 'blob:x')
+    Object.assign(URL, { createObjectURL: create, revokeObjectURL: vi.fn() })
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined)
+    const exported = contractExample<object>('StudentDataExport')
+    const { gateway } = classManagement({
+      [`GET ${EXPORT}`]: () =>
+        json(200, exported, { 'Content-Disposition': 'attachment; filename="student-bo-andersson.json"' }),
+    })
+    app = await mountApp(PAGE)
+
+    await button(section(app, 'Students in this class'), 'Export data: Bo Andersson').trigger('click')
+    await flushPromises()
+
+    const call = gateway.calls.find((item) => item.path === EXPORT)!
+    expect(call.method).toBe('GET')
+    expect(call.headers.get('Authorization')).toBe('Bearer access-1')
+    expect(create).toHaveBeenCalledOnce()
+    const saved = (create.mock.calls[0] as unknown as [Blob])[0]
+    expect(JSON.parse(await readText(saved))).toEqual(exported)
+    expect((click.mock.contexts[0] as HTMLAnchorElement).download).toBe('student-bo-andersson.json')
+    expect(status(app)).toBe('The data of Bo Andersson was downloaded as a JSON file.')
+    click.mockRestore()
+  })
+
+  it('saves no file when the export is refused or is not an export, and says why', async () => {
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined)
+    let answer = json(503, errorBody('SERVICE_UNAVAILABLE', 'Content could not be reached.', 'bff_teacher_service'))
+    classManagement({ [`GET ${EXPORT}`]: () => answer })
+    app = await mountApp(PAGE)
+    const roster = section(app, 'Students in this class')
+
+    await button(roster, 'Export data: Bo Andersson').trigger('click')
+    await flushPromises()
+    expect(roster.get('[role="alert"]').text()).toContain('The export failed')
+    expect(roster.get('[role="alert"]').text()).toContain('Content could not be reached.')
+
+    answer = json(200, { student: 'nobody' })
+    await button(roster, 'Export data: Bo Andersson').trigger('click')
+    await flushPromises()
+    expect(roster.get('[role="alert"]').text()).toContain('does not understand')
+    expect(click).not.toHaveBeenCalled()
+    click.mockRestore()
+  })
+
+  it('erases a student: shows what goes, asks for an explicit yes, sends the token, and the student leaves the roster', async () => {
+    const { previews, posted, commands } = erasure()
+    app = await mountApp(PAGE)
+    const question = await openErasure(app)
+
+    expect(previews).toHaveLength(1)
+    expect(question.get('h2').text()).toBe('Erase Bo Andersson and their essays?')
+    const text = question.text()
+    expect(text).toContain('every essay confirmed as theirs, in every batch')
+    expect(text).toContain('The 2 essays confirmed as theirs:')
+    expect(question.findAll('li').map((item) => item.text())).toEqual([
+      'bo_andersson.docx (batch 3c9d5e1f)',
+      'bo-letter.pdf (batch 9a8b7c6d)',
+    ])
+    expect(text).toContain('This cannot be undone.')
+    expect(document.activeElement?.textContent?.trim()).toBe('No, keep them')
+
+    // Not before the teacher has ticked that they understand.
+    const confirm = button(question, 'Yes, erase the student')
+    expect(confirm.attributes('aria-disabled')).toBe('true')
+    await confirm.trigger('click')
+    await flushPromises()
+    expect(posted).toHaveLength(0)
+
+    await question.get('input[type="checkbox"]').setValue(true)
+    expect(confirm.attributes('aria-disabled')).toBeUndefined()
+    await confirm.trigger('click')
+    await flushPromises()
+
+    expect(posted).toEqual([{ confirmation_token: 'token-1' }])
+    expect(app.wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    expect(status(app)).toBe('Bo Andersson was erased, with 2 essays.')
+    expect(section(app, 'Students in this class').findAll('tbody th').map((cell) => cell.text())).toEqual([
+      'Astrid Lindqvist',
+    ])
+    // Erasing is its own command: no roster removal or student delete was sent.
+    expect(commands).toHaveLength(0)
+  })
+
+  it('on a 409 erases nothing, reads the list again and asks once more with the new token', async () => {
+    const { previews, posted } = erasure([{ reason: 'confirmation_stale' }])
+    app = await mountApp(PAGE)
+    const question = await openErasure(app)
+
+    await question.get('input[type="checkbox"]').setValue(true)
+    await button(question, 'Yes, erase the student').trigger('click')
+    await flushPromises()
+
+    // Still asking, with the list as it is now and the box to tick again.
+    const again = app.wrapper.get('[role="alertdialog"]')
+    expect(previews).toHaveLength(2)
+    expect(again.get('[role="alert"]').text()).toContain('The student’s essays changed since this list was made, so nothing was erased.')
+    expect(again.text()).toContain('The 3 essays confirmed as theirs:')
+    expect(again.findAll('li')).toHaveLength(3)
+    expect((again.get('input[type="checkbox"]').element as HTMLInputElement).checked).toBe(false)
+    expect(button(again, 'Yes, erase the student').attributes('aria-disabled')).toBe('true')
+
+    await again.get('input[type="checkbox"]').setValue(true)
+    await button(again, 'Yes, erase the student').trigger('click')
+    await flushPromises()
+
+    expect(posted).toEqual([{ confirmation_token: 'token-1' }, { confirmation_token: 'token-2' }])
+    expect(app.wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    expect(status(app)).toBe('Bo Andersson was erased, with 3 essays.')
+  })
+
+  it('says when the confirmation expired', async () => {
+    erasure([{ reason: 'confirmation_expired' }])
+    app = await mountApp(PAGE)
+    const question = await openErasure(app)
+    await question.get('input[type="checkbox"]').setValue(true)
+    await button(question, 'Yes, erase the student').trigger('click')
+    await flushPromises()
+    expect(app.wrapper.get('[role="alertdialog"] [role="alert"]').text()).toContain('The confirmation expired')
+  })
+
+  it('shows a refused preview beside the button and opens nothing', async () => {
+    classManagement({
+      [`GET ${ERASURE}`]: () => json(503, errorBody('SERVICE_UNAVAILABLE', 'Class management is busy.', 'class_management_service')),
+    })
+    app = await mountApp(PAGE)
+    await button(section(app, 'Students in this class'), 'Erase student: Bo Andersson').trigger('click')
+    await flushPromises()
+
+    expect(app.wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    const alert = app.wrapper.get('.erase-student [role="alert"]')
+    expect(alert.text()).toContain('Nothing was erased')
+    expect(alert.text()).toContain('Class management is busy.')
   })
 })

@@ -10,7 +10,7 @@ from api_gateway_service.proxying import GATEWAY_SERVICE_ID, outgoing_headers
 
 KEY = "the-real-key"
 USER = "the-token-user"
-FORGED = ["X-User-ID", "X-Org-ID", "X-Service-ID", "X-Internal-API-Key", "X-Internal-Anything"]
+FORGED = ["X-User-ID", "X-Org-ID", "X-Service-ID", "X-Internal-API-Key", "X-Internal-Anything", "X-Access-Purpose"]
 
 
 def random_case(name: str) -> st.SearchStrategy[str]:
@@ -32,6 +32,8 @@ def test_only_the_gateways_identity_and_internal_headers_go_out(client_headers: 
     assert values("X-Service-ID") == [GATEWAY_SERVICE_ID]
     assert values("X-Internal-API-Key") == [KEY]
     assert values("X-Org-ID") == []
+    # Only the BFF says a read is for an export; a client saying it would be logged as one.
+    assert values("X-Access-Purpose") == []
     assert [h for h, _ in sent if h.lower().startswith("x-internal-") and h != "X-Internal-API-Key"] == []
     harmless = [(h, v) for h, v in client_headers if h.lower() in {"accept", "accept-language", "idempotency-key"}]
     assert [(h, v) for h, v in sent if h.lower() in {"accept", "accept-language", "idempotency-key"}] == harmless

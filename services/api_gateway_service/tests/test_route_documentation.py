@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from api_gateway_service.entrypoints.routes import assignments, batches, bff, classes, model_catalogue, results
+from api_gateway_service.entrypoints.routes import (
+    assignments,
+    batches,
+    bff,
+    classes,
+    model_catalogue,
+    results,
+    student_export,
+)
 from api_gateway_service.openapi_document import public_openapi
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
@@ -16,7 +24,7 @@ ERROR_REF = "#/components/schemas/ErrorResponse"
 
 def proxied_operations() -> list[tuple[str, str, dict[str, Any]]]:
     app = FastAPI()
-    for module in (batches, classes, assignments, results, model_catalogue, bff):
+    for module in (batches, classes, student_export, assignments, results, model_catalogue, bff):
         app.include_router(module.router)
     document = public_openapi(app)
     return [(method, path, op) for path, item in document["paths"].items() for method, op in item.items()]
@@ -68,3 +76,14 @@ def test_error_examples_name_who_gives_that_answer():
     assert services.pop("404") == "cj_assessment_service"
     assert services.pop("400") == "cj_assessment_service"
     assert set(services.values()) == {"api_gateway_service"}  # 401, 502, 503, 504
+
+
+def test_the_student_export_is_documented_as_a_named_download():
+    wanted = ("get", "/v1/students/{student_id}/export")
+    export = next(op for method, path, op in OPERATIONS if (method, path) == wanted)
+    success = export["responses"]["200"]
+    assert success["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/StudentDataExport"
+    assert "Content-Disposition" in success["headers"]
+    assert export["responses"]["404"]["content"]["application/json"]["example"]["error"]["service"] == (
+        "bff_teacher_service"
+    )

@@ -19,6 +19,7 @@ class FakeTexts:
 
     def __init__(self) -> None:
         self.texts: dict[str, StoredText] = {}
+        self.owners: dict[str, str] = {}  # text id -> the teacher a store named
         self.calls = 0
 
     def add(self, content: str, kind: TextKind = TextKind.ESSAY) -> str:
@@ -26,11 +27,13 @@ class FakeTexts:
         self.texts[text_id] = StoredText(text_id=text_id, kind=kind, content=content, word_count=len(content.split()))
         return text_id
 
-    async def store_text(self, content: str, kind: TextKind) -> StoredText:
-        return self.texts[self.add(content, kind)]
+    async def store_text(self, content: str, kind: TextKind, owner_id: str) -> StoredText:
+        text_id = self.add(content, kind)
+        self.owners[text_id] = owner_id
+        return self.texts[text_id]
 
-    async def store_text_file(self, filename: str, data: bytes, kind: TextKind) -> StoredText:
-        return await self.store_text(data.decode(), kind)
+    async def store_text_file(self, filename: str, data: bytes, kind: TextKind, owner_id: str) -> StoredText:
+        return await self.store_text(data.decode(), kind, owner_id)
 
     async def fetch_texts(self, text_ids: list[str]) -> BatchGetTextsResponse:
         self.calls += 1

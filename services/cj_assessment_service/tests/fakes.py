@@ -48,6 +48,7 @@ class FakeContentService:
     batch_gets: int = 0
     file_stores: int = 0  # files sent to POST /internal/v1/texts/files (anchor uploads)
     unavailable_batch_gets: int = 0  # answer this many batch-gets with 503 first
+    store_owners: list[str | None] = field(default_factory=list)  # the X-User-ID of each store, in order
 
     def store(self, content: str, kind: TextKind = TextKind.ESSAY) -> str:
         text_id = hashlib.sha256(content.encode()).hexdigest()
@@ -60,6 +61,7 @@ class FakeContentService:
         @app.post("/internal/v1/texts")
         async def store_text() -> ResponseReturnValue:
             body = StoreTextRequest.model_validate(await request.get_json())
+            self.store_owners.append(request.headers.get("X-User-ID"))
             text_id = self.store(body.content, body.kind)
             return self.texts[text_id].model_dump(mode="json"), 201
 
@@ -67,6 +69,7 @@ class FakeContentService:
         async def store_text_file() -> ResponseReturnValue:
             # The real service extracts and vets the file; the fake reads it as UTF-8 text.
             self.file_stores += 1
+            self.store_owners.append(request.headers.get("X-User-ID"))
             upload = (await request.files)[TEXT_FILE_FIELD]
             form = StoreTextFileForm.model_validate(dict((await request.form).items()))
             text_id = self.store(upload.read().decode("utf-8").strip(), form.kind)

@@ -322,6 +322,9 @@ def _owners_of_the_teacher_views() -> Quart:
         "/internal/v1/jobs/<job_id>/essays/<essay_id>/comparisons": "EssayComparisons",
         "/internal/v1/jobs/<job_id>/comparisons": "JobComparisonPage",
         "/v1/batches/<batch_id>/estimate": "AssessmentEstimate",
+        "/internal/v1/users/<user_id>/access-log": "AccessLogPage",
+        "/internal/v1/students/<student_id>/record": "StudentRecord",
+        "/internal/v1/batches/<batch_id>/history": "BatchHistoryResponse",
     }
     for rule, model in answers.items():
 

@@ -144,6 +144,8 @@ async def test_the_owner_route_pages_the_callers_log_and_refuses_anything_else(a
         "before=yesterday",
         "before=2026-12-07T10:00:00",
         "before=%00",
+        "before=0001-01-01T00:00:00%2B01:00",
+        "before=9999-12-31T23:59:59-01:00",
         "limit=%FF",
     ):
         reply = await client.get(f"/internal/v1/users/teacher-1/access-log?{query}", headers=_as("teacher-1"))

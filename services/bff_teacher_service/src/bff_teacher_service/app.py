@@ -12,13 +12,15 @@ from starlette.middleware import Middleware
 
 from bff_teacher_service.config import Settings
 from bff_teacher_service.di import BffProvider
-from bff_teacher_service.entrypoints import dashboard_files, events, exports, views
+from bff_teacher_service.entrypoints import dashboard_files, events, exports, student_export, views
 from bff_teacher_service.entrypoints.guard import GATEWAY, GatewayOnlyMiddleware
 from bff_teacher_service.entrypoints.progress_feed import ProgressFeeds
+from bff_teacher_service.service_layer.access_views import AccessLogViews
 from bff_teacher_service.service_layer.assignment_views import AssignmentViews
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.live_progress import ProgressStreams
+from bff_teacher_service.service_layer.student_export import StudentExports
 from bff_teacher_service.service_layer.views import TeacherViews
 from huleedu_service_libs.background import BackgroundBuilder
 from huleedu_service_libs.http.fastapi_support import setup_fastapi_app
@@ -57,10 +59,12 @@ async def create_app(settings: Settings, *, progress_feed: Callable[[], Worker] 
     app.state.batch_views = await container.get(BatchViews)
     app.state.assignment_views = await container.get(AssignmentViews)
     app.state.exports = await container.get(Exports)
+    app.state.access_log_views = await container.get(AccessLogViews)
+    app.state.student_exports = await container.get(StudentExports)
     app.state.progress_streams = await container.get(ProgressStreams)
-    # Only the gateway calls the BFF, on its view routes. /healthz checks no owner (one that is down
-    # shows as a gap or a 503 in the views, not as an unhealthy BFF), only the BFF's own progress
-    # feed: without it every live-progress stream would silently stand still.
+    # Only the gateway calls the BFF, on its view routes and the student export. /healthz checks no
+    # owner (one that is down shows as a gap or a 503 in the views, not as an unhealthy BFF), only the
+    # BFF's own progress feed: without it every live-progress stream would silently stand still.
     gateway_only = InternalAuth(settings.effective_internal_api_key(), (GATEWAY,))
     setup_fastapi_app(
         app,
@@ -71,6 +75,7 @@ async def create_app(settings: Settings, *, progress_feed: Callable[[], Worker] 
     )
     app.include_router(views.router)
     app.include_router(exports.router)
+    app.include_router(student_export.router)
     app.include_router(events.router)
     # Last: it answers every path no other route takes (the API's own prefixes excepted).
     app.include_router(dashboard_files.router_for(settings.dashboard_dist_dir))

@@ -11,12 +11,14 @@ from dishka import Provider, Scope, from_context, provide
 from bff_teacher_service.adapters.owners import HttpOwners
 from bff_teacher_service.config import Settings
 from bff_teacher_service.entrypoints.progress_feed import ProgressFeeds, instance_group_id
+from bff_teacher_service.service_layer.access_views import AccessLogViews
 from bff_teacher_service.service_layer.assignment_views import AssignmentViews
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.live_progress import ProgressStreams
 from bff_teacher_service.service_layer.ports import Owners
 from bff_teacher_service.service_layer.progress_hub import ProgressHub
+from bff_teacher_service.service_layer.student_export import StudentExports
 from bff_teacher_service.service_layer.views import TeacherViews
 
 
@@ -49,6 +51,14 @@ class BffProvider(Provider):
     @provide(scope=Scope.APP)
     def exports(self, batch_views: BatchViews, owners: Owners, settings: Settings) -> Exports:
         return Exports(batch_views, owners, settings.owner_timeout_s)
+
+    @provide(scope=Scope.APP)
+    def access_log_views(self, owners: Owners, settings: Settings) -> AccessLogViews:
+        return AccessLogViews(owners, settings.owner_timeout_s)
+
+    @provide(scope=Scope.APP)
+    def student_exports(self, owners: Owners, settings: Settings) -> StudentExports:
+        return StudentExports(owners, settings.owner_timeout_s)
 
     @provide(scope=Scope.APP)
     def progress_hub(self, settings: Settings) -> ProgressHub:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 import httpx
@@ -10,7 +11,13 @@ import pytest
 
 from bff_teacher_service.adapters.owners import HttpOwners
 from bff_teacher_service.config import Settings
-from bff_teacher_service.service_layer.ports import OwnerError
+from bff_teacher_service.service_layer.ports import (
+    CJ_ASSESSMENT,
+    CLASS_MANAGEMENT,
+    CONTENT,
+    RESULT_AGGREGATOR,
+    OwnerError,
+)
 from common_core.http.examples import example_of
 
 KEY = "bff-adapter-test-key"
@@ -85,3 +92,73 @@ async def test_the_assignment_and_its_anchors_are_asked_of_cj_for_the_teacher():
         ("127.0.0.1", 8004, f"/v1/assignments/{assignment_id}/anchors"),
     ]
     assert all(r.headers["X-User-ID"] == "teacher-1" for r in seen)
+
+
+STUDENT = UUID("6f1c1e1a-8a44-4b7e-9c35-1a6f7f0e2b11")
+BATCH = UUID("00000000-0000-0000-0000-000000000001")
+JOB = UUID("00000000-0000-0000-0000-000000000007")
+EXAMPLE_BY_PATH_END = {
+    "/record": "StudentRecord",
+    "/history": "BatchHistoryResponse",
+    "/essays": "EssayList",
+    "/comparisons": "EssayComparisons",
+    "/access-log": "AccessLogPage",
+}
+
+
+def answering_examples(seen: list[httpx.Request]) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        path = request.url.path
+        if path.startswith("/internal/v1/texts/"):
+            return httpx.Response(200, json=example_of("StoredText"))
+        ending = next((end for end in EXAMPLE_BY_PATH_END if path.endswith(end)), None)
+        return httpx.Response(200, json=example_of(EXAMPLE_BY_PATH_END[ending] if ending else "BatchDetailResponse"))
+
+    return httpx.MockTransport(answer)
+
+
+async def the_exports_calls(adapter: HttpOwners) -> None:
+    await adapter.student_record("teacher-1", STUDENT)
+    await adapter.batch_detail("teacher-1", BATCH)
+    await adapter.batch_history("teacher-1", BATCH)
+    await adapter.batch_essays("teacher-1", BATCH)
+    await adapter.text("teacher-1", "a" * 64)
+    await adapter.essay_comparisons("teacher-1", JOB, STUDENT)
+
+
+async def test_the_exporting_adapter_says_export_on_every_call_and_the_plain_one_never():
+    exported: list[httpx.Request] = []
+    await the_exports_calls(owners(answering_examples(exported)).exporting())
+    plain: list[httpx.Request] = []
+    await the_exports_calls(owners(answering_examples(plain)))
+
+    assert [(r.url.port, r.url.path) for r in exported] == [
+        (8003, f"/internal/v1/students/{STUDENT}/record"),
+        (8006, f"/internal/v1/batches/{BATCH}"),
+        (8006, f"/internal/v1/batches/{BATCH}/history"),
+        (8002, f"/v1/batches/{BATCH}/essays"),
+        (8002, f"/internal/v1/texts/{'a' * 64}"),
+        (8004, f"/internal/v1/jobs/{JOB}/essays/{STUDENT}/comparisons"),
+    ]
+    assert [r.headers.get("X-Access-Purpose") for r in exported] == ["export"] * 6
+    assert all(r.headers["X-User-ID"] == "teacher-1" and r.headers["X-Internal-API-Key"] == KEY for r in exported)
+    assert [r.headers.get("X-Access-Purpose") for r in plain] == [None] * 6
+
+
+async def test_each_owners_access_log_is_asked_for_the_teacher_with_the_page_wanted():
+    seen: list[httpx.Request] = []
+    adapter = owners(answering_examples(seen))
+    before = datetime(2026, 12, 7, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    for owner in (CONTENT, CLASS_MANAGEMENT, CJ_ASSESSMENT, RESULT_AGGREGATOR):
+        page = await adapter.access_log("teacher/1", owner, 20, before if owner == CONTENT else None)
+        assert page.entries[0].recorded_by == "content_service"  # the example's
+    assert [r.url.port for r in seen] == [8002, 8003, 8004, 8006]
+    assert {r.url.raw_path.split(b"?")[0] for r in seen} == {b"/internal/v1/users/teacher%2F1/access-log"}
+    assert [dict(r.url.params) for r in seen] == [
+        {"limit": "20", "before": "2026-12-07T10:00:00+01:00"},
+        {"limit": "20"},
+        {"limit": "20"},
+        {"limit": "20"},
+    ]
+    assert b"before=2026-12-07T10%3A00%3A00%2B01%3A00" in seen[0].url.raw_path  # the + is not a space

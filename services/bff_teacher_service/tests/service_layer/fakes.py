@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from bff_teacher_service.service_layer.ports import OwnerError, OwnerReply
 from common_core.events.cj_assessment import LLMSettings
+from common_core.http.access import AccessLogPage
 from common_core.http.cj_assessment import (
     AnchorList,
     AssignmentList,
@@ -23,12 +26,18 @@ from common_core.http.class_management import (
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
     ClassList,
+    StudentRecord,
     UnconfirmedMatchesPage,
 )
 from common_core.http.content import EssayList, StoredText
 from common_core.http.examples import example_of
 from common_core.http.model_catalogue import ModelCatalogue
-from common_core.http.result_aggregator import BatchDetailResponse, BatchListResponse, UserSummaryResponse
+from common_core.http.result_aggregator import (
+    BatchDetailResponse,
+    BatchHistoryResponse,
+    BatchListResponse,
+    UserSummaryResponse,
+)
 from common_core.status import BatchStatus
 
 FAIL = "fail"
@@ -40,7 +49,8 @@ NOT_FOUND = "not_found"
 class FakeOwners:
     """``behaviour`` maps a call's name to FAIL, HANG or NOT_FOUND; ``answers`` replaces a call's example.
 
-    Every call is recorded with its user, and ``arguments`` keeps each call's other arguments.
+    Every call is recorded with its user, and ``arguments`` keeps each call's other arguments;
+    ``purposes`` the access purpose each call was made with (``exporting()``'s calls: "export").
     """
 
     behaviour: dict[str, str] = field(default_factory=dict)
@@ -48,10 +58,17 @@ class FakeOwners:
     calls: list[tuple[str, str]] = field(default_factory=list)
     arguments: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     started: dict[str, float] = field(default_factory=dict)
+    purposes: list[tuple[str, str | None]] = field(default_factory=list)
+    purpose: str | None = None
+
+    def exporting(self) -> FakeOwners:
+        # The same records and answers, shared: only the purpose of the calls differs.
+        return dataclasses.replace(self, purpose="export")
 
     async def _answer(self, name: str, user_id: str, example: str, *args: Any) -> Any:
         self.calls.append((name, user_id))
         self.arguments.append((name, args))
+        self.purposes.append((name, self.purpose))
         self.started[name] = asyncio.get_running_loop().time()
         if self.behaviour.get(name) == HANG:
             await asyncio.sleep(3600)
@@ -122,3 +139,16 @@ class FakeOwners:
     async def job_comparisons(self, user_id: str, job_id: UUID, limit: int, offset: int) -> JobComparisonPage:
         answer = await self._answer("job_comparisons", user_id, "JobComparisonPage", job_id, limit, offset)
         return JobComparisonPage.model_validate(answer)
+
+    async def access_log(self, user_id: str, owner: str, limit: int, before: datetime | None) -> AccessLogPage:
+        # One call name per owner, so a test can fail or answer each owner's log on its own.
+        name = f"access_log:{owner}"
+        return AccessLogPage.model_validate(await self._answer(name, user_id, "AccessLogPage", limit, before))
+
+    async def student_record(self, user_id: str, student_id: UUID) -> StudentRecord:
+        answer = await self._answer("student_record", user_id, "StudentRecord", student_id)
+        return StudentRecord.model_validate(answer)
+
+    async def batch_history(self, user_id: str, batch_id: UUID) -> BatchHistoryResponse:
+        answer = await self._answer("batch_history", user_id, "BatchHistoryResponse", batch_id)
+        return BatchHistoryResponse.model_validate(answer)

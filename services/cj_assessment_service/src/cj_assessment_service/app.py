@@ -11,6 +11,7 @@ from cj_assessment_service.domain.anchor_grades import MAX_GRADES_FILE_BYTES
 from cj_assessment_service.entrypoints.http_admin import admin_blueprint
 from cj_assessment_service.entrypoints.http_estimates import ESTIMATE_CALLERS, estimates_blueprint
 from cj_assessment_service.entrypoints.http_internal import (
+    ACCESS_LOG_READERS,
     ASSIGNMENT_LOOKUP_CALLERS,
     CANCEL_CALLERS,
     READ_CALLERS,
@@ -23,6 +24,7 @@ from cj_assessment_service.service_layer.estimates import EstimateService
 from cj_assessment_service.service_layer.job_queries import JobQueries
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
@@ -45,6 +47,7 @@ async def create_app(
     engine = await container.get(AsyncEngine)
     publisher = await container.get(EventPublisher)
     background = await container.get(BackgroundWork)
+    access_log = await container.get(AccessLog)
 
     app = Quart(__name__)
     # A bulk anchor upload: up to max_anchor_files files and the grades file (413 beyond, unparsed).
@@ -64,10 +67,11 @@ async def create_app(
             *ASSIGNMENT_LOOKUP_CALLERS,
             *SHARED_ASSIGNMENTS_CALLERS,
             *ESTIMATE_CALLERS,
+            *ACCESS_LOG_READERS,
         },
     )
     app.register_blueprint(admin_blueprint(AssignmentService(deps)))
-    app.register_blueprint(internal_blueprint(JobQueries(deps), AssignmentService(deps)))
+    app.register_blueprint(internal_blueprint(JobQueries(deps), AssignmentService(deps), access_log))
     app.register_blueprint(estimates_blueprint(EstimateService(deps)))
     app.extensions[BACKGROUND_EXTENSION] = background
 

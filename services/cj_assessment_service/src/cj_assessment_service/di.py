@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cj_assessment_service.adapters.content_client import ContentClient
 from cj_assessment_service.adapters.lps_client import LPSClient
+from cj_assessment_service.adapters.tables import access_log as access_log_table
 from cj_assessment_service.adapters.tables import outbox, processed_events
 from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from cj_assessment_service.config import Settings
@@ -29,6 +30,7 @@ from cj_assessment_service.service_layer.monitor import StuckJobMonitor
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
 from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
@@ -84,6 +86,10 @@ class CJProvider(Provider):
         return unit_of_work_factory(sessions, wiring.registry, settings.service_name)
 
     @provide(scope=Scope.APP)
+    def access_log(self, engine: AsyncEngine, settings: Settings) -> AccessLog:
+        return AccessLog(engine, access_log_table, settings.service_name)
+
+    @provide(scope=Scope.APP)
     def deps(
         self,
         settings: Settings,
@@ -91,9 +97,10 @@ class CJProvider(Provider):
         uows: SqlUnitOfWorks,
         content: ContentClient,
         lps: LPSClient,
+        log: AccessLog,
     ) -> ServiceDeps:
         topic = wiring.registry.topic_for(LLMComparisonResultV1)
-        return ServiceDeps(settings=settings, uows=uows, content=content, lps=lps, callback_topic=topic)
+        return ServiceDeps(settings=settings, uows=uows, content=content, lps=lps, callback_topic=topic, access_log=log)
 
     @provide(scope=Scope.APP)
     def background(
@@ -103,11 +110,13 @@ class CJProvider(Provider):
         deps: ServiceDeps,
         uows: SqlUnitOfWorks,
         messaging: Messaging,
+        log: AccessLog,
     ) -> BackgroundWork:
         group = settings.consumer_group_prefix
 
         async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
-            return await retention.purge_expired(uows, cutoff, keep_aggregates)
+            purged = await retention.purge_expired(uows, cutoff, keep_aggregates)
+            return {**purged, "access_log": await log.prune(cutoff)}
 
         return (
             BackgroundBuilder(

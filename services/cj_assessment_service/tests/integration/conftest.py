@@ -22,6 +22,7 @@ from quart import Quart
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cj_assessment_service.adapters.tables import access_log as access_log_table
 from cj_assessment_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from cj_assessment_service.app import BACKGROUND_EXTENSION, create_app
 from cj_assessment_service.config import Settings
@@ -44,6 +45,7 @@ from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.events.registry import EventRegistry
 from common_core.topics import DLQ_SUFFIX
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.db import UnitOfWorkFactory, create_engine, session_factory
 from huleedu_service_libs.kafka.producer import EventPublisher
@@ -363,7 +365,15 @@ async def on_the_database(
     sessions = session_factory(engine)
     uows = unit_of_work_factory(sessions, EVENTS, config.service_name)
     topic = EVENTS.topic_for(LLMComparisonResultV1)
-    deps = ServiceDeps(settings=config, uows=uows, content=texts, lps=None, callback_topic=topic)  # type: ignore[arg-type]
+    access_log = AccessLog(engine, access_log_table, config.service_name)
+    deps = ServiceDeps(
+        settings=config,
+        uows=uows,
+        content=texts,  # type: ignore[arg-type]
+        lps=None,  # type: ignore[arg-type]
+        callback_topic=topic,
+        access_log=access_log,
+    )
     try:
         yield OnTheDatabase(deps, sessions, uows)
     finally:

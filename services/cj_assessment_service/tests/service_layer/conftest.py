@@ -31,6 +31,7 @@ from common_core.events.cj_assessment import CJAssessmentRequestedV1, EssayResul
 from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
 from common_core.http.llm_provider import AcceptedComparison, ComparisonBatchAccepted, ComparisonBatchRequest
 from common_core.status import CJJobState
+from huleedu_service_libs.testing.fake_access_log import FakeAccessLog
 from services.cj_assessment_service.tests.builders import FakeTexts, assessment, essay_refs
 
 
@@ -414,6 +415,7 @@ class Service:
     uows: FakeUnitOfWorkFactory
     texts: FakeTexts
     lps: FakeLPS
+    access_log: FakeAccessLog
 
     @property
     def rows(self) -> Rows:
@@ -434,5 +436,8 @@ class Service:
 def service() -> Service:
     uows, texts, lps = FakeUnitOfWorkFactory(), FakeTexts(), FakeLPS()
     settings = Settings(HULEEDU_DEV_MODE=True, max_pair_attempts=2, database_url="postgresql://unused/db")
-    deps = ServiceDeps(settings=settings, uows=uows, content=texts, lps=lps, callback_topic="callbacks")
-    return Service(deps, uows, texts, lps)
+    access_log = FakeAccessLog()
+    deps = ServiceDeps(
+        settings=settings, uows=uows, content=texts, lps=lps, callback_topic="callbacks", access_log=access_log
+    )
+    return Service(deps, uows, texts, lps, access_log)

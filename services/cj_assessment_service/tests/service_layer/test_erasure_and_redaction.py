@@ -33,6 +33,7 @@ from common_core.http.cj_assessment import AssignmentCreateRequest, AssignmentUp
 from common_core.http.content import TextKind
 from common_core.llm import BatchingMode
 from common_core.status import CJJobState
+from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import NotFoundError
 from services.cj_assessment_service.tests.builders import assessment, verdict
 from services.cj_assessment_service.tests.service_layer.conftest import Service
@@ -106,7 +107,7 @@ async def test_erasing_a_running_job_removes_every_row_and_sends_nothing_more(se
     with pytest.raises(NotFoundError):
         await queries.cancel(job_id, "teacher-1")
     with pytest.raises(NotFoundError):
-        await queries.job_comparisons(job_id, "teacher-1", 10, 0)
+        await queries.job_comparisons(job_id, "teacher-1", Accessor("teacher-1", "bff_teacher_service"), 10, 0)
 
 
 async def test_a_late_callback_of_an_erased_batch_is_dropped_quietly(service: Service):

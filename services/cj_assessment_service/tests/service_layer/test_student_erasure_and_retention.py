@@ -29,7 +29,9 @@ from common_core.events.cj_assessment import (
 )
 from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
 from common_core.events.llm_provider import LLMComparisonResultV1
+from common_core.http.access import AccessSubject
 from common_core.status import CJJobState
+from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import NotFoundError
 from services.cj_assessment_service.tests.builders import verdict
 from services.cj_assessment_service.tests.service_layer.conftest import Service
@@ -202,11 +204,14 @@ async def test_a_deleted_account_loses_its_assignments_and_anchors_and_others_ke
         service.rows.assignments[row.id] = row
         service.rows.anchors.append(Anchor(uuid.uuid4(), row.id, "x", "C", "ref", 10, now()))
     deleted = TeacherAccountDeletedV1(user_id="teacher-1", deleted_at=now())
+    for owner in ("teacher-1", "teacher-2"):
+        await service.access_log.record(owner, Accessor(owner, "bff_teacher_service"), [(AccessSubject.BATCH, "b")])
 
     async with service.uows() as uow:
-        assert await delete_account(deleted, uow) == (2, 2)
+        assert await delete_account(service.deps, deleted, uow) == (2, 2)
+    assert [e.owner_id for e in service.access_log.entries] == ["teacher-2"]
     async with service.uows() as uow:
-        assert await delete_account(deleted, uow) == (0, 0)
+        assert await delete_account(service.deps, deleted, uow) == (0, 0)
 
     assert list(service.rows.assignments) == [theirs.id]
     assert [a.assignment_id for a in service.rows.anchors] == [theirs.id]

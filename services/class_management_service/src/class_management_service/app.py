@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
 from class_management_service.di import make_container
-from class_management_service.entrypoints.http_support import CONTEXT_EXTENSION
+from class_management_service.entrypoints.http_support import ACCESS_LOG_EXTENSION, CONTEXT_EXTENSION
 from class_management_service.entrypoints.internal_routes import CLASS_LOOKUP_CALLERS, internal_routes
 from class_management_service.entrypoints.teacher_routes import teacher_routes
 from class_management_service.service_layer.accounts import DEMO_EMAIL, DEMO_PASSWORD, ensure_demo_teacher
@@ -17,6 +17,7 @@ from class_management_service.service_layer.context import ServiceContext
 from class_management_service.service_layer.ports import EssayTextSource
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.http.health import redis_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
@@ -48,6 +49,7 @@ async def create_app(
 
     app = Quart(__name__)
     app.extensions[CONTEXT_EXTENSION] = context
+    app.extensions[ACCESS_LOG_EXTENSION] = await container.get(AccessLog)
     setup_quart_app(
         app,
         settings,

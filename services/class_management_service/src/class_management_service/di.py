@@ -12,13 +12,13 @@ from datetime import datetime
 
 import redis.asyncio as aioredis
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.cj_client import CJSharedAssignments
 from class_management_service.adapters.content_client import ContentServiceTexts, NoEssayTexts
 from class_management_service.adapters.login_guard import LoginGuard
 from class_management_service.adapters.passwords import Passwords
-from class_management_service.adapters.tables import outbox, processed_events
+from class_management_service.adapters.tables import access_log, outbox, processed_events
 from class_management_service.adapters.unit_of_work import SqlUnitOfWorks, unit_of_work_factory
 from class_management_service.config import Settings
 from class_management_service.entrypoints.consumers import CONSUMER, batch_event_subscriptions
@@ -30,6 +30,7 @@ from class_management_service.service_layer.matching import StudentMatcher
 from class_management_service.service_layer.ports import EssayTextSource, SharedAssignmentSource
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
 from huleedu_service_libs.db import create_engine, session_factory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
@@ -94,6 +95,10 @@ class ClassManagementProvider(Provider):
         return unit_of_work_factory(sessions, registry)
 
     @provide(scope=Scope.APP)
+    def accesses(self, settings: Settings, engine: AsyncEngine) -> AccessLog:
+        return AccessLog(engine, access_log, settings.service_name)
+
+    @provide(scope=Scope.APP)
     def matcher(self, settings: Settings, essay_texts: EssayTextSource) -> StudentMatcher:
         return StudentMatcher(settings, essay_texts)
 
@@ -116,11 +121,14 @@ class ClassManagementProvider(Provider):
         messaging: Messaging,
         units: SqlUnitOfWorks,
         matcher: StudentMatcher,
+        accesses: AccessLog,
     ) -> BackgroundWork:
         subscriptions = batch_event_subscriptions(BatchEventHandlers(matcher), units.on)
 
         async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
-            return await retention.purge_expired(units, cutoff, keep_aggregates)
+            purged = await retention.purge_expired(units, cutoff, keep_aggregates)
+            # The log's entries expire with the data they are about, aggregates kept or not.
+            return {**purged, "access_log": await accesses.prune(cutoff)}
 
         return (
             BackgroundBuilder(settings.service_name, policy, stop_timeout_s=settings.shutdown_grace_seconds)

@@ -1,7 +1,8 @@
 """DELETE /v1/account against real PostgreSQL and Kafka, with CJ as a fake HTTP server: refused while the
 teacher shares assignments (each named) or when CJ cannot answer, and on a wrong password, changing nothing;
 otherwise the teacher's classes, students, batches, essays and account go (another teacher's stay), no
-column holds the teacher's or their students' names, and exactly one TeacherAccountDeletedV1 reaches Kafka.
+column holds the teacher's or their students' names, exactly one TeacherAccountDeletedV1 reaches Kafka, and the
+access log of the teacher's data goes (another teacher's stays).
 The dev demo teacher may be deleted, and is seeded again at the next start."""
 
 import uuid
@@ -204,6 +205,25 @@ async def test_shared_assignments_refuse_the_deletion_then_everything_the_accoun
     ]
     # Once more: the account is gone.
     assert (await karin.delete()).status_code == 404
+
+
+async def test_the_access_log_of_the_deleted_account_goes_and_the_other_teachers_stays(
+    karin_and_lars: tuple[Teacher, Teacher], sessions: async_sessionmaker[AsyncSession]
+):
+    karin, lars = karin_and_lars
+
+    async def entries() -> dict[str, int]:
+        async with sessions() as session:
+            rows = await session.execute(text("SELECT owner_id, count(*) FROM access_log GROUP BY owner_id"))
+            return dict(rows.all())
+
+    # Each teacher read their batch's associations while it was built: the log has entries of both.
+    before = await entries()
+    assert before.keys() == {karin.user_id, lars.user_id}
+
+    assert (await karin.delete()).status_code == 204
+
+    assert await entries() == {lars.user_id: before[lars.user_id]}
 
 
 async def test_a_wrong_password_is_a_403_and_cj_is_not_asked(

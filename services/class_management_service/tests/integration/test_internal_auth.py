@@ -13,6 +13,8 @@ SOME_ID = str(uuid.uuid4())
 ROUTES = [
     ("POST", "/internal/v1/auth/verify", "api_gateway_service"),
     ("GET", f"/internal/v1/users/{SOME_ID}", "api_gateway_service"),
+    ("GET", f"/internal/v1/users/{SOME_ID}/access-log", "bff_teacher_service"),
+    ("GET", f"/internal/v1/students/{SOME_ID}/record", "bff_teacher_service"),
     ("GET", f"/internal/v1/batches/class-info?batch_ids={SOME_ID}", "bff_teacher_service"),
     ("GET", f"/internal/v1/batches/{SOME_ID}/student-names", "bff_teacher_service"),
     ("GET", f"/internal/v1/classes/{SOME_ID}", "content_service"),

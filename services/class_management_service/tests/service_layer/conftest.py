@@ -462,6 +462,19 @@ class FakeSharedAssignments:
         return self.shared.get(user_id, [])
 
 
+class FakeAccessLog:
+    """The access log's owners (its own transactions): how many entries each has; ``down`` fails every call."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, int] = {}
+        self.down = False
+
+    async def forget_owner(self, owner_id: str) -> int:
+        if self.down:
+            raise ConnectionError("the access log could not be written")
+        return self.entries.pop(owner_id, 0)
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": "postgresql://unused/never-connected",
@@ -482,6 +495,7 @@ class Service:
     texts: FakeEssayTexts
     handlers: BatchEventHandlers
     cj: FakeSharedAssignments
+    access_log: FakeAccessLog
 
 
 @pytest.fixture
@@ -491,4 +505,4 @@ def service() -> Service:
     matcher = StudentMatcher(settings, texts)
     cj = FakeSharedAssignments()
     ctx = ServiceContext(settings, uow, passwords, guard, matcher, cj)
-    return Service(ctx, uow, passwords, guard, texts, BatchEventHandlers(matcher), cj)
+    return Service(ctx, uow, passwords, guard, texts, BatchEventHandlers(matcher), cj, FakeAccessLog())

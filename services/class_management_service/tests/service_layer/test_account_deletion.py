@@ -58,6 +58,7 @@ class Teachers:
             ctx.passwords,
             ctx.login_guard,
             ctx.shared_assignments,
+            self.service.access_log,
             owner,
             AccountDeletionRequest(password=password),
         )
@@ -105,6 +106,22 @@ async def test_deleting_an_account_removes_everything_it_owns_and_announces_it_o
     with pytest.raises(NotFoundError):
         await teachers.delete(teachers.karin)
     assert len(service.uow.events_of(TeacherAccountDeletedV1)) == 1
+
+
+async def test_the_access_log_of_the_account_goes_with_it_or_the_account_stays(teachers, service):
+    service.access_log.entries = {teachers.karin: 3, teachers.lars: 2}
+    service.access_log.down = True
+
+    with pytest.raises(ConnectionError):
+        await teachers.delete(teachers.karin)
+    # The log could not be forgotten: the account's transaction rolled back, so the teacher can try again.
+    assert teachers.owned_by(teachers.karin) == EVERYTHING
+    assert service.uow.committed_events == teachers.history
+
+    service.access_log.down = False
+    await teachers.delete(teachers.karin)
+    assert teachers.owned_by(teachers.karin) == NOTHING
+    assert service.access_log.entries == {teachers.lars: 2}
 
 
 async def test_a_wrong_password_is_a_403_that_counts_toward_the_lock_and_changes_nothing(teachers, service):
@@ -166,7 +183,13 @@ async def test_the_demo_teacher_may_be_deleted_and_is_seeded_again_at_the_next_s
     ctx = service.ctx
     request = AccountDeletionRequest(password=accounts.DEMO_PASSWORD)
     await account_deletion.delete_account(
-        ctx.unit_of_work, ctx.passwords, ctx.login_guard, ctx.shared_assignments, str(demo.teacher_id), request
+        ctx.unit_of_work,
+        ctx.passwords,
+        ctx.login_guard,
+        ctx.shared_assignments,
+        service.access_log,
+        str(demo.teacher_id),
+        request,
     )
 
     async with service.uow() as uow:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from class_management_service.domain.erasure_token import make_token
-from class_management_service.service_layer import student_erasure
+from class_management_service.service_layer import student_erasure, students
 from common_core.events.classes import (
     EssayStudentAssociationsConfirmedV1,
     StudentCreatedV1,
@@ -179,3 +179,16 @@ async def test_anyone_elses_student_is_a_404_for_the_preview_and_the_erasure(set
 
     assert setup.tuva in service.uow.state.students
     assert service.uow.events_of(StudentErasedV1) == []
+
+
+async def test_the_students_record_holds_the_same_confirmed_essays_and_their_classes(setup):
+    """The data export's part from CMS (``students.student_record``) lists what the erasure would take."""
+    async with setup.service.uow() as uow:
+        record = await students.student_record(uow, ANNA, setup.tuva)
+        with pytest.raises(NotFoundError):
+            await students.student_record(uow, BERTIL, setup.tuva)
+
+    assert (record.student.student_id, record.student.last_name) == (setup.tuva, "Karlsson")
+    assert [(c.class_id, c.name) for c in record.classes] == [(setup.first.class_id, "9B")]
+    assert {e.essay_id for e in record.essays} == {setup.tuva_first, setup.tuva_second}
+    assert record.essays == (await setup.preview(setup.tuva)).essays

@@ -9,7 +9,13 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from huleedu_service_libs.migration_steps import (
+    create_outbox,
+    create_processed_events,
+    drop_outbox,
+    drop_processed_events,
+)
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -35,36 +41,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("batch_id"),
     )
     op.create_index("ix_batches_owner_created", "batches", ["owner_id", "created_at"], unique=False)
-    op.create_table(
-        "event_outbox",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("message_key", sa.LargeBinary(), nullable=True),
-        sa.Column("value", sa.LargeBinary(), nullable=False),
-        sa.Column(
-            "headers", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"), nullable=False
-        ),
-        sa.Column("status", sa.Text(), server_default="pending", nullable=False),
-        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("status IN ('pending', 'published', 'dead')", name="ck_event_outbox_status"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id", name="uq_event_outbox_event_id"),
-    )
-    op.create_index(
-        "ix_event_outbox_pending", "event_outbox", ["id"], unique=False, postgresql_where=sa.text("status = 'pending'")
-    )
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer_name", sa.Text(), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.PrimaryKeyConstraint("consumer_name", "event_id"),
-    )
+    create_outbox()
+    create_processed_events()
     op.create_table(
         "texts",
         sa.Column("text_id", sa.Text(), nullable=False),
@@ -121,8 +99,7 @@ def downgrade() -> None:
     op.drop_index("ix_assessment_requests_batch_requested", table_name="assessment_requests")
     op.drop_table("assessment_requests")
     op.drop_table("texts")
-    op.drop_table("processed_events")
-    op.drop_index("ix_event_outbox_pending", table_name="event_outbox", postgresql_where=sa.text("status = 'pending'"))
-    op.drop_table("event_outbox")
+    drop_processed_events()
+    drop_outbox()
     op.drop_index("ix_batches_owner_created", table_name="batches")
     op.drop_table("batches")

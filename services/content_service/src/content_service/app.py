@@ -11,9 +11,10 @@ from common_core.events.registry import EventRegistry
 from content_service.adapters.tables import outbox, processed_events
 from content_service.config import Settings
 from content_service.di import CJ_EVENTS_CONSUMER, ContentServiceProvider, Wiring
-from content_service.entrypoints import http_batches, http_text_files, http_texts
-from content_service.entrypoints.request_helpers import CONTEXT_EXTENSION
+from content_service.entrypoints import http_access_log, http_batches, http_text_files, http_texts
+from content_service.entrypoints.request_helpers import ACCESS_LOG_EXTENSION, CONTEXT_EXTENSION
 from content_service.service_layer.context import ContentContext
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check, workers_check
@@ -45,6 +46,7 @@ async def create_app(
     # Quart refuses a larger body with 413 before any of it is parsed.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.extensions[CONTEXT_EXTENSION] = await container.get(ContentContext)
+    app.extensions[ACCESS_LOG_EXTENSION] = await container.get(AccessLog)
 
     setup_quart_app(
         app,
@@ -59,6 +61,7 @@ async def create_app(
     app.register_blueprint(http_batches.blueprint)
     app.register_blueprint(http_texts.blueprint)
     app.register_blueprint(http_text_files.blueprint)
+    app.register_blueprint(http_access_log.blueprint)
 
     @app.before_serving
     async def start_background() -> None:

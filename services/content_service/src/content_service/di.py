@@ -13,16 +13,18 @@ from datetime import datetime
 
 import httpx
 from dishka import Provider, Scope, from_context, provide
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.registry import EventRegistry
 from content_service.adapters.cj_estimates import CJEstimates
 from content_service.adapters.peer_lookups import CJAssignmentLookup, ClassManagementClassLookup
+from content_service.adapters.tables import access_log as access_log_table
 from content_service.adapters.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from content_service.config import Settings
 from content_service.entrypoints.consumers import CONSUMER, ERASURES, cj_event_subscriptions, erasure_subscriptions
 from content_service.service_layer import retention
 from content_service.service_layer.context import ContentContext
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundBuilder, BackgroundWork, Messaging
 from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.http.client import make_http_client
@@ -88,25 +90,37 @@ class ContentServiceProvider(Provider):
         return unit_of_work_factory(sessions, wiring.registry, settings.service_name)
 
     @provide(scope=Scope.APP)
+    def access_log(self, engine: AsyncEngine, settings: Settings) -> AccessLog:
+        return AccessLog(engine, access_log_table, settings.service_name)
+
+    @provide(scope=Scope.APP)
     def context(
-        self, settings: Settings, unit_of_work: UnitOfWorkFactory[SqlUnitOfWork], peers: Peers
+        self, settings: Settings, unit_of_work: UnitOfWorkFactory[SqlUnitOfWork], peers: Peers, log: AccessLog
     ) -> ContentContext:
-        return ContentContext(settings, unit_of_work, peers.classes, peers.assignments, peers.estimates)
+        return ContentContext(settings, unit_of_work, peers.classes, peers.assignments, peers.estimates, log)
 
     @provide(scope=Scope.APP)
     def background(
-        self, settings: Settings, wiring: Wiring, messaging: Messaging, unit_of_work: UnitOfWorkFactory[SqlUnitOfWork]
+        self,
+        settings: Settings,
+        wiring: Wiring,
+        messaging: Messaging,
+        unit_of_work: UnitOfWorkFactory[SqlUnitOfWork],
+        log: AccessLog,
     ) -> BackgroundWork:
         policy = RestartPolicy(settings.worker_restart_base_seconds, settings.worker_restart_max_seconds)
 
         async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
-            return await retention.purge_expired(unit_of_work, cutoff, keep_aggregates)
+            purged = await retention.purge_expired(unit_of_work, cutoff, keep_aggregates)
+            return {**purged, "access_log": await log.prune(cutoff)}
 
         return (
             BackgroundBuilder(settings.service_name, policy, stop_timeout_s=STOP_TIMEOUT_S)
             .consumer(CONSUMER, messaging, wiring.consumer_group, cj_event_subscriptions(unit_of_work.on))
             # A consumer of its own: an account's many batches never hold up CJ's progress, nor the reverse.
-            .consumer(ERASURES, messaging, wiring.erasures_group, erasure_subscriptions(unit_of_work.on, unit_of_work))
+            .consumer(
+                ERASURES, messaging, wiring.erasures_group, erasure_subscriptions(unit_of_work.on, unit_of_work, log)
+            )
             .relay(messaging)
             .loop(RETENTION, lambda: RetentionLoop(settings.service_name, settings.retention_policy(), purge))
             .build()

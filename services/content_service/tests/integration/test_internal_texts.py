@@ -12,7 +12,7 @@ async def store(content, text: str, kind: str = "rubric", **kwargs):
         "POST",
         "/internal/v1/texts",
         service=kwargs.pop("service", CJ),
-        user=None,
+        user=kwargs.pop("user", None),
         json_body={"content": text, "kind": kind},
         **kwargs,
     )

@@ -25,6 +25,7 @@ from content_service.domain.batch_states import ACTIVE_STATES
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.errors import ServiceUnavailableError
+from huleedu_service_libs.testing.fake_access_log import FakeAccessLog
 from huleedu_service_libs.testing.fake_transactions import FakeTransactions
 
 
@@ -33,6 +34,7 @@ class State:
     batches: dict[uuid.UUID, Batch] = field(default_factory=dict)
     essays: list[Essay] = field(default_factory=list)  # upload order
     texts: dict[str, Text] = field(default_factory=dict)
+    text_owners: set[tuple[str, str]] = field(default_factory=set)  # (text_id, owner_id)
     requests: list[AssessmentRequest] = field(default_factory=list)
     forgotten_event_keys: list[uuid.UUID] = field(default_factory=list)  # batches whose sent events were erased
 
@@ -125,7 +127,8 @@ class FakeRepository:
         gone = [e.text_id for e in self.state.essays if goes(e)]
         self.state.essays = [e for e in self.state.essays if not goes(e)]
         still_used = {e.text_id for e in self.state.essays}
-        unused = {t for t in gone if t not in still_used and self.state.texts[t].kind is TextKind.ESSAY}
+        owned = {text_id for text_id, _ in self.state.text_owners}
+        unused = {t for t in gone if t not in still_used | owned and self.state.texts[t].kind is TextKind.ESSAY}
         for text_id in unused:
             del self.state.texts[text_id]
         return len(gone), len(unused)
@@ -168,12 +171,31 @@ class FakeRepository:
     async def store_text(self, text_id: str, kind: TextKind, content: str, word_count: int) -> Text:
         return self.state.texts.setdefault(text_id, Text(text_id, kind, content, word_count))
 
+    async def add_text_owner(self, text_id: str, owner_id: str) -> None:
+        self.state.text_owners.add((text_id, owner_id))
+
+    async def release_owned_texts(self, owner_id: str) -> int:
+        released = {text_id for text_id, owner in self.state.text_owners if owner == owner_id}
+        self.state.text_owners -= {(text_id, owner_id) for text_id in released}
+        still_used = {text_id for text_id, _ in self.state.text_owners} | {e.text_id for e in self.state.essays}
+        unused = released - still_used
+        for text_id in unused:
+            del self.state.texts[text_id]
+        return len(unused)
+
     async def texts_by_id(self, text_ids: Sequence[str]) -> dict[str, Text]:
         return {text_id: self.state.texts[text_id] for text_id in text_ids if text_id in self.state.texts}
 
     async def owned_essay_texts(self, owner_id: str, text_ids: Sequence[str]) -> dict[str, Text]:
         owned = {e.text_id for e in self.state.essays if self.state.batches[e.batch_id].owner_id == owner_id}
         return {text_id: self.state.texts[text_id] for text_id in text_ids if text_id in owned}
+
+    async def owned_essays_holding(self, owner_id: str, text_ids: Sequence[str]) -> list[uuid.UUID]:
+        return [
+            e.essay_id
+            for e in self.state.essays
+            if e.text_id in text_ids and self.state.batches[e.batch_id].owner_id == owner_id
+        ]
 
     async def request_by_key(self, batch_id: uuid.UUID, key: str) -> AssessmentRequest | None:
         return next((r for r in self.state.requests if r.batch_id == batch_id and r.idempotency_key == key), None)
@@ -328,16 +350,18 @@ class Service:
     classes: FakeDirectory
     assignments: FakeDirectory
     estimates: FakeEstimator
+    access_log: FakeAccessLog
 
     def with_settings(self, **overrides: Any) -> Service:
-        ctx = ContentContext(make_settings(**overrides), self.uow, self.classes, self.assignments, self.estimates)
-        return Service(ctx, self.uow, self.classes, self.assignments, self.estimates)
+        settings = make_settings(**overrides)
+        ctx = ContentContext(settings, self.uow, self.classes, self.assignments, self.estimates, self.access_log)
+        return Service(ctx, self.uow, self.classes, self.assignments, self.estimates, self.access_log)
 
 
 @pytest.fixture
 def service() -> Service:
     uow = FakeUnitOfWorkFactory()
     classes, assignments = FakeDirectory("class management service"), FakeDirectory("CJ assessment service")
-    estimates = FakeEstimator()
-    ctx = ContentContext(make_settings(), uow, classes, assignments, estimates)
-    return Service(ctx, uow, classes, assignments, estimates)
+    estimates, access_log = FakeEstimator(), FakeAccessLog()
+    ctx = ContentContext(make_settings(), uow, classes, assignments, estimates, access_log)
+    return Service(ctx, uow, classes, assignments, estimates, access_log)

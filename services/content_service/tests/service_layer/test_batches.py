@@ -9,6 +9,7 @@ from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpd
 from common_core.http.content import CreateBatchRequest
 from common_core.status import BatchStatus
 from content_service.service_layer import batches, uploads
+from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import NotFoundError
 
 
@@ -55,7 +56,7 @@ async def test_another_teachers_batch_is_not_found_on_every_use_case(service, sa
         batches.get_batch(service.ctx, "teacher-b", batch_id),
         batches.rename_batch(service.ctx, "teacher-b", batch_id, "stolen"),
         batches.delete_batch(service.ctx, "teacher-b", batch_id),
-        batches.list_essays(service.ctx, "teacher-b", batch_id),
+        batches.list_essays(service.ctx, Accessor("teacher-b", "api_gateway_service"), "teacher-b", batch_id),
         uploads.upload_essays(
             service.ctx, "teacher-b", batch_id, [uploads.UploadedFile("e.txt", samples.essay_text("x").encode())]
         ),

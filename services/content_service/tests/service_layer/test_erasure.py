@@ -76,7 +76,7 @@ async def test_a_students_erasure_twice_or_of_a_deleted_batch_is_harmless(servic
 
 async def test_an_essay_text_stored_as_an_anchor_before_stays(service, samples):
     request = StoreTextRequest(content=samples.essay_text("anchored0"), kind=TextKind.ANCHOR)
-    anchor, _ = await texts.store_text(service.ctx, request)
+    anchor, _ = await texts.store_text(service.ctx, None, request)
     batch_id = await _batch(service, samples, "teacher-a", "anchored", count=2)
     [essay, _] = _essays_of(service, batch_id)
     assert anchor.text_id == essay.text_id
@@ -100,7 +100,7 @@ async def test_an_accounts_batches_are_all_deleted_and_announced_in_any_state(
     service.uow.committed_events.clear()
     event = TeacherAccountDeletedV1(user_id="teacher-a", deleted_at=utc_now())
 
-    assert await erasure.delete_account(event, service.uow) == 5
+    assert await erasure.delete_account(event, service.uow, service.access_log) == 5
 
     assert set(service.uow.state.batches) == {other}
     assert {e.batch_id for e in service.uow.state.essays} == {other}
@@ -112,7 +112,7 @@ async def test_an_accounts_batches_are_all_deleted_and_announced_in_any_state(
     )
     assert all(isinstance(e.payload, BatchDeletedV1) for e in service.uow.committed_events)
     # Redelivered: nothing left to delete, nothing announced again.
-    assert await erasure.delete_account(event, service.uow) == 0
+    assert await erasure.delete_account(event, service.uow, service.access_log) == 0
     assert len(service.uow.committed_events) == 5
 
 
@@ -126,10 +126,10 @@ async def test_a_failed_transaction_of_an_account_deletion_keeps_its_batches_and
     service.uow.fail_emit_for = BatchDeletedV1
 
     with pytest.raises(ConnectionResetError):
-        await erasure.delete_account(event, service.uow)
+        await erasure.delete_account(event, service.uow, service.access_log)
 
     assert set(service.uow.state.batches) == set(owned)  # the failed transaction rolled back whole
     service.uow.fail_emit_for = None
-    assert await erasure.delete_account(event, service.uow) == 3
+    assert await erasure.delete_account(event, service.uow, service.access_log) == 3
     assert service.uow.state.batches == {}
     assert len(service.uow.events_of(BatchDeletedV1)) == 3

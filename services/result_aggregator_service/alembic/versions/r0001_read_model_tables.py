@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from huleedu_service_libs.migration_steps import create_processed_events, drop_processed_events
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | None = None
@@ -47,13 +49,7 @@ def upgrade() -> None:
         ["user_id", "status", sa.literal_column("created_at DESC"), sa.literal_column("batch_id DESC")],
         unique=False,
     )
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer_name", sa.Text(), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.PrimaryKeyConstraint("consumer_name", "event_id"),
-    )
+    create_processed_events()
     op.create_table(
         "assessment_jobs",
         sa.Column("batch_id", sa.Uuid(), nullable=False),
@@ -141,7 +137,7 @@ def downgrade() -> None:
     op.drop_table("essays")
     op.drop_index("ix_assessment_jobs_batch_started", table_name="assessment_jobs")
     op.drop_table("assessment_jobs")
-    op.drop_table("processed_events")
+    drop_processed_events()
     op.drop_index("ix_batches_user_status_created", table_name="batches")
     op.drop_index("ix_batches_user_created", table_name="batches")
     op.drop_table("batches")

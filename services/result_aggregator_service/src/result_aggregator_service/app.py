@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundBuilder, Messaging
 from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
@@ -55,6 +56,7 @@ async def create_app(
     )
     engine = await container.get(AsyncEngine)
     queries = await container.get(ReadModelReader)
+    access_log = await container.get(AccessLog)
     checks: dict[str, HealthCheck] = {"database": sqlalchemy_check(engine)}
     builder = BackgroundBuilder(
         settings.service_name, restart_policy or RestartPolicy(), stop_timeout_s=settings.shutdown_grace_seconds
@@ -69,7 +71,9 @@ async def create_app(
         uows = UnitOfWorkFactory(await container.get(async_sessionmaker[AsyncSession]), SqlUnitOfWork)
 
         async def purge(cutoff: datetime, keep_aggregates: bool) -> dict[str, int]:
-            return await retention.purge_expired(uows, cutoff, keep_aggregates)
+            purged = await retention.purge_expired(uows, cutoff, keep_aggregates)
+            # The log's entries expire with the data they are about, aggregates kept or not.
+            return {**purged, "access_log": await access_log.prune(cutoff)}
 
         builder.loop(RETENTION, lambda: RetentionLoop(settings.service_name, settings.retention_policy(), purge))
     background = builder.build()
@@ -78,7 +82,7 @@ async def create_app(
 
     app = Quart(__name__)
     setup_quart_app(app, settings, health_checks=checks, internal_allow_list=TEACHER_CALLERS)
-    app.register_blueprint(internal_queries(queries, settings.term_start_months))
+    app.register_blueprint(internal_queries(queries, access_log, settings.term_start_months))
 
     @app.before_serving
     async def start_background_work() -> None:

@@ -59,4 +59,4 @@ async def test_the_migrated_schema_matches_the_tables(ras_database):
     finally:
         await engine.dispose()
     assert diffs == []
-    assert versions == ["0006"]
+    assert versions == ["0007"]

@@ -100,6 +100,8 @@ async def test_a_finished_batchs_essays_and_results_are_purged_after_the_period(
         assert after["batch"]["result_summary"]["grade_distribution"]["A"] == 1
     else:
         assert status == 404
-        assert await _found(database, str(due.batch_id)) == {"batches.batch_id"}
+        # Besides the tombstone, the access log may still hold the test's own reads of the batch from the
+        # last period (ids only; pruned by their own age).
+        assert await _found(database, str(due.batch_id)) - {"access_log.subject_id"} == {"batches.batch_id"}
     for kind in ("essays", "results", "batches"):
         assert f'huleedu_retention_purged_total{{kind="{kind}",service="result_aggregator_service"}}' in metrics

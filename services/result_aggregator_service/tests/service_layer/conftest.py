@@ -73,6 +73,7 @@ class ReadModelState:
     jobs: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = field(default_factory=dict)
     results: dict[tuple[uuid.UUID, uuid.UUID], list[EssayResult]] = field(default_factory=dict)
     erased: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # (batch, essay) tombstones
+    access_log: dict[str, int] = field(default_factory=dict)  # entries per owner
 
     def job(self, batch_id: uuid.UUID, job_id: uuid.UUID) -> dict[str, Any]:
         return self.jobs[(batch_id, job_id)]
@@ -200,9 +201,18 @@ class FakeReadModelWriter:
         return row.status
 
 
+class FakeAccessLogEraser:
+    def __init__(self, state: ReadModelState) -> None:
+        self._state = state
+
+    async def forget_owner(self, owner_id: str) -> int:
+        return self._state.access_log.pop(owner_id, 0)
+
+
 @dataclass
 class FakeUnitOfWork:
     read_model: FakeReadModelWriter
+    access_log: FakeAccessLogEraser
 
 
 Fold = Callable[[ConsumedEvent[Any], FakeUnitOfWork], Awaitable[None]]
@@ -237,14 +247,17 @@ class ReadModel:
         before = copy.deepcopy(self.state)
         self.transactions += 1
         try:
-            yield FakeUnitOfWork(FakeReadModelWriter(self.state))
+            yield self._unit_of_work()
         except BaseException:
             self.state.__dict__.update(before.__dict__)
             raise
 
     async def fold(self, *events: ConsumedEvent[Any]) -> None:
         for event in events:
-            await FOLDS[type(event.data)](event, FakeUnitOfWork(FakeReadModelWriter(self.state)))
+            await FOLDS[type(event.data)](event, self._unit_of_work())
+
+    def _unit_of_work(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(FakeReadModelWriter(self.state), FakeAccessLogEraser(self.state))
 
     def snapshot(self) -> ReadModelState:
         return copy.deepcopy(self.state)

@@ -85,6 +85,7 @@ async def test_an_account_deletion_erases_every_batch_of_the_account_only(
     await _assessed(read_model, theirs, uuid.uuid4())
     assert read_model.batch(mine[1]).status is BatchStatus.ASSESSING
     kept = read_model.snapshot().batches[theirs.batch_id]
+    read_model.state.access_log.update({"teacher-gone": 4, "teacher-2": 2})
 
     await read_model.fold(mine[0].account_deleted(minutes=30))
 
@@ -94,6 +95,7 @@ async def test_an_account_deletion_erases_every_batch_of_the_account_only(
     assert {key[0] for key in read_model.state.jobs} == {theirs.batch_id}
     assert read_model.batch(theirs) == kept
     assert folded("class.teacher_account_deleted", "applied") == 3
+    assert read_model.state.access_log == {"teacher-2": 2}
 
     # Content's batch.deleted events for the same batches, and a late result, change nothing.
     after = read_model.snapshot()

@@ -103,6 +103,7 @@ class ExportedComparison(_Response):
     """One judgement that involved the student's essay. The other essay is named only by its id: its
     text and its author are another student's data."""
 
+    assessment_job_id: UUID | None = Field(default=None, description="The assessment (CJ job) that made it.")
     other_essay_id: str
     outcome: Literal["won", "lost", "error"]
     justification: str | None = None

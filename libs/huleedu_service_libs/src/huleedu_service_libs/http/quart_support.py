@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -281,4 +281,9 @@ async def access_log_page(access_log: AccessLog, user_id: str) -> AccessLogPage:
             raise ValidationFailedError("before must be an ISO 8601 time", details={"field": "before"}) from None
         if before.tzinfo is None:
             raise ValidationFailedError("before must carry a time zone", details={"field": "before"})
+        try:
+            # 0001-01-01T00:00+01:00 is a valid ISO time, but before year 1 in UTC, as the database sees it.
+            before = before.astimezone(UTC)
+        except OverflowError:
+            raise ValidationFailedError("before is out of range", details={"field": "before"}) from None
     return await access_log.page(user_id, limit=int(limit), before=before)

@@ -1,11 +1,14 @@
 """The owners' HTTP APIs, called with the internal key, the BFF's service id and the teacher's id.
 
 No retries: a view is waiting, and a failed optional part becomes a gap rather than a slow page.
+The adapter for an export (:meth:`HttpOwners.exporting`) also sends ``X-Access-Purpose: export`` on
+every call, so each owner logs the read as an export.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
@@ -24,6 +27,7 @@ from bff_teacher_service.service_layer.ports import (
     OwnerReply,
 )
 from common_core.events.cj_assessment import LLMSettings
+from common_core.http.access import ACCESS_PURPOSE_HEADER, AccessAction, AccessLogPage
 from common_core.http.cj_assessment import (
     AnchorList,
     AssignmentList,
@@ -36,12 +40,18 @@ from common_core.http.class_management import (
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
     ClassList,
+    StudentRecord,
     UnconfirmedMatchesPage,
 )
 from common_core.http.content import EssayList, StartAssessmentRequest, StoredText
 from common_core.http.estimates import AssessmentEstimate
 from common_core.http.model_catalogue import ModelCatalogue
-from common_core.http.result_aggregator import BatchDetailResponse, BatchListResponse, UserSummaryResponse
+from common_core.http.result_aggregator import (
+    BatchDetailResponse,
+    BatchHistoryResponse,
+    BatchListResponse,
+    UserSummaryResponse,
+)
 from common_core.status import BatchStatus
 from huleedu_service_libs.http.identity import USER_ID_HEADER
 from huleedu_service_libs.http.internal_auth import internal_headers
@@ -52,10 +62,14 @@ Params = list[tuple[str, str | int | float | bool | None]]
 
 
 class HttpOwners:
-    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: Settings, *, purpose: AccessAction | None = None) -> None:
         self._client = client
         self._settings = settings
         self._api_key = settings.effective_internal_api_key()
+        self._purpose = purpose
+
+    def exporting(self) -> HttpOwners:
+        return HttpOwners(self._client, self._settings, purpose=AccessAction.EXPORT)
 
     async def classes(self, user_id: str) -> ClassList:
         url = f"{self._settings.class_management_service_url.rstrip('/')}/v1/classes"
@@ -138,6 +152,25 @@ class HttpOwners:
             _validated(CONTENT, AssessmentEstimate, response.content)
         return OwnerReply(response.status_code, response.content)
 
+    async def access_log(self, user_id: str, owner: str, limit: int, before: datetime | None) -> AccessLogPage:
+        base = {
+            CONTENT: self._content(),
+            CLASS_MANAGEMENT: self._cms(),
+            CJ_ASSESSMENT: self._cj(),
+            RESULT_AGGREGATOR: self._ras(),
+        }[owner]
+        url = f"{base}/internal/v1/users/{quote(user_id, safe='')}/access-log"
+        params: Params = [("limit", limit)] + ([("before", before.isoformat())] if before else [])
+        return await self._get(owner, url, AccessLogPage, user_id, params=params)
+
+    async def student_record(self, user_id: str, student_id: UUID) -> StudentRecord:
+        url = f"{self._cms()}/internal/v1/students/{student_id}/record"
+        return await self._get(CLASS_MANAGEMENT, url, StudentRecord, user_id)
+
+    async def batch_history(self, user_id: str, batch_id: UUID) -> BatchHistoryResponse:
+        url = f"{self._ras()}/internal/v1/batches/{batch_id}/history"
+        return await self._get(RESULT_AGGREGATOR, url, BatchHistoryResponse, user_id)
+
     def _ras(self) -> str:
         return self._settings.result_aggregator_service_url.rstrip("/")
 
@@ -153,6 +186,8 @@ class HttpOwners:
     def _headers(self, user_id: str) -> dict[str, str]:
         headers = internal_headers(SERVICE_ID, self._api_key)
         headers[USER_ID_HEADER] = user_id
+        if self._purpose is not None:
+            headers[ACCESS_PURPOSE_HEADER] = self._purpose.value
         return headers
 
     async def _get(

@@ -11,12 +11,15 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import AwareDatetime
 
 from bff_teacher_service.entrypoints.guard import GATEWAY
+from bff_teacher_service.service_layer.access_views import AccessLogViews
 from bff_teacher_service.service_layer.assignment_views import AssignmentViews, grade_scales
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.views import TeacherViews
 from common_core.events.cj_assessment import LLMSettings
+from common_core.http.access import MAX_ACCESS_LOG_PAGE, AccessLogView
 from common_core.http.bff import (
     AssignmentPageView,
     BatchResultsView,
@@ -47,7 +50,13 @@ def _assignment_views(request: Request) -> AssignmentViews:
     return views
 
 
+def _access_log_views(request: Request) -> AccessLogViews:
+    views: AccessLogViews = request.app.state.access_log_views
+    return views
+
+
 Views = Annotated[TeacherViews, Depends(_views)]
+AccessLogs = Annotated[AccessLogViews, Depends(_access_log_views)]
 Batches = Annotated[BatchViews, Depends(_batch_views)]
 Assignments = Annotated[AssignmentViews, Depends(_assignment_views)]
 DEFAULT_LLM = LLMSettings()
@@ -106,3 +115,17 @@ async def grade_scale_list() -> GradeScaleList:
 async def assignment_page(assignment_id: UUID, identity: Identity, assignments: Assignments) -> AssignmentPageView:
     """The assignment with its anchors and scale, and where its last completed batch placed the anchors."""
     return await assignments.assignment(identity.user_id, assignment_id)
+
+
+@router.get("/access-log", response_model=AccessLogView)
+async def access_log(
+    identity: Identity,
+    logs: AccessLogs,
+    limit: Annotated[int, Query(ge=1, le=MAX_ACCESS_LOG_PAGE)] = 50,
+    before: Annotated[
+        AwareDatetime | None, Query(description="Only entries older than this; the last entry's time pages on.")
+    ] = None,
+) -> AccessLogView:
+    """Who read or exported the teacher's batches, essays and students, and when, newest first, from
+    every service that holds them; `gaps` names a service that did not answer (its entries are missing)."""
+    return await logs.access_log(identity.user_id, limit, before)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from common_core.events.cj_assessment import LLMSettings
+from common_core.http.access import AccessLogPage
 from common_core.http.cj_assessment import (
     AnchorList,
     AssignmentList,
@@ -20,11 +22,17 @@ from common_core.http.class_management import (
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
     ClassList,
+    StudentRecord,
     UnconfirmedMatchesPage,
 )
 from common_core.http.content import EssayList, StoredText
 from common_core.http.model_catalogue import ModelCatalogue
-from common_core.http.result_aggregator import BatchDetailResponse, BatchListResponse, UserSummaryResponse
+from common_core.http.result_aggregator import (
+    BatchDetailResponse,
+    BatchHistoryResponse,
+    BatchListResponse,
+    UserSummaryResponse,
+)
 from common_core.status import BatchStatus
 
 # The owners by the names a teacher reads in a gap ("Class management did not answer in time").
@@ -33,6 +41,14 @@ CJ_ASSESSMENT = "The assessment service"
 LLM_PROVIDER = "The model catalogue"
 RESULT_AGGREGATOR = "The result aggregator"
 CONTENT = "The content service"
+# The owners of personal data by their service names: what their access-log entries carry in
+# ``recorded_by``, and how the access log and the student export name one that failed.
+SERVICE_NAMES = {
+    CLASS_MANAGEMENT: "class_management_service",
+    CJ_ASSESSMENT: "cj_assessment_service",
+    RESULT_AGGREGATOR: "result_aggregator_service",
+    CONTENT: "content_service",
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,10 @@ class OwnerError(Exception):
 
 class Owners(Protocol):
     """Each call is on behalf of one teacher, named by the gateway; raises :class:`OwnerError`."""
+
+    def exporting(self) -> Owners:
+        """The same owners, each call saying it reads for an export (the owners log it as one)."""
+        ...
 
     async def classes(self, user_id: str) -> ClassList: ...
 
@@ -93,3 +113,11 @@ class Owners(Protocol):
     async def essay_comparisons(self, user_id: str, job_id: UUID, essay_id: UUID) -> EssayComparisons: ...
 
     async def job_comparisons(self, user_id: str, job_id: UUID, limit: int, offset: int) -> JobComparisonPage: ...
+
+    async def access_log(self, user_id: str, owner: str, limit: int, before: datetime | None) -> AccessLogPage:
+        """``owner``'s log of the teacher's data (one of the names above), newest first, older than ``before``."""
+        ...
+
+    async def student_record(self, user_id: str, student_id: UUID) -> StudentRecord: ...
+
+    async def batch_history(self, user_id: str, batch_id: UUID) -> BatchHistoryResponse: ...

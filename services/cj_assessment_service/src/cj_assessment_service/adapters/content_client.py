@@ -1,4 +1,8 @@
-"""Content service's text store: store assignment and anchor texts (it extracts anchor files), fetch a job's texts."""
+"""Content service's text store: store assignment and anchor texts (it extracts anchor files), fetch a job's texts.
+
+Stores name the teacher whose text it is in ``X-User-ID`` (content service removes the text with their
+account unless another teacher stored it too); fetches name no one: judging a job is processing, not access.
+"""
 
 from __future__ import annotations
 
@@ -15,21 +19,22 @@ from common_core.http.content import (
     TextKind,
 )
 from huleedu_service_libs.errors import ExternalServiceError, ServiceUnavailableError, ValidationFailedError
+from huleedu_service_libs.http.identity import USER_ID_HEADER
 
 
 class ContentClient:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
 
-    async def store_text(self, content: str, kind: TextKind) -> StoredText:
+    async def store_text(self, content: str, kind: TextKind, owner_id: str) -> StoredText:
         body = StoreTextRequest(content=content, kind=kind).model_dump(mode="json")
-        response = await self._send("POST", "/internal/v1/texts", body)
+        response = await self._send("POST", "/internal/v1/texts", body, headers={USER_ID_HEADER: owner_id})
         if response.status_code == 400:
             raise ValidationFailedError(f"content service rejected the {kind.value} text", details=_body(response))
         _raise_for_status(response)
         return StoredText.model_validate_json(response.content)
 
-    async def store_text_file(self, filename: str, data: bytes, kind: TextKind) -> StoredText:
+    async def store_text_file(self, filename: str, data: bytes, kind: TextKind, owner_id: str) -> StoredText:
         """Have content service extract, vet and store an uploaded file (its one extraction for every upload).
 
         A file content service will not take is a 400 naming the file and the teacher-readable reason.
@@ -39,6 +44,7 @@ class ContentClient:
                 "/internal/v1/texts/files",
                 files={TEXT_FILE_FIELD: (filename, data)},
                 data=StoreTextFileForm(kind=kind).model_dump(mode="json"),
+                headers={USER_ID_HEADER: owner_id},
             )
         except httpx.HTTPError as exc:
             raise ServiceUnavailableError(
@@ -71,9 +77,9 @@ class ContentClient:
             missing.extend(part.missing)
         return BatchGetTextsResponse(texts=texts, missing=missing)
 
-    async def _send(self, method: str, url: str, body: object) -> httpx.Response:
+    async def _send(self, method: str, url: str, body: object, headers: dict[str, str] | None = None) -> httpx.Response:
         try:
-            return await self._client.request(method, url, json=body)
+            return await self._client.request(method, url, json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise ExternalServiceError(f"content service unreachable: {type(exc).__name__}") from exc
 

@@ -1,5 +1,5 @@
 """The service's one MetaData: assignments, anchors, jobs, their essays, waves and comparisons, the erased
-batches and essays, the outbox."""
+batches and essays, the outbox, and the access log (who read which batch's or essay's comparisons)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from huleedu_service_libs.access_log import access_log_table
 from huleedu_service_libs.idempotency import processed_events_table
 from huleedu_service_libs.outbox import outbox_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
+access_log = access_log_table(metadata)
 
 
 assignments = Table(

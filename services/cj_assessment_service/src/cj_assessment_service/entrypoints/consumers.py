@@ -54,7 +54,7 @@ def erasure_subscriptions(deps: ServiceDeps, uow_on: UowOn) -> dict[type, Sessio
         await erase_student(deps, envelope.data, uow_on(session))
 
     async def on_account_deleted(envelope: EventEnvelope[TeacherAccountDeletedV1], session: AsyncSession) -> None:
-        await delete_account(envelope.data, uow_on(session))
+        await delete_account(deps, envelope.data, uow_on(session))
 
     return {
         BatchDeletedV1: on_batch_deleted,

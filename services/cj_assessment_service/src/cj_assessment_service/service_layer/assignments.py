@@ -122,9 +122,14 @@ class AssignmentService:
     async def create(self, user_id: str, body: AssignmentCreateRequest) -> AssignmentView:
         scale = _scale(body.grade_scale)
         content = self._deps.content
-        instructions = await content.store_text(body.instructions, TextKind.INSTRUCTIONS)
-        prompt = await content.store_text(body.student_prompt, TextKind.STUDENT_PROMPT) if body.student_prompt else None
-        rubric = await content.store_text(body.rubric, TextKind.RUBRIC) if body.rubric else None
+        # Stored as the new assignment's owner's: content service removes them with the owner's account.
+        instructions = await content.store_text(body.instructions, TextKind.INSTRUCTIONS, user_id)
+        prompt = (
+            await content.store_text(body.student_prompt, TextKind.STUDENT_PROMPT, user_id)
+            if body.student_prompt
+            else None
+        )
+        rubric = await content.store_text(body.rubric, TextKind.RUBRIC, user_id) if body.rubric else None
         assignment_id = uuid.uuid4()
         shared = self._deps.settings.assignments_shared_by_default if body.shared is None else body.shared
         now = datetime.now(UTC)
@@ -211,7 +216,9 @@ class AssignmentService:
         ):
             if name in given:
                 text = getattr(body, name)
-                values[f"{name}_ref"] = (await content.store_text(text, kind)).text_id if text else None
+                # The owner's text, whoever edits it (an admin may).
+                stored = await content.store_text(text, kind, row.owner_user_id) if text else None
+                values[f"{name}_ref"] = stored.text_id if stored else None
         if values:
             async with self._deps.uows() as uow:
                 await uow.assignments.update(row.id, values)
@@ -231,7 +238,8 @@ class AssignmentService:
         """All or nothing: a bad grade is a 400 naming grade and scale, a label in use a 409."""
         row = await self._editable(assignment_id, user_id)
         grades = await self._new_anchor_grades(row, [(u.label, u.grade) for u in uploads])
-        stored = [await self._deps.content.store_text(u.text, TextKind.ANCHOR) for u in uploads]
+        owner = row.owner_user_id
+        stored = [await self._deps.content.store_text(u.text, TextKind.ANCHOR, owner) for u in uploads]
         return await self._insert_anchors(assignment_id, grades, stored)
 
     async def check_editable(self, assignment_id: uuid.UUID, user_id: str) -> None:
@@ -271,7 +279,8 @@ class AssignmentService:
             raise ValidationFailedError(f"grades given for files not uploaded: {', '.join(unused)}")
         canonical = await self._new_anchor_grades(row, [(label, grades[label]) for label, _ in labelled])
         content = self._deps.content
-        stored = [await content.store_text_file(u.filename, u.data, TextKind.ANCHOR) for u in files]
+        owner = row.owner_user_id
+        stored = [await content.store_text_file(u.filename, u.data, TextKind.ANCHOR, owner) for u in files]
         return await self._insert_anchors(assignment_id, canonical, stored)
 
     async def _new_anchor_grades(self, row: Assignment, labelled: list[tuple[str, str]]) -> dict[str, str]:

@@ -9,7 +9,13 @@ import structlog
 
 from cj_assessment_service.config import Settings
 from cj_assessment_service.domain.job import Job, JobRules
-from cj_assessment_service.service_layer.ports import ComparisonService, TextStore, UnitOfWork, UnitOfWorkFactory
+from cj_assessment_service.service_layer.ports import (
+    AccessRecorder,
+    ComparisonService,
+    TextStore,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from common_core.events.cj_assessment import CJAssessmentFailedV1
 from common_core.llm import BatchingMode
 
@@ -39,6 +45,7 @@ class ServiceDeps:
     content: TextStore
     lps: ComparisonService
     callback_topic: str  # where LPS sends the answers (tests use a fresh topic)
+    access_log: AccessRecorder  # who read which batch's or essay's comparisons (issue 23)
     # Set once a transaction that planned pairs has committed: the submitter sends them at once.
     submit_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     rules: JobRules = field(init=False)

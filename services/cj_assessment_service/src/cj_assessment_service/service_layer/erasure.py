@@ -24,7 +24,8 @@ can assess the rest again. Tombstones (batch id, essay id) keep the essays out o
 and a late callback of a deleted comparison is dropped as for an erased batch. The batch's published events
 (results with each essay's grade) leave the outbox. Idempotent.
 
-**A teacher account.** Its assignments go with their anchors; its batches come through ``batch.deleted``.
+**A teacher account.** Its assignments go with their anchors (content service removes their texts when it
+reads the same event), and so does the access log of its data; its batches come through ``batch.deleted``.
 """
 
 from __future__ import annotations
@@ -94,15 +95,24 @@ async def erase_student(deps: ServiceDeps, erased: StudentErasedV1, uow: UnitOfW
     return ErasedRows(essays=essays, comparisons=comparisons)
 
 
-async def delete_account(deleted: TeacherAccountDeletedV1, uow: UnitOfWork) -> tuple[int, int]:
-    """Delete the account's assignments and their anchors; how many of each.
+async def delete_account(deps: ServiceDeps, deleted: TeacherAccountDeletedV1, uow: UnitOfWork) -> tuple[int, int]:
+    """Delete the account's assignments and their anchors, and forget its access log; how many assignments
+    and anchors.
 
     Shared ones too: class management refuses the deletion while the account shares any (it asks
     ``GET /internal/v1/users/{id}/shared-assignments``), so one shared here was shared after that check.
     Jobs that used them keep their own copy of the texts they judged with.
     """
     assignments, anchors = await uow.assignments.delete_owned_by(deleted.user_id)
-    log.info("cj.account_deleted", user_id=deleted.user_id, assignments=assignments, anchors=anchors)
+    # Its own transaction, before the consumer's commits the claim: a redelivery forgets again (nothing).
+    entries = await deps.access_log.forget_owner(deleted.user_id)
+    log.info(
+        "cj.account_deleted",
+        user_id=deleted.user_id,
+        assignments=assignments,
+        anchors=anchors,
+        access_log_entries=entries,
+    )
     return assignments, anchors
 
 

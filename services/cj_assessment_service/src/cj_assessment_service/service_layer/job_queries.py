@@ -2,6 +2,10 @@
 
 A job whose per-essay data retention purged shows the figures kept for it (``domain/aggregates.py``): the
 same counts and usage as before, its waves and reliabilities, and no comparisons.
+
+Comparisons carry justifications about students' essays: a read of them is written to the access log
+(owner: the job's teacher) before they are returned, as the batch for a page of the job's comparisons
+and as the essay for one essay's; a read that returns none records nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.job import Failure, FailureCode, Job
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from common_core.events.cj_assessment import FailureReason
+from common_core.http.access import AccessSubject
 from common_core.http.cj_assessment import (
     CancelJobResponse,
     EssayComparison,
@@ -24,6 +29,7 @@ from common_core.http.cj_assessment import (
     WaveView,
 )
 from common_core.status import CJJobState
+from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import ConflictError, NotFoundError
 
 
@@ -91,14 +97,18 @@ class JobQueries:
             usage=figures.usage,
         )
 
-    async def essay_comparisons(self, job_id: uuid.UUID, essay_id: uuid.UUID, user_id: str) -> EssayComparisons:
+    async def essay_comparisons(
+        self, job_id: uuid.UUID, essay_id: uuid.UUID, user_id: str, accessor: Accessor
+    ) -> EssayComparisons:
         async with self._deps.uows() as uow:
-            _owned(await uow.jobs.get(job_id), job_id, user_id)
+            job = _owned(await uow.jobs.get(job_id), job_id, user_id)
             is_anchor = await uow.jobs.anchor_flags(job_id)
             # Only this essay's pairs: a large job's hundreds of others would be read and dropped.
             pairs = await uow.jobs.pairs_of_essay(job_id, essay_id)
         if essay_id not in is_anchor:
             raise NotFoundError(f"essay {essay_id} is not part of job {job_id}")
+        if pairs:
+            await self._deps.access_log.record(job.user_id, accessor, [(AccessSubject.ESSAY, str(essay_id))])
         rows: list[EssayComparison] = []
         for pair in pairs:
             side = "A" if pair.essay_a_id == essay_id else "B"
@@ -124,10 +134,14 @@ class JobQueries:
             )
         return EssayComparisons(job_id=job_id, essay_id=essay_id, is_anchor=is_anchor[essay_id], comparisons=rows)
 
-    async def job_comparisons(self, job_id: uuid.UUID, user_id: str, limit: int, offset: int) -> JobComparisonPage:
+    async def job_comparisons(
+        self, job_id: uuid.UUID, user_id: str, accessor: Accessor, limit: int, offset: int
+    ) -> JobComparisonPage:
         async with self._deps.uows() as uow:
-            _owned(await uow.jobs.get(job_id), job_id, user_id)
+            job = _owned(await uow.jobs.get(job_id), job_id, user_id)
             total, pairs = await uow.jobs.page_pairs(job_id, limit, offset)
+        if pairs:
+            await self._deps.access_log.record(job.user_id, accessor, [(AccessSubject.BATCH, str(job.batch_id))])
         return JobComparisonPage(
             job_id=job_id,
             comparisons=[

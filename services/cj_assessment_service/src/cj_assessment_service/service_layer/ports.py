@@ -1,5 +1,5 @@
-"""The adapter boundary of the use cases: repositories and an outbox inside one unit of work, and the
-two peers CJ calls (content service's text store, the LLM provider service).
+"""The adapter boundary of the use cases: repositories and an outbox inside one unit of work, the two
+peers CJ calls (content service's text store, the LLM provider service), and the access log.
 
 PostgreSQL and HTTP implement these in ``adapters/``; the unit tests use in-memory fakes
 (tests/service_layer/fakes.py). Every repository method runs inside the unit of work's transaction.
@@ -8,7 +8,7 @@ PostgreSQL and HTTP implement these in ``adapters/``; the unit tests use in-memo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,9 +20,11 @@ from cj_assessment_service.domain.job import Job, Outgoing
 from cj_assessment_service.domain.job_health import ActiveJob
 from cj_assessment_service.domain.pairs import Pair
 from common_core.events.cj_assessment import AssessmentBudget
+from common_core.http.access import AccessSubject
 from common_core.http.content import BatchGetTextsResponse, StoredText, TextKind
 from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
 from common_core.http.llm_provider import ComparisonBatchAccepted, ComparisonBatchRequest
+from huleedu_service_libs.access_log import Accessor
 
 
 @dataclass(frozen=True)
@@ -223,13 +225,23 @@ class UnitOfWorkFactory(Protocol):
 
 
 class TextStore(Protocol):
-    """Content service's text store."""
+    """Content service's text store. A store names the teacher whose assignment or anchor the text is:
+    content service removes it with their account unless another teacher stored it too."""
 
-    async def store_text(self, content: str, kind: TextKind) -> StoredText: ...
+    async def store_text(self, content: str, kind: TextKind, owner_id: str) -> StoredText: ...
 
-    async def store_text_file(self, filename: str, data: bytes, kind: TextKind) -> StoredText: ...
+    async def store_text_file(self, filename: str, data: bytes, kind: TextKind, owner_id: str) -> StoredText: ...
 
     async def fetch_texts(self, text_ids: list[str]) -> BatchGetTextsResponse: ...
+
+
+class AccessRecorder(Protocol):
+    """The access log (``huleedu_service_libs.access_log.AccessLog``): its own transactions, not the unit of work's."""
+
+    async def record(self, owner_id: str, accessor: Accessor, subjects: Iterable[tuple[AccessSubject, str]]) -> int:
+        """One entry per subject read; raises when it cannot write (the read then fails, unrecorded never)."""
+
+    async def forget_owner(self, owner_id: str) -> int: ...
 
 
 class UsageEstimates(Protocol):

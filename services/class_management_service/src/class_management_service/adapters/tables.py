@@ -1,5 +1,5 @@
 """The service's one MetaData: accounts, classes, students, batch links, essays and associations,
-and the ids of erased batches.
+the ids of erased batches, and the access log of the teachers' data.
 
 Owners are the gateway's ``X-User-ID`` strings (a teacher id), kept as text without a foreign
 key: a class may be created for any authenticated user the gateway vouches for.
@@ -22,12 +22,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from huleedu_service_libs.access_log import access_log_table
 from huleedu_service_libs.idempotency import processed_events_table
 from huleedu_service_libs.outbox import outbox_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
+# Who read or exported which of a teacher's students and batches (huleedu_service_libs.access_log).
+access_log = access_log_table(metadata)
 
 
 def _timestamps() -> list[Column[object]]:

@@ -12,11 +12,25 @@ import uuid
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
-from class_management_service.entrypoints.http_support import as_json, for_the_caller, service_context
-from class_management_service.service_layer import accounts, associations, batches, classes, unconfirmed_matches
+from class_management_service.entrypoints.http_support import (
+    access_log,
+    as_json,
+    for_the_caller,
+    record_read,
+    service_context,
+)
+from class_management_service.service_layer import (
+    accounts,
+    associations,
+    batches,
+    classes,
+    students,
+    unconfirmed_matches,
+)
+from common_core.http.access import AccessSubject
 from common_core.http.class_management import MAX_UNCONFIRMED_BATCHES_PER_PAGE, VerifyCredentialsRequest
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
-from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
+from huleedu_service_libs.http.quart_support import access_log_page, current_identity, internal_route, json_body
 from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 
 # Content service checks that a new batch's class is the teacher's (issue 14, defect 10).
@@ -38,6 +52,22 @@ async def verify_credentials(body: VerifyCredentialsRequest) -> ResponseReturnVa
 @internal_route(*TEACHER_CALLERS)
 async def get_user(user_id: uuid.UUID) -> ResponseReturnValue:
     return as_json(await for_the_caller(accounts.get_profile, user_id))
+
+
+@internal_routes.get("/internal/v1/users/<uuid:user_id>/access-log")
+@internal_route("bff_teacher_service")
+async def user_access_log(user_id: uuid.UUID) -> ResponseReturnValue:
+    """Who read or exported the caller's students and batches here, newest first (issue 23)."""
+    return as_json(await access_log_page(access_log(), str(user_id)))
+
+
+@internal_routes.get("/internal/v1/students/<uuid:student_id>/record")
+@internal_route("bff_teacher_service")
+async def student_record(student_id: uuid.UUID) -> ResponseReturnValue:
+    """CMS's part of the student's data export; the BFF says ``X-Access-Purpose: export``, so it logs one."""
+    record = await for_the_caller(students.student_record, student_id)
+    await record_read([(AccessSubject.STUDENT, str(student_id))])
+    return as_json(record)
 
 
 @internal_routes.get("/internal/v1/classes/<uuid:class_id>")

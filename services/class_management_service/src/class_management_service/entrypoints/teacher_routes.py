@@ -2,7 +2,9 @@
 
 Each route needs the internal key from one of those callers *and* the gateway-validated
 ``X-User-ID``; a client can never reach them directly, so a client-sent ``X-User-ID`` is never
-trusted. Each route runs its use case in one unit of work, and the use cases check ownership.
+trusted. Each route runs its use case in one unit of work, and the use cases check ownership. The reads
+that carry a student's data are logged in the access log before they are answered: a student, a class's
+roster (each student listed), a batch's associations (who wrote which essay).
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ import uuid
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
-from class_management_service.entrypoints.http_support import as_json, for_the_caller, service_context
+from class_management_service.entrypoints.http_support import (
+    access_log,
+    as_json,
+    for_the_caller,
+    record_read,
+    service_context,
+)
 from class_management_service.service_layer import (
     account_deletion,
     accounts,
@@ -21,6 +29,7 @@ from class_management_service.service_layer import (
     student_erasure,
     students,
 )
+from common_core.http.access import AccessSubject
 from common_core.http.class_management import (
     AccountDeletionRequest,
     ChangePasswordRequest,
@@ -58,7 +67,7 @@ async def change_password(body: ChangePasswordRequest) -> ResponseReturnValue:
 async def delete_account(body: AccountDeletionRequest) -> ResponseReturnValue:
     ctx = service_context()
     await account_deletion.delete_account(
-        ctx.unit_of_work, ctx.passwords, ctx.login_guard, ctx.shared_assignments, _owner(), body
+        ctx.unit_of_work, ctx.passwords, ctx.login_guard, ctx.shared_assignments, access_log(), _owner(), body
     )
     return "", 204
 
@@ -79,7 +88,9 @@ async def list_classes() -> ResponseReturnValue:
 @teacher_routes.get("/v1/classes/<uuid:class_id>")
 @teacher_only
 async def get_class(class_id: uuid.UUID) -> ResponseReturnValue:
-    return as_json(await for_the_caller(classes.get_class, class_id))
+    detail = await for_the_caller(classes.get_class, class_id)
+    await record_read((AccessSubject.STUDENT, str(student.student_id)) for student in detail.students)
+    return as_json(detail)
 
 
 @teacher_routes.patch("/v1/classes/<uuid:class_id>")
@@ -130,7 +141,9 @@ async def list_students() -> ResponseReturnValue:
 @teacher_routes.get("/v1/students/<uuid:student_id>")
 @teacher_only
 async def get_student(student_id: uuid.UUID) -> ResponseReturnValue:
-    return as_json(await for_the_caller(students.get_student, student_id))
+    student = await for_the_caller(students.get_student, student_id)
+    await record_read([(AccessSubject.STUDENT, str(student_id))])
+    return as_json(student)
 
 
 @teacher_routes.patch("/v1/students/<uuid:student_id>")
@@ -164,7 +177,9 @@ async def erase_student(student_id: uuid.UUID, body: StudentErasureRequest) -> R
 @teacher_routes.get("/v1/batches/<uuid:batch_id>/associations")
 @teacher_only
 async def list_associations(batch_id: uuid.UUID) -> ResponseReturnValue:
-    return as_json(await for_the_caller(associations.list_associations, batch_id))
+    found = await for_the_caller(associations.list_associations, batch_id)
+    await record_read([(AccessSubject.BATCH, str(batch_id))])
+    return as_json(found)
 
 
 @teacher_routes.post("/v1/batches/<uuid:batch_id>/associations/confirm")

@@ -5,7 +5,9 @@ CJ is asked which assignments the teacher shares with colleagues: those must be 
 shared first, so an account with any of them is refused with their titles. Otherwise one transaction
 deletes the teacher's classes, students, batches (each keeps its tombstone, like a deleted batch) with
 their essays, the events written about them, and the account, and writes ``TeacherAccountDeletedV1``:
-the gateway revokes the sessions, and every other service erases what the account owned there.
+the gateway revokes the sessions, and every other service erases what the account owned there. The access
+log of the teacher's data goes too (its own transaction, before the account's commits: if it fails, nothing
+is deleted and the teacher can try again; if the account's commit then fails, only the log went).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import structlog
 from class_management_service.domain.model import Teacher
 from class_management_service.service_layer.accounts import locked_error, own_account
 from class_management_service.service_layer.ports import (
+    AccessLogOwners,
     PasswordHasher,
     SharedAssignmentSource,
     SignInLock,
@@ -35,6 +38,7 @@ async def delete_account(
     passwords: PasswordHasher,
     guard: SignInLock,
     cj: SharedAssignmentSource,
+    access_log: AccessLogOwners,
     caller_id: str,
     request: AccountDeletionRequest,
 ) -> None:
@@ -47,6 +51,8 @@ async def delete_account(
         raise _still_shared(shared)
     async with units() as uow:
         await erase_account(uow, teacher)
+        forgotten = await access_log.forget_owner(str(teacher.teacher_id))
+    logger.info("access_log_forgotten", user_id=str(teacher.teacher_id), entries=forgotten)
     await guard.clear(teacher.email)
 
 

@@ -1,6 +1,6 @@
 """The adapter boundary of the use cases: three repositories and an outbox inside one unit of work,
 and the collaborators outside the database (password hashing, the sign-in lock, essay texts, CJ's
-shared assignments).
+shared assignments, the access log's own transactions).
 
 PostgreSQL, Redis and HTTP implement these in ``adapters/``; the unit tests use in-memory fakes
 (tests/service_layer/conftest.py). Every repository method runs inside the unit of work's transaction.
@@ -237,3 +237,8 @@ class SharedAssignmentSource(Protocol):
 class EssayTextSource(Protocol):
     async def essay_text(self, text_ref: str) -> str | None:
         """The essay's text, or ``None`` when it cannot be read (best effort: never raises)."""
+
+
+class AccessLogOwners(Protocol):
+    async def forget_owner(self, owner_id: str) -> int:
+        """Delete every access-log entry about the owner's data, in a transaction of its own; how many went."""

@@ -18,8 +18,9 @@ from class_management_service.domain.erasure_token import MalformedTokenError, m
 from class_management_service.domain.model import Essay
 from class_management_service.service_layer.ownership import owned_student
 from class_management_service.service_layer.ports import UnitOfWork
+from class_management_service.service_layer.students import confirmed_essays
 from common_core.events.classes import ErasedEssay, StudentErasedV1
-from common_core.http.class_management import ErasureEssay, StudentErasurePreview, StudentErasureRequest
+from common_core.http.class_management import StudentErasurePreview, StudentErasureRequest
 from huleedu_service_libs.errors import ConflictError, ValidationFailedError
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -30,13 +31,13 @@ TOKEN_VALID_FOR = timedelta(minutes=15)
 async def preview_erasure(uow: UnitOfWork, owner_id: str, student_id: uuid.UUID) -> StudentErasurePreview:
     """The student and every essay confirmed as theirs, with a token that confirms erasing exactly these."""
     student = await owned_student(uow, owner_id, student_id)
-    essays = await uow.associations.essays_confirmed_as(student_id)
+    essays = await confirmed_essays(uow, student_id)
     expires_at = (datetime.now(UTC) + TOKEN_VALID_FOR).replace(microsecond=0)
     return StudentErasurePreview(
         student_id=student_id,
         first_name=student.first_name,
         last_name=student.last_name,
-        essays=[ErasureEssay(batch_id=e.batch_id, essay_id=e.essay_id, filename=e.filename) for e in essays],
+        essays=essays,
         confirmation_token=make_token(student_id, (e.essay_id for e in essays), expires_at),
         expires_at=expires_at,
     )

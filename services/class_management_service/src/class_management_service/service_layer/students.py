@@ -9,7 +9,14 @@ from class_management_service.domain.model import NewStudent, Student
 from class_management_service.service_layer.ownership import owned_class, owned_student, require_owned_classes
 from class_management_service.service_layer.ports import UnitOfWork
 from common_core.events.classes import StudentCreatedV1, StudentUpdatedV1
-from common_core.http.class_management import StudentCreate, StudentOut, StudentUpdate
+from common_core.http.class_management import (
+    ClassRef,
+    ErasureEssay,
+    StudentCreate,
+    StudentOut,
+    StudentRecord,
+    StudentUpdate,
+)
 
 
 def student_out(student: Student) -> StudentOut:
@@ -43,6 +50,30 @@ async def list_students(uow: UnitOfWork, owner_id: str, *, class_id: uuid.UUID |
 
 async def get_student(uow: UnitOfWork, owner_id: str, student_id: uuid.UUID) -> StudentOut:
     return student_out(await owned_student(uow, owner_id, student_id))
+
+
+async def confirmed_essays(uow: UnitOfWork, student_id: uuid.UUID) -> list[ErasureEssay]:
+    """Every essay the teacher confirmed as the student's, in every batch; suggestions are not theirs yet."""
+    return [
+        ErasureEssay(batch_id=e.batch_id, essay_id=e.essay_id, filename=e.filename)
+        for e in await uow.associations.essays_confirmed_as(student_id)
+    ]
+
+
+async def student_record(uow: UnitOfWork, owner_id: str, student_id: uuid.UUID) -> StudentRecord:
+    """What CMS holds about one of the owner's students, for their data export: the student, their classes,
+    and the essays confirmed as theirs (the same essays a student's erasure would take)."""
+    student = await owned_student(uow, owner_id, student_id)
+    in_classes = set(student.class_ids)
+    return StudentRecord(
+        student=student_out(student),
+        classes=[
+            ClassRef(class_id=c.class_id, name=c.name, course_code=c.course_code)
+            for c in await uow.classes.list_classes(owner_id)
+            if c.class_id in in_classes
+        ],
+        essays=await confirmed_essays(uow, student_id),
+    )
 
 
 async def update_student(uow: UnitOfWork, owner_id: str, student_id: uuid.UUID, body: StudentUpdate) -> StudentOut:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common_core.http.content import TextKind
 from common_core.status import BatchStatus
-from content_service.adapters.tables import assessment_requests, batches, essays, texts
+from content_service.adapters.tables import assessment_requests, batches, essays, text_owners, texts
 from content_service.domain.batch_states import ACTIVE_STATES
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
 
@@ -131,7 +131,7 @@ class SqlContentRepository:
         (essays, texts) deleted.
 
         A text is shared when another essay (of this batch or another) holds the same text, or when it was
-        stored as an anchor, prompt or rubric; those stay.
+        stored as an anchor, prompt or rubric (first, or later: then it has an owner); those stay.
         """
         gone = delete(essays).where(essays.c.batch_id == batch_id)
         if essay_ids is not None:
@@ -140,7 +140,10 @@ class SqlContentRepository:
         if not text_ids:
             return 0, 0
         still_used = exists().where(essays.c.text_id == texts.c.text_id)
-        unused = delete(texts).where(texts.c.text_id.in_(text_ids), texts.c.kind == TextKind.ESSAY.value, ~still_used)
+        stored_by_a_teacher = exists().where(text_owners.c.text_id == texts.c.text_id)
+        unused = delete(texts).where(
+            texts.c.text_id.in_(text_ids), texts.c.kind == TextKind.ESSAY.value, ~still_used, ~stored_by_a_teacher
+        )
         deleted = (await self._session.scalars(unused.returning(texts.c.text_id))).all()
         return len(text_ids), len(deleted)
 
@@ -211,6 +214,21 @@ class SqlContentRepository:
         )
         return _text((await self._session.execute(select(texts).where(texts.c.text_id == text_id))).mappings().one())
 
+    async def add_text_owner(self, text_id: str, owner_id: str) -> None:
+        await self._session.execute(
+            pg_insert(text_owners).values(text_id=text_id, owner_id=owner_id).on_conflict_do_nothing()
+        )
+
+    async def release_owned_texts(self, owner_id: str) -> int:
+        released = delete(text_owners).where(text_owners.c.owner_id == owner_id).returning(text_owners.c.text_id)
+        text_ids = list((await self._session.scalars(released)).all())
+        if not text_ids:
+            return 0
+        other_owner = exists().where(text_owners.c.text_id == texts.c.text_id)
+        held_by_essay = exists().where(essays.c.text_id == texts.c.text_id)
+        unused = delete(texts).where(texts.c.text_id.in_(text_ids), ~other_owner, ~held_by_essay)
+        return len((await self._session.scalars(unused.returning(texts.c.text_id))).all())
+
     async def texts_by_id(self, text_ids: Sequence[str]) -> dict[str, Text]:
         if not text_ids:
             return {}
@@ -224,6 +242,17 @@ class SqlContentRepository:
         owned = owned.where(batches.c.owner_id == owner_id, essays.c.text_id.in_(list(text_ids)))
         rows = await self._session.execute(select(texts).where(texts.c.text_id.in_(owned)))
         return {row["text_id"]: _text(row) for row in rows.mappings()}
+
+    async def owned_essays_holding(self, owner_id: str, text_ids: Sequence[str]) -> list[uuid.UUID]:
+        if not text_ids:
+            return []
+        query = (
+            select(essays.c.essay_id)
+            .join(batches, batches.c.batch_id == essays.c.batch_id)
+            .where(batches.c.owner_id == owner_id, essays.c.text_id.in_(list(text_ids)))
+            .order_by(essays.c.seq)
+        )
+        return list((await self._session.scalars(query)).all())
 
     async def request_by_key(self, batch_id: uuid.UUID, key: str) -> AssessmentRequest | None:
         query = select(assessment_requests).where(

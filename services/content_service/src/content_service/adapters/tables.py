@@ -3,6 +3,9 @@
 Texts are content-addressed: ``text_id`` is the sha256 of the normalised text, so storing the
 same text twice is one row. Essays point at texts; a batch owns its essays and assessment
 requests (cascade), and deleting a batch deletes the essay texts nothing else references.
+A text stored through the internal store (an assignment's instructions, prompt, rubric, anchors) has one
+``text_owners`` row per teacher who stored it: those rows are its references, and the last owner's
+account deletion takes the text with it. ``access_log`` records who read which batch or essay (issue 23).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy import (
 
 from common_core.http.content import TextKind
 from common_core.status import BatchStatus
+from huleedu_service_libs.access_log import access_log_table
 from huleedu_service_libs.idempotency import processed_events_table
 from huleedu_service_libs.outbox import outbox_table
 
@@ -46,6 +50,14 @@ texts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("text_id ~ '^[0-9a-f]{64}$'", name="ck_texts_text_id_sha256"),
     CheckConstraint(_one_of("kind", [k.value for k in TextKind]), name="ck_texts_kind"),
+)
+
+text_owners = Table(
+    "text_owners",
+    metadata,
+    Column("text_id", Text, ForeignKey("texts.text_id", ondelete="CASCADE"), primary_key=True),
+    Column("owner_id", Text, primary_key=True),
+    Index("ix_text_owners_owner", "owner_id"),
 )
 
 batches = Table(
@@ -99,5 +111,6 @@ assessment_requests = Table(
     Index("ix_assessment_requests_batch_requested", "batch_id", "requested_at"),
 )
 
+access_log = access_log_table(metadata)
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)

@@ -13,6 +13,10 @@ from datetime import datetime
 from common_core.http.content import TextKind
 from common_core.status import BatchStatus
 
+# The owner of a text stored without a teacher (a service storing on its own behalf, or a text stored
+# before owners were recorded, migration 0004): no account deletion ever removes such a text.
+UNKNOWN_TEXT_OWNER = ""
+
 
 @dataclass(frozen=True)
 class Batch:

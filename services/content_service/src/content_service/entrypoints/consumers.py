@@ -15,7 +15,7 @@ from common_core.envelope import EventEnvelope
 from common_core.events.cj_assessment import CJAssessmentCompletedV1, CJAssessmentFailedV1, CJAssessmentProgressV1
 from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 from content_service.service_layer import cj_events, erasure
-from content_service.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from content_service.service_layer.ports import AccessRecorder, UnitOfWork, UnitOfWorkFactory
 from huleedu_service_libs.background import SessionHandler
 
 CONSUMER = "cj_events_consumer"
@@ -38,7 +38,7 @@ def cj_event_subscriptions(uow_on: Callable[[AsyncSession], UnitOfWork]) -> dict
 
 
 def erasure_subscriptions(
-    uow_on: Callable[[AsyncSession], UnitOfWork], uows: UnitOfWorkFactory
+    uow_on: Callable[[AsyncSession], UnitOfWork], uows: UnitOfWorkFactory, access_log: AccessRecorder
 ) -> dict[type, SessionHandler]:
     """The handlers of class management's erasures: a student's essays, a teacher's account."""
 
@@ -47,6 +47,6 @@ def erasure_subscriptions(
 
     async def account_deleted(envelope: EventEnvelope[TeacherAccountDeletedV1], session: AsyncSession) -> None:
         # The runner's transaction holds only the claim, committed once every batch is deleted.
-        await erasure.delete_account(envelope.data, uows)
+        await erasure.delete_account(envelope.data, uows, access_log)
 
     return {StudentErasedV1: student_erased, TeacherAccountDeletedV1: account_deleted}

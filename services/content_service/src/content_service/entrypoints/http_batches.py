@@ -24,7 +24,7 @@ from content_service.entrypoints.request_helpers import content_context, dump
 from content_service.service_layer import assessments, batches, uploads
 from content_service.service_layer.estimates import estimate_assessment
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
-from huleedu_service_libs.http.quart_support import current_identity, internal_route, json_body
+from huleedu_service_libs.http.quart_support import current_accessor, current_identity, internal_route, json_body
 from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -85,7 +85,8 @@ async def delete_batch(batch_id: uuid.UUID) -> ResponseReturnValue:
 @blueprint.get("/v1/batches/<uuid:batch_id>/essays")
 @internal_route(*TEACHER_CALLERS)
 async def list_essays(batch_id: uuid.UUID) -> ResponseReturnValue:
-    return dump(await batches.list_essays(content_context(), current_identity().user_id, batch_id))
+    owner = current_identity().user_id
+    return dump(await batches.list_essays(content_context(), current_accessor(), owner, batch_id))
 
 
 @blueprint.post("/v1/batches/<uuid:batch_id>/essays")

@@ -13,7 +13,7 @@ from common_core.http.content import TEXT_FILE_FIELD, StoreTextFileForm
 from content_service.entrypoints.request_helpers import content_context, dump
 from content_service.service_layer import texts
 from huleedu_service_libs.errors import ValidationFailedError
-from huleedu_service_libs.http.quart_support import internal_route
+from huleedu_service_libs.http.quart_support import internal_route, optional_identity
 
 TEXT_FILE_WRITERS = ("cj_assessment_service",)
 
@@ -29,5 +29,9 @@ async def store_text_file() -> ResponseReturnValue:
             f"Send exactly one file in the multipart field '{TEXT_FILE_FIELD}'", details={"field": TEXT_FILE_FIELD}
         )
     form = StoreTextFileForm.model_validate(dict((await request.form).items()))
-    stored, created = await texts.store_text_file(content_context(), files[0].filename, files[0].read(), form.kind)
+    identity = optional_identity()  # the teacher whose anchor it is, when CJ names them
+    owner = identity.user_id if identity else None
+    stored, created = await texts.store_text_file(
+        content_context(), owner, files[0].filename, files[0].read(), form.kind
+    )
     return dump(stored), 201 if created else 200

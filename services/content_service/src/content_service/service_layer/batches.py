@@ -6,11 +6,13 @@ import uuid
 
 from common_core.envelope import deterministic_event_id, utc_now
 from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1
+from common_core.http.access import AccessSubject
 from common_core.http.content import BatchPage, BatchView, CreateBatchRequest, EssayList
 from content_service.domain.model import Batch
 from content_service.service_layer.context import ContentContext
 from content_service.service_layer.ports import ContentRepository
 from content_service.service_layer.views import batch_view, essay_view
+from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import NotFoundError
 
 
@@ -113,8 +115,11 @@ async def delete_batch(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) 
         await uow.events.emit(event, batch_id=batch_id, event_id=deterministic_event_id("batch.deleted", batch_id))
 
 
-async def list_essays(ctx: ContentContext, owner_id: str, batch_id: uuid.UUID) -> EssayList:
+async def list_essays(ctx: ContentContext, accessor: Accessor, owner_id: str, batch_id: uuid.UUID) -> EssayList:
+    """The batch's essays (file names, author hints: the students'), recorded in the access log first."""
     async with ctx.unit_of_work() as uow:
         await require_batch(uow.repo, owner_id, batch_id)
         essays = await uow.repo.essays_of(batch_id)
+    if essays:
+        await ctx.access_log.record(owner_id, accessor, [(AccessSubject.BATCH, str(batch_id))])
     return EssayList(batch_id=batch_id, items=[essay_view(essay) for essay in essays])

@@ -5,7 +5,9 @@
   and the batches' already-published outbox rows, which name those essays. The batches stay.
 - ``class.teacher_account_deleted``: every batch the teacher owns is deleted exactly as the teacher's own
   delete would (``batches.delete_batch``), each with its ``batch.deleted``, so every other service erases
-  it too; in any state (CJ cancels a running assessment when it reads ``batch.deleted``).
+  it too; in any state (CJ cancels a running assessment when it reads ``batch.deleted``). Then the texts
+  the teacher stored (instructions, prompts, rubrics, anchors: CJ deletes the assignments themselves) go,
+  unless another teacher stored the same text too or an essay holds it, and so does the teacher's access log.
 
 Both are idempotent: an essay or batch already gone is simply not found again.
 """
@@ -20,7 +22,7 @@ import structlog
 from common_core.envelope import deterministic_event_id, utc_now
 from common_core.events.batch import BatchDeletedV1
 from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
-from content_service.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from content_service.service_layer.ports import AccessRecorder, UnitOfWork, UnitOfWorkFactory
 
 _log = structlog.get_logger(__name__)
 
@@ -46,8 +48,9 @@ async def erase_student(event: StudentErasedV1, uow: UnitOfWork) -> dict[str, in
     return {"essays": essays, "texts": texts}
 
 
-async def delete_account(event: TeacherAccountDeletedV1, uows: UnitOfWorkFactory) -> int:
-    """Delete every batch ``event.user_id`` owns, ``BATCHES_PER_TRANSACTION`` to a transaction; how many.
+async def delete_account(event: TeacherAccountDeletedV1, uows: UnitOfWorkFactory, access_log: AccessRecorder) -> int:
+    """Delete every batch ``event.user_id`` owns, ``BATCHES_PER_TRANSACTION`` to a transaction, then the
+    texts only they stored and their access log; how many batches.
 
     Each transaction commits its deletions with their ``batch.deleted`` events, so a crash in between
     leaves whole batches deleted and announced; the redelivered event deletes the rest.
@@ -65,5 +68,10 @@ async def delete_account(event: TeacherAccountDeletedV1, uows: UnitOfWorkFactory
                 await uow.events.emit(payload, batch_id=batch.batch_id, event_id=event_id)
         deleted += len(owned)
         if len(owned) < BATCHES_PER_TRANSACTION:
-            _log.info("teacher_account_batches_deleted", batches=deleted)
-            return deleted
+            break
+    # After the batches: an anchor that is also one of their essays' texts goes once the essay has gone.
+    async with uows() as uow:
+        texts = await uow.repo.release_owned_texts(event.user_id)
+    entries = await access_log.forget_owner(event.user_id)
+    _log.info("teacher_account_deleted", batches=deleted, texts=texts, access_log_entries=entries)
+    return deleted

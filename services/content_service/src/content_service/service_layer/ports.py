@@ -1,5 +1,5 @@
-"""The adapter boundary of the use cases: a repository and an outbox, inside one unit of work, and
-the two peers that own what a batch may point at (CMS's classes, CJ's assignments).
+"""The adapter boundary of the use cases: a repository and an outbox, inside one unit of work, the
+two peers that own what a batch may point at (CMS's classes, CJ's assignments), and the access log.
 
 PostgreSQL and HTTP implement these in ``adapters/``; the unit tests use in-memory fakes
 (tests/service_layer/conftest.py). Every repository method runs inside the unit of work's transaction.
@@ -8,17 +8,19 @@ PostgreSQL and HTTP implement these in ``adapters/``; the unit tests use in-memo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel
 
+from common_core.http.access import AccessSubject
 from common_core.http.content import TextKind
 from common_core.http.estimates import AssessmentEstimate, AssessmentEstimateRequest
 from common_core.status import BatchStatus
 from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
+from huleedu_service_libs.access_log import Accessor
 
 
 class ContentRepository(Protocol):
@@ -87,10 +89,20 @@ class ContentRepository(Protocol):
     async def store_text(self, text_id: str, kind: TextKind, content: str, word_count: int) -> Text:
         """Insert the text unless its content address exists; the stored text either way (first kind wins)."""
 
+    async def add_text_owner(self, text_id: str, owner_id: str) -> None:
+        """Remember that ``owner_id`` stored the text (once per owner); it stays while any owner does."""
+
+    async def release_owned_texts(self, owner_id: str) -> int:
+        """Forget ``owner_id`` as an owner of texts, and delete those of its texts that no other owner stored
+        and no essay holds; how many texts were deleted."""
+
     async def texts_by_id(self, text_ids: Sequence[str]) -> dict[str, Text]: ...
 
     async def owned_essay_texts(self, owner_id: str, text_ids: Sequence[str]) -> dict[str, Text]:
         """The texts among ``text_ids`` that are essays in ``owner_id``'s batches; any other text is absent."""
+
+    async def owned_essays_holding(self, owner_id: str, text_ids: Sequence[str]) -> list[uuid.UUID]:
+        """The essays of ``owner_id``'s batches whose text is one of ``text_ids``."""
 
     async def request_by_key(self, batch_id: uuid.UUID, key: str) -> AssessmentRequest | None: ...
 
@@ -129,6 +141,15 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
+class AccessRecorder(Protocol):
+    """The access log (``huleedu_service_libs.access_log.AccessLog``): its own transactions, not the unit of work's."""
+
+    async def record(self, owner_id: str, accessor: Accessor, subjects: Iterable[tuple[AccessSubject, str]]) -> int:
+        """One entry per subject read; raises when it cannot write (the read then fails, unrecorded never)."""
+
+    async def forget_owner(self, owner_id: str) -> int: ...
 
 
 class ClassLookup(Protocol):

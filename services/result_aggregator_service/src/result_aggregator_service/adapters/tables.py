@@ -27,10 +27,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from huleedu_service_libs.access_log import access_log_table
 from huleedu_service_libs.idempotency import processed_events_table
 
 metadata = MetaData()
 processed_events = processed_events_table(metadata)
+# Who read or exported which of a teacher's batches (huleedu_service_libs.access_log).
+access_log = access_log_table(metadata)
 
 batches = Table(
     "batches",

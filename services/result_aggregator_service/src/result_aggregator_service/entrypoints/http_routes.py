@@ -1,9 +1,13 @@
-"""The four internal queries. Thin: parse the request, ask the ReadModelReader, answer or 404.
+"""The internal queries. Thin: parse the request, ask the ReadModelReader, answer or 404.
 
 Every route sits under /internal, so setup_quart_app's guard checks the key and the caller
 (bff_teacher_service, api_gateway_service) before any of this runs. The teacher is always
 ``X-User-ID`` (401 without it): a user id in the path must be that teacher, and anything
 that is not theirs answers the same 404 as an unknown batch (ARCHITECTURE §4).
+
+A batch's detail and history carry each essay's rank and grade, so their reads are logged in the
+access log (subject ``batch``) before they are answered; the list and the summary carry no student's
+data and are not (issue 23).
 """
 
 from __future__ import annotations
@@ -16,10 +20,17 @@ from pydantic import BaseModel
 from quart import Blueprint, Response, request
 from quart.typing import ResponseReturnValue
 
+from common_core.http.access import AccessSubject
 from common_core.http.result_aggregator import MAX_PAGE_SIZE
 from common_core.status import BatchStatus
+from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.errors import NotFoundError, ValidationFailedError
-from huleedu_service_libs.http.quart_support import current_identity
+from huleedu_service_libs.http.quart_support import (
+    access_log_page,
+    current_accessor,
+    current_identity,
+    internal_route,
+)
 from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
 from result_aggregator_service.domain.folding import term_start
 from result_aggregator_service.service_layer.ports import ReadModelReader
@@ -72,8 +83,14 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), content_type="application/json")
 
 
-def internal_queries(queries: ReadModelReader, term_start_months: Sequence[int]) -> Blueprint:
+def internal_queries(queries: ReadModelReader, access_log: AccessLog, term_start_months: Sequence[int]) -> Blueprint:
     routes = Blueprint("result_aggregator_internal", __name__, url_prefix="/internal/v1")
+
+    async def record_batch_read(batch_id: uuid.UUID) -> None:
+        # The batch is the caller's (another teacher's is a 404 before this), so the owner is the reader.
+        accessor = current_accessor()
+        if accessor.user_id is not None:
+            await access_log.record(accessor.user_id, accessor, [(AccessSubject.BATCH, str(batch_id))])
 
     @routes.get("/users/<user_id>/batches")
     async def list_batches(user_id: str) -> ResponseReturnValue:
@@ -92,16 +109,20 @@ def internal_queries(queries: ReadModelReader, term_start_months: Sequence[int])
 
     @routes.get("/batches/<batch_id>")
     async def batch_detail(batch_id: str) -> ResponseReturnValue:
-        detail = await queries.batch_detail(_batch_id(batch_id), _teacher())
+        wanted = _batch_id(batch_id)
+        detail = await queries.batch_detail(wanted, _teacher())
         if detail is None:
             raise _not_found()
+        await record_batch_read(wanted)
         return _json(detail)
 
     @routes.get("/batches/<batch_id>/history")
     async def batch_history(batch_id: str) -> ResponseReturnValue:
-        history = await queries.batch_history(_batch_id(batch_id), _teacher())
+        wanted = _batch_id(batch_id)
+        history = await queries.batch_history(wanted, _teacher())
         if history is None:
             raise _not_found()
+        await record_batch_read(wanted)
         return _json(history)
 
     @routes.get("/users/<user_id>/summary")
@@ -113,5 +134,11 @@ def internal_queries(queries: ReadModelReader, term_start_months: Sequence[int])
             now.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
         )
         return _json(summary)
+
+    @routes.get("/users/<user_id>/access-log")
+    @internal_route("bff_teacher_service")
+    async def user_access_log(user_id: str) -> ResponseReturnValue:
+        """Who read or exported the caller's batches' results here, newest first."""
+        return _json(await access_log_page(access_log, user_id))
 
     return routes

@@ -5,7 +5,8 @@
   (essay counts, grade distribution, reliability), which were computed with the erased essays.
 - ``class.teacher_account_deleted``: every batch of the account is erased as ``batch.deleted`` erases it
   (tombstones), so the dashboard shows nothing of the account even before content's ``batch.deleted``
-  events for the same batches arrive (they then find the tombstones and change nothing).
+  events for the same batches arrive (they then find the tombstones and change nothing); the access log
+  of the account's batches goes too.
 
 Both run in the consumer's transaction, which claims the event id; both are idempotent on their own too.
 """
@@ -44,3 +45,4 @@ async def on_teacher_account_deleted(event: ConsumedEvent[TeacherAccountDeletedV
             continue
         await uow.read_model.delete_batch(batch_id, event.data.deleted_at, event.at)
         count_folded(ACCOUNT_DELETED, batch.registered)
+    await uow.access_log.forget_owner(event.data.user_id)

@@ -77,11 +77,20 @@ class ReadModelWriter(Protocol):
         """Make the job that started last the batch's current job, and store its client status."""
 
 
+class AccessLogEraser(Protocol):
+    async def forget_owner(self, owner_id: str) -> int:
+        """Delete every access-log entry about the owner's data; how many went."""
+
+
 class UnitOfWork(Protocol):
-    """One event's fold: the read model inside the transaction that also claims the event id."""
+    """One event's fold: the read model (and the access log) inside the transaction that also claims the
+    event id."""
 
     @property
     def read_model(self) -> ReadModelWriter: ...
+
+    @property
+    def access_log(self) -> AccessLogEraser: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api_gateway_service.entrypoints.routes import assignments, batches, bff, classes, model_catalogue, results
+from api_gateway_service.entrypoints.routes import (
+    assignments,
+    batches,
+    bff,
+    classes,
+    model_catalogue,
+    results,
+    student_export,
+)
 
 ROUTERS: list[APIRouter] = [
     batches.router,
     classes.router,
+    student_export.router,
     assignments.router,
     results.router,
     model_catalogue.router,
