@@ -1,0 +1,302 @@
+"""Which pairs a teacher should judge: where a human verdict changes most what the teacher cares about.
+
+``plan_moderation`` returns up to ``budget`` pairs (default: ``ModerationConfig.share``, 10 %, of the
+reference judge's (the LLM's) comparisons, less the human verdicts already given, so the plan can be
+recomputed after every verdict and the teacher can stop at any time). Each pair carries its reason:
+
+- ``boundary``: the two essays lie on either side of a grade boundary and their order is uncertain. Score:
+  the expected reduction of the posterior variance of theta_i - theta_j from one verdict (the planner's
+  ``variance_reduction``) times the essays' probabilities of lying on the other side of that boundary.
+  Without boundaries (no anchors), ``uncertain_order``: close pairs by the variance reduction alone.
+- ``llm_residual``: a pair the LLM judged against the fitted scale (largest squared standardised residual
+  (y - p)^2 / (p (1 - p)) under the LLM's own a and gamma): a second opinion on its most surprising verdicts.
+- ``misfit_essay``: an essay whose verdicts (every judge's, teachers' included, so the plan follows the
+  teachers' disagreements as they come in) fit the scale worst (infit), against its closest partner.
+- ``anchor_check``: an anchor against the closest student, a check on the anchors that place the grades.
+- ``covariate_contrast`` (only with ``covariates``, the essay features the LLM may be biased on, as in
+  ``judge_fit``): close pairs whose essays differ most in those features, each verdict the most informative
+  about the LLM's bias on them.
+
+Quotas (shares of the budget) keep every reason present; a reason that has too few candidates passes its
+share on to the boundary pairs, then to uncertain pairs. No essay takes part in more than
+``max_pairs_per_item`` pairs of one plan, and no pair is planned that a human judge has already judged.
+``judged_by_reference`` says whether the LLM has judged the pair: the caller sends the others to the LLM too,
+so that agreement is measured on the same pairs. Deterministic given ``config.seed``.
+
+What no plan can do in the one-theta model: an essay the LLM consistently overrates fits the LLM's scale
+well (its theta absorbs the bias), so neither residuals nor misfit point at it, and even teacher pairs
+aimed at exactly the biased essays move them by a few percent of the bias, because their ten or so LLM
+verdicts outweigh one or two teacher verdicts. With the biased feature declared (``covariates``, here and
+in ``judge_fit``), the contrast pairs estimate the LLM's bias from all of them at once and the fit removes
+most of it (scripts/bench/bench_cj_moderation.py; libs/cj_engine/README.md, "Teacher moderation").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from scipy.special import ndtr
+
+from cj_engine.judge_fit import MultiJudgeFit
+from cj_engine.judge_stats import item_fit
+from cj_engine.planner_scoring import variance_reduction
+from cj_engine.types import Comparison, FloatArray
+
+# The expected variance reduction of theta_i - theta_j from one verdict on (i, j).
+_Information = Callable[[int, int], float]
+
+
+class ModerationReason(StrEnum):
+    BOUNDARY = "boundary"
+    UNCERTAIN = "uncertain_order"
+    RESIDUAL = "llm_residual"
+    MISFIT = "misfit_essay"
+    ANCHOR = "anchor_check"
+    CONTRAST = "covariate_contrast"
+
+
+@dataclass(frozen=True)
+class ModerationConfig:
+    share: float = 0.10  # of the reference judge's comparisons
+    residual_share: float = 0.2
+    misfit_share: float = 0.1
+    anchor_share: float = 0.1
+    contrast_share: float = 0.4  # only with covariates
+    neighbours: int = 6  # candidate partners per essay, nearest on the scale
+    max_pairs_per_item: int = 2
+    min_boundary_probability: float = 0.01  # essays surer than this of their side of a boundary are not candidates
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        shares = (self.share, self.residual_share, self.misfit_share, self.anchor_share, self.contrast_share)
+        if any(not 0.0 <= s <= 1.0 for s in shares) or sum(shares[1:]) > 1.0:
+            raise ValueError("shares must be in [0, 1] and the reason shares must sum to at most 1")
+        if self.neighbours < 1 or self.max_pairs_per_item < 1:
+            raise ValueError("neighbours and max_pairs_per_item must be at least 1")
+
+
+@dataclass(frozen=True)
+class ModerationPair:
+    first: int  # shown first
+    second: int
+    reason: ModerationReason
+    score: float  # the reason's own score (not comparable across reasons)
+    judged_by_reference: bool  # False: send it to the LLM too
+
+
+@dataclass(frozen=True)
+class ModerationPlan:
+    budget: int  # human verdicts still to plan (the default: share of the LLM's comparisons, less those given)
+    pairs: tuple[ModerationPair, ...]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    first: int
+    second: int
+    reason: ModerationReason
+    score: float
+
+
+def moderation_budget(n_reference_comparisons: int, n_human_verdicts: int, share: float = 0.10) -> int:
+    """Human verdicts still to plan: ``share`` of the LLM's comparisons (rounded up) less those already given."""
+    return max(0, math.ceil(share * n_reference_comparisons) - n_human_verdicts)
+
+
+def plan_moderation(
+    fit: MultiJudgeFit,
+    comparisons: Sequence[Comparison],
+    judges: Sequence[str],
+    *,
+    boundaries: Sequence[float] = (),
+    boundary_sd: Sequence[float] | None = None,
+    anchors: Collection[int] = (),
+    covariates: FloatArray | None = None,
+    budget: int | None = None,
+    config: ModerationConfig | None = None,
+) -> ModerationPlan:
+    """The pairs a teacher should judge next (see the module docstring).
+
+    ``comparisons``/``judges`` are every verdict so far (the LLM's and the teachers'), the ones ``fit`` was
+    fitted on; ``boundaries`` the grade cut points on the same scale (``GradeProjection.cut_points``' values)
+    and ``boundary_sd`` their uncertainty (``cut_sd``), if known.
+    """
+    cfg = config or ModerationConfig()
+    reference = fit.reference_judge
+    n_reference = sum(j == reference for j in judges)
+    if budget is None:
+        budget = moderation_budget(n_reference, len(judges) - n_reference, cfg.share)
+    rng = np.random.default_rng([cfg.seed, len(comparisons)])
+    llm_pairs = {frozenset((c.first, c.second)) for c, j in zip(comparisons, judges, strict=True) if j == reference}
+    human_pairs = {frozenset((c.first, c.second)) for c, j in zip(comparisons, judges, strict=True) if j != reference}
+    theta, se = fit.fit.theta, fit.fit.se
+    order = np.argsort(theta, kind="stable")
+    anchor_set = frozenset(anchors)
+
+    def pair_variance(i: int, j: int) -> float:
+        if fit.fit.covariance is not None:
+            cov = fit.fit.covariance
+            return float(cov[i, i] + cov[j, j] - 2.0 * cov[i, j])
+        return float(se[i] ** 2 + se[j] ** 2)
+
+    def information(i: int, j: int) -> float:
+        delta = np.array([theta[i] - theta[j]])
+        return float(variance_reduction(delta, np.array([pair_variance(i, j)]))[0])
+
+    quotas = {
+        ModerationReason.CONTRAST: round(cfg.contrast_share * budget) if covariates is not None else 0,
+        ModerationReason.RESIDUAL: round(cfg.residual_share * budget),
+        ModerationReason.MISFIT: round(cfg.misfit_share * budget),
+        ModerationReason.ANCHOR: min(len(anchor_set), round(cfg.anchor_share * budget)),
+    }
+    pools = {
+        ModerationReason.CONTRAST: _contrast_candidates(covariates, order, cfg.neighbours, information),
+        ModerationReason.RESIDUAL: _residual_candidates(fit, comparisons, judges),
+        ModerationReason.MISFIT: _misfit_candidates(fit, comparisons, judges, order, cfg.neighbours, information),
+        ModerationReason.ANCHOR: _anchor_candidates(anchor_set, theta, order, cfg.neighbours, information),
+        ModerationReason.BOUNDARY: _boundary_candidates(theta, se, order, boundaries, boundary_sd, cfg, information),
+        ModerationReason.UNCERTAIN: _uncertain_candidates(order, cfg.neighbours, information),
+    }
+    chosen: list[ModerationPair] = []
+    used: dict[int, int] = {}
+    taken: set[frozenset[int]] = set(human_pairs)
+
+    def take(reason: ModerationReason, limit: int) -> None:
+        pool = pools[reason]
+        ties = rng.random(len(pool))
+        count = 0
+        for k in sorted(range(len(pool)), key=lambda k: (-pool[k].score, ties[k])):
+            if count >= limit or len(chosen) >= budget:
+                return
+            cand = pool[k]
+            key = frozenset((cand.first, cand.second))
+            if key in taken or max(used.get(cand.first, 0), used.get(cand.second, 0)) >= cfg.max_pairs_per_item:
+                continue
+            taken.add(key)
+            for item in (cand.first, cand.second):
+                used[item] = used.get(item, 0) + 1
+            chosen.append(ModerationPair(cand.first, cand.second, reason, cand.score, key in llm_pairs))
+            count += 1
+
+    for reason, quota in quotas.items():
+        take(reason, quota)
+    take(ModerationReason.BOUNDARY, budget)
+    take(ModerationReason.UNCERTAIN, budget)
+    return ModerationPlan(budget=budget, pairs=tuple(_presentation_order(chosen, rng)))
+
+
+def _presentation_order(pairs: list[ModerationPair], rng: np.random.Generator) -> list[ModerationPair]:
+    """The LLM's order for a pair it judged (the same presentation for both); a coin for new pairs."""
+    flips = rng.random(len(pairs)) < 0.5
+    return [
+        ModerationPair(p.second, p.first, p.reason, p.score, p.judged_by_reference)
+        if flip and p.reason is not ModerationReason.RESIDUAL
+        else p
+        for p, flip in zip(pairs, flips.tolist(), strict=True)
+    ]
+
+
+def _residual_candidates(
+    fit: MultiJudgeFit, comparisons: Sequence[Comparison], judges: Sequence[str]
+) -> list[_Candidate]:
+    """The LLM's verdicts that the fitted scale found surprising (the observed outcome had p < 0.5)."""
+    reference = [(c, j) for c, j in zip(comparisons, judges, strict=True) if j == fit.reference_judge]
+    if not reference:
+        return []
+    p = fit.first_win_probability([c for c, _j in reference], [j for _c, j in reference])
+    y = np.fromiter((c.first_won for c, _j in reference), dtype=np.float64, count=len(reference))
+    z2 = (y - p) ** 2 / (p * (1.0 - p))
+    return [
+        _Candidate(c.first, c.second, ModerationReason.RESIDUAL, float(score))
+        for (c, _j), score in zip(reference, z2.tolist(), strict=True)
+        if score > 1.0
+    ]
+
+
+def _neighbours(order: np.ndarray, item: int, k: int) -> list[int]:
+    """The ``k`` essays nearest ``item`` in rank on the fitted scale."""
+    rank = int(np.flatnonzero(order == item)[0])
+    low, high = max(0, rank - k), min(order.shape[0], rank + k + 1)
+    return [int(j) for j in order[low:high] if j != item]
+
+
+def _misfit_candidates(
+    fit: MultiJudgeFit,
+    comparisons: Sequence[Comparison],
+    judges: Sequence[str],
+    order: np.ndarray,
+    k: int,
+    information: _Information,
+) -> list[_Candidate]:
+    fits = item_fit(fit, comparisons, judges)
+    flagged = [f for f in fits if f.infit is not None and f.infit > 1.0 and f.n_comparisons >= 3]
+    candidates = []
+    for item in flagged:
+        partners = _neighbours(order, item.index, k)
+        # the infit ranks the essays; the information ranks one essay's partners below the next essay
+        for partner in partners:
+            bonus = information(item.index, partner) / (1.0 + information(item.index, partner))
+            candidates.append(_Candidate(item.index, partner, ModerationReason.MISFIT, float(item.infit or 0) + bonus))
+    return candidates
+
+
+def _anchor_candidates(
+    anchors: frozenset[int], theta: FloatArray, order: np.ndarray, k: int, information: _Information
+) -> list[_Candidate]:
+    candidates = []
+    for anchor in sorted(anchors):
+        for partner in _neighbours(order, anchor, k):
+            if partner not in anchors:
+                candidates.append(_Candidate(anchor, partner, ModerationReason.ANCHOR, information(anchor, partner)))
+    return candidates
+
+
+def _boundary_candidates(
+    theta: FloatArray,
+    se: FloatArray,
+    order: np.ndarray,
+    boundaries: Sequence[float],
+    boundary_sd: Sequence[float] | None,
+    cfg: ModerationConfig,
+    information: _Information,
+) -> list[_Candidate]:
+    candidates = []
+    sds = list(boundary_sd) if boundary_sd is not None else [0.0] * len(boundaries)
+    for cut, cut_sd in zip(boundaries, sds, strict=True):
+        other_side = ndtr(-np.abs(theta - cut) / np.sqrt(se**2 + cut_sd**2))
+        ranked = order[other_side[order] >= cfg.min_boundary_probability]
+        below = [int(i) for i in ranked if theta[i] < cut][::-1][: cfg.neighbours * 2]  # nearest the cut first
+        above = [int(i) for i in ranked if theta[i] >= cut][: cfg.neighbours * 2]
+        for i in below:
+            for j in above:
+                score = information(i, j) * float(other_side[i] + other_side[j])
+                candidates.append(_Candidate(i, j, ModerationReason.BOUNDARY, score))
+    return candidates
+
+
+def _uncertain_candidates(order: np.ndarray, k: int, information: _Information) -> list[_Candidate]:
+    candidates = []
+    for rank, item in enumerate(order.tolist()):
+        for partner in order[rank + 1 : rank + 1 + k].tolist():
+            candidates.append(_Candidate(item, partner, ModerationReason.UNCERTAIN, information(item, partner)))
+    return candidates
+
+
+def _contrast_candidates(
+    covariates: FloatArray | None, order: np.ndarray, k: int, information: _Information
+) -> list[_Candidate]:
+    if covariates is None:
+        return []
+    design = np.asarray(covariates, dtype=np.float64).reshape(order.shape[0], -1)
+    candidates = []
+    for rank, item in enumerate(order.tolist()):
+        for partner in order[rank + 1 : rank + 1 + k].tolist():
+            contrast = float(np.linalg.norm(design[item] - design[partner]))
+            if contrast > 0.0:
+                score = information(item, partner) * contrast
+                candidates.append(_Candidate(item, partner, ModerationReason.CONTRAST, score))
+    return candidates
