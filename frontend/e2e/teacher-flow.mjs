@@ -296,7 +296,12 @@ await step('erase that student: the preview, an explicit yes, and the roster wit
   await dialog.getByRole('checkbox').check()
   await dialog.getByRole('button', { name: 'Yes, erase the student' }).click()
   await page.getByRole('status').filter({ hasText: `${erased} was erased.` }).waitFor({ timeout: 15000 })
-  if ((await page.getByRole('rowheader', { name: erased }).count()) !== 0) throw new Error('the roster still lists the erased student')
+  // The notice comes first, then the roster is read again: give the row the time of that read to go.
+  try {
+    await page.getByRole('rowheader', { name: erased }).waitFor({ state: 'detached', timeout: 15000 })
+  } catch {
+    throw new Error('the roster still lists the erased student')
+  }
 })
 
 // Needs the access log of issue 23 (each owner's list route and the BFF's merged view).
