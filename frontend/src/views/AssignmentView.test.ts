@@ -48,6 +48,20 @@ function open(view: PageView | (() => Response), routes: Record<string, Route> =
   return gateway
 }
 
+/** A page whose details save: each PATCH is recorded and merged into the view that is read next. */
+function openSaving(initial: PageView) {
+  let saved = initial
+  const patches: RecordedCall[] = []
+  const gateway = open(() => json(200, saved), {
+    [`PATCH /v1/assignments/${ASSIGNMENT_ID}`]: (call) => {
+      patches.push(call)
+      saved = pageView((view) => Object.assign(view.assignment, call.body))
+      return json(200, saved.assignment)
+    },
+  })
+  return { gateway, patches }
+}
+
 async function mounted(path = PAGE): Promise<MountedApp> {
   app = await mountApp(path)
   await vi.waitFor(() => expect(app?.wrapper.find('.assignment-page h1').exists()).toBe(true))
@@ -143,15 +157,7 @@ describe('a new assignment', () => {
 
 describe('an assignment page', () => {
   it('fills the form from the BFF view and saves only what changed, a cleared text as null', async () => {
-    let saved = pageView()
-    const patches: RecordedCall[] = []
-    const gateway = open(() => json(200, saved), {
-      [`PATCH /v1/assignments/${ASSIGNMENT_ID}`]: (call) => {
-        patches.push(call)
-        saved = pageView((view) => Object.assign(view.assignment, call.body))
-        return json(200, saved.assignment)
-      },
-    })
+    const { gateway, patches } = openSaving(pageView())
     const view = await mounted()
     const details = section(view, 'Details')
 
@@ -170,15 +176,7 @@ describe('an assignment page', () => {
   })
 
   it('shows whether names are hidden from the AI judge and sends only a change of it', async () => {
-    let saved = pageView((view) => (view.assignment.redact_names = false))
-    const patches: RecordedCall[] = []
-    open(() => json(200, saved), {
-      [`PATCH /v1/assignments/${ASSIGNMENT_ID}`]: (call) => {
-        patches.push(call)
-        saved = pageView((view) => Object.assign(view.assignment, call.body))
-        return json(200, saved.assignment)
-      },
-    })
+    const { patches } = openSaving(pageView((view) => (view.assignment.redact_names = false)))
     const view = await mounted()
     const details = section(view, 'Details')
     const redact = () => byLabel(details, 'Hide students’ names from the AI judge')

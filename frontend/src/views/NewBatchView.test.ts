@@ -94,6 +94,16 @@ function wizardGateway(routes: Record<string, Route> = {}) {
   return { fake, xhr }
 }
 
+/** The wizard at the batch's set-up, its uploads sent through a fake XMLHttpRequest the test answers. */
+async function mountWithFakeUploads() {
+  wizardGateway()
+  const xhr = fakeXhr()
+  xhr.install()
+  app = await mountApp(SETUP)
+  await flushPromises()
+  return { xhr, wrapper: app.wrapper }
+}
+
 function calls(fake: { calls: RecordedCall[] }, key: string): RecordedCall[] {
   return fake.calls.filter((call) => `${call.method} ${call.path}` === key)
 }
@@ -264,12 +274,7 @@ describe('step 2: the essays', () => {
   })
 
   it('reports the upload as it goes and says when everything is sent', async () => {
-    wizardGateway()
-    const xhr = fakeXhr()
-    xhr.install()
-    app = await mountApp(SETUP)
-    await flushPromises()
-    const wrapper = app.wrapper
+    const { xhr, wrapper } = await mountWithFakeUploads()
 
     await chooseFiles(wrapper, [new File(['a'.repeat(1000)], 'a.txt')])
     await button(wrapper, 'Upload the file').trigger('click')
@@ -405,12 +410,7 @@ describe('step 2: the essays', () => {
   })
 
   it('shows one progress across the requests, and a cancel keeps what was sent and the files not sent', async () => {
-    wizardGateway()
-    const xhr = fakeXhr()
-    xhr.install()
-    app = await mountApp(SETUP)
-    await flushPromises()
-    const wrapper = app.wrapper
+    const { xhr, wrapper } = await mountWithFakeUploads()
     const files = essayFiles(60) // 600 bytes: 500 in the first request, 100 in the second
 
     await chooseFiles(wrapper, files)
