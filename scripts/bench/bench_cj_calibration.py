@@ -4,7 +4,10 @@ For each batch size, judge and anchor design, simulated assessments run to the d
 final fit (with its covariance) is projected twice on the same seeds: **before**, the point projection
 (``cj_engine.grades.POINT_OPTIONS``: cut points taken as known, each essay independent of the anchors), and
 **after**, the default projection (the joint posterior of the anchors' thetas and the cut points,
-``cj_engine.grade_posterior``) told how the anchors were chosen. For typical anchors a third line shows the
+``cj_engine.grade_posterior``) told how the anchors were chosen, on the grade fit
+(``cj_engine.grade_fit.fit_for_grades``: prior SD and lapse share estimated by marginal likelihood), as CJ
+projects. "after, ranking fit" is the same projection on the ranking fit (prior SD 3, no lapses): the
+previous round's "after", to show what the grade fit adds. For typical anchors one more line shows the
 default projection that assumes random anchors (what CJ does: it is not told). Only students are scored.
 
 Per projection: the reliability diagram (stated confidence, the probability of the most likely grade, in
@@ -27,6 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cj_engine.bradley_terry import fit_bradley_terry
+from cj_engine.grade_fit import fit_for_grades
 from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions
 from cj_engine.grades import DEFAULT_OPTIONS, POINT_OPTIONS, GradeProjectionOptions, project_grades
 from cj_engine.simulation import REALISTIC_JUDGE, LoopConfig, SimulatedBatch, run_assessment, simulate_batch
@@ -102,12 +106,14 @@ def run_task(task: Task) -> Scored:
     run = run_assessment(batch, judge, LoopConfig(), seed=task.seed)
     comparisons = list(run.comparisons)  # without continue_after_stop: exactly those at the stop
     fit = fit_bradley_terry(task.n_items, comparisons, covariance=True)
+    grade_fit = fit_for_grades(task.n_items, comparisons)
     graded = {
         "before": _grade(fit, batch, POINT_OPTIONS, joint=False),
-        "after": _grade(fit, batch, _told(task.design), joint=True),
+        "after, ranking fit": _grade(fit, batch, _told(task.design), joint=True),
+        "after": _grade(grade_fit, batch, _told(task.design), joint=True),
     }
     if task.design is AnchorPlacement.TYPICAL:
-        graded["after, assumed random"] = _grade(fit, batch, DEFAULT_OPTIONS, joint=True)
+        graded["after, assumed random"] = _grade(grade_fit, batch, DEFAULT_OPTIONS, joint=True)
     if task.sources:
         graded["+ cut points' uncertainty"] = _grade(fit, batch, _told(task.design), joint=False)
         weak = fit_bradley_terry(task.n_items, comparisons, FitOptions(prior_sd=10.0), covariance=True)
@@ -206,7 +212,7 @@ def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
                 for name in cell[0].graded:
                     summary = summarise([s.graded[name] for s in cell])
                     lines.append(
-                        f"    {name:23} ECE {summary.ece:.3f}  worst bin {summary.worst_gap:.3f}  "
+                        f"    {name:22} ECE {summary.ece:.3f}  worst bin {summary.worst_gap:.3f}  "
                         f"log score {summary.log_score:.3f}  exact {summary.exact:.3f}  adjacent {summary.adjacent:.3f}"
                         f"  mean stated {summary.stated:.3f}"
                     )
@@ -244,6 +250,7 @@ def sources_section(scored: Sequence[Scored]) -> list[str]:
     rows = (
         "before",
         "+ cut points' uncertainty",
+        "after, ranking fit",
         "after",
         "before, weak prior (SD 10)",
         "after, weak prior (SD 10)",
@@ -253,7 +260,9 @@ def sources_section(scored: Sequence[Scored]) -> list[str]:
         lines.append(f"  judge lapses {lapse:.0%}")
         for name in rows:
             summary = summarise([s.graded[name] for s in runs])
-            label = {"after": "+ joint covariance (= after)"}.get(name, name)
+            label = {"after, ranking fit": "+ joint covariance", "after": "+ grade fit: tau, lapses (= after)"}.get(
+                name, name
+            )
             lines.append(
                 f"    {label:40}{summary.ece:>7.3f}{summary.stated - summary.exact:>+16.3f}"
                 f"{summary.log_score:>11.3f}{summary.exact:>8.3f}"

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any, cast, get_args
 
 import numpy as np
+import pytest
 
 from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.identifiers import job_id_for, pair_id_for, request_id_for
@@ -15,6 +16,7 @@ from cj_assessment_service.domain.job import Job, JobEssay
 from cj_assessment_service.domain.results import Item, build_results
 from cj_assessment_service.service_layer.submitter import build_request
 from cj_engine.bradley_terry import fit_bradley_terry
+from cj_engine.grade_fit import fit_for_grades
 from cj_engine.grades import CutSource
 from cj_engine.planner import PlanningState, plan_wave
 from cj_engine.reliability import marginal_reliability
@@ -114,6 +116,42 @@ def test_anchors_give_every_cut_point_in_order_on_the_essays_bt_score_scale():
         grade_cut_points=cuts,
     )
     assert published.grade_cut_points == cuts
+
+
+def test_grades_from_the_grade_fit_publish_cuts_on_the_ranking_fits_scale():
+    n = 12
+    verdicts = simulated_verdicts(n, 10)
+    summary = cj_loop.summarise_wave(n, verdicts, STOPPING)
+    comparisons = [v.as_comparison() for v in verdicts]
+    grade_fit = fit_for_grades(n, comparisons)
+    anchors = {0: "F", 5: "C", 11: "A"}
+    items = [Item(i, uuid.uuid4(), i in anchors, anchors.get(i)) for i in range(n)]
+    scale = get_grade_scale("swedish_f_a")
+    out = build_results(items, summary.fit, scale, grade_fit)
+    # Rank and score stay the ranking fit's; the grades are the grade fit's projection.
+    assert [r.bt_score for r in out.results] == summary.fit.theta.tolist()
+    assert out.projection.probabilities is not None
+    for result, row in zip(out.results, out.projection.probabilities, strict=True):
+        assert list(result.grade_probabilities.values()) == pytest.approx(row.tolist(), abs=1e-9)
+    assert grade_fit.theta.tolist() != summary.fit.theta.tolist()  # otherwise the mapping below is not tested
+
+    # The cuts are mapped onto bt_score's scale: an essay clearly on one side of a cut in the grade fit (a
+    # quarter of the narrowest grade away) is on the same side of the published cut by its bt_score...
+    cuts = out.cut_points
+    projected = out.projection.cut_points
+    margin = 0.25 * min(upper.value - lower.value for lower, upper in pairwise(projected))
+    judged = 0
+    for grade_theta, result in zip(grade_fit.theta.tolist(), out.results, strict=True):
+        for published, cut in zip(cuts, projected, strict=True):
+            if abs(grade_theta - cut.value) > margin:
+                assert (result.bt_score > published.bt_score) == (grade_theta > cut.value), (result.bt_score, cut)
+                judged += 1
+    assert judged >= n
+    # ...because each cut is the grade fit's, times the factor taking the grade fit's thetas onto bt_score's.
+    factor = float(np.dot(grade_fit.theta, summary.fit.theta) / np.dot(grade_fit.theta, grade_fit.theta))
+    assert abs(factor - 1.0) > 0.01
+    assert [c.bt_score for c in cuts] == pytest.approx([c.value * factor for c in projected], rel=1e-12)
+    assert [c.boundary_sd for c in cuts] == pytest.approx([c.extra_sd * factor for c in projected], rel=1e-12)
 
 
 def test_anchors_of_a_single_grade_give_no_cut_points():

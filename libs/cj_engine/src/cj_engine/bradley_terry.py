@@ -9,6 +9,14 @@ it jointly is what corrects theta for presentation order. Priors: theta_i ~ N(0,
 gamma ~ N(0, position_prior_sd^2). The log-posterior is strictly concave, so the MAP estimate exists and is
 finite even under perfect separation, for isolated items and for disconnected graphs.
 
+With ``FitOptions.lapse`` (lambda > 0) a share lambda of judgements is a coin flip whatever the essays:
+``P(first wins) = lambda/2 + (1 - lambda) sigmoid(...)``. One upset then no longer drags an extreme essay
+inwards, and the SEs use the expected (Fisher) information, which is small for lopsided pairs (see
+``gradient_and_curvature``), so extreme essays get honest, wider SEs. This likelihood is not concave, so
+the iteration is Fisher scoring with the same step halving (an ascent method: the information stays
+positive definite); it starts from theta = 0 like the plain fit, and lambda = 0 is exactly the plain fit.
+``cj_engine.grade_fit`` estimates lambda; the ranking fit keeps lambda = 0.
+
 With ``FitOptions.use_weights`` each comparison's log-likelihood term is multiplied by its weight (so a
 comparison of weight 2 counts exactly like two identical comparisons). Off by default: weights are
 ignored unless asked for.
@@ -32,6 +40,7 @@ factorisation and triangular inverse, O(n^3), which bounds the design range to a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,6 +72,7 @@ class _Problem:
     outcome: FloatArray  # 1 if the first-shown item won, 0 otherwise
     weight: FloatArray
     prior_precision: FloatArray
+    lapse: float
 
     @classmethod
     def build(cls, data: ComparisonArrays, options: FitOptions) -> _Problem:
@@ -87,6 +97,7 @@ class _Problem:
             outcome=data.first_won,
             weight=data.weight if options.use_weights else np.ones(m),
             prior_precision=precision,
+            lapse=options.lapse,
         )
 
     @property
@@ -94,16 +105,36 @@ class _Problem:
         return int(self.prior_precision.shape[0])
 
     def log_posterior(self, params: FloatArray) -> float:
-        eta = self.design @ params
-        # log sigmoid(sign * eta), computed without overflow
-        log_lik = -float(np.dot(self.weight, np.logaddexp(0.0, -self.sign * eta)))
+        log_lik = float(np.dot(self.weight, self.log_likelihoods(self.design @ params)))
         return log_lik - 0.5 * float(np.dot(self.prior_precision, params * params))
 
+    def log_likelihoods(self, eta: FloatArray) -> FloatArray:
+        """Each comparison's log-likelihood at linear predictors ``eta``."""
+        lapse = self.lapse
+        log_sigmoid = -np.logaddexp(0.0, -self.sign * eta)  # log sigmoid(sign * eta), without overflow
+        if lapse == 0.0:
+            return np.asarray(log_sigmoid, dtype=np.float64)
+        return np.asarray(np.logaddexp(math.log(lapse / 2.0), math.log1p(-lapse) + log_sigmoid), dtype=np.float64)
+
     def gradient_and_curvature(self, params: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """The gradient of the log-posterior and each comparison's Fisher weight w * p * (1 - p)."""
-        p_first = expit(self.design @ params)
-        gradient = self.design.T @ (self.weight * (self.outcome - p_first)) - self.prior_precision * params
-        return gradient, self.weight * p_first * (1.0 - p_first)
+        """The gradient of the log-posterior and each comparison's Fisher weight.
+
+        Plain model: score (y - p), weight p (1 - p). With lapses p = lapse/2 + (1 - lapse) s, s = sigmoid(eta):
+        score (y - p) p' / (p (1 - p)) and the expected information p'^2 / (p (1 - p)) with p' = (1 - lapse)
+        s (1 - s). That weight falls to 0 for a lopsided pair (a win there says little once a lapse could explain
+        a loss), which is what keeps the SEs of extreme essays honest; and being an expectation it stays >= 0
+        where the observed curvature of this non-concave likelihood would not.
+        """
+        s_first = expit(self.design @ params)
+        if self.lapse == 0.0:
+            score, curvature = self.outcome - s_first, s_first * (1.0 - s_first)
+        else:
+            p_first = self.lapse / 2.0 + (1.0 - self.lapse) * s_first
+            slope = (1.0 - self.lapse) * s_first * (1.0 - s_first)
+            spread = p_first * (1.0 - p_first)  # >= lapse/2 (1 - lapse/2) > 0
+            score, curvature = (self.outcome - p_first) * slope / spread, slope * slope / spread
+        gradient = self.design.T @ (self.weight * score) - self.prior_precision * params
+        return gradient, self.weight * curvature
 
     def shift(self, curvature: FloatArray) -> float:
         """The c in H + c uu^T/n: the mean theta curvature, so the u-direction is scaled like the rest."""
@@ -151,7 +182,7 @@ def _centre(params: FloatArray, n_items: int) -> FloatArray:
 
 
 def _maximise(problem: _Problem, options: FitOptions) -> tuple[FloatArray, bool, int, float]:
-    """Damped Newton ascent: returns (params, converged, iterations, log-posterior)."""
+    """Damped Newton (Fisher scoring) ascent: returns (params, converged, iterations, log-posterior)."""
     params = np.zeros(problem.n_params)
     value = problem.log_posterior(params)
     for iteration in range(1, options.max_iter + 1):
@@ -230,6 +261,8 @@ def _check_options(options: FitOptions) -> None:
             raise ValueError(f"FitOptions.{name} must be a positive finite number, got {value!r}")
     if options.max_iter < 1:
         raise ValueError("FitOptions.max_iter must be at least 1")
+    if not 0.0 <= options.lapse < 1.0:
+        raise ValueError(f"FitOptions.lapse must be in [0, 1), got {options.lapse!r}")
 
 
 def fit_bradley_terry(
@@ -270,6 +303,7 @@ def fit_bradley_terry(
         iterations=iterations,
         extra={"log_posterior": value, "log_det_information": log_det},
         covariance=theta_covariance,
+        lapse=options.lapse,
     )
 
 

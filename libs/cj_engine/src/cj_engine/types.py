@@ -48,6 +48,9 @@ class FitOptions:
     estimate_position: bool = True  # fit the log-odds that the first-shown essay wins
     position_prior_sd: float = 1.0
     use_weights: bool = False  # per-comparison weights (e.g. judge confidence); off by default
+    # The share of judgements that are a coin flip whatever the essays: P(first wins) = lapse/2 + (1 - lapse)
+    # sigmoid(...). 0 is the plain Bradley-Terry model; cj_engine.grade_fit estimates it.
+    lapse: float = 0.0
     tol: float = 1e-8
     max_iter: int = 200
 
@@ -69,6 +72,7 @@ class FitResult:
     # The posterior covariance of the centred theta (n x n), with fit_bradley_terry(..., covariance=True):
     # what a grade projection needs to take an essay's theta jointly with the anchors'.
     covariance: FloatArray | None = None
+    lapse: float = 0.0  # the lapse share the fit used (FitOptions.lapse)
 
     @property
     def n_items(self) -> int:

@@ -41,14 +41,19 @@ def _score_confidence(se: float, theta: np.ndarray, ses: np.ndarray) -> float:
     return float(max(0.0, min(1.0, 1.0 - se**2 / total)))
 
 
-def build_results(items: Sequence[Item], fit: FitResult, scale: GradeScale) -> JobResults:
+def build_results(
+    items: Sequence[Item], fit: FitResult, scale: GradeScale, grade_fit: FitResult | None = None
+) -> JobResults:
     """Rank, score, grade and confidence of every essay, anchors included (and graded) like students.
 
-    With ``fit.covariance`` (``fit_bradley_terry(..., covariance=True)``, as ``service_layer.fits`` fits) each
-    student's grade takes its theta jointly with the anchors', which the calibrated probabilities need.
+    Rank, score and SE come from ``fit`` (the ranking fit). Grades come from ``grade_fit``
+    (``cj_engine.grade_fit.fit_for_grades``, as ``service_layer.fits`` fits: estimated prior SD and lapses,
+    with the covariance, so each student's grade takes its theta jointly with the anchors'), or from ``fit``
+    without it; the published cut points are then mapped onto ``fit``'s scale.
     """
     anchors = {item.index: item.known_grade for item in items if item.is_anchor and item.known_grade}
-    projection = project_grades(fit.theta, fit.se, anchors, scale, covariance=fit.covariance)
+    graded_on = grade_fit if grade_fit is not None else fit
+    projection = project_grades(graded_on.theta, graded_on.se, anchors, scale, covariance=graded_on.covariance)
     inconsistent = {check.index for check in projection.inconsistent_anchors}
     order = sorted(items, key=lambda item: (-float(fit.theta[item.index]), item.index))
     rank_of = {item.index: rank for rank, item in enumerate(order, start=1)}
@@ -83,17 +88,25 @@ def build_results(items: Sequence[Item], fit: FitResult, scale: GradeScale) -> J
                 anchor_label=item.anchor_label if item.is_anchor else None,
             )
         )
-    return JobResults(results=results, projection=projection, cut_points=_cut_points(projection))
+    scale_factor = 1.0 if grade_fit is None else _scale_between(grade_fit.theta, fit.theta)
+    return JobResults(results=results, projection=projection, cut_points=_cut_points(projection, scale_factor))
 
 
-def _cut_points(projection: GradeProjection) -> list[GradeCutPoint]:
-    # The projection ran on fit.theta, the very numbers published as bt_score: the cuts need no shift.
+def _scale_between(source: np.ndarray, target: np.ndarray) -> float:
+    """The least-squares factor taking the grade fit's (centred) thetas onto the ranking fit's: the two fits
+    differ by their shrinkage and lapses, which stretch the scale nearly uniformly."""
+    denominator = float(np.dot(source, source))
+    return float(np.dot(source, target)) / denominator if denominator > 0.0 else 1.0
+
+
+def _cut_points(projection: GradeProjection, scale_factor: float) -> list[GradeCutPoint]:
+    # Cuts are published on the scale of bt_score: the ranking fit's (scale_factor maps the grade fit's onto it).
     return [
         GradeCutPoint(
             lower_grade=cut.lower_grade,
             upper_grade=cut.upper_grade,
-            bt_score=cut.value,
-            boundary_sd=cut.extra_sd,
+            bt_score=cut.value * scale_factor,
+            boundary_sd=cut.extra_sd * scale_factor,
             source=cut.source.value,
         )
         for cut in projection.cut_points
