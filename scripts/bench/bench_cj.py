@@ -17,7 +17,9 @@ Per seed, batch size and planner it runs two simulated assessments with the defa
 
 Then the calibration of the grade probabilities, before and after the joint-posterior projection
 (``scripts/bench/bench_cj_calibration.py``; ``--calibration-only`` runs just that section,
-``--calibration-sources`` adds where the overconfidence came from).
+``--calibration-sources`` adds where the overconfidence came from). Last, teacher moderation
+(``scripts/bench/bench_cj_moderation.py``; ``--moderation-only``): no, random and planned moderation of an
+LLM judge biased on a known subset.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from cj_engine.simulation import REALISTIC_JUDGE, LoopConfig, WaveRecord, run_as
 from cj_engine.stopping import StoppingConfig, StopReason
 from cj_engine.types import Comparison
 from scripts.bench import bench_cj_calibration as calibration
+from scripts.bench import bench_cj_moderation as moderation
 
 SIZES = (30, 100)
 PLANNERS = ("adaptive", "random")
@@ -292,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes (default 2)")
     parser.add_argument("--calibration-only", action="store_true", help="only the grade calibration section")
     parser.add_argument("--calibration-sources", action="store_true", help="also where the overconfidence came from")
+    parser.add_argument("--moderation-only", action="store_true", help="only the teacher moderation section")
     args = parser.parse_args(argv)
     n_seeds = 10 if args.quick else args.seeds
     tasks = [
@@ -300,9 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for n_items in SIZES
         for planner in PLANNERS
         for seed in range(n_seeds)
-        if not args.calibration_only
+        if not (args.calibration_only or args.moderation_only)
     ]
-    calibration_tasks = calibration.calibration_tasks(args.quick)
+    calibration_tasks = [] if args.moderation_only else calibration.calibration_tasks(args.quick)
     sources_tasks = calibration.sources_tasks() if args.calibration_sources else []
     lines = ["CJ engine benchmark (targets are shown, not asserted)", ""]
     with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
@@ -318,15 +322,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             lines += [*_fit_timing(1 if args.quick else 3), ""]
             lines.append(f"{len(tasks)} simulated assessments in {elapsed:.0f} s on {args.workers} worker(s)")
             lines.append("")
-        start = time.perf_counter()
-        scored = list(pool.map(calibration.run_task, calibration_tasks, chunksize=2))
-        lines += calibration.calibration_section(scored, args.quick)
-        lines.append(f"  {len(calibration_tasks)} simulated assessments in {time.perf_counter() - start:.0f} s")
+        if calibration_tasks:
+            start = time.perf_counter()
+            scored = list(pool.map(calibration.run_task, calibration_tasks, chunksize=2))
+            lines += calibration.calibration_section(scored, args.quick)
+            lines.append(f"  {len(calibration_tasks)} simulated assessments in {time.perf_counter() - start:.0f} s")
         if sources_tasks:
             start = time.perf_counter()
             sources = list(pool.map(calibration.run_task, sources_tasks, chunksize=2))
             lines += ["", *calibration.sources_section(sources)]
             lines.append(f"  {len(sources_tasks)} simulated assessments in {time.perf_counter() - start:.0f} s")
+        if not args.calibration_only:
+            start = time.perf_counter()
+            seeds = range(5 if args.quick else 20)
+            moderated = list(pool.map(partial(moderation.run_seed, n_items=moderation.N_ITEMS), seeds))
+            lines += ["", *moderation.section(moderated, moderation.N_ITEMS)]
+            lines.append(f"  {len(seeds)} simulated batches in {time.perf_counter() - start:.0f} s")
     print("\n".join(lines))
     return 0
 
