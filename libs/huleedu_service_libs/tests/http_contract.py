@@ -32,6 +32,19 @@ ERROR_FIELDS = {"code", "message", "correlation_id", "service", "details"}
 Reply = tuple[int, Mapping[str, str], Any]
 
 
+def spy_on_compare_digest(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Record every pair of values the internal auth hands to ``hmac.compare_digest`` (still comparing them)."""
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr("huleedu_service_libs.http.internal_auth.hmac.compare_digest", spy)
+    return calls
+
+
 class NewItem(BaseModel):
     title: str = Field(min_length=1)
     count: int
@@ -173,14 +186,7 @@ class HttpContract:
         assert status == 401
 
     async def test_internal_auth_compares_keys_with_compare_digest(self, app: Any, monkeypatch: pytest.MonkeyPatch):
-        calls: list[tuple[bytes, bytes]] = []
-        real = hmac.compare_digest
-
-        def spy(a: bytes, b: bytes) -> bool:
-            calls.append((a, b))
-            return real(a, b)
-
-        monkeypatch.setattr("huleedu_service_libs.http.internal_auth.hmac.compare_digest", spy)
+        calls = spy_on_compare_digest(monkeypatch)
         assert (await self.call(app, "GET", "/internal/v1/ping", headers=self.internal(key="wrong")))[0] == 401
         assert (await self.call(app, "GET", "/internal/v1/ping", headers=self.internal()))[0] == 200
         assert len(calls) == 2

@@ -5,7 +5,6 @@ The framework guards are proven in test_http_quart.py and test_http_fastapi.py.
 
 from __future__ import annotations
 
-import hmac
 import uuid
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from huleedu_service_libs.correlation import correlation_scope
 from huleedu_service_libs.errors import ForbiddenError, UnauthorizedError
 from huleedu_service_libs.http.internal_auth import InternalAuth, internal_headers, is_internal_path, keys_match
+from libs.huleedu_service_libs.tests.http_contract import spy_on_compare_digest
 
 
 def test_internal_headers_carry_key_service_and_current_correlation_id():
@@ -26,14 +26,7 @@ def test_internal_headers_carry_key_service_and_current_correlation_id():
 
 
 def test_keys_are_compared_as_equal_length_digests_with_compare_digest(monkeypatch: pytest.MonkeyPatch):
-    calls: list[tuple[bytes, bytes]] = []
-    real = hmac.compare_digest
-
-    def spy(a: bytes, b: bytes) -> bool:
-        calls.append((a, b))
-        return real(a, b)
-
-    monkeypatch.setattr("huleedu_service_libs.http.internal_auth.hmac.compare_digest", spy)
+    calls = spy_on_compare_digest(monkeypatch)
     assert keys_match("the-key", "the-key") is True
     assert keys_match("short", "a-much-longer-expected-key") is False
     assert keys_match("", "the-key") is False

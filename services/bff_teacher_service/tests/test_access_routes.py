@@ -9,14 +9,11 @@ from datetime import datetime
 import httpx
 import pytest
 
-from bff_teacher_service.app import create_app
-from bff_teacher_service.config import Settings
 from bff_teacher_service.service_layer.access_views import AccessLogViews
 from bff_teacher_service.service_layer.student_export import StudentExports
 from common_core.http.access import AccessLogView, StudentDataExport
-from services.bff_teacher_service.tests.live_progress.support import IdleFeed
 from services.bff_teacher_service.tests.service_layer.fakes import FAIL, NOT_FOUND, FakeOwners
-from services.bff_teacher_service.tests.test_app import GATEWAY_HEADERS, KEY, error_code
+from services.bff_teacher_service.tests.test_app import GATEWAY_HEADERS, REFUSED_CALLERS, error_code, served
 
 ACCESS_LOG = "/bff/v1/teacher/access-log"
 STUDENT = "6f1c1e1a-8a44-4b7e-9c35-1a6f7f0e2b11"
@@ -30,13 +27,9 @@ def owners() -> FakeOwners:
 
 @pytest.fixture
 async def client(owners: FakeOwners) -> AsyncIterator[httpx.AsyncClient]:
-    app = await create_app(Settings(HULEEDU_INTERNAL_API_KEY=KEY), progress_feed=IdleFeed)
-    app.state.access_log_views = AccessLogViews(owners, 0.2)
-    app.state.student_exports = StudentExports(owners, 0.2)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bff") as client:
-            yield client
+    exports = StudentExports(owners, 0.2)
+    async with served(access_log_views=AccessLogViews(owners, 0.2), student_exports=exports) as client:
+        yield client
 
 
 async def test_the_access_log_is_the_teachers_with_the_limit_and_time_asked_for(
@@ -85,15 +78,7 @@ async def test_hostile_access_log_parameters_are_a_400(client: httpx.AsyncClient
 
 
 @pytest.mark.parametrize("path", [ACCESS_LOG, EXPORT])
-@pytest.mark.parametrize(
-    ("headers", "status"),
-    [
-        ({}, 401),
-        ({**GATEWAY_HEADERS, "X-Internal-API-Key": "wrong"}, 401),
-        ({**GATEWAY_HEADERS, "X-Service-ID": "content_service"}, 403),
-        ({k: v for k, v in GATEWAY_HEADERS.items() if k != "X-User-ID"}, 401),
-    ],
-)
+@pytest.mark.parametrize(("headers", "status"), REFUSED_CALLERS)
 async def test_only_the_gateway_for_a_teacher_gets_them(
     client: httpx.AsyncClient, owners: FakeOwners, path: str, headers: dict[str, str], status: int
 ):

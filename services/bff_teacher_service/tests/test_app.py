@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -17,6 +18,13 @@ from services.bff_teacher_service.tests.service_layer.fakes import FAIL, NOT_FOU
 
 KEY = "bff-unit-test-key"
 GATEWAY_HEADERS = {"X-Internal-API-Key": KEY, "X-Service-ID": "api_gateway_service", "X-User-ID": "teacher-1"}
+# Callers every teacher route refuses, with the status each gets: no key, a wrong key, another service, no teacher.
+REFUSED_CALLERS = [
+    ({}, 401),
+    ({**GATEWAY_HEADERS, "X-Internal-API-Key": "wrong"}, 401),
+    ({**GATEWAY_HEADERS, "X-Service-ID": "content_service"}, 403),
+    ({k: v for k, v in GATEWAY_HEADERS.items() if k != "X-User-ID"}, 401),
+]
 
 
 @pytest.fixture
@@ -24,15 +32,23 @@ def owners() -> FakeOwners:
     return FakeOwners()
 
 
-@pytest.fixture
-async def client(owners: FakeOwners) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def served(**views: object) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process, its ``app.state`` views replaced by ``views`` (built over fake owners)."""
     app = await create_app(Settings(HULEEDU_INTERNAL_API_KEY=KEY), progress_feed=IdleFeed)
-    app.state.views = TeacherViews(owners, 0.2, dashboard_batch_count=10)
-    app.state.assignment_views = AssignmentViews(owners, 0.2)
+    for name, view in views.items():
+        setattr(app.state, name, view)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bff") as client:
             yield client
+
+
+@pytest.fixture
+async def client(owners: FakeOwners) -> AsyncIterator[httpx.AsyncClient]:
+    views = TeacherViews(owners, 0.2, dashboard_batch_count=10)
+    async with served(views=views, assignment_views=AssignmentViews(owners, 0.2)) as client:
+        yield client
 
 
 def error_code(response: httpx.Response) -> str:
@@ -51,15 +67,7 @@ async def test_the_gateway_gets_the_views_for_the_teacher_it_names(client: httpx
     assert {user for _, user in owners.calls} == {"teacher-1"}
 
 
-@pytest.mark.parametrize(
-    ("headers", "status"),
-    [
-        ({}, 401),
-        ({**GATEWAY_HEADERS, "X-Internal-API-Key": "wrong"}, 401),
-        ({**GATEWAY_HEADERS, "X-Service-ID": "content_service"}, 403),
-        ({k: v for k, v in GATEWAY_HEADERS.items() if k != "X-User-ID"}, 401),
-    ],
-)
+@pytest.mark.parametrize(("headers", "status"), REFUSED_CALLERS)
 async def test_anyone_but_the_gateway_for_a_teacher_is_refused(
     client: httpx.AsyncClient, headers: dict[str, str], status: int
 ):

@@ -135,7 +135,14 @@ async def asgi_request(
         "client": ("203.0.113.1", 40000),
         "server": ("gateway", 80),
     }
-    incoming = [{"type": "http.request", "body": body or b"", "more_body": False}]
+    return await asgi_exchange(app, scope, [{"type": "http.request", "body": body or b"", "more_body": False}])
+
+
+async def asgi_exchange(
+    app: FastAPI, scope: dict[str, Any], incoming: list[dict[str, Any]]
+) -> tuple[int, dict[str, str], bytes]:
+    """Run ``app`` on ``scope``, receiving the ``incoming`` messages and then a disconnect; the answer's
+    status, headers and body."""
     status, answer_headers, chunks = 0, dict[str, str](), list[bytes]()
 
     async def receive() -> dict[str, Any]:
@@ -219,7 +226,8 @@ async def served_content(resources: Resources, registry: EventRegistry) -> Async
 
 
 @contextlib.asynccontextmanager
-async def class_management_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+async def cms_app(resources: Resources, label: str) -> AsyncIterator[Quart]:
+    """A class management app that calls a real content service; ``label`` keeps its group and Redis keys apart."""
     from class_management_service.app import create_app
     from class_management_service.config import Settings
 
@@ -229,40 +237,29 @@ async def class_management_service(resources: Resources) -> AsyncIterator[Servic
             {
                 **resources.common,
                 "database_url": resources.database("class_management_service"),
-                "consumer_group": resources.unique("cms"),
-                "redis_key_prefix": resources.unique("cms") + ":",
+                "consumer_group": resources.unique(label),
+                "redis_key_prefix": resources.unique(label) + ":",
                 "content_service_url": content_url,
             }
         )
-        app = await create_app(settings, registry=registry)
-        async with running(app):
-            service = ServiceUnderTest("class_management_service", app)
-            created = await service.call("POST", "/v1/classes", {"name": "9B", "course_code": "ENG5"})
-            student = await service.call("POST", "/v1/students", {"first_name": "Åsa", "last_name": "Öberg"})
-            service.seeds.update(class_id=created["class_id"], student_id=student["student_id"], user_id=TEACHER)
-            yield service
+        yield await create_app(settings, registry=registry)
+
+
+@contextlib.asynccontextmanager
+async def class_management_service(resources: Resources) -> AsyncIterator[ServiceUnderTest]:
+    async with cms_app(resources, "cms") as app, running(app):
+        service = ServiceUnderTest("class_management_service", app)
+        created = await service.call("POST", "/v1/classes", {"name": "9B", "course_code": "ENG5"})
+        student = await service.call("POST", "/v1/students", {"first_name": "Åsa", "last_name": "Öberg"})
+        service.seeds.update(class_id=created["class_id"], student_id=student["student_id"], user_id=TEACHER)
+        yield service
 
 
 @contextlib.asynccontextmanager
 async def served_cms(resources: Resources) -> AsyncIterator[tuple[str, Quart]]:
     """A real class management app on a free local port (for the gateway's sign-in), with its app."""
-    from class_management_service.app import create_app
-    from class_management_service.config import Settings
-
-    registry = resources.registry()
-    async with served_content(resources, registry) as content_url:
-        settings = Settings.model_validate(
-            {
-                **resources.common,
-                "database_url": resources.database("class_management_service"),
-                "consumer_group": resources.unique("gw-cms"),
-                "redis_key_prefix": resources.unique("gw-cms") + ":",
-                "content_service_url": content_url,
-            }
-        )
-        app = await create_app(settings, registry=registry)
-        async with served(app) as url:
-            yield url, app
+    async with cms_app(resources, "gw-cms") as app, served(app) as url:
+        yield url, app
 
 
 @contextlib.asynccontextmanager

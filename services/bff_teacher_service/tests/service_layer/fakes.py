@@ -8,8 +8,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
+
+from pydantic import BaseModel
 
 from bff_teacher_service.service_layer.ports import OwnerError, OwnerReply
 from common_core.events.cj_assessment import LLMSettings
@@ -39,6 +41,8 @@ from common_core.http.result_aggregator import (
     UserSummaryResponse,
 )
 from common_core.status import BatchStatus
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 FAIL = "fail"
 HANG = "hang"
@@ -79,76 +83,71 @@ class FakeOwners:
         answer = self.answers.get(name, example_of(example))
         return answer(*args) if callable(answer) else answer
 
+    async def _model(self, model: type[ModelT], name: str, user_id: str, *args: Any) -> ModelT:
+        """The call's answer (its contract example unless replaced) as ``model``."""
+        return model.model_validate(await self._answer(name, user_id, model.__name__, *args))
+
     async def classes(self, user_id: str) -> ClassList:
-        return ClassList.model_validate(await self._answer("classes", user_id, "ClassList"))
+        return await self._model(ClassList, "classes", user_id)
 
     async def assignments(self, user_id: str) -> AssignmentList:
-        return AssignmentList.model_validate(await self._answer("assignments", user_id, "AssignmentList"))
+        return await self._model(AssignmentList, "assignments", user_id)
 
     async def assignment(self, user_id: str, assignment_id: UUID) -> AssignmentView:
-        answer = await self._answer("assignment", user_id, "AssignmentView", assignment_id)
-        return AssignmentView.model_validate(answer)
+        return await self._model(AssignmentView, "assignment", user_id, assignment_id)
 
     async def anchors(self, user_id: str, assignment_id: UUID) -> AnchorList:
-        return AnchorList.model_validate(await self._answer("anchors", user_id, "AnchorList", assignment_id))
+        return await self._model(AnchorList, "anchors", user_id, assignment_id)
 
     async def model_catalogue(self, user_id: str) -> ModelCatalogue:
-        return ModelCatalogue.model_validate(await self._answer("model_catalogue", user_id, "ModelCatalogue"))
+        return await self._model(ModelCatalogue, "model_catalogue", user_id)
 
     async def user_summary(self, user_id: str) -> UserSummaryResponse:
-        return UserSummaryResponse.model_validate(await self._answer("user_summary", user_id, "UserSummaryResponse"))
+        return await self._model(UserSummaryResponse, "user_summary", user_id)
 
     async def recent_batches(self, user_id: str, limit: int, statuses: Sequence[BatchStatus] = ()) -> BatchListResponse:
         # Filtered lists are their own call, so a test can fail one without the recent batches.
         name = "batches_" + "_".join(statuses) if statuses else "recent_batches"
-        return BatchListResponse.model_validate(await self._answer(name, user_id, "BatchListResponse", limit))
+        return await self._model(BatchListResponse, name, user_id, limit)
 
     async def batch_detail(self, user_id: str, batch_id: UUID) -> BatchDetailResponse:
-        answer = await self._answer("batch_detail", user_id, "BatchDetailResponse", batch_id)
-        return BatchDetailResponse.model_validate(answer)
+        return await self._model(BatchDetailResponse, "batch_detail", user_id, batch_id)
 
     async def batch_class_info(self, user_id: str, batch_id: UUID) -> BatchClassInfoResponse:
-        answer = await self._answer("batch_class_info", user_id, "BatchClassInfoResponse", batch_id)
-        return BatchClassInfoResponse.model_validate(answer)
+        return await self._model(BatchClassInfoResponse, "batch_class_info", user_id, batch_id)
 
     async def student_names(self, user_id: str, batch_id: UUID) -> BatchStudentNamesResponse:
-        answer = await self._answer("student_names", user_id, "BatchStudentNamesResponse", batch_id)
-        return BatchStudentNamesResponse.model_validate(answer)
+        return await self._model(BatchStudentNamesResponse, "student_names", user_id, batch_id)
 
     async def unconfirmed_matches(self, user_id: str, limit: int) -> UnconfirmedMatchesPage:
-        answer = await self._answer("unconfirmed_matches", user_id, "UnconfirmedMatchesPage", limit)
-        return UnconfirmedMatchesPage.model_validate(answer)
+        return await self._model(UnconfirmedMatchesPage, "unconfirmed_matches", user_id, limit)
 
     async def batch_essays(self, user_id: str, batch_id: UUID) -> EssayList:
-        return EssayList.model_validate(await self._answer("batch_essays", user_id, "EssayList", batch_id))
+        return await self._model(EssayList, "batch_essays", user_id, batch_id)
 
     async def text(self, user_id: str, text_ref: str) -> StoredText:
-        return StoredText.model_validate(await self._answer("text", user_id, "StoredText", text_ref))
+        return await self._model(StoredText, "text", user_id, text_ref)
 
     async def job(self, user_id: str, job_id: UUID) -> JobView:
-        return JobView.model_validate(await self._answer("job", user_id, "JobView", job_id))
+        return await self._model(JobView, "job", user_id, job_id)
 
     async def estimate(self, user_id: str, batch_id: UUID, llm: LLMSettings) -> OwnerReply:
         answer = await self._answer("estimate", user_id, "AssessmentEstimate", batch_id, llm)
         return answer if isinstance(answer, OwnerReply) else OwnerReply(200, json.dumps(answer).encode())
 
     async def essay_comparisons(self, user_id: str, job_id: UUID, essay_id: UUID) -> EssayComparisons:
-        answer = await self._answer("essay_comparisons", user_id, "EssayComparisons", job_id, essay_id)
-        return EssayComparisons.model_validate(answer)
+        return await self._model(EssayComparisons, "essay_comparisons", user_id, job_id, essay_id)
 
     async def job_comparisons(self, user_id: str, job_id: UUID, limit: int, offset: int) -> JobComparisonPage:
-        answer = await self._answer("job_comparisons", user_id, "JobComparisonPage", job_id, limit, offset)
-        return JobComparisonPage.model_validate(answer)
+        return await self._model(JobComparisonPage, "job_comparisons", user_id, job_id, limit, offset)
 
     async def access_log(self, user_id: str, owner: str, limit: int, before: datetime | None) -> AccessLogPage:
         # One call name per owner, so a test can fail or answer each owner's log on its own.
         name = f"access_log:{owner}"
-        return AccessLogPage.model_validate(await self._answer(name, user_id, "AccessLogPage", limit, before))
+        return await self._model(AccessLogPage, name, user_id, limit, before)
 
     async def student_record(self, user_id: str, student_id: UUID) -> StudentRecord:
-        answer = await self._answer("student_record", user_id, "StudentRecord", student_id)
-        return StudentRecord.model_validate(answer)
+        return await self._model(StudentRecord, "student_record", user_id, student_id)
 
     async def batch_history(self, user_id: str, batch_id: UUID) -> BatchHistoryResponse:
-        answer = await self._answer("batch_history", user_id, "BatchHistoryResponse", batch_id)
-        return BatchHistoryResponse.model_validate(answer)
+        return await self._model(BatchHistoryResponse, "batch_history", user_id, batch_id)

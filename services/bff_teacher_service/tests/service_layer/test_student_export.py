@@ -152,6 +152,7 @@ async def test_only_the_students_essays_are_exported_and_nothing_of_the_other_es
     assert "bo.pdf" not in document
     assert "Tuva" not in document
     assert set(json.loads(document)["essays"][0]["comparisons"][0]) == {
+        "assessment_job_id",
         "other_essay_id",
         "outcome",
         "justification",

@@ -28,7 +28,7 @@ from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
-from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.http.quart_support import serve_with_background, setup_quart_app
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.supervision import RestartPolicy
 
@@ -75,13 +75,6 @@ async def create_app(
     app.register_blueprint(estimates_blueprint(EstimateService(deps)))
     app.extensions[BACKGROUND_EXTENSION] = background
 
-    @app.before_serving
-    async def start_background() -> None:
-        background.start()
-
-    @app.after_serving
-    async def stop_background() -> None:
-        await background.stop()
-        await container.close()
+    serve_with_background(app, background, container)
 
     return app

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 import pytest
 
 from cj_assessment_service.app import create_app
@@ -14,14 +10,14 @@ from cj_assessment_service.entrypoints.consumers import CALLBACKS, ERASURES, REQ
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.cj_assessment import CJAssessmentFailedV1
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
-from huleedu_service_libs.testing.worker_restarts import SLOW_ENOUGH_TO_SEE, crash_once, worker_restarts
+from huleedu_service_libs.testing.worker_restarts import (
+    SLOW_ENOUGH_TO_SEE,
+    HealthWatch,
+    crash_once,
+    quart_healthz,
+    worker_restarts,
+)
 from services.cj_assessment_service.tests.integration.conftest import Harness
-
-
-async def poll(condition: Callable[[], Awaitable[bool]]) -> None:
-    async with asyncio.timeout(60):
-        while not await condition():  # noqa: ASYNC110 - polling an HTTP answer
-            await asyncio.sleep(0.1)
 
 
 async def test_a_crashed_consumer_and_submitter_come_back_and_healthz_fails_meanwhile(
@@ -35,21 +31,11 @@ async def test_a_crashed_consumer_and_submitter_come_back_and_healthz_fails_mean
     await app.startup()
     harness.apps.append(app)  # the harness shuts it down
     client = app.test_client()
+    health = HealthWatch(quart_healthz(client))
 
-    seen: dict[str, Any] = {}
-
-    async def workers_down() -> bool:
-        response = await client.get("/healthz")
-        body = await response.get_json()
-        seen.update(body)
-        return response.status_code == 503 and "workers" in body.get("failed", [])
-
-    async def healthy() -> bool:
-        return (await client.get("/healthz")).status_code == 200
-
-    await poll(workers_down)
-    assert seen["checks"]["workers"]["status"] == "fail"
-    await poll(healthy)
+    down = await health.workers_fail()
+    assert down["checks"]["workers"]["status"] == "fail"
+    await health.recovers()
     assert sorted(crashed) == ["ConsumerRunner", "Submitter"]
 
     # The restarted requests consumer handles a request, and the relay publishes its outcome.

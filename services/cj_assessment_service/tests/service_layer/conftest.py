@@ -25,9 +25,12 @@ from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssa
 from cj_assessment_service.domain.job_health import ActiveJob
 from cj_assessment_service.domain.job_state import ACTIVE, TERMINAL
 from cj_assessment_service.domain.pairs import Pair, PairStatus
+from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.ports import ActiveProgress, ErasedRows, LabelTakenError
+from cj_assessment_service.service_layer.requests import start_job
 from common_core.events.cj_assessment import CJAssessmentRequestedV1, EssayResult
+from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
 from common_core.http.llm_provider import AcceptedComparison, ComparisonBatchAccepted, ComparisonBatchRequest
 from common_core.status import CJJobState
@@ -430,6 +433,18 @@ class Service:
 
     def events_of(self, model: type) -> list[Any]:
         return [e.payload for e in self.rows.outbox if isinstance(e.payload, model)]
+
+
+async def start(service: Service, message: CJAssessmentRequestedV1) -> None:
+    """The requests consumer's handling of ``message``, in a unit of work of its own."""
+    async with service.uows() as uow:
+        await start_job(service.deps, message, uuid.uuid4(), uow)
+
+
+async def callback(service: Service, result: LLMComparisonResultV1) -> bool:
+    """The callbacks consumer's handling of ``result``, in a unit of work of its own."""
+    async with service.uows() as uow:
+        return await record_result(service.deps, result, uow)
 
 
 @pytest.fixture

@@ -12,14 +12,14 @@ from common_core.events.cj_assessment import AssessmentBudget
 from common_core.http.access import AccessAction, AccessSubject
 from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import NotFoundError
-from services.cj_assessment_service.tests.service_layer.conftest import Service
-from services.cj_assessment_service.tests.service_layer.test_job_life import answer_until_done, request, the_job
+from services.cj_assessment_service.tests.service_layer.conftest import Service, start
+from services.cj_assessment_service.tests.service_layer.test_job_life import answer_until_done, the_job
 
 BFF = Accessor("teacher-1", "bff_teacher_service")
 
 
 async def _judged_job(service: Service):
-    await request(service, service.request(4, budget=AssessmentBudget(max_comparisons_per_essay=4)))
+    await start(service, service.request(4, budget=AssessmentBudget(max_comparisons_per_essay=4)))
     await Submitter(service.deps).submit_due_once()
     await answer_until_done(service)
     return the_job(service)

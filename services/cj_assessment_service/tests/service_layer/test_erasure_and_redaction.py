@@ -14,11 +14,9 @@ import structlog
 from cj_assessment_service.domain.assignment import Assignment
 from cj_assessment_service.domain.redaction import PLACEHOLDER
 from cj_assessment_service.service_layer.assignments import AssignmentService
-from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.erasure import erase_batch
 from cj_assessment_service.service_layer.job_queries import JobQueries
 from cj_assessment_service.service_layer.monitor import StuckJobMonitor
-from cj_assessment_service.service_layer.requests import start_job
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.batch import BatchDeletedV1
 from common_core.events.cj_assessment import (
@@ -36,7 +34,7 @@ from common_core.status import CJJobState
 from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import NotFoundError
 from services.cj_assessment_service.tests.builders import assessment, verdict
-from services.cj_assessment_service.tests.service_layer.conftest import Service
+from services.cj_assessment_service.tests.service_layer.conftest import Service, callback, start
 
 STUDENTS = ["Anna Svensson", "Örjan Åkesson-Lind", "Will Bergström", "Maja Ek", "Sven Öberg", "Li Na"]
 
@@ -51,19 +49,9 @@ def named_request(service: Service, **fields: object) -> CJAssessmentRequestedV1
     return assessment(refs, user_id="teacher-1", **fields)
 
 
-async def start(service: Service, message: CJAssessmentRequestedV1) -> None:
-    async with service.uows() as uow:
-        await start_job(service.deps, message, uuid.uuid4(), uow)
-
-
 async def erase(service: Service, batch_id: uuid.UUID) -> int:
     async with service.uows() as uow:
         return await erase_batch(BatchDeletedV1(batch_id=batch_id, user_id="teacher-1", deleted_at=now()), uow)
-
-
-async def callback(service: Service, result: LLMComparisonResultV1) -> bool:
-    async with service.uows() as uow:
-        return await record_result(service.deps, result, uow)
 
 
 def now() -> datetime:

@@ -19,7 +19,6 @@ from cj_assessment_service.domain.stuck import StuckAction
 from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.job_queries import JobQueries
 from cj_assessment_service.service_layer.monitor import StuckJobMonitor
-from cj_assessment_service.service_layer.requests import start_job
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.cj_assessment import (
     AssessmentBudget,
@@ -27,26 +26,15 @@ from common_core.events.cj_assessment import (
     CJAssessmentCompletedV1,
     CJAssessmentFailedV1,
     CJAssessmentProgressV1,
-    CJAssessmentRequestedV1,
 )
-from common_core.events.llm_provider import ComparisonError, LLMComparisonResultV1
+from common_core.events.llm_provider import ComparisonError
 from common_core.status import CJJobState
 from huleedu_service_libs.errors import ConflictError, ExternalServiceError, NotFoundError, ValidationFailedError
 from services.cj_assessment_service.tests.builders import verdict
-from services.cj_assessment_service.tests.service_layer.conftest import Service
+from services.cj_assessment_service.tests.service_layer.conftest import Service, callback, start
 
 RATE_LIMITED = ComparisonError(code="RATE_LIMITED", message="slow down", retryable=True)
 REFUSED = ComparisonError(code="CONTENT_REFUSED", message="the model refused", retryable=False)
-
-
-async def request(service: Service, message: CJAssessmentRequestedV1) -> None:
-    async with service.uows() as uow:
-        await start_job(service.deps, message, uuid.uuid4(), uow)
-
-
-async def callback(service: Service, result: LLMComparisonResultV1) -> bool:
-    async with service.uows() as uow:
-        return await record_result(service.deps, result, uow)
 
 
 def the_job(service: Service):
@@ -73,7 +61,7 @@ async def answer_until_done(service: Service, *, max_rounds: int = 100) -> None:
 
 async def test_a_job_lives_from_request_to_results(service: Service):
     message = service.request(8, budget=AssessmentBudget(max_comparisons_per_essay=6))
-    await request(service, message)
+    await start(service, message)
     job = the_job(service)
     assert (job.state, job.current_wave) == (CJJobState.COMPARING, 0)
     (started,) = service.events_of(CJAssessmentProgressV1)
@@ -113,15 +101,15 @@ async def test_a_job_lives_from_request_to_results(service: Service):
 
 async def test_a_redelivered_request_changes_nothing(service: Service):
     message = service.request(4)
-    await request(service, message)
+    await start(service, message)
     before = (len(service.rows.pairs[the_job(service).id]), len(service.rows.outbox))
-    await request(service, message)
+    await start(service, message)
     assert len(service.rows.jobs) == 1
     assert (len(service.rows.pairs[the_job(service).id]), len(service.rows.outbox)) == before
 
 
 async def test_an_answer_is_recorded_once_and_an_unknown_one_not_at_all(service: Service):
-    await request(service, service.request(4))
+    await start(service, service.request(4))
     first, _second = service.open_requests()
     assert await callback(service, verdict("cj-unknown")) is False
     assert await callback(service, verdict(first)) is True
@@ -131,7 +119,7 @@ async def test_an_answer_is_recorded_once_and_an_unknown_one_not_at_all(service:
 
 
 async def test_a_retryable_error_is_asked_again_and_the_wave_waits_for_it(service: Service):
-    await request(service, service.request(4))
+    await start(service, service.request(4))
     first, second = service.open_requests()
     await callback(service, verdict(first))
     assert await callback(service, verdict(second, error=RATE_LIMITED)) is True
@@ -146,7 +134,7 @@ async def test_a_retryable_error_is_asked_again_and_the_wave_waits_for_it(servic
 
 async def test_a_retryable_error_on_the_last_attempt_is_final(service: Service):
     assert service.deps.settings.max_pair_attempts == 2
-    await request(service, service.request(4))
+    await start(service, service.request(4))
     first, second = service.open_requests()
     await callback(service, verdict(first))
     await callback(service, verdict(second, error=RATE_LIMITED))
@@ -158,7 +146,7 @@ async def test_a_retryable_error_on_the_last_attempt_is_final(service: Service):
 
 
 async def test_the_last_attempt_fails_for_good_and_a_wave_of_failures_fails_the_job(service: Service):
-    await request(service, service.request(4))
+    await start(service, service.request(4))
     for request_id in service.open_requests():
         await callback(service, verdict(request_id, error=REFUSED))
     job = the_job(service)
@@ -174,7 +162,7 @@ async def test_the_last_attempt_fails_for_good_and_a_wave_of_failures_fails_the_
     [(1, FailureCode.TOO_FEW_ESSAYS)],
 )
 async def test_a_request_that_cannot_be_assessed_fails_at_once_with_a_reason(service: Service, n_essays, code):
-    await request(service, service.request(n_essays))
+    await start(service, service.request(n_essays))
     job = the_job(service)
     assert (job.state, job.failure_code) == (CJJobState.FAILED, code)
     (failed,) = service.events_of(CJAssessmentFailedV1)
@@ -183,12 +171,12 @@ async def test_a_request_that_cannot_be_assessed_fails_at_once_with_a_reason(ser
 
 
 async def test_an_unknown_assignment_and_missing_texts_fail_the_job(service: Service):
-    await request(service, service.request(3, assignment_id=uuid.uuid4()))
+    await start(service, service.request(3, assignment_id=uuid.uuid4()))
     assert the_job(service).failure_code == FailureCode.UNKNOWN_ASSIGNMENT
     service.rows.jobs.clear()
     message = service.request(3)
     del service.texts.texts[message.essays[0].text_ref]
-    await request(service, message)
+    await start(service, message)
     job = the_job(service)
     assert (job.failure_code, job.failure_message) == (
         FailureCode.TEXTS_MISSING,
@@ -197,7 +185,7 @@ async def test_an_unknown_assignment_and_missing_texts_fail_the_job(service: Ser
 
 
 async def test_progress_within_a_wave_is_paced(service: Service):
-    await request(service, service.request(10, budget=AssessmentBudget(max_comparisons_per_essay=10)))
+    await start(service, service.request(10, budget=AssessmentBudget(max_comparisons_per_essay=10)))
     first, second, third, *_ = service.open_requests()
     for request_id in (first, second):
         await callback(service, verdict(request_id))
@@ -210,7 +198,7 @@ async def test_progress_within_a_wave_is_paced(service: Service):
 
 
 async def test_cancelling_fails_the_job_and_later_answers_are_dropped(service: Service):
-    await request(service, service.request(4))
+    await start(service, service.request(4))
     job_id = the_job(service).id
     queries = JobQueries(service.deps)
     with pytest.raises(NotFoundError):
@@ -225,7 +213,7 @@ async def test_cancelling_fails_the_job_and_later_answers_are_dropped(service: S
 
 
 async def test_the_job_view_counts_what_the_job_did(service: Service):
-    await request(service, service.request(6))
+    await start(service, service.request(6))
     first, *_ = service.open_requests()
     await callback(service, verdict(first, call_id="call-1"))
     view = await JobQueries(service.deps).job(the_job(service).id, "teacher-1")
@@ -240,7 +228,7 @@ async def test_the_job_view_counts_what_the_job_did(service: Service):
 
 
 async def test_an_unreachable_lps_backs_the_job_off_and_a_refusal_fails_it(service: Service):
-    await request(service, service.request(4))
+    await start(service, service.request(4))
     submitter = Submitter(service.deps)
     service.lps.error = ExternalServiceError("LPS is down")
     assert await submitter.submit_due_once() == 0
@@ -256,7 +244,7 @@ async def test_an_unreachable_lps_backs_the_job_off_and_a_refusal_fails_it(servi
 
 
 async def test_the_monitor_resubmits_then_fails_a_stuck_job(service: Service):
-    await request(service, service.request(4))
+    await start(service, service.request(4))
     job = the_job(service)
     monitor = StuckJobMonitor(service.deps)
     job.last_activity_at = datetime.now(UTC) - timedelta(hours=1)
@@ -269,7 +257,7 @@ async def test_the_monitor_resubmits_then_fails_a_stuck_job(service: Service):
 
 
 async def test_a_failure_midway_rolls_back_the_answer_and_its_events(service: Service):
-    await request(service, service.request(4))
+    await start(service, service.request(4))
     first, _ = service.open_requests()
     outbox_before = list(service.rows.outbox)
 

@@ -16,10 +16,8 @@ import structlog
 from cj_assessment_service.domain.assignment import Anchor, Assignment
 from cj_assessment_service.domain.job import FailureCode
 from cj_assessment_service.service_layer.assignments import AssignmentService
-from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.erasure import ERASED_MID_ASSESSMENT, delete_account, erase_student
 from cj_assessment_service.service_layer.job_queries import JobQueries
-from cj_assessment_service.service_layer.requests import start_job
 from cj_assessment_service.service_layer.retention import purge_expired
 from common_core.events.cj_assessment import (
     AssessmentBudget,
@@ -28,29 +26,18 @@ from common_core.events.cj_assessment import (
     CJAssessmentRequestedV1,
 )
 from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
-from common_core.events.llm_provider import LLMComparisonResultV1
 from common_core.http.access import AccessSubject
 from common_core.status import CJJobState
 from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import NotFoundError
 from services.cj_assessment_service.tests.builders import verdict
-from services.cj_assessment_service.tests.service_layer.conftest import Service
+from services.cj_assessment_service.tests.service_layer.conftest import Service, callback, start
 
 BUDGET = AssessmentBudget(max_comparisons_per_essay=4)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-async def start(service: Service, message: CJAssessmentRequestedV1) -> None:
-    async with service.uows() as uow:
-        await start_job(service.deps, message, uuid.uuid4(), uow)
-
-
-async def callback(service: Service, result: LLMComparisonResultV1) -> bool:
-    async with service.uows() as uow:
-        return await record_result(service.deps, result, uow)
 
 
 async def erase(service: Service, *essays: tuple[uuid.UUID, uuid.UUID]):

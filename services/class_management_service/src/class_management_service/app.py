@@ -21,7 +21,7 @@ from huleedu_service_libs.access_log import AccessLog
 from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.http.health import redis_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
-from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.http.quart_support import serve_with_background, setup_quart_app
 from huleedu_service_libs.supervision import RestartPolicy
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -64,8 +64,7 @@ async def create_app(
     app.register_blueprint(internal_routes)
     app.register_blueprint(teacher_routes)
 
-    @app.before_serving
-    async def start_background_work() -> None:
+    async def seed_demo_teacher() -> None:
         if settings.dev_mode and settings.seed_demo_teacher:
             async with context.unit_of_work() as uow:
                 created = await ensure_demo_teacher(uow, context.passwords)
@@ -73,11 +72,7 @@ async def create_app(
             logger.warning(
                 "demo_teacher_ready", email=DEMO_EMAIL, password=DEMO_PASSWORD, created=created, dev_mode=True
             )
-        background.start()
 
-    @app.after_serving
-    async def stop_background_work() -> None:
-        await background.stop()
-        await container.close()
+    serve_with_background(app, background, container, before_start=seed_demo_teacher)
 
     return app

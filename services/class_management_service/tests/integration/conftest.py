@@ -107,6 +107,19 @@ def make_settings(infrastructure: Infrastructure, database_url: str, **overrides
     )
 
 
+def dev_mode_settings(infrastructure: Infrastructure, database_url: str, **overrides: Any) -> Settings:
+    """Settings as in development: dev mode, so the published development key and the seeded demo teacher."""
+    return Settings.model_validate(
+        {
+            "HULEEDU_DEV_MODE": "1",
+            "HULEEDU_KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap,
+            "HULEEDU_REDIS_URL": infrastructure.redis_url,
+            "database_url": database_url,
+            **overrides,
+        }
+    )
+
+
 @pytest.fixture
 def settings(infrastructure: Infrastructure, cms_database: str, unique_group_id: str, redis_prefix: str) -> Settings:
     return make_settings(

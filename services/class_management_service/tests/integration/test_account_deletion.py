@@ -29,7 +29,16 @@ from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 from huleedu_service_libs.testing.local_server import served
 
-from .conftest import ALEMBIC_DIR, KEY, EventSender, columns_holding, eventually, gateway, read_events
+from .conftest import (
+    ALEMBIC_DIR,
+    KEY,
+    EventSender,
+    columns_holding,
+    dev_mode_settings,
+    eventually,
+    gateway,
+    read_events,
+)
 
 PASSWORD = "lång-och-säker-lösen"
 SHARED_PATH = "/internal/v1/users/<user_id>/shared-assignments"
@@ -262,16 +271,12 @@ async def test_the_demo_teacher_may_be_deleted_and_is_seeded_again_at_the_next_s
     fake_cj: tuple[FakeCJ, str],
 ):
     url = migrated_database(database_factory, ALEMBIC_DIR, "demo_deleted")
-    settings = Settings.model_validate(
-        {
-            "HULEEDU_DEV_MODE": "1",
-            "HULEEDU_KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap,
-            "HULEEDU_REDIS_URL": infrastructure.redis_url,
-            "database_url": url,
-            "consumer_group": unique_group_id,
-            "redis_key_prefix": redis_prefix,
-            "cj_assessment_service_url": fake_cj[1],
-        }
+    settings = dev_mode_settings(
+        infrastructure,
+        url,
+        consumer_group=unique_group_id,
+        redis_key_prefix=redis_prefix,
+        cj_assessment_service_url=fake_cj[1],
     )
     demo_ids = []
     for _ in range(2):  # the second start follows the deletion

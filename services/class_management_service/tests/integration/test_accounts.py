@@ -15,7 +15,7 @@ from huleedu_service_libs.settings import DEV_INTERNAL_API_KEY
 from huleedu_service_libs.testing.database import migrated_database
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 
-from .conftest import ALEMBIC_DIR, gateway
+from .conftest import ALEMBIC_DIR, dev_mode_settings, gateway
 
 PASSWORD = "lång-och-säker-lösen"
 
@@ -107,16 +107,7 @@ async def test_dev_mode_seeds_the_demo_teacher_once(
     database_factory: Callable[[str], str], infrastructure: Infrastructure, unique_group_id: str, redis_prefix: str
 ):
     url = migrated_database(database_factory, ALEMBIC_DIR, "demo")
-    settings = Settings.model_validate(
-        {
-            "HULEEDU_DEV_MODE": "1",
-            "HULEEDU_KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap,
-            "HULEEDU_REDIS_URL": infrastructure.redis_url,
-            "database_url": url,
-            "consumer_group": unique_group_id,
-            "redis_key_prefix": redis_prefix,
-        }
-    )
+    settings = dev_mode_settings(infrastructure, url, consumer_group=unique_group_id, redis_key_prefix=redis_prefix)
     assert settings.dev_mode
     assert settings.effective_internal_api_key() == DEV_INTERNAL_API_KEY
     for _ in range(2):  # a restart finds the demo teacher and leaves it be

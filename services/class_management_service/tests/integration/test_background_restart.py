@@ -1,10 +1,8 @@
 """A consumer or outbox relay that dies is restarted, and /healthz fails while it is down."""
 
 import uuid
-from typing import Any
 
 import pytest
-from quart.typing import TestClientProtocol as QuartClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,14 +17,15 @@ from huleedu_service_libs.background import RELAY
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.outbox import OutboxRelay
 from huleedu_service_libs.testing.infrastructure import Infrastructure
-from huleedu_service_libs.testing.worker_restarts import SLOW_ENOUGH_TO_SEE, crash_once, worker_restarts
+from huleedu_service_libs.testing.worker_restarts import (
+    SLOW_ENOUGH_TO_SEE,
+    HealthWatch,
+    crash_once,
+    quart_healthz,
+    worker_restarts,
+)
 
 from .conftest import EventSender, FakeEssayTexts, eventually, gateway, read_events
-
-
-async def healthz(client: QuartClient) -> tuple[int, Any]:
-    response = await client.get("/healthz")
-    return response.status_code, await response.get_json()
 
 
 async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhile(
@@ -45,18 +44,11 @@ async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhil
 
     async with app.test_app() as running:
         client = running.test_client()
+        health = HealthWatch(quart_healthz(client))
 
-        async def workers_down() -> Any:
-            status, body = await healthz(client)
-            return body if status == 503 and "workers" in body.get("failed", []) else None
-
-        body = await eventually(workers_down)
-        assert body["checks"]["workers"]["status"] == "fail"
-
-        async def healthy_again() -> bool | None:
-            return True if (await healthz(client))[0] == 200 else None
-
-        await eventually(healthy_again)
+        down = await health.workers_fail()
+        assert down["checks"]["workers"]["status"] == "fail"
+        await health.recovers()
         assert sorted(crashed) == ["ConsumerRunner", "OutboxRelay"]
 
         # The restarted relay publishes ...

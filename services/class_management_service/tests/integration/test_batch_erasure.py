@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from class_management_service.adapters.tables import essays, processed_events
-from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, EssayUploadedV1
+from common_core.events.batch import BatchDeletedV1, EssayUploadedV1
 
+from .class_and_batch import ClassAndBatch
 from .conftest import EventSender, FakeEssayTexts, columns_holding, eventually, gateway
 
 ANNA = str(uuid.uuid4())
@@ -22,30 +23,12 @@ BFF = "bff_teacher_service"
 MARKER = "Qwzrtmarker"
 
 
-class ErasedBatch:
+class ErasedBatch(ClassAndBatch):
     """Anna's class 9B (Tuva Karlsson, Åsa Öberg) and a batch of three essays that carry the marker."""
 
-    def __init__(
-        self,
-        client: QuartClient,
-        events: EventSender,
-        texts: FakeEssayTexts,
-        sessions: async_sessionmaker[AsyncSession],
-    ) -> None:
-        self.client, self.events, self.texts, self.sessions = client, events, texts, sessions
-        self.batch_id = uuid.uuid4()
-        self.essay_ids = [uuid.uuid4() for _ in range(3)]
-        self.students: dict[str, str] = {}
-        self.class_id = ""
-        self.sent = 0
-
-    async def build_class(self) -> None:
-        created = await self.client.post("/v1/classes", headers=gateway(ANNA), json={"name": "9B", "course_code": "E"})
-        self.class_id = (await created.get_json())["class_id"]
-        for first, last in [("Tuva", "Karlsson"), ("Åsa", "Öberg")]:
-            body = {"first_name": first, "last_name": last, "class_ids": [self.class_id]}
-            response = await self.client.post("/v1/students", headers=gateway(ANNA), json=body)
-            self.students[first] = (await response.get_json())["student_id"]
+    owner = ANNA
+    roster = (("Tuva", "Karlsson"), ("Åsa", "Öberg"))
+    sent = 0  # events sent so far, each with its own event id
 
     async def send(self, payload: Any) -> None:
         await self.events.send(payload, key=str(self.batch_id))
@@ -64,16 +47,7 @@ class ErasedBatch:
         )
 
     async def send_batch(self) -> None:
-        await self.send(
-            BatchRegisteredV1(
-                batch_id=self.batch_id,
-                user_id=ANNA,
-                title="Uniforms",
-                course_code="ENG5",
-                class_id=uuid.UUID(self.class_id),
-                created_at=datetime.now(UTC),
-            )
-        )
+        await self.send(self.registered())
 
     async def send_essays(self) -> None:
         tuva, asa, other = self.essay_ids
@@ -129,18 +103,10 @@ class ErasedBatch:
         }
 
 
-async def _erased_batch(
-    client: QuartClient, events: EventSender, essay_texts: FakeEssayTexts, sessions: async_sessionmaker[AsyncSession]
-) -> ErasedBatch:
-    built = ErasedBatch(client, events, essay_texts, sessions)
-    await built.build_class()
-    return built
-
-
 async def test_erasure_leaves_no_trace_of_the_batchs_essays_and_late_events_store_nothing(
     client: QuartClient, events: EventSender, essay_texts: FakeEssayTexts, sessions: async_sessionmaker[AsyncSession]
 ):
-    batch = await _erased_batch(client, events, essay_texts, sessions)
+    batch = await ErasedBatch.with_class(client, events, essay_texts, sessions)
     await batch.send_batch()
     await batch.send_essays()
     await eventually(batch.matched)
@@ -192,7 +158,7 @@ async def test_erasure_leaves_no_trace_of_the_batchs_essays_and_late_events_stor
 async def test_a_deletion_that_overtakes_the_batchs_other_events_still_wins(
     client: QuartClient, events: EventSender, essay_texts: FakeEssayTexts, sessions: async_sessionmaker[AsyncSession]
 ):
-    batch = await _erased_batch(client, events, essay_texts, sessions)
+    batch = await ErasedBatch.with_class(client, events, essay_texts, sessions)
     await batch.send_deleted()
     await eventually(batch.all_handled)
     await batch.send_essays()

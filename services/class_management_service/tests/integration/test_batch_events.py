@@ -23,39 +23,18 @@ from common_core.events.registry import EventRegistry
 from huleedu_service_libs.metrics import CONSUMER_DUPLICATES
 from huleedu_service_libs.testing.infrastructure import Infrastructure
 
+from .class_and_batch import ClassAndBatch
 from .conftest import EventSender, FakeEssayTexts, eventually, gateway, read_events
 
 ANNA = str(uuid.uuid4())
 BERTIL = str(uuid.uuid4())
 
 
-class Scenario:
+class Scenario(ClassAndBatch):
     """Anna's class 9B (Tuva Karlsson, Åsa Öberg, Anna Maria Berg) and a batch of three essays."""
 
-    def __init__(
-        self,
-        client: QuartClient,
-        events: EventSender,
-        texts: FakeEssayTexts,
-        sessions: async_sessionmaker[AsyncSession],
-    ) -> None:
-        self.client, self.events, self.texts = client, events, texts
-        self.sessions = sessions
-        self.batch_id = uuid.uuid4()
-        self.essay_ids = [uuid.uuid4() for _ in range(3)]
-        self.students: dict[str, str] = {}
-        self.class_id = ""
-
-    async def build_class(self) -> None:
-        created = await self.client.post("/v1/classes", headers=gateway(ANNA), json={"name": "9B", "course_code": "E"})
-        self.class_id = (await created.get_json())["class_id"]
-        for first, last in [("Tuva", "Karlsson"), ("Åsa", "Öberg"), ("Anna Maria", "Berg")]:
-            self.students[first] = await self.add_student(first, last)
-
-    async def add_student(self, first: str, last: str) -> str:
-        body = {"first_name": first, "last_name": last, "class_ids": [self.class_id]}
-        response = await self.client.post("/v1/students", headers=gateway(ANNA), json=body)
-        return (await response.get_json())["student_id"]
+    owner = ANNA
+    roster = (("Tuva", "Karlsson"), ("Åsa", "Öberg"), ("Anna Maria", "Berg"))
 
     def essay_event(self, index: int) -> EssayUploadedV1:
         hints = ["Karlsson Tuva", None, "Okänd Person"]
@@ -76,15 +55,7 @@ class Scenario:
             await self.events.send(self.essay_event(index), key=str(self.batch_id))
 
     async def send_batch(self, class_id: str | None = None) -> uuid.UUID:
-        event = BatchRegisteredV1(
-            batch_id=self.batch_id,
-            user_id=ANNA,
-            title="Uniforms",
-            course_code="ENG5",
-            class_id=uuid.UUID(class_id or self.class_id),
-            created_at=datetime.now(UTC),
-        )
-        return await self.events.send(event, key=str(self.batch_id))
+        return await self.events.send(self.registered(class_id), key=str(self.batch_id))
 
     async def essays_stored(self, count: int) -> bool | None:
         async with self.sessions() as session:
@@ -111,9 +82,7 @@ class Scenario:
 async def scenario(
     client: QuartClient, events: EventSender, essay_texts: FakeEssayTexts, sessions: async_sessionmaker[AsyncSession]
 ) -> Scenario:
-    built = Scenario(client, events, essay_texts, sessions)
-    await built.build_class()
-    return built
+    return await Scenario.with_class(client, events, essay_texts, sessions)
 
 
 def _counter(metric: Any, *labels: str) -> float:

@@ -54,8 +54,7 @@ async def test_a_batchs_essays_are_purged_after_the_period_and_a_newer_batch_kee
 ):
     async with running(settings, registry, essay_texts, keep_aggregates) as test_app:
         client = test_app.test_client()  # type: ignore[attr-defined]
-        old = ErasedBatch(client, events, essay_texts, sessions)
-        await old.build_class()
+        old = await ErasedBatch.with_class(client, events, essay_texts, sessions)
         recent = ErasedBatch(client, events, essay_texts, sessions)
         recent.class_id, recent.students = old.class_id, old.students
         await recent.send_batch()

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -38,18 +38,7 @@ from class_management_service.service_layer.context import ServiceContext
 from class_management_service.service_layer.matching import StudentMatcher
 from common_core.http.class_management import SharedAssignmentRef
 from huleedu_service_libs.errors import ServiceUnavailableError
-from huleedu_service_libs.testing.fake_transactions import FakeTransactions
-
-
-class Clock:
-    """Strictly increasing timestamps, so "newest first" and "updated" are well defined."""
-
-    def __init__(self) -> None:
-        self._now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self._now += timedelta(seconds=1)
-        return self._now
+from huleedu_service_libs.testing.fake_transactions import FakeTransactions, TickingClock
 
 
 @dataclass
@@ -73,7 +62,7 @@ class State:
 
 
 class FakeClassRepository:
-    def __init__(self, state: State, clock: Clock) -> None:
+    def __init__(self, state: State, clock: TickingClock) -> None:
         self.state = state
         self._clock = clock
 
@@ -183,7 +172,7 @@ class FakeClassRepository:
 
 
 class FakeAssociationRepository:
-    def __init__(self, state: State, clock: Clock) -> None:
+    def __init__(self, state: State, clock: TickingClock) -> None:
         self.state = state
         self._clock = clock
         self.locked: list[uuid.UUID] = []  # every batch locked, in order
@@ -300,7 +289,7 @@ class FakeAssociationRepository:
 
 
 class FakeAccountRepository:
-    def __init__(self, state: State, clock: Clock) -> None:
+    def __init__(self, state: State, clock: TickingClock) -> None:
         self.state = state
         self._clock = clock
 
@@ -385,7 +374,7 @@ class FakeUnitOfWorkFactory(FakeTransactions[State, EmittedEvent]):
 
     def __init__(self) -> None:
         super().__init__(State())
-        self.clock = Clock()
+        self.clock = TickingClock()
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:

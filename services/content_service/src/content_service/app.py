@@ -19,7 +19,7 @@ from huleedu_service_libs.background import BackgroundWork
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.health import publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
-from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.http.quart_support import serve_with_background, setup_quart_app
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.settings import ServiceSettings
 
@@ -63,13 +63,6 @@ async def create_app(
     app.register_blueprint(http_text_files.blueprint)
     app.register_blueprint(http_access_log.blueprint)
 
-    @app.before_serving
-    async def start_background() -> None:
-        background.start()
-
-    @app.after_serving
-    async def stop_background() -> None:
-        await background.stop()
-        await container.close()
+    serve_with_background(app, background, container)
 
     return app

@@ -6,7 +6,7 @@ from content_service.entrypoints.consumers import CONSUMER, ERASURES
 from huleedu_service_libs.background import RELAY
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.outbox import OutboxRelay
-from huleedu_service_libs.testing.worker_restarts import crash_once, worker_restarts
+from huleedu_service_libs.testing.worker_restarts import HealthWatch, crash_once, worker_restarts
 from services.content_service.tests import cj_builders
 
 from .conftest import built
@@ -29,21 +29,11 @@ async def test_a_crashed_consumer_and_relay_come_back_and_healthz_fails_meanwhil
     crash_once(monkeypatch, OutboxRelay, "_cycle", crashed)
 
     async with built(settings, event_topics, infrastructure, unique_group_id, samples) as content:
-        seen_down: dict = {}
+        health = HealthWatch(lambda: healthz(content))
 
-        async def reported_down() -> bool:
-            status, body = await healthz(content)
-            if status == 503:
-                seen_down.update(body)
-            return status == 503 and "workers" in body["failed"]
-
-        await content.eventually(reported_down)
-        assert seen_down["checks"]["workers"]["status"] == "fail"
-
-        async def healthy_again() -> bool:
-            return (await healthz(content))[0] == 200
-
-        await content.eventually(healthy_again)
+        down = await health.workers_fail()
+        assert down["checks"]["workers"]["status"] == "fail"
+        await health.recovers()
         assert sorted(crashed) == ["ConsumerRunner", "OutboxRelay"]
 
         # The restarted relay publishes, and the restarted consumer consumes.

@@ -1,19 +1,16 @@
 """The migration matches the declared schema, and `python -m content_service migrate|serve` work."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
 from content_service.adapters.tables import metadata
-from huleedu_service_libs.db import create_engine
-from huleedu_service_libs.testing.database import migrated_database
+from huleedu_service_libs.testing.database import migrated_database, migrated_schema
+from huleedu_service_libs.testing.local_server import free_port
 
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -21,13 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 
 async def test_a_migrated_database_matches_the_metadata(database_factory):
     url = migrated_database(database_factory, ALEMBIC_DIR, "schema")
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            diffs = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
-    finally:
-        await engine.dispose()
-    assert diffs == []
+    assert (await migrated_schema(url, metadata)).drift == []
 
 
 def _env(infrastructure, database_url: str) -> dict[str, str]:
@@ -38,12 +29,6 @@ def _env(infrastructure, database_url: str) -> dict[str, str]:
         "HULEEDU_REDIS_URL": infrastructure.redis_url,
         "HULEEDU_INTERNAL_API_KEY": "cli-test-key",
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_migrate_then_serve_answers_healthz(database_factory, infrastructure):
@@ -61,7 +46,7 @@ def test_migrate_then_serve_answers_healthz(database_factory, infrastructure):
     assert migrate.returncode == 0, migrate.stderr
     assert "migrations at head" in migrate.stdout
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "content_service", "serve", "--port", str(port)],
         env=env,

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -26,7 +26,7 @@ from content_service.domain.model import AssessmentRequest, Batch, Essay, Text
 from content_service.service_layer.context import ContentContext
 from huleedu_service_libs.errors import ServiceUnavailableError
 from huleedu_service_libs.testing.fake_access_log import FakeAccessLog
-from huleedu_service_libs.testing.fake_transactions import FakeTransactions
+from huleedu_service_libs.testing.fake_transactions import FakeTransactions, TickingClock
 
 
 @dataclass
@@ -46,19 +46,8 @@ class EmittedEvent:
     event_id: uuid.UUID
 
 
-class Clock:
-    """Strictly increasing timestamps, so "newest first" and "latest request" are well defined."""
-
-    def __init__(self) -> None:
-        self._now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self._now += timedelta(seconds=1)
-        return self._now
-
-
 class FakeRepository:
-    def __init__(self, state: State, clock: Clock) -> None:
+    def __init__(self, state: State, clock: TickingClock) -> None:
         self.state = state
         self._clock = clock
         self.locked: list[uuid.UUID] = []  # every batch read for update, in order
@@ -250,7 +239,7 @@ class FakeUnitOfWorkFactory(FakeTransactions[State, EmittedEvent]):
 
     def __init__(self) -> None:
         super().__init__(State())
-        self.clock = Clock()
+        self.clock = TickingClock()
         self.fail_emit_for: type[BaseModel] | None = None
         self.last_repo: FakeRepository | None = None
 

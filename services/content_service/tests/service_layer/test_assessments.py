@@ -22,8 +22,8 @@ SETTINGS = StartAssessmentRequest.model_validate(
 OTHER_SETTINGS = SETTINGS.model_copy(update={"language": "sv"})
 
 
-async def batch_with_essays(service, samples, count=3, assignment_id=None) -> uuid.UUID:
-    request = CreateBatchRequest(title="T", course_code="ENG5", assignment_id=assignment_id)
+async def batch_with_essays(service, samples, count=3, assignment_id=None, class_id=None) -> uuid.UUID:
+    request = CreateBatchRequest(title="T", course_code="ENG5", assignment_id=assignment_id, class_id=class_id)
     batch_id = (await batches.create_batch(service.ctx, "teacher-a", request)).batch_id
     files = [
         uploads.UploadedFile(f"{n}.txt", samples.essay_text(f"{batch_id.hex[:6]}{n}").encode()) for n in range(count)
@@ -176,10 +176,7 @@ async def test_a_request_stored_before_fingerprints_existed_keeps_replaying(serv
 async def test_the_request_names_each_essays_author_so_cj_can_keep_the_names_from_the_provider(service, samples):
     """Issue 23: the confirmed student's name (from CMS) and the author hint travel with each essay."""
     class_id = service.classes.allow("teacher-a", uuid.uuid4())
-    request = CreateBatchRequest(title="T", course_code="ENG5", class_id=class_id)
-    batch_id = (await batches.create_batch(service.ctx, "teacher-a", request)).batch_id
-    files = [uploads.UploadedFile(f"{n}.txt", samples.essay_text(f"names{n}").encode()) for n in range(3)]
-    await uploads.upload_essays(service.ctx, "teacher-a", batch_id, files)
+    batch_id = await batch_with_essays(service, samples, class_id=class_id)
     first, second, _third = service.uow.state.essays
     service.uow.state.essays[0] = replace(first, author_hint="Anna Svensson")
     service.uow.state.essays[1] = replace(second, author_hint="B. Berg")
@@ -193,10 +190,7 @@ async def test_the_request_names_each_essays_author_so_cj_can_keep_the_names_fro
 
 async def test_a_class_batch_does_not_start_while_cms_cannot_name_its_students(service, samples):
     class_id = service.classes.allow("teacher-a", uuid.uuid4())
-    request = CreateBatchRequest(title="T", course_code="ENG5", class_id=class_id)
-    batch_id = (await batches.create_batch(service.ctx, "teacher-a", request)).batch_id
-    files = [uploads.UploadedFile(f"{n}.txt", samples.essay_text(f"down{n}").encode()) for n in range(2)]
-    await uploads.upload_essays(service.ctx, "teacher-a", batch_id, files)
+    batch_id = await batch_with_essays(service, samples, count=2, class_id=class_id)
     service.classes.down = True
 
     with pytest.raises(ServiceUnavailableError):

@@ -53,19 +53,22 @@ def cj(service):
     return Handlers, batch_in, service.uow.state
 
 
-@pytest.mark.parametrize("before", [BatchStatus.ASSESSMENT_REQUESTED, BatchStatus.ASSESSING])
-async def test_completion_finishes_an_active_batch(cj, before):
+@pytest.mark.parametrize(
+    ("before", "final", "after"),
+    [
+        pytest.param(BatchStatus.ASSESSMENT_REQUESTED, completed, BatchStatus.COMPLETED, id="completion-of-requested"),
+        pytest.param(BatchStatus.ASSESSING, completed, BatchStatus.COMPLETED, id="completion-of-assessing"),
+        pytest.param(BatchStatus.ASSESSING, failed, BatchStatus.FAILED, id="failure-of-assessing"),
+        # A completion after a failure is stale and ignored.
+        pytest.param(BatchStatus.FAILED, completed, BatchStatus.FAILED, id="completion-after-failure"),
+    ],
+)
+async def test_a_final_event_finishes_an_active_batch_and_never_a_finished_one(cj, before, final, after):
     handlers, batch_in, state = cj
     batch_id = await batch_in(before)
-    await handlers.on_completed(completed(batch_id))
-    assert state.batches[batch_id].status is BatchStatus.COMPLETED
-
-
-async def test_failure_fails_an_active_batch(cj):
-    handlers, batch_in, state = cj
-    batch_id = await batch_in(BatchStatus.ASSESSING)
-    await handlers.on_failed(failed(batch_id))
-    assert state.batches[batch_id].status is BatchStatus.FAILED
+    handle = handlers.on_completed if final is completed else handlers.on_failed
+    await handle(final(batch_id))
+    assert state.batches[batch_id].status is after
 
 
 async def test_a_redelivered_completion_changes_nothing(cj):
@@ -76,13 +79,6 @@ async def test_a_redelivered_completion_changes_nothing(cj):
     finished = state.batches[batch_id]
     await handlers.on_completed(event)
     assert state.batches[batch_id] == finished  # not even updated_at moved
-
-
-async def test_a_completion_after_a_failure_is_stale_and_ignored(cj):
-    handlers, batch_in, state = cj
-    batch_id = await batch_in(BatchStatus.FAILED)
-    await handlers.on_completed(completed(batch_id))
-    assert state.batches[batch_id].status is BatchStatus.FAILED
 
 
 async def test_progress_moves_a_requested_batch_to_assessing_but_never_reopens_a_finished_one(cj):

@@ -12,7 +12,7 @@ from common_core.events.registry import EventRegistry
 from common_core.llm import LLMProvider
 from huleedu_service_libs.di import InfrastructureProvider
 from huleedu_service_libs.http.health import redis_check, sqlalchemy_check, workers_check
-from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.http.quart_support import serve_with_background, setup_quart_app
 from huleedu_service_libs.settings import ServiceSettings
 from huleedu_service_libs.supervision import RestartPolicy
 from llm_provider_service.adapters.providers.base import ProviderAdapter
@@ -89,13 +89,6 @@ async def create_app(
         catalogue=await container.get(Catalogue), estimator=await container.get(UsageEstimator)
     )
 
-    @app.before_serving
-    async def start_background_work() -> None:
-        background.start()
-
-    @app.after_serving
-    async def stop_background_work() -> None:
-        await background.stop()
-        await container.close()
+    serve_with_background(app, background, container)
 
     return app

@@ -1,11 +1,15 @@
 """Every background loop that dies is restarted, /healthz fails meanwhile, and no comparison is lost."""
 
-from typing import Any
-
 import pytest
 
 from huleedu_service_libs.outbox import OutboxRelay
-from huleedu_service_libs.testing.worker_restarts import SLOW_ENOUGH_TO_SEE, crash_once, worker_restarts
+from huleedu_service_libs.testing.worker_restarts import (
+    SLOW_ENOUGH_TO_SEE,
+    HealthWatch,
+    crash_once,
+    quart_healthz,
+    worker_restarts,
+)
 from llm_provider_service.adapters.redis_queue import RedisQueue
 from llm_provider_service.app import create_app
 from llm_provider_service.entrypoints.background import BATCH_JOB_POLLER, CALLBACK_WRITER, QUEUE_WORKER, relay_name
@@ -32,23 +36,14 @@ async def test_crashed_loops_come_back_healthz_fails_meanwhile_and_comparisons_s
 
     async with app.test_app():
         client = app.test_client()
-        seen: dict[str, Any] = {}
+        health = HealthWatch(quart_healthz(client))
 
-        async def workers_down() -> bool:
-            response = await client.get("/healthz")
-            body = await response.get_json()
-            seen.update(body)
-            return response.status_code == 503 and "workers" in body.get("failed", [])
-
-        async def healthy() -> bool:
-            return (await client.get("/healthz")).status_code == 200
-
-        await harness.wait_until(workers_down)
-        assert seen["checks"]["workers"]["status"] == "fail"
+        down = await health.workers_fail()
+        assert down["checks"]["workers"]["status"] == "fail"
         # Submitted while the loops are down: the wave waits in the queue for the restarted worker.
         submitted = await client.post("/internal/v1/comparisons", json=wave(harness.topic, PAIRS), headers=HEADERS)
         assert submitted.status_code == 202
-        await harness.wait_until(healthy)
+        await health.recovers()
         assert sorted(crashed) == ["BatchJobManager", "CallbackWriter", "OutboxRelay", "RedisQueue"]
 
         outcomes = await harness.wait_for_outcomes(len(PAIRS))

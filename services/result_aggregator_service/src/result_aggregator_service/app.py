@@ -18,7 +18,7 @@ from huleedu_service_libs.db import UnitOfWorkFactory
 from huleedu_service_libs.di import InfrastructureProvider, MessagingProvider
 from huleedu_service_libs.http.health import HealthCheck, publisher_check, sqlalchemy_check, workers_check
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
-from huleedu_service_libs.http.quart_support import setup_quart_app
+from huleedu_service_libs.http.quart_support import serve_with_background, setup_quart_app
 from huleedu_service_libs.kafka.dlq_depth import DlqDepthMonitor
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.retention import RETENTION, RetentionLoop
@@ -84,18 +84,13 @@ async def create_app(
     setup_quart_app(app, settings, health_checks=checks, internal_allow_list=TEACHER_CALLERS)
     app.register_blueprint(internal_queries(queries, access_log, settings.term_start_months))
 
-    @app.before_serving
-    async def start_background_work() -> None:
+    async def freeze_the_startup_objects() -> None:
         # Everything built so far (modules, the container, compiled statements) lives as long as
         # the process. Freezing it keeps the cyclic GC from walking those ~120k objects in every
         # full collection: measured at ~60 ms per collection, it was the main source of latency
         # spikes under load (see README, Benchmark).
         gc.freeze()
-        background.start()
 
-    @app.after_serving
-    async def stop_background_work() -> None:
-        await background.stop()
-        await container.close()
+    serve_with_background(app, background, container, before_start=freeze_the_startup_objects)
 
     return app

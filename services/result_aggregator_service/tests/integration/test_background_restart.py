@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.kafka.consumer import ConsumerRunner
 from huleedu_service_libs.kafka.producer import EventPublisher
 from huleedu_service_libs.testing.infrastructure import Infrastructure
-from huleedu_service_libs.testing.worker_restarts import SLOW_ENOUGH_TO_SEE, crash_once, worker_restarts
+from huleedu_service_libs.testing.worker_restarts import (
+    SLOW_ENOUGH_TO_SEE,
+    HealthWatch,
+    crash_once,
+    quart_healthz,
+    worker_restarts,
+)
 from result_aggregator_service.app import CONSUMER, create_app
 
-from .conftest import RunningService, eventually, make_settings
+from .conftest import RunningService, make_settings
 
 
 async def test_a_crashed_consumer_comes_back_and_healthz_fails_meanwhile(
@@ -30,21 +34,11 @@ async def test_a_crashed_consumer_comes_back_and_healthz_fails_meanwhile(
 
     async with app.test_app() as running:
         service = RunningService(app, running.test_client(), ras_registry, publisher)
-        seen: dict[str, Any] = {}
+        health = HealthWatch(quart_healthz(service.client))
 
-        async def workers_down() -> bool:
-            response = await service.client.get("/healthz")
-            body = await response.get_json()
-            seen.update(body)
-            return response.status_code == 503 and "workers" in body.get("failed", [])
-
-        await eventually(workers_down)
-        assert seen["checks"]["workers"]["status"] == "fail"
-
-        async def healthy_again() -> bool:
-            return (await service.client.get("/healthz")).status_code == 200
-
-        await eventually(healthy_again)
+        down = await health.workers_fail()
+        assert down["checks"]["workers"]["status"] == "fail"
+        await health.recovers()
         assert crashed == ["ConsumerRunner"]
 
         # The restarted consumer folds events.

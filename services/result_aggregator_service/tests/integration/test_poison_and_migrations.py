@@ -6,11 +6,9 @@ import asyncio
 import json
 
 from aiokafka import AIOKafkaConsumer
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
 from common_core.events.batch import BatchRegisteredV1
-from huleedu_service_libs.db import create_engine
+from huleedu_service_libs.testing.database import migrated_schema
 from result_aggregator_service.adapters.tables import metadata
 
 
@@ -51,12 +49,6 @@ async def test_a_poison_event_goes_to_the_dlq_and_the_consumer_goes_on(service, 
 
 
 async def test_the_migrated_schema_matches_the_tables(ras_database):
-    engine = create_engine(ras_database)
-    try:
-        async with engine.connect() as conn:
-            diffs = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
-            versions = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).scalars().all()
-    finally:
-        await engine.dispose()
-    assert diffs == []
-    assert versions == ["0007"]
+    schema = await migrated_schema(ras_database, metadata)
+    assert schema.drift == []
+    assert schema.versions == ["0007"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,22 +22,18 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
-from common_core.events.batch import BatchDeletedV1, BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
+from common_core.events.batch import BatchRegisteredV1, BatchUpdatedV1, EssayUploadedV1
 from common_core.events.cj_assessment import (
     AssessmentResultPublishedV1,
-    CJAssessmentCompletedV1,
-    CJAssessmentFailedV1,
-    CJAssessmentProgressV1,
     EssayResult,
     JobUsage,
     ModelUsed,
 )
-from common_core.events.classes import StudentErasedV1, TeacherAccountDeletedV1
 from common_core.llm import LLMProvider
 from common_core.status import BatchStatus, CJJobState
 from result_aggregator_service.domain.folding import ACTIVE_STATUSES, client_status, first_known
 from result_aggregator_service.domain.read_model import BatchLock, JobChanges, JobSnapshot
-from result_aggregator_service.service_layer import batch_events, cj_events, erasure
+from result_aggregator_service.entrypoints.consumer import FOLDS
 from result_aggregator_service.service_layer.messages import ConsumedEvent
 from services.result_aggregator_service.tests.events import USAGE as USAGE  # test_cj_events imports it from here
 from services.result_aggregator_service.tests.events import BatchEvents
@@ -215,22 +211,6 @@ class FakeUnitOfWork:
     access_log: FakeAccessLogEraser
 
 
-Fold = Callable[[ConsumedEvent[Any], FakeUnitOfWork], Awaitable[None]]
-
-FOLDS: dict[type[BaseModel], Fold] = {
-    BatchRegisteredV1: batch_events.on_batch_registered,
-    BatchUpdatedV1: batch_events.on_batch_updated,
-    BatchDeletedV1: batch_events.on_batch_deleted,
-    EssayUploadedV1: batch_events.on_essay_uploaded,
-    CJAssessmentProgressV1: cj_events.on_progress,
-    CJAssessmentCompletedV1: cj_events.on_completed,
-    CJAssessmentFailedV1: cj_events.on_failed,
-    AssessmentResultPublishedV1: cj_events.on_result_published,
-    StudentErasedV1: erasure.on_student_erased,
-    TeacherAccountDeletedV1: erasure.on_teacher_account_deleted,
-}
-
-
 class ReadModel:
     """The fake read model, and ``fold`` to fold events into it one unit of work each, as the runner does.
 
@@ -254,6 +234,7 @@ class ReadModel:
 
     async def fold(self, *events: ConsumedEvent[Any]) -> None:
         for event in events:
+            # The consumer's own routing, so a fold added there is folded here too.
             await FOLDS[type(event.data)](event, self._unit_of_work())
 
     def _unit_of_work(self) -> FakeUnitOfWork:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import structlog
 
+from huleedu_service_libs.errors import HuleEduError
 from huleedu_service_libs.http.internal_auth import internal_headers
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -50,6 +51,22 @@ def make_http_client(
         event_hooks={"request": [add_internal_headers]},
         transport=transport,
     )
+
+
+def passed_on(response: httpx.Response, error: type[HuleEduError], fallback_message: str) -> HuleEduError:
+    """A peer's refusal as this service's ``error``: the message and details of the peer's error body.
+
+    ``fallback_message`` stands in when the body has no message (or is not the platform's error JSON).
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    found = body.get("error") if isinstance(body, dict) else None
+    body_error: dict[str, Any] = found if isinstance(found, dict) else {}
+    details = body_error.get("details")
+    message = str(body_error.get("message") or fallback_message)
+    return error(message, details=details if isinstance(details, dict) else None)
 
 
 def _retryable_status(status: int) -> bool:

@@ -28,7 +28,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huleedu_service_libs.errors import HuleEduError
-from huleedu_service_libs.http.correlation_middleware import CorrelationIdMiddleware
+from huleedu_service_libs.http.correlation_middleware import CorrelationIdMiddleware, HttpMiddleware
 from huleedu_service_libs.http.error_body import (
     ErrorReply,
     reply_for_error,
@@ -100,15 +100,12 @@ class _ResponseStart:
         await self._send(message)
 
 
-class HttpMetricsMiddleware:
+class HttpMetricsMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, service_name: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.service_name = service_name
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         response = _ResponseStart(send)
         try:
@@ -121,17 +118,14 @@ class HttpMetricsMiddleware:
             )
 
 
-class ErrorBoundaryMiddleware:
+class ErrorBoundaryMiddleware(HttpMiddleware):
     """Answers any exception that escaped the exception handlers with the one error body."""
 
     def __init__(self, app: ASGIApp, service_name: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.service_name = service_name
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = _ResponseStart(send)
         try:
             await self.app(scope, receive, response.send)
@@ -160,7 +154,7 @@ class InternalPathGuardMiddleware:
         await self.app(scope, receive, send)
 
 
-class InputGuardMiddleware:
+class InputGuardMiddleware(HttpMiddleware):
     """Hostile input is a 400 before FastAPI parses it (the Quart twin is ``json_body``).
 
     FastAPI's own JSON parsing lets ``RecursionError`` escape as a 500 and passes NUL characters
@@ -168,13 +162,7 @@ class InputGuardMiddleware:
     :func:`parse_json_body`, and handed on unchanged; a NUL in the path or the query is refused too.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         check_storable(scope["path"], "path")
         check_query(QueryParams(scope["query_string"]).multi_items())
         content_type = Headers(scope=scope).get("content-type", "")

@@ -1,4 +1,4 @@
-"""Quart wiring: error body, internal-auth guard, identity, HTTP metrics, /healthz and /metrics.
+"""Quart wiring: error body, internal-auth guard, identity, HTTP metrics, /healthz and /metrics, background work.
 
 A Quart service calls :func:`setup_quart_app` once, after creating the app::
 
@@ -12,7 +12,7 @@ import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from quart import Quart, Response, current_app, g, request
@@ -50,6 +50,11 @@ from huleedu_service_libs.http.metrics import (
 from huleedu_service_libs.http.multipart_form import TolerantRequest
 from huleedu_service_libs.http.request_input import check_query, check_storable, parse_json_body
 from huleedu_service_libs.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
+
+    from huleedu_service_libs.background import BackgroundWork
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -246,6 +251,31 @@ def setup_quart_app(
     install_input_checks(app)
     register_error_handlers(app, service_name)
     mount_health_and_metrics(app, health_checks or {}, timeout_s=health_timeout_s)
+
+
+def serve_with_background(
+    app: Quart,
+    background: BackgroundWork,
+    container: AsyncContainer,
+    *,
+    before_start: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Start the background work (consumers, relays) when the app starts serving; stop it, then close the
+    container, when the app stops.
+
+    ``before_start`` runs first, for start-up work the background must not race.
+    """
+
+    @app.before_serving
+    async def start_background_work() -> None:
+        if before_start is not None:
+            await before_start()
+        background.start()
+
+    @app.after_serving
+    async def stop_background_work() -> None:
+        await background.stop()
+        await container.close()
 
 
 def current_accessor() -> Accessor:

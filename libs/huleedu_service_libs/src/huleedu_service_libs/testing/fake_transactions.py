@@ -2,7 +2,8 @@
 
 A service's fake unit of work hands its fake repositories one shared state object. Like the
 PostgreSQL unit of work, a block's changes and its events must be kept only when the block ends
-normally; an exception rolls both back. ``FakeTransactions`` does that part once:
+normally; an exception rolls both back. ``FakeTransactions`` does that part once (and
+``TickingClock`` is the clock the fake repositories stamp their rows with):
 
     class FakeUnitOfWorkFactory(FakeTransactions[State, EmittedEvent]):
         @asynccontextmanager
@@ -17,6 +18,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
 
@@ -25,6 +27,17 @@ class Emitted(Protocol):
 
     @property
     def payload(self) -> object: ...
+
+
+class TickingClock:
+    """The fake repositories' clock: a second later at every call, so "newest first" and "latest" are well defined."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) -> None:
+        self._now = start
+
+    def __call__(self) -> datetime:
+        self._now += timedelta(seconds=1)
+        return self._now
 
 
 StateT = TypeVar("StateT")

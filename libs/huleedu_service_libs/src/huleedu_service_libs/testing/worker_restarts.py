@@ -6,15 +6,21 @@ crash a worker once, watch /healthz fail and recover, and read the restart count
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from quart.typing import TestClientProtocol
 
 from huleedu_service_libs.supervision import RestartPolicy
 
 # Long enough that /healthz is seen failing, short enough for a test.
 SLOW_ENOUGH_TO_SEE = RestartPolicy(base_delay_s=3.0, max_delay_s=3.0)
+
+# One /healthz answer: its status code and its JSON body.
+Healthz = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
 
 
 def crash_once(monkeypatch: pytest.MonkeyPatch, cls: type, method: str, crashed: list[str]) -> None:
@@ -40,3 +46,36 @@ def worker_restarts(exposition: str, service: str, worker: str) -> float:
     if match is None:
         pytest.fail(f"{series} is not exported")
     return float(match.group(1))
+
+
+def quart_healthz(client: TestClientProtocol) -> Healthz:
+    """/healthz asked through a Quart test client."""
+
+    async def ask() -> tuple[int, dict[str, Any]]:
+        response = await client.get("/healthz")
+        return response.status_code, await response.get_json()
+
+    return ask
+
+
+class HealthWatch:
+    """/healthz polled while a crashed worker is down and after it is back (bounded waits, no timing asserts)."""
+
+    def __init__(self, healthz: Healthz, *, timeout_s: float = 60.0) -> None:
+        self._healthz = healthz
+        self._timeout_s = timeout_s
+
+    async def workers_fail(self) -> dict[str, Any]:
+        """The first answer that is a 503 naming the workers check as failed: its body."""
+        async with asyncio.timeout(self._timeout_s):
+            while True:
+                status, body = await self._healthz()
+                if status == 503 and "workers" in body.get("failed", []):
+                    return body
+                await asyncio.sleep(0.1)
+
+    async def recovers(self) -> None:
+        """Until /healthz answers 200 again."""
+        async with asyncio.timeout(self._timeout_s):
+            while (await self._healthz())[0] != 200:  # noqa: ASYNC110 - polling an HTTP answer
+                await asyncio.sleep(0.1)

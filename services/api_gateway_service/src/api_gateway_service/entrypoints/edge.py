@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api_gateway_service.domain.rate_limits import Limit
 from api_gateway_service.service_layer.ports import RequestLimiter
 from huleedu_service_libs.errors import PayloadTooLargeError
+from huleedu_service_libs.http.correlation_middleware import HttpMiddleware
 from huleedu_service_libs.http.metrics import HEALTH_PATH, METRICS_PATH
 
 # Probes and scrapes come from the platform itself, often from one address.
@@ -38,15 +39,12 @@ class IpLimitMiddleware:
         await self.app(scope, receive, send)
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         if headers.get("content-type", "").lower().startswith("multipart/form-data"):
             await self.app(scope, receive, send)

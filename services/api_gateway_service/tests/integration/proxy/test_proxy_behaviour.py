@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ from api_gateway_service.proxying import GATEWAY_SERVICE_ID
 from common_core.http.examples import example_of
 from services.api_gateway_service.tests.integration.proxy.conftest import TEACHER, Gateway
 from services.api_gateway_service.tests.stand_in import Answer
-from tests.integration.robustness.service_apps import KEY
+from tests.integration.robustness.service_apps import KEY, asgi_exchange
 
 BATCH = uuid.uuid4()
 JOB = uuid.uuid4()
@@ -282,18 +282,5 @@ async def asgi_call(
     incoming: list[dict[str, Any]] = [{"type": "http.request", "body": b"", "more_body": False}]
     if chunks_then_disconnect is not None:
         incoming = [{"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks_then_disconnect]
-    status = 0
-    answer: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            answer.append(message.get("body", b""))
-
-    await gateway.app(scope, receive, send)
-    return status, b"".join(answer)
+    status, _, answer = await asgi_exchange(gateway.app, scope, incoming)
+    return status, answer

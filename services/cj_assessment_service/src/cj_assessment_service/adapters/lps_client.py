@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from common_core.http.estimates import UsageEstimate, UsageEstimateRequest
 from common_core.http.llm_provider import ComparisonBatchAccepted, ComparisonBatchRequest
 from huleedu_service_libs.errors import ExternalServiceError, ServiceUnavailableError, ValidationFailedError
+from huleedu_service_libs.http.client import passed_on
 
 COMPARISONS_PATH = "/internal/v1/comparisons"
 ESTIMATES_PATH = "/internal/v1/estimates"
@@ -53,20 +52,7 @@ class LPSClient:
         if response.status_code == 200:
             return UsageEstimate.model_validate_json(response.content)
         if response.status_code == 400:
-            error = _error(response)
-            details = error.get("details")
-            message = str(error.get("message") or "the LLM provider service refused the estimate")
-            raise ValidationFailedError(message, details=details if isinstance(details, dict) else None)
+            raise passed_on(response, ValidationFailedError, "the LLM provider service refused the estimate")
         raise ServiceUnavailableError(
             f"the LLM provider service could not estimate (it answered {response.status_code}); try again shortly"
         )
-
-
-def _error(response: httpx.Response) -> dict[str, Any]:
-    """The error object of LPS's error body, or an empty one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}

@@ -6,8 +6,6 @@ settings it cannot run, 409 for a run that would fail); CJ down, timing out or f
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import structlog
 
@@ -19,6 +17,7 @@ from huleedu_service_libs.errors import (
     ServiceUnavailableError,
     ValidationFailedError,
 )
+from huleedu_service_libs.http.client import passed_on
 from huleedu_service_libs.http.identity import USER_ID_HEADER
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -46,22 +45,10 @@ class CJEstimates:
             ) from exc
         if response.status_code == 200:
             return AssessmentEstimate.model_validate_json(response.content)
-        error = _error(response)
         refusal = _PASSED_ON.get(response.status_code)
         if refusal is not None:
-            details = error.get("details")
-            message = str(error.get("message") or "CJ refused the estimate")
-            raise refusal(message, details=details if isinstance(details, dict) else None)
+            raise passed_on(response, refusal, "CJ refused the estimate")
         logger.warning("estimate_failed", peer="cj_assessment_service", status=response.status_code)
         raise ServiceUnavailableError(
             f"CJ assessment service could not estimate (it answered {response.status_code}); try again shortly"
         )
-
-
-def _error(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}

@@ -13,7 +13,7 @@ data and are not (issue 23).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -37,6 +37,8 @@ from result_aggregator_service.service_layer.ports import ReadModelReader
 
 DEFAULT_PAGE_SIZE = 20
 MAX_TITLE_QUERY = 200
+# A batch view for its teacher: (batch id, teacher) -> the view, or None when the batch is not theirs.
+BatchRead = Callable[[uuid.UUID, str], Awaitable[BaseModel | None]]
 
 
 def parse_statuses(values: Sequence[str]) -> list[BatchStatus]:
@@ -86,11 +88,17 @@ def _json(model: BaseModel) -> Response:
 def internal_queries(queries: ReadModelReader, access_log: AccessLog, term_start_months: Sequence[int]) -> Blueprint:
     routes = Blueprint("result_aggregator_internal", __name__, url_prefix="/internal/v1")
 
-    async def record_batch_read(batch_id: uuid.UUID) -> None:
-        # The batch is the caller's (another teacher's is a 404 before this), so the owner is the reader.
+    async def logged_batch_read(raw_batch_id: str, read: BatchRead) -> Response:
+        """The caller's batch as ``read`` gives it (404 when absent), logged as a read before it is answered."""
+        batch_id = _batch_id(raw_batch_id)
+        view = await read(batch_id, _teacher())
+        if view is None:
+            raise _not_found()
+        # The batch is the caller's (another teacher's is a 404 above), so the owner is the reader.
         accessor = current_accessor()
         if accessor.user_id is not None:
             await access_log.record(accessor.user_id, accessor, [(AccessSubject.BATCH, str(batch_id))])
+        return _json(view)
 
     @routes.get("/users/<user_id>/batches")
     async def list_batches(user_id: str) -> ResponseReturnValue:
@@ -109,21 +117,11 @@ def internal_queries(queries: ReadModelReader, access_log: AccessLog, term_start
 
     @routes.get("/batches/<batch_id>")
     async def batch_detail(batch_id: str) -> ResponseReturnValue:
-        wanted = _batch_id(batch_id)
-        detail = await queries.batch_detail(wanted, _teacher())
-        if detail is None:
-            raise _not_found()
-        await record_batch_read(wanted)
-        return _json(detail)
+        return await logged_batch_read(batch_id, queries.batch_detail)
 
     @routes.get("/batches/<batch_id>/history")
     async def batch_history(batch_id: str) -> ResponseReturnValue:
-        wanted = _batch_id(batch_id)
-        history = await queries.batch_history(wanted, _teacher())
-        if history is None:
-            raise _not_found()
-        await record_batch_read(wanted)
-        return _json(history)
+        return await logged_batch_read(batch_id, queries.batch_history)
 
     @routes.get("/users/<user_id>/summary")
     async def user_summary(user_id: str) -> ResponseReturnValue:
