@@ -209,6 +209,11 @@ def test_the_fit_is_deterministic_and_needs_one_judge_id_per_comparison() -> Non
     assert a.judges == b.judges
     with pytest.raises(ValueError, match="one judge id per comparison"):
         fit_judges(30, comparisons, judges[:-1], "llm")
+    # The fit has no lapse term: a lapse share would be ignored, so it is refused instead.
+    with pytest.raises(ValueError, match="does not model lapses"):
+        fit_judges(30, comparisons, judges, "llm", JudgeFitOptions(fit=FitOptions(lapse=0.05)))
+    with pytest.raises(ValueError, match="prior_sd"):
+        fit_judges(30, comparisons, judges, "llm", JudgeFitOptions(fit=FitOptions(prior_sd=0.0)))
 
 
 def test_a_reference_judge_without_verdicts_still_sets_the_scale() -> None:

@@ -175,7 +175,8 @@ class _Problem:
         return np.asarray(solution, dtype=np.float64)
 
 
-def _centre(params: FloatArray, n_items: int) -> FloatArray:
+def centre_items(params: FloatArray, n_items: int) -> FloatArray:
+    """The parameters with the items' block moved to mean zero (the scale's identification)."""
     centred = params.copy()
     centred[:n_items] -= centred[:n_items].mean()
     return centred
@@ -189,13 +190,13 @@ def _maximise(problem: _Problem, options: FitOptions) -> tuple[FloatArray, bool,
         gradient, curvature = problem.gradient_and_curvature(params)
         step = problem.newton_direction(gradient, curvature)
         if float(np.max(np.abs(step), initial=0.0)) < options.tol:
-            params = _centre(params + step, problem.n_items)
+            params = centre_items(params + step, problem.n_items)
             return params, True, iteration, problem.log_posterior(params)
         # Step halving: accept the first step that does not lower the objective beyond rounding.
         slack = 1e-12 * (1.0 + abs(value))
         scale = 1.0
         for _ in range(_MAX_HALVINGS):
-            candidate = _centre(params + scale * step, problem.n_items)
+            candidate = centre_items(params + scale * step, problem.n_items)
             candidate_value = problem.log_posterior(candidate)
             if candidate_value >= value - slack:
                 break
@@ -254,7 +255,8 @@ def _standard_errors(
     return np.sqrt(np.maximum(centred, np.finfo(np.float64).tiny)), position_se, log_det, covariance
 
 
-def _check_options(options: FitOptions) -> None:
+def check_fit_options(options: FitOptions) -> None:
+    """Refuse settings no fit can run with (shared with the multi-judge fit in ``judge_fit``)."""
     for name in ("prior_sd", "position_prior_sd", "tol"):
         value = getattr(options, name)
         if not (value > 0 and np.isfinite(value)):
@@ -284,7 +286,7 @@ def fit_bradley_terry(
     With ``covariance`` the result also carries the centred posterior covariance of theta (n x n, one
     O(n^3) product on top of the SEs; about 0.3 s at 2,000 items), which a grade projection needs.
     """
-    _check_options(options)
+    check_fit_options(options)
     data = as_comparison_arrays(n_items, comparisons)
     problem = _Problem.build(data, options)
     params, converged, iterations, value = _maximise(problem, options)
@@ -318,7 +320,7 @@ def laplace_terms(
     than the factor itself, and a marginal-likelihood search over the prior SD needs only these two terms
     at every point it tries (``reliability.marginal_reliability``; the SEs at the chosen point only).
     """
-    _check_options(options)
+    check_fit_options(options)
     problem = _Problem.build(as_comparison_arrays(n_items, comparisons), options)
     params, _converged, _iterations, value = _maximise(problem, options)
     _lower, log_det = _factorise(problem, params)

@@ -61,6 +61,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.linalg import LinearOperator, cg
 from scipy.special import expit, ndtri
 
+from cj_engine.bradley_terry import centre_items, check_fit_options
 from cj_engine.graph import ComparisonArrays, comparisons_per_item, connected_components
 from cj_engine.separation import scale_separation_reliability
 from cj_engine.types import Comparison, FitOptions, FitResult, FloatArray, IntArray
@@ -319,7 +320,9 @@ def _build(
         design = design[:, None]
     if design.shape[0] != n_items or not np.all(np.isfinite(design)):
         raise ValueError("covariates must be finite, one row per item")
-    _check_options(options.fit)
+    check_fit_options(options.fit)
+    if options.fit.lapse:
+        raise ValueError("fit_judges does not model lapses: FitOptions.lapse must be 0")
     order = (reference_judge, *sorted(set(judges) - {reference_judge}))
     index = {judge: k for k, judge in enumerate(order)}
     data = ComparisonArrays.from_comparisons(n_items, comparisons)
@@ -341,36 +344,21 @@ def _build(
     return problem, order
 
 
-def _check_options(options: FitOptions) -> None:
-    for name in ("prior_sd", "position_prior_sd", "tol"):
-        value = getattr(options, name)
-        if not (value > 0 and math.isfinite(value)):
-            raise ValueError(f"FitOptions.{name} must be a positive finite number, got {value!r}")
-    if options.max_iter < 1:
-        raise ValueError("FitOptions.max_iter must be at least 1")
-
-
-def _centre(x: FloatArray, n_items: int) -> FloatArray:
-    centred = x.copy()
-    centred[:n_items] -= centred[:n_items].mean()
-    return centred
-
-
 def _maximise(
     problem: _Problem, b: FloatArray, options: FitOptions, start: FloatArray | None
 ) -> tuple[FloatArray, bool, int, float]:
     """Damped Newton ascent over x at fixed b: (x, converged, iterations, log-posterior)."""
-    x = np.zeros(problem.n_inner) if start is None else _centre(start, problem.n_items)
+    x = np.zeros(problem.n_inner) if start is None else centre_items(start, problem.n_items)
     value = problem.log_posterior(x, b)
     for iteration in range(1, options.max_iter + 1):
         step = problem.newton_direction(x, b)
         if float(np.max(np.abs(step), initial=0.0)) < options.tol:
-            x = _centre(x + step, problem.n_items)
+            x = centre_items(x + step, problem.n_items)
             return x, True, iteration, problem.log_posterior(x, b)
         slack = 1e-12 * (1.0 + abs(value))
         scale = 1.0
         for _ in range(_MAX_HALVINGS):
-            candidate = _centre(x + scale * step, problem.n_items)
+            candidate = centre_items(x + scale * step, problem.n_items)
             candidate_value = problem.log_posterior(candidate, b)
             if candidate_value >= value - slack:
                 break
