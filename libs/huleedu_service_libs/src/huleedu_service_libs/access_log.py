@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Identity, Index, MetaData, Table, Text, Uuid, func
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from common_core.http.access import (
     ACCESS_PURPOSE_HEADER,
@@ -29,7 +29,14 @@ from common_core.http.access import (
     AccessSubject,
 )
 
-__all__ = ["ACCESS_PURPOSE_HEADER", "AccessLog", "Accessor", "access_log_table", "accessor_from_headers"]
+__all__ = [
+    "ACCESS_PURPOSE_HEADER",
+    "AccessLog",
+    "Accessor",
+    "access_log_table",
+    "accessor_from_headers",
+    "forget_owner_in",
+]
 
 
 def access_log_table(metadata: MetaData, name: str = "access_log") -> Table:
@@ -131,13 +138,19 @@ class AccessLog:
         )
 
     async def forget_owner(self, owner_id: str) -> int:
-        """The teacher's account is gone: so is the log of their data."""
+        """The teacher's account is gone: so is the log of their data (in a transaction of its own)."""
         async with self._engine.begin() as conn:
-            result = await conn.execute(self._table.delete().where(self._table.c.owner_id == owner_id))
-        return int(result.rowcount or 0)
+            return await forget_owner_in(conn, self._table, owner_id)
 
     async def prune(self, cutoff: datetime) -> int:
         """Entries older than the retention cutoff."""
         async with self._engine.begin() as conn:
             result = await conn.execute(self._table.delete().where(self._table.c.occurred_at < cutoff))
         return int(result.rowcount or 0)
+
+
+async def forget_owner_in(executor: AsyncConnection | AsyncSession, table: Table, owner_id: str) -> int:
+    """Delete the teacher's entries in the caller's transaction, so the forgetting commits (or not) with the
+    rest of an account deletion; returns how many went."""
+    result = await executor.execute(table.delete().where(table.c.owner_id == owner_id))
+    return int(getattr(result, "rowcount", 0) or 0)
