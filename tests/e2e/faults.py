@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
@@ -96,6 +97,25 @@ def start_batch(gw: run_demo.Gateway, essays: int, mode: str, seed: int) -> str:
     batch_id = run_demo.create_batch(gw, run_demo.demo_assignment(gw), student_essays(count=essays, seed=seed))
     run_demo.start_assessment(gw, batch_id, mode)
     return batch_id
+
+
+def kafka_bootstrap() -> str:
+    return str(load_state(DevstackSettings.from_env())["kafka"]["bootstrap"])
+
+
+async def partition_count(bootstrap: str, topic: str) -> int:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return len(partitions_of(await admin.describe_topics([topic]), [topic]))
+    finally:
+        await admin.close()
+
+
+def partition_of(batch_id: str, partitions: int) -> int:
+    """The partition of a batch's events: they are keyed by the batch id and placed by aiokafka's default
+    partitioner (Java's murmur2), as every outbox relay sends them."""
+    return int(DefaultPartitioner()(batch_id.encode("utf-8"), list(range(partitions)), []))
 
 
 def comparisons_done(gw: run_demo.Gateway, batch_id: str) -> int:
