@@ -18,10 +18,12 @@ from cj_assessment_service.entrypoints.http_internal import (
     SHARED_ASSIGNMENTS_CALLERS,
     internal_blueprint,
 )
+from cj_assessment_service.entrypoints.http_moderation import MODERATION_CALLERS, moderation_blueprint
 from cj_assessment_service.service_layer.assignments import AssignmentService
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.estimates import EstimateService
 from cj_assessment_service.service_layer.job_queries import JobQueries
+from cj_assessment_service.service_layer.moderation import ModerationService
 from common_core.events.catalog import EVENTS
 from common_core.events.registry import EventRegistry
 from huleedu_service_libs.access_log import AccessLog
@@ -68,11 +70,13 @@ async def create_app(
             *SHARED_ASSIGNMENTS_CALLERS,
             *ESTIMATE_CALLERS,
             *ACCESS_LOG_READERS,
+            *MODERATION_CALLERS,
         },
     )
     app.register_blueprint(admin_blueprint(AssignmentService(deps)))
     app.register_blueprint(internal_blueprint(JobQueries(deps), AssignmentService(deps), access_log))
     app.register_blueprint(estimates_blueprint(EstimateService(deps)))
+    app.register_blueprint(moderation_blueprint(ModerationService(deps)))
     app.extensions[BACKGROUND_EXTENSION] = background
 
     serve_with_background(app, background, container)

@@ -24,10 +24,11 @@ from cj_assessment_service.domain.assignment import Anchor, Assignment
 from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssay, Outgoing, Wave
 from cj_assessment_service.domain.job_health import ActiveJob
 from cj_assessment_service.domain.job_state import ACTIVE, TERMINAL
+from cj_assessment_service.domain.moderation import HumanVerdict, LlmVerdict, ModerationItem
 from cj_assessment_service.domain.pairs import Pair, PairStatus
 from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from cj_assessment_service.service_layer.ports import ActiveProgress, ErasedRows, LabelTakenError
+from cj_assessment_service.service_layer.ports import ActiveProgress, ErasedRows, LabelTakenError, Moderator
 from cj_assessment_service.service_layer.requests import start_job
 from common_core.events.cj_assessment import CJAssessmentRequestedV1, EssayResult
 from common_core.events.llm_provider import LLMComparisonResultV1
@@ -55,6 +56,8 @@ class Rows:
     forgotten: list[uuid.UUID] = field(default_factory=list)  # outbox keys erased (the fake never publishes)
     erased_essays: dict[tuple[uuid.UUID, uuid.UUID], datetime] = field(default_factory=dict)  # (batch, essay)
     aggregates: dict[uuid.UUID, JobAggregates] = field(default_factory=dict)  # the purged jobs' figures
+    moderators: dict[uuid.UUID, list[Moderator]] = field(default_factory=dict)  # per job, in the order added
+    verdicts: list[HumanVerdict] = field(default_factory=list)  # the teachers', in the order given
 
 
 class FakeJobRepository:
@@ -84,7 +87,14 @@ class FakeJobRepository:
         for job_id in erased:
             for part in (self.rows.jobs, self.rows.essays, self.rows.waves, self.rows.pairs, self.rows.results):
                 part.pop(job_id, None)
+        self._cascade(erased)
         return len(erased)
+
+    def _cascade(self, job_ids: Sequence[uuid.UUID]) -> None:
+        # The moderation rows go with their job (ON DELETE CASCADE).
+        for job_id in job_ids:
+            self.rows.moderators.pop(job_id, None)
+        self.rows.verdicts = [v for v in self.rows.verdicts if v.job_id not in job_ids]
 
     async def jobs_of_batch(self, batch_id: uuid.UUID) -> list[uuid.UUID]:
         return [
@@ -97,6 +107,7 @@ class FakeJobRepository:
         pairs = [p for p in rows.pairs[job_id] if not {p.essay_a_id, p.essay_b_id} & wanted]
         erased = ErasedRows(len(rows.essays[job_id]) - len(essays), len(rows.pairs[job_id]) - len(pairs))
         rows.essays[job_id], rows.pairs[job_id] = essays, pairs
+        rows.verdicts = [v for v in rows.verdicts if v.job_id != job_id or not v.pair & wanted]
         for essay_id in wanted:
             rows.results.get(job_id, {}).pop(essay_id, None)
         rows.waves[job_id] = [replace(w, theta=None) for w in rows.waves[job_id]]
@@ -125,6 +136,7 @@ class FakeJobRepository:
         rows = self.rows
         erased = ErasedRows(len(rows.essays[job_id]), len(rows.pairs[job_id]))
         rows.essays[job_id], rows.pairs[job_id] = [], []
+        rows.verdicts = [v for v in rows.verdicts if v.job_id != job_id]
         rows.results.pop(job_id, None)
         rows.waves[job_id] = [replace(w, theta=None) for w in rows.waves[job_id]]
         rows.aggregates[job_id] = aggregates
@@ -136,6 +148,7 @@ class FakeJobRepository:
         for job_id in job_ids:
             for part in (rows.jobs, rows.essays, rows.waves, rows.pairs, rows.results, rows.aggregates):
                 part.pop(job_id, None)
+        self._cascade(job_ids)
         return erased
 
     async def aggregates(self, job_id: uuid.UUID) -> JobAggregates | None:
@@ -256,6 +269,50 @@ class FakeJobRepository:
         return len(pairs), [replace(p) for p in pairs[offset : offset + limit]]
 
 
+class FakeModerationRepository:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    async def moderators(self, job_id: uuid.UUID) -> list[Moderator]:
+        return list(self.rows.moderators.get(job_id, []))
+
+    async def add_moderator(self, job_id: uuid.UUID, user_id: str, added_at: datetime) -> bool:
+        moderators = self.rows.moderators.setdefault(job_id, [])
+        if any(m.user_id == user_id for m in moderators):
+            return False
+        moderators.append(Moderator(user_id, added_at))
+        return True
+
+    async def remove_moderator(self, job_id: uuid.UUID, user_id: str) -> bool:
+        before = self.rows.moderators.get(job_id, [])
+        self.rows.moderators[job_id] = [m for m in before if m.user_id != user_id]
+        return len(self.rows.moderators[job_id]) < len(before)
+
+    async def items(self, job_id: uuid.UUID) -> list[ModerationItem]:
+        essays = sorted(self.rows.essays.get(job_id, []), key=lambda e: e.item_index)
+        return [ModerationItem(e.essay_id, e.item_index, e.is_anchor, e.known_grade, e.text_ref) for e in essays]
+
+    async def llm_verdicts(self, job_id: uuid.UUID) -> list[LlmVerdict]:
+        done = sorted(
+            (p for p in self.rows.pairs.get(job_id, []) if p.status is PairStatus.DONE),
+            key=lambda p: (p.wave, p.position, p.attempt),
+        )
+        return [LlmVerdict(p.essay_a_id, p.essay_b_id, p.essay_a_id if p.winner == "A" else p.essay_b_id) for p in done]
+
+    async def verdicts(self, job_id: uuid.UUID) -> list[HumanVerdict]:
+        return [v for v in self.rows.verdicts if v.job_id == job_id]
+
+    async def add_verdict(self, verdict: HumanVerdict) -> None:
+        self.rows.verdicts.append(verdict)
+
+    async def delete_last_verdict(self, job_id: uuid.UUID, user_id: str) -> HumanVerdict | None:
+        mine = [v for v in self.rows.verdicts if (v.job_id, v.moderator_user_id) == (job_id, user_id)]
+        if not mine:
+            return None
+        self.rows.verdicts.remove(mine[-1])
+        return mine[-1]
+
+
 class FakeAssignmentRepository:
     def __init__(self, rows: Rows) -> None:
         self.rows = rows
@@ -359,6 +416,7 @@ class FakeUnitOfWork:
     erased_batches: FakeErasedBatches
     erased_essays: FakeErasedEssays
     events: FakeOutbox
+    moderation: FakeModerationRepository
     committed: list[Callable[[], None]] = field(default_factory=list)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
@@ -381,6 +439,7 @@ class FakeUnitOfWorkFactory:
             FakeErasedBatches(rows),
             FakeErasedEssays(rows),
             FakeOutbox(rows),
+            FakeModerationRepository(rows),
         )
         try:
             yield uow

@@ -15,7 +15,7 @@ from sqlalchemy import RowMapping, and_, bindparam, delete, func, insert, null, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cj_assessment_service.adapters.tables import comparisons, job_essays, jobs, waves
+from cj_assessment_service.adapters.tables import comparisons, job_essays, jobs, moderation_verdicts, waves
 from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssay, Wave
 from cj_assessment_service.domain.job_health import ActiveJob
@@ -209,6 +209,14 @@ class SqlJobRepository:
             .where(job_essays.c.job_id == job_id, job_essays.c.essay_id.in_(wanted))
             .returning(job_essays.c.essay_id)
         )
+        # The teachers' verdicts on the essays go with them (a reason may describe the essay).
+        v = moderation_verdicts.c
+        await self._session.execute(
+            delete(moderation_verdicts).where(
+                v.job_id == job_id,
+                or_(v.first_essay_id.in_(wanted), v.second_essay_id.in_(wanted)),
+            )
+        )
         await self._session.execute(update(waves).where(waves.c.job_id == job_id).values(theta=null()))
         return ErasedRows(essays=len(essays.all()), comparisons=len(pairs.all()))
 
@@ -239,6 +247,7 @@ class SqlJobRepository:
         essays = await self._session.execute(
             delete(job_essays).where(job_essays.c.job_id == job_id).returning(job_essays.c.essay_id)
         )
+        await self._session.execute(delete(moderation_verdicts).where(moderation_verdicts.c.job_id == job_id))
         await self._session.execute(update(waves).where(waves.c.job_id == job_id).values(theta=null()))
         await self._session.execute(
             update(jobs).where(jobs.c.id == job_id).values(purged_at=purged_at, aggregates=aggregates.to_json())

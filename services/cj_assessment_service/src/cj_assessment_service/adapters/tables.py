@@ -1,5 +1,6 @@
 """The service's one MetaData: assignments, anchors, jobs, their essays, waves and comparisons, the erased
-batches and essays, the outbox, and the access log (who read which batch's or essay's comparisons)."""
+batches and essays, the outbox, the access log (who read which batch's or essay's comparisons), and teacher
+moderation (human verdicts and the colleagues allowed to give them)."""
 
 from __future__ import annotations
 
@@ -207,4 +208,30 @@ erased_essays = Table(
     Column("essay_id", Uuid, nullable=False),
     Column("erased_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("batch_id", "essay_id", name="pk_erased_essays"),
+)
+
+# Teacher moderation (issue 24): every human verdict on a finished job, the two essays in the order shown.
+# They go with their job (batch erasure, retention's deletion) and with either essay (a student's erasure).
+moderation_verdicts = Table(
+    "moderation_verdicts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("moderator_user_id", Text, nullable=False),
+    Column("first_essay_id", Uuid, nullable=False),  # shown first
+    Column("second_essay_id", Uuid, nullable=False),
+    Column("winner_essay_id", Uuid, nullable=False),
+    Column("reason", Text, nullable=True),  # one line, at most 200 characters
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_moderation_verdicts_job_moderator", "job_id", "moderator_user_id"),
+)
+
+# The colleagues a job's owner allowed to moderate it (the owner always may).
+job_moderators = Table(
+    "job_moderators",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("job_id", "user_id", name="pk_job_moderators"),
 )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cj_assessment_service.adapters.assignment_repository import SqlAssignmentRepository
 from cj_assessment_service.adapters.erasure_repository import SqlErasedBatches, SqlErasedEssays
 from cj_assessment_service.adapters.job_repository import SqlJobRepository
+from cj_assessment_service.adapters.moderation_repository import SqlModerationRepository
 from cj_assessment_service.adapters.tables import outbox
 from cj_assessment_service.domain.job import Outgoing
 from common_core.envelope import deterministic_event_id
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
         self.assignments = SqlAssignmentRepository(session)
         self.erased_batches = SqlErasedBatches(session)
         self.erased_essays = SqlErasedEssays(session)
+        self.moderation = SqlModerationRepository(session)
         # Tests map the payload models to fresh topics; production uses common_core's EVENTS.
         self.events = OutboxEvents(OutboxWriter(session, outbox, registry, service_name))
 

@@ -18,6 +18,7 @@ from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.assignment import Anchor, Assignment
 from cj_assessment_service.domain.job import Job, Outgoing
 from cj_assessment_service.domain.job_health import ActiveJob
+from cj_assessment_service.domain.moderation import HumanVerdict, LlmVerdict, ModerationItem
 from cj_assessment_service.domain.pairs import Pair
 from common_core.events.cj_assessment import AssessmentBudget
 from common_core.http.access import AccessSubject
@@ -185,6 +186,39 @@ class ErasedEssayRepository(Protocol):
         """The batch's erased essays."""
 
 
+@dataclass(frozen=True)
+class Moderator:
+    user_id: str
+    added_at: datetime
+
+
+class ModerationRepository(Protocol):
+    """Teacher moderation of a job: the colleagues allowed to moderate it and every human verdict."""
+
+    async def moderators(self, job_id: uuid.UUID) -> list[Moderator]:
+        """The colleagues the owner added, in the order they were added."""
+
+    async def add_moderator(self, job_id: uuid.UUID, user_id: str, added_at: datetime) -> bool:
+        """``False`` if the colleague was already one."""
+
+    async def remove_moderator(self, job_id: uuid.UUID, user_id: str) -> bool:
+        """``False`` if the user was not a moderator of the job."""
+
+    async def items(self, job_id: uuid.UUID) -> list[ModerationItem]:
+        """The job's essays and anchors (no texts), in engine order."""
+
+    async def llm_verdicts(self, job_id: uuid.UUID) -> list[LlmVerdict]:
+        """The LLM's answered comparisons, in planning order."""
+
+    async def verdicts(self, job_id: uuid.UUID) -> list[HumanVerdict]:
+        """Every teacher's verdict on the job, oldest first."""
+
+    async def add_verdict(self, verdict: HumanVerdict) -> None: ...
+
+    async def delete_last_verdict(self, job_id: uuid.UUID, user_id: str) -> HumanVerdict | None:
+        """Delete and return the user's most recent verdict on the job (None: they have none)."""
+
+
 class LabelTakenError(Exception):
     """A concurrent upload took an anchor label between the check and the insert."""
 
@@ -215,6 +249,9 @@ class UnitOfWork(Protocol):
 
     @property
     def events(self) -> EventOutbox: ...
+
+    @property
+    def moderation(self) -> ModerationRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (never if it rolls back)."""

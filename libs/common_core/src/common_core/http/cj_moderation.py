@@ -1,0 +1,191 @@
+"""Teacher moderation of a finished CJ job (issue 24): CJ's internal routes, called by the BFF only.
+
+Identity comes from ``X-User-ID``. The job's teacher (the owner) and the colleagues the owner added as
+moderators may moderate; anyone else gets a 404, as for any job that is not theirs. Only the owner manages
+the moderators. Every human verdict joins the LLM's in one multi-judge Bradley-Terry fit (each teacher is
+a judge of their own; the LLM is the reference judge that sets the scale), refitted on every read:
+
+- ``GET  /internal/v1/jobs/{job_id}/moderation/next`` -> :class:`ModerationNext`
+- ``POST /internal/v1/jobs/{job_id}/moderation/verdicts`` :class:`ModerationVerdictRequest` -> 201
+  :class:`ModerationVerdictView` (the same moderator judging the same pair twice: 409)
+- ``DELETE /internal/v1/jobs/{job_id}/moderation/verdicts/last`` -> :class:`ModerationVerdictView`
+- ``GET  /internal/v1/jobs/{job_id}/moderation/report`` -> :class:`ModerationReport`
+- ``GET  /internal/v1/jobs/{job_id}/moderation/moderators`` -> :class:`ModeratorList`;
+  ``PUT`` / ``DELETE .../moderators/{user_id}`` add or remove a colleague (owner only)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from common_core.fields import Probability
+
+MAX_REASON_LENGTH = 200
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ModerationEssay(_View):
+    """One essay of a moderation pair, anonymised: a label, never a name or a file name."""
+
+    label: Literal["Essay A", "Essay B"]
+    essay_id: UUID = Field(description="The id to send back with the verdict.")
+    text_ref: str = Field(description="The text's id in content service's store (the BFF fetches the text).")
+
+
+class ModerationPair(_View):
+    first: ModerationEssay = Field(description="Shown first (left).")
+    second: ModerationEssay = Field(description="Shown second (right).")
+    reason: Literal[
+        "boundary", "uncertain_order", "llm_residual", "misfit_essay", "anchor_check", "covariate_contrast"
+    ] = Field(description="Why the plan chose this pair (cj_engine.moderation_plan.ModerationReason).")
+
+
+class ModerationProgress(_View):
+    given_by_you: int = Field(ge=0, description="Verdicts this moderator has given on the job.")
+    given_by_all: int = Field(ge=0, description="Verdicts every moderator has given on the job.")
+    budget_total: int = Field(ge=0, description="The moderation budget: 10 % of the LLM's comparisons, rounded up.")
+
+
+class ModerationNext(_View):
+    """``GET .../moderation/next``: the next planned pair this moderator has not judged, or ``done``."""
+
+    job_id: UUID
+    done: bool = Field(description="True when the budget is used up or no planned pair is left.")
+    pair: ModerationPair | None = None
+    progress: ModerationProgress
+
+
+class ModerationVerdictRequest(_Strict):
+    """``POST .../moderation/verdicts``: the two essays in the order shown, and the one judged better."""
+
+    first: UUID
+    second: UUID
+    winner: UUID
+    reason: str | None = Field(
+        default=None, max_length=MAX_REASON_LENGTH, description="An optional one-line reason (no line breaks)."
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if any(ord(ch) < 32 or ch in "\x7f\u2028\u2029" for ch in value):
+            raise ValueError("the reason must be one line of text without control characters")
+        stripped = value.strip()
+        return stripped or None
+
+
+class ModerationVerdictView(_View):
+    verdict_id: UUID
+    job_id: UUID
+    moderator_user_id: str
+    first: UUID
+    second: UUID
+    winner: UUID
+    reason: str | None = None
+    created_at: AwareDatetime
+
+
+class AgreementView(_View):
+    """AI-teacher agreement on the pairs both judged (Wilson interval at 95 %)."""
+
+    shared_verdicts: int = Field(ge=0)
+    agreeing: float = Field(ge=0.0, description="Fractional when the LLM judged a pair more than once.")
+    rate: Probability | None = Field(default=None, description="None without shared verdicts.")
+    low: Probability
+    high: Probability
+
+
+class TeacherAgreement(_View):
+    user_id: str
+    agreement: AgreementView
+
+
+class DisagreementView(_View):
+    first_essay_id: UUID
+    second_essay_id: UUID
+    teacher_user_id: str
+    teacher_winner: UUID
+    llm_winner: UUID
+    distance: float = Field(ge=0.0, description="|score difference| on the moderated scale; largest first.")
+
+
+class MisfittingEssay(_View):
+    essay_id: UUID
+    comparisons: int = Field(ge=0)
+    infit: float | None = None
+    outfit: float | None = None
+
+
+class JudgeView(_View):
+    """One judge's statistics. A teacher's are shown only from 20 decisions on (``enough_decisions``)."""
+
+    kind: Literal["llm", "teacher"]
+    user_id: str | None = Field(default=None, description="The teacher; None for the LLM.")
+    provider: str | None = None
+    model: str | None = None
+    decisions: int = Field(ge=0)
+    enough_decisions: bool
+    discrimination: float | None = None
+    discrimination_se: float | None = None
+    position_bias: float | None = None
+    position_se: float | None = None
+    agreement_with_scale: Probability | None = None
+    infit: float | None = None
+    outfit: float | None = None
+
+
+class ModeratedResult(_View):
+    essay_id: UUID
+    is_anchor: bool
+    rank: int = Field(ge=1)
+    bt_score: float
+    standard_error: float = Field(ge=0.0)
+    comparison_count: int = Field(ge=0)
+    teacher_judgements: int = Field(ge=0, description="Teachers' verdicts this essay took part in.")
+
+
+class ModerationReport(_View):
+    """``GET .../moderation/report``: the agreement report and the results refitted with every verdict."""
+
+    job_id: UUID
+    teacher_judgements: int = Field(ge=0, description="Teachers' verdicts the moderated results include.")
+    agreement: AgreementView
+    by_teacher: list[TeacherAgreement]
+    disagreements: list[DisagreementView]
+    misfitting_essays: list[MisfittingEssay]
+    judges: list[JudgeView]
+    results: list[ModeratedResult] = Field(description="Best first.")
+
+
+class ModeratorView(_View):
+    user_id: str
+    added_at: AwareDatetime
+
+
+class ModeratorList(_View):
+    """``GET .../moderation/moderators`` (owner only): the colleagues the owner allowed to moderate."""
+
+    job_id: UUID
+    owner_user_id: str
+    moderators: list[ModeratorView]
+
+
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
+    ModerationNext,
+    ModerationVerdictRequest,
+    ModerationVerdictView,
+    ModerationReport,
+    ModeratorList,
+)

@@ -1,0 +1,194 @@
+"""Teacher moderation of a completed job (issue 24): the next pair, verdicts and their undo, the agreement
+report, and the colleagues the owner allows to moderate.
+
+Who may: the job's owner and the colleagues the owner added; anyone else gets the 404 any job that is not
+theirs gives. Only the owner manages the moderators (a moderator who tries is told 403: they know the job).
+A job that has not completed is a 409. Every read refits the LLM's and the teachers' verdicts together
+(``domain/moderation.py``) in a worker thread, as ``fits.py`` does, never on the event loop. A read that
+shows essays is written to the access log (owner: the job's teacher): the pair's two essays, or the batch
+for the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from cj_assessment_service.domain import moderation
+from cj_assessment_service.domain.job import Job
+from cj_assessment_service.domain.moderation import HumanVerdict, ModerationData
+from cj_assessment_service.service_layer.deps import ServiceDeps
+from cj_assessment_service.service_layer.ports import UnitOfWork
+from common_core.grade_scales import get_grade_scale
+from common_core.http.access import AccessSubject
+from common_core.http.cj_moderation import (
+    ModerationEssay,
+    ModerationNext,
+    ModerationPair,
+    ModerationProgress,
+    ModerationReport,
+    ModerationVerdictRequest,
+    ModerationVerdictView,
+    ModeratorList,
+    ModeratorView,
+)
+from common_core.status import CJJobState
+from huleedu_service_libs.access_log import Accessor
+from huleedu_service_libs.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from huleedu_service_libs.http.request_input import quote
+
+MAX_USER_ID_LENGTH = 200
+
+
+def _verdict_view(verdict: HumanVerdict) -> ModerationVerdictView:
+    return ModerationVerdictView(
+        verdict_id=verdict.id,
+        job_id=verdict.job_id,
+        moderator_user_id=verdict.moderator_user_id,
+        first=verdict.first,
+        second=verdict.second,
+        winner=verdict.winner,
+        reason=verdict.reason,
+        created_at=verdict.created_at,
+    )
+
+
+def _completed(job: Job) -> Job:
+    if job.state is not CJJobState.COMPLETED:
+        raise ConflictError(
+            f"job {job.id} is {job.state.value}: moderation opens once the assessment has completed",
+            details={"state": job.state.value},
+        )
+    return job
+
+
+class ModerationService:
+    def __init__(self, deps: ServiceDeps) -> None:
+        self._deps = deps
+
+    async def _job(self, uow: UnitOfWork, job_id: uuid.UUID, user_id: str, *, lock: bool = False) -> Job:
+        """The completed job if ``user_id`` owns or moderates it; else the 404 of a job that is not theirs."""
+        job = await uow.jobs.get(job_id, lock=lock)
+        if job is None or (
+            job.user_id != user_id and user_id not in {m.user_id for m in await uow.moderation.moderators(job_id)}
+        ):
+            raise NotFoundError(f"job {job_id} not found")
+        return _completed(job)
+
+    async def _owned(self, uow: UnitOfWork, job_id: uuid.UUID, user_id: str) -> Job:
+        job = await uow.jobs.get(job_id)
+        if job is not None and job.user_id != user_id:
+            if user_id in {m.user_id for m in await uow.moderation.moderators(job_id)}:
+                raise ForbiddenError("only the job's teacher chooses its moderators")
+            job = None
+        if job is None:
+            raise NotFoundError(f"job {job_id} not found")
+        return job
+
+    async def _data(self, uow: UnitOfWork, job: Job) -> ModerationData:
+        items = await uow.moderation.items(job.id)
+        if not items:
+            raise ConflictError(f"job {job.id} has no essays left to moderate (erased or purged by retention)")
+        return ModerationData.of(
+            items, await uow.moderation.llm_verdicts(job.id), await uow.moderation.verdicts(job.id)
+        )
+
+    async def next_pair(self, job_id: uuid.UUID, user_id: str, accessor: Accessor) -> ModerationNext:
+        async with self._deps.uows() as uow:
+            job = await self._job(uow, job_id, user_id)
+            data = await self._data(uow, job)
+        scale = get_grade_scale(job.grade_scale)
+        decision = await asyncio.to_thread(moderation.next_pair, data, user_id, scale, job.seed)
+        progress = ModerationProgress(
+            given_by_you=decision.given_by_you, given_by_all=decision.given_by_all, budget_total=decision.budget_total
+        )
+        if decision.pair is None:
+            return ModerationNext(job_id=job_id, done=True, progress=progress)
+        first, second = decision.pair.first, decision.pair.second
+        await self._deps.access_log.record(
+            job.user_id,
+            accessor,
+            [(AccessSubject.ESSAY, str(first.essay_id)), (AccessSubject.ESSAY, str(second.essay_id))],
+        )
+        pair = ModerationPair(
+            first=ModerationEssay(label="Essay A", essay_id=first.essay_id, text_ref=first.text_ref),
+            second=ModerationEssay(label="Essay B", essay_id=second.essay_id, text_ref=second.text_ref),
+            reason=decision.pair.reason,
+        )
+        return ModerationNext(job_id=job_id, done=False, pair=pair, progress=progress)
+
+    async def record(self, job_id: uuid.UUID, user_id: str, body: ModerationVerdictRequest) -> ModerationVerdictView:
+        """One verdict; the same moderator on the same pair (in either order) again is a 409."""
+        async with self._deps.uows() as uow:
+            # The job's row lock: two verdicts of one moderator on one pair cannot both pass the check.
+            job = await self._job(uow, job_id, user_id, lock=True)
+            items = await uow.moderation.items(job.id)
+            problem = moderation.verdict_problem(items, body.first, body.second, body.winner)
+            if problem is not None:
+                raise ValidationFailedError(problem)
+            pair = frozenset((body.first, body.second))
+            mine = [v for v in await uow.moderation.verdicts(job_id) if v.moderator_user_id == user_id]
+            if any(v.pair == pair for v in mine):
+                raise ConflictError("you have already judged this pair; undo your last verdict to change it")
+            verdict = HumanVerdict(
+                id=uuid.uuid4(),
+                job_id=job_id,
+                moderator_user_id=user_id,
+                first=body.first,
+                second=body.second,
+                winner=body.winner,
+                reason=body.reason,
+                created_at=datetime.now(UTC),
+            )
+            await uow.moderation.add_verdict(verdict)
+        return _verdict_view(verdict)
+
+    async def undo(self, job_id: uuid.UUID, user_id: str) -> ModerationVerdictView:
+        async with self._deps.uows() as uow:
+            await self._job(uow, job_id, user_id, lock=True)
+            removed = await uow.moderation.delete_last_verdict(job_id, user_id)
+        if removed is None:
+            raise NotFoundError("you have no verdict on this job to undo")
+        return _verdict_view(removed)
+
+    async def report(self, job_id: uuid.UUID, user_id: str, accessor: Accessor) -> ModerationReport:
+        async with self._deps.uows() as uow:
+            job = await self._job(uow, job_id, user_id)
+            data = await self._data(uow, job)
+        report = await asyncio.to_thread(moderation.report, data, job_id, job.llm.provider, job.llm.model)
+        await self._deps.access_log.record(job.user_id, accessor, [(AccessSubject.BATCH, str(job.batch_id))])
+        return report
+
+    async def moderators(self, job_id: uuid.UUID, user_id: str) -> ModeratorList:
+        async with self._deps.uows() as uow:
+            job = await self._owned(uow, job_id, user_id)
+            return await self._list(uow, job)
+
+    async def add_moderator(self, job_id: uuid.UUID, user_id: str, colleague: str) -> ModeratorList:
+        if colleague != colleague.strip() or not colleague or len(colleague) > MAX_USER_ID_LENGTH:
+            raise ValidationFailedError(
+                f"a moderator is a user id of 1-{MAX_USER_ID_LENGTH} characters without surrounding spaces",
+                details={"field": "user_id"},
+            )
+        async with self._deps.uows() as uow:
+            job = await self._owned(uow, job_id, user_id)
+            if colleague == job.user_id:
+                raise ValidationFailedError("the job's teacher always moderates it", details={"field": "user_id"})
+            await uow.moderation.add_moderator(job_id, colleague, datetime.now(UTC))
+            return await self._list(uow, job)
+
+    async def remove_moderator(self, job_id: uuid.UUID, user_id: str, colleague: str) -> ModeratorList:
+        async with self._deps.uows() as uow:
+            job = await self._owned(uow, job_id, user_id)
+            if not await uow.moderation.remove_moderator(job_id, colleague):
+                raise NotFoundError(f"{quote(colleague)} is not a moderator of job {job_id}")
+            return await self._list(uow, job)
+
+    async def _list(self, uow: UnitOfWork, job: Job) -> ModeratorList:
+        moderators = await uow.moderation.moderators(job.id)
+        return ModeratorList(
+            job_id=job.id,
+            owner_user_id=job.user_id,
+            moderators=[ModeratorView(user_id=m.user_id, added_at=m.added_at) for m in moderators],
+        )

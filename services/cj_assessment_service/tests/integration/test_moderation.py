@@ -1,0 +1,197 @@
+"""Teacher moderation against the real database and HTTP routes (issue 24): a teacher moderates several pairs
+and the report's agreement and teacher-judgement counts follow; undo; a colleague the owner adds moderates
+while a third teacher gets 404; a duplicate verdict is a 409; hostile input is a 4xx with the error body;
+the verdicts go with the batch's erasure."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from common_core.events.cj_assessment import CJAssessmentCompletedV1
+from services.cj_assessment_service.tests.integration.conftest import Harness, teacher_headers
+from services.cj_assessment_service.tests.integration.test_job_end_to_end import create_assignment_with_anchors
+
+BFF = "bff_teacher_service"
+OWNER, COLLEAGUE, STRANGER = "teacher-1", "teacher-2", "teacher-3"
+
+
+def _as(user: str) -> dict[str, str]:
+    return teacher_headers(user, BFF)
+
+
+async def _json(response: Any, status: int) -> Any:
+    body = await response.get_json()
+    assert response.status_code == status, (response.status_code, body)
+    return body
+
+
+async def _error(response: Any) -> dict[str, Any]:
+    assert 400 <= response.status_code < 500, (response.status_code, await response.get_data())
+    body = await response.get_json()
+    assert set(body["error"]) >= {"code", "message", "correlation_id", "service"}
+    return dict(body["error"])
+
+
+async def test_moderation_over_http_on_the_database(harness: Harness):
+    app = await harness.start()
+    client = app.test_client()
+    assignment_id = await create_assignment_with_anchors(harness, client)
+    request = await harness.request(10, assignment_id=uuid.UUID(assignment_id))
+    completed: CJAssessmentCompletedV1 = await harness.wait_for_event(CJAssessmentCompletedV1, request.batch_id)
+    base = f"/internal/v1/jobs/{completed.job_id}/moderation"
+
+    async def report(user: str = OWNER) -> Any:
+        return await _json(await client.get(f"{base}/report", headers=_as(user)), 200)
+
+    async def post(user: str, body: dict[str, Any]) -> Any:
+        return await client.post(f"{base}/verdicts", json=body, headers=_as(user))
+
+    before = await report()
+    assert (before["teacher_judgements"], before["agreement"]["shared_verdicts"]) == (0, 0)
+    llm_results = {r["essay_id"]: r["rank"] for r in before["results"]}
+    assert len(llm_results) == 10 + 6  # the students and the anchors
+
+    # The owner moderates the planned pairs: each read refits with every verdict so far.
+    given = 3
+    for k in range(given):
+        step = await _json(await client.get(f"{base}/next", headers=_as(OWNER)), 200)
+        assert step["done"] is False
+        assert step["progress"]["given_by_you"] == k
+        first, second = step["pair"]["first"], step["pair"]["second"]
+        assert (first["label"], second["label"]) == ("Essay A", "Essay B")
+        assert set(first) == {"label", "essay_id", "text_ref"}  # no name, no file name
+        body = {"first": first["essay_id"], "second": second["essay_id"], "winner": second["essay_id"]}
+        verdict = await _json(await post(OWNER, {**body, "reason": "B argues better."}), 201)
+        assert (verdict["moderator_user_id"], verdict["reason"]) == (OWNER, "B argues better.")
+        assert (await report())["teacher_judgements"] == k + 1
+        # The same pair again, in either order, is a conflict.
+        again = await post(OWNER, {**body, "first": body["second"], "second": body["first"]})
+        assert again.status_code == 409
+        await _error(again)
+
+    moderated = await report()
+    assert sum(r["teacher_judgements"] for r in moderated["results"]) == 2 * given
+    assert [(j["kind"], j["decisions"]) for j in moderated["judges"]][1] == ("teacher", given)
+
+    # Agreement on pairs the LLM judged: one agreeing verdict, one disagreeing.
+    page = await _json(await client.get(f"/internal/v1/jobs/{completed.job_id}/comparisons", headers=_as(OWNER)), 200)
+    done = [c for c in page["comparisons"] if c["status"] == "done"]
+    judged = {frozenset((v["first_essay_id"], v["second_essay_id"])) for v in moderated["disagreements"]}
+    shared_before = moderated["agreement"]["shared_verdicts"]
+    unmoderated = [c for c in done if frozenset((c["essay_a_id"], c["essay_b_id"])) not in judged]
+    agree, disagree = unmoderated[0], unmoderated[-1]
+    await _json(
+        await post(
+            OWNER, {"first": agree["essay_a_id"], "second": agree["essay_b_id"], "winner": agree["winner_essay_id"]}
+        ),
+        201,
+    )
+    loser = disagree["essay_a_id"] if disagree["winner_essay_id"] == disagree["essay_b_id"] else disagree["essay_b_id"]
+    await _json(
+        await post(OWNER, {"first": disagree["essay_a_id"], "second": disagree["essay_b_id"], "winner": loser}), 201
+    )
+    split = await report()
+    assert split["agreement"]["shared_verdicts"] == shared_before + 2
+    assert split["teacher_judgements"] == given + 2
+    assert any(
+        d["teacher_winner"] == loser and d["llm_winner"] == disagree["winner_essay_id"] for d in split["disagreements"]
+    )
+
+    # Undo takes back the disagreeing verdict.
+    undone = await _json(await client.delete(f"{base}/verdicts/last", headers=_as(OWNER)), 200)
+    assert undone["winner"] == loser
+    after = await report()
+    assert (after["teacher_judgements"], after["agreement"]["shared_verdicts"]) == (given + 1, shared_before + 1)
+    assert not any(d["teacher_winner"] == loser for d in after["disagreements"])
+
+    # A colleague: 404 until the owner adds them; then they moderate; a third teacher still gets 404.
+    assert (await client.get(f"{base}/next", headers=_as(COLLEAGUE))).status_code == 404
+    listed = await _json(await client.put(f"{base}/moderators/{COLLEAGUE}", headers=_as(OWNER)), 200)
+    assert [m["user_id"] for m in listed["moderators"]] == [COLLEAGUE]
+    step = await _json(await client.get(f"{base}/next", headers=_as(COLLEAGUE)), 200)
+    assert step["progress"]["given_by_you"] == 0
+    pair = step["pair"]
+    body = {
+        "first": pair["first"]["essay_id"],
+        "second": pair["second"]["essay_id"],
+        "winner": pair["first"]["essay_id"],
+    }
+    await _json(await post(COLLEAGUE, body), 201)
+    teachers = {j["user_id"] for j in (await report(COLLEAGUE))["judges"] if j["kind"] == "teacher"}
+    assert teachers == {OWNER, COLLEAGUE}
+    assert (await client.put(f"{base}/moderators/{STRANGER}", headers=_as(COLLEAGUE))).status_code == 403
+    for method, path in (
+        ("GET", "next"),
+        ("GET", "report"),
+        ("DELETE", "verdicts/last"),
+        ("GET", "moderators"),
+        ("PUT", f"moderators/{STRANGER}"),
+        ("DELETE", f"moderators/{COLLEAGUE}"),
+    ):
+        response = await client.open(f"{base}/{path}", method=method, headers=_as(STRANGER))
+        assert response.status_code == 404, (method, path)
+        await _error(response)
+    stranger_post = await post(STRANGER, body)
+    assert stranger_post.status_code == 404
+    await _error(stranger_post)
+
+    # The colleague's reads are in the owner's access log, with the colleague as the reader.
+    log = await _json(await client.get(f"/internal/v1/users/{OWNER}/access-log", headers=_as(OWNER)), 200)
+    assert {(e["actor_user_id"], e["subject_kind"]) for e in log["entries"]} >= {
+        (COLLEAGUE, "essay"),
+        (COLLEAGUE, "batch"),
+    }
+
+    # Hostile input: 4xx with the error body, never 500; nothing stored.
+    stored = len(await harness.db("SELECT id FROM moderation_verdicts"))
+    other_essay = str(uuid.uuid4())
+    hostile_bodies: list[Any] = [
+        {**body, "reason": "a\x00b"},
+        {**body, "reason": "two\nlines"},
+        {**body, "reason": "x" * 201},
+        {**body, "winner": other_essay},
+        {**body, "second": other_essay},
+        {**body, "extra": 1},
+        {**body, "first": "not-a-uuid"},
+        {"first": body["first"]},
+        [body],
+    ]
+    for hostile in hostile_bodies:
+        await _error(await post(OWNER, hostile))
+    raw_cases = [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b"\xff\xfe",
+        b"x" * 1_000_000,
+    ]
+    for raw in raw_cases:
+        response = await client.post(
+            f"{base}/verdicts", data=raw, headers={**_as(OWNER), "Content-Type": "application/json"}
+        )
+        await _error(response)
+    for path in (
+        "/internal/v1/jobs/not-a-uuid/moderation/next",
+        f"/internal/v1/jobs/{uuid.uuid4()}/moderation/report",
+        f"{base}/moderators/a%00b",
+        f"{base}/moderators/{'x' * 300}",
+        f"{base}/moderators/{OWNER}",
+    ):
+        await _error(
+            await client.put(path, headers=_as(OWNER))
+            if "moderators" in path
+            else await client.get(path, headers=_as(OWNER))
+        )
+    assert (await client.get(f"{base}/next", headers=teacher_headers(OWNER))).status_code == 403  # the gateway
+    no_user = {k: v for k, v in _as(OWNER).items() if k != "X-User-ID"}
+    assert (await client.get(f"{base}/next", headers=no_user)).status_code == 401
+    assert len(await harness.db("SELECT id FROM moderation_verdicts")) == stored
+
+    # The batch's erasure takes the verdicts and the moderators with the job.
+    await harness.delete_batch(request.batch_id)
+
+    async def verdicts_left(_: Harness) -> int:
+        return len(await harness.db("SELECT id FROM moderation_verdicts"))
+
+    await harness.wait_for_db(lambda n: n == 0, verdicts_left)
+    assert await harness.db("SELECT user_id FROM job_moderators") == []

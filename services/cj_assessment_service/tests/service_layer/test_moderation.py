@@ -1,0 +1,201 @@
+"""Teacher moderation over the in-memory fakes (issue 24): who may moderate, the next pair until the budget is
+used up, verdicts and their undo, duplicates, and the report's agreement and teacher-judgement counts."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from pydantic import ValidationError
+
+from cj_assessment_service.domain.pairs import PairStatus
+from cj_assessment_service.service_layer.moderation import ModerationService
+from cj_assessment_service.service_layer.submitter import Submitter
+from common_core.events.cj_assessment import AssessmentBudget
+from common_core.http.access import AccessSubject
+from common_core.http.cj_moderation import ModerationVerdictRequest
+from huleedu_service_libs.access_log import Accessor
+from huleedu_service_libs.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from services.cj_assessment_service.tests.service_layer.conftest import Service, start
+from services.cj_assessment_service.tests.service_layer.test_job_life import answer_until_done, the_job
+
+OWNER, COLLEAGUE, STRANGER = "teacher-1", "teacher-2", "teacher-3"
+
+
+def bff(user: str) -> Accessor:
+    return Accessor(user, "bff_teacher_service")
+
+
+async def _completed_job(service: Service, n_essays: int = 10, per_essay: int = 8):
+    await start(service, service.request(n_essays, budget=AssessmentBudget(max_comparisons_per_essay=per_essay)))
+    await Submitter(service.deps).submit_due_once()
+    await answer_until_done(service)
+    return the_job(service)
+
+
+def _llm_pairs(service: Service, job_id: uuid.UUID):
+    """The LLM's answered comparisons: (first, second, the LLM's winner)."""
+    return [
+        (p.essay_a_id, p.essay_b_id, p.winner_essay_id)
+        for p in service.rows.pairs[job_id]
+        if p.status is PairStatus.DONE and p.winner_essay_id is not None
+    ]
+
+
+def _verdict(first: uuid.UUID, second: uuid.UUID, winner: uuid.UUID, reason: str | None = None):
+    return ModerationVerdictRequest(first=first, second=second, winner=winner, reason=reason)
+
+
+async def test_moderation_opens_only_once_the_job_has_completed(service: Service):
+    await start(service, service.request(4))
+    job = the_job(service)
+    moderation = ModerationService(service.deps)
+    with pytest.raises(ConflictError, match="completed"):
+        await moderation.next_pair(job.id, OWNER, bff(OWNER))
+    with pytest.raises(NotFoundError):  # another teacher learns nothing, not even the state
+        await moderation.next_pair(job.id, STRANGER, bff(STRANGER))
+
+
+async def test_a_teacher_moderates_the_planned_pairs_until_the_budget_is_used_up(service: Service):
+    job = await _completed_job(service)
+    moderation = ModerationService(service.deps)
+    index = {e.essay_id: e.item_index for e in service.rows.essays[job.id]}
+    budget = -(-len(_llm_pairs(service, job.id)) // 10)  # 10 % of the LLM's comparisons, rounded up
+    assert budget >= 3
+    seen: set[frozenset[uuid.UUID]] = set()
+    for given in range(budget):
+        step = await moderation.next_pair(job.id, OWNER, bff(OWNER))
+        assert not step.done
+        assert step.pair is not None
+        assert (step.progress.given_by_you, step.progress.given_by_all, step.progress.budget_total) == (
+            given,
+            given,
+            budget,
+        )
+        first, second = step.pair.first, step.pair.second
+        assert (first.label, second.label) == ("Essay A", "Essay B")
+        assert {first.essay_id, second.essay_id} <= set(index)
+        pair = frozenset((first.essay_id, second.essay_id))
+        assert pair not in seen
+        assert len(pair) == 2
+        seen.add(pair)
+        # The teacher agrees with the simulated LLM: the higher-numbered essay is better.
+        winner = max(first.essay_id, second.essay_id, key=index.__getitem__)
+        await moderation.record(job.id, OWNER, _verdict(first.essay_id, second.essay_id, winner, "clearer"))
+
+    finished = await moderation.next_pair(job.id, OWNER, bff(OWNER))
+    assert finished.done
+    assert finished.pair is None
+    assert finished.progress.given_by_you == budget
+
+    report = await moderation.report(job.id, OWNER, bff(OWNER))
+    assert report.teacher_judgements == budget
+    assert sum(r.teacher_judgements for r in report.results) == 2 * budget
+    assert sorted(r.rank for r in report.results) == list(range(1, len(index) + 1))
+    assert [j.kind for j in report.judges] == ["llm", "teacher"]
+    teacher = report.judges[1]
+    assert (teacher.user_id, teacher.decisions, teacher.enough_decisions) == (OWNER, budget, False)
+    assert teacher.discrimination is None
+    assert teacher.infit is None
+    assert report.judges[0].discrimination == pytest.approx(1.0)
+
+
+async def test_agreement_disagreements_and_undo_follow_the_verdicts(service: Service):
+    job = await _completed_job(service)
+    moderation = ModerationService(service.deps)
+    pairs = _llm_pairs(service, job.id)
+    (a1, b1, w1), (a2, b2, w2) = pairs[0], pairs[1]
+    assert not (await moderation.report(job.id, OWNER, bff(OWNER))).agreement.shared_verdicts
+
+    await moderation.record(job.id, OWNER, _verdict(a1, b1, w1))
+    agreeing = await moderation.report(job.id, OWNER, bff(OWNER))
+    assert (agreeing.agreement.shared_verdicts, agreeing.agreement.rate) == (1, 1.0)
+    assert agreeing.disagreements == []
+
+    loser = a2 if w2 == b2 else b2
+    await moderation.record(job.id, OWNER, _verdict(a2, b2, loser))
+    split = await moderation.report(job.id, OWNER, bff(OWNER))
+    assert (split.teacher_judgements, split.agreement.shared_verdicts, split.agreement.rate) == (2, 2, 0.5)
+    assert 0.0 < split.agreement.low < 0.5 < split.agreement.high < 1.0
+    (disagreement,) = split.disagreements
+    assert (disagreement.teacher_user_id, disagreement.teacher_winner, disagreement.llm_winner) == (OWNER, loser, w2)
+    assert [(t.user_id, t.agreement.shared_verdicts) for t in split.by_teacher] == [(OWNER, 2)]
+
+    undone = await moderation.undo(job.id, OWNER)
+    assert (undone.first, undone.second, undone.winner) == (a2, b2, loser)
+    after = await moderation.report(job.id, OWNER, bff(OWNER))
+    assert (after.teacher_judgements, after.agreement.shared_verdicts, after.disagreements) == (1, 1, [])
+    await moderation.undo(job.id, OWNER)
+    with pytest.raises(NotFoundError, match="no verdict"):
+        await moderation.undo(job.id, OWNER)
+
+
+async def test_the_same_pair_twice_is_a_conflict_and_foreign_essays_are_refused(service: Service):
+    job = await _completed_job(service, n_essays=4, per_essay=4)
+    moderation = ModerationService(service.deps)
+    a, b, winner = _llm_pairs(service, job.id)[0]
+    await moderation.record(job.id, OWNER, _verdict(a, b, winner))
+    with pytest.raises(ConflictError):
+        await moderation.record(job.id, OWNER, _verdict(b, a, winner))  # the other order is the same pair
+    stranger = uuid.uuid4()
+    for bad in (_verdict(a, stranger, a), _verdict(a, b, stranger), _verdict(a, a, a)):
+        with pytest.raises(ValidationFailedError):
+            await moderation.record(job.id, OWNER, bad)
+    assert len(service.rows.verdicts) == 1
+
+
+def test_a_reason_is_one_short_line():
+    a, b = uuid.uuid4(), uuid.uuid4()
+    assert _verdict(a, b, a, "  fine  ").reason == "fine"
+    assert _verdict(a, b, a, "   ").reason is None
+    for bad in ("two\nlines", "nul\x00", "tab\there", "x" * 201, "line\u2028separator"):
+        with pytest.raises(ValidationError):
+            _verdict(a, b, a, bad)
+
+
+async def test_the_owner_chooses_colleagues_who_moderate_and_everyone_else_gets_404(service: Service):
+    job = await _completed_job(service, n_essays=6, per_essay=6)
+    moderation = ModerationService(service.deps)
+    for user in (COLLEAGUE, STRANGER):
+        with pytest.raises(NotFoundError):
+            await moderation.next_pair(job.id, user, bff(user))
+
+    listed = await moderation.add_moderator(job.id, OWNER, COLLEAGUE)
+    assert (listed.owner_user_id, [m.user_id for m in listed.moderators]) == (OWNER, [COLLEAGUE])
+    assert [m.user_id for m in (await moderation.add_moderator(job.id, OWNER, COLLEAGUE)).moderators] == [COLLEAGUE]
+    step = await moderation.next_pair(job.id, COLLEAGUE, bff(COLLEAGUE))
+    assert step.pair is not None
+    first, second = step.pair.first.essay_id, step.pair.second.essay_id
+    await moderation.record(job.id, COLLEAGUE, _verdict(first, second, first))
+    # The owner may judge the same pair: two teachers are two judges.
+    await moderation.record(job.id, OWNER, _verdict(first, second, second))
+    report = await moderation.report(job.id, COLLEAGUE, bff(COLLEAGUE))
+    assert sorted(str(j.user_id) for j in report.judges if j.kind == "teacher") == [OWNER, COLLEAGUE]
+
+    # The reads were logged for the job's teacher, with the colleague as the reader.
+    logged = [(e.owner_id, e.accessor.user_id, e.subject[0]) for e in service.access_log.entries]
+    assert logged == [
+        (OWNER, COLLEAGUE, AccessSubject.ESSAY),
+        (OWNER, COLLEAGUE, AccessSubject.ESSAY),
+        (OWNER, COLLEAGUE, AccessSubject.BATCH),
+    ]
+
+    with pytest.raises(ForbiddenError):
+        await moderation.add_moderator(job.id, COLLEAGUE, STRANGER)
+    with pytest.raises(NotFoundError):
+        await moderation.moderators(job.id, STRANGER)
+    with pytest.raises(NotFoundError):
+        await moderation.report(job.id, STRANGER, bff(STRANGER))
+    with pytest.raises(ValidationFailedError):
+        await moderation.add_moderator(job.id, OWNER, OWNER)
+    with pytest.raises(ValidationFailedError):
+        await moderation.add_moderator(job.id, OWNER, " padded ")
+
+    # The colleague's undo takes back their own verdict only.
+    assert (await moderation.undo(job.id, COLLEAGUE)).moderator_user_id == COLLEAGUE
+    assert [v.moderator_user_id for v in service.rows.verdicts] == [OWNER]
+    assert (await moderation.remove_moderator(job.id, OWNER, COLLEAGUE)).moderators == []
+    with pytest.raises(NotFoundError):
+        await moderation.next_pair(job.id, COLLEAGUE, bff(COLLEAGUE))
+    with pytest.raises(NotFoundError):
+        await moderation.remove_moderator(job.id, OWNER, COLLEAGUE)
