@@ -1,14 +1,16 @@
 """Teacher moderation against the real database and HTTP routes (issue 24): a teacher moderates several pairs
 and the report's agreement and teacher-judgement counts follow; undo; a colleague the owner adds moderates
 while a third teacher gets 404; a duplicate verdict is a 409; hostile input is a 4xx with the error body;
-the verdicts go with the batch's erasure."""
+the verdicts go with a deleted account, an erased student's essay and the batch's erasure."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from common_core.events.cj_assessment import CJAssessmentCompletedV1
+from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
 from services.cj_assessment_service.tests.integration.conftest import Harness, teacher_headers
 from services.cj_assessment_service.tests.integration.test_job_end_to_end import create_assignment_with_anchors
 
@@ -129,7 +131,7 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
         ("PUT", f"moderators/{STRANGER}"),
         ("DELETE", f"moderators/{COLLEAGUE}"),
     ):
-        response = await client.open(f"{base}/{path}", method=method, headers=_as(STRANGER))
+        response = await getattr(client, method.lower())(f"{base}/{path}", headers=_as(STRANGER))
         assert response.status_code == 404, (method, path)
         await _error(response)
     stranger_post = await post(STRANGER, body)
@@ -186,6 +188,35 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
     no_user = {k: v for k, v in _as(OWNER).items() if k != "X-User-ID"}
     assert (await client.get(f"{base}/next", headers=no_user)).status_code == 401
     assert len(await harness.db("SELECT id FROM moderation_verdicts")) == stored
+
+    # A deleted account takes its verdicts and its places as a moderator; a student's erasure the verdicts on
+    # their essay.
+    async def count(sql: str) -> int:
+        return int((await harness.db(sql))[0][0])
+
+    await harness.publish(TeacherAccountDeletedV1(user_id=COLLEAGUE, deleted_at=datetime.now(UTC)), COLLEAGUE)
+    await harness.wait_for_db(
+        lambda n: n == 0,
+        lambda _: count(f"SELECT count(*) FROM moderation_verdicts WHERE moderator_user_id = '{COLLEAGUE}'"),
+    )
+    assert await count("SELECT count(*) FROM job_moderators") == 0
+    owners_verdicts = await count("SELECT count(*) FROM moderation_verdicts")
+    essay = agree["essay_a_id"]
+    on_essay = (
+        f"SELECT count(*) FROM moderation_verdicts WHERE '{essay}' IN (first_essay_id::text, second_essay_id::text)"
+    )
+    assert await count(on_essay) >= 1
+    erased = StudentErasedV1(
+        student_id=uuid.uuid4(),
+        user_id=OWNER,
+        essays=[ErasedEssay(batch_id=request.batch_id, essay_id=uuid.UUID(essay))],
+        erased_at=datetime.now(UTC),
+    )
+    await harness.publish(erased, str(request.batch_id))
+    await harness.wait_for_db(lambda n: n == 0, lambda _: count(on_essay))
+    left = await count("SELECT count(*) FROM moderation_verdicts")
+    assert 0 < left < owners_verdicts
+    assert (await report())["teacher_judgements"] == left
 
     # The batch's erasure takes the verdicts and the moderators with the job.
     await harness.delete_batch(request.batch_id)

@@ -312,6 +312,15 @@ class FakeModerationRepository:
         self.rows.verdicts.remove(mine[-1])
         return mine[-1]
 
+    async def forget_user(self, user_id: str) -> tuple[int, int]:
+        kept = [v for v in self.rows.verdicts if v.moderator_user_id != user_id]
+        verdicts, self.rows.verdicts = len(self.rows.verdicts) - len(kept), kept
+        places = 0
+        for job_id, moderators in self.rows.moderators.items():
+            self.rows.moderators[job_id] = [m for m in moderators if m.user_id != user_id]
+            places += len(moderators) - len(self.rows.moderators[job_id])
+        return verdicts, places
+
 
 class FakeAssignmentRepository:
     def __init__(self, rows: Rows) -> None:

@@ -4,14 +4,17 @@ used up, verdicts and their undo, duplicates, and the report's agreement and tea
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
 from cj_assessment_service.domain.pairs import PairStatus
+from cj_assessment_service.service_layer.erasure import delete_account, erase_student
 from cj_assessment_service.service_layer.moderation import ModerationService
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.cj_assessment import AssessmentBudget
+from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
 from common_core.http.access import AccessSubject
 from common_core.http.cj_moderation import ModerationVerdictRequest
 from huleedu_service_libs.access_log import Accessor
@@ -199,3 +202,31 @@ async def test_the_owner_chooses_colleagues_who_moderate_and_everyone_else_gets_
         await moderation.next_pair(job.id, COLLEAGUE, bff(COLLEAGUE))
     with pytest.raises(NotFoundError):
         await moderation.remove_moderator(job.id, OWNER, COLLEAGUE)
+
+
+async def test_erasures_take_the_verdicts_on_the_essays_and_of_the_deleted_account(service: Service):
+    job = await _completed_job(service, n_essays=6, per_essay=6)
+    moderation = ModerationService(service.deps)
+    await moderation.add_moderator(job.id, OWNER, COLLEAGUE)
+    (a, b, w), (c, d, x) = _llm_pairs(service, job.id)[:2]
+    await moderation.record(job.id, OWNER, _verdict(a, b, w))
+    await moderation.record(job.id, COLLEAGUE, _verdict(c, d, x))
+
+    deleted = TeacherAccountDeletedV1(user_id=COLLEAGUE, deleted_at=datetime.now(UTC))
+    async with service.uows() as uow:
+        await delete_account(service.deps, deleted, uow)
+    assert [v.moderator_user_id for v in service.rows.verdicts] == [OWNER]
+    assert (await moderation.moderators(job.id, OWNER)).moderators == []
+
+    erased = StudentErasedV1(
+        student_id=uuid.uuid4(),
+        user_id=OWNER,
+        essays=[ErasedEssay(batch_id=job.batch_id, essay_id=a)],
+        erased_at=datetime.now(UTC),
+    )
+    async with service.uows() as uow:
+        await erase_student(service.deps, erased, uow)
+    assert service.rows.verdicts == []
+    report = await moderation.report(job.id, OWNER, bff(OWNER))
+    assert a not in {r.essay_id for r in report.results}
+    assert report.teacher_judgements == 0

@@ -107,3 +107,11 @@ class SqlModerationRepository:
         statement = delete(moderation_verdicts).where(_V.id == last).returning(*moderation_verdicts.c)
         row = (await self._session.execute(statement)).mappings().first()
         return None if row is None else _verdict(row)
+
+    async def forget_user(self, user_id: str) -> tuple[int, int]:
+        verdicts = await self._session.execute(
+            delete(moderation_verdicts).where(_V.moderator_user_id == user_id).returning(_V.id)
+        )
+        m = job_moderators.c
+        places = await self._session.execute(delete(job_moderators).where(m.user_id == user_id).returning(m.job_id))
+        return len(verdicts.all()), len(places.all())

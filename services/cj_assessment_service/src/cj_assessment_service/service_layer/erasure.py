@@ -26,6 +26,12 @@ and a late callback of a deleted comparison is dropped as for an erased batch. T
 
 **A teacher account.** Its assignments go with their anchors (content service removes their texts when it
 reads the same event), and so does the access log of its data; its batches come through ``batch.deleted``.
+Where the teacher moderated a colleague's job, their verdicts (with their reasons) and their place among the
+job's moderators go too; the colleague's moderated results refit without them on the next read.
+
+A student's erased essays take the teachers' moderation verdicts on them along (a reason may describe the
+essay), and retention's purge of a job takes all of the job's verdicts (``JobRepository.erase_essays`` and
+``purge``).
 """
 
 from __future__ import annotations
@@ -104,6 +110,7 @@ async def delete_account(deps: ServiceDeps, deleted: TeacherAccountDeletedV1, uo
     Jobs that used them keep their own copy of the texts they judged with.
     """
     assignments, anchors = await uow.assignments.delete_owned_by(deleted.user_id)
+    verdicts, moderated_jobs = await uow.moderation.forget_user(deleted.user_id)
     # Its own transaction, before the consumer's commits the claim: a redelivery forgets again (nothing).
     entries = await deps.access_log.forget_owner(deleted.user_id)
     log.info(
@@ -112,6 +119,8 @@ async def delete_account(deps: ServiceDeps, deleted: TeacherAccountDeletedV1, uo
         assignments=assignments,
         anchors=anchors,
         access_log_entries=entries,
+        moderation_verdicts=verdicts,
+        moderated_jobs=moderated_jobs,
     )
     return assignments, anchors
 

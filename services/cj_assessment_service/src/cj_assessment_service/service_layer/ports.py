@@ -218,6 +218,9 @@ class ModerationRepository(Protocol):
     async def delete_last_verdict(self, job_id: uuid.UUID, user_id: str) -> HumanVerdict | None:
         """Delete and return the user's most recent verdict on the job (None: they have none)."""
 
+    async def forget_user(self, user_id: str) -> tuple[int, int]:
+        """Delete the user's verdicts on every job and their places as a moderator; how many of each."""
+
 
 class LabelTakenError(Exception):
     """A concurrent upload took an anchor label between the check and the insert."""
