@@ -322,14 +322,25 @@ def _owners_of_the_teacher_views() -> Quart:
         "/internal/v1/users/<user_id>/access-log": "AccessLogPage",
         "/internal/v1/students/<student_id>/record": "StudentRecord",
         "/internal/v1/batches/<batch_id>/history": "BatchHistoryResponse",
+        "/internal/v1/jobs/<job_id>/moderation/next": "ModerationNext",
+        "/internal/v1/jobs/<job_id>/moderation/report": "ModerationReport",
+        "/internal/v1/users/<user_id>/moderation/jobs": "ModeratedJobList",
     }
-    for rule, model in answers.items():
+    # Commands, each with its methods.
+    commands = {
+        "/internal/v1/jobs/<job_id>/moderation/verdicts": ("ModerationVerdictView", ["POST"]),
+        "/internal/v1/jobs/<job_id>/moderation/verdicts/last": ("ModerationVerdictView", ["DELETE"]),
+        "/internal/v1/jobs/<job_id>/moderation/moderators": ("ModeratorList", ["GET"]),
+        "/internal/v1/jobs/<job_id>/moderation/moderators/<user_id>": ("ModeratorList", ["PUT", "DELETE"]),
+        "/internal/v1/users/lookup": ("AccountLookupResponse", ["POST"]),
+    }
+    routes = {rule: (model, ["POST"] if rule.endswith("/estimate") else ["GET"]) for rule, model in answers.items()}
+    for index, (rule, (model, methods)) in enumerate({**routes, **commands}.items()):
 
         async def answer(model: str = model, **_ids: str) -> ResponseReturnValue:
             return example_of(model)
 
-        methods = ["POST"] if rule.endswith("/estimate") else ["GET"]
-        app.add_url_rule(rule, f"answer_{model}", answer, methods=methods)
+        app.add_url_rule(rule, f"answer_{index}_{model}", answer, methods=methods)
     return app
 
 

@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 
 from bff_teacher_service.config import Settings
 from bff_teacher_service.di import BffProvider
-from bff_teacher_service.entrypoints import dashboard_files, events, exports, student_export, views
+from bff_teacher_service.entrypoints import dashboard_files, events, exports, moderation, student_export, views
 from bff_teacher_service.entrypoints.guard import GATEWAY, GatewayOnlyMiddleware
 from bff_teacher_service.entrypoints.progress_feed import ProgressFeeds
 from bff_teacher_service.service_layer.access_views import AccessLogViews
@@ -20,6 +20,7 @@ from bff_teacher_service.service_layer.assignment_views import AssignmentViews
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.live_progress import ProgressStreams
+from bff_teacher_service.service_layer.moderation_views import ModerationViews
 from bff_teacher_service.service_layer.student_export import StudentExports
 from bff_teacher_service.service_layer.views import TeacherViews
 from huleedu_service_libs.background import BackgroundBuilder
@@ -60,6 +61,7 @@ async def create_app(settings: Settings, *, progress_feed: Callable[[], Worker] 
     app.state.assignment_views = await container.get(AssignmentViews)
     app.state.exports = await container.get(Exports)
     app.state.access_log_views = await container.get(AccessLogViews)
+    app.state.moderation_views = await container.get(ModerationViews)
     app.state.student_exports = await container.get(StudentExports)
     app.state.progress_streams = await container.get(ProgressStreams)
     # Only the gateway calls the BFF, on its view routes and the student export. /healthz checks no
@@ -75,6 +77,7 @@ async def create_app(settings: Settings, *, progress_feed: Callable[[], Worker] 
     )
     app.include_router(views.router)
     app.include_router(exports.router)
+    app.include_router(moderation.router)
     app.include_router(student_export.router)
     app.include_router(events.router)
     # Last: it answers every path no other route takes (the API's own prefixes excepted).

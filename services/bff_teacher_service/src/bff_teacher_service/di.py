@@ -16,6 +16,7 @@ from bff_teacher_service.service_layer.assignment_views import AssignmentViews
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.live_progress import ProgressStreams
+from bff_teacher_service.service_layer.moderation_views import ModerationViews
 from bff_teacher_service.service_layer.ports import Owners
 from bff_teacher_service.service_layer.progress_hub import ProgressHub
 from bff_teacher_service.service_layer.student_export import StudentExports
@@ -55,6 +56,10 @@ class BffProvider(Provider):
     @provide(scope=Scope.APP)
     def access_log_views(self, owners: Owners, settings: Settings) -> AccessLogViews:
         return AccessLogViews(owners, settings.owner_timeout_s)
+
+    @provide(scope=Scope.APP)
+    def moderation_views(self, owners: Owners, settings: Settings) -> ModerationViews:
+        return ModerationViews(owners, settings.owner_timeout_s)
 
     @provide(scope=Scope.APP)
     def student_exports(self, owners: Owners, settings: Settings) -> StudentExports:

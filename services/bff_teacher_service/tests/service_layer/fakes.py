@@ -24,7 +24,9 @@ from common_core.http.cj_assessment import (
     JobComparisonPage,
     JobView,
 )
+from common_core.http.cj_moderation import ModeratedJobList
 from common_core.http.class_management import (
+    AccountLookupResponse,
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
     ClassList,
@@ -151,3 +153,28 @@ class FakeOwners:
 
     async def batch_history(self, user_id: str, batch_id: UUID) -> BatchHistoryResponse:
         return await self._model(BatchHistoryResponse, "batch_history", user_id, batch_id)
+
+    async def moderation(
+        self, user_id: str, job_id: UUID, method: str, path: str, body: bytes | None = None
+    ) -> OwnerReply:
+        # One call name per route ("moderation:GET next"), so a test can answer or fail each on its own.
+        example = _MODERATION_EXAMPLES[path.split("/")[0] if path.startswith("moderators") else path]
+        answer = await self._answer(f"moderation:{method} {path}", user_id, example, job_id, body)
+        if isinstance(answer, OwnerReply):
+            return answer
+        return OwnerReply(201 if method == "POST" else 200, json.dumps(answer).encode())
+
+    async def moderated_jobs(self, user_id: str) -> ModeratedJobList:
+        return await self._model(ModeratedJobList, "moderated_jobs", user_id)
+
+    async def lookup_account(self, user_id: str, email: str) -> AccountLookupResponse:
+        return await self._model(AccountLookupResponse, "lookup_account", user_id, email)
+
+
+_MODERATION_EXAMPLES = {
+    "next": "ModerationNext",
+    "verdicts": "ModerationVerdictView",
+    "verdicts/last": "ModerationVerdictView",
+    "report": "ModerationReport",
+    "moderators": "ModeratorList",
+}

@@ -62,7 +62,7 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
         assert step["progress"]["given_by_you"] == k
         first, second = step["pair"]["first"], step["pair"]["second"]
         assert (first["label"], second["label"]) == ("Essay A", "Essay B")
-        assert set(first) == {"label", "essay_id", "text_ref"}  # no name, no file name
+        assert set(first) == {"label", "essay_id", "text_ref", "text"}  # no name, no file name
         body = {"first": first["essay_id"], "second": second["essay_id"], "winner": second["essay_id"]}
         verdict = await _json(await post(OWNER, {**body, "reason": "B argues better."}), 201)
         assert (verdict["moderator_user_id"], verdict["reason"]) == (OWNER, "B argues better.")
@@ -111,9 +111,24 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
     assert (await client.get(f"{base}/next", headers=_as(COLLEAGUE))).status_code == 404
     listed = await _json(await client.put(f"{base}/moderators/{COLLEAGUE}", headers=_as(OWNER)), 200)
     assert [m["user_id"] for m in listed["moderators"]] == [COLLEAGUE]
+    invited = await _json(
+        await client.get(f"/internal/v1/users/{COLLEAGUE}/moderation/jobs", headers=_as(COLLEAGUE)), 200
+    )
+    assert [(j["job_id"], j["owner_user_id"], j["state"]) for j in invited["jobs"]] == [
+        (str(completed.job_id), OWNER, "completed")
+    ]
+    # Only one's own list; the owner is nobody's moderator here.
+    assert (
+        await client.get(f"/internal/v1/users/{COLLEAGUE}/moderation/jobs", headers=_as(STRANGER))
+    ).status_code == 404
+    own = await client.get(f"/internal/v1/users/{OWNER}/moderation/jobs", headers=_as(OWNER))
+    assert (await _json(own, 200))["jobs"] == []
     step = await _json(await client.get(f"{base}/next", headers=_as(COLLEAGUE)), 200)
     assert step["progress"]["given_by_you"] == 0
     pair = step["pair"]
+    # CJ reads the texts for the moderator it authorised: the colleague gets them without content's owner check.
+    assert pair["first"]["text"]
+    assert pair["second"]["text"]
     body = {
         "first": pair["first"]["essay_id"],
         "second": pair["second"]["essay_id"],

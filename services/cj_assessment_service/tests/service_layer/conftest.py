@@ -283,6 +283,12 @@ class FakeModerationRepository:
         moderators.append(Moderator(user_id, added_at))
         return True
 
+    async def moderated_by(self, user_id: str) -> list[tuple[uuid.UUID, datetime]]:
+        places = [
+            (job_id, m.added_at) for job_id, ms in self.rows.moderators.items() for m in ms if m.user_id == user_id
+        ]
+        return sorted(places, key=lambda place: place[1], reverse=True)
+
     async def remove_moderator(self, job_id: uuid.UUID, user_id: str) -> bool:
         before = self.rows.moderators.get(job_id, [])
         self.rows.moderators[job_id] = [m for m in before if m.user_id != user_id]

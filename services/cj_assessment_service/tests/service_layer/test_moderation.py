@@ -77,6 +77,9 @@ async def test_a_teacher_moderates_the_planned_pairs_until_the_budget_is_used_up
         )
         first, second = step.pair.first, step.pair.second
         assert (first.label, second.label) == ("Essay A", "Essay B")
+        # The texts, read by CJ for the moderator it authorised (the store holds "essay number <i>").
+        for shown in (first, second):
+            assert shown.text == service.texts.texts[shown.text_ref].content
         assert {first.essay_id, second.essay_id} <= set(index)
         pair = frozenset((first.essay_id, second.essay_id))
         assert pair not in seen
@@ -230,3 +233,30 @@ async def test_erasures_take_the_verdicts_on_the_essays_and_of_the_deleted_accou
     report = await moderation.report(job.id, OWNER, bff(OWNER))
     assert a not in {r.essay_id for r in report.results}
     assert report.teacher_judgements == 0
+
+
+async def test_a_colleague_sees_the_jobs_they_were_added_to_and_a_purged_text_is_none(service: Service):
+    job = await _completed_job(service)
+    moderation = ModerationService(service.deps)
+    assert (await moderation.moderated_jobs(COLLEAGUE)).jobs == []
+    await moderation.add_moderator(job.id, OWNER, COLLEAGUE)
+    (place,) = (await moderation.moderated_jobs(COLLEAGUE)).jobs
+    assert (place.job_id, place.batch_id, place.owner_user_id, place.state) == (
+        job.id,
+        job.batch_id,
+        OWNER,
+        "completed",
+    )
+    assert (await moderation.moderated_jobs(OWNER)).jobs == []  # the owner's own jobs are not invitations
+    assert (await moderation.moderated_jobs(STRANGER)).jobs == []
+
+    step = await moderation.next_pair(job.id, COLLEAGUE, bff(COLLEAGUE))
+    assert step.pair is not None
+    service.texts.texts.pop(step.pair.first.text_ref)  # retention purged it meanwhile
+    again = await moderation.next_pair(job.id, COLLEAGUE, bff(COLLEAGUE))
+    assert again.pair is not None
+    assert again.pair.first.text is None
+    assert again.pair.second.text == service.texts.texts[again.pair.second.text_ref].content
+
+    await moderation.remove_moderator(job.id, OWNER, COLLEAGUE)
+    assert (await moderation.moderated_jobs(COLLEAGUE)).jobs == []

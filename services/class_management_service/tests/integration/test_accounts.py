@@ -119,3 +119,35 @@ async def test_dev_mode_seeds_the_demo_teacher_once(
                 json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
             )
             assert response.status_code == 200
+
+
+async def test_a_teacher_finds_a_colleague_by_email_and_learns_only_the_id(client: QuartClient, settings: Settings):
+    """``POST /internal/v1/users/lookup``: the BFF adding a moderator (issue 24)."""
+    assert _create(settings, "owner@skola.se") == 0
+    assert _create(settings, "Kollega@Skola.se", name="Kollega") == 0
+    owner = await (await _verify(client, "owner@skola.se", PASSWORD)).get_json()
+    colleague = await (await _verify(client, "kollega@skola.se", PASSWORD)).get_json()
+    bff = gateway(owner["user_id"], service="bff_teacher_service")
+
+    found = await client.post("/internal/v1/users/lookup", headers=bff, json={"email": " KOLLEGA@skola.se "})
+    assert found.status_code == 200
+    assert await found.get_json() == {"user_id": colleague["user_id"]}
+
+    unknown = await client.post("/internal/v1/users/lookup", headers=bff, json={"email": "nobody@skola.se"})
+    assert unknown.status_code == 404
+    error = (await unknown.get_json())["error"]
+    assert error["message"] == "No teacher account uses this email address"
+    assert "skola" not in str(error["details"])
+
+    for hostile in ({"email": "not-an-email"}, {"email": "a@b\x00.se"}, {"email": "x" * 400 + "@b.se"}, {}, []):
+        refused = await client.post("/internal/v1/users/lookup", headers=bff, json=hostile)
+        assert refused.status_code == 400, hostile
+        assert "error" in await refused.get_json()
+    # Only the BFF, and only for a signed-in teacher.
+    assert (
+        await client.post("/internal/v1/users/lookup", headers=gateway(owner["user_id"]), json={})
+    ).status_code == 403
+    no_user = await client.post(
+        "/internal/v1/users/lookup", headers=gateway(service="bff_teacher_service"), json={"email": "owner@skola.se"}
+    )
+    assert no_user.status_code == 401

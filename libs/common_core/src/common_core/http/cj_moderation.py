@@ -12,6 +12,7 @@ a judge of their own; the LLM is the reference judge that sets the scale), refit
 - ``GET  /internal/v1/jobs/{job_id}/moderation/report`` -> :class:`ModerationReport`
 - ``GET  /internal/v1/jobs/{job_id}/moderation/moderators`` -> :class:`ModeratorList`;
   ``PUT`` / ``DELETE .../moderators/{user_id}`` add or remove a colleague (owner only)
+- ``GET  /internal/v1/users/{user_id}/moderation/jobs`` -> :class:`ModeratedJobList` (the caller's own id only)
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from common_core.fields import Probability
 
 MAX_REASON_LENGTH = 200
+ModerationReason = Literal[
+    "boundary", "uncertain_order", "llm_residual", "misfit_essay", "anchor_check", "covariate_contrast"
+]
 
 
 class _Strict(BaseModel):
@@ -39,15 +43,20 @@ class ModerationEssay(_View):
 
     label: Literal["Essay A", "Essay B"]
     essay_id: UUID = Field(description="The id to send back with the verdict.")
-    text_ref: str = Field(description="The text's id in content service's store (the BFF fetches the text).")
+    text_ref: str = Field(description="The text's id in content service's store.")
+    text: str | None = Field(
+        default=None,
+        description="The essay's or anchor's text, read by CJ for the moderator it authorised (logged as their "
+        "read); None when content service no longer holds it.",
+    )
 
 
 class ModerationPair(_View):
     first: ModerationEssay = Field(description="Shown first (left).")
     second: ModerationEssay = Field(description="Shown second (right).")
-    reason: Literal[
-        "boundary", "uncertain_order", "llm_residual", "misfit_essay", "anchor_check", "covariate_contrast"
-    ] = Field(description="Why the plan chose this pair (cj_engine.moderation_plan.ModerationReason).")
+    reason: ModerationReason = Field(
+        description="Why the plan chose this pair (cj_engine.moderation_plan.ModerationReason)."
+    )
 
 
 class ModerationProgress(_View):
@@ -169,6 +178,23 @@ class ModerationReport(_View):
     results: list[ModeratedResult] = Field(description="Best first.")
 
 
+class ModeratedJob(_View):
+    """A job a colleague added this teacher to as a moderator."""
+
+    job_id: UUID
+    batch_id: UUID
+    owner_user_id: str
+    state: str = Field(description="The job's state; moderation opens once it is completed.")
+    added_at: AwareDatetime
+
+
+class ModeratedJobList(_View):
+    """``GET /internal/v1/users/{user_id}/moderation/jobs``: the jobs the teacher moderates for colleagues,
+    newest invitation first (their own jobs are not listed: they own them)."""
+
+    jobs: list[ModeratedJob]
+
+
 class ModeratorView(_View):
     user_id: str
     added_at: AwareDatetime
@@ -188,4 +214,5 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     ModerationVerdictView,
     ModerationReport,
     ModeratorList,
+    ModeratedJobList,
 )

@@ -82,6 +82,19 @@ class ChangePasswordRequest(_Strict):
     )
 
 
+class AccountLookupRequest(_Strict):
+    """``POST /internal/v1/users/lookup`` (BFF only, for a signed-in teacher): a colleague's account by email,
+    to add them as a moderator (issue 24). An unknown email is a 404 that says only that."""
+
+    email: EmailAddress
+
+
+class AccountLookupResponse(_Strict):
+    """The account's id only: the teacher who asked learns nothing else of the colleague."""
+
+    user_id: UUID
+
+
 class UserProfile(_Strict):
     """A teacher. Also the answer to a successful credential check."""
 
@@ -326,6 +339,8 @@ class SharedAssignmentList(BaseModel):
 
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     VerifyCredentialsRequest,
+    AccountLookupRequest,
+    AccountLookupResponse,
     ChangePasswordRequest,
     UserProfile,
     ClassRef,

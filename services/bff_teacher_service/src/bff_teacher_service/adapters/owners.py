@@ -36,7 +36,10 @@ from common_core.http.cj_assessment import (
     JobComparisonPage,
     JobView,
 )
+from common_core.http.cj_moderation import ModeratedJobList
 from common_core.http.class_management import (
+    AccountLookupRequest,
+    AccountLookupResponse,
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
     ClassList,
@@ -170,6 +173,35 @@ class HttpOwners:
     async def batch_history(self, user_id: str, batch_id: UUID) -> BatchHistoryResponse:
         url = f"{self._ras()}/internal/v1/batches/{batch_id}/history"
         return await self._get(RESULT_AGGREGATOR, url, BatchHistoryResponse, user_id)
+
+    async def moderation(
+        self, user_id: str, job_id: UUID, method: str, path: str, body: bytes | None = None
+    ) -> OwnerReply:
+        """CJ's moderation route ``path`` of the job, for this teacher: CJ checks they own or moderate it.
+
+        Its answers below 500 (200, 201, and its 400/404/409 with the error body) are passed on as they are.
+        """
+        url = f"{self._cj()}/internal/v1/jobs/{job_id}/moderation/{path}"
+        headers = self._headers(user_id)
+        if body is not None:
+            headers["content-type"] = "application/json"
+        response = await self._send(CJ_ASSESSMENT, method, url, headers=headers, content=body)
+        if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR:
+            raise OwnerError(CJ_ASSESSMENT, f"answered with status {response.status_code}", response.status_code)
+        return OwnerReply(response.status_code, response.content)
+
+    async def moderated_jobs(self, user_id: str) -> ModeratedJobList:
+        url = f"{self._cj()}/internal/v1/users/{quote(user_id, safe='')}/moderation/jobs"
+        return await self._get(CJ_ASSESSMENT, url, ModeratedJobList, user_id)
+
+    async def lookup_account(self, user_id: str, email: str) -> AccountLookupResponse:
+        url = f"{self._cms()}/internal/v1/users/lookup"
+        headers = {**self._headers(user_id), "content-type": "application/json"}
+        body = AccountLookupRequest(email=email).model_dump_json().encode()
+        response = await self._send(CLASS_MANAGEMENT, "POST", url, headers=headers, content=body)
+        if response.status_code != httpx.codes.OK:
+            raise OwnerError(CLASS_MANAGEMENT, f"answered with status {response.status_code}", response.status_code)
+        return _validated(CLASS_MANAGEMENT, AccountLookupResponse, response.content)
 
     def _ras(self) -> str:
         return self._settings.result_aggregator_service_url.rstrip("/")

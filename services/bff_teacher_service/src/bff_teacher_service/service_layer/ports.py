@@ -18,7 +18,9 @@ from common_core.http.cj_assessment import (
     JobComparisonPage,
     JobView,
 )
+from common_core.http.cj_moderation import ModeratedJobList
 from common_core.http.class_management import (
+    AccountLookupResponse,
     BatchClassInfoResponse,
     BatchStudentNamesResponse,
     ClassList,
@@ -121,3 +123,17 @@ class Owners(Protocol):
     async def student_record(self, user_id: str, student_id: UUID) -> StudentRecord: ...
 
     async def batch_history(self, user_id: str, batch_id: UUID) -> BatchHistoryResponse: ...
+
+    async def moderation(
+        self, user_id: str, job_id: UUID, method: str, path: str, body: bytes | None = None
+    ) -> OwnerReply:
+        """CJ's ``/internal/v1/jobs/{job_id}/moderation/{path}``; its answers below 500 passed on as they are."""
+        ...
+
+    async def moderated_jobs(self, user_id: str) -> ModeratedJobList:
+        """CJ: the jobs colleagues added this teacher to as a moderator, newest first."""
+        ...
+
+    async def lookup_account(self, user_id: str, email: str) -> AccountLookupResponse:
+        """Class management: a colleague's account id by email (404 for an unknown email)."""
+        ...

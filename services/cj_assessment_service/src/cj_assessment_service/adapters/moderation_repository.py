@@ -54,6 +54,11 @@ class SqlModerationRepository:
         statement = delete(job_moderators).where(m.job_id == job_id, m.user_id == user_id).returning(m.user_id)
         return (await self._session.execute(statement)).first() is not None
 
+    async def moderated_by(self, user_id: str) -> list[tuple[uuid.UUID, datetime]]:
+        m = job_moderators.c
+        statement = select(m.job_id, m.added_at).where(m.user_id == user_id).order_by(m.added_at.desc(), m.job_id)
+        return [(row.job_id, row.added_at) for row in await self._session.execute(statement)]
+
     async def items(self, job_id: uuid.UUID) -> list[ModerationItem]:
         e = job_essays.c
         statement = (

@@ -16,7 +16,7 @@ from quart.typing import ResponseReturnValue
 
 from cj_assessment_service.service_layer.moderation import ModerationService
 from common_core.http.cj_moderation import ModerationVerdictRequest
-from huleedu_service_libs.errors import PayloadTooLargeError
+from huleedu_service_libs.errors import NotFoundError, PayloadTooLargeError
 from huleedu_service_libs.http.quart_support import current_accessor, current_identity, internal_route, json_body
 
 MODERATION_CALLERS = ("bff_teacher_service",)
@@ -82,5 +82,13 @@ def moderation_blueprint(service: ModerationService) -> Blueprint:
     async def remove_moderator(job_id: uuid.UUID, user_id: str) -> ResponseReturnValue:
         view = await service.remove_moderator(job_id, current_identity().user_id, user_id)
         return view.model_dump(mode="json")
+
+    @bp.get("/internal/v1/users/<user_id>/moderation/jobs")
+    @internal_route(*MODERATION_CALLERS)
+    async def moderated_jobs(user_id: str) -> ResponseReturnValue:
+        # The caller's own list only: another teacher's id is the 404 of anything that is not theirs.
+        if user_id != current_identity().user_id:
+            raise NotFoundError("No moderation invitations for this user")
+        return (await service.moderated_jobs(user_id)).model_dump(mode="json")
 
     return bp

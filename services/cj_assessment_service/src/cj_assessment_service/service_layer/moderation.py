@@ -14,15 +14,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 
 from cj_assessment_service.domain import moderation
 from cj_assessment_service.domain.job import Job
-from cj_assessment_service.domain.moderation import HumanVerdict, ModerationData
+from cj_assessment_service.domain.moderation import HumanVerdict, ModerationData, ModerationItem
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.ports import UnitOfWork
 from common_core.grade_scales import get_grade_scale
 from common_core.http.access import AccessSubject
 from common_core.http.cj_moderation import (
+    ModeratedJob,
+    ModeratedJobList,
     ModerationEssay,
     ModerationNext,
     ModerationPair,
@@ -111,10 +114,18 @@ class ModerationService:
             accessor,
             [(AccessSubject.ESSAY, str(first.essay_id)), (AccessSubject.ESSAY, str(second.essay_id))],
         )
+        # CJ reads the texts as itself, for the moderator it has just authorised (the entries above): content
+        # would show a colleague none of the owner's essays, nor anyone an anchor's text.
+        texts = (await self._deps.content.fetch_texts([first.text_ref, second.text_ref])).texts
+
+        def essay(label: Literal["Essay A", "Essay B"], item: ModerationItem) -> ModerationEssay:
+            text = texts.get(item.text_ref)
+            return ModerationEssay(
+                label=label, essay_id=item.essay_id, text_ref=item.text_ref, text=text.content if text else None
+            )
+
         pair = ModerationPair(
-            first=ModerationEssay(label="Essay A", essay_id=first.essay_id, text_ref=first.text_ref),
-            second=ModerationEssay(label="Essay B", essay_id=second.essay_id, text_ref=second.text_ref),
-            reason=decision.pair.reason,
+            first=essay("Essay A", first), second=essay("Essay B", second), reason=decision.pair.reason
         )
         return ModerationNext(job_id=job_id, done=False, pair=pair, progress=progress)
 
@@ -159,6 +170,24 @@ class ModerationService:
         report = await asyncio.to_thread(moderation.report, data, job_id, job.llm.provider, job.llm.model)
         await self._deps.access_log.record(job.user_id, accessor, [(AccessSubject.BATCH, str(job.batch_id))])
         return report
+
+    async def moderated_jobs(self, user_id: str) -> ModeratedJobList:
+        """The jobs colleagues added ``user_id`` to as a moderator (for their dashboard), newest first."""
+        jobs: list[ModeratedJob] = []
+        async with self._deps.uows() as uow:
+            for job_id, added_at in await uow.moderation.moderated_by(user_id):
+                job = await uow.jobs.get(job_id)
+                if job is not None:
+                    jobs.append(
+                        ModeratedJob(
+                            job_id=job.id,
+                            batch_id=job.batch_id,
+                            owner_user_id=job.user_id,
+                            state=job.state.value,
+                            added_at=added_at,
+                        )
+                    )
+        return ModeratedJobList(jobs=jobs)
 
     async def moderators(self, job_id: uuid.UUID, user_id: str) -> ModeratorList:
         async with self._deps.uows() as uow:

@@ -204,6 +204,9 @@ class ModerationRepository(Protocol):
     async def remove_moderator(self, job_id: uuid.UUID, user_id: str) -> bool:
         """``False`` if the user was not a moderator of the job."""
 
+    async def moderated_by(self, user_id: str) -> list[tuple[uuid.UUID, datetime]]:
+        """The jobs the user was added to as a moderator, with when: newest first."""
+
     async def items(self, job_id: uuid.UUID) -> list[ModerationItem]:
         """The job's essays and anchors (no texts), in engine order."""
 

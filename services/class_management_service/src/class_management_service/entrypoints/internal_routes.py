@@ -28,7 +28,11 @@ from class_management_service.service_layer import (
     unconfirmed_matches,
 )
 from common_core.http.access import AccessSubject
-from common_core.http.class_management import MAX_UNCONFIRMED_BATCHES_PER_PAGE, VerifyCredentialsRequest
+from common_core.http.class_management import (
+    MAX_UNCONFIRMED_BATCHES_PER_PAGE,
+    AccountLookupRequest,
+    VerifyCredentialsRequest,
+)
 from huleedu_service_libs.http.identity import TEACHER_CALLERS
 from huleedu_service_libs.http.quart_support import access_log_page, current_identity, internal_route, json_body
 from huleedu_service_libs.http.request_input import MAX_OFFSET, query_int
@@ -52,6 +56,14 @@ async def verify_credentials(body: VerifyCredentialsRequest) -> ResponseReturnVa
 @internal_route(*TEACHER_CALLERS)
 async def get_user(user_id: uuid.UUID) -> ResponseReturnValue:
     return as_json(await for_the_caller(accounts.get_profile, user_id))
+
+
+@internal_routes.post("/internal/v1/users/lookup")
+@internal_route("bff_teacher_service")
+@json_body(AccountLookupRequest)
+async def lookup_user(body: AccountLookupRequest) -> ResponseReturnValue:
+    """A colleague's account id by email, for the teacher in ``X-User-ID`` (401 without): moderators (issue 24)."""
+    return as_json(await for_the_caller(accounts.lookup_colleague, body.email))
 
 
 @internal_routes.get("/internal/v1/users/<uuid:user_id>/access-log")

@@ -12,6 +12,7 @@ from class_management_service.service_layer.ports import PasswordHasher, SignInL
 from common_core.http.class_management import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
+    AccountLookupResponse,
     ChangePasswordRequest,
     UserProfile,
     VerifyCredentialsRequest,
@@ -195,6 +196,17 @@ async def get_profile(uow: UnitOfWork, caller_id: str, user_id: uuid.UUID) -> Us
     if teacher is None:
         raise NotFoundError(f"No user {user_id}")
     return _profile(teacher)
+
+
+async def lookup_colleague(uow: UnitOfWork, caller_id: str, email: str) -> AccountLookupResponse:
+    """A colleague's account id by email, for a signed-in teacher adding a moderator (issue 24).
+
+    Nothing but the id, and for an unknown email a 404 that names no other account.
+    """
+    teacher = await uow.accounts.teacher_by_email(normalise_email(email))
+    if teacher is None:
+        raise NotFoundError("No teacher account uses this email address")
+    return AccountLookupResponse(user_id=teacher.teacher_id)
 
 
 async def ensure_demo_teacher(uow: UnitOfWork, passwords: PasswordHasher) -> bool:
