@@ -18,6 +18,7 @@ import { ASSESSMENT_DEFINITIONS, ASSESSMENT_MODELS } from './schemas/assessments
 import { ASSIGNMENT_DEFINITIONS, ASSIGNMENT_MODELS } from './schemas/assignments'
 import { CATALOGUE_DEFINITIONS, CATALOGUE_MODELS } from './schemas/catalogue'
 import { CLASS_MODELS } from './schemas/classes'
+import { MODERATION_DEFINITIONS, MODERATION_MODELS, ModerationReason } from './schemas/moderation'
 import { AccessAction, AccessSubject, ExportedComparison, PRIVACY_DEFINITIONS, PRIVACY_MODELS } from './schemas/privacy'
 import { RESULT_DEFINITIONS, RESULT_MODELS } from './schemas/results'
 import { WIZARD_DEFINITIONS, WIZARD_MODELS } from './schemas/wizard'
@@ -39,6 +40,7 @@ const AREAS: Record<string, { models: Named; definitions: Named }> = {
   wizard: { models: WIZARD_MODELS, definitions: WIZARD_DEFINITIONS },
   admin: { models: ADMIN_MODELS, definitions: ADMIN_DEFINITIONS },
   privacy: { models: PRIVACY_MODELS, definitions: PRIVACY_DEFINITIONS },
+  moderation: { models: MODERATION_MODELS, definitions: MODERATION_DEFINITIONS },
 }
 
 /** `[name, schema]` of every model, or of every nested one. */
@@ -108,6 +110,8 @@ describe('the hand-written schemas follow the contract', () => {
     expect(AccessSubject.options).toEqual(definition('AccessSubject').enum)
     const outcome = definition('ExportedComparison').properties?.outcome as JsonSchema
     expect(ExportedComparison.shape.outcome.options).toEqual(outcome.enum)
+    const reasons = definition('ModerationScreenPair').properties?.reason as JsonSchema
+    expect(ModerationReason.options).toEqual(reasons.enum)
   })
 
   it('rejects an answer that breaks the contract', () => {

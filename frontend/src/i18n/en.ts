@@ -1,5 +1,6 @@
 /** English: the source of every message key; `sv.ts` must have exactly the same keys (type-checked). */
 import adminEn from './admin.en'
+import moderationEn from './moderation.en'
 import privacyEn from './privacy.en'
 
 const en = {
@@ -7,6 +8,7 @@ const en = {
   ...adminEn,
   // Student data protection: the student export and erasure, the account page, the access log.
   ...privacyEn,
+  ...moderationEn,
   app: {
     name: 'HuleEdu',
     tagline: 'Essay assessment',

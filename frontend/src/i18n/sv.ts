@@ -1,11 +1,13 @@
 /** Svenska: the same keys as `en.ts` (the type makes a missing or extra key a compile error). */
 import adminSv from './admin.sv'
+import moderationSv from './moderation.sv'
 import privacySv from './privacy.sv'
 import type { MessageSchema } from './en'
 
 const sv: MessageSchema = {
   ...adminSv,
   ...privacySv,
+  ...moderationSv,
   app: {
     name: 'HuleEdu',
     tagline: 'Bedömning av texter',

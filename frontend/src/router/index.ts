@@ -36,6 +36,21 @@ export const routes: RouteRecordRaw[] = [
     props: true,
   },
   // --- end results ---
+  // --- moderation (issue 24): the batch's teacher and the colleagues they invited ---
+  {
+    path: '/batches/:batchId/moderate',
+    name: 'moderate',
+    component: () => import('@/views/ModerationView.vue'),
+    props: true,
+    meta: { titleKey: 'moderation.title' },
+  },
+  {
+    path: '/batches/:batchId/moderation-report',
+    name: 'moderation-report',
+    component: () => import('@/views/ModerationReportView.vue'),
+    props: true,
+    meta: { titleKey: 'moderationReport.title' },
+  },
   // --- admin: classes, assignments and the account (issues 18 and 23); each its own chunk ---
   {
     path: '/classes',
