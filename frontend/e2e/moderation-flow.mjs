@@ -1,0 +1,207 @@
+// Teacher moderation (issue 24) in a real browser against the running stack: Debian's chromium driven by
+// playwright-core (no browser download). Run by tests/integration/test_moderation_in_browser.py, which
+// assesses a demo batch with the mock judge as the demo teacher and makes two more teachers, and passes in:
+//   BASE_URL, TEACHER_EMAIL, TEACHER_PASSWORD, BATCH_ID, BATCH_TITLE, COLLEAGUE_EMAIL, COLLEAGUE_PASSWORD,
+//   STRANGER_EMAIL, STRANGER_PASSWORD, CHROMIUM, SCREENSHOTS.
+// The teacher opens the report (no teacher judgement yet), moderates ten pairs with the keyboard, undoes the
+// last and judges it again, reads the report (10 teacher judgements, the agreement changed), sees the line on
+// the batch page, and invites a colleague by email (an unknown email first). The colleague finds the batch
+// under "Batches to moderate", moderates a pair and reads the report, but cannot open the batch page; a third
+// teacher sees none of it. Screens are checked with axe-core and saved; the first failure ends the run.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { chromium } from 'playwright-core'
+
+import { checkAccessibility } from './axe.mjs'
+import { submitSignIn } from './session.mjs'
+
+const env = (name) => {
+  const value = process.env[name]
+  if (!value) throw new Error(`${name} is not set`)
+  return value
+}
+const base = env('BASE_URL')
+const shots = env('SCREENSHOTS')
+mkdirSync(shots, { recursive: true })
+const batchId = env('BATCH_ID')
+const title = env('BATCH_TITLE')
+
+const browser = await chromium.launch({ executablePath: env('CHROMIUM'), args: ['--no-sandbox'] })
+const contexts = []
+let current = null
+let stepCount = 0
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })
+  contexts.push(context)
+  const page = await context.newPage()
+  current = page
+  return page
+}
+
+async function step(name, body) {
+  stepCount += 1
+  try {
+    await body()
+    console.warn(`ok   ${name}`)
+  } catch (error) {
+    console.error(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
+    await current?.screenshot({ path: join(shots, `moderation-failed-step-${stepCount}.png`), fullPage: true }).catch(() => {})
+    await browser.close()
+    process.exit(1)
+  }
+}
+
+async function screen(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+  await checkAccessibility(page, name)
+}
+
+async function signIn(page, email, password, path = '/') {
+  await page.goto(`${base}${path}`)
+  await submitSignIn(page, email, password)
+  await page.getByRole('button', { name: /account menu|kontomeny/i }).waitFor({ timeout: 15000 })
+  // English whatever the account's language, so that the checks below read one language.
+  const toggle = page.getByRole('button', { name: /account menu|kontomeny/i })
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click()
+  await page.locator('#account-menu').getByRole('combobox', { name: /language|språk/i }).selectOption('en')
+  await page.keyboard.press('Escape')
+}
+
+const progress = (page) => page.getByTestId('moderation-progress')
+
+/** Waits until the progress reads "Verdict <given> of ..."; returns the budget. */
+async function progressIs(page, given) {
+  await progress(page).getByText(new RegExp(`^Verdict ${given} of \\d+$`)).waitFor({ timeout: 60000 })
+  const text = await progress(page).locator('strong').innerText()
+  return Number(text.split(' of ')[1])
+}
+
+const teacher = await newPage()
+let agreementBefore = ''
+
+await step('the teacher opens the report before moderating: no teacher judgement yet', async () => {
+  await signIn(teacher, env('TEACHER_EMAIL'), env('TEACHER_PASSWORD'), `/batches/${batchId}/moderation-report`)
+  await teacher.getByTestId('teacher-judgements').getByText('Results include 0 teacher judgements').waitFor({ timeout: 60000 })
+  agreementBefore = await teacher.getByTestId('agreement').innerText()
+})
+
+await step('the batch page offers Moderate once the assessment is complete', async () => {
+  // In the app (a reload signs out): the report's link to the screen, the screen's link to the batch.
+  await teacher.getByRole('link', { name: '← Moderate' }).click()
+  await teacher.getByRole('link', { name: '← Back to the batch' }).click()
+  await teacher.getByRole('heading', { name: title }).waitFor({ timeout: 30000 })
+  await teacher.getByRole('heading', { name: 'Teacher moderation' }).waitFor()
+  await teacher.getByRole('link', { name: 'Moderate', exact: true }).click()
+  await teacher.getByRole('heading', { name: 'Moderate', level: 1 }).waitFor()
+  const budget = await progressIs(teacher, 0)
+  if (budget < 11) throw new Error(`the moderation budget is ${budget}: too small for this flow`)
+  await teacher.getByRole('heading', { name: 'Essay A' }).waitFor()
+  await teacher.getByRole('heading', { name: 'Essay B' }).waitFor()
+  await teacher.getByText('Keyboard: A or ← for Essay A, B or → for Essay B, U to undo').waitFor()
+  const text = await teacher.locator('main').innerText()
+  if (/\.txt|\.docx/.test(text)) throw new Error('a file name is shown on the moderation screen')
+  await screen(teacher, 'moderation-screen')
+})
+
+await step('the teacher moderates ten pairs with the keyboard, with a reason on one', async () => {
+  const keys = ['a', 'ArrowRight', 'b', 'ArrowLeft', 'a', 'b', 'ArrowLeft', 'ArrowRight', 'a', 'b']
+  for (const [index, key] of keys.entries()) {
+    await progressIs(teacher, index)
+    if (index === 2) {
+      await teacher.getByLabel('Reason (optional, one line)').fill('Clearer structure and argument')
+      await teacher.getByRole('heading', { name: 'Essay A' }).click() // out of the field: the keys judge again
+    }
+    await teacher.keyboard.press(key)
+    await progressIs(teacher, index + 1)
+  }
+})
+
+await step('undo takes back the last verdict, and the pair is judged again', async () => {
+  await teacher.keyboard.press('u')
+  await teacher.getByText('Your last verdict was taken back.').waitFor()
+  await progressIs(teacher, 9)
+  await teacher.keyboard.press('a')
+  await progressIs(teacher, 10)
+})
+
+await step('the report shows 10 teacher judgements and the agreement has changed', async () => {
+  await teacher.getByRole('link', { name: 'Agreement report' }).first().click()
+  await teacher.getByTestId('teacher-judgements').getByText('Results include 10 teacher judgements').waitFor({ timeout: 60000 })
+  const agreement = await teacher.getByTestId('agreement').innerText()
+  if (agreement === agreementBefore) throw new Error(`the agreement did not change: ${agreement}`)
+  await teacher.getByRole('heading', { name: 'Moderated ranking' }).waitFor()
+  await teacher.getByRole('heading', { name: 'Judges' }).waitFor()
+  await screen(teacher, 'moderation-report')
+  console.warn(`     agreement before: ${agreementBefore} | after: ${agreement}`)
+})
+
+await step('the batch page says the results include 10 teacher judgements', async () => {
+  await teacher.getByRole('link', { name: '← Moderate' }).click()
+  await teacher.getByRole('link', { name: '← Back to the batch' }).click()
+  const line = teacher.getByTestId('batch-teacher-judgements')
+  await line.getByText('Results include 10 teacher judgements').waitFor({ timeout: 60000 })
+  await line.getByRole('link', { name: 'See the agreement report' }).waitFor()
+})
+
+await step('the teacher invites a colleague by email (an unknown one first)', async () => {
+  const field = teacher.getByLabel('Colleague’s email')
+  await field.fill('nobody-here@example.org')
+  await teacher.getByRole('button', { name: 'Invite', exact: true }).click()
+  await teacher.getByText('No teacher account uses this email address.').waitFor()
+  await field.fill(env('COLLEAGUE_EMAIL'))
+  await teacher.getByRole('button', { name: 'Invite', exact: true }).click()
+  await teacher.getByText(`${env('COLLEAGUE_EMAIL')} can now moderate this batch`).waitFor()
+  await teacher.locator('.moderation-panel').screenshot({ path: join(shots, 'moderation-invite.png') })
+})
+
+const colleague = await newPage()
+
+await step('the colleague finds the batch under "Batches to moderate" and moderates a pair', async () => {
+  await signIn(colleague, env('COLLEAGUE_EMAIL'), env('COLLEAGUE_PASSWORD'))
+  const list = colleague.getByRole('region', { name: 'Batches to moderate' })
+  await list.waitFor({ timeout: 30000 })
+  await list.getByText(`Batch ${batchId.slice(0, 8)}`).waitFor()
+  await screen(colleague, 'moderation-invitations')
+  await list.getByRole('link', { name: 'Moderate', exact: true }).click()
+  await progressIs(colleague, 10) // the ten verdicts the teacher gave; the budget is shared
+  await colleague.getByRole('heading', { name: 'Essay A' }).waitFor()
+  const essay = (await colleague.locator('article').first().innerText()).trim()
+  if (essay.length < 40) throw new Error(`the colleague does not see the essay's text: ${essay}`)
+  await colleague.keyboard.press('ArrowRight')
+  await progressIs(colleague, 11)
+  await colleague.getByText('You have given one verdict on this batch.').waitFor()
+})
+
+await step('the colleague reads the report, without names', async () => {
+  await colleague.getByRole('link', { name: 'Agreement report' }).first().click()
+  await colleague.getByText('Results include 11 teacher judgements').first().waitFor({ timeout: 60000 })
+  const text = await colleague.locator('main').innerText()
+  if (text.includes('.txt')) throw new Error('the report shows the colleague a file name')
+})
+
+await step('the colleague cannot open the batch page', async () => {
+  // A typed address: the app loads afresh, so they sign in on the way (tokens live in memory only).
+  await signIn(colleague, env('COLLEAGUE_EMAIL'), env('COLLEAGUE_PASSWORD'), `/batches/${batchId}`)
+  await colleague.getByText('This batch does not exist, or it belongs to another teacher.').waitFor({ timeout: 30000 })
+  if ((await colleague.getByRole('heading', { name: title }).count()) !== 0) throw new Error('they see the batch')
+})
+
+const stranger = await newPage()
+
+await step('a third teacher sees none of it', async () => {
+  await signIn(stranger, env('STRANGER_EMAIL'), env('STRANGER_PASSWORD'))
+  await stranger.waitForLoadState('networkidle')
+  if ((await stranger.getByRole('region', { name: 'Batches to moderate' }).count()) !== 0) {
+    throw new Error('they have batches to moderate')
+  }
+  await signIn(stranger, env('STRANGER_EMAIL'), env('STRANGER_PASSWORD'), `/batches/${batchId}/moderate`)
+  await stranger.getByText('This batch does not exist, or it belongs to another teacher.').waitFor({ timeout: 30000 })
+  if ((await stranger.getByRole('heading', { name: 'Essay A' }).count()) !== 0) throw new Error('they see the pair')
+  await signIn(stranger, env('STRANGER_EMAIL'), env('STRANGER_PASSWORD'), `/batches/${batchId}/moderation-report`)
+  await stranger.getByText('This batch does not exist, or it belongs to another teacher.').waitFor({ timeout: 30000 })
+})
+
+await browser.close()
+console.log(JSON.stringify({ batch_id: batchId }))
