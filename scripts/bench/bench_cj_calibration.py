@@ -5,10 +5,13 @@ final fit (with its covariance) is projected twice on the same seeds: **before**
 (``cj_engine.grades.POINT_OPTIONS``: cut points taken as known, each essay independent of the anchors), and
 **after**, the default projection (the joint posterior of the anchors' thetas and the cut points,
 ``cj_engine.grade_posterior``) told how the anchors were chosen, on the grade fit
-(``cj_engine.grade_fit.fit_for_grades``: prior SD and lapse share estimated by marginal likelihood), as CJ
-projects. "after, ranking fit" is the same projection on the ranking fit (prior SD 3, no lapses): the
-previous round's "after", to show what the grade fit adds. For typical anchors one more line shows the
-default projection that assumes random anchors (what CJ does: it is not told). Only students are scored.
+(``cj_engine.grade_fit.fit_for_grades``: prior SD and lapse share estimated by marginal likelihood), with the
+calibration layer (``cj_engine.grade_calibration``, fitted by ``scripts/bench/fit_grade_calibration.py`` on
+other settings than these, so this section is its validation), as CJ projects. "after, uncalibrated" is the
+same without the layer; "after, ranking fit" the projection without the layer on the ranking fit (prior SD
+3, no lapses): the first round's "after", to show what the grade fit adds. For typical anchors one more
+line shows the default projection that assumes random anchors (what CJ does: it is not told). Only students
+are scored.
 
 Per projection: the reliability diagram (stated confidence, the probability of the most likely grade, in
 bins of 0.2, against the share whose most likely grade is the true grade), the expected calibration error
@@ -86,18 +89,23 @@ def _grade(fit: FitResult, batch: SimulatedBatch, options: GradeProjectionOption
     order = batch.scale.all_grades
     students = np.array([i for i in range(batch.n_items) if i not in batch.anchors])
     truth = np.array([order.index(batch.true_grades[i]) for i in students])
-    rows = projection.probabilities[students]
+    return graded_rows(projection.probabilities[students], truth)
+
+
+def graded_rows(rows: np.ndarray, truth: np.ndarray) -> Graded:
+    """Students' probability rows scored against their true grade indices."""
     mode = rows.argmax(axis=1)
     return Graded(
         stated=rows.max(axis=1),
         exact=mode == truth,
         adjacent=np.abs(mode - truth) <= 1,
-        log_score=np.log(np.maximum(rows[np.arange(len(students)), truth], 1e-300)),
+        log_score=np.log(np.maximum(rows[np.arange(len(truth)), truth], 1e-300)),
     )
 
 
-def _told(design: AnchorPlacement) -> GradeProjectionOptions:
-    return replace(DEFAULT_OPTIONS, posterior=PosteriorOptions(placement=design))
+def _told(design: AnchorPlacement, calibrated: bool = True) -> GradeProjectionOptions:
+    options = replace(DEFAULT_OPTIONS, posterior=PosteriorOptions(placement=design))
+    return options if calibrated else replace(options, calibration=None)
 
 
 def run_task(task: Task) -> Scored:
@@ -107,17 +115,19 @@ def run_task(task: Task) -> Scored:
     comparisons = list(run.comparisons)  # without continue_after_stop: exactly those at the stop
     fit = fit_bradley_terry(task.n_items, comparisons, covariance=True)
     grade_fit = fit_for_grades(task.n_items, comparisons)
+    uncalibrated = _told(task.design, calibrated=False)
     graded = {
         "before": _grade(fit, batch, POINT_OPTIONS, joint=False),
-        "after, ranking fit": _grade(fit, batch, _told(task.design), joint=True),
+        "after, ranking fit": _grade(fit, batch, uncalibrated, joint=True),
+        "after, uncalibrated": _grade(grade_fit, batch, uncalibrated, joint=True),
         "after": _grade(grade_fit, batch, _told(task.design), joint=True),
     }
     if task.design is AnchorPlacement.TYPICAL:
         graded["after, assumed random"] = _grade(grade_fit, batch, DEFAULT_OPTIONS, joint=True)
     if task.sources:
-        graded["+ cut points' uncertainty"] = _grade(fit, batch, _told(task.design), joint=False)
+        graded["+ cut points' uncertainty"] = _grade(fit, batch, uncalibrated, joint=False)
         weak = fit_bradley_terry(task.n_items, comparisons, FitOptions(prior_sd=10.0), covariance=True)
-        graded["after, weak prior (SD 10)"] = _grade(weak, batch, _told(task.design), joint=True)
+        graded["after, weak prior (SD 10)"] = _grade(weak, batch, uncalibrated, joint=True)
         graded["before, weak prior (SD 10)"] = _grade(weak, batch, POINT_OPTIONS, joint=False)
     return Scored(task, graded)
 
@@ -160,6 +170,10 @@ def summarise(graded: Sequence[Graded]) -> Summary:
         adjacent=float(np.concatenate([g.adjacent for g in graded]).mean()),
         stated=float(stated.mean()),
     )
+
+
+def summarise_rows(probabilities: Sequence[np.ndarray], truth: Sequence[np.ndarray]) -> Summary:
+    return summarise([graded_rows(rows, grades) for rows, grades in zip(probabilities, truth, strict=True)])
 
 
 def _diagram(summary: Summary) -> str:
@@ -251,6 +265,7 @@ def sources_section(scored: Sequence[Scored]) -> list[str]:
         "before",
         "+ cut points' uncertainty",
         "after, ranking fit",
+        "after, uncalibrated",
         "after",
         "before, weak prior (SD 10)",
         "after, weak prior (SD 10)",
@@ -260,9 +275,11 @@ def sources_section(scored: Sequence[Scored]) -> list[str]:
         lines.append(f"  judge lapses {lapse:.0%}")
         for name in rows:
             summary = summarise([s.graded[name] for s in runs])
-            label = {"after, ranking fit": "+ joint covariance", "after": "+ grade fit: tau, lapses (= after)"}.get(
-                name, name
-            )
+            label = {
+                "after, ranking fit": "+ joint covariance",
+                "after, uncalibrated": "+ grade fit: tau, lapses",
+                "after": "+ calibration layer (= after)",
+            }.get(name, name)
             lines.append(
                 f"    {label:40}{summary.ece:>7.3f}{summary.stated - summary.exact:>+16.3f}"
                 f"{summary.log_score:>11.3f}{summary.exact:>8.3f}"

@@ -138,7 +138,7 @@ def test_grades_from_the_grade_fit_publish_cuts_on_the_ranking_fits_scale():
     # The cuts are mapped onto bt_score's scale: an essay clearly on one side of a cut in the grade fit (a
     # quarter of the narrowest grade away) is on the same side of the published cut by its bt_score...
     cuts = out.cut_points
-    projected = out.projection.cut_points
+    projected = out.projection.boundaries  # what is published: the calibrated boundaries
     margin = 0.25 * min(upper.value - lower.value for lower, upper in pairwise(projected))
     judged = 0
     for grade_theta, result in zip(grade_fit.theta.tolist(), out.results, strict=True):

@@ -59,6 +59,7 @@ from enum import StrEnum
 import numpy as np
 from scipy import optimize, special
 
+from cj_engine.grade_calibration import GradeCalibration
 from cj_engine.grade_posterior import GradeDraws
 from cj_engine.types import FloatArray, IntArray
 
@@ -128,6 +129,8 @@ class GradeModel:
 
     With ``draws`` (posterior draws of the cuts, :mod:`cj_engine.grade_posterior`) an essay's distribution is
     averaged over them; without, it is the point model of the module docstring (cuts known up to ``tau``).
+    With ``calibration`` the distributions then pass that layer (a projection's model grades a new essay as it
+    graded its students).
     """
 
     grades: tuple[str, ...]
@@ -135,9 +138,14 @@ class GradeModel:
     extra_sd: FloatArray  # tau per cut
     sigma: float
     draws: GradeDraws | None = None
+    calibration: GradeCalibration | None = None
 
     def probabilities(self, theta: FloatArray, se: FloatArray) -> FloatArray:
         """Row ``i`` is essay ``i``'s distribution over :attr:`grades`: non-negative, sums to 1."""
+        raw = self._model_probabilities(theta, se)
+        return raw if self.calibration is None else self.calibration.apply(raw)
+
+    def _model_probabilities(self, theta: FloatArray, se: FloatArray) -> FloatArray:
         if self.draws is not None:
             return self.draws.probabilities(theta, se)
         theta = np.asarray(theta, dtype=np.float64).reshape(-1)

@@ -4,7 +4,9 @@
 (an ordinal probit with each anchor's SE; see :mod:`cj_engine.grade_cutpoints` for the model, the rule for
 grades without anchors and their wider uncertainty), then gives every essay, students and anchors alike, its
 full distribution over the scale's grades (``scale.all_grades``, so ``below_lowest`` is a grade too),
-integrating over its own theta uncertainty. Never a one-hot argmax (PITFALLS).
+integrating over its own theta uncertainty. Never a one-hot argmax (PITFALLS). The students' distributions then
+pass the calibration layer (:mod:`cj_engine.grade_calibration`, ``GradeProjectionOptions.calibration``), which
+corrects what the model still overstates; anchors keep the model's distribution.
 
 Per essay it reports:
 
@@ -34,6 +36,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from cj_engine.grade_calibration import GradeCalibration
+from cj_engine.grade_calibration_table import FITTED
 from cj_engine.grade_cutpoints import CutPoint, CutPointOptions, CutSource, GradeModel, fit_cut_points
 from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions, joint_probabilities, sample_grade_posterior
 from cj_engine.types import FloatArray
@@ -70,10 +74,13 @@ class ProjectionStatus(StrEnum):
 
 @dataclass(frozen=True)
 class GradeProjectionOptions:
-    """``posterior=None`` is the point projection (cuts taken as known): kept to measure the calibration against."""
+    """``posterior=None`` is the point projection (cuts taken as known): kept to measure the calibration against.
+    ``calibration`` is the layer applied to the students' rows (:mod:`cj_engine.grade_calibration`); None
+    leaves the model's probabilities as they are."""
 
     cut_points: CutPointOptions = field(default_factory=CutPointOptions)
     posterior: PosteriorOptions | None = field(default_factory=PosteriorOptions)
+    calibration: GradeCalibration | None = FITTED
     uncertain_cut_sd: float = 0.5  # a cut whose posterior SD exceeds this many grade steps is named in the message
     high_confidence: float = 0.7
     medium_confidence: float = 0.4
@@ -137,7 +144,10 @@ class GradeProjection:
     grade_order: tuple[str, ...]  # scale.all_grades: columns of `probabilities`, lowest first
     grades: tuple[ItemGrade, ...] | None  # one per item, None unless status is OK
     probabilities: FloatArray | None  # (n_items, n_grades)
-    cut_points: tuple[CutPoint, ...] = ()
+    cut_points: tuple[CutPoint, ...] = ()  # the cut-point model's fit
+    # Where the students' (calibrated) probabilities change sides: the cut points moved by the calibration layer,
+    # the boundaries to publish (the cut points themselves without a layer).
+    boundaries: tuple[CutPoint, ...] = ()
     sigma: float | None = None
     cut_sd: tuple[float, ...] = ()  # posterior SD of each cut (the point projection: its tau)
     uncertainty_notes: tuple[str, ...] = ()  # why the anchors place the cuts only roughly (also in `message`)
@@ -146,7 +156,7 @@ class GradeProjection:
     unanchored_grades: tuple[str, ...] = ()
     anchor_checks: tuple[AnchorCheck, ...] = ()
     inversions: tuple[AnchorInversion, ...] = ()
-    model: GradeModel | None = None  # evaluates new (theta, se); None without grades
+    model: GradeModel | None = None  # evaluates new (theta, se) as students (calibrated); None without grades
     fit_converged: bool | None = None
 
     @property
@@ -159,7 +169,7 @@ class GradeProjection:
 
 
 DEFAULT_OPTIONS = GradeProjectionOptions()
-POINT_OPTIONS = GradeProjectionOptions(posterior=None)
+POINT_OPTIONS = GradeProjectionOptions(posterior=None, calibration=None)
 
 
 def project_grades(
@@ -225,6 +235,14 @@ def project_grades(
         else:
             probabilities = joint_probabilities(theta_arr, covariance, anchor_index, draws)
             probabilities[anchor_index] = model.probabilities(theta_arr[anchor_index], se_arr[anchor_index])
+    if options.calibration is not None:
+        students = np.setdiff1d(np.arange(n_items), anchor_index)
+        probabilities[students] = options.calibration.apply(probabilities[students])
+        model = replace(model, calibration=options.calibration)
+        typical_se = float(np.median(se_arr[students])) if students.size else float(np.median(se_arr))
+        boundaries = _calibrated_cut_points(model, fit.cut_points, typical_se)
+    else:
+        boundaries = fit.cut_points
     grades = _item_grades(probabilities, order, known, options)
     checks = _anchor_checks(grades, known, order, options.max_anchor_step_difference)
     inversions = _inversions(theta_arr, se_arr, known, order)
@@ -241,6 +259,7 @@ def project_grades(
         grades=grades,
         probabilities=probabilities,
         cut_points=fit.cut_points,
+        boundaries=boundaries,
         sigma=fit.model.sigma,
         cut_sd=tuple(float(sd) for sd in cut_sd),
         uncertainty_notes=notes,
@@ -252,6 +271,33 @@ def project_grades(
         model=model,
         fit_converged=fit.converged,
     )
+
+
+# The grid on which the calibrated boundaries are found: this far past the outermost cuts, this fine.
+_CROSSING_MARGIN = 10.0
+_CROSSING_POINTS = 801
+
+
+def _calibrated_cut_points(model: GradeModel, cuts: tuple[CutPoint, ...], se: float) -> tuple[CutPoint, ...]:
+    """Each boundary where a student's calibrated probability of the upper grade or above crosses 0.5, at the
+    students' median SE: the calibration layer moves where the probabilities change sides, and the published
+    boundaries must agree with the grades (an essay above a boundary is more likely at or above its upper grade).
+    A boundary the probabilities never cross on the grid keeps the model's value."""
+    values = np.array([cut.value for cut in cuts])
+    grid = np.linspace(values.min() - _CROSSING_MARGIN, values.max() + _CROSSING_MARGIN, _CROSSING_POINTS)
+    rows = model.probabilities(grid, np.full(grid.shape[0], se))
+    at_least = np.cumsum(rows[:, ::-1], axis=1)[:, ::-1][:, 1:]  # non-decreasing along the grid (monotone layer)
+    moved = []
+    for k, cut in enumerate(cuts):
+        above = np.flatnonzero(at_least[:, k] > 0.5)
+        if above.size == 0 or above[0] == 0:
+            moved.append(cut)
+            continue
+        i = int(above[0])
+        low, high = at_least[i - 1, k], at_least[i, k]
+        share = (0.5 - low) / (high - low) if high > low else 0.5
+        moved.append(replace(cut, value=float(grid[i - 1] + share * (grid[i] - grid[i - 1]))))
+    return tuple(moved)
 
 
 def _placement_notes(

@@ -101,6 +101,7 @@ def _scale_between(source: np.ndarray, target: np.ndarray) -> float:
 
 def _cut_points(projection: GradeProjection, scale_factor: float) -> list[GradeCutPoint]:
     # Cuts are published on the scale of bt_score: the ranking fit's (scale_factor maps the grade fit's onto it).
+    # They are the boundaries where the calibrated probabilities change sides, so they agree with the grades.
     return [
         GradeCutPoint(
             lower_grade=cut.lower_grade,
@@ -109,7 +110,7 @@ def _cut_points(projection: GradeProjection, scale_factor: float) -> list[GradeC
             boundary_sd=cut.extra_sd * scale_factor,
             source=cut.source.value,
         )
-        for cut in projection.cut_points
+        for cut in projection.boundaries
     ]
 
 
