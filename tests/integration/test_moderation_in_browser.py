@@ -7,16 +7,18 @@ teacher judgements, the agreement changed) and invites a colleague by email; the
 their dashboard; a third teacher sees nothing. Afterwards the API is asked directly: the colleague reaches
 the moderation routes of that batch and nothing else of the teacher's, the third teacher gets 404 on all of
 them. Screenshots go to ``frontend/e2e/screenshots/`` (git-ignored; ``docs/screenshots/`` holds the copies
-the README shows).
+the README shows). The teacher's XLSX then has its Moderation sheet.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import uuid
 
 import httpx
+import openpyxl
 import pytest
 
 from scripts.demo import run_demo
@@ -82,6 +84,13 @@ def test_teachers_moderate_a_batch_in_the_browser(
     assert len(teachers) == 2
     moderators = gateway.call("GET", f"/bff/v1/teacher/batches/{batch_id}/moderation/moderators")
     assert len(moderators["moderators"]) == 1
+    # The same through the public API, and the workbook's Moderation sheet.
+    assert gateway.call("GET", f"/v1/batches/{batch_id}/moderation/report")["teacher_judgements"] == 11
+    xlsx = gateway._send("GET", f"/bff/v1/teacher/batches/{batch_id}/export.xlsx", None, {})
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert book.sheetnames == ["Essays", "Comparisons", "Assessment", "Moderation"]
+    first_rows = [row[:3] for row in book["Moderation"].iter_rows(min_row=2, max_row=2, values_only=True)]
+    assert first_rows == [("Teacher judgements", None, 11)]
 
     # The colleague: the moderation routes of this batch, nothing else of the teacher's.
     colleague = _signed_in(colleague_email)
@@ -105,7 +114,12 @@ def test_teachers_moderate_a_batch_in_the_browser(
     stranger = _signed_in(stranger_email)
     assert stranger.call("GET", "/bff/v1/teacher/moderation/invitations") == {"invitations": []}
     body = {"first": str(uuid.uuid4()), "second": str(uuid.uuid4()), "winner": str(uuid.uuid4())}
+    public = f"/v1/batches/{batch_id}/moderation"
     for method, path, kwargs in (
+        ("GET", f"{public}/next", {}),
+        ("GET", f"{public}/report", {}),
+        ("POST", f"{public}/verdicts", {"json": body}),
+        ("POST", f"{public}/moderators", {"json": invite}),
         ("GET", f"{moderation}/next", {}),
         ("GET", f"{moderation}/report", {}),
         ("POST", f"{moderation}/verdicts", {"json": body}),

@@ -1,7 +1,8 @@
 /**
- * Teacher moderation (issue 24): the BFF's routes under the batch
- * (`/bff/v1/teacher/batches/{id}/moderation/...`) and the invitations of the signed-in teacher. The
- * batch's teacher and the colleagues they invited reach them; anyone else gets 404.
+ * Teacher moderation (issue 24). Reads are the BFF's views under the batch
+ * (`/bff/v1/teacher/batches/{id}/moderation/...`, and the teacher's invitations); commands go to the
+ * gateway's public API (`/v1/batches/{id}/moderation/...`), as decision 0005 has it. The batch's
+ * teacher and the colleagues they invited reach them; anyone else gets 404.
  */
 import type { ApiClient } from './client'
 import { apiClient } from './index'
@@ -15,6 +16,7 @@ import {
 import { BFF } from './teacher'
 
 const base = (batchId: string) => `${BFF}/batches/${encodeURIComponent(batchId)}/moderation`
+const command = (batchId: string) => `/v1/batches/${encodeURIComponent(batchId)}/moderation`
 
 export interface Verdict {
   first: string
@@ -33,12 +35,12 @@ export class ModerationApi {
   /** 201; 409 when this teacher has judged the pair already. */
   verdict(batchId: string, verdict: Verdict): Promise<ModerationVerdictView> {
     const body = verdict.reason?.trim() ? verdict : { ...verdict, reason: undefined }
-    return this.client.request(`${base(batchId)}/verdicts`, ModerationVerdictView, { method: 'POST', body })
+    return this.client.request(`${command(batchId)}/verdicts`, ModerationVerdictView, { method: 'POST', body })
   }
 
   /** Takes back this teacher's latest verdict; 404 without one. */
   undo(batchId: string): Promise<ModerationVerdictView> {
-    return this.client.request(`${base(batchId)}/verdicts/last`, ModerationVerdictView, { method: 'DELETE' })
+    return this.client.request(`${command(batchId)}/verdicts/last`, ModerationVerdictView, { method: 'DELETE' })
   }
 
   report(batchId: string, signal?: AbortSignal): Promise<ModerationReport> {
@@ -51,11 +53,11 @@ export class ModerationApi {
 
   /** Invites an existing account by its email; 404 when no account uses it. */
   invite(batchId: string, email: string): Promise<ModeratorList> {
-    return this.client.request(`${base(batchId)}/moderators`, ModeratorList, { method: 'POST', body: { email } })
+    return this.client.request(`${command(batchId)}/moderators`, ModeratorList, { method: 'POST', body: { email } })
   }
 
   remove(batchId: string, userId: string): Promise<ModeratorList> {
-    const path = `${base(batchId)}/moderators/${encodeURIComponent(userId)}`
+    const path = `${command(batchId)}/moderators/${encodeURIComponent(userId)}`
     return this.client.request(path, ModeratorList, { method: 'DELETE' })
   }
 

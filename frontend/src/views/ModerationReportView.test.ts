@@ -13,6 +13,7 @@ afterEach(async () => {
 })
 
 const BASE = `/bff/v1/teacher/batches/${BATCH_ID}/moderation`
+const COMMANDS = `/v1/batches/${BATCH_ID}/moderation`
 const REPORT = () => json(200, contractExample('ModerationReport'))
 
 const tableRows = (mounted: MountedApp, heading: string) => {
@@ -75,7 +76,7 @@ describe('moderation on the batch page', () => {
     fakeGateway({
       [`GET ${BASE}/report`]: REPORT,
       [`GET ${BASE}/moderators`]: () => json(200, { ...contractExample<object>('ModeratorList'), moderators: [] }),
-      [`POST ${BASE}/moderators`]: (call) => {
+      [`POST ${COMMANDS}/moderators`]: (call) => {
         invites.push(call)
         const email = (call.body as { email: string }).email
         if (email === 'nobody@skola.se') {

@@ -14,6 +14,7 @@ afterEach(async () => {
 })
 
 const BASE = `/bff/v1/teacher/batches/${BATCH_ID}/moderation`
+const COMMANDS = `/v1/batches/${BATCH_ID}/moderation`
 const A = '00000000-0000-0000-0000-000000000004'
 const B = '00000000-0000-0000-0000-000000000005'
 
@@ -31,12 +32,12 @@ function moderation(...screens: Screen[]) {
   let current = 0
   const gateway = fakeGateway({
     [`GET ${BASE}/next`]: () => json(200, screens[Math.min(current, screens.length - 1)]),
-    [`POST ${BASE}/verdicts`]: (call) => {
+    [`POST ${COMMANDS}/verdicts`]: (call) => {
       verdicts.push(call)
       current += 1
       return json(201, contractExample('ModerationVerdictView'))
     },
-    [`DELETE ${BASE}/verdicts/last`]: (call) => {
+    [`DELETE ${COMMANDS}/verdicts/last`]: (call) => {
       undos.push(call)
       if (current === 0) return json(404, errorBody('NOT_FOUND', 'you have no verdict on this job to undo'))
       current -= 1
@@ -125,7 +126,7 @@ describe('the moderation screen', () => {
   it('shows a refused verdict, and the 404 of a batch that is not the teacher’s', async () => {
     fakeGateway({
       [`GET ${BASE}/next`]: () => json(200, screen(0)),
-      [`POST ${BASE}/verdicts`]: () =>
+      [`POST ${COMMANDS}/verdicts`]: () =>
         json(409, errorBody('CONFLICT', 'you have already judged this pair', 'bff_teacher_service')),
     })
     app = await mountApp(`/batches/${BATCH_ID}/moderate`)

@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 
 from bff_teacher_service.service_layer.batch_views import BatchViews
 from bff_teacher_service.service_layer.exports import Exports
+from bff_teacher_service.service_layer.ports import OwnerReply
 from common_core.http.cj_assessment import MAX_COMPARISON_PAGE
+from common_core.http.examples import example_of
 from huleedu_service_libs.errors import NotFoundError
 from services.bff_teacher_service.tests.service_layer import scenario
 from services.bff_teacher_service.tests.service_layer.fakes import FAIL, NOT_FOUND, FakeOwners
@@ -76,3 +78,36 @@ async def test_an_xlsx_without_cj_still_has_the_essays_and_says_what_is_missing(
 async def test_another_teachers_batch_has_no_export():
     with pytest.raises(NotFoundError):
         await exports(FakeOwners({"batch_detail": NOT_FOUND}, scenario.answers())).csv(TEACHER, BATCH)
+
+
+async def test_the_xlsx_has_the_agreement_report_once_teachers_have_judged():
+    fake = FakeOwners(answers=scenario.answers())  # CJ's report example: two teacher judgements
+    book = load_workbook(io.BytesIO((await exports(fake).xlsx(TEACHER, BATCH)).content))
+    assert book.sheetnames == ["Essays", "Comparisons", "Assessment", "Moderation"]
+    rows = [[cell.value for cell in row] for row in book["Moderation"].iter_rows(min_row=2)]
+    parts = [row[0] for row in rows]
+    assert rows[0][:3] == ["Teacher judgements", None, 2]
+    assert rows[1][:5] == ["Agreement", "AI-teacher", 0.5, 0.0945, 0.9055]
+    assert parts.count("Moderated rank") == 2
+    # Essays by the batch page's names: the anchor's label and the confirmed student.
+    (disagreement,) = [row for row in rows if row[0] == "Disagreement"]
+    assert disagreement[1] == "Anchor C1 / Tuva Karlsson"
+    assert [row[1] for row in rows if row[0] == "Moderated rank"] == ["Tuva Karlsson", "Anchor C1"]
+    assert ("moderation:GET report", "teacher-1") in fake.calls
+
+
+async def test_the_xlsx_has_no_moderation_sheet_without_teacher_judgements_or_a_completed_job():
+    report = {**example_of("ModerationReport"), "teacher_judgements": 0}
+    none_yet = FakeOwners(answers={**scenario.answers(), "moderation:GET report": report})
+    book = load_workbook(io.BytesIO((await exports(none_yet).xlsx(TEACHER, BATCH)).content))
+    assert book.sheetnames == ["Essays", "Comparisons", "Assessment"]
+    refusal = OwnerReply(409, b'{"error": {"code": "CONFLICT", "message": "not completed"}}')
+    running = FakeOwners(answers={**scenario.answers(), "moderation:GET report": refusal})
+    book = load_workbook(io.BytesIO((await exports(running).xlsx(TEACHER, BATCH)).content))
+    assert book.sheetnames == ["Essays", "Comparisons", "Assessment"]
+    keys = {row[0].value for row in book["Assessment"].iter_rows(min_row=2)}
+    assert not any(str(key).startswith("Missing") for key in keys)
+    down = FakeOwners({"moderation:GET report": FAIL}, scenario.answers())
+    book = load_workbook(io.BytesIO((await exports(down).xlsx(TEACHER, BATCH)).content))
+    settings = {row[0].value: row[1].value for row in book["Assessment"].iter_rows(min_row=2)}
+    assert "could not be reached" in str(settings["Missing: moderation report"])

@@ -139,7 +139,14 @@ async def test_a_teacher_finds_a_colleague_by_email_and_learns_only_the_id(clien
     assert error["message"] == "No teacher account uses this email address"
     assert "skola" not in str(error["details"])
 
-    for hostile in ({"email": "not-an-email"}, {"email": "a@b\x00.se"}, {"email": "x" * 400 + "@b.se"}, {}, []):
+    hostile_bodies: list[object] = [
+        {"email": "not-an-email"},
+        {"email": "a@b\x00.se"},
+        {"email": "x" * 400 + "@b.se"},
+        {},
+        [],
+    ]
+    for hostile in hostile_bodies:
         refused = await client.post("/internal/v1/users/lookup", headers=bff, json=hostile)
         assert refused.status_code == 400, hostile
         assert "error" in await refused.get_json()

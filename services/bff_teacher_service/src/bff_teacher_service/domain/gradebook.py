@@ -20,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from bff_teacher_service.domain.moderation_sheet import MODERATION_COLUMNS
 from common_core.http.bff import EssayRow
 from common_core.http.cj_assessment import JobComparison
 
@@ -96,6 +97,8 @@ class ResultsWorkbook:
     comparisons: Sequence[JobComparison]
     names: dict[str, str]
     settings: Sequence[tuple[str, Cell]]
+    # The agreement report's rows (``moderation_sheet``): a ``Moderation`` sheet only when there are some.
+    moderation: Sequence[Sequence[Cell]] = ()
 
 
 def results_xlsx(content: ResultsWorkbook) -> bytes:
@@ -106,6 +109,8 @@ def results_xlsx(content: ResultsWorkbook) -> bytes:
     comparisons = [_comparison_cells(c, content.names) for c in content.comparisons]
     _write(book.create_sheet("Comparisons"), COMPARISON_COLUMNS, comparisons)
     _write(book.create_sheet("Assessment"), ("Setting", "Value"), list(content.settings))
+    if content.moderation:
+        _write(book.create_sheet("Moderation"), MODERATION_COLUMNS, content.moderation)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -13,12 +13,17 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from bff_teacher_service.domain.gradebook import Cell, ResultsWorkbook, essays_csv, results_xlsx
+from bff_teacher_service.domain.moderation_sheet import moderation_rows
 from bff_teacher_service.service_layer.batch_views import BatchViews, NamedBatch
+from bff_teacher_service.service_layer.moderation_views import MODERATION_TIMEOUT_S, OK
 from bff_teacher_service.service_layer.parts import Part, fetch
 from bff_teacher_service.service_layer.ports import CJ_ASSESSMENT, Owners
 from common_core.http.bff import ViewGap
 from common_core.http.cj_assessment import MAX_COMPARISON_PAGE, JobComparison, JobView
+from common_core.http.cj_moderation import ModerationReport
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,14 +50,20 @@ class Exports:
     async def xlsx(self, user_id: str, batch_id: UUID) -> ExportFile:
         named = await self.batch_views.named_batch(user_id, batch_id)
         job_id = named.detail.current_job.job_id if named.detail.current_job else None
-        job, comparisons = await asyncio.gather(self._job(user_id, job_id), self._comparisons(user_id, job_id))
+        job, comparisons, report = await asyncio.gather(
+            self._job(user_id, job_id), self._comparisons(user_id, job_id), self._moderation(user_id, job_id)
+        )
         names = {str(row.essay_id): row.name for row in [*named.essays, *named.anchors]}
         missing = [gap for gap in [*named.gaps, job.gap("comparisons"), comparisons.gap("comparisons")] if gap]
+        settings = _settings(named, job.value, missing)
+        if report.reason is not None:
+            settings.append(("Missing: moderation report", report.reason))
         workbook = ResultsWorkbook(
             essays=named.essays,
             comparisons=comparisons.value or [],
             names=names,
-            settings=_settings(named, job.value, missing),
+            settings=settings,
+            moderation=moderation_rows(report.value, names) if report.value else [],
         )
         # Hundreds of milliseconds of CPU for a large batch: in a thread, so other requests are not held up.
         content = await asyncio.to_thread(results_xlsx, workbook)
@@ -62,6 +73,22 @@ class Exports:
         if job_id is None:
             return Part(None, None)
         return await fetch(self.owners.job(user_id, job_id), CJ_ASSESSMENT, self.timeout_s)
+
+    async def _moderation(self, user_id: str, job_id: UUID | None) -> Part[ModerationReport]:
+        """The agreement report; none (no gap) when CJ refuses it, e.g. the job has not completed (409)."""
+        if job_id is None:
+            return Part(None, None)
+        reply = await fetch(
+            self.owners.moderation(user_id, job_id, "GET", "report"), CJ_ASSESSMENT, MODERATION_TIMEOUT_S
+        )
+        if reply.value is None:
+            return Part(None, reply.reason, reply.timed_out, reply.status)
+        if reply.value.status != OK:
+            return Part(None, None)
+        try:
+            return Part(ModerationReport.model_validate_json(reply.value.body), None)
+        except ValidationError:
+            return Part(None, f"{CJ_ASSESSMENT} gave an answer outside its contract")
 
     async def _comparisons(self, user_id: str, job_id: UUID | None) -> Part[list[JobComparison]]:
         if job_id is None:

@@ -10,6 +10,7 @@ from api_gateway_service.entrypoints.routes import (
     bff,
     classes,
     model_catalogue,
+    moderation,
     results,
     student_export,
 )
@@ -18,6 +19,7 @@ ROUTERS: list[APIRouter] = [
     batches.router,
     classes.router,
     student_export.router,
+    moderation.router,
     assignments.router,
     results.router,
     model_catalogue.router,
