@@ -63,9 +63,21 @@ async function signIn(page, email, password, path = '/') {
   await submitSignIn(page, email, password)
   await page.getByRole('button', { name: /account menu|kontomeny/i }).waitFor({ timeout: 15000 })
   // English whatever the account's language, so that the checks below read one language.
+  // The page that loads after signing in may move the focus, which closes an open menu: open it again
+  // until its language field is there.
+  await page.waitForLoadState('networkidle')
   const toggle = page.getByRole('button', { name: /account menu|kontomeny/i })
-  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click()
-  await page.locator('#account-menu').getByRole('combobox', { name: /language|språk/i }).selectOption('en')
+  const language = page.locator('#account-menu').getByRole('combobox', { name: /language|språk/i })
+  for (let attempt = 1; ; attempt += 1) {
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click()
+    try {
+      await language.waitFor({ timeout: 5000 })
+      await language.selectOption('en', { timeout: 5000 })
+      break
+    } catch (error) {
+      if (attempt >= 4) throw error
+    }
+  }
   await page.keyboard.press('Escape')
 }
 
