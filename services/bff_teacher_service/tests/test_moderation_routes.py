@@ -139,17 +139,29 @@ async def test_the_owner_invites_a_colleague_by_email(client: httpx.AsyncClient,
     assert invited.json() == example_of("ModeratorList")
     colleague = example_of("AccountLookupResponse")["user_id"]
     assert ("lookup_account", ("kollega@skola.se",)) in owners.arguments
-    assert _cj_calls(owners) == [(f"moderation:PUT moderators/{colleague}", (JOB, None))]
+    assert _cj_calls(owners) == [
+        ("moderation:GET moderators", (JOB, None)),
+        (f"moderation:PUT moderators/{colleague}", (JOB, None)),
+    ]
 
     owners.behaviour["lookup_account"] = NOT_FOUND
     unknown = await client.post(f"{BASE}/moderators", json={"email": "nobody@skola.se"}, headers=GATEWAY_HEADERS)
     assert (unknown.status_code, error_code(unknown)) == (404, "NOT_FOUND")
     assert unknown.json()["error"]["message"] == "No teacher account uses this email address"
-    assert len(_cj_calls(owners)) == 1
+    assert [call for call, _ in _cj_calls(owners)][2:] == ["moderation:GET moderators"]
 
     removed = await client.delete(f"{BASE}/moderators/{colleague}", headers=GATEWAY_HEADERS)
     assert removed.status_code == 200
     assert _cj_calls(owners)[-1] == (f"moderation:DELETE moderators/{colleague}", (JOB, None))
+
+
+async def test_a_moderator_cannot_invite_or_look_an_email_up(client: httpx.AsyncClient, owners: FakeOwners):
+    refusal = {"error": {"code": "FORBIDDEN", "message": "only the job's owner manages its moderators", "details": {}}}
+    owners.answers["moderation:GET moderators"] = OwnerReply(403, json.dumps(refusal).encode())
+    invited = await client.post(f"{BASE}/moderators", json={"email": "kollega@skola.se"}, headers=GATEWAY_HEADERS)
+    assert (invited.status_code, invited.json()) == (403, refusal)
+    assert not [call for call in owners.arguments if call[0] == "lookup_account"]
+    assert [call for call, _ in _cj_calls(owners)] == ["moderation:GET moderators"]
 
 
 async def test_the_invitations_list(client: httpx.AsyncClient):

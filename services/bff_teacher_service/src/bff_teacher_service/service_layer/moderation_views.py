@@ -103,8 +103,14 @@ class ModerationViews:
         return await self._cj(user_id, await self.job_id(user_id, batch_id), "GET", "report")
 
     async def invite(self, user_id: str, batch_id: UUID, email: str) -> OwnerReply:
-        """Add the colleague with this account email as a moderator of the batch's job (CJ: the owner only)."""
+        """Add the colleague with this account email as a moderator of the batch's job (CJ: the owner only).
+
+        CJ is asked first whether the caller may manage the job's moderators (its owner-only list), so that only
+        the owner's request ever looks an email up: a colleague cannot probe which emails have accounts."""
         job_id = await self.job_id(user_id, batch_id)
+        allowed = await self._cj(user_id, job_id, "GET", "moderators")
+        if allowed.status != OK:
+            return allowed
         found = await fetch(self.owners.lookup_account(user_id, email), CLASS_MANAGEMENT, self.timeout_s)
         account = found.required(NO_ACCOUNT)
         return await self._cj(user_id, job_id, "PUT", f"moderators/{account.user_id}")
