@@ -24,8 +24,6 @@ from common_core.events.cj_assessment import (
 )
 from scripts.demo import run_demo
 from scripts.devstack.procs import wait_until
-from scripts.devstack.settings import DevstackSettings
-from scripts.devstack.state import load_state
 from tests.e2e import faults
 
 pytestmark = [pytest.mark.integration, pytest.mark.heavy, pytest.mark.timeout(600)]
@@ -72,7 +70,7 @@ async def test_every_event_of_a_finished_batch_again_leaves_the_read_model_ident
     batch_id = faults.start_batch(gateway, essays=8, mode="serial_bundle", seed=2005)
     faults.follow(gateway, batch_id)
     before = _teacher_reads(gateway, batch_id)
-    bootstrap = load_state(DevstackSettings.from_env())["kafka"]["bootstrap"]
+    bootstrap = faults.kafka_bootstrap()
     records = await faults.batch_records(bootstrap, batch_id, RAS_EVENTS)
     topics = {topic for topic, _, _ in records}
     assert EVENTS.topic_for(AssessmentResultPublishedV1) in topics

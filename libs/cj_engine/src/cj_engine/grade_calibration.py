@@ -37,7 +37,7 @@ from scipy.optimize import isotonic_regression
 
 from cj_engine.types import FloatArray
 
-__all__ = ["GradeCalibration", "MonotoneMap", "fit_grade_calibration"]
+__all__ = ["GradeCalibration", "MonotoneMap", "at_least", "fit_grade_calibration"]
 
 # Knots of a fitted map: the isotonic fit is averaged over quantile bins of the stated probability, so each
 # knot rests on about 1/_KNOTS of the data and the map is smooth between them.
@@ -86,23 +86,23 @@ class GradeCalibration:
             raise ValueError(f"probabilities must be a 2-D matrix, got shape {p.shape}")
         if p.shape[0] == 0 or p.shape[1] < 2:
             return p.copy()
-        at_least = _at_least(p)
-        calibrated = np.empty_like(at_least)
+        cumulative = at_least(p)
+        calibrated = np.empty_like(cumulative)
         for column, (distance, upper) in enumerate(_boundaries(p.shape[1])):
             mapping = self.maps[min(distance, len(self.maps) - 1)]
-            stated = at_least[:, column]
+            stated = cumulative[:, column]
             calibrated[:, column] = mapping(stated) if upper else 1.0 - mapping(1.0 - stated)
         return _distribution(np.minimum.accumulate(calibrated, axis=1))
 
 
-def _at_least(p: FloatArray) -> FloatArray:
+def at_least(p: FloatArray) -> FloatArray:
     """P(grade >= k) for k = 1..K-1, one column each."""
     return np.cumsum(p[:, ::-1], axis=1)[:, ::-1][:, 1:]
 
 
-def _distribution(at_least: FloatArray) -> FloatArray:
-    n = at_least.shape[0]
-    bounded = np.hstack([np.ones((n, 1)), at_least, np.zeros((n, 1))])
+def _distribution(cumulative: FloatArray) -> FloatArray:
+    n = cumulative.shape[0]
+    bounded = np.hstack([np.ones((n, 1)), cumulative, np.zeros((n, 1))])
     return np.maximum(-np.diff(bounded, axis=1), 0.0)
 
 
@@ -137,7 +137,7 @@ def fit_grade_calibration(probabilities: Sequence[FloatArray], truth: Sequence[n
     t = np.concatenate([np.asarray(grades, dtype=np.int64) for grades in truth])
     if p.ndim != 2 or p.shape[0] != t.shape[0] or p.shape[1] < 2:
         raise ValueError("need (students x grades) probabilities with at least 2 grades and one truth per student")
-    at_least = _at_least(p)
+    cumulative = at_least(p)
     boundaries = _boundaries(p.shape[1])
     maps = []
     for distance in range(max(d for d, _ in boundaries) + 1):
@@ -146,7 +146,7 @@ def fit_grade_calibration(probabilities: Sequence[FloatArray], truth: Sequence[n
             if d != distance:
                 continue
             came_true = (t >= column + 1).astype(np.float64)
-            stated.append(at_least[:, column] if upper else 1.0 - at_least[:, column])
+            stated.append(cumulative[:, column] if upper else 1.0 - cumulative[:, column])
             observed.append(came_true if upper else 1.0 - came_true)
         maps.append(_isotonic_map(np.concatenate(stated), np.concatenate(observed)))
     return GradeCalibration(tuple(maps))

@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from cj_engine.grade_calibration import GradeCalibration
+from cj_engine.grade_calibration import GradeCalibration, at_least
 from cj_engine.grade_calibration_table import FITTED
 from cj_engine.grade_cutpoints import CutPoint, CutPointOptions, CutSource, GradeModel, fit_cut_points
 from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions, joint_probabilities, sample_grade_posterior
@@ -286,15 +286,15 @@ def _calibrated_cut_points(model: GradeModel, cuts: tuple[CutPoint, ...], se: fl
     values = np.array([cut.value for cut in cuts])
     grid = np.linspace(values.min() - _CROSSING_MARGIN, values.max() + _CROSSING_MARGIN, _CROSSING_POINTS)
     rows = model.probabilities(grid, np.full(grid.shape[0], se))
-    at_least = np.cumsum(rows[:, ::-1], axis=1)[:, ::-1][:, 1:]  # non-decreasing along the grid (monotone layer)
+    upper = at_least(rows)  # non-decreasing along the grid (monotone layer)
     moved = []
     for k, cut in enumerate(cuts):
-        above = np.flatnonzero(at_least[:, k] > 0.5)
+        above = np.flatnonzero(upper[:, k] > 0.5)
         if above.size == 0 or above[0] == 0:
             moved.append(cut)
             continue
         i = int(above[0])
-        low, high = at_least[i - 1, k], at_least[i, k]
+        low, high = upper[i - 1, k], upper[i, k]
         share = (0.5 - low) / (high - low) if high > low else 0.5
         moved.append(replace(cut, value=float(grid[i - 1] + share * (grid[i] - grid[i - 1]))))
     return tuple(moved)
