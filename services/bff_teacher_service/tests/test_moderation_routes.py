@@ -164,6 +164,29 @@ async def test_a_moderator_cannot_invite_or_look_an_email_up(client: httpx.Async
     assert [call for call, _ in _cj_calls(owners)] == ["moderation:GET moderators"]
 
 
+async def test_the_owner_lists_and_removes_colleagues_and_cjs_refusals_pass_on(
+    client: httpx.AsyncClient, owners: FakeOwners
+):
+    listed = await client.get(f"{BASE}/moderators", headers=GATEWAY_HEADERS)
+    assert (listed.status_code, listed.json()) == (200, example_of("ModeratorList"))
+    assert listed.headers["cache-control"] == "private, no-store"
+
+    colleague = "00000000-0000-0000-0000-00000000000c"
+    refusals = {
+        403: {"error": {"code": "FORBIDDEN", "message": "only the job's owner manages its moderators", "details": {}}},
+        404: {"error": {"code": "NOT_FOUND", "message": f"{colleague} is not a moderator", "details": {}}},
+    }
+    for status, refusal in refusals.items():
+        owners.answers[f"moderation:DELETE moderators/{colleague}"] = OwnerReply(status, json.dumps(refusal).encode())
+        removed = await client.delete(f"{BASE}/moderators/{colleague}", headers=GATEWAY_HEADERS)
+        assert (removed.status_code, removed.json()) == (status, refusal)
+    assert [call for call, _ in _cj_calls(owners)] == [
+        "moderation:GET moderators",
+        f"moderation:DELETE moderators/{colleague}",
+        f"moderation:DELETE moderators/{colleague}",
+    ]
+
+
 async def test_the_invitations_list(client: httpx.AsyncClient):
     response = await client.get("/bff/v1/teacher/moderation/invitations", headers=GATEWAY_HEADERS)
     assert response.status_code == 200
