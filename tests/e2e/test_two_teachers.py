@@ -69,6 +69,7 @@ def _foreign_requests(other: Teacher) -> Iterator[tuple[str, str, dict[str, Any]
     yield "GET", f"/bff/v1/teacher/batches/{batch}/essays/{essay}", {}
     yield "GET", f"/bff/v1/teacher/batches/{batch}/export.csv", {}
     yield "GET", f"/bff/v1/teacher/batches/{batch}/export.xlsx", {}
+    yield "GET", f"/bff/v1/teacher/batches/{batch}/export-agreement.csv", {}
     yield "GET", f"/bff/v1/teacher/batches/{batch}/events", {}
     yield "GET", f"/bff/v1/teacher/batches/{batch}/estimate", {}
     yield "GET", f"/bff/v1/teacher/assignments/{assignment}", {}

@@ -5,7 +5,14 @@ import { BatchResultsView, TeacherDashboard, UserProfile } from './schemas'
 
 export const BFF = '/bff/v1/teacher'
 
-export type ExportFormat = 'csv' | 'xlsx'
+/** The batch's downloads: the gradebook as CSV or XLSX, and the agreement report of teacher moderation as CSV. */
+export type ExportFormat = 'csv' | 'xlsx' | 'agreement'
+
+const EXPORT_FILES: Record<ExportFormat, { path: string; extension: string }> = {
+  csv: { path: 'export.csv', extension: 'csv' },
+  xlsx: { path: 'export.xlsx', extension: 'xlsx' },
+  agreement: { path: 'export-agreement.csv', extension: 'csv' },
+}
 
 export class TeacherApi {
   constructor(readonly client: ApiClient) {}
@@ -30,13 +37,14 @@ export class TeacherApi {
     return this.client.authorizedFetch(path, { headers, signal, cache: 'no-store' })
   }
 
-  /** Downloads the gradebook and saves it under the name the BFF gives it. */
+  /** Downloads one of the batch's files and saves it under the name the BFF gives it. */
   async exportBatch(batchId: string, format: ExportFormat, fallbackName: string): Promise<void> {
+    const file = EXPORT_FILES[format]
     const response = await this.client.authorizedFetch(
-      `${BFF}/batches/${encodeURIComponent(batchId)}/export.${format}`,
+      `${BFF}/batches/${encodeURIComponent(batchId)}/${file.path}`,
       { headers: { Accept: '*/*' } },
     )
     const blob = await response.blob()
-    saveBlob(blob, filenameFromDisposition(response.headers.get('Content-Disposition'), `${fallbackName}.${format}`))
+    saveBlob(blob, filenameFromDisposition(response.headers.get('Content-Disposition'), `${fallbackName}.${file.extension}`))
   }
 }

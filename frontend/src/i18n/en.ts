@@ -222,6 +222,7 @@ const en = {
       title: 'Export',
       csv: 'Download CSV',
       xlsx: 'Download Excel (XLSX)',
+      agreement: 'Download agreement report (CSV)',
       downloading: 'Preparing the download…',
       failed: 'The download failed',
     },

@@ -221,6 +221,7 @@ const sv: MessageSchema = {
       title: 'Exportera',
       csv: 'Ladda ned CSV',
       xlsx: 'Ladda ned Excel (XLSX)',
+      agreement: 'Ladda ned överensstämmelserapporten (CSV)',
       downloading: 'Förbereder nedladdningen…',
       failed: 'Nedladdningen misslyckades',
     },

@@ -209,6 +209,23 @@ describe('the batch page: exports', () => {
     expect((click.mock.contexts[0] as HTMLAnchorElement).download).toBe('Argumentative essays.csv')
   })
 
+  it('downloads the agreement report as its own CSV once the assessment has completed', async () => {
+    Object.assign(URL, { createObjectURL: vi.fn(() => 'blob:x'), revokeObjectURL: vi.fn() })
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined)
+    const mounted = await openBatch(view(), {
+      [`GET /bff/v1/teacher/batches/${BATCH_ID}/export-agreement.csv`]: () =>
+        new Response('\uFEFFPart,Name,Value\n', { status: 200, headers: { 'Content-Type': 'text/csv' } }),
+    })
+    await button(mounted, 'Download agreement report (CSV)').trigger('click')
+    await flushPromises()
+    expect((click.mock.contexts[0] as HTMLAnchorElement).download).toBe('Argumentative essays.csv')
+
+    // Without an assessment job there is no report to download.
+    await unmountApp(mounted)
+    const again = await openBatch(view((value) => (value.job = null)))
+    expect(again.wrapper.get('.export').text()).not.toContain('agreement report')
+  })
+
   it('shows a failed download with the error body and a retry', async () => {
     const mounted = await openBatch(view(), {
       [`GET /bff/v1/teacher/batches/${BATCH_ID}/export.xlsx`]: () =>

@@ -10,10 +10,13 @@ from uuid import UUID
 import httpx
 import pytest
 
+from bff_teacher_service.service_layer.batch_views import BatchViews
+from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.moderation_views import ModerationViews
 from bff_teacher_service.service_layer.ports import OwnerReply
 from common_core.http.bff_moderation import ModerationInvitations, ModerationScreen
 from common_core.http.examples import example_of
+from services.bff_teacher_service.tests.service_layer import scenario
 from services.bff_teacher_service.tests.service_layer.fakes import FAIL, NOT_FOUND, FakeOwners
 from services.bff_teacher_service.tests.test_app import GATEWAY_HEADERS, REFUSED_CALLERS, error_code, served
 
@@ -222,3 +225,25 @@ async def test_hostile_input_is_a_400_before_any_owner_is_asked(
 async def test_only_the_gateway_for_a_named_teacher(client: httpx.AsyncClient, headers: dict[str, str], status: int):
     response = await client.get(f"{BASE}/next", headers=headers)
     assert response.status_code == status
+
+
+async def test_the_agreement_report_csv_downloads_for_the_teacher_and_passes_cjs_refusal_on():
+    owners = FakeOwners(answers=scenario.answers())
+    async with served(exports=Exports(BatchViews(owners, 0.2), owners, 0.2)) as client:
+        path = f"/bff/v1/teacher/batches/{BATCH}/export-agreement.csv"
+        download = await client.get(path, headers=GATEWAY_HEADERS)
+        assert download.status_code == 200
+        assert download.headers["content-type"] == "text/csv; charset=utf-8"
+        assert download.headers["cache-control"] == "private, no-store"
+        assert download.headers["content-disposition"].startswith("attachment;")
+        assert download.content.decode("utf-8-sig").startswith("Part,Name,Value")
+
+        refusal = {"error": {"code": "CONFLICT", "message": "the job has not completed", "details": {}}}
+        owners.answers["moderation:GET report"] = OwnerReply(409, json.dumps(refusal).encode())
+        refused = await client.get(path, headers=GATEWAY_HEADERS)
+        assert (refused.status_code, refused.json()) == (409, refusal)
+
+        assert (await client.get(path)).status_code == 401
+        malformed = await client.get("/bff/v1/teacher/batches/not-a-uuid/export-agreement.csv", headers=GATEWAY_HEADERS)
+        assert malformed.status_code == 400
+        error_code(malformed)

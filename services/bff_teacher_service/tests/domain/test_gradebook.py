@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from openpyxl import load_workbook
 
-from bff_teacher_service.domain.gradebook import ResultsWorkbook, essays_csv, results_xlsx, safe_text
+from bff_teacher_service.domain.gradebook import ResultsWorkbook, essays_csv, moderation_csv, results_xlsx, safe_text
 from common_core.http.bff import EssayRow
 
 
@@ -50,6 +50,15 @@ def test_csv_starts_with_a_bom_keeps_swedish_names_and_escapes_formula_cells():
     assert rows[2][6] == "-0.53"
     assert rows[1][4:9] == ["0.654", "61.3", "0.8", "0.41", "8"]
     assert rows[2][10] == "few_comparisons"
+
+
+def test_the_agreement_csv_has_the_sheets_columns_a_bom_and_the_same_formula_guard():
+    data = moderation_csv([("Disagreement", "=1+1 / Åsa", -0.42, None, None, "+46 chose")])
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig")))) == [
+        ["Part", "Name", "Value", "Low (95 %)", "High (95 %)", "Detail"],
+        ["Disagreement", "'=1+1 / Åsa", "-0.42", "", "", "'+46 chose"],
+    ]
 
 
 def test_safe_text_leaves_ordinary_text_alone():

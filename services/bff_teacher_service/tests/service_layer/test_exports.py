@@ -1,4 +1,5 @@
-"""The exports composed: every page of comparisons, the job's settings, and a missing part named in the file."""
+"""The exports composed: every page of comparisons, the job's settings, a missing part named in the file, and the
+agreement report's CSV."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bff_teacher_service.service_layer.exports import Exports
 from bff_teacher_service.service_layer.ports import OwnerReply
 from common_core.http.cj_assessment import MAX_COMPARISON_PAGE
 from common_core.http.examples import example_of
-from huleedu_service_libs.errors import NotFoundError
+from huleedu_service_libs.errors import NotFoundError, ServiceUnavailableError
 from services.bff_teacher_service.tests.service_layer import scenario
 from services.bff_teacher_service.tests.service_layer.fakes import FAIL, NOT_FOUND, FakeOwners
 
@@ -111,3 +112,67 @@ async def test_the_xlsx_has_no_moderation_sheet_without_teacher_judgements_or_a_
     book = load_workbook(io.BytesIO((await exports(down).xlsx(TEACHER, BATCH)).content))
     settings = {row[0].value: row[1].value for row in book["Assessment"].iter_rows(min_row=2)}
     assert "could not be reached" in str(settings["Missing: moderation report"])
+
+
+def agreement_rows(content: bytes) -> list[list[str]]:
+    assert content.startswith(b"\xef\xbb\xbf")  # Excel reads the names right
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+async def test_the_agreement_report_csv_is_the_moderation_sheet_with_the_batch_pages_names():
+    fake = FakeOwners(answers=scenario.answers())  # CJ's report example: two teacher judgements
+    export = await exports(fake).moderation_csv(TEACHER, BATCH)
+    assert not isinstance(export, OwnerReply)
+    rows = agreement_rows(export.content)
+    assert rows[0] == ["Part", "Name", "Value", "Low (95 %)", "High (95 %)", "Detail"]
+    assert rows[1][:3] == ["Teacher judgements", "", "2"]
+    assert rows[2][:5] == ["Agreement", "AI-teacher", "0.5", "0.0945", "0.9055"]
+    assert [row[1] for row in rows if row[0] == "Disagreement"] == ["Anchor C1 / Tuva Karlsson"]
+    assert [row[1] for row in rows if row[0] == "Moderated rank"] == ["Tuva Karlsson", "Anchor C1"]
+    assert export.content_disposition.startswith('attachment; filename="Argumentative_essays-agreement-report.csv"')
+    assert "filename*=UTF-8''Argumentative%20essays%20agreement%20report.csv" in export.content_disposition
+    assert ("moderation:GET report", "teacher-1") in fake.calls
+
+
+async def test_the_agreement_report_csv_escapes_formula_looking_cells():
+    report = copy.deepcopy(example_of("ModerationReport"))
+    report["by_teacher"][0]["user_id"] = '=HYPERLINK("http://x")'
+    for disagreement in report["disagreements"]:
+        disagreement["teacher_user_id"] = "@evil"
+    fake = FakeOwners(answers={**scenario.answers(), "moderation:GET report": report})
+    export = await exports(fake).moderation_csv(TEACHER, BATCH)
+    assert not isinstance(export, OwnerReply)
+    rows = agreement_rows(export.content)
+    (by_teacher,) = [row for row in rows if row[0] == "Agreement by teacher"]
+    assert by_teacher[1] == '\'=HYPERLINK("http://x")'
+    # A cell that only contains the text further in is left alone: only its start makes a formula.
+    assert all(row[5].startswith("teacher @evil") for row in rows if row[0] == "Disagreement")
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+async def test_the_agreement_report_csv_without_teacher_judgements_says_so():
+    report = {**example_of("ModerationReport"), "teacher_judgements": 0}
+    fake = FakeOwners(answers={**scenario.answers(), "moderation:GET report": report})
+    export = await exports(fake).moderation_csv(TEACHER, BATCH)
+    assert not isinstance(export, OwnerReply)
+    assert agreement_rows(export.content)[1:] == [["Teacher judgements", "", "0", "", "", ""]]
+
+
+async def test_the_agreement_report_csv_passes_cjs_refusal_on_and_fails_without_cj():
+    refusal = OwnerReply(409, b'{"error": {"code": "CONFLICT", "message": "not completed"}}')
+    running = FakeOwners(answers={**scenario.answers(), "moderation:GET report": refusal})
+    assert await exports(running).moderation_csv(TEACHER, BATCH) == refusal
+    down = FakeOwners({"moderation:GET report": FAIL}, scenario.answers())
+    with pytest.raises(ServiceUnavailableError):
+        await exports(down).moderation_csv(TEACHER, BATCH)
+    garbled = FakeOwners(answers={**scenario.answers(), "moderation:GET report": OwnerReply(200, b'{"job_id": 1}')})
+    with pytest.raises(ServiceUnavailableError, match="outside its contract"):
+        await exports(garbled).moderation_csv(TEACHER, BATCH)
+
+
+async def test_the_agreement_report_csv_is_the_batchs_teachers_only():
+    # A colleague who moderates: the aggregator does not give them the batch, so neither names nor a report.
+    fake = FakeOwners({"batch_detail": NOT_FOUND}, scenario.answers())
+    with pytest.raises(NotFoundError):
+        await exports(fake).moderation_csv(TEACHER, BATCH)
+    assert not [call for call in fake.calls if call[0].startswith("moderation:")]

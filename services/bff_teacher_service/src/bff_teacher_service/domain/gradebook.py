@@ -1,9 +1,10 @@
-"""The batch as files for a gradebook: CSV (one row per student essay) and XLSX (essays, comparisons, settings).
+"""The batch as files for a gradebook: CSV (one row per student essay) and XLSX (essays, comparisons, settings),
+and the agreement report of teacher moderation as a CSV of its own.
 
 Both are written for spreadsheet programs, which need two precautions. A text cell that starts with
 ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is a formula to them, so a student called
 ``=HYPERLINK(...)`` could run one on a colleague's machine: such CSV cells get a leading apostrophe,
-and XLSX cells are written as strings, never formulas. The CSV starts with a UTF-8 byte-order mark,
+and XLSX cells are written as strings, never formulas (both CSVs alike). The CSV starts with a UTF-8 byte-order mark,
 without which Excel reads "Åsa Öberg" as Latin-1 mojibake.
 """
 
@@ -81,11 +82,21 @@ def essay_cells(row: EssayRow) -> tuple[Cell, ...]:
 
 
 def essays_csv(essays: Sequence[EssayRow]) -> bytes:
+    return _csv(ESSAY_COLUMNS, [essay_cells(row) for row in essays])
+
+
+def moderation_csv(rows: Sequence[tuple[Cell, ...]]) -> bytes:
+    """The agreement report on its own (the XLSX's ``Moderation`` sheet as a CSV): the gradebook CSV stays one
+    row per student essay, so that it still imports into a gradebook."""
+    return _csv(MODERATION_COLUMNS, rows)
+
+
+def _csv(columns: Sequence[str], rows: Sequence[tuple[Cell, ...]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ESSAY_COLUMNS)
-    for row in essays:
-        writer.writerow([_csv_cell(cell) for cell in essay_cells(row)])
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
     return (CSV_BOM + out.getvalue()).encode("utf-8")
 
 

@@ -12,6 +12,8 @@ from common_core.http.cj_moderation import AgreementView, ModerationReport
 
 MODERATION_COLUMNS = ("Part", "Name", "Value", "Low (95 %)", "High (95 %)", "Detail")
 Row = tuple[str | int | float | None, ...]
+# The agreement report's CSV when no teacher has judged yet: a file that says so rather than a bare header.
+NO_JUDGEMENTS: Row = ("Teacher judgements", "", 0, None, None, "")
 
 
 def _agreement(part: str, name: str, agreement: AgreementView) -> Row:

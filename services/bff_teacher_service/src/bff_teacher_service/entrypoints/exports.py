@@ -1,4 +1,5 @@
-"""The batch's downloads: ``export.csv`` for any gradebook, ``export.xlsx`` with comparisons and settings.
+"""The batch's downloads: ``export.csv`` for any gradebook, ``export.xlsx`` with comparisons and settings, and
+``export-agreement.csv``: the agreement report of teacher moderation (issue 24), the XLSX's ``Moderation`` sheet.
 
 Same guard and identity as the views; another teacher's batch is a 404 here too.
 """
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from bff_teacher_service.entrypoints.guard import GATEWAY
 from bff_teacher_service.entrypoints.views import VIEW_PREFIX
 from bff_teacher_service.service_layer.exports import CSV_TYPE, XLSX_TYPE, ExportFile, Exports
+from bff_teacher_service.service_layer.ports import OwnerReply
 from huleedu_service_libs.http.fastapi_support import Identity, internal_caller
 
 
@@ -42,3 +44,15 @@ async def export_csv(batch_id: UUID, identity: Identity, exports: ExportsDep) ->
 async def export_xlsx(batch_id: UUID, identity: Identity, exports: ExportsDep) -> Response:
     """Sheets: the essays, every comparison with the judge's reasons, and the job's settings and reliability."""
     return _download(await exports.xlsx(identity.user_id, batch_id))
+
+
+@router.get(
+    "/batches/{batch_id}/export-agreement.csv", response_class=Response, responses={200: {"content": {CSV_TYPE: {}}}}
+)
+async def export_agreement_csv(batch_id: UUID, identity: Identity, exports: ExportsDep) -> Response:
+    """The agreement report (the XLSX's Moderation sheet) as CSV: the batch's teacher only; CJ's 409 before the
+    assessment has completed passes on."""
+    export = await exports.moderation_csv(identity.user_id, batch_id)
+    if isinstance(export, OwnerReply):
+        return Response(export.body, status_code=export.status, media_type="application/json")
+    return _download(export)

@@ -1,4 +1,5 @@
-"""The batch's exports: the named batch from ``BatchViews``, and for the XLSX the job's comparisons and settings.
+"""The batch's exports: the named batch from ``BatchViews``, for the XLSX the job's comparisons and settings, and
+the agreement report (issue 24) in the XLSX's ``Moderation`` sheet and as a CSV of its own.
 
 An export is a file, not a page, so a missing optional part cannot be a ``gaps`` entry: the
 XLSX's settings sheet names it instead ("Missing: comparisons"), and the rest is written.
@@ -15,15 +16,16 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from bff_teacher_service.domain.gradebook import Cell, ResultsWorkbook, essays_csv, results_xlsx
-from bff_teacher_service.domain.moderation_sheet import moderation_rows
+from bff_teacher_service.domain.gradebook import Cell, ResultsWorkbook, essays_csv, moderation_csv, results_xlsx
+from bff_teacher_service.domain.moderation_sheet import NO_JUDGEMENTS, moderation_rows
 from bff_teacher_service.service_layer.batch_views import BatchViews, NamedBatch
 from bff_teacher_service.service_layer.moderation_views import MODERATION_TIMEOUT_S, OK
 from bff_teacher_service.service_layer.parts import Part, fetch
-from bff_teacher_service.service_layer.ports import CJ_ASSESSMENT, Owners
+from bff_teacher_service.service_layer.ports import CJ_ASSESSMENT, OwnerReply, Owners
 from common_core.http.bff import ViewGap
 from common_core.http.cj_assessment import MAX_COMPARISON_PAGE, JobComparison, JobView
 from common_core.http.cj_moderation import ModerationReport
+from huleedu_service_libs.errors import ConflictError, ServiceUnavailableError
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,6 +70,26 @@ class Exports:
         # Hundreds of milliseconds of CPU for a large batch: in a thread, so other requests are not held up.
         content = await asyncio.to_thread(results_xlsx, workbook)
         return ExportFile(content, XLSX_TYPE, _attachment(named.batch.title, "xlsx"))
+
+    async def moderation_csv(self, user_id: str, batch_id: UUID) -> ExportFile | OwnerReply:
+        """The agreement report as CSV, essays by the batch page's names: the batch's teacher only (a colleague who
+        moderates gets the batch's 404). CJ's refusal, e.g. its 409 before the job has completed, is passed on; a
+        CJ that cannot answer fails the download rather than giving a file without the report."""
+        named = await self.batch_views.named_batch(user_id, batch_id)
+        current = named.detail.current_job
+        if current is None or current.job_id is None:
+            raise ConflictError("This batch has no assessment yet: the agreement report opens once it has completed")
+        call = self.owners.moderation(user_id, current.job_id, "GET", "report")
+        reply = (await fetch(call, CJ_ASSESSMENT, MODERATION_TIMEOUT_S)).required()
+        if reply.status != OK:
+            return reply
+        try:
+            report = ModerationReport.model_validate_json(reply.body)
+        except ValidationError as error:
+            raise ServiceUnavailableError(f"{CJ_ASSESSMENT} gave an answer outside its contract") from error
+        names = {str(row.essay_id): row.name for row in [*named.essays, *named.anchors]}
+        rows = moderation_rows(report, names) or [NO_JUDGEMENTS]
+        return ExportFile(moderation_csv(rows), CSV_TYPE, _attachment(named.batch.title, "csv", "agreement report"))
 
     async def _job(self, user_id: str, job_id: UUID | None) -> Part[JobView]:
         if job_id is None:
@@ -159,8 +181,11 @@ def _settings(named: NamedBatch, job: JobView | None, missing: list[ViewGap]) ->
     return rows
 
 
-def _attachment(title: str, extension: str) -> str:
+def _attachment(title: str, extension: str, what: str = "results") -> str:
     """A download name from the batch's title: ASCII for old clients, the real title (RFC 6266) for the rest."""
     ascii_name = _UNSAFE_IN_FILENAME.sub("_", title).strip("._") or "batch"
-    full = f"{title} results.{extension}"
-    return f"attachment; filename=\"{ascii_name[:80]}-results.{extension}\"; filename*=UTF-8''{quote(full, safe='')}"
+    ascii_what = what.replace(" ", "-")
+    full = f"{title} {what}.{extension}"
+    return (
+        f"attachment; filename=\"{ascii_name[:80]}-{ascii_what}.{extension}\"; filename*=UTF-8''{quote(full, safe='')}"
+    )
