@@ -14,7 +14,7 @@ from cj_assessment_service.domain import cj_loop
 from cj_assessment_service.domain.identifiers import job_id_for, pair_id_for, request_id_for
 from cj_assessment_service.domain.job import Job, JobEssay
 from cj_assessment_service.domain.results import Item, build_results
-from cj_assessment_service.service_layer.submitter import build_request
+from cj_assessment_service.service_layer.lps_requests import build_request
 from cj_engine.bradley_terry import fit_bradley_terry
 from cj_engine.grade_fit import fit_for_grades
 from cj_engine.grades import CutSource

@@ -1,15 +1,17 @@
 """Teacher moderation against the real database and HTTP routes (issue 24): a teacher moderates several pairs
 and the report's agreement and teacher-judgement counts follow; undo; a colleague the owner adds moderates
 while a third teacher gets 404; a duplicate verdict is a 409; hostile input is a 4xx with the error body;
-the verdicts go with a deleted account, an erased student's essay and the batch's erasure."""
+the verdicts go with a deleted account, an erased student's essay and the batch's erasure; the LLM judges a
+moderation pair it never judged, once, without touching the completed job."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from itertools import combinations
 from typing import Any
 
-from common_core.events.cj_assessment import CJAssessmentCompletedV1
+from common_core.events.cj_assessment import AssessmentBudget, CJAssessmentCompletedV1
 from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
 from services.cj_assessment_service.tests.integration.conftest import Harness, teacher_headers
 from services.cj_assessment_service.tests.integration.test_job_end_to_end import create_assignment_with_anchors
@@ -42,6 +44,9 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
     request = await harness.request(10, assignment_id=uuid.UUID(assignment_id))
     completed: CJAssessmentCompletedV1 = await harness.wait_for_event(CJAssessmentCompletedV1, request.batch_id)
     base = f"/internal/v1/jobs/{completed.job_id}/moderation"
+    # The LLM's answers to the moderation pairs it is asked for stay held: the agreement counted below is on
+    # the job's own comparisons only (test_the_llm_judges_a_moderation_pair_it_never_judged has the rest).
+    harness.lps.hold = True
 
     async def report(user: str = OWNER) -> Any:
         return await _json(await client.get(f"{base}/report", headers=_as(user)), 200)
@@ -241,3 +246,61 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
 
     await harness.wait_for_db(lambda n: n == 0, verdicts_left)
     assert await harness.db("SELECT user_id FROM job_moderators") == []
+    assert await harness.db("SELECT request_id FROM moderation_llm_comparisons") == []
+
+
+async def test_the_llm_judges_a_moderation_pair_it_never_judged(harness: Harness):
+    """Asked once (the owner's and a colleague's verdict on the pair), answered through Kafka onto the completed
+    job's moderation only: the report's agreement counts it, the job and its comparisons stay as they were."""
+    app = await harness.start()
+    client = app.test_client()
+    request = await harness.request(10, budget=AssessmentBudget(max_comparisons_per_essay=4))
+    completed: CJAssessmentCompletedV1 = await harness.wait_for_event(CJAssessmentCompletedV1, request.batch_id)
+    job_id = completed.job_id
+    base = f"/internal/v1/jobs/{job_id}/moderation"
+    judged = {
+        frozenset((str(a), str(b)))
+        for a, b in await harness.db(
+            "SELECT essay_a_id, essay_b_id FROM comparisons WHERE job_id = :job AND status = 'done'", job=job_id
+        )
+    }
+    essays = [str(e.essay_id) for e in request.essays]
+    first, second = next((a, b) for a, b in combinations(essays, 2) if frozenset((a, b)) not in judged)
+    comparisons_before = await harness.db("SELECT request_id, status FROM comparisons WHERE job_id = :job", job=job_id)
+    job_before = await harness.db("SELECT state, finished_at, reliability_ssr FROM jobs WHERE id = :job", job=job_id)
+    report_before = await _json(await client.get(f"{base}/report", headers=_as(OWNER)), 200)
+    assert report_before["agreement"]["shared_verdicts"] == 0
+
+    body = {"first": first, "second": second, "winner": second}
+    await _json(await client.post(f"{base}/verdicts", json=body, headers=_as(OWNER)), 201)
+    await _json(await client.put(f"{base}/moderators/{COLLEAGUE}", headers=_as(OWNER)), 200)
+    swapped = {"first": second, "second": first, "winner": first}
+    await _json(await client.post(f"{base}/verdicts", json=swapped, headers=_as(COLLEAGUE)), 201)
+
+    async def answered(_: Harness) -> int:
+        rows = await harness.db("SELECT count(*) FROM moderation_llm_comparisons WHERE status = 'done'")
+        return int(rows[0][0])
+
+    await harness.wait_for_db(lambda n: n == 1, answered)
+    ((request_id, status, shown_first, winner, acknowledged),) = await harness.db(
+        "SELECT request_id, status, first_essay_id, winner_essay_id, acknowledged_at FROM moderation_llm_comparisons"
+    )
+    assert (status, str(shown_first)) == ("done", first)
+    assert str(winner) in (first, second)
+    assert acknowledged is not None
+    assert [r for r in harness.lps.seen if r.startswith("cj-mod-")] == [request_id]  # LPS was asked once
+
+    report_after = await _json(await client.get(f"{base}/report", headers=_as(OWNER)), 200)
+    # Both teachers judged the pair: two shared verdicts, and the LLM has one decision more.
+    assert report_after["agreement"]["shared_verdicts"] == 2
+    llm_before, llm_after = report_before["judges"][0], report_after["judges"][0]
+    assert (llm_after["kind"], llm_after["decisions"]) == ("llm", llm_before["decisions"] + 1)
+    # The job, its comparisons and its published results are as they were.
+    assert await harness.db("SELECT request_id, status FROM comparisons WHERE job_id = :job", job=job_id) == (
+        comparisons_before
+    )
+    assert (
+        await harness.db("SELECT state, finished_at, reliability_ssr FROM jobs WHERE id = :job", job=job_id)
+        == job_before
+    )
+    assert [e["data"]["job_id"] for e in harness.events.of(CJAssessmentCompletedV1)] == [str(job_id)]

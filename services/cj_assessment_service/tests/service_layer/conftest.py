@@ -25,6 +25,7 @@ from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssa
 from cj_assessment_service.domain.job_health import ActiveJob
 from cj_assessment_service.domain.job_state import ACTIVE, TERMINAL
 from cj_assessment_service.domain.moderation import HumanVerdict, LlmVerdict, ModerationItem
+from cj_assessment_service.domain.moderation_llm import LlmRequestStatus, ModerationLlmRequest
 from cj_assessment_service.domain.pairs import Pair, PairStatus
 from cj_assessment_service.service_layer.callbacks import record_result
 from cj_assessment_service.service_layer.deps import ServiceDeps
@@ -58,6 +59,8 @@ class Rows:
     aggregates: dict[uuid.UUID, JobAggregates] = field(default_factory=dict)  # the purged jobs' figures
     moderators: dict[uuid.UUID, list[Moderator]] = field(default_factory=dict)  # per job, in the order added
     verdicts: list[HumanVerdict] = field(default_factory=list)  # the teachers', in the order given
+    # The LLM asked for moderation pairs after the job, by request id, in the order asked.
+    llm_requests: dict[str, ModerationLlmRequest] = field(default_factory=dict)
 
 
 class FakeJobRepository:
@@ -95,6 +98,7 @@ class FakeJobRepository:
         for job_id in job_ids:
             self.rows.moderators.pop(job_id, None)
         self.rows.verdicts = [v for v in self.rows.verdicts if v.job_id not in job_ids]
+        self.rows.llm_requests = {k: r for k, r in self.rows.llm_requests.items() if r.job_id not in job_ids}
 
     async def jobs_of_batch(self, batch_id: uuid.UUID) -> list[uuid.UUID]:
         return [
@@ -108,6 +112,9 @@ class FakeJobRepository:
         erased = ErasedRows(len(rows.essays[job_id]) - len(essays), len(rows.pairs[job_id]) - len(pairs))
         rows.essays[job_id], rows.pairs[job_id] = essays, pairs
         rows.verdicts = [v for v in rows.verdicts if v.job_id != job_id or not v.pair & wanted]
+        rows.llm_requests = {
+            k: r for k, r in rows.llm_requests.items() if r.job_id != job_id or not {r.first, r.second} & wanted
+        }
         for essay_id in wanted:
             rows.results.get(job_id, {}).pop(essay_id, None)
         rows.waves[job_id] = [replace(w, theta=None) for w in rows.waves[job_id]]
@@ -137,6 +144,7 @@ class FakeJobRepository:
         erased = ErasedRows(len(rows.essays[job_id]), len(rows.pairs[job_id]))
         rows.essays[job_id], rows.pairs[job_id] = [], []
         rows.verdicts = [v for v in rows.verdicts if v.job_id != job_id]
+        rows.llm_requests = {k: r for k, r in rows.llm_requests.items() if r.job_id != job_id}
         rows.results.pop(job_id, None)
         rows.waves[job_id] = [replace(w, theta=None) for w in rows.waves[job_id]]
         rows.aggregates[job_id] = aggregates
@@ -303,7 +311,11 @@ class FakeModerationRepository:
             (p for p in self.rows.pairs.get(job_id, []) if p.status is PairStatus.DONE),
             key=lambda p: (p.wave, p.position, p.attempt),
         )
-        return [LlmVerdict(p.essay_a_id, p.essay_b_id, p.essay_a_id if p.winner == "A" else p.essay_b_id) for p in done]
+        verdicts = [
+            LlmVerdict(p.essay_a_id, p.essay_b_id, p.essay_a_id if p.winner == "A" else p.essay_b_id) for p in done
+        ]
+        asked = [r.verdict for r in self.rows.llm_requests.values() if r.job_id == job_id]
+        return verdicts + [v for v in asked if v is not None]
 
     async def verdicts(self, job_id: uuid.UUID) -> list[HumanVerdict]:
         return [v for v in self.rows.verdicts if v.job_id == job_id]
@@ -326,6 +338,41 @@ class FakeModerationRepository:
             self.rows.moderators[job_id] = [m for m in moderators if m.user_id != user_id]
             places += len(moderators) - len(self.rows.moderators[job_id])
         return verdicts, places
+
+    async def llm_judged(self, job_id: uuid.UUID, first: uuid.UUID, second: uuid.UUID) -> bool:
+        pair = {first, second}
+        answered = any(
+            {p.essay_a_id, p.essay_b_id} == pair and p.status is PairStatus.DONE
+            for p in self.rows.pairs.get(job_id, [])
+        )
+        asked = any(r.job_id == job_id and {r.first, r.second} == pair for r in self.rows.llm_requests.values())
+        return answered or asked
+
+    async def add_llm_request(self, request: ModerationLlmRequest) -> bool:
+        if request.request_id in self.rows.llm_requests:
+            return False
+        self.rows.llm_requests[request.request_id] = replace(request)
+        return True
+
+    async def unsent_llm_requests(self, now: datetime, limit: int) -> list[ModerationLlmRequest]:
+        due = [
+            replace(r)
+            for r in self.rows.llm_requests.values()
+            if r.status is LlmRequestStatus.PLANNED and not r.acknowledged and r.next_submit_at <= now
+        ]
+        return due[:limit]
+
+    async def llm_request(self, request_id: str) -> ModerationLlmRequest | None:
+        found = self.rows.llm_requests.get(request_id)
+        return None if found is None else replace(found)
+
+    async def save_llm_request(self, request: ModerationLlmRequest) -> None:
+        if request.request_id in self.rows.llm_requests:  # an UPDATE of a deleted row changes nothing
+            self.rows.llm_requests[request.request_id] = replace(request)
+
+    async def essays(self, job_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> list[JobEssay]:
+        wanted = set(essay_ids)
+        return [replace(e) for e in self.rows.essays.get(job_id, []) if e.essay_id in wanted]
 
 
 class FakeAssignmentRepository:

@@ -15,7 +15,14 @@ from sqlalchemy import RowMapping, and_, bindparam, delete, func, insert, null, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cj_assessment_service.adapters.tables import comparisons, job_essays, jobs, moderation_verdicts, waves
+from cj_assessment_service.adapters.tables import (
+    comparisons,
+    job_essays,
+    jobs,
+    moderation_llm_comparisons,
+    moderation_verdicts,
+    waves,
+)
 from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssay, Wave
 from cj_assessment_service.domain.job_health import ActiveJob
@@ -28,7 +35,7 @@ from common_core.status import CJJobState
 _PLANNING_ORDER = (comparisons.c.wave, comparisons.c.position, comparisons.c.attempt)
 # Every column but the theta history, which only the stopping decision reads.
 _WAVE_COLUMNS = (waves.c.wave, waves.c.pairs_planned, waves.c.completed_at, waves.c.reliability, waves.c.ssr)
-_ESSAY_COLUMNS = (
+ESSAY_COLUMNS = (
     "essay_id",
     "item_index",
     "is_anchor",
@@ -209,14 +216,15 @@ class SqlJobRepository:
             .where(job_essays.c.job_id == job_id, job_essays.c.essay_id.in_(wanted))
             .returning(job_essays.c.essay_id)
         )
-        # The teachers' verdicts on the essays go with them (a reason may describe the essay).
-        v = moderation_verdicts.c
-        await self._session.execute(
-            delete(moderation_verdicts).where(
-                v.job_id == job_id,
-                or_(v.first_essay_id.in_(wanted), v.second_essay_id.in_(wanted)),
+        # The teachers' verdicts on the essays go with them (a reason may describe the essay), and so do the
+        # LLM's asked for moderation (a verdict on the essay, like its comparisons).
+        for table in (moderation_verdicts, moderation_llm_comparisons):
+            await self._session.execute(
+                delete(table).where(
+                    table.c.job_id == job_id,
+                    or_(table.c.first_essay_id.in_(wanted), table.c.second_essay_id.in_(wanted)),
+                )
             )
-        )
         await self._session.execute(update(waves).where(waves.c.job_id == job_id).values(theta=null()))
         return ErasedRows(essays=len(essays.all()), comparisons=len(pairs.all()))
 
@@ -247,7 +255,8 @@ class SqlJobRepository:
         essays = await self._session.execute(
             delete(job_essays).where(job_essays.c.job_id == job_id).returning(job_essays.c.essay_id)
         )
-        await self._session.execute(delete(moderation_verdicts).where(moderation_verdicts.c.job_id == job_id))
+        for table in (moderation_verdicts, moderation_llm_comparisons):
+            await self._session.execute(delete(table).where(table.c.job_id == job_id))
         await self._session.execute(update(waves).where(waves.c.job_id == job_id).values(theta=null()))
         await self._session.execute(
             update(jobs).where(jobs.c.id == job_id).values(purged_at=purged_at, aggregates=aggregates.to_json())
@@ -301,7 +310,7 @@ class SqlJobRepository:
     async def load_essays(self, job: Job) -> None:
         await self.save(job)
         statement = (
-            select(*(job_essays.c[name] for name in _ESSAY_COLUMNS))
+            select(*(job_essays.c[name] for name in ESSAY_COLUMNS))
             .where(job_essays.c.job_id == job.id)
             .order_by(job_essays.c.item_index)
         )
@@ -338,7 +347,7 @@ class SqlJobRepository:
             await self._session.execute(update(jobs).where(jobs.c.id == job.id).values(**values))
         if changes.new_essays:
             essay_rows = [
-                {"job_id": job.id, **{name: getattr(e, name) for name in _ESSAY_COLUMNS}} for e in changes.new_essays
+                {"job_id": job.id, **{name: getattr(e, name) for name in ESSAY_COLUMNS}} for e in changes.new_essays
             ]
             await self._session.execute(insert(job_essays), essay_rows)
         await self._save_waves(job.id, changes)

@@ -1,21 +1,33 @@
-"""Teacher moderation on PostgreSQL: a job's moderators and human verdicts, and the lean reads a moderation
-fit needs (the essays without their texts, the LLM's answered comparisons without their justifications)."""
+"""Teacher moderation on PostgreSQL: a job's moderators and human verdicts, the lean reads a moderation
+fit needs (the essays without their texts, the LLM's answered comparisons without their justifications), and
+the LLM requests for moderation pairs it had not judged (``domain/moderation_llm.py``)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import RowMapping, delete, insert, select
+from sqlalchemy import RowMapping, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cj_assessment_service.adapters.tables import comparisons, job_essays, job_moderators, moderation_verdicts
+from cj_assessment_service.adapters.job_repository import ESSAY_COLUMNS
+from cj_assessment_service.adapters.tables import (
+    comparisons,
+    job_essays,
+    job_moderators,
+    moderation_llm_comparisons,
+    moderation_verdicts,
+)
+from cj_assessment_service.domain.job import JobEssay
 from cj_assessment_service.domain.moderation import HumanVerdict, LlmVerdict, ModerationItem
+from cj_assessment_service.domain.moderation_llm import LlmRequestStatus, ModerationLlmRequest
 from cj_assessment_service.domain.pairs import PairStatus
 from cj_assessment_service.service_layer.ports import Moderator
 
 _V = moderation_verdicts.c
+_L = moderation_llm_comparisons.c
 
 
 def _verdict(row: RowMapping) -> HumanVerdict:
@@ -28,6 +40,23 @@ def _verdict(row: RowMapping) -> HumanVerdict:
         winner=row["winner_essay_id"],
         reason=row["reason"],
         created_at=row["created_at"],
+    )
+
+
+def _llm_request(row: RowMapping) -> ModerationLlmRequest:
+    return ModerationLlmRequest(
+        request_id=row["request_id"],
+        job_id=row["job_id"],
+        first=row["first_essay_id"],
+        second=row["second_essay_id"],
+        requested_at=row["requested_at"],
+        next_submit_at=row["next_submit_at"],
+        status=LlmRequestStatus(row["status"]),
+        acknowledged=row["acknowledged_at"] is not None,
+        submit_failures=row["submit_failures"],
+        winner=row["winner_essay_id"],
+        error_code=row["error_code"],
+        answered_at=row["answered_at"],
     )
 
 
@@ -78,10 +107,20 @@ class SqlModerationRepository:
             .where(c.job_id == job_id, c.status == PairStatus.DONE.value)
             .order_by(c.wave, c.position, c.attempt)
         )
-        return [
+        verdicts = [
             LlmVerdict(row.essay_a_id, row.essay_b_id, row.essay_a_id if row.winner == "A" else row.essay_b_id)
             for row in await self._session.execute(statement)
         ]
+        asked = (
+            select(moderation_llm_comparisons)
+            .where(_L.job_id == job_id, _L.status == LlmRequestStatus.DONE.value)
+            .order_by(_L.requested_at, _L.request_id)
+        )
+        for row in (await self._session.execute(asked)).mappings():
+            verdict = _llm_request(row).verdict
+            if verdict is not None:
+                verdicts.append(verdict)
+        return verdicts
 
     async def verdicts(self, job_id: uuid.UUID) -> list[HumanVerdict]:
         statement = select(moderation_verdicts).where(_V.job_id == job_id).order_by(_V.created_at, _V.id)
@@ -120,3 +159,82 @@ class SqlModerationRepository:
         m = job_moderators.c
         places = await self._session.execute(delete(job_moderators).where(m.user_id == user_id).returning(m.job_id))
         return len(verdicts.all()), len(places.all())
+
+    async def llm_judged(self, job_id: uuid.UUID, first: uuid.UUID, second: uuid.UUID) -> bool:
+        c = comparisons.c
+        answered = select(c.pair_id).where(
+            c.job_id == job_id,
+            c.status == PairStatus.DONE.value,
+            or_(
+                and_(c.essay_a_id == first, c.essay_b_id == second),
+                and_(c.essay_a_id == second, c.essay_b_id == first),
+            ),
+        )
+        asked = select(_L.request_id).where(
+            _L.job_id == job_id,
+            or_(
+                and_(_L.first_essay_id == first, _L.second_essay_id == second),
+                and_(_L.first_essay_id == second, _L.second_essay_id == first),
+            ),
+        )
+        statement = select(or_(answered.exists(), asked.exists()))
+        return bool((await self._session.execute(statement)).scalar_one())
+
+    async def add_llm_request(self, request: ModerationLlmRequest) -> bool:
+        statement = (
+            pg_insert(moderation_llm_comparisons)
+            .values(
+                request_id=request.request_id,
+                job_id=request.job_id,
+                first_essay_id=request.first,
+                second_essay_id=request.second,
+                status=request.status.value,
+                requested_at=request.requested_at,
+                next_submit_at=request.next_submit_at,
+            )
+            .on_conflict_do_nothing()
+            .returning(_L.request_id)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
+    async def unsent_llm_requests(self, now: datetime, limit: int) -> list[ModerationLlmRequest]:
+        statement = (
+            select(moderation_llm_comparisons)
+            .where(
+                _L.status == LlmRequestStatus.PLANNED.value,
+                _L.acknowledged_at.is_(None),
+                _L.next_submit_at <= now,
+            )
+            .order_by(_L.requested_at, _L.request_id)
+            .limit(limit)
+        )
+        return [_llm_request(row) for row in (await self._session.execute(statement)).mappings()]
+
+    async def llm_request(self, request_id: str) -> ModerationLlmRequest | None:
+        statement = select(moderation_llm_comparisons).where(_L.request_id == request_id).with_for_update()
+        row = (await self._session.execute(statement)).mappings().first()
+        return None if row is None else _llm_request(row)
+
+    async def save_llm_request(self, request: ModerationLlmRequest) -> None:
+        values: dict[str, object] = {
+            "status": request.status.value,
+            "next_submit_at": request.next_submit_at,
+            "submit_failures": request.submit_failures,
+            "winner_essay_id": request.winner,
+            "error_code": request.error_code,
+            "answered_at": request.answered_at,
+            # The first acknowledgement's time stays.
+            "acknowledged_at": func.coalesce(_L.acknowledged_at, func.now()) if request.acknowledged else None,
+        }
+        await self._session.execute(
+            update(moderation_llm_comparisons).where(_L.request_id == request.request_id).values(**values)
+        )
+
+    async def essays(self, job_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> list[JobEssay]:
+        e = job_essays.c
+        statement = (
+            select(*(e[name] for name in ESSAY_COLUMNS))
+            .where(e.job_id == job_id, e.essay_id.in_(list(essay_ids)))
+            .order_by(e.item_index)
+        )
+        return [JobEssay(**row) for row in (await self._session.execute(statement)).mappings()]

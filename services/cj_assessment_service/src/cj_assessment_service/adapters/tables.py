@@ -1,6 +1,6 @@
 """The service's one MetaData: assignments, anchors, jobs, their essays, waves and comparisons, the erased
 batches and essays, the outbox, the access log (who read which batch's or essay's comparisons), and teacher
-moderation (human verdicts and the colleagues allowed to give them)."""
+moderation (human verdicts, the colleagues allowed to give them, and the LLM's verdicts asked for its pairs)."""
 
 from __future__ import annotations
 
@@ -234,4 +234,26 @@ job_moderators = Table(
     Column("user_id", Text, nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("job_id", "user_id", name="pk_job_moderators"),
+)
+
+# The LLM asked, after the job, for a moderation pair it had not judged in it (domain/moderation_llm.py): one row
+# per job and unordered pair (the request id says which), kept apart from the job's comparisons and waves so the
+# job's counts, usage and results stay as published. They go with their job and with either essay.
+moderation_llm_comparisons = Table(
+    "moderation_llm_comparisons",
+    metadata,
+    Column("request_id", Text, primary_key=True),
+    Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("first_essay_id", Uuid, nullable=False),  # shown first
+    Column("second_essay_id", Uuid, nullable=False),
+    Column("status", Text, nullable=False),  # planned | done | failed
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("next_submit_at", DateTime(timezone=True), nullable=False),
+    Column("submit_failures", Integer, nullable=False, server_default=text("0")),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("winner_essay_id", Uuid, nullable=True),
+    Column("error_code", Text, nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Index("ix_moderation_llm_comparisons_job", "job_id"),
+    Index("ix_moderation_llm_comparisons_status", "status", "next_submit_at"),
 )

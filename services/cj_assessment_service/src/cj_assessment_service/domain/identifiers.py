@@ -21,6 +21,15 @@ def request_id_for(pair_id: uuid.UUID) -> str:
     return f"cj-{pair_id}"
 
 
+MODERATION_REQUEST_PREFIX = "cj-mod-"
+
+
+def moderation_request_id(job_id: uuid.UUID, first: uuid.UUID, second: uuid.UUID) -> str:
+    """One LLM request per job and unordered pair of a teacher's moderation: either order gives the same id."""
+    low, high = sorted((first, second))
+    return f"{MODERATION_REQUEST_PREFIX}{uuid.uuid5(_PAIR_NAMESPACE, f'moderation:{job_id}:{low}:{high}')}"
+
+
 def seed_for(job_id: uuid.UUID) -> int:
     """The planner's seed: stable per job, so a replayed wave plans the same pairs."""
     return job_id.int % (2**31 - 1)

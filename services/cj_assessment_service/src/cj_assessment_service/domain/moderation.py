@@ -4,9 +4,9 @@ Every verdict is a comparison of the multi-judge Bradley-Terry fit (``cj_engine.
 LLM is the reference judge (its discrimination fixed at 1, so the scale stays the job's), each teacher a judge
 of their own (``teacher:<user id>``, which no LLM id can be). The next pair a moderator is shown is the first
 of ``cj_engine.moderation_plan.plan_moderation``'s plan (grade boundaries from the job's anchors when it has
-grades) that the moderator has not judged; the budget is the plan's default, 10 % of the LLM's comparisons,
-shared by every moderator of the job. The report is ``cj_engine.agreement.agreement_report`` in essay ids.
-These functions fit: callers run them in a worker thread.
+grades) that the moderator has not judged; the budget is the plan's default, 10 % of the job's LLM
+comparisons (not those asked for moderation since), shared by every moderator of the job. The report is
+``cj_engine.agreement.agreement_report`` in essay ids. These functions fit: callers run them in a worker thread.
 """
 
 from __future__ import annotations
@@ -61,6 +61,9 @@ class LlmVerdict:
     first: uuid.UUID  # shown first
     second: uuid.UUID
     winner: uuid.UUID
+    # Asked for a teacher's moderation pair after the job (``moderation_llm.py``), not one of the job's own
+    # comparisons: it joins the fit and the agreement, but not the count the budget is a share of.
+    for_moderation: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ class ModerationData:
         return comparisons, judges
 
     def budget_total(self) -> int:
-        return moderation_budget(len(self.llm), 0)
+        return moderation_budget(sum(1 for v in self.llm if not v.for_moderation), 0)
 
 
 def fit(data: ModerationData) -> MultiJudgeFit:

@@ -4,6 +4,8 @@ The job's row lock serialises every callback of one job, so exactly one callback
 complete and closes it. A second callback for a pair finds it answered and changes nothing. A callback
 of an erased batch, or of a comparison erased with its student's essay (its comparison is gone; the batch id
 comes back in the request metadata), is dropped without a trace: no row, no dead letter, no warning.
+A moderation pair the LLM was asked for after the job (``moderation_llm.py``) is recorded on its own row,
+without touching the job.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from datetime import UTC, datetime
 import structlog
 
 from cj_assessment_service.domain.job import AnswerOutcome
+from cj_assessment_service.domain.moderation_llm import is_moderation_request
 from cj_assessment_service.metrics import CALLBACKS_FOR_INACTIVE_JOBS, COMPARISONS, COMPARISONS_FINAL
+from cj_assessment_service.service_layer import moderation_llm
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.erasure import batch_erased, batch_of, essays_erased
 from cj_assessment_service.service_layer.ports import UnitOfWork
@@ -26,6 +30,10 @@ log = structlog.get_logger(__name__)
 
 async def record_result(deps: ServiceDeps, result: LLMComparisonResultV1, uow: UnitOfWork) -> bool:
     """Record one callback; ``True`` if it changed anything."""
+    if is_moderation_request(result.request_id):
+        recorded = await moderation_llm.record_answer(uow, result)
+        if recorded is not None:
+            return recorded
     job_id = await uow.jobs.job_of_request(result.request_id)
     if job_id is None:
         batch_id = batch_of(result.request_metadata)

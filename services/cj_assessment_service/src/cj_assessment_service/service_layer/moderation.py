@@ -19,6 +19,7 @@ from typing import Literal
 from cj_assessment_service.domain import moderation
 from cj_assessment_service.domain.job import Job
 from cj_assessment_service.domain.moderation import HumanVerdict, ModerationData, ModerationItem
+from cj_assessment_service.service_layer import moderation_llm
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.ports import UnitOfWork
 from common_core.grade_scales import get_grade_scale
@@ -130,7 +131,8 @@ class ModerationService:
         return ModerationNext(job_id=job_id, done=False, pair=pair, progress=progress)
 
     async def record(self, job_id: uuid.UUID, user_id: str, body: ModerationVerdictRequest) -> ModerationVerdictView:
-        """One verdict; the same moderator on the same pair (in either order) again is a 409."""
+        """One verdict; the same moderator on the same pair (in either order) again is a 409. A pair the LLM
+        has not judged in the job is sent to it as well (``moderation_llm.py``)."""
         async with self._deps.uows() as uow:
             # The job's row lock: two verdicts of one moderator on one pair cannot both pass the check.
             job = await self._job(uow, job_id, user_id, lock=True)
@@ -153,6 +155,7 @@ class ModerationService:
                 created_at=datetime.now(UTC),
             )
             await uow.moderation.add_verdict(verdict)
+            await moderation_llm.ask_unless_judged(self._deps, uow, job_id, body.first, body.second)
         return _verdict_view(verdict)
 
     async def undo(self, job_id: uuid.UUID, user_id: str) -> ModerationVerdictView:

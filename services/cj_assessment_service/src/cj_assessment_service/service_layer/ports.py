@@ -16,9 +16,10 @@ from typing import Protocol
 
 from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.assignment import Anchor, Assignment
-from cj_assessment_service.domain.job import Job, Outgoing
+from cj_assessment_service.domain.job import Job, JobEssay, Outgoing
 from cj_assessment_service.domain.job_health import ActiveJob
 from cj_assessment_service.domain.moderation import HumanVerdict, LlmVerdict, ModerationItem
+from cj_assessment_service.domain.moderation_llm import ModerationLlmRequest
 from cj_assessment_service.domain.pairs import Pair
 from common_core.events.cj_assessment import AssessmentBudget
 from common_core.http.access import AccessSubject
@@ -211,7 +212,7 @@ class ModerationRepository(Protocol):
         """The job's essays and anchors (no texts), in engine order."""
 
     async def llm_verdicts(self, job_id: uuid.UUID) -> list[LlmVerdict]:
-        """The LLM's answered comparisons, in planning order."""
+        """The LLM's answered comparisons in planning order, then its answers asked for moderation."""
 
     async def verdicts(self, job_id: uuid.UUID) -> list[HumanVerdict]:
         """Every teacher's verdict on the job, oldest first."""
@@ -223,6 +224,24 @@ class ModerationRepository(Protocol):
 
     async def forget_user(self, user_id: str) -> tuple[int, int]:
         """Delete the user's verdicts on every job and their places as a moderator; how many of each."""
+
+    async def llm_judged(self, job_id: uuid.UUID, first: uuid.UUID, second: uuid.UUID) -> bool:
+        """Whether the LLM answered the pair (in either order) in the job, or was asked for it for moderation."""
+
+    async def add_llm_request(self, request: ModerationLlmRequest) -> bool:
+        """Insert the request unless one with its id exists; ``True`` if this call added it."""
+
+    async def unsent_llm_requests(self, now: datetime, limit: int) -> list[ModerationLlmRequest]:
+        """Open requests LPS never accepted whose backoff has passed, oldest first (every job's)."""
+
+    async def llm_request(self, request_id: str) -> ModerationLlmRequest | None:
+        """The request, its row locked until the unit of work ends (one writer: callback or submitter)."""
+
+    async def save_llm_request(self, request: ModerationLlmRequest) -> None:
+        """Write its outcome and its submit bookkeeping (acknowledged, failures, next attempt)."""
+
+    async def essays(self, job_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> list[JobEssay]:
+        """Those of the job's essays, with their texts and names (what LPS is sent)."""
 
 
 class LabelTakenError(Exception):

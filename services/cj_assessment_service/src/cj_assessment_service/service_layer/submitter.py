@@ -1,11 +1,13 @@
-"""Sends persisted, unacknowledged pairs to LPS, one wave per request, with per-job backoff.
+"""Sends persisted, unacknowledged pairs to LPS, one wave per request, with per-job backoff; and, in the same
+pass, the moderation pairs the LLM is asked for after a job (``moderation_llm.py``).
 
 Pairs are persisted before they are sent, and their request ids are deterministic, so sending again
 (after a failed submit, a crash, or a second replica doing the same) never creates a duplicate. On
 start-up the first pass finds whatever a crashed process planned but never got acknowledged.
 
-What leaves for LPS is the text with its author's names replaced (``JobEssay.text_for_provider``, unless the
-job's assignment turned that off), in every batching mode: the mock judge sees what a real provider would.
+What leaves for LPS (``lps_requests.py``) is the text with its author's names replaced
+(``JobEssay.text_for_provider``, unless the job's assignment turned that off), in every batching mode: the mock
+judge sees what a real provider would.
 Each request names its batch, so LPS can erase the texts when the batch is deleted; each comparison's
 metadata carries it too, so a callback that comes back after CJ erased the batch is known and dropped.
 """
@@ -15,21 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import structlog
 
-from cj_assessment_service.domain.job import Failure, FailureCode, Job, JobEssay
-from cj_assessment_service.domain.pairs import Pair
+from cj_assessment_service.domain.job import Failure, FailureCode
 from cj_assessment_service.metrics import LLM_BATCHES_STARTED, LLM_REQUESTS
+from cj_assessment_service.service_layer import moderation_llm
 from cj_assessment_service.service_layer.deps import ServiceDeps
-from common_core.http.llm_provider import (
-    ComparisonBatchRequest,
-    ComparisonContext,
-    ComparisonItem,
-    ComparisonOverrides,
-)
+from cj_assessment_service.service_layer.lps_requests import build_request
 from common_core.status import CJJobState
 from huleedu_service_libs.correlation import correlation_scope
 from huleedu_service_libs.errors import ExternalServiceError, ValidationFailedError
@@ -39,55 +35,6 @@ log = structlog.get_logger(__name__)
 
 MAX_COMPARISONS_PER_SUBMIT = 5000  # the LPS request's limit
 JOBS_PER_PASS = 50
-
-
-def _text_key(item_index: int) -> str:
-    # Neutral labels only: ids or "anchor" in a text key could reach the prompt (PITFALLS).
-    return f"t{item_index}"
-
-
-def build_request(
-    job: Job, essays: Sequence[JobEssay], pairs: Sequence[Pair], callback_topic: str
-) -> ComparisonBatchRequest:
-    by_id = {e.essay_id: e for e in essays}
-    llm = job.llm
-    context = job.context
-    used = {p.essay_a_id for p in pairs} | {p.essay_b_id for p in pairs}
-    return ComparisonBatchRequest(
-        context=ComparisonContext(
-            instructions=context["instructions"] or "",
-            rubric=context.get("rubric"),
-            student_prompt=context.get("student_prompt"),
-            language=job.language,
-        ),
-        texts={_text_key(by_id[e].item_index): by_id[e].text_for_provider(job.redact_names) for e in used},
-        comparisons=[
-            ComparisonItem(
-                request_id=p.request_id,
-                a=_text_key(by_id[p.essay_a_id].item_index),
-                b=_text_key(by_id[p.essay_b_id].item_index),
-                request_metadata={
-                    "batch_id": str(job.batch_id),
-                    "job_id": str(job.id),
-                    "pair_id": str(p.pair_id),
-                    "wave": p.wave,
-                    "attempt": p.attempt,
-                    "essay_a_id": str(p.essay_a_id),
-                    "essay_b_id": str(p.essay_b_id),
-                },
-                overrides=ComparisonOverrides(
-                    provider=llm.provider,
-                    model=llm.model,
-                    temperature=llm.temperature,  # None means the provider's default; 0 stays 0
-                    reasoning_effort=llm.reasoning_effort,
-                    batching_mode=llm.batching_mode,
-                ),
-            )
-            for p in pairs
-        ],
-        callback_topic=callback_topic,
-        batch_id=job.batch_id,
-    )
 
 
 class Submitter:
@@ -112,13 +59,13 @@ class Submitter:
         self._deps.submit_wakeup.set()
 
     async def submit_due_once(self) -> int:
-        """Submit every due job's unacknowledged pairs; returns the number of pairs accepted."""
+        """Submit every due job's unacknowledged pairs, then the due moderation requests; the number accepted."""
         async with self._deps.uows() as uow:
             job_ids = await uow.jobs.jobs_with_unsubmitted_pairs(datetime.now(UTC), JOBS_PER_PASS)
         accepted = 0
         for job_id in job_ids:
             accepted += await self.submit_job(job_id)
-        return accepted
+        return accepted + await moderation_llm.submit_due(self._deps)
 
     async def submit_job(self, job_id: uuid.UUID) -> int:
         deps = self._deps
