@@ -1,5 +1,6 @@
 """Teacher moderation over the in-memory fakes (issue 24): who may moderate, the next pair until the budget is
-used up, verdicts and their undo, duplicates, and the report's agreement and teacher-judgement counts."""
+used up, verdicts and their undo, duplicates, the report's agreement and teacher-judgement counts, and reads of
+an unchanged job served without a refit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from cj_assessment_service.domain import moderation as moderation_domain
+from cj_assessment_service.domain.moderation import ModerationData
 from cj_assessment_service.domain.pairs import PairStatus
 from cj_assessment_service.service_layer.erasure import delete_account, erase_student
 from cj_assessment_service.service_layer.moderation import ModerationService
@@ -260,3 +263,40 @@ async def test_a_colleague_sees_the_jobs_they_were_added_to_and_a_purged_text_is
 
     await moderation.remove_moderator(job.id, OWNER, COLLEAGUE)
     assert (await moderation.moderated_jobs(COLLEAGUE)).jobs == []
+
+
+async def test_reads_of_a_job_whose_verdicts_did_not_change_do_not_refit(service: Service, monkeypatch):
+    job = await _completed_job(service)
+    fits: list[ModerationData] = []
+    real_fit = moderation_domain.fit
+
+    def counted(data: ModerationData):
+        fits.append(data)
+        return real_fit(data)
+
+    monkeypatch.setattr(moderation_domain, "fit", counted)
+    moderation = ModerationService(service.deps)
+    first = await moderation.next_pair(job.id, OWNER, bff(OWNER))
+    assert await moderation.next_pair(job.id, OWNER, bff(OWNER)) == first
+    assert len(fits) == 1
+    report = await moderation.report(job.id, OWNER, bff(OWNER))
+    assert await moderation.report(job.id, OWNER, bff(OWNER)) == report
+    assert len(fits) == 2
+    # A colleague reads the same plan: no refit either.
+    await moderation.add_moderator(job.id, OWNER, COLLEAGUE)
+    assert (await moderation.next_pair(job.id, COLLEAGUE, bff(COLLEAGUE))).pair == first.pair
+    assert len(fits) == 2
+
+    # A verdict changes the data: the next reads refit, once each.
+    assert first.pair is not None
+    a, b = first.pair.first.essay_id, first.pair.second.essay_id
+    await moderation.record(job.id, OWNER, _verdict(a, b, a))
+    after = await moderation.next_pair(job.id, OWNER, bff(OWNER))
+    assert after.pair != first.pair
+    assert (await moderation.report(job.id, OWNER, bff(OWNER))).teacher_judgements == 1
+    await moderation.next_pair(job.id, OWNER, bff(OWNER))
+    assert len(fits) == 4
+    # An undo is a change too: the plan is the first one again, refitted (only a job's latest data is kept).
+    await moderation.undo(job.id, OWNER)
+    assert await moderation.next_pair(job.id, OWNER, bff(OWNER)) == first
+    assert len(fits) == 5

@@ -164,15 +164,12 @@ class NextDecision:
     budget_total: int
 
 
-def next_pair(data: ModerationData, moderator: str, scale: GradeScale, seed: int) -> NextDecision:
-    """The first pair of the moderation plan that ``moderator`` has not judged (fits: call off the event loop)."""
-    total = data.budget_total()
-    mine = {v.pair for v in data.human if v.moderator_user_id == moderator}
-    given_by_all = len(data.human)
-    remaining = max(0, total - given_by_all)
-    decision = NextDecision(None, len(mine), given_by_all, total)
+def plan_pairs(data: ModerationData, scale: GradeScale, seed: int) -> tuple[NextPair, ...]:
+    """The moderation plan for what is left of the budget, in plan order; the same for every moderator of the
+    job (fits: call off the event loop)."""
+    remaining = max(0, data.budget_total() - len(data.human))
     if remaining == 0 or data.n_items < 2:
-        return decision
+        return ()
     multi = fit(data)
     comparisons, judges = data.comparisons()
     anchors = {i: item.known_grade for i, item in enumerate(data.items) if item.is_anchor and item.known_grade}
@@ -194,11 +191,25 @@ def next_pair(data: ModerationData, moderator: str, scale: GradeScale, seed: int
         budget=remaining,
         config=ModerationConfig(seed=seed),
     )
-    for planned in plan.pairs:
-        first, second = data.items[planned.first], data.items[planned.second]
-        if frozenset((first.essay_id, second.essay_id)) not in mine:
-            return NextDecision(NextPair(first, second, planned.reason.value), len(mine), given_by_all, total)
-    return decision
+    return tuple(
+        NextPair(data.items[planned.first], data.items[planned.second], planned.reason.value) for planned in plan.pairs
+    )
+
+
+def choose_next(data: ModerationData, moderator: str, planned: Sequence[NextPair]) -> NextDecision:
+    """The first of ``planned`` (``plan_pairs`` of the same data) that ``moderator`` has not judged."""
+    total = data.budget_total()
+    mine = {v.pair for v in data.human if v.moderator_user_id == moderator}
+    given_by_all = len(data.human)
+    for pair in planned:
+        if frozenset((pair.first.essay_id, pair.second.essay_id)) not in mine:
+            return NextDecision(pair, len(mine), given_by_all, total)
+    return NextDecision(None, len(mine), given_by_all, total)
+
+
+def next_pair(data: ModerationData, moderator: str, scale: GradeScale, seed: int) -> NextDecision:
+    """The first pair of the moderation plan that ``moderator`` has not judged (fits: call off the event loop)."""
+    return choose_next(data, moderator, plan_pairs(data, scale, seed))
 
 
 def _agreement(agreement: Agreement) -> AgreementView:

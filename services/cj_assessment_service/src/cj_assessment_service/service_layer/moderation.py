@@ -3,25 +3,26 @@ report, and the colleagues the owner allows to moderate.
 
 Who may: the job's owner and the colleagues the owner added; anyone else gets the 404 any job that is not
 theirs gives. Only the owner manages the moderators (a moderator who tries is told 403: they know the job).
-A job that has not completed is a 409. Every read refits the LLM's and the teachers' verdicts together
-(``domain/moderation.py``) in a worker thread, as ``fits.py`` does, never on the event loop. A read that
+A job that has not completed is a 409. A read refits the LLM's and the teachers' verdicts together
+(``domain/moderation.py``) in a worker thread, as ``fits.py`` does, never on the event loop, unless the job's
+verdicts are those of an earlier read (``refit_cache.py``). A read that
 shows essays is written to the access log (owner: the job's teacher): the pair's two essays, or the batch
 for the report.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Literal
 
 from cj_assessment_service.domain import moderation
 from cj_assessment_service.domain.job import Job
-from cj_assessment_service.domain.moderation import HumanVerdict, ModerationData, ModerationItem
+from cj_assessment_service.domain.moderation import HumanVerdict, ModerationData, ModerationItem, NextPair
 from cj_assessment_service.service_layer import moderation_llm
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.ports import UnitOfWork
+from cj_assessment_service.service_layer.refit_cache import RefitCache
 from common_core.grade_scales import get_grade_scale
 from common_core.http.access import AccessSubject
 from common_core.http.cj_moderation import (
@@ -70,6 +71,8 @@ def _completed(job: Job) -> Job:
 class ModerationService:
     def __init__(self, deps: ServiceDeps) -> None:
         self._deps = deps
+        self._plans: RefitCache[tuple[NextPair, ...]] = RefitCache()
+        self._reports: RefitCache[ModerationReport] = RefitCache()
 
     async def _job(self, uow: UnitOfWork, job_id: uuid.UUID, user_id: str, *, lock: bool = False) -> Job:
         """The completed job if ``user_id`` owns or moderates it; else the 404 of a job that is not theirs."""
@@ -103,7 +106,8 @@ class ModerationService:
             job = await self._job(uow, job_id, user_id)
             data = await self._data(uow, job)
         scale = get_grade_scale(job.grade_scale)
-        decision = await asyncio.to_thread(moderation.next_pair, data, user_id, scale, job.seed)
+        planned = await self._plans.get(job.id, data, lambda: moderation.plan_pairs(data, scale, job.seed))
+        decision = moderation.choose_next(data, user_id, planned)
         progress = ModerationProgress(
             given_by_you=decision.given_by_you, given_by_all=decision.given_by_all, budget_total=decision.budget_total
         )
@@ -170,7 +174,9 @@ class ModerationService:
         async with self._deps.uows() as uow:
             job = await self._job(uow, job_id, user_id)
             data = await self._data(uow, job)
-        report = await asyncio.to_thread(moderation.report, data, job_id, job.llm.provider, job.llm.model)
+        report = await self._reports.get(
+            job.id, data, lambda: moderation.report(data, job.id, job.llm.provider, job.llm.model)
+        )
         await self._deps.access_log.record(job.user_id, accessor, [(AccessSubject.BATCH, str(job.batch_id))])
         return report
 
