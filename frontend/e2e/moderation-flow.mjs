@@ -5,57 +5,32 @@
 //   STRANGER_EMAIL, STRANGER_PASSWORD, CHROMIUM, SCREENSHOTS.
 // The teacher opens the report (no teacher judgement yet), moderates ten pairs with the keyboard, undoes the
 // last and judges it again, reads the report (10 teacher judgements, the agreement changed), sees the line on
-// the batch page, and invites a colleague by email (an unknown email first). The colleague finds the batch
-// under "Batches to moderate", moderates a pair and reads the report, but cannot open the batch page; a third
-// teacher sees none of it. Screens are checked with axe-core and saved; the first failure ends the run.
-import { mkdirSync } from 'node:fs'
+// the batch page, and invites a colleague by email (an unknown email first), then invites the third teacher
+// and removes them from the list again. The colleague finds the batch under "Batches to moderate", moderates a
+// pair and reads the report, but cannot open the batch page; the third teacher sees none of it. Screens are
+// checked with axe-core and saved; the first failure ends the run.
 import { join } from 'node:path'
 
 import { chromium } from 'playwright-core'
 
-import { checkAccessibility } from './axe.mjs'
+import { createFlow, env } from './flow.mjs'
 import { submitSignIn } from './session.mjs'
 
-const env = (name) => {
-  const value = process.env[name]
-  if (!value) throw new Error(`${name} is not set`)
-  return value
-}
 const base = env('BASE_URL')
 const shots = env('SCREENSHOTS')
-mkdirSync(shots, { recursive: true })
 const batchId = env('BATCH_ID')
 const title = env('BATCH_TITLE')
 
 const browser = await chromium.launch({ executablePath: env('CHROMIUM'), args: ['--no-sandbox'] })
-const contexts = []
 let current = null
-let stepCount = 0
+// Each teacher has a page of their own: a failure shows the one opened last.
+const { step, screen } = createFlow({ browser, shots, failurePage: () => current, prefix: 'moderation-' })
 
 async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })
-  contexts.push(context)
   const page = await context.newPage()
   current = page
   return page
-}
-
-async function step(name, body) {
-  stepCount += 1
-  try {
-    await body()
-    console.warn(`ok   ${name}`)
-  } catch (error) {
-    console.error(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
-    await current?.screenshot({ path: join(shots, `moderation-failed-step-${stepCount}.png`), fullPage: true }).catch(() => {})
-    await browser.close()
-    process.exit(1)
-  }
-}
-
-async function screen(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
-  await checkAccessibility(page, name)
 }
 
 async function signIn(page, email, password, path = '/') {
@@ -157,14 +132,41 @@ await step('the batch page says the results include 10 teacher judgements', asyn
   await line.getByRole('link', { name: 'See the agreement report' }).waitFor()
 })
 
+/** Invites by email on the batch page; the account ids CJ then lists (the list shows their start). */
+async function invite(email) {
+  await teacher.getByLabel('Colleague’s email').fill(email)
+  const [answer] = await Promise.all([
+    teacher.waitForResponse((r) => r.url().endsWith('/moderation/moderators') && r.request().method() === 'POST'),
+    teacher.getByRole('button', { name: 'Invite', exact: true }).click(),
+  ])
+  if (!answer.ok()) return []
+  return (await answer.json()).moderators.map((moderator) => moderator.user_id)
+}
+
+const colleagueName = (userId) => `Colleague ${userId.slice(0, 8)}`
+const colleagues = () => teacher.getByRole('list', { name: 'Colleagues who moderate' }).getByRole('listitem')
+
 await step('the teacher invites a colleague by email (an unknown one first)', async () => {
-  const field = teacher.getByLabel('Colleague’s email')
-  await field.fill('nobody-here@example.org')
-  await teacher.getByRole('button', { name: 'Invite', exact: true }).click()
+  await invite('nobody-here@example.org')
   await teacher.getByText('No teacher account uses this email address.').waitFor()
-  await field.fill(env('COLLEAGUE_EMAIL'))
-  await teacher.getByRole('button', { name: 'Invite', exact: true }).click()
+  const [colleagueId] = await invite(env('COLLEAGUE_EMAIL'))
   await teacher.getByText(`${env('COLLEAGUE_EMAIL')} can now moderate this batch`).waitFor()
+  await colleagues().getByText(colleagueName(colleagueId)).waitFor()
+})
+
+await step('the teacher invites the third teacher by mistake and removes them again', async () => {
+  const before = await colleagues().count()
+  const listed = await invite(env('STRANGER_EMAIL'))
+  const strangerId = listed.at(-1)
+  await colleagues().getByText(colleagueName(strangerId)).waitFor()
+  if ((await colleagues().count()) !== before + 1) throw new Error('the new colleague is not listed')
+  await teacher.getByRole('button', { name: `Remove ${colleagueName(strangerId)}` }).click()
+  const question = teacher.getByRole('alertdialog', { name: `Stop ${colleagueName(strangerId)} moderating this batch?` })
+  await question.getByText('The verdicts they have given stay in the results.').waitFor()
+  await screen(teacher, 'moderation-remove', { fullPage: false })
+  await question.getByRole('button', { name: 'Yes, remove' }).click()
+  await teacher.getByText(`${colleagueName(strangerId)} can no longer moderate this batch.`).waitFor()
+  if ((await colleagues().count()) !== before) throw new Error('the removed colleague is still listed')
   await teacher.locator('.moderation-panel').screenshot({ path: join(shots, 'moderation-invite.png') })
 })
 

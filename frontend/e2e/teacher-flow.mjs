@@ -16,18 +16,12 @@ import { join } from 'node:path'
 
 import { chromium } from 'playwright-core'
 
-import { checkAccessibility } from './axe.mjs'
+import { createFlow, env } from './flow.mjs'
 import { submitSignIn } from './session.mjs'
 
-const env = (name) => {
-  const value = process.env[name]
-  if (!value) throw new Error(`${name} is not set`)
-  return value
-}
 const base = env('BASE_URL')
 const shots = env('SCREENSHOTS')
 const downloads = env('DOWNLOADS')
-mkdirSync(shots, { recursive: true })
 mkdirSync(downloads, { recursive: true })
 const title = env('BATCH_TITLE')
 const essayFiles = readdirSync(env('ESSAY_DIR')).sort().map((name) => join(env('ESSAY_DIR'), name))
@@ -39,26 +33,8 @@ const page = await context.newPage()
 const pageErrors = []
 page.on('pageerror', (error) => pageErrors.push(String(error)))
 let batchId = null
-let stepCount = 0
-
-async function step(name, body) {
-  stepCount += 1
-  try {
-    await body()
-    console.warn(`ok   ${name}`)
-  } catch (error) {
-    console.error(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
-    await page.screenshot({ path: join(shots, `failed-step-${stepCount}.png`), fullPage: true }).catch(() => {})
-    await browser.close()
-    process.exit(1)
-  }
-}
-
-/** Saves the screen and checks its accessibility. */
-async function screen(target, name) {
-  await target.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
-  await checkAccessibility(target, name)
-}
+// One page runs the whole flow: it is the one a failure shows.
+const { step, screen } = createFlow({ browser, shots, failurePage: () => page })
 
 async function signIn(target, email, password, path = '/') {
   await target.goto(`${base}${path}`)

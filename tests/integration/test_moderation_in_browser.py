@@ -3,15 +3,18 @@
 The demo teacher's batch of thirty generated essays is assessed with the mock judge through the public API
 (the wizard has its own browser test); then Debian's ``chromium`` runs ``frontend/e2e/moderation-flow.mjs``
 through playwright-core: the teacher moderates ten pairs with the keyboard, undoes one, reads the report (10
-teacher judgements, the agreement changed) and invites a colleague by email; the colleague moderates from
-their dashboard; a third teacher sees nothing. Afterwards the API is asked directly: the colleague reaches
+teacher judgements, the agreement changed), invites a colleague by email, and invites the third teacher and
+removes them again from the batch page's list; the colleague moderates from their dashboard; the third teacher
+sees nothing. Afterwards the API is asked directly: the colleague reaches
 the moderation routes of that batch and nothing else of the teacher's, the third teacher gets 404 on all of
 them. Screenshots go to ``frontend/e2e/screenshots/`` (git-ignored; ``docs/screenshots/`` holds the copies
-the README shows). The teacher's XLSX then has its Moderation sheet.
+the README shows). The teacher's XLSX then has its Moderation sheet, and the agreement report's CSV the same
+rows.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import subprocess
@@ -91,6 +94,13 @@ def test_teachers_moderate_a_batch_in_the_browser(
     assert book.sheetnames == ["Essays", "Comparisons", "Assessment", "Moderation"]
     first_rows = [row[:3] for row in book["Moderation"].iter_rows(min_row=2, max_row=2, values_only=True)]
     assert first_rows == [("Teacher judgements", None, 11)]
+    # The same rows as a CSV of their own (the gradebook CSV stays one row per essay).
+    agreement = gateway._send("GET", f"/bff/v1/teacher/batches/{batch_id}/export-agreement.csv", None, {})
+    assert agreement.status_code == 200
+    rows = list(csv.reader(io.StringIO(agreement.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Part", "Name", "Value"]
+    assert rows[1][:3] == ["Teacher judgements", "", "11"]
+    assert sum(row[0] == "Moderated rank" for row in rows) == len(report["results"])
 
     # The colleague: the moderation routes of this batch, nothing else of the teacher's.
     colleague = _signed_in(colleague_email)
@@ -101,6 +111,7 @@ def test_teachers_moderate_a_batch_in_the_browser(
     for path in (
         f"/bff/v1/teacher/batches/{batch_id}",
         f"/bff/v1/teacher/batches/{batch_id}/export.csv",
+        f"/bff/v1/teacher/batches/{batch_id}/export-agreement.csv",
         f"/bff/v1/teacher/batches/{batch_id}/essays/{detail['essays'][0]['essay_id']}",
         f"/v1/batches/{batch_id}",
         f"/v1/batches/{batch_id}/essays",
