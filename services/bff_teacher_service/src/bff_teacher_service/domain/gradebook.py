@@ -3,9 +3,9 @@ and the agreement report of teacher moderation as a CSV of its own.
 
 Both are written for spreadsheet programs, which need two precautions. A text cell that starts with
 ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is a formula to them, so a student called
-``=HYPERLINK(...)`` could run one on a colleague's machine: such CSV cells get a leading apostrophe,
-and XLSX cells are written as strings, never formulas (both CSVs alike). The CSV starts with a UTF-8 byte-order mark,
-without which Excel reads "Åsa Öberg" as Latin-1 mojibake.
+``=HYPERLINK(...)`` could run one on a colleague's machine: such cells get a leading apostrophe in
+both CSVs, and XLSX cells are written as strings, never formulas. Both CSVs start with a UTF-8 byte-order
+mark, without which Excel reads "Åsa Öberg" as Latin-1 mojibake.
 """
 
 from __future__ import annotations
