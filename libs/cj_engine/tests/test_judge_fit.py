@@ -85,6 +85,7 @@ def test_one_judge_is_todays_fit(name: str) -> None:
     assert got.comparisons_per_item.tolist() == expected.comparisons_per_item.tolist()
     assert [j.judge for j in result.judges] == ["llm"]
     assert result.judges[0].discrimination == 1.0
+    assert result.theta_log_discrimination_covariance is None  # no other judge, no log a
 
 
 def test_one_judge_on_the_iterative_path_is_todays_fit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,7 +127,7 @@ def test_joint_se_includes_the_judge_parameters() -> None:
         6, 150, seed=5, discrimination=(1.5, 0.8), position=(0.2, -0.2), shares=(0.6, 0.4)
     )
     options = JudgeFitOptions(fit=FitOptions(prior_sd=2.0, position_prior_sd=1.0), discrimination_prior_sd=0.5)
-    fit = fit_judges(6, comparisons, judges, "llm", options)
+    fit = fit_judges(6, comparisons, judges, "llm", options, covariance=True)
     teacher = fit.judge("teacher")
     params = np.concatenate(
         [fit.fit.theta, [fit.judges[0].position_bias, teacher.position_bias, math.log(teacher.discrimination)]]
@@ -162,6 +163,11 @@ def test_joint_se_includes_the_judge_parameters() -> None:
     np.testing.assert_allclose(fit.fit.se, joint_se, rtol=1e-4)
     assert np.all(fit.fit.se > conditional_se)
     assert teacher.discrimination_se == pytest.approx(teacher.discrimination * math.sqrt(covariance[8, 8]), rel=1e-4)
+    # the joint covariance of theta and log a, which the moderation plan reads
+    assert fit.theta_log_discrimination_covariance is not None
+    assert fit.log_discrimination_covariance is not None
+    np.testing.assert_allclose(fit.theta_log_discrimination_covariance[:, 0], centring @ covariance[:6, 8], atol=1e-5)
+    np.testing.assert_allclose(fit.log_discrimination_covariance, [[covariance[8, 8]]], rtol=1e-4)
 
 
 def test_a_declared_covariate_bias_is_learnt_from_the_teachers() -> None:

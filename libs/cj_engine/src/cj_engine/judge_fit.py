@@ -124,6 +124,12 @@ class MultiJudgeFit:
     covariate_bias_se: tuple[float, ...] = ()
     # The reference judge's view, theta + covariates @ covariate_bias (centred): what its verdicts follow.
     reference_view: FloatArray | None = None
+    # With ``covariance`` and other judges: Cov(theta, log a_k) (n x others, in ``judges``' order after the
+    # reference) and Cov(log a) (others x others), so a plan can tell what a verdict teaches about the
+    # discriminations (moderation_design). None otherwise.
+    theta_log_discrimination_covariance: FloatArray | None = None
+    log_discrimination_covariance: FloatArray | None = None
+    discrimination_prior_sd: float = 0.5  # the prior SD of log a_k the fit used (JudgeFitOptions)
 
     def judge(self, judge_id: str) -> JudgeEstimate:
         for estimate in self.judges:
@@ -400,6 +406,8 @@ class _Posterior:
     se: FloatArray
     other_variance: FloatArray  # gamma_0..gamma_{K-1} (if estimated), then b_1..b_{K-1}
     covariance: FloatArray | None
+    theta_b_covariance: FloatArray | None  # Cov(theta, b) and Cov(b), with the covariance and a free judge
+    b_covariance: FloatArray | None
     log_det: float  # of the posterior precision of x at the fitted b: the marginal-likelihood term
     observed: bool  # False if the observed information was not positive definite
 
@@ -421,16 +429,39 @@ def _posterior(problem: _Problem, x: FloatArray, b: FloatArray, with_covariance:
     log_det = problem.log_det(x, b)
     if n == 1:
         covariance = variance[:1, None] if with_covariance else None
-        return _Posterior(np.sqrt(variance[:1]), variance[1:], covariance, log_det, observed)
+        return _Posterior(np.sqrt(variance[:1]), variance[1:], covariance, None, None, log_det, observed)
+    with_b = with_covariance and problem.n_judges > 1
+    if not (problem.n_covariates or with_b):
+        return _centred_posterior(problem, lower, lower_inv, variance, with_covariance, log_det, observed)
+    # theta = C (s - X beta): Cov = (L^-1 T')' (L^-1 T') with L^-1 T' = (L^-1_s - L^-1_beta X') C (X has no
+    # columns without covariates)
+    beta = slice(problem.n_inner - problem.n_covariates, problem.n_inner)
+    mapped = lower_inv[:, :n] - lower_inv[:, beta] @ problem.covariates.T
+    mapped -= mapped.mean(axis=1, keepdims=True)
+    theta_b_covariance = b_covariance = None
+    if with_b:
+        b_block = lower_inv[:, problem.n_inner :]
+        theta_b_covariance, b_covariance = mapped.T @ b_block, b_block.T @ b_block
     if problem.n_covariates:
-        # theta = C (s - X beta): Cov = (L^-1 T')' (L^-1 T') with L^-1 T' = (L^-1_s - L^-1_beta X') C
-        beta = slice(problem.n_inner - problem.n_covariates, problem.n_inner)
-        mapped = lower_inv[:, :n] - lower_inv[:, beta] @ problem.covariates.T
-        mapped -= mapped.mean(axis=1, keepdims=True)
         covariance = mapped.T @ mapped if with_covariance else None
         se = np.sqrt(np.maximum(np.einsum("ij,ij->j", mapped, mapped), np.finfo(np.float64).tiny))
-        return _Posterior(se, variance[n:], covariance, log_det, observed)
-    u = np.zeros(prior.shape[0])
+        return _Posterior(se, variance[n:], covariance, theta_b_covariance, b_covariance, log_det, observed)
+    centred = _centred_posterior(problem, lower, lower_inv, variance, with_covariance, log_det, observed)
+    return replace(centred, theta_b_covariance=theta_b_covariance, b_covariance=b_covariance)
+
+
+def _centred_posterior(
+    problem: _Problem,
+    lower: FloatArray,
+    lower_inv: FloatArray,
+    variance: FloatArray,
+    with_covariance: bool,
+    log_det: float,
+    observed: bool,
+) -> _Posterior:
+    """Without covariates: theta's SEs and covariance centred as in ``bradley_terry``."""
+    n = problem.n_items
+    u = np.zeros(lower.shape[0])
     u[:n] = 1.0
     sigma_u = scipy.linalg.cho_solve((lower, True), u, check_finite=False)
     # diag(C Sigma C) with C = I - 11'/n on the theta block, as in bradley_terry
@@ -442,7 +473,7 @@ def _posterior(problem: _Problem, x: FloatArray, b: FloatArray, with_covariance:
         row_means = sigma.mean(axis=1)
         covariance = sigma - row_means[:, None] - row_means[None, :] + float(row_means.mean())
     se = np.sqrt(np.maximum(centred, np.finfo(np.float64).tiny))
-    return _Posterior(se, variance[n:], covariance, log_det, observed)
+    return _Posterior(se, variance[n:], covariance, None, None, log_det, observed)
 
 
 def fit_judges(
@@ -463,7 +494,8 @@ def fit_judges(
     fitted discriminations, as in the single-judge fit) and ``observed_information`` (1.0 if the SEs come
     from the observed information, 0.0 if from the expected). ``converged`` is the final Newton fit's.
     With ``covariance`` the result carries the centred n x n covariance of theta, as
-    ``fit_bradley_terry(..., covariance=True)`` does.
+    ``fit_bradley_terry(..., covariance=True)`` does, and, when other judges have judged, theta's covariance
+    with their log discriminations and theirs (what ``moderation_design`` needs to value a verdict).
 
     ``covariates`` (n x q, or a vector for q = 1) declares essay features the reference judge may be biased
     on (e.g. length): its verdicts are then taken to follow theta + covariates @ beta while the other
@@ -527,6 +559,9 @@ def fit_judges(
         covariate_bias=tuple(float(v) for v in beta),
         covariate_bias_se=tuple(float(math.sqrt(v)) for v in beta_variance),
         reference_view=view if q else None,
+        theta_log_discrimination_covariance=posterior.theta_b_covariance,
+        log_discrimination_covariance=posterior.b_covariance,
+        discrimination_prior_sd=chosen.discrimination_prior_sd,
     )
 
 
