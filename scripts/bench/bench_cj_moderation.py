@@ -14,7 +14,9 @@ seed and the same LLM comparisons:
 - **none**: the LLM's comparisons alone (the multi-judge fit with one judge: today's fit);
 - **random**: 10 % of the LLM's comparisons as uniformly random new pairs judged by the teacher;
 - **planned**: the same number of pairs from ``moderation_plan.plan_moderation``, in ``ROUNDS`` rounds with a
-  refit after each (as the dashboard refits after each verdict, coarser).
+  refit after each (as the dashboard refits after each verdict, coarser). The plan sees what a real batch
+  has: the fit (with its covariance, as the CJ service fits it), the verdicts, the anchors' grade boundaries
+  and the declared covariate, never the simulation's truth.
 
 Moderation pairs the LLM has not judged are sent to it too (the issue's rule), in every arm. Every arm is
 fitted with ``judge_fit.fit_judges`` (LLM = reference) and graded with ``grades.project_grades``.
@@ -145,8 +147,10 @@ class _Moderation:
         self.comparisons += llm
         self.judges += [LLM] * len(llm)
 
-    def fit(self) -> MultiJudgeFit:
-        return fit_judges(self.batch.n_items, self.comparisons, self.judges, LLM, covariates=self.covariates)
+    def fit(self, *, covariance: bool = False) -> MultiJudgeFit:
+        return fit_judges(
+            self.batch.n_items, self.comparisons, self.judges, LLM, covariates=self.covariates, covariance=covariance
+        )
 
 
 def _random_arm(moderation: _Moderation, budget: int, seed: int) -> dict[str, int]:
@@ -168,7 +172,7 @@ def _planned_arm(moderation: _Moderation, budget: int, seed: int) -> dict[str, i
     reasons: dict[str, int] = {}
     batch = moderation.batch
     for round_index in range(ROUNDS):
-        fit = moderation.fit()
+        fit = moderation.fit(covariance=True)  # the plan's information criterion reads it, as in the CJ service
         projection = project_grades(fit.fit.theta, fit.fit.se, batch.anchors, batch.scale)
         given = len(moderation.teacher_pairs)
         remaining = budget - given

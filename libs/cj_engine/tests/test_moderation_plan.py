@@ -1,18 +1,25 @@
-"""The moderation plan: budget, reasons, boundary preference, no repeats of human pairs, determinism."""
+"""The moderation plan: budget, reasons, boundary preference, contrast pairs while the LLM's declared bias is
+uncertain, no repeated pairs, determinism."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+import pytest
 from scipy.special import expit, ndtr
 
 from cj_engine.judge_fit import MultiJudgeFit, fit_judges
-from cj_engine.moderation_plan import ModerationConfig, ModerationReason, moderation_budget, plan_moderation
+from cj_engine.moderation_plan import (
+    ModerationConfig,
+    ModerationPlan,
+    ModerationReason,
+    moderation_budget,
+    plan_moderation,
+)
 from cj_engine.types import Comparison
 
 N = 80
 CUTS = (-1.5, 0.0, 1.5)
+LONG = (np.arange(N) % 4 == 0).astype(np.float64)
 
 
 def llm_batch(seed: int = 3, m: int = 400) -> tuple[list[Comparison], list[str], MultiJudgeFit]:
@@ -98,13 +105,81 @@ def test_without_boundaries_the_plan_takes_uncertain_close_pairs() -> None:
     assert any(p.reason is ModerationReason.UNCERTAIN for p in plan.pairs)
 
 
-def test_covariates_add_contrast_pairs() -> None:
-    comparisons, judges, fit = llm_batch()
-    long = (np.arange(N) % 4 == 0).astype(float)
-    plan = plan_moderation(fit, comparisons, judges, boundaries=CUTS, covariates=long, budget=40)
+def biased_batch(seed: int = 3, teacher_verdicts: int = 0) -> tuple[list[Comparison], list[str], MultiJudgeFit]:
+    """The LLM adds 1 logit to the 'long' essays (every fourth); teachers, unbiased and noisier, judge random
+    pairs; length is declared."""
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0.0, 1.5, N)
+    comparisons: list[Comparison] = []
+    judges: list[str] = []
+    for judge, view, a, m in (("llm", theta + LONG, 2.0, 400), ("teacher", theta, 1.0, teacher_verdicts)):
+        first = rng.integers(0, N, m)
+        second = (first + rng.integers(1, N, m)) % N
+        won = rng.random(m) < expit(a * (view[first] - view[second]))
+        comparisons += [
+            Comparison(int(f), int(s), int(f) if w else int(s)) for f, s, w in zip(first, second, won, strict=True)
+        ]
+        judges += [judge] * m
+    return comparisons, judges, fit_judges(N, comparisons, judges, "llm", covariates=LONG, covariance=True)
+
+
+def test_covariates_need_the_fits_covariance() -> None:
+    comparisons, judges, _fit = biased_batch()
+    without = fit_judges(N, comparisons, judges, "llm", covariates=LONG)
+    with pytest.raises(ValueError, match="covariance"):
+        plan_moderation(without, comparisons, judges, covariates=LONG)
+
+
+def test_while_the_bias_is_unknown_the_plan_contrasts_close_essays_that_differ_in_the_covariate() -> None:
+    comparisons, judges, fit = biased_batch()
+    plan = plan_moderation(fit, comparisons, judges, boundaries=CUTS, covariates=LONG, budget=40)
+    theta = fit.fit.theta
     contrast = [p for p in plan.pairs if p.reason is ModerationReason.CONTRAST]
-    assert len(contrast) == math.floor(0.4 * 40)
-    assert all(long[p.first] != long[p.second] for p in contrast)
+    checks = {ModerationReason.RESIDUAL, ModerationReason.MISFIT, ModerationReason.ANCHOR}
+    informative = [p for p in plan.pairs if p.reason not in checks]
+    # the LLM's bias is shared by a quarter of the batch: nothing else a verdict can teach is worth as much
+    assert len(contrast) >= 0.8 * len(informative) > 0
+    assert all(LONG[p.first] != LONG[p.second] for p in contrast)
+    gaps = [abs(theta[p.first] - theta[p.second]) for p in contrast]
+    rng = np.random.default_rng(0)
+    random_gaps = [abs(theta[i] - theta[j]) for i, j in rng.integers(0, N, (200, 2)) if LONG[i] != LONG[j]]
+    assert np.median(gaps) < np.median(random_gaps) / 3
+
+
+def test_as_the_teachers_pin_the_bias_down_boundary_pairs_take_a_larger_share() -> None:
+    comparisons, judges, fit = biased_batch()
+    first = plan_moderation(fit, comparisons, judges, boundaries=CUTS, covariates=LONG, budget=40)
+    comparisons, judges, later = biased_batch(teacher_verdicts=1500)
+    assert later.covariate_bias_se[0] < fit.covariate_bias_se[0] / 2
+    plan = plan_moderation(later, comparisons, judges, boundaries=CUTS, covariates=LONG, budget=40)
+
+    def share(p: ModerationPlan, reason: ModerationReason) -> float:
+        return sum(pair.reason is reason for pair in p.pairs) / len(p.pairs)
+
+    # the bias stays the largest shared uncertainty (its SE is bounded by the LLM's own measurement of the
+    # long essays), so contrast pairs keep most of the budget, but less of it
+    assert share(plan, ModerationReason.CONTRAST) < share(first, ModerationReason.CONTRAST)
+    assert share(plan, ModerationReason.BOUNDARY) > share(first, ModerationReason.BOUNDARY)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_plan_respects_its_budget_and_never_repeats_a_pair(seed: int) -> None:
+    comparisons, judges, fit = biased_batch(seed, teacher_verdicts=30)
+    budget = moderation_budget(400, 30)
+    plan = plan_moderation(
+        fit, comparisons, judges, boundaries=CUTS, anchors={0, 1}, covariates=LONG, config=ModerationConfig(seed=seed)
+    )
+    assert plan.budget == budget == len(plan.pairs)
+    keys = [frozenset((p.first, p.second)) for p in plan.pairs]
+    assert len(set(keys)) == len(keys)
+    assert all(len(k) == 2 for k in keys)
+    human = {frozenset((c.first, c.second)) for c, j in zip(comparisons, judges, strict=True) if j != "llm"}
+    assert not human & set(keys)
+    counts = np.bincount([i for p in plan.pairs for i in (p.first, p.second)], minlength=N)
+    assert counts.max() <= ModerationConfig().max_pairs_per_item
+    assert plan == plan_moderation(
+        fit, comparisons, judges, boundaries=CUTS, anchors={0, 1}, covariates=LONG, config=ModerationConfig(seed=seed)
+    )
 
 
 def test_the_plan_is_deterministic_given_the_seed() -> None:

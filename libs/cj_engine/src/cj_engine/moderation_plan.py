@@ -2,26 +2,33 @@
 
 ``plan_moderation`` returns up to ``budget`` pairs (default: ``ModerationConfig.share``, 10 %, of the
 reference judge's (the LLM's) comparisons, less the human verdicts already given, so the plan can be
-recomputed after every verdict and the teacher can stop at any time). Each pair carries its reason:
+recomputed after every verdict and the teacher can stop at any time). Each pair carries its reason.
 
-- ``boundary``: the two essays lie on either side of a grade boundary and their order is uncertain. Score:
-  the expected reduction of the posterior variance of theta_i - theta_j from one verdict (the planner's
-  ``variance_reduction``) times the essays' probabilities of lying on the other side of that boundary.
-  Without boundaries (no anchors), ``uncertain_order``: close pairs by the variance reduction alone.
+First the checks, each with its quota (a share of the budget), ranked by their own score:
+
 - ``llm_residual``: a pair the LLM judged against the fitted scale (largest squared standardised residual
   (y - p)^2 / (p (1 - p)) under the LLM's own a and gamma): a second opinion on its most surprising verdicts.
 - ``misfit_essay``: an essay whose verdicts (every judge's, teachers' included, so the plan follows the
   teachers' disagreements as they come in) fit the scale worst (infit), against its closest partner.
 - ``anchor_check``: an anchor against the closest student, a check on the anchors that place the grades.
-- ``covariate_contrast`` (only with ``covariates``, the essay features the LLM may be biased on, as in
-  ``judge_fit``): close pairs whose essays differ most in those features, each verdict the most informative
-  about the LLM's bias on them.
 
-Quotas (shares of the budget) keep every reason present; a reason that has too few candidates passes its
-share on to the boundary pairs, then to uncertain pairs. No essay takes part in more than
-``max_pairs_per_item`` pairs of one plan, and no pair is planned that a human judge has already judged.
-``judged_by_reference`` says whether the LLM has judged the pair: the caller sends the others to the LLM too,
-so that agreement is measured on the same pairs. Deterministic given ``config.seed``.
+Then the rest of the budget, one pair at a time, by what its verdict would teach the fit: the expected
+reduction of trace(Cov theta) over theta and the teachers' discriminations jointly
+(``moderation_design.TeacherDesign``), the covariance updated after each choice as if the verdict had been
+given. The candidates:
+
+- ``boundary``: the essays nearest a grade boundary that could lie on its other side, against those across
+  it. Without boundaries (no anchors), ``uncertain_order``: each essay against its nearest on the scale.
+- ``covariate_contrast`` (only with ``covariates``, the essay features the LLM may be biased on, as in
+  ``judge_fit``): each essay against the nearest essays that differ in those features. While the LLM's bias
+  beta is uncertain, every essay with the feature shares that uncertainty, so one such verdict shrinks all of
+  them; the criterion prefers these pairs until beta is known about as well as the essays are.
+
+Close pairs anywhere (``uncertain_order``) fill up once the boundary and contrast pairs run out. No essay
+takes part in more than ``max_pairs_per_item`` pairs of one plan, and no pair is planned twice or that a
+human judge has already judged. ``judged_by_reference`` says whether the LLM has judged the pair: the caller
+sends the others to the LLM too, so that agreement is measured on the same pairs. Deterministic given
+``config.seed``.
 
 What no plan can do in the one-theta model: an essay the LLM consistently overrates fits the LLM's scale
 well (its theta absorbs the bias), so neither residuals nor misfit point at it, and even teacher pairs
@@ -43,6 +50,7 @@ from scipy.special import ndtr
 
 from cj_engine.judge_fit import MultiJudgeFit
 from cj_engine.judge_stats import item_fit
+from cj_engine.moderation_design import TeacherDesign
 from cj_engine.planner_scoring import variance_reduction
 from cj_engine.types import Comparison, FloatArray
 
@@ -65,14 +73,13 @@ class ModerationConfig:
     residual_share: float = 0.2
     misfit_share: float = 0.1
     anchor_share: float = 0.1
-    contrast_share: float = 0.4  # only with covariates
     neighbours: int = 6  # candidate partners per essay, nearest on the scale
     max_pairs_per_item: int = 2
     min_boundary_probability: float = 0.01  # essays surer than this of their side of a boundary are not candidates
     seed: int = 0
 
     def __post_init__(self) -> None:
-        shares = (self.share, self.residual_share, self.misfit_share, self.anchor_share, self.contrast_share)
+        shares = (self.share, self.residual_share, self.misfit_share, self.anchor_share)
         if any(not 0.0 <= s <= 1.0 for s in shares) or sum(shares[1:]) > 1.0:
             raise ValueError("shares must be in [0, 1] and the reason shares must sum to at most 1")
         if self.neighbours < 1 or self.max_pairs_per_item < 1:
@@ -84,7 +91,8 @@ class ModerationPair:
     first: int  # shown first
     second: int
     reason: ModerationReason
-    score: float  # the reason's own score (not comparable across reasons)
+    # the reason's own score; boundary, uncertain and contrast pairs: the expected reduction of trace(Cov theta)
+    score: float
     judged_by_reference: bool  # False: send it to the LLM too
 
 
@@ -123,9 +131,13 @@ def plan_moderation(
 
     ``comparisons``/``judges`` are every verdict so far (the LLM's and the teachers'), the ones ``fit`` was
     fitted on; ``boundaries`` the grade cut points on the same scale (``GradeProjection.cut_points``' values)
-    and ``boundary_sd`` their uncertainty (``cut_sd``), if known.
+    and ``boundary_sd`` their uncertainty (``cut_sd``), if known. With ``covariates`` the fit must carry its
+    covariance (``fit_judges(..., covariates=..., covariance=True)``): the shared uncertainty of the LLM's
+    bias is what makes contrast pairs worth their verdicts.
     """
     cfg = config or ModerationConfig()
+    if covariates is not None and fit.fit.covariance is None:
+        raise ValueError("with covariates the fit must carry its covariance (fit_judges(..., covariance=True))")
     reference = fit.reference_judge
     n_reference = sum(j == reference for j in judges)
     if budget is None:
@@ -136,57 +148,91 @@ def plan_moderation(
     theta, se = fit.fit.theta, fit.fit.se
     order = np.argsort(theta, kind="stable")
     anchor_set = frozenset(anchors)
-
-    def pair_variance(i: int, j: int) -> float:
-        if fit.fit.covariance is not None:
-            cov = fit.fit.covariance
-            return float(cov[i, i] + cov[j, j] - 2.0 * cov[i, j])
-        return float(se[i] ** 2 + se[j] ** 2)
+    design = TeacherDesign(fit)
 
     def information(i: int, j: int) -> float:
         delta = np.array([theta[i] - theta[j]])
-        return float(variance_reduction(delta, np.array([pair_variance(i, j)]))[0])
+        variance = design.covariance[i, i] + design.covariance[j, j] - 2.0 * design.covariance[i, j]
+        return float(variance_reduction(delta, np.array([variance]))[0])
 
-    quotas = {
-        ModerationReason.CONTRAST: round(cfg.contrast_share * budget) if covariates is not None else 0,
-        ModerationReason.RESIDUAL: round(cfg.residual_share * budget),
-        ModerationReason.MISFIT: round(cfg.misfit_share * budget),
-        ModerationReason.ANCHOR: min(len(anchor_set), round(cfg.anchor_share * budget)),
+    checks = {
+        ModerationReason.RESIDUAL: (_residual_candidates(fit, comparisons, judges), round(cfg.residual_share * budget)),
+        ModerationReason.MISFIT: (
+            _misfit_candidates(fit, comparisons, judges, order, cfg.neighbours, information),
+            round(cfg.misfit_share * budget),
+        ),
+        ModerationReason.ANCHOR: (
+            _anchor_candidates(anchor_set, theta, order, cfg.neighbours, information),
+            min(len(anchor_set), round(cfg.anchor_share * budget)),
+        ),
     }
-    pools = {
-        ModerationReason.CONTRAST: _contrast_candidates(covariates, order, cfg.neighbours, information),
-        ModerationReason.RESIDUAL: _residual_candidates(fit, comparisons, judges),
-        ModerationReason.MISFIT: _misfit_candidates(fit, comparisons, judges, order, cfg.neighbours, information),
-        ModerationReason.ANCHOR: _anchor_candidates(anchor_set, theta, order, cfg.neighbours, information),
-        ModerationReason.BOUNDARY: _boundary_candidates(theta, se, order, boundaries, boundary_sd, cfg, information),
-        ModerationReason.UNCERTAIN: _uncertain_candidates(order, cfg.neighbours, information),
-    }
+    uncertain = _uncertain_candidates(order, cfg.neighbours)
+    boundary = _boundary_candidates(theta, se, order, boundaries, boundary_sd, cfg)
+    contrast = _contrast_candidates(covariates, theta, cfg.neighbours)
     chosen: list[ModerationPair] = []
     used: dict[int, int] = {}
     taken: set[frozenset[int]] = set(human_pairs)
 
-    def take(reason: ModerationReason, limit: int) -> None:
-        pool = pools[reason]
+    def free(first: int, second: int) -> bool:
+        key = frozenset((first, second))
+        return key not in taken and max(used.get(first, 0), used.get(second, 0)) < cfg.max_pairs_per_item
+
+    def choose(cand: _Candidate, score: float) -> None:
+        key = frozenset((cand.first, cand.second))
+        taken.add(key)
+        for item in (cand.first, cand.second):
+            used[item] = used.get(item, 0) + 1
+        chosen.append(ModerationPair(cand.first, cand.second, cand.reason, score, key in llm_pairs))
+        design.observe(cand.first, cand.second)
+
+    for pool, quota in checks.values():
         ties = rng.random(len(pool))
         count = 0
         for k in sorted(range(len(pool)), key=lambda k: (-pool[k].score, ties[k])):
-            if count >= limit or len(chosen) >= budget:
-                return
-            cand = pool[k]
-            key = frozenset((cand.first, cand.second))
-            if key in taken or max(used.get(cand.first, 0), used.get(cand.second, 0)) >= cfg.max_pairs_per_item:
-                continue
-            taken.add(key)
-            for item in (cand.first, cand.second):
-                used[item] = used.get(item, 0) + 1
-            chosen.append(ModerationPair(cand.first, cand.second, reason, cand.score, key in llm_pairs))
-            count += 1
-
-    for reason, quota in quotas.items():
-        take(reason, quota)
-    take(ModerationReason.BOUNDARY, budget)
-    take(ModerationReason.UNCERTAIN, budget)
+            if count >= quota or len(chosen) >= budget:
+                break
+            if free(pool[k].first, pool[k].second):
+                choose(pool[k], pool[k].score)
+                count += 1
+    # The rest by information: boundary (or, without boundaries, close) pairs and contrast pairs compete on
+    # what a verdict would teach the fit; close pairs anywhere fill up once boundary pairs run out.
+    for pool in (_unique(contrast + (boundary or uncertain)), uncertain):
+        _take_informative(pool, budget, design, rng, free, choose, lambda: len(chosen))
     return ModerationPlan(budget=budget, pairs=tuple(_presentation_order(chosen, rng)))
+
+
+def _unique(candidates: list[_Candidate]) -> list[_Candidate]:
+    """One candidate per unordered pair, the first given (contrast before boundary)."""
+    seen: set[frozenset[int]] = set()
+    unique = []
+    for cand in candidates:
+        key = frozenset((cand.first, cand.second))
+        if key not in seen:
+            seen.add(key)
+            unique.append(cand)
+    return unique
+
+
+def _take_informative(
+    pool: list[_Candidate],
+    budget: int,
+    design: TeacherDesign,
+    rng: np.random.Generator,
+    free: Callable[[int, int], bool],
+    choose: Callable[[_Candidate, float], None],
+    n_chosen: Callable[[], int],
+) -> None:
+    """Greedy: the free pair of the pool with the largest ``design.gain``, then update and repeat."""
+    first = np.fromiter((c.first for c in pool), dtype=np.int64, count=len(pool))
+    second = np.fromiter((c.second for c in pool), dtype=np.int64, count=len(pool))
+    ties = rng.random(len(pool))
+    while n_chosen() < budget:
+        open_ = np.flatnonzero([free(c.first, c.second) for c in pool])
+        if open_.shape[0] == 0:
+            return
+        gain = design.gain(first[open_], second[open_])
+        best = int(open_[np.lexsort((ties[open_], -gain))[0]])
+        choose(pool[best], float(gain[np.flatnonzero(open_ == best)[0]]))
 
 
 def _presentation_order(pairs: list[ModerationPair], rng: np.random.Generator) -> list[ModerationPair]:
@@ -262,8 +308,8 @@ def _boundary_candidates(
     boundaries: Sequence[float],
     boundary_sd: Sequence[float] | None,
     cfg: ModerationConfig,
-    information: _Information,
 ) -> list[_Candidate]:
+    """Pairs across a cut among the essays nearest it that could lie on its other side (scored later)."""
     candidates = []
     sds = list(boundary_sd) if boundary_sd is not None else [0.0] * len(boundaries)
     for cut, cut_sd in zip(boundaries, sds, strict=True):
@@ -271,32 +317,29 @@ def _boundary_candidates(
         ranked = order[other_side[order] >= cfg.min_boundary_probability]
         below = [int(i) for i in ranked if theta[i] < cut][::-1][: cfg.neighbours * 2]  # nearest the cut first
         above = [int(i) for i in ranked if theta[i] >= cut][: cfg.neighbours * 2]
-        for i in below:
-            for j in above:
-                score = information(i, j) * float(other_side[i] + other_side[j])
-                candidates.append(_Candidate(i, j, ModerationReason.BOUNDARY, score))
+        candidates += [_Candidate(i, j, ModerationReason.BOUNDARY, 0.0) for i in below for j in above]
     return candidates
 
 
-def _uncertain_candidates(order: np.ndarray, k: int, information: _Information) -> list[_Candidate]:
-    candidates = []
-    for rank, item in enumerate(order.tolist()):
-        for partner in order[rank + 1 : rank + 1 + k].tolist():
-            candidates.append(_Candidate(item, partner, ModerationReason.UNCERTAIN, information(item, partner)))
-    return candidates
+def _uncertain_candidates(order: np.ndarray, k: int) -> list[_Candidate]:
+    """Each essay against its ``k`` next essays up the fitted scale (scored later)."""
+    return [
+        _Candidate(item, partner, ModerationReason.UNCERTAIN, 0.0)
+        for rank, item in enumerate(order.tolist())
+        for partner in order[rank + 1 : rank + 1 + k].tolist()
+    ]
 
 
-def _contrast_candidates(
-    covariates: FloatArray | None, order: np.ndarray, k: int, information: _Information
-) -> list[_Candidate]:
+def _contrast_candidates(covariates: FloatArray | None, theta: FloatArray, k: int) -> list[_Candidate]:
+    """Each essay against the ``k`` essays nearest it on the fitted scale that differ in the declared
+    covariates (scored later): close, so the teacher's verdict is informative, and different, so it tells
+    the LLM's bias apart from the essays' quality."""
     if covariates is None:
         return []
-    design = np.asarray(covariates, dtype=np.float64).reshape(order.shape[0], -1)
+    design = np.asarray(covariates, dtype=np.float64).reshape(theta.shape[0], -1)
     candidates = []
-    for rank, item in enumerate(order.tolist()):
-        for partner in order[rank + 1 : rank + 1 + k].tolist():
-            contrast = float(np.linalg.norm(design[item] - design[partner]))
-            if contrast > 0.0:
-                score = information(item, partner) * contrast
-                candidates.append(_Candidate(item, partner, ModerationReason.CONTRAST, score))
+    for item in range(theta.shape[0]):
+        differ = np.flatnonzero(np.any(design != design[item], axis=1))
+        nearest = differ[np.argsort(np.abs(theta[differ] - theta[item]), kind="stable")[:k]]
+        candidates += [_Candidate(item, int(p), ModerationReason.CONTRAST, 0.0) for p in nearest.tolist()]
     return candidates
