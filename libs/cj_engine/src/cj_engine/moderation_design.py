@@ -11,12 +11,13 @@ says when the bias is known well enough: the gain of a contrast pair falls with 
 take over.
 
 Why the teachers' log discriminations are in the covariance too: a contrast pair of two essays the LLM put
-level tells mostly the product a_teacher * beta, so a plan that only sought beta left the teachers' a to its
-prior (centred on the LLM's 1, while the teacher was about 0.6) and beta came out too small. Measured on
-scripts/bench/bench_cj_moderation.py (20 seeds, length declared, bias left on the biased essays): the
-original plan (fixed quotas, contrast pairs scored by the pair's own variance) 0.237 logits of 0.632, 1.30
-times random moderation's gain; theta alone in the trace 0.236 (beta 1.02, a 0.72 over 8 seeds, truth about
-1.54 and 0.6); theta and log a 0.117, 1.70 times random's gain (libs/cj_engine/README.md).
+level tells mostly the product a_teacher * beta, and a's prior is centred on the LLM's 1 while a teacher is
+noisier, so a plan that seeks beta alone leaves a too large and beta too small. Measured on
+scripts/bench/bench_cj_moderation.py (20 seeds, length declared; beta's truth about 1.48 on the fitted scale,
+a's about 0.65): with theta alone in the trace, beta 0.92 and a 0.82, and 0.236 logits of the 0.632 bias left
+on the biased essays (no better than the earlier fixed quotas, 0.237, 1.30 times random moderation's gain);
+with theta and log a, beta 1.16 and a 0.77, and 0.117 left, 1.70 times random's gain (README, "Teacher
+moderation").
 
 A teacher verdict on (i, j) is sigmoid(a (theta_i - theta_j) + gamma) with the teachers' discrimination a on
 the LLM's scale (their fitted mean, or the prior's 1 before any teacher has judged); its gradient is
