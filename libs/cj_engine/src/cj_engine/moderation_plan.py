@@ -40,6 +40,7 @@ most of it (scripts/bench/bench_cj_moderation.py; libs/cj_engine/README.md, "Tea
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -150,10 +151,15 @@ def plan_moderation(
     anchor_set = frozenset(anchors)
     design = TeacherDesign(fit)
 
+    def pair_variance(i: int, j: int) -> float:
+        if fit.fit.covariance is not None:
+            cov = fit.fit.covariance
+            return float(cov[i, i] + cov[j, j] - 2.0 * cov[i, j])
+        return float(se[i] ** 2 + se[j] ** 2)
+
     def information(i: int, j: int) -> float:
         delta = np.array([theta[i] - theta[j]])
-        variance = design.covariance[i, i] + design.covariance[j, j] - 2.0 * design.covariance[i, j]
-        return float(variance_reduction(delta, np.array([variance]))[0])
+        return float(variance_reduction(delta, np.array([pair_variance(i, j)]))[0])
 
     checks = {
         ModerationReason.RESIDUAL: (_residual_candidates(fit, comparisons, judges), round(cfg.residual_share * budget)),
@@ -222,17 +228,31 @@ def _take_informative(
     choose: Callable[[_Candidate, float], None],
     n_chosen: Callable[[], int],
 ) -> None:
-    """Greedy: the free pair of the pool with the largest ``design.gain``, then update and repeat."""
+    """Greedy: the free pair of the pool with the largest ``design.gain``, then update and repeat.
+
+    Lazily: the gains computed once serve as bounds; the best is recomputed and taken if it is still the
+    best, else put back. As verdicts are added the covariance only shrinks and a pair's gain almost always
+    with it, though not always (the gain's denominator shrinks too), so this is the exhaustive greedy search
+    only nearly: over 72 test plans it chose other pairs in 5, each within 1 % of the best gain, and the total
+    reduction of the trace was never smaller (the tests hold it to 99 %). It costs one gain per pair plus a
+    few per step, where recomputing every gain at every step cost seconds at 1,000 essays."""
+    if n_chosen() >= budget:
+        return
     first = np.fromiter((c.first for c in pool), dtype=np.int64, count=len(pool))
     second = np.fromiter((c.second for c in pool), dtype=np.int64, count=len(pool))
-    ties = rng.random(len(pool))
-    while n_chosen() < budget:
-        open_ = np.flatnonzero([free(c.first, c.second) for c in pool])
-        if open_.shape[0] == 0:
-            return
-        gain = design.gain(first[open_], second[open_])
-        best = int(open_[np.lexsort((ties[open_], -gain))[0]])
-        choose(pool[best], float(gain[np.flatnonzero(open_ == best)[0]]))
+    ties = rng.random(len(pool)).tolist()
+    bounds = design.gain(first, second).tolist()
+    heap = [(-bound, tie, k) for k, (bound, tie) in enumerate(zip(bounds, ties, strict=True))]
+    heapq.heapify(heap)
+    while heap and n_chosen() < budget:
+        _bound, tie, k = heapq.heappop(heap)
+        if not free(pool[k].first, pool[k].second):
+            continue  # a taken pair or a full essay stays so for the rest of the plan
+        fresh = float(design.gain(first[k : k + 1], second[k : k + 1])[0])
+        if heap and (-fresh, tie) > heap[0][:2]:
+            heapq.heappush(heap, (-fresh, tie, k))
+            continue
+        choose(pool[k], fresh)
 
 
 def _presentation_order(pairs: list[ModerationPair], rng: np.random.Generator) -> list[ModerationPair]:
