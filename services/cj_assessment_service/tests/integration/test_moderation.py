@@ -2,7 +2,7 @@
 and the report's agreement and teacher-judgement counts follow; undo; a colleague the owner adds moderates
 while a third teacher gets 404; a duplicate verdict is a 409; hostile input is a 4xx with the error body;
 the verdicts go with a deleted account, an erased student's essay and the batch's erasure; the LLM judges a
-moderation pair it never judged, once, without touching the completed job."""
+moderation pair it never judged, once, without touching the completed job; a re-assessment keeps the colleagues."""
 
 from __future__ import annotations
 
@@ -61,6 +61,7 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
 
     # The owner moderates the planned pairs: each read refits with every verdict so far.
     given = 3
+    moderated_pairs: set[frozenset[str]] = set()
     for k in range(given):
         step = await _json(await client.get(f"{base}/next", headers=_as(OWNER)), 200)
         assert step["done"] is False
@@ -69,6 +70,7 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
         assert (first["label"], second["label"]) == ("Essay A", "Essay B")
         assert set(first) == {"label", "essay_id", "text_ref", "text"}  # no name, no file name
         body = {"first": first["essay_id"], "second": second["essay_id"], "winner": second["essay_id"]}
+        moderated_pairs.add(frozenset((first["essay_id"], second["essay_id"])))
         verdict = await _json(await post(OWNER, {**body, "reason": "B argues better."}), 201)
         assert (verdict["moderator_user_id"], verdict["reason"]) == (OWNER, "B argues better.")
         assert (await report())["teacher_judgements"] == k + 1
@@ -84,10 +86,24 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
     # Agreement on pairs the LLM judged: one agreeing verdict, one disagreeing.
     page = await _json(await client.get(f"/internal/v1/jobs/{completed.job_id}/comparisons", headers=_as(OWNER)), 200)
     done = [c for c in page["comparisons"] if c["status"] == "done"]
-    judged = {frozenset((v["first_essay_id"], v["second_essay_id"])) for v in moderated["disagreements"]}
+    llm_winners: dict[frozenset[str], set[str]] = {}
+    for c in done:
+        llm_winners.setdefault(frozenset((c["essay_a_id"], c["essay_b_id"])), set()).add(c["winner_essay_id"])
     shared_before = moderated["agreement"]["shared_verdicts"]
-    unmoderated = [c for c in done if frozenset((c["essay_a_id"], c["essay_b_id"])) not in judged]
-    agree, disagree = unmoderated[0], unmoderated[-1]
+    # Pairs the teacher has not judged yet, on which the LLM was of one mind (a pair it judged twice, once each
+    # way, can have one verdict of each: a teacher would then agree with one of them, whichever they chose).
+    unmoderated = [
+        c
+        for c in done
+        if frozenset((c["essay_a_id"], c["essay_b_id"])) not in moderated_pairs
+        and len(llm_winners[frozenset((c["essay_a_id"], c["essay_b_id"]))]) == 1
+    ]
+    agree = unmoderated[0]
+    disagree = next(
+        c
+        for c in reversed(unmoderated)
+        if {c["essay_a_id"], c["essay_b_id"]} != {agree["essay_a_id"], agree["essay_b_id"]}
+    )
     await _json(
         await post(
             OWNER, {"first": agree["essay_a_id"], "second": agree["essay_b_id"], "winner": agree["winner_essay_id"]}
@@ -110,7 +126,8 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
     assert undone["winner"] == loser
     after = await report()
     assert (after["teacher_judgements"], after["agreement"]["shared_verdicts"]) == (given + 1, shared_before + 1)
-    assert not any(d["teacher_winner"] == loser for d in after["disagreements"])
+    disagreed = {disagree["essay_a_id"], disagree["essay_b_id"]}
+    assert not any({d["first_essay_id"], d["second_essay_id"]} == disagreed for d in after["disagreements"])
 
     # A colleague: 404 until the owner adds them; then they moderate; a third teacher still gets 404.
     assert (await client.get(f"{base}/next", headers=_as(COLLEAGUE))).status_code == 404
@@ -304,3 +321,16 @@ async def test_the_llm_judges_a_moderation_pair_it_never_judged(harness: Harness
         == job_before
     )
     assert [e["data"]["job_id"] for e in harness.events.of(CJAssessmentCompletedV1)] == [str(job_id)]
+
+    # The teacher assesses the batch again: the colleague moderates the new job too.
+    await harness.request(0, request=request.model_copy(update={"request_id": uuid.uuid4()}))
+
+    async def jobs_of_batch(_: Harness) -> int:
+        return len(await harness.db("SELECT id FROM jobs WHERE batch_id = :batch", batch=request.batch_id))
+
+    await harness.wait_for_db(lambda n: n == 2, jobs_of_batch)
+    ((new_job,),) = await harness.db(
+        "SELECT id FROM jobs WHERE batch_id = :batch AND id <> :job", batch=request.batch_id, job=job_id
+    )
+    moderators = await harness.db("SELECT user_id FROM job_moderators WHERE job_id = :job", job=new_job)
+    assert [m for (m,) in moderators] == [COLLEAGUE]

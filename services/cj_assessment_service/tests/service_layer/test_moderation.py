@@ -300,3 +300,25 @@ async def test_reads_of_a_job_whose_verdicts_did_not_change_do_not_refit(service
     await moderation.undo(job.id, OWNER)
     assert await moderation.next_pair(job.id, OWNER, bff(OWNER)) == first
     assert len(fits) == 5
+
+
+async def test_a_reassessment_of_the_batch_keeps_its_colleagues(service: Service):
+    job = await _completed_job(service, n_essays=6, per_essay=6)
+    moderation = ModerationService(service.deps)
+    await moderation.add_moderator(job.id, OWNER, COLLEAGUE)
+    await moderation.add_moderator(job.id, OWNER, STRANGER)
+    await moderation.remove_moderator(job.id, OWNER, STRANGER)
+
+    again = service.request(6).model_copy(update={"batch_id": job.batch_id, "request_id": uuid.uuid4()})
+    await start(service, again)
+    await start(service, again)  # a redelivery adds nobody twice
+    (second,) = [j for j in service.rows.jobs.values() if j.id != job.id]
+    assert [m.user_id for m in (await moderation.moderators(second.id, OWNER)).moderators] == [COLLEAGUE]
+    assert [j.job_id for j in (await moderation.moderated_jobs(COLLEAGUE)).jobs] == [second.id, job.id]
+    assert (await moderation.moderated_jobs(STRANGER)).jobs == []
+
+    # Another teacher's job of the same batch id passes nobody on (not theirs to share).
+    other = service.request(6, user_id=STRANGER).model_copy(update={"batch_id": job.batch_id})
+    await start(service, other)
+    (third,) = [j for j in service.rows.jobs.values() if j.id not in {job.id, second.id}]
+    assert (await moderation.moderators(third.id, STRANGER)).moderators == []

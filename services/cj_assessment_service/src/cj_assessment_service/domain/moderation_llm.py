@@ -64,14 +64,20 @@ class ModerationLlmRequest:
             self.error_code = result.error.code
         return True
 
+    def acknowledge(self) -> None:
+        """LPS accepted it (its answer may have come back first)."""
+        self.acknowledged = True
+
     def refused(self, code: str, now: datetime) -> None:
         """LPS refused the request itself: sending it again would be refused again."""
-        self.status, self.error_code, self.answered_at = LlmRequestStatus.FAILED, code, now
+        if self.status is LlmRequestStatus.PLANNED:
+            self.status, self.error_code, self.answered_at = LlmRequestStatus.FAILED, code, now
 
     def defer(self, delay_s: float, now: datetime) -> None:
-        """LPS could not be reached: try again after ``delay_s``."""
-        self.submit_failures += 1
-        self.next_submit_at = now + timedelta(seconds=delay_s)
+        """LPS could not be reached: try again after ``delay_s`` (unless it has its answer meanwhile)."""
+        if self.status is LlmRequestStatus.PLANNED:
+            self.submit_failures += 1
+            self.next_submit_at = now + timedelta(seconds=delay_s)
 
     @property
     def verdict(self) -> LlmVerdict | None:

@@ -89,14 +89,10 @@ async def _submit_job(deps: ServiceDeps, job_id: uuid.UUID, requests: list[Moder
             log.warning("cj.moderation_submit_refused", job_id=str(job_id), requests=len(requests), error=exc.message)
             return 0
     taken = {a.request_id for a in answer.accepted}
-    await _update(deps, [r for r in requests if r.request_id in taken], _acknowledge)
+    await _update(deps, [r for r in requests if r.request_id in taken], ModerationLlmRequest.acknowledge)
     LLM_REQUESTS.labels(job.batching_mode.value).inc(len(requests))
     log.info("cj.moderation_comparisons_submitted", job_id=str(job_id), comparisons=len(taken))
     return len(taken)
-
-
-def _acknowledge(request: ModerationLlmRequest) -> None:
-    request.acknowledged = True
 
 
 def _delay(deps: ServiceDeps, request: ModerationLlmRequest) -> float:
@@ -112,7 +108,7 @@ async def _update(
     async with deps.uows() as uow:
         for sent in requests:
             request = await uow.moderation.llm_request(sent.request_id)
-            if request is not None and request.status is sent.status:
+            if request is not None:
                 change(request)
                 await uow.moderation.save_llm_request(request)
 

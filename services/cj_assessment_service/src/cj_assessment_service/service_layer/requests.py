@@ -5,6 +5,8 @@ Runs in the consumer runner's transaction (with the event-id claim). The job id 
 event id, changes nothing. A request of a batch the teacher deleted (its erasure may arrive first, on
 another topic) starts nothing: the batch's tombstone is read under the batch's lock (``erasure``). Essays
 erased with their student (``class.student_erased``) are left out of a request that names them.
+A re-assessment of a batch (a new job for the same batch) keeps the colleagues its teacher added to moderate
+the batch's previous job.
 """
 
 from __future__ import annotations
@@ -52,9 +54,27 @@ async def start_job(
     if not await uow.jobs.add(job):
         log.info("cj.request_duplicate", job_id=str(job_id), batch_id=str(request.batch_id))
         return
+    await _keep_moderators(uow, job, now)
     job.begin_preparing(now)
     await _prepare(deps, uow, job, request, assignment)
     await deps.save(uow, job)
+
+
+async def _keep_moderators(uow: UnitOfWork, job: Job, now: datetime) -> None:
+    """The colleagues of the batch's latest earlier job moderate the new one too, if that job was the same
+    teacher's. Only the latest: a colleague the teacher removed from it stays removed, and since every job
+    takes its predecessor's, one that failed or was cancelled passes them on."""
+    earlier = [job_id for job_id in await uow.jobs.jobs_of_batch(job.batch_id) if job_id != job.id]
+    if not earlier:
+        return
+    previous = await uow.jobs.get(earlier[-1])
+    if previous is None or previous.user_id != job.user_id:
+        return
+    kept = [m.user_id for m in await uow.moderation.moderators(previous.id) if m.user_id != job.user_id]
+    for colleague in kept:
+        await uow.moderation.add_moderator(job.id, colleague, now)
+    if kept:
+        log.info("cj.moderators_kept", job_id=str(job.id), previous_job_id=str(previous.id), moderators=len(kept))
 
 
 async def _prepare(
