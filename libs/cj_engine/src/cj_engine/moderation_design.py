@@ -13,11 +13,12 @@ take over.
 Why the teachers' log discriminations are in the covariance too: a contrast pair of two essays the LLM put
 level tells mostly the product a_teacher * beta, and a's prior is centred on the LLM's 1 while a teacher is
 noisier, so a plan that seeks beta alone leaves a too large and beta too small. Measured on
-scripts/bench/bench_cj_moderation.py (20 seeds, length declared; beta's truth about 1.48 on the fitted scale,
-a's about 0.65): with theta alone in the trace, beta 0.92 and a 0.82, and 0.236 logits of the 0.632 bias left
-on the biased essays (no better than the earlier fixed quotas, 0.237, 1.30 times random moderation's gain);
-with theta and log a, beta 1.16 and a 0.77, and 0.117 left, 1.70 times random's gain (README, "Teacher
-moderation").
+scripts/bench/bench_cj_moderation.py (seeds 0-19, length declared; beta's truth about 1.48 on the fitted
+scale, a's about 0.65), with an exhaustive greedy search: theta alone in the trace gave beta 0.92 and a 0.82,
+and left 0.236 logits of the 0.632 bias on the biased essays (no better than the earlier fixed quotas, 0.237);
+theta and log a gave beta 1.16 and a 0.77, and left 0.117. The same seeds with the plan's lazy search leave
+0.196: a few other pairs, and other presentation orders and so other coin flips for the teacher, move a
+20-seed figure that much (README, "Teacher moderation", gives the bootstrap interval).
 
 A teacher verdict on (i, j) is sigmoid(a (theta_i - theta_j) + gamma) with the teachers' discrimination a on
 the LLM's scale (their fitted mean, or the prior's 1 before any teacher has judged); its gradient is
