@@ -131,14 +131,19 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
 
     # A colleague: 404 until the owner adds them; then they moderate; a third teacher still gets 404.
     assert (await client.get(f"{base}/next", headers=_as(COLLEAGUE))).status_code == 404
-    listed = await _json(await client.put(f"{base}/moderators/{COLLEAGUE}", headers=_as(OWNER)), 200)
-    assert [m["user_id"] for m in listed["moderators"]] == [COLLEAGUE]
+    labelled = {"label": " colleague@school.example "}
+    listed = await _json(await client.put(f"{base}/moderators/{COLLEAGUE}", json=labelled, headers=_as(OWNER)), 200)
+    assert [(m["user_id"], m["label"]) for m in listed["moderators"]] == [(COLLEAGUE, "colleague@school.example")]
+    # Again without a body: still a moderator, the label kept (the owner-only list is the one place it shows).
+    again = await _json(await client.put(f"{base}/moderators/{COLLEAGUE}", headers=_as(OWNER)), 200)
+    assert again["moderators"] == listed["moderators"]
     invited = await _json(
         await client.get(f"/internal/v1/users/{COLLEAGUE}/moderation/jobs", headers=_as(COLLEAGUE)), 200
     )
     assert [(j["job_id"], j["owner_user_id"], j["state"]) for j in invited["jobs"]] == [
         (str(completed.job_id), OWNER, "completed")
     ]
+    assert "@" not in str(invited)  # the colleague's own list carries no label
     # Only one's own list; the owner is nobody's moderator here.
     assert (
         await client.get(f"/internal/v1/users/{COLLEAGUE}/moderation/jobs", headers=_as(STRANGER))
@@ -221,6 +226,11 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
             if "moderators" in path
             else await client.get(path, headers=_as(OWNER))
         )
+    for label in ({"label": "a\nb"}, {"label": "a\x00b"}, {"label": "x" * 321}, {"label": 5}, {"email": "a@b.se"}):
+        await _error(await client.put(f"{base}/moderators/{STRANGER}", json=label, headers=_as(OWNER)))
+    await _error(await client.put(f"{base}/moderators/{STRANGER}", data=b"x" * 1_000_000, headers=_as(OWNER)))
+    labels = await harness.db("SELECT user_id, label FROM job_moderators ORDER BY user_id")
+    assert [tuple(row) for row in labels] == [(COLLEAGUE, "colleague@school.example")]
     assert (await client.get(f"{base}/next", headers=teacher_headers(OWNER))).status_code == 403  # the gateway
     no_user = {k: v for k, v in _as(OWNER).items() if k != "X-User-ID"}
     assert (await client.get(f"{base}/next", headers=no_user)).status_code == 401
@@ -255,7 +265,9 @@ async def test_moderation_over_http_on_the_database(harness: Harness):
     assert 0 < left < owners_verdicts
     assert (await report())["teacher_judgements"] == left
 
-    # The batch's erasure takes the verdicts and the moderators with the job.
+    # The batch's erasure takes the verdicts and the moderators, with their labels, with the job.
+    await client.put(f"{base}/moderators/teacher-4", json={"label": "fourth@school.example"}, headers=_as(OWNER))
+    assert await harness.db("SELECT label FROM job_moderators") == [("fourth@school.example",)]
     await harness.delete_batch(request.batch_id)
 
     async def verdicts_left(_: Harness) -> int:

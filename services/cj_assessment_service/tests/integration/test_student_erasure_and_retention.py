@@ -216,6 +216,12 @@ async def test_retention_purges_a_finished_job_keeps_its_figures_and_never_touch
     await harness.wait_for_event(CJAssessmentCompletedV1, finished.batch_id)
     (job_id,) = [r[0] for r in await harness.db("SELECT id FROM jobs WHERE batch_id = :b", b=finished.batch_id)]
     before = await (await client.get(f"/internal/v1/jobs/{job_id}", headers=teacher_headers())).get_json()
+    # A colleague invited by email: the label is their personal data and goes with the job's moderation.
+    async with harness.engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO job_moderators (job_id, user_id, label) VALUES (:j, 'teacher-2', :label)"),
+            {"j": job_id, "label": "colleague" + ERASED_MARKER + "@school.example"},
+        )
     # A running job, as old as can be: its callbacks are held, and it was created a year ago.
     harness.lps.hold = True
     running = await harness.request(6)
@@ -231,6 +237,7 @@ async def test_retention_purges_a_finished_job_keeps_its_figures_and_never_touch
     assert await occurrences_in(harness, ERASED_MARKER) == 0
     assert await count(harness, f"SELECT count(*) FROM job_essays WHERE job_id = '{job_id}'") == 0
     assert await count(harness, f"SELECT count(*) FROM comparisons WHERE job_id = '{job_id}'") == 0
+    assert await count(harness, f"SELECT count(*) FROM job_moderators WHERE job_id = '{job_id}'") == 0
     after = await (await client.get(f"/internal/v1/jobs/{job_id}", headers=teacher_headers())).get_json()
     assert after == before  # the same counts, usage, waves, reliabilities and stop reason
     running_rows = (

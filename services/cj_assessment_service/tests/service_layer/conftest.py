@@ -145,6 +145,7 @@ class FakeJobRepository:
         rows.essays[job_id], rows.pairs[job_id] = [], []
         rows.verdicts = [v for v in rows.verdicts if v.job_id != job_id]
         rows.llm_requests = {k: r for k, r in rows.llm_requests.items() if r.job_id != job_id}
+        rows.moderators.pop(job_id, None)
         rows.results.pop(job_id, None)
         rows.waves[job_id] = [replace(w, theta=None) for w in rows.waves[job_id]]
         rows.aggregates[job_id] = aggregates
@@ -284,11 +285,14 @@ class FakeModerationRepository:
     async def moderators(self, job_id: uuid.UUID) -> list[Moderator]:
         return list(self.rows.moderators.get(job_id, []))
 
-    async def add_moderator(self, job_id: uuid.UUID, user_id: str, added_at: datetime) -> bool:
+    async def add_moderator(self, job_id: uuid.UUID, user_id: str, added_at: datetime, label: str | None) -> bool:
         moderators = self.rows.moderators.setdefault(job_id, [])
-        if any(m.user_id == user_id for m in moderators):
-            return False
-        moderators.append(Moderator(user_id, added_at))
+        for index, m in enumerate(moderators):
+            if m.user_id == user_id:
+                if label is not None:
+                    moderators[index] = Moderator(user_id, m.added_at, label)
+                return False
+        moderators.append(Moderator(user_id, added_at, label))
         return True
 
     async def moderated_by(self, user_id: str) -> list[tuple[uuid.UUID, datetime]]:

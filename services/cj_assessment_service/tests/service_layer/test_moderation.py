@@ -19,13 +19,14 @@ from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.cj_assessment import AssessmentBudget
 from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
 from common_core.http.access import AccessSubject
-from common_core.http.cj_moderation import ModerationVerdictRequest
+from common_core.http.cj_moderation import AddModeratorRequest, ModerationVerdictRequest
 from huleedu_service_libs.access_log import Accessor
 from huleedu_service_libs.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from services.cj_assessment_service.tests.service_layer.conftest import Service, start
 from services.cj_assessment_service.tests.service_layer.test_job_life import answer_until_done, the_job
 
 OWNER, COLLEAGUE, STRANGER = "teacher-1", "teacher-2", "teacher-3"
+COLLEAGUE_EMAIL = "colleague@school.example"
 
 
 def bff(user: str) -> Accessor:
@@ -322,3 +323,54 @@ async def test_a_reassessment_of_the_batch_keeps_its_colleagues(service: Service
     await start(service, other)
     (third,) = [j for j in service.rows.jobs.values() if j.id not in {job.id, second.id}]
     assert (await moderation.moderators(third.id, STRANGER)).moderators == []
+
+
+async def test_the_owner_sees_each_colleague_by_the_email_they_invited_and_nobody_else_does(service: Service):
+    job = await _completed_job(service, n_essays=6, per_essay=6)
+    moderation = ModerationService(service.deps)
+    await moderation.add_moderator(job.id, OWNER, STRANGER)  # added before labels existed: none
+    listed = await moderation.add_moderator(job.id, OWNER, COLLEAGUE, COLLEAGUE_EMAIL)
+    assert [(m.user_id, m.label) for m in listed.moderators] == [(STRANGER, None), (COLLEAGUE, COLLEAGUE_EMAIL)]
+    # Invited again by email: the old row gets the address; without one, the label stays.
+    relabelled = await moderation.add_moderator(job.id, OWNER, STRANGER, "stranger@school.example")
+    assert [m.label for m in relabelled.moderators] == ["stranger@school.example", COLLEAGUE_EMAIL]
+    assert [m.label for m in (await moderation.add_moderator(job.id, OWNER, COLLEAGUE)).moderators][1] == (
+        COLLEAGUE_EMAIL
+    )
+
+    # A colleague's own list names the job and its owner, never the other colleagues or their emails.
+    (place,) = (await moderation.moderated_jobs(COLLEAGUE)).jobs
+    dumped = place.model_dump_json()
+    assert "@" not in dumped
+    assert STRANGER not in dumped
+    with pytest.raises(ForbiddenError):
+        await moderation.moderators(job.id, COLLEAGUE)
+
+    # A re-assessment of the batch keeps the colleagues with their labels.
+    again = service.request(6).model_copy(update={"batch_id": job.batch_id, "request_id": uuid.uuid4()})
+    await start(service, again)
+    (second,) = [j for j in service.rows.jobs.values() if j.id != job.id]
+    kept = (await moderation.moderators(second.id, OWNER)).moderators
+    assert [(m.user_id, m.label) for m in kept] == [
+        (STRANGER, "stranger@school.example"),
+        (COLLEAGUE, COLLEAGUE_EMAIL),
+    ]
+
+    # The colleague's account deletion takes their rows, labels included, from every job.
+    deleted = TeacherAccountDeletedV1(user_id=COLLEAGUE, deleted_at=datetime.now(UTC))
+    async with service.uows() as uow:
+        await delete_account(service.deps, deleted, uow)
+    for job_id in (job.id, second.id):
+        assert [m.label for m in (await moderation.moderators(job_id, OWNER)).moderators] == ["stranger@school.example"]
+
+
+def test_a_label_is_one_line_of_at_most_320_characters():
+    assert AddModeratorRequest.model_validate({}).label is None
+    assert AddModeratorRequest(label="  a@b.se ").label == "a@b.se"
+    assert AddModeratorRequest(label="   ").label is None
+    assert AddModeratorRequest(label="x" * 320).label == "x" * 320
+    for bad in ("two\nlines", "nul\x00", "tab\there", "x" * 321, "line\u2028separator", "del\x7f"):
+        with pytest.raises(ValidationError):
+            AddModeratorRequest(label=bad)
+    with pytest.raises(ValidationError):
+        AddModeratorRequest.model_validate({"label": "a@b.se", "email": "a@b.se"})

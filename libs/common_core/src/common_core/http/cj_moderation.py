@@ -11,7 +11,8 @@ a judge of their own; the LLM is the reference judge that sets the scale), refit
 - ``DELETE /internal/v1/jobs/{job_id}/moderation/verdicts/last`` -> :class:`ModerationVerdictView`
 - ``GET  /internal/v1/jobs/{job_id}/moderation/report`` -> :class:`ModerationReport`
 - ``GET  /internal/v1/jobs/{job_id}/moderation/moderators`` -> :class:`ModeratorList`;
-  ``PUT`` / ``DELETE .../moderators/{user_id}`` add or remove a colleague (owner only)
+  ``PUT .../moderators/{user_id}`` (optional body :class:`AddModeratorRequest`) / ``DELETE`` add or remove a
+  colleague (owner only)
 - ``GET  /internal/v1/users/{user_id}/moderation/jobs`` -> :class:`ModeratedJobList` (the caller's own id only)
 """
 
@@ -25,9 +26,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from common_core.fields import Probability
 
 MAX_REASON_LENGTH = 200
+# The email the owner typed to invite a colleague: an address is at most 320 characters (RFC 3696).
+MAX_MODERATOR_LABEL_LENGTH = 320
 ModerationReason = Literal[
     "boundary", "uncertain_order", "llm_residual", "misfit_essay", "anchor_check", "covariate_contrast"
 ]
+
+
+def _no_control_characters(value: str) -> bool:
+    return not any(ord(ch) < 32 or ch in "\x7f\u2028\u2029" for ch in value)
 
 
 class _Strict(BaseModel):
@@ -89,7 +96,7 @@ class ModerationVerdictRequest(_Strict):
     def _one_line(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if any(ord(ch) < 32 or ch in "\x7f\u2028\u2029" for ch in value):
+        if not _no_control_characters(value):
             raise ValueError("the reason must be one line of text without control characters")
         stripped = value.strip()
         return stripped or None
@@ -195,9 +202,33 @@ class ModeratedJobList(_View):
     jobs: list[ModeratedJob]
 
 
+class AddModeratorRequest(_Strict):
+    """``PUT .../moderation/moderators/{user_id}``: how the owner knows the colleague (the BFF sends the email
+    it looked the account up by). Optional: an empty body adds the colleague without one."""
+
+    label: str | None = Field(
+        default=None,
+        max_length=MAX_MODERATOR_LABEL_LENGTH,
+        description="Shown to the job's owner only, in place of the user id (one line, no control characters).",
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _no_control_characters(value):
+            raise ValueError("the label must be one line of text without control characters")
+        return value.strip() or None
+
+
 class ModeratorView(_View):
     user_id: str
     added_at: AwareDatetime
+    label: str | None = Field(
+        default=None,
+        description="The email the owner invited the colleague by; None for colleagues added without one.",
+    )
 
 
 class ModeratorList(_View):
@@ -213,6 +244,7 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     ModerationVerdictRequest,
     ModerationVerdictView,
     ModerationReport,
+    AddModeratorRequest,
     ModeratorList,
     ModeratedJobList,
 )

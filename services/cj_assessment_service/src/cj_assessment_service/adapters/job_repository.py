@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cj_assessment_service.adapters.tables import (
     comparisons,
     job_essays,
+    job_moderators,
     jobs,
     moderation_llm_comparisons,
     moderation_verdicts,
@@ -255,7 +256,8 @@ class SqlJobRepository:
         essays = await self._session.execute(
             delete(job_essays).where(job_essays.c.job_id == job_id).returning(job_essays.c.essay_id)
         )
-        for table in (moderation_verdicts, moderation_llm_comparisons):
+        # The moderators go too: nothing is left to moderate, and their labels are colleagues' emails.
+        for table in (moderation_verdicts, moderation_llm_comparisons, job_moderators):
             await self._session.execute(delete(table).where(table.c.job_id == job_id))
         await self._session.execute(update(waves).where(waves.c.job_id == job_id).values(theta=null()))
         await self._session.execute(

@@ -66,17 +66,25 @@ class SqlModerationRepository:
 
     async def moderators(self, job_id: uuid.UUID) -> list[Moderator]:
         m = job_moderators.c
-        statement = select(m.user_id, m.added_at).where(m.job_id == job_id).order_by(m.added_at, m.user_id)
-        return [Moderator(row.user_id, row.added_at) for row in await self._session.execute(statement)]
+        statement = select(m.user_id, m.added_at, m.label).where(m.job_id == job_id).order_by(m.added_at, m.user_id)
+        return [Moderator(row.user_id, row.added_at, row.label) for row in await self._session.execute(statement)]
 
-    async def add_moderator(self, job_id: uuid.UUID, user_id: str, added_at: datetime) -> bool:
+    async def add_moderator(self, job_id: uuid.UUID, user_id: str, added_at: datetime, label: str | None) -> bool:
         statement = (
             pg_insert(job_moderators)
-            .values(job_id=job_id, user_id=user_id, added_at=added_at)
+            .values(job_id=job_id, user_id=user_id, added_at=added_at, label=label)
             .on_conflict_do_nothing()
             .returning(job_moderators.c.user_id)
         )
-        return (await self._session.execute(statement)).first() is not None
+        if (await self._session.execute(statement)).first() is not None:
+            return True
+        if label is not None:
+            # Invited again by email: the owner now sees the address they typed (rows from before 0009 had none).
+            m = job_moderators.c
+            await self._session.execute(
+                update(job_moderators).where(m.job_id == job_id, m.user_id == user_id).values(label=label)
+            )
+        return False
 
     async def remove_moderator(self, job_id: uuid.UUID, user_id: str) -> bool:
         m = job_moderators.c

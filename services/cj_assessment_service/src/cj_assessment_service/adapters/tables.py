@@ -233,6 +233,7 @@ job_moderators = Table(
     Column("job_id", Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
     Column("user_id", Text, nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("label", Text, nullable=True),  # the email the owner invited them by; shown to the owner only
     PrimaryKeyConstraint("job_id", "user_id", name="pk_job_moderators"),
 )
 

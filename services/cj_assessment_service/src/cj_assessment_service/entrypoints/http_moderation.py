@@ -15,24 +15,25 @@ from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
 from cj_assessment_service.service_layer.moderation import ModerationService
-from common_core.http.cj_moderation import ModerationVerdictRequest
+from common_core.http.cj_moderation import AddModeratorRequest, ModerationVerdictRequest
 from huleedu_service_libs.errors import NotFoundError, PayloadTooLargeError
 from huleedu_service_libs.http.quart_support import current_accessor, current_identity, internal_route, json_body
 
 MODERATION_CALLERS = ("bff_teacher_service",)
-# A verdict is three ids and a one-line reason: far below this. The app's own limit is a bulk anchor upload's.
+# A verdict is three ids and a one-line reason, a moderator's label one email: far below this. The app's own
+# limit is a bulk anchor upload's.
 MAX_VERDICT_BODY_BYTES = 4096
 
 _BASE = "/internal/v1/jobs/<uuid:job_id>/moderation"
 
 
 def _small_body(view: Callable[..., Awaitable[ResponseReturnValue]]) -> Callable[..., Awaitable[ResponseReturnValue]]:
-    """413 before a declared body larger than a verdict is read."""
+    """413 before a declared body larger than a verdict (or a moderator's label) is read."""
 
     @functools.wraps(view)
     async def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if (request.content_length or 0) > MAX_VERDICT_BODY_BYTES:
-            raise PayloadTooLargeError(f"a verdict is at most {MAX_VERDICT_BODY_BYTES} bytes")
+            raise PayloadTooLargeError(f"this body is at most {MAX_VERDICT_BODY_BYTES} bytes")
         return await view(*args, **kwargs)
 
     return guarded
@@ -73,8 +74,10 @@ def moderation_blueprint(service: ModerationService) -> Blueprint:
 
     @bp.put(f"{_BASE}/moderators/<user_id>")
     @internal_route(*MODERATION_CALLERS)
-    async def add_moderator(job_id: uuid.UUID, user_id: str) -> ResponseReturnValue:
-        view = await service.add_moderator(job_id, current_identity().user_id, user_id)
+    @_small_body
+    @json_body(AddModeratorRequest, when_empty=AddModeratorRequest)
+    async def add_moderator(job_id: uuid.UUID, user_id: str, body: AddModeratorRequest) -> ResponseReturnValue:
+        view = await service.add_moderator(job_id, current_identity().user_id, user_id, body.label)
         return view.model_dump(mode="json")
 
     @bp.delete(f"{_BASE}/moderators/<user_id>")

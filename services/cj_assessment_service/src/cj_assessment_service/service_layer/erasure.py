@@ -30,8 +30,8 @@ Where the teacher moderated a colleague's job, their verdicts (with their reason
 job's moderators go too; the colleague's moderated results refit without them on the next read.
 
 A student's erased essays take the teachers' moderation verdicts on them along (a reason may describe the
-essay), and retention's purge of a job takes all of the job's verdicts (``JobRepository.erase_essays`` and
-``purge``).
+essay), and retention's purge of a job takes all of the job's verdicts and its moderators with the emails the owner
+invited them by (``JobRepository.erase_essays`` and ``purge``).
 """
 
 from __future__ import annotations

@@ -203,7 +203,10 @@ class ModerationService:
             job = await self._owned(uow, job_id, user_id)
             return await self._list(uow, job)
 
-    async def add_moderator(self, job_id: uuid.UUID, user_id: str, colleague: str) -> ModeratorList:
+    async def add_moderator(
+        self, job_id: uuid.UUID, user_id: str, colleague: str, label: str | None = None
+    ) -> ModeratorList:
+        """Add ``colleague``; ``label`` (validated by ``AddModeratorRequest``) is how the owner knows them."""
         if colleague != colleague.strip() or not colleague or len(colleague) > MAX_USER_ID_LENGTH:
             raise ValidationFailedError(
                 f"a moderator is a user id of 1-{MAX_USER_ID_LENGTH} characters without surrounding spaces",
@@ -213,7 +216,7 @@ class ModerationService:
             job = await self._owned(uow, job_id, user_id)
             if colleague == job.user_id:
                 raise ValidationFailedError("the job's teacher always moderates it", details={"field": "user_id"})
-            await uow.moderation.add_moderator(job_id, colleague, datetime.now(UTC))
+            await uow.moderation.add_moderator(job_id, colleague, datetime.now(UTC), label)
             return await self._list(uow, job)
 
     async def remove_moderator(self, job_id: uuid.UUID, user_id: str, colleague: str) -> ModeratorList:
@@ -228,5 +231,5 @@ class ModerationService:
         return ModeratorList(
             job_id=job.id,
             owner_user_id=job.user_id,
-            moderators=[ModeratorView(user_id=m.user_id, added_at=m.added_at) for m in moderators],
+            moderators=[ModeratorView(user_id=m.user_id, added_at=m.added_at, label=m.label) for m in moderators],
         )

@@ -191,6 +191,7 @@ class ErasedEssayRepository(Protocol):
 class Moderator:
     user_id: str
     added_at: datetime
+    label: str | None = None  # the email the owner invited them by: the owner's to see, nobody else's
 
 
 class ModerationRepository(Protocol):
@@ -199,8 +200,8 @@ class ModerationRepository(Protocol):
     async def moderators(self, job_id: uuid.UUID) -> list[Moderator]:
         """The colleagues the owner added, in the order they were added."""
 
-    async def add_moderator(self, job_id: uuid.UUID, user_id: str, added_at: datetime) -> bool:
-        """``False`` if the colleague was already one."""
+    async def add_moderator(self, job_id: uuid.UUID, user_id: str, added_at: datetime, label: str | None) -> bool:
+        """``False`` if the colleague was already one (a label given replaces theirs)."""
 
     async def remove_moderator(self, job_id: uuid.UUID, user_id: str) -> bool:
         """``False`` if the user was not a moderator of the job."""

@@ -70,9 +70,9 @@ async def _keep_moderators(uow: UnitOfWork, job: Job, now: datetime) -> None:
     previous = await uow.jobs.get(earlier[-1])
     if previous is None or previous.user_id != job.user_id:
         return
-    kept = [m.user_id for m in await uow.moderation.moderators(previous.id) if m.user_id != job.user_id]
-    for colleague in kept:
-        await uow.moderation.add_moderator(job.id, colleague, now)
+    kept = [m for m in await uow.moderation.moderators(previous.id) if m.user_id != job.user_id]
+    for colleague in kept:  # with the email the teacher invited them by
+        await uow.moderation.add_moderator(job.id, colleague.user_id, now, colleague.label)
     if kept:
         log.info("cj.moderators_kept", job_id=str(job.id), previous_job_id=str(previous.id), moderators=len(kept))
 

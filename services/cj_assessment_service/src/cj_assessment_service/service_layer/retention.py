@@ -1,7 +1,8 @@
 """The retention policy's pass over CJ's jobs (``HULEEDU_RETENTION_PERIOD``, docs/data-protection.md).
 
 A job that finished (completed, or failed, cancelled included) before the cutoff loses its per-essay data:
-the essays' texts, names and results, and the comparisons with their justifications. With aggregates kept,
+the essays' texts, names and results, the comparisons with their justifications, and its moderation (the
+teachers' verdicts, the colleagues invited with the emails they were invited by). With aggregates kept,
 the job row stays with its state, stop reason, reliabilities, waves' reliabilities and dates, plus the
 figures the read API would otherwise count from the deleted rows (``domain/aggregates.py``); without, the
 job goes entirely. A job still running is never touched, whatever its age.
