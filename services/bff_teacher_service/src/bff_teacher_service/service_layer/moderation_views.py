@@ -31,7 +31,12 @@ from common_core.http.bff_moderation import (
     ModerationScreenEssay,
     ModerationScreenPair,
 )
-from common_core.http.cj_moderation import ModerationEssay, ModerationNext, ModerationVerdictRequest
+from common_core.http.cj_moderation import (
+    AddModeratorRequest,
+    ModerationEssay,
+    ModerationNext,
+    ModerationVerdictRequest,
+)
 from huleedu_service_libs.errors import ConflictError, NotFoundError
 
 BATCH_NOT_FOUND = "Batch not found"
@@ -113,7 +118,9 @@ class ModerationViews:
             return allowed
         found = await fetch(self.owners.lookup_account(user_id, email), CLASS_MANAGEMENT, self.timeout_s)
         account = found.required(NO_ACCOUNT)
-        return await self._cj(user_id, job_id, "PUT", f"moderators/{account.user_id}")
+        # The owner sees the colleague by the address they typed, as class management matched it.
+        label = AddModeratorRequest(label=_as_looked_up(email)).model_dump_json().encode()
+        return await self._cj(user_id, job_id, "PUT", f"moderators/{account.user_id}", label)
 
     async def remove_moderator(self, user_id: str, batch_id: UUID, colleague: UUID) -> OwnerReply:
         job_id = await self.job_id(user_id, batch_id)
@@ -125,6 +132,11 @@ class ModerationViews:
     async def _cj(self, user_id: str, job_id: UUID, method: str, path: str, body: bytes | None = None) -> OwnerReply:
         call = self.owners.moderation(user_id, job_id, method, path, body)
         return (await fetch(call, CJ_ASSESSMENT, MODERATION_TIMEOUT_S)).required()
+
+
+def _as_looked_up(email: str) -> str:
+    """The email as class management's lookup normalises it (``normalise_email``: stripped, lower case)."""
+    return email.strip().lower()
 
 
 def _essay(essay: ModerationEssay) -> ModerationScreenEssay:
