@@ -56,7 +56,7 @@ describe('the colleagues who moderate, on the batch page', () => {
     })
     app = await mountApp(`/batches/${BATCH_ID}`)
     expect(colleagues(app)).toEqual(['Colleague 5a1b2c3d', 'Colleague 7e8f9a0b'])
-    expect(panel(app).text()).toContain('the platform does not show one teacher another’s email')
+    expect(panel(app).text()).toContain('by the start of their account id, as in the agreement report')
     expect(panel(app).get('li').text()).toContain('added Nov 30, 2026')
 
     await confirmRemoval(app, 'Colleague 5a1b2c3d')
@@ -110,6 +110,20 @@ describe('the colleagues who moderate, on the batch page', () => {
     await panel(app).get('form').trigger('submit')
     await flushPromises()
     expect(colleagues(app)).toEqual(['Colleague 7e8f9a0b'])
+  })
+
+  it('shows a colleague by the email the teacher invited them by, an older one by the id', async () => {
+    const labelled = { ...moderator(BO), label: 'bo@skola.se' }
+    fakeGateway({
+      [`GET ${BASE}/moderators`]: () => json(200, { ...list(ANNA), moderators: [moderator(ANNA), labelled] }),
+      [`DELETE ${COMMANDS}/moderators/${BO}`]: () => json(200, list(ANNA)),
+    })
+    app = await mountApp(`/batches/${BATCH_ID}`)
+    expect(colleagues(app)).toEqual(['Colleague 5a1b2c3d', 'bo@skola.se'])
+    expect(panel(app).text()).toContain('Colleagues are shown by the email you invited them by')
+    await confirmRemoval(app, 'bo@skola.se')
+    expect(colleagues(app)).toEqual(['Colleague 5a1b2c3d'])
+    expect(panel(app).get('[role="status"]').text()).toBe('bo@skola.se can no longer moderate this batch.')
   })
 
   it('shows nothing of the list to a colleague who moderates (CJ: the owner only)', async () => {

@@ -92,7 +92,7 @@ const moderationEn = {
     unknown: 'No teacher account uses this email address.',
     colleaguesTitle: 'Colleagues who moderate',
     noColleagues: 'No colleague has been invited to moderate this batch.',
-    idsOnly: 'Colleagues are shown by the start of their account id, as in the agreement report: the platform does not show one teacher another’s email.',
+    idsOnly: 'Colleagues are shown by the email you invited them by (only you see it); one invited before emails were kept, by the start of their account id, as in the agreement report.',
     colleague: 'Colleague {id}',
     added: 'added {date}',
     listError: 'The colleagues could not be loaded',

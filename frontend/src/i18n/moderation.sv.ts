@@ -90,7 +90,7 @@ const moderationSv: ModerationMessages = {
     unknown: 'Inget lärarkonto använder den här e-postadressen.',
     colleaguesTitle: 'Kollegor som modererar',
     noColleagues: 'Ingen kollega har bjudits in att moderera omgången.',
-    idsOnly: 'Kollegor visas med början av sitt konto-id, som i överensstämmelserapporten: plattformen visar inte en lärares e-postadress för en annan.',
+    idsOnly: 'Kollegor visas med e-postadressen du bjöd in dem med (bara du ser den); en som bjöds in innan adresserna sparades, med början av sitt konto-id, som i överensstämmelserapporten.',
     colleague: 'Kollega {id}',
     added: 'tillagd {date}',
     listError: 'Kollegorna kunde inte hämtas',

@@ -126,7 +126,9 @@ export const ModerationReport = z.object({
 })
 export type ModerationReport = z.infer<typeof ModerationReport>
 
-export const ModeratorView = z.object({ user_id: z.string(), added_at: timestamp })
+// label: the email the teacher invited the colleague by (null for colleagues invited before CJ kept it).
+export const ModeratorView = z.object({ user_id: z.string(), added_at: timestamp, label: z.string().nullish() })
+export type ModeratorView = z.infer<typeof ModeratorView>
 
 export const ModeratorList = z.object({ job_id: id, owner_user_id: z.string(), moderators: z.array(ModeratorView) })
 export type ModeratorList = z.infer<typeof ModeratorList>
