@@ -1,5 +1,6 @@
 """The Alembic head matches the service's MetaData (no drift between migrations and declarations), and
-0002 keeps the data it renames and can be undone."""
+0002 keeps the data it renames and can be undone; 0009's moderator label leaves old rows null and goes on
+downgrade."""
 
 from __future__ import annotations
 
@@ -85,5 +86,37 @@ async def test_0002_drops_the_streams_keeps_the_reliability_and_downgrade_restor
             assert waves.all() == [(0, 0, None), (1, 1, 0.42), (2, 0, 0.81)]
             pairs = await conn.execute(text("SELECT wave, stream FROM comparisons ORDER BY wave"))
             assert pairs.all() == [(0, 0), (1, 1), (2, 0)]
+    finally:
+        await engine.dispose()
+
+
+async def test_0009_adds_a_null_label_to_earlier_moderators_and_downgrade_drops_it(
+    database_factory: Callable[[str], str],
+):
+    url = await asyncio.to_thread(database_factory, "labels")
+    await asyncio.to_thread(_migrate, url, "upgrade", "0008")
+    job_id = uuid.uuid4()
+    insert_job = text(
+        "INSERT INTO jobs (id, batch_id, request_id, user_id, correlation_id, course_code, language, "
+        "grade_scale, state, llm_settings, budget, seed) VALUES (:id, :id, :id, 't', :id, 'ENG5', 'en', "
+        "'swedish_f_a', 'completed', '{}', '{}', 1)"
+    )
+    columns = text("SELECT column_name FROM information_schema.columns WHERE table_name = 'job_moderators'")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert_job, {"id": job_id})
+            await conn.execute(text("INSERT INTO job_moderators (job_id, user_id) VALUES (:j, 'old')"), {"j": job_id})
+        await asyncio.to_thread(_migrate, url, "upgrade", "0009")
+        async with engine.begin() as conn:
+            assert (await conn.execute(text("SELECT user_id, label FROM job_moderators"))).all() == [("old", None)]
+            await conn.execute(
+                text("INSERT INTO job_moderators (job_id, user_id, label) VALUES (:j, 'new', 'new@school.example')"),
+                {"j": job_id},
+            )
+        await asyncio.to_thread(_migrate, url, "downgrade", "0008")
+        async with engine.begin() as conn:
+            assert "label" not in set((await conn.execute(columns)).scalars())
+            assert sorted((await conn.execute(text("SELECT user_id FROM job_moderators"))).scalars()) == ["new", "old"]
     finally:
         await engine.dispose()
