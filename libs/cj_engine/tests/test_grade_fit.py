@@ -41,7 +41,9 @@ def test_a_vanishing_lapse_is_the_plain_fit() -> None:
 
 def test_the_grade_fit_without_estimates_is_the_ranking_fit_bit_for_bit() -> None:
     _theta, comparisons = _random_design(25, 300, 0.05)
-    fixed = fit_for_grades(25, comparisons, GradeFitOptions(estimate_prior_sd=False, estimate_lapse=False))
+    fixed = fit_for_grades(
+        25, comparisons, GradeFitOptions(estimate_prior_sd=False, estimate_lapse=False, posterior=None)
+    )
     plain = fit_bradley_terry(25, comparisons, covariance=True)
     assert fixed.theta.tolist() == plain.theta.tolist()
     assert fixed.se.tolist() == plain.se.tolist()
