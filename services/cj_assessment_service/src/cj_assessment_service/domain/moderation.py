@@ -164,13 +164,20 @@ class NextDecision:
     budget_total: int
 
 
-def plan_pairs(data: ModerationData, scale: GradeScale, seed: int) -> tuple[NextPair, ...]:
+def plan_budget(data: ModerationData) -> int:
+    """The verdicts left to plan: 0 once the budget is used up, or with fewer than two essays to pair."""
+    return max(0, data.budget_total() - len(data.human)) if data.n_items >= 2 else 0
+
+
+def plan_pairs(
+    data: ModerationData, scale: GradeScale, seed: int, multi: MultiJudgeFit | None = None
+) -> tuple[NextPair, ...]:
     """The moderation plan for what is left of the budget, in plan order; the same for every moderator of the
-    job (fits: call off the event loop)."""
-    remaining = max(0, data.budget_total() - len(data.human))
-    if remaining == 0 or data.n_items < 2:
+    job. ``multi`` is ``fit(data)`` when the caller has it (fits otherwise: call off the event loop)."""
+    remaining = plan_budget(data)
+    if remaining == 0:
         return ()
-    multi = fit(data)
+    multi = multi if multi is not None else fit(data)
     comparisons, judges = data.comparisons()
     anchors = {i: item.known_grade for i, item in enumerate(data.items) if item.is_anchor and item.known_grade}
     boundaries: list[float] = []
@@ -223,10 +230,15 @@ def _agreement(agreement: Agreement) -> AgreementView:
 
 
 def report(
-    data: ModerationData, job_id: uuid.UUID, provider: str | None = None, model: str | None = None
+    data: ModerationData,
+    job_id: uuid.UUID,
+    provider: str | None = None,
+    model: str | None = None,
+    multi: MultiJudgeFit | None = None,
 ) -> ModerationReport:
-    """The agreement report and the moderated results (fits: call off the event loop)."""
-    multi = fit(data)
+    """The agreement report and the moderated results. ``multi`` is ``fit(data)`` when the caller has it (fits
+    otherwise: call off the event loop)."""
+    multi = multi if multi is not None else fit(data)
     comparisons, judges = data.comparisons()
     engine = agreement_report(multi, comparisons, judges)
     ids = [item.essay_id for item in data.items]

@@ -5,7 +5,7 @@ Who may: the job's owner and the colleagues the owner added; anyone else gets th
 theirs gives. Only the owner manages the moderators (a moderator who tries is told 403: they know the job).
 A job that has not completed is a 409. A read refits the LLM's and the teachers' verdicts together
 (``domain/moderation.py``) in a worker thread, as ``fits.py`` does, never on the event loop, unless the job's
-verdicts are those of an earlier read (``refit_cache.py``). A read that
+verdicts are those of an earlier read (``refit_cache.py``; one fit serves the plan and the report). A read that
 shows essays is written to the access log (owner: the job's teacher): the pair's two essays, or the batch
 for the report.
 """
@@ -23,6 +23,7 @@ from cj_assessment_service.service_layer import moderation_llm
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.ports import UnitOfWork
 from cj_assessment_service.service_layer.refit_cache import RefitCache
+from cj_engine.judge_fit import MultiJudgeFit
 from common_core.grade_scales import get_grade_scale
 from common_core.http.access import AccessSubject
 from common_core.http.cj_moderation import (
@@ -71,8 +72,14 @@ def _completed(job: Job) -> Job:
 class ModerationService:
     def __init__(self, deps: ServiceDeps) -> None:
         self._deps = deps
+        # One fit of a job's verdicts serves both its plan and its report (a teacher's screen reads both after
+        # each verdict); the plan and the report built from it take seconds of their own at 1,000 essays.
+        self._fits: RefitCache[MultiJudgeFit] = RefitCache()
         self._plans: RefitCache[tuple[NextPair, ...]] = RefitCache()
         self._reports: RefitCache[ModerationReport] = RefitCache()
+
+    async def _fit(self, job_id: uuid.UUID, data: ModerationData) -> MultiJudgeFit:
+        return await self._fits.get(job_id, data, lambda: moderation.fit(data))
 
     async def _job(self, uow: UnitOfWork, job_id: uuid.UUID, user_id: str, *, lock: bool = False) -> Job:
         """The completed job if ``user_id`` owns or moderates it; else the 404 of a job that is not theirs."""
@@ -106,7 +113,10 @@ class ModerationService:
             job = await self._job(uow, job_id, user_id)
             data = await self._data(uow, job)
         scale = get_grade_scale(job.grade_scale)
-        planned = await self._plans.get(job.id, data, lambda: moderation.plan_pairs(data, scale, job.seed))
+        planned: tuple[NextPair, ...] = ()
+        if moderation.plan_budget(data):
+            multi = await self._fit(job.id, data)
+            planned = await self._plans.get(job.id, data, lambda: moderation.plan_pairs(data, scale, job.seed, multi))
         decision = moderation.choose_next(data, user_id, planned)
         progress = ModerationProgress(
             given_by_you=decision.given_by_you, given_by_all=decision.given_by_all, budget_total=decision.budget_total
@@ -174,8 +184,9 @@ class ModerationService:
         async with self._deps.uows() as uow:
             job = await self._job(uow, job_id, user_id)
             data = await self._data(uow, job)
+        multi = await self._fit(job.id, data)
         report = await self._reports.get(
-            job.id, data, lambda: moderation.report(data, job.id, job.llm.provider, job.llm.model)
+            job.id, data, lambda: moderation.report(data, job.id, job.llm.provider, job.llm.model, multi)
         )
         await self._deps.access_log.record(job.user_id, accessor, [(AccessSubject.BATCH, str(job.batch_id))])
         return report
