@@ -139,9 +139,11 @@ def fit_for_grades(
             options={"xatol": _XTOL, "fatol": _FTOL, "initial_simplex": _simplex(origin)},
         )
         tau, lapse = at(np.asarray(result.x, dtype=np.float64))
-    fit = fit_bradley_terry(n_items, data, replace(fit_options, prior_sd=tau, lapse=lapse), covariance=True)
+    # The draws (which ignore weights) replace the Laplace covariance: only a fit without them needs it.
+    laplace_only = options.posterior is None or fit_options.use_weights
+    fit = fit_bradley_terry(n_items, data, replace(fit_options, prior_sd=tau, lapse=lapse), covariance=laplace_only)
     fit = replace(fit, extra={**fit.extra, "prior_sd": tau})
-    if options.posterior is None or fit_options.use_weights:
+    if laplace_only:
         return fit
     post = sample_theta_posterior(
         data,
