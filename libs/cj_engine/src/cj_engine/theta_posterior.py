@@ -84,7 +84,7 @@ class _Target:
         options: ThetaPosteriorOptions,
         chains: int,
     ) -> None:
-        n, m = data.n_items, data.n_comparisons
+        n = data.n_items
         self.n = n
         self.first, self.second = data.first, data.second
         self.won = data.first_won > 0.5
@@ -97,7 +97,6 @@ class _Target:
         self.first_slots = (offsets + self.first[None, :]).ravel()
         self.second_slots = (offsets + self.second[None, :]).ravel()
         self.slots = chains * n
-        self.m = m
 
     def __call__(self, params: FloatArray) -> tuple[FloatArray, FloatArray]:
         n = self.n
