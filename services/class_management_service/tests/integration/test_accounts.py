@@ -121,7 +121,9 @@ async def test_dev_mode_seeds_the_demo_teacher_once(
             assert response.status_code == 200
 
 
-async def test_a_teacher_finds_a_colleague_by_email_and_learns_only_the_id(client: QuartClient, settings: Settings):
+async def test_a_teacher_finds_a_colleague_by_email_and_learns_only_the_id_and_stored_email(
+    client: QuartClient, settings: Settings
+):
     """``POST /internal/v1/users/lookup``: the BFF adding a moderator (issue 24)."""
     assert _create(settings, "owner@skola.se") == 0
     assert _create(settings, "Kollega@Skola.se", name="Kollega") == 0
@@ -131,7 +133,8 @@ async def test_a_teacher_finds_a_colleague_by_email_and_learns_only_the_id(clien
 
     found = await client.post("/internal/v1/users/lookup", headers=bff, json={"email": " KOLLEGA@skola.se "})
     assert found.status_code == 200
-    assert await found.get_json() == {"user_id": colleague["user_id"]}
+    # The email as stored (trimmed, lower case), not as typed: the BFF shows the owner this one.
+    assert await found.get_json() == {"user_id": colleague["user_id"], "email": "kollega@skola.se"}
 
     unknown = await client.post("/internal/v1/users/lookup", headers=bff, json={"email": "nobody@skola.se"})
     assert unknown.status_code == 404

@@ -119,6 +119,15 @@ async def test_a_profile_is_only_the_callers_own(service):
             await accounts.get_profile(uow, str(uuid.uuid4()), karin.user_id)
 
 
+async def test_a_colleague_lookup_answers_the_stored_email_it_matched(service):
+    colleague = await _teacher(service, email=" Ann@X.org ")
+    async with service.uow() as uow:
+        found = await accounts.lookup_colleague(uow, str(uuid.uuid4()), " ANN@x.ORG ")
+        assert found.model_dump() == {"user_id": colleague.user_id, "email": "ann@x.org"}
+        with pytest.raises(NotFoundError, match="No teacher account uses this email address"):
+            await accounts.lookup_colleague(uow, str(uuid.uuid4()), "bob@x.org")
+
+
 async def test_the_demo_teacher_is_seeded_once(service):
     for expected in (True, False):
         async with service.uow() as uow:

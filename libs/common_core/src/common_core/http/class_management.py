@@ -90,9 +90,14 @@ class AccountLookupRequest(_Strict):
 
 
 class AccountLookupResponse(_Strict):
-    """The account's id only: the teacher who asked learns nothing else of the colleague."""
+    """The account's id and the email it matched, nothing else: the teacher who asked typed that email already,
+    and learns nothing more of the colleague (not their name)."""
 
     user_id: UUID
+    email: EmailAddress = Field(
+        description="The account's email as class management stores it (trimmed, lower case): the one the "
+        "lookup matched, which may differ from the typed one in case and surrounding spaces."
+    )
 
 
 class UserProfile(_Strict):

@@ -201,12 +201,13 @@ async def get_profile(uow: UnitOfWork, caller_id: str, user_id: uuid.UUID) -> Us
 async def lookup_colleague(uow: UnitOfWork, caller_id: str, email: str) -> AccountLookupResponse:
     """A colleague's account id by email, for a signed-in teacher adding a moderator (issue 24).
 
-    Nothing but the id, and for an unknown email a 404 that names no other account.
+    The id and the email as stored, so that callers show the address this rule matched instead of copying
+    :func:`normalise_email`; nothing else of the colleague, and for an unknown email a 404 that names no account.
     """
     teacher = await uow.accounts.teacher_by_email(normalise_email(email))
     if teacher is None:
         raise NotFoundError("No teacher account uses this email address")
-    return AccountLookupResponse(user_id=teacher.teacher_id)
+    return AccountLookupResponse(user_id=teacher.teacher_id, email=teacher.email)
 
 
 async def ensure_demo_teacher(uow: UnitOfWork, passwords: PasswordHasher) -> bool:
