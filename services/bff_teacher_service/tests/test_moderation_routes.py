@@ -143,10 +143,10 @@ async def test_the_owner_invites_a_colleague_by_email(client: httpx.AsyncClient,
     assert invited.json() == example_of("ModeratorList")
     colleague = example_of("AccountLookupResponse")["user_id"]
     assert ("lookup_account", ("Kollega@Skola.SE",)) in owners.arguments
-    # CJ stores the address as the lookup matched it, for the owner to see the colleague by.
+    # CJ stores the address class management answered (the example's), never the BFF's own version of the typed one.
     assert _cj_calls(owners) == [
         ("moderation:GET moderators", (JOB, None)),
-        (f"moderation:PUT moderators/{colleague}", (JOB, b'{"label":"kollega@skola.se"}')),
+        (f"moderation:PUT moderators/{colleague}", (JOB, b'{"label":"colleague@school.example"}')),
     ]
 
     owners.behaviour["lookup_account"] = NOT_FOUND
@@ -158,6 +158,16 @@ async def test_the_owner_invites_a_colleague_by_email(client: httpx.AsyncClient,
     removed = await client.delete(f"{BASE}/moderators/{colleague}", headers=GATEWAY_HEADERS)
     assert removed.status_code == 200
     assert _cj_calls(owners)[-1] == (f"moderation:DELETE moderators/{colleague}", (JOB, None))
+
+
+async def test_the_colleague_is_labelled_by_the_email_class_management_stored(
+    client: httpx.AsyncClient, owners: FakeOwners
+):
+    stored = {"user_id": "00000000-0000-0000-0000-0000000000aa", "email": "ann@x.org"}
+    owners.answers["lookup_account"] = stored
+    invited = await client.post(f"{BASE}/moderators", json={"email": " Ann@X.org "}, headers=GATEWAY_HEADERS)
+    assert invited.status_code == 200
+    assert _cj_calls(owners)[-1] == (f"moderation:PUT moderators/{stored['user_id']}", (JOB, b'{"label":"ann@x.org"}'))
 
 
 async def test_a_moderator_cannot_invite_or_look_an_email_up(client: httpx.AsyncClient, owners: FakeOwners):

@@ -162,3 +162,24 @@ async def test_each_owners_access_log_is_asked_for_the_teacher_with_the_page_wan
         {"limit": "20"},
     ]
     assert b"before=2026-12-07T10%3A00%3A00%2B01%3A00" in seen[0].url.raw_path  # the + is not a space
+
+
+async def test_the_account_lookup_posts_the_email_and_needs_the_stored_one_back():
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"user_id": "00000000-0000-0000-0000-0000000000aa", "email": "ann@x.org"})
+
+    found = await owners(httpx.MockTransport(answer)).lookup_account("teacher-1", "Ann@X.org")
+    assert (str(found.user_id), found.email) == ("00000000-0000-0000-0000-0000000000aa", "ann@x.org")
+    assert (seen[0].method, seen[0].url.path) == ("POST", "/internal/v1/users/lookup")
+    assert seen[0].content == b'{"email":"Ann@X.org"}'
+
+    # An answer without the email (the contract before it had one) is unusable: the BFF would have no label.
+    def id_only(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"user_id": "00000000-0000-0000-0000-0000000000aa"})
+
+    with pytest.raises(OwnerError) as raised:
+        await owners(httpx.MockTransport(id_only)).lookup_account("teacher-1", "ann@x.org")
+    assert (raised.value.owner, raised.value.reason) == (CLASS_MANAGEMENT, "gave an answer outside its contract")

@@ -118,8 +118,8 @@ class ModerationViews:
             return allowed
         found = await fetch(self.owners.lookup_account(user_id, email), CLASS_MANAGEMENT, self.timeout_s)
         account = found.required(NO_ACCOUNT)
-        # The owner sees the colleague by the address they typed, as class management matched it.
-        label = AddModeratorRequest(label=_as_looked_up(email)).model_dump_json().encode()
+        # The owner sees the colleague by the address class management matched (its stored form, not the typed one).
+        label = AddModeratorRequest(label=account.email).model_dump_json().encode()
         return await self._cj(user_id, job_id, "PUT", f"moderators/{account.user_id}", label)
 
     async def remove_moderator(self, user_id: str, batch_id: UUID, colleague: UUID) -> OwnerReply:
@@ -132,11 +132,6 @@ class ModerationViews:
     async def _cj(self, user_id: str, job_id: UUID, method: str, path: str, body: bytes | None = None) -> OwnerReply:
         call = self.owners.moderation(user_id, job_id, method, path, body)
         return (await fetch(call, CJ_ASSESSMENT, MODERATION_TIMEOUT_S)).required()
-
-
-def _as_looked_up(email: str) -> str:
-    """The email as class management's lookup normalises it (``normalise_email``: stripped, lower case)."""
-    return email.strip().lower()
 
 
 def _essay(essay: ModerationEssay) -> ModerationScreenEssay:
