@@ -142,7 +142,7 @@ async function invite(email) {
   return answer.ok()
 }
 
-// The list shows each colleague by the email the teacher typed, as the account lookup matched it.
+// The list shows each colleague by their account's email as class management stores it (trimmed, lower case).
 const colleagueName = (email) => email.trim().toLowerCase()
 const colleagues = () => teacher.getByRole('list', { name: 'Colleagues who moderate' }).getByRole('listitem')
 
