@@ -1,5 +1,6 @@
 """The Alembic head matches the service's MetaData (no drift between migrations and declarations), and
 0002 keeps the data it renames and can be undone; 0009's moderator label leaves old rows null and goes on
+downgrade; 0010's usage of moderation LLM answers leaves answered rows null (not reported) and goes on
 downgrade."""
 
 from __future__ import annotations
@@ -118,5 +119,54 @@ async def test_0009_adds_a_null_label_to_earlier_moderators_and_downgrade_drops_
         async with engine.begin() as conn:
             assert "label" not in set((await conn.execute(columns)).scalars())
             assert sorted((await conn.execute(text("SELECT user_id FROM job_moderators"))).scalars()) == ["new", "old"]
+    finally:
+        await engine.dispose()
+
+
+async def test_0010_leaves_earlier_moderation_answers_unreported_and_downgrade_drops_the_usage(
+    database_factory: Callable[[str], str],
+):
+    url = await asyncio.to_thread(database_factory, "moderation_usage")
+    await asyncio.to_thread(_migrate, url, "upgrade", "0009")
+    job_id = uuid.uuid4()
+    insert_job = text(
+        "INSERT INTO jobs (id, batch_id, request_id, user_id, correlation_id, course_code, language, "
+        "grade_scale, state, llm_settings, budget, seed) VALUES (:id, :id, :id, 't', :id, 'ENG5', 'en', "
+        "'swedish_f_a', 'completed', '{}', '{}', 1)"
+    )
+    insert_request = (
+        "INSERT INTO moderation_llm_comparisons (request_id, job_id, first_essay_id, second_essay_id, status, "
+        "requested_at, next_submit_at{extra}) VALUES (:r, :j, :j, :j, 'done', now(), now(){values})"
+    )
+    usage = (
+        "SELECT request_id, input_tokens, output_tokens, cached_input_tokens, cost_usd FROM moderation_llm_comparisons"
+    )
+    columns = text("SELECT column_name FROM information_schema.columns WHERE table_name = 'moderation_llm_comparisons'")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert_job, {"id": job_id})
+            await conn.execute(text(insert_request.format(extra="", values="")), {"r": "cj-mod-old", "j": job_id})
+        await asyncio.to_thread(_migrate, url, "upgrade", "0010")
+        async with engine.begin() as conn:
+            assert (await conn.execute(text(usage))).all() == [("cj-mod-old", None, None, None, None)]
+            await conn.execute(
+                text(
+                    insert_request.format(
+                        extra=", input_tokens, output_tokens, cached_input_tokens, cost_usd",
+                        values=", 900, 40, 0, 0.0025",
+                    )
+                ),
+                {"r": "cj-mod-new", "j": job_id},
+            )
+            assert (await conn.execute(text(usage + " WHERE request_id = 'cj-mod-new'"))).all() == [
+                ("cj-mod-new", 900, 40, 0, 0.0025)
+            ]
+        await asyncio.to_thread(_migrate, url, "downgrade", "0009")
+        async with engine.begin() as conn:
+            left = set((await conn.execute(columns)).scalars())
+            assert not left & {"input_tokens", "output_tokens", "cached_input_tokens", "cost_usd"}
+            requests = await conn.execute(text("SELECT request_id FROM moderation_llm_comparisons"))
+            assert sorted(requests.scalars()) == ["cj-mod-new", "cj-mod-old"]
     finally:
         await engine.dispose()

@@ -2,7 +2,8 @@
 and the report's agreement and teacher-judgement counts follow; undo; a colleague the owner adds moderates
 while a third teacher gets 404; a duplicate verdict is a 409; hostile input is a 4xx with the error body;
 the verdicts go with a deleted account, an erased student's essay and the batch's erasure; the LLM judges a
-moderation pair it never judged, once, without touching the completed job; a re-assessment keeps the colleagues."""
+moderation pair it never judged, once, without touching the completed job, and the report sums what that cost;
+a re-assessment keeps the colleagues."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from common_core.events.cj_assessment import AssessmentBudget, CJAssessmentCompletedV1
 from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
+from services.cj_assessment_service.tests.fakes import FAKE_COST_USD, FAKE_INPUT_TOKENS, FAKE_OUTPUT_TOKENS
 from services.cj_assessment_service.tests.integration.conftest import Harness, teacher_headers
 from services.cj_assessment_service.tests.integration.test_job_end_to_end import create_assignment_with_anchors
 
@@ -296,6 +298,7 @@ async def test_the_llm_judges_a_moderation_pair_it_never_judged(harness: Harness
     essays = [str(e.essay_id) for e in request.essays]
     first, second = next((a, b) for a, b in combinations(essays, 2) if frozenset((a, b)) not in judged)
     comparisons_before = await harness.db("SELECT request_id, status FROM comparisons WHERE job_id = :job", job=job_id)
+    usage_before = (await _json(await client.get(f"/internal/v1/jobs/{job_id}", headers=_as(OWNER)), 200))["usage"]
     job_before = await harness.db("SELECT state, finished_at, reliability_ssr FROM jobs WHERE id = :job", job=job_id)
     report_before = await _json(await client.get(f"{base}/report", headers=_as(OWNER)), 200)
     assert report_before["agreement"]["shared_verdicts"] == 0
@@ -311,10 +314,12 @@ async def test_the_llm_judges_a_moderation_pair_it_never_judged(harness: Harness
         return int(rows[0][0])
 
     await harness.wait_for_db(lambda n: n == 1, answered)
-    ((request_id, status, shown_first, winner, acknowledged),) = await harness.db(
-        "SELECT request_id, status, first_essay_id, winner_essay_id, acknowledged_at FROM moderation_llm_comparisons"
+    ((request_id, status, shown_first, winner, acknowledged, tokens_in, tokens_out, cost),) = await harness.db(
+        "SELECT request_id, status, first_essay_id, winner_essay_id, acknowledged_at, input_tokens, output_tokens, "
+        "cost_usd FROM moderation_llm_comparisons"
     )
     assert (status, str(shown_first)) == ("done", first)
+    assert (tokens_in, tokens_out, cost) == (FAKE_INPUT_TOKENS, FAKE_OUTPUT_TOKENS, FAKE_COST_USD)
     assert str(winner) in (first, second)
     assert acknowledged is not None
     assert [r for r in harness.lps.seen if r.startswith("cj-mod-")] == [request_id]  # LPS was asked once
@@ -322,6 +327,22 @@ async def test_the_llm_judges_a_moderation_pair_it_never_judged(harness: Harness
     report_after = await _json(await client.get(f"{base}/report", headers=_as(OWNER)), 200)
     # Both teachers judged the pair: two shared verdicts, and the LLM has one decision more.
     assert report_after["agreement"]["shared_verdicts"] == 2
+    assert report_before["llm_usage"] == {
+        "answered": 0,
+        "failed": 0,
+        "pending": 0,
+        "tokens": None,
+        "cost_usd": None,
+        "unreported": 0,
+    }
+    assert report_after["llm_usage"] == {
+        "answered": 1,
+        "failed": 0,
+        "pending": 0,
+        "tokens": FAKE_INPUT_TOKENS + FAKE_OUTPUT_TOKENS,
+        "cost_usd": FAKE_COST_USD,
+        "unreported": 0,
+    }
     llm_before, llm_after = report_before["judges"][0], report_after["judges"][0]
     assert (llm_after["kind"], llm_after["decisions"]) == ("llm", llm_before["decisions"] + 1)
     # The job, its comparisons and its published results are as they were.
@@ -333,6 +354,9 @@ async def test_the_llm_judges_a_moderation_pair_it_never_judged(harness: Harness
         == job_before
     )
     assert [e["data"]["job_id"] for e in harness.events.of(CJAssessmentCompletedV1)] == [str(job_id)]
+    # The job's usage is the one published at completion; the moderation call is in the report's only.
+    usage_after = (await _json(await client.get(f"/internal/v1/jobs/{job_id}", headers=_as(OWNER)), 200))["usage"]
+    assert usage_after == usage_before
 
     # The teacher assesses the batch again: the colleague moderates the new job too.
     await harness.request(0, request=request.model_copy(update={"request_id": uuid.uuid4()}))

@@ -370,6 +370,10 @@ class FakeModerationRepository:
         found = self.rows.llm_requests.get(request_id)
         return None if found is None else replace(found)
 
+    async def llm_requests(self, job_id: uuid.UUID) -> list[ModerationLlmRequest]:
+        mine = [replace(r) for r in self.rows.llm_requests.values() if r.job_id == job_id]
+        return sorted(mine, key=lambda r: (r.requested_at, r.request_id))
+
     async def save_llm_request(self, request: ModerationLlmRequest) -> None:
         if request.request_id in self.rows.llm_requests:  # an UPDATE of a deleted row changes nothing
             self.rows.llm_requests[request.request_id] = replace(request)

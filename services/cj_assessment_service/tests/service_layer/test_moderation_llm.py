@@ -1,7 +1,8 @@
 """The LLM judges each moderation pair it had not judged in the job (issue 24), over the in-memory fakes: asked
 once per pair (two teachers, a repeat, a second pass), with the job's context and LLM settings; the answer is an
 LLM verdict of the completed job's moderation while the job, its waves, results and events stay as they were; a
-repeat changes nothing, an error is final; LPS out of reach backs off; erasures take the requests along."""
+repeat changes nothing, an error is final; LPS out of reach backs off; erasures take the requests along; what
+each answer cost is kept on its request and summed in the report, apart from the job's published usage."""
 
 from __future__ import annotations
 
@@ -10,16 +11,21 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 
+import pytest
+
+from cj_assessment_service.domain.identifiers import moderation_request_id
 from cj_assessment_service.domain.moderation_llm import LlmRequestStatus, is_moderation_request
 from cj_assessment_service.domain.pairs import PairStatus
 from cj_assessment_service.service_layer import moderation_llm
 from cj_assessment_service.service_layer.erasure import erase_batch, erase_student
+from cj_assessment_service.service_layer.job_queries import JobQueries
 from cj_assessment_service.service_layer.moderation import ModerationService
 from cj_assessment_service.service_layer.retention import purge_expired
 from cj_assessment_service.service_layer.submitter import Submitter
 from common_core.events.batch import BatchDeletedV1
 from common_core.events.classes import ErasedEssay, StudentErasedV1
-from common_core.events.llm_provider import ComparisonError
+from common_core.events.llm_provider import ComparisonError, TokenUsage
+from common_core.http.cj_moderation import ModerationLlmUsage
 from common_core.status import CJJobState
 from huleedu_service_libs.errors import ExternalServiceError, ValidationFailedError
 from services.cj_assessment_service.tests.builders import verdict
@@ -195,3 +201,55 @@ async def test_the_batchs_erasure_takes_the_requests(service: Service):
         await erase_batch(BatchDeletedV1(batch_id=job.batch_id, user_id=OWNER, deleted_at=datetime.now(UTC)), uow)
     assert service.rows.llm_requests == {}
     assert await Submitter(service.deps).submit_due_once() == 0
+
+
+async def test_what_each_answer_cost_lands_on_its_request_and_the_report_sums_it(service: Service):
+    job = await _completed_job(service, n_essays=10, per_essay=4)
+    moderation = ModerationService(service.deps)
+    queries = JobQueries(service.deps)
+    published = (await queries.job(job.id, OWNER)).usage
+    assert published is not None
+    none_asked = (await moderation.report(job.id, OWNER, bff(OWNER))).llm_usage
+    assert none_asked == ModerationLlmUsage(answered=0, failed=0, pending=0, tokens=None, cost_usd=None)
+
+    pairs = _unjudged_pairs(service, job.id)[:4]
+    for a, b in pairs:
+        await moderation.record(job.id, OWNER, _verdict(a, b, a))
+    await Submitter(service.deps).submit_due_once()
+    first, second, failing, unreported = (moderation_request_id(job.id, a, b) for a, b in pairs)
+    asked = (await moderation.report(job.id, OWNER, bff(OWNER))).llm_usage
+    assert asked == ModerationLlmUsage(answered=0, failed=0, pending=4, tokens=None, cost_usd=None)
+
+    big = TokenUsage(input_tokens=1000, output_tokens=200, cached_input_tokens=300)
+    assert await callback(service, verdict(first, "A", usage=big, cost_usd=0.003))
+    small = TokenUsage(input_tokens=400, output_tokens=100)
+    assert await callback(service, verdict(second, "B", usage=small, cost_usd=0.001))
+    stored = service.rows.llm_requests[first]
+    assert (stored.input_tokens, stored.output_tokens, stored.cached_input_tokens, stored.cost_usd) == (
+        1000,
+        200,
+        300,
+        0.003,
+    )
+    two = (await moderation.report(job.id, OWNER, bff(OWNER))).llm_usage
+    assert two is not None
+    assert (two.answered, two.failed, two.pending, two.tokens, two.unreported) == (2, 0, 2, 1700, 0)
+    assert two.cost_usd == pytest.approx(0.004)
+
+    # An error callback was a paid call too; it changes no verdict, so the fit's cached report is reused, yet the
+    # usage follows.
+    tiny = TokenUsage(input_tokens=50, output_tokens=0)
+    assert await callback(service, verdict(failing, error=RATE_LIMITED, usage=tiny, cost_usd=0.0001))
+    after_error = (await moderation.report(job.id, OWNER, bff(OWNER))).llm_usage
+    assert after_error is not None
+    assert (after_error.failed, after_error.pending, after_error.tokens) == (1, 1, 1750)
+    # An answer without usage or cost is counted, and said to be left out of the totals.
+    assert await callback(service, verdict(unreported, "A"))
+    report = (await moderation.report(job.id, OWNER, bff(OWNER))).llm_usage
+    assert report is not None
+    assert (report.answered, report.failed, report.pending, report.tokens, report.unreported) == (3, 1, 0, 1750, 1)
+    assert report.cost_usd == pytest.approx(0.0041)
+    assert service.rows.llm_requests[unreported].cost_usd is None
+
+    # The job's own usage is the one published at completion.
+    assert (await queries.job(job.id, OWNER)).usage == published

@@ -23,7 +23,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from common_core.fields import Probability
+from common_core.fields import FiniteFloat, Probability
 
 MAX_REASON_LENGTH = 200
 # The email the owner typed to invite a colleague: an address is at most 320 characters (RFC 3696).
@@ -172,6 +172,26 @@ class ModeratedResult(_View):
     teacher_judgements: int = Field(ge=0, description="Teachers' verdicts this essay took part in.")
 
 
+class ModerationLlmUsage(_View):
+    """What the LLM's checks of moderation pairs cost: the pairs a teacher judged that the LLM had not judged in
+    the job, asked after it. Not in the job's published usage (``JobUsage``), which stays as it completed."""
+
+    answered: int = Field(ge=0, description="Requests the LLM answered with a verdict.")
+    failed: int = Field(ge=0, description="Requests that ended in an error callback or that LPS refused.")
+    pending: int = Field(ge=0, description="Requests still waiting for their answer.")
+    tokens: int | None = Field(
+        default=None, ge=0, description="Input plus output tokens of the callbacks; None when none reported usage."
+    )
+    cost_usd: FiniteFloat | None = Field(
+        default=None, ge=0.0, description="Summed cost of the callbacks; None when none reported a cost."
+    )
+    unreported: int = Field(
+        default=0,
+        ge=0,
+        description="Answered requests whose callback reported no usage or cost: left out of the totals.",
+    )
+
+
 class ModerationReport(_View):
     """``GET .../moderation/report``: the agreement report and the results refitted with every verdict."""
 
@@ -183,6 +203,9 @@ class ModerationReport(_View):
     misfitting_essays: list[MisfittingEssay]
     judges: list[JudgeView]
     results: list[ModeratedResult] = Field(description="Best first.")
+    llm_usage: ModerationLlmUsage | None = Field(
+        default=None, description="The LLM's checks of moderation pairs and their cost; None from an older CJ."
+    )
 
 
 class ModeratedJob(_View):

@@ -57,6 +57,10 @@ def _llm_request(row: RowMapping) -> ModerationLlmRequest:
         winner=row["winner_essay_id"],
         error_code=row["error_code"],
         answered_at=row["answered_at"],
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        cached_input_tokens=row["cached_input_tokens"],
+        cost_usd=row["cost_usd"],
     )
 
 
@@ -223,6 +227,12 @@ class SqlModerationRepository:
         row = (await self._session.execute(statement)).mappings().first()
         return None if row is None else _llm_request(row)
 
+    async def llm_requests(self, job_id: uuid.UUID) -> list[ModerationLlmRequest]:
+        statement = (
+            select(moderation_llm_comparisons).where(_L.job_id == job_id).order_by(_L.requested_at, _L.request_id)
+        )
+        return [_llm_request(row) for row in (await self._session.execute(statement)).mappings()]
+
     async def save_llm_request(self, request: ModerationLlmRequest) -> None:
         values: dict[str, object] = {
             "status": request.status.value,
@@ -231,6 +241,10 @@ class SqlModerationRepository:
             "winner_essay_id": request.winner,
             "error_code": request.error_code,
             "answered_at": request.answered_at,
+            "input_tokens": request.input_tokens,
+            "output_tokens": request.output_tokens,
+            "cached_input_tokens": request.cached_input_tokens,
+            "cost_usd": request.cost_usd,
             # The first acknowledgement's time stays.
             "acknowledged_at": func.coalesce(_L.acknowledged_at, func.now()) if request.acknowledged else None,
         }

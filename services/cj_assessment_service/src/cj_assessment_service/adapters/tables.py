@@ -255,6 +255,11 @@ moderation_llm_comparisons = Table(
     Column("winner_essay_id", Uuid, nullable=True),
     Column("error_code", Text, nullable=True),
     Column("answered_at", DateTime(timezone=True), nullable=True),
+    # What the answering call cost, as on comparisons (0010); NULL = not reported.
+    Column("input_tokens", Integer, nullable=True),
+    Column("output_tokens", Integer, nullable=True),
+    Column("cached_input_tokens", Integer, nullable=True),
+    Column("cost_usd", Float, nullable=True),
     Index("ix_moderation_llm_comparisons_job", "job_id"),
     Index("ix_moderation_llm_comparisons_status", "status", "next_submit_at"),
 )

@@ -5,9 +5,9 @@ Who may: the job's owner and the colleagues the owner added; anyone else gets th
 theirs gives. Only the owner manages the moderators (a moderator who tries is told 403: they know the job).
 A job that has not completed is a 409. A read refits the LLM's and the teachers' verdicts together
 (``domain/moderation.py``) in a worker thread, as ``fits.py`` does, never on the event loop, unless the job's
-verdicts are those of an earlier read (``refit_cache.py``; one fit serves the plan and the report). A read that
-shows essays is written to the access log (owner: the job's teacher): the pair's two essays, or the batch
-for the report.
+verdicts are those of an earlier read (``refit_cache.py``; one fit serves the plan and the report). The report
+also sums what the LLM's checks of moderation pairs cost (``moderation_llm.py``). A read that shows essays is
+written to the access log (owner: the job's teacher): the pair's two essays, or the batch for the report.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Literal
 from cj_assessment_service.domain import moderation
 from cj_assessment_service.domain.job import Job
 from cj_assessment_service.domain.moderation import HumanVerdict, ModerationData, ModerationItem, NextPair
+from cj_assessment_service.domain.moderation_llm import llm_usage
 from cj_assessment_service.service_layer import moderation_llm
 from cj_assessment_service.service_layer.deps import ServiceDeps
 from cj_assessment_service.service_layer.ports import UnitOfWork
@@ -184,12 +185,14 @@ class ModerationService:
         async with self._deps.uows() as uow:
             job = await self._job(uow, job_id, user_id)
             data = await self._data(uow, job)
+            asked = await uow.moderation.llm_requests(job.id)
         multi = await self._fit(job.id, data)
         report = await self._reports.get(
             job.id, data, lambda: moderation.report(data, job.id, job.llm.provider, job.llm.model, multi)
         )
         await self._deps.access_log.record(job.user_id, accessor, [(AccessSubject.BATCH, str(job.batch_id))])
-        return report
+        # Outside the cached report: a pending or failed request changes the usage but not the fitted data.
+        return report.model_copy(update={"llm_usage": llm_usage(asked)})
 
     async def moderated_jobs(self, user_id: str) -> ModeratedJobList:
         """The jobs colleagues added ``user_id`` to as a moderator (for their dashboard), newest first."""

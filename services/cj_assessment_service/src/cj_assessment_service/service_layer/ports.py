@@ -238,8 +238,11 @@ class ModerationRepository(Protocol):
     async def llm_request(self, request_id: str) -> ModerationLlmRequest | None:
         """The request, its row locked until the unit of work ends (one writer: callback or submitter)."""
 
+    async def llm_requests(self, job_id: uuid.UUID) -> list[ModerationLlmRequest]:
+        """Every request of the job asked for moderation, whatever its status, oldest first (no lock)."""
+
     async def save_llm_request(self, request: ModerationLlmRequest) -> None:
-        """Write its outcome and its submit bookkeeping (acknowledged, failures, next attempt)."""
+        """Write its outcome, its usage and its submit bookkeeping (acknowledged, failures, next attempt)."""
 
     async def essays(self, job_id: uuid.UUID, essay_ids: Sequence[uuid.UUID]) -> list[JobEssay]:
         """Those of the job's essays, with their texts and names (what LPS is sent)."""
