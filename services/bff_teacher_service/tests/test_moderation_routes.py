@@ -85,6 +85,15 @@ async def test_verdict_undo_and_report_go_to_the_batchs_job(client: httpx.AsyncC
     report = await client.get(f"{BASE}/report", headers=GATEWAY_HEADERS)
     assert (undone.status_code, report.status_code) == (200, 200)
     assert report.json() == example_of("ModerationReport")
+    # What the LLM's checks of moderation pairs cost passes on as CJ gave it.
+    assert report.json()["llm_usage"] == {
+        "answered": 12,
+        "failed": 0,
+        "pending": 1,
+        "tokens": 3400,
+        "cost_usd": 0.004,
+        "unreported": 0,
+    }
     calls = _cj_calls(owners)
     assert [name for name, _ in calls] == [
         "moderation:POST verdicts",

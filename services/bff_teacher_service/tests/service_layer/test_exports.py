@@ -129,9 +129,31 @@ async def test_the_agreement_report_csv_is_the_moderation_sheet_with_the_batch_p
     assert rows[2][:5] == ["Agreement", "AI-teacher", "0.5", "0.0945", "0.9055"]
     assert [row[1] for row in rows if row[0] == "Disagreement"] == ["Anchor C1 / Tuva Karlsson"]
     assert [row[1] for row in rows if row[0] == "Moderated rank"] == ["Tuva Karlsson", "Anchor C1"]
+    # CJ's llm_usage of the example: 12 answered, 1 pending, 3,400 tokens, $0.004.
+    (checks,) = [row for row in rows if row[0] == "LLM checks of moderation pairs"]
+    assert checks[2:] == ["12", "", "", "answered; 0 failed, 1 pending; 3400 tokens, USD 0.0040"]
     assert export.content_disposition.startswith('attachment; filename="Argumentative_essays-agreement-report.csv"')
     assert "filename*=UTF-8''Argumentative%20essays%20agreement%20report.csv" in export.content_disposition
     assert ("moderation:GET report", "teacher-1") in fake.calls
+
+
+async def test_the_agreement_report_says_when_the_llms_checks_reported_no_usage_or_came_from_an_older_cj():
+    report = copy.deepcopy(example_of("ModerationReport"))
+    report["llm_usage"] = {"answered": 2, "failed": 1, "pending": 0, "unreported": 2}
+    fake = FakeOwners(answers={**scenario.answers(), "moderation:GET report": report})
+    export = await exports(fake).moderation_csv(TEACHER, BATCH)
+    assert not isinstance(export, OwnerReply)
+    (checks,) = [row for row in agreement_rows(export.content) if row[0] == "LLM checks of moderation pairs"]
+    assert checks[2:] == [
+        "2",
+        "",
+        "",
+        "answered; 1 failed, 0 pending; tokens not reported, cost not reported; 2 answered without usage",
+    ]
+    del report["llm_usage"]
+    export = await exports(fake).moderation_csv(TEACHER, BATCH)
+    assert not isinstance(export, OwnerReply)
+    assert not [row for row in agreement_rows(export.content) if row[0] == "LLM checks of moderation pairs"]
 
 
 async def test_the_agreement_report_csv_escapes_formula_looking_cells():
