@@ -80,6 +80,30 @@ def test_pairs_straddle_boundaries_with_uncertain_order_and_carry_their_reasons(
     assert counts.max() <= ModerationConfig().max_pairs_per_item
 
 
+def test_a_plan_recomputed_after_every_verdict_shows_each_check_at_its_share() -> None:
+    """As the CJ service moderates: refit and replan after every verdict, and the teacher takes the plan's first
+    pair. The checks are spread over the whole moderation at their shares (residual 20 %, misfit and anchor
+    10 % each), not put first in every plan (which made almost every verdict a residual check)."""
+    comparisons, judges, _fit = llm_batch()
+    cfg = ModerationConfig()
+    budget = moderation_budget(len(comparisons), 0)
+    shown: list[ModerationReason] = []
+    for _ in range(budget):
+        fit = fit_judges(N, comparisons, judges, "llm")
+        plan = plan_moderation(fit, comparisons, judges, boundaries=CUTS, anchors={1, 2, 3, 4}, config=cfg)
+        first = plan.pairs[0]
+        shown.append(first.reason)
+        comparisons = [*comparisons, Comparison(first.first, first.second, first.first)]
+        judges = [*judges, "teacher"]
+    assert shown.count(ModerationReason.RESIDUAL) == round(cfg.residual_share * budget) == 8
+    assert shown.count(ModerationReason.MISFIT) <= round(cfg.misfit_share * budget)
+    assert shown.count(ModerationReason.ANCHOR) == round(cfg.anchor_share * budget) == 4
+    assert shown[:2] == [ModerationReason.BOUNDARY] * 2  # the checks' first slots come later
+    # one plan of the whole budget takes the same quotas
+    whole = plan_moderation(_fit, comparisons[:400], judges[:400], boundaries=CUTS, anchors={1, 2, 3, 4}, config=cfg)
+    assert [p.reason for p in whole.pairs].count(ModerationReason.RESIDUAL) == 8
+
+
 def test_residual_pairs_are_the_llms_upsets_and_are_marked_judged() -> None:
     comparisons, judges, fit = llm_batch()
     theta = fit.fit.theta

@@ -141,8 +141,9 @@ def plan_moderation(
         raise ValueError("with covariates the fit must carry its covariance (fit_judges(..., covariance=True))")
     reference = fit.reference_judge
     n_reference = sum(j == reference for j in judges)
+    given = len(judges) - n_reference  # human verdicts so far: the plan covers the budget's next slots
     if budget is None:
-        budget = moderation_budget(n_reference, len(judges) - n_reference, cfg.share)
+        budget = moderation_budget(n_reference, given, cfg.share)
     rng = np.random.default_rng([cfg.seed, len(comparisons)])
     llm_pairs = {frozenset((c.first, c.second)) for c, j in zip(comparisons, judges, strict=True) if j == reference}
     human_pairs = {frozenset((c.first, c.second)) for c, j in zip(comparisons, judges, strict=True) if j != reference}
@@ -161,16 +162,11 @@ def plan_moderation(
         delta = np.array([theta[i] - theta[j]])
         return float(variance_reduction(delta, np.array([pair_variance(i, j)]))[0])
 
+    schedule = _check_schedule(cfg, given, budget)
     checks = {
-        ModerationReason.RESIDUAL: (_residual_candidates(fit, comparisons, judges), round(cfg.residual_share * budget)),
-        ModerationReason.MISFIT: (
-            _misfit_candidates(fit, comparisons, judges, order, cfg.neighbours, information),
-            round(cfg.misfit_share * budget),
-        ),
-        ModerationReason.ANCHOR: (
-            _anchor_candidates(anchor_set, theta, order, cfg.neighbours, information),
-            min(len(anchor_set), round(cfg.anchor_share * budget)),
-        ),
+        ModerationReason.RESIDUAL: _residual_candidates(fit, comparisons, judges),
+        ModerationReason.MISFIT: _misfit_candidates(fit, comparisons, judges, order, cfg.neighbours, information),
+        ModerationReason.ANCHOR: _anchor_candidates(anchor_set, theta, order, cfg.neighbours, information),
     }
     uncertain = _uncertain_candidates(order, cfg.neighbours)
     boundary = _boundary_candidates(theta, se, order, boundaries, boundary_sd, cfg)
@@ -191,7 +187,10 @@ def plan_moderation(
         chosen.append(ModerationPair(cand.first, cand.second, cand.reason, score, key in llm_pairs))
         design.observe(cand.first, cand.second)
 
-    for pool, quota in checks.values():
+    for reason, pool in checks.items():
+        quota = sum(r is reason for _slot, r in schedule)
+        if reason is ModerationReason.ANCHOR:
+            quota = min(len(anchor_set), quota)
         ties = rng.random(len(pool))
         count = 0
         for k in sorted(range(len(pool)), key=lambda k: (-pool[k].score, ties[k])):
@@ -204,7 +203,51 @@ def plan_moderation(
     # what a verdict would teach the fit; close pairs anywhere fill up once boundary pairs run out.
     for pool in (_unique(contrast + (boundary or uncertain)), uncertain):
         _take_informative(pool, budget, design, rng, free, choose, lambda: len(chosen))
-    return ModerationPlan(budget=budget, pairs=tuple(_presentation_order(chosen, rng)))
+    return ModerationPlan(budget=budget, pairs=tuple(_presentation_order(_in_slots(chosen, schedule), rng)))
+
+
+def _check_schedule(cfg: ModerationConfig, given: int, budget: int) -> list[tuple[int, ModerationReason]]:
+    """The checks' slots in this plan (0 = its first pair), earliest first.
+
+    A check of share s is due at the verdict where round(s * verdicts), counted from the batch's first verdict,
+    goes up; two due together take consecutive slots (the residual check first). Laid out over the whole
+    moderation, not per plan, so that a plan recomputed after every verdict (as the CJ service does) shows
+    the checks at their shares, spread out, rather than a check first every time."""
+    shares = (
+        (ModerationReason.RESIDUAL, cfg.residual_share),
+        (ModerationReason.MISFIT, cfg.misfit_share),
+        (ModerationReason.ANCHOR, cfg.anchor_share),
+    )
+    end = given + budget
+    due = sorted(
+        (verdict, rank, reason)
+        for rank, (reason, share) in enumerate(shares)
+        for verdict in range(end)
+        if math.floor(share * (verdict + 1) + 0.5) > math.floor(share * verdict + 0.5)
+    )
+    schedule: list[tuple[int, ModerationReason]] = []
+    last = -1
+    for verdict, _rank, reason in due:
+        last = max(verdict, last + 1)
+        if given <= last < end:
+            schedule.append((last - given, reason))
+    return schedule
+
+
+def _in_slots(chosen: list[ModerationPair], schedule: list[tuple[int, ModerationReason]]) -> list[ModerationPair]:
+    """The plan in the order it is shown: each check at its slot (or the next free one, when two checks share
+    a slot), the pairs chosen by information in the others, best first. A check whose pool ran dry leaves its
+    slot to them."""
+    checks = {reason: [p for p in chosen if p.reason is reason] for _slot, reason in schedule}
+    rest = [p for p in chosen if p.reason not in checks]
+    ordered: list[ModerationPair | None] = [None] * len(chosen)
+    for slot, reason in schedule:
+        if checks[reason]:
+            open_slots = [s for s, p in enumerate(ordered) if p is None]
+            free_slot = next((s for s in open_slots if s >= slot), open_slots[-1])
+            ordered[free_slot] = checks[reason].pop(0)
+    fill = iter(rest)
+    return [p if p is not None else next(fill) for p in ordered]
 
 
 def _unique(candidates: list[_Candidate]) -> list[_Candidate]:
