@@ -77,6 +77,11 @@ const moderationEn = {
     anchor: 'Anchor',
     essayShort: 'Essay {id}',
     moderate: 'Moderate',
+    llmChecks: 'AI checks of moderation pairs: {answered} answered, {failed} failed, {pending} pending',
+    llmTokens: '{n} tokens',
+    llmNoTokens: 'tokens not reported',
+    llmNoCost: 'cost not reported',
+    llmUnreported: '{n} answer without usage data is not counted | {n} answers without usage data are not counted',
   },
   moderationPanel: {
     title: 'Teacher moderation',

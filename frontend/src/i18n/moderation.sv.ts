@@ -75,6 +75,11 @@ const moderationSv: ModerationMessages = {
     anchor: 'Ankare',
     essayShort: 'Text {id}',
     moderate: 'Moderera',
+    llmChecks: 'AI-kontroller av modereringspar: {answered} besvarade, {failed} misslyckade, {pending} väntar',
+    llmTokens: '{n} token',
+    llmNoTokens: 'token inte rapporterade',
+    llmNoCost: 'kostnad inte rapporterad',
+    llmUnreported: '{n} svar utan användningsdata räknas inte med',
   },
   moderationPanel: {
     title: 'Lärarmoderering',

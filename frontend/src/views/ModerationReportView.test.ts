@@ -1,4 +1,7 @@
+import { flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
+
+import { setLocale } from '@/i18n'
 
 import { BATCH_ID, fakeGateway, mountApp, unmountApp, type MountedApp } from '@/testing/app'
 import { contractExample } from '@/testing/contract'
@@ -56,6 +59,39 @@ describe('the agreement report', () => {
     expect(tableRows(app, 'Moderated ranking').map((row) => row[1])).toEqual(['Essay 00000000', 'Essay 00000000'])
     expect(app.wrapper.text()).not.toContain('Tuva')
     expect(app.wrapper.find('[role="alert"]').exists()).toBe(false)
+  })
+
+  it('says what the AI’s checks of moderation pairs cost, in English and Swedish', async () => {
+    fakeGateway({ [`GET ${BASE}/report`]: REPORT })
+    app = await mountApp(`/batches/${BATCH_ID}/moderation-report`)
+    const line = () => app!.wrapper.get('[data-testid="llm-checks"]').text()
+    expect(line()).toBe('AI checks of moderation pairs: 12 answered, 0 failed, 1 pending – 3,400 tokens, $0.004')
+    setLocale('sv')
+    await flushPromises()
+    expect(line()).toBe('AI-kontroller av modereringspar: 12 besvarade, 0 misslyckade, 1 väntar – 3\u00a0400 token, 0,004\u00a0US$')
+  })
+
+  it('says when the checks reported no usage, and shows no line before any check or from an older CJ', async () => {
+    const report = contractExample<Record<string, unknown>>('ModerationReport')
+    const unreported = { answered: 2, failed: 1, pending: 0, tokens: null, cost_usd: null, unreported: 2 }
+    fakeGateway({ [`GET ${BASE}/report`]: () => json(200, { ...report, llm_usage: unreported }) })
+    app = await mountApp(`/batches/${BATCH_ID}/moderation-report`)
+    expect(app.wrapper.get('[data-testid="llm-checks"]').text()).toBe(
+      'AI checks of moderation pairs: 2 answered, 1 failed, 0 pending – tokens not reported, cost not reported ' +
+        '(2 answers without usage data are not counted)',
+    )
+    await unmountApp(app)
+
+    const none = { answered: 0, failed: 0, pending: 0, tokens: null, cost_usd: null, unreported: 0 }
+    const { llm_usage: _dropped, ...older } = report
+    for (const body of [{ ...report, llm_usage: none }, older]) {
+      fakeGateway({ [`GET ${BASE}/report`]: () => json(200, body) })
+      app = await mountApp(`/batches/${BATCH_ID}/moderation-report`)
+      expect(app.wrapper.find('[data-testid="teacher-judgements"]').exists()).toBe(true)
+      expect(app.wrapper.find('[data-testid="llm-checks"]').exists()).toBe(false)
+      await unmountApp(app)
+    }
+    app = undefined
   })
 
   it('says when no pair is shared yet', async () => {

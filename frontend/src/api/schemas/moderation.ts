@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 
-import { count, id, probability, timestamp } from './fields'
+import { amount, count, id, probability, timestamp } from './fields'
 
 export const ModerationLabel = z.enum(['Essay A', 'Essay B'])
 
@@ -114,6 +114,17 @@ export const ModeratedResult = z.object({
   teacher_judgements: count,
 })
 
+/** What the AI's checks of moderation pairs cost (not in the job's usage); null totals: none reported. */
+export const ModerationLlmUsage = z.object({
+  answered: count,
+  failed: count,
+  pending: count,
+  tokens: count.nullable().default(null),
+  cost_usd: amount.nullable().default(null),
+  unreported: count.default(0),
+})
+export type ModerationLlmUsage = z.infer<typeof ModerationLlmUsage>
+
 export const ModerationReport = z.object({
   job_id: id,
   teacher_judgements: count,
@@ -123,6 +134,7 @@ export const ModerationReport = z.object({
   misfitting_essays: z.array(MisfittingEssay),
   judges: z.array(JudgeView),
   results: z.array(ModeratedResult),
+  llm_usage: ModerationLlmUsage.nullable().default(null), // null from an older CJ
 })
 export type ModerationReport = z.infer<typeof ModerationReport>
 
@@ -159,6 +171,7 @@ export const MODERATION_DEFINITIONS = {
   MisfittingEssay,
   JudgeView,
   ModeratedResult,
+  ModerationLlmUsage,
   ModeratorView,
   ModerationInvitation,
 } as const
