@@ -226,8 +226,8 @@ class ModeratedJobList(_View):
 
 
 class AddModeratorRequest(_Strict):
-    """``PUT .../moderation/moderators/{user_id}``: how the owner knows the colleague (the BFF sends the email
-    it looked the account up by). Optional: an empty body adds the colleague without one."""
+    """``PUT .../moderation/moderators/{user_id}``: how the owner knows the colleague (the BFF sends the account's
+    email as class management's lookup answered it). Optional: an empty body adds the colleague without one."""
 
     label: str | None = Field(
         default=None,
