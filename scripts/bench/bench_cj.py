@@ -334,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             lines.append(f"  {len(sources_tasks)} simulated assessments in {time.perf_counter() - start:.0f} s")
         if not args.calibration_only:
             start = time.perf_counter()
-            seeds = range(5 if args.quick else 20)
+            seeds = range(5 if args.quick else moderation.SEEDS)
             moderated = list(pool.map(partial(moderation.run_seed, n_items=moderation.N_ITEMS), seeds))
             lines += ["", *moderation.section(moderated, moderation.N_ITEMS)]
             lines.append(f"  {len(seeds)} simulated batches in {time.perf_counter() - start:.0f} s")

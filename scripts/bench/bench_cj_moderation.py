@@ -13,10 +13,11 @@ seed and the same LLM comparisons:
 
 - **none**: the LLM's comparisons alone (the multi-judge fit with one judge: today's fit);
 - **random**: 10 % of the LLM's comparisons as uniformly random new pairs judged by the teacher;
-- **planned**: the same number of pairs from ``moderation_plan.plan_moderation``, in ``ROUNDS`` rounds with a
-  refit after each (as the dashboard refits after each verdict, coarser). The plan sees what a real batch
-  has: the fit (with its covariance, as the CJ service fits it), the verdicts, the anchors' grade boundaries
-  and the declared covariate, never the simulation's truth.
+- **planned**: the same number of pairs from ``moderation_plan.plan_moderation``: the plan for what is left of
+  the budget, of which the teacher judges the first ``REFIT_EVERY`` before the next refit and plan (the
+  dashboard refits and replans after every verdict and shows the plan's first pair; this is that, coarser).
+  The plan sees what a real batch has: the fit (with its covariance, as the CJ service fits it), the
+  verdicts, the anchors' grade boundaries and the declared covariate, never the simulation's truth.
 
 Moderation pairs the LLM has not judged are sent to it too (the issue's rule), in every arm. Every arm is
 fitted with ``judge_fit.fit_judges`` (LLM = reference) and graded with ``grades.project_grades``.
@@ -31,7 +32,6 @@ biased essays, and gains at least 1.5 times what random moderation gains.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -53,7 +53,8 @@ TEACHER = JudgeModel(discrimination=1.0, position_bias=0.0, lapse_rate=0.05)
 DELTA = 1.0  # logits of true ability the LLM adds to the biased essays (about 0.9 of a grade)
 BIASED_SHARE = 0.2
 SHARE = 0.10
-ROUNDS = 4
+REFIT_EVERY = 4  # teacher verdicts between refits (the CJ service refits after each; 1 costs 4 times the time)
+SEEDS = 60
 ARMS = ("none", "random", "planned", "oracle", "random+len", "planned+len")
 BASE_ARMS = ("none", "random", "planned", "oracle")
 LENGTH_ARMS = ("none", "random+len", "planned+len")
@@ -171,12 +172,9 @@ def _random_arm(moderation: _Moderation, budget: int, seed: int) -> dict[str, in
 def _planned_arm(moderation: _Moderation, budget: int, seed: int) -> dict[str, int]:
     reasons: dict[str, int] = {}
     batch = moderation.batch
-    for round_index in range(ROUNDS):
+    while (remaining := budget - len(moderation.teacher_pairs)) > 0:
         fit = moderation.fit(covariance=True)  # the plan's information criterion reads it, as in the CJ service
         projection = project_grades(fit.fit.theta, fit.fit.se, batch.anchors, batch.scale)
-        given = len(moderation.teacher_pairs)
-        remaining = budget - given
-        this_round = math.ceil(remaining / (ROUNDS - round_index))
         plan = plan_moderation(
             fit,
             moderation.comparisons,
@@ -185,11 +183,14 @@ def _planned_arm(moderation: _Moderation, budget: int, seed: int) -> dict[str, i
             boundary_sd=list(projection.cut_sd) or None,
             anchors=frozenset(batch.anchors),
             covariates=moderation.covariates,
-            budget=this_round,
+            budget=remaining,
         )
-        pairs = [PlannedPair(p.first, p.second) for p in plan.pairs]
-        moderation.judge(pairs, [p.judged_by_reference for p in plan.pairs])
-        for p in plan.pairs:
+        # the first REFIT_EVERY pairs of the plan for what is left, as a teacher takes them from the dashboard
+        pairs = [PlannedPair(p.first, p.second) for p in plan.pairs[:REFIT_EVERY]]
+        if not pairs:
+            break
+        moderation.judge(pairs, [p.judged_by_reference for p in plan.pairs[:REFIT_EVERY]])
+        for p in plan.pairs[:REFIT_EVERY]:
             reasons[p.reason.value] = reasons.get(p.reason.value, 0) + 1
     return reasons
 
@@ -326,7 +327,7 @@ def _ratio_interval(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench-cj-moderation", description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20, help="seeds (default 20)")
+    parser.add_argument("--seeds", type=int, default=SEEDS, help=f"seeds (default {SEEDS})")
     parser.add_argument("--quick", action="store_true", help="5 seeds")
     parser.add_argument("--items", type=int, default=N_ITEMS, help=f"essays per batch (default {N_ITEMS})")
     args = parser.parse_args(argv)

@@ -119,7 +119,13 @@ def test_residual_pairs_are_the_llms_upsets_and_are_marked_judged() -> None:
             assert pair.score > 1.0
     residual = [p for p in plan.pairs if p.reason is ModerationReason.RESIDUAL]
     gaps = [abs(theta[p.first] - theta[p.second]) for p in residual]
-    assert min(gaps) >= upsets[min(len(upsets), 3 * len(residual)) - 1] - 1e-12
+    # shortlisted by their surprise (CHECK_SHORTLIST times the quota), then chosen by information
+    p_first = fit.first_win_probability(comparisons, judges)
+    won = np.array([c.first_won for c in comparisons], dtype=np.float64)
+    surprise = np.sort((won - p_first) ** 2 / (p_first * (1.0 - p_first)))[::-1]
+    shortlist = moderation_plan.CHECK_SHORTLIST * len(residual)
+    assert min(p.score for p in residual) >= surprise[shortlist - 1] - 1e-12
+    assert min(gaps) >= upsets[min(len(upsets), 2 * shortlist) - 1] - 1e-12  # the surprise is the LLM's upsets
 
 
 def test_without_boundaries_the_plan_takes_uncertain_close_pairs() -> None:

@@ -4,7 +4,9 @@
 reference judge's (the LLM's) comparisons, less the human verdicts already given, so the plan can be
 recomputed after every verdict and the teacher can stop at any time). Each pair carries its reason.
 
-First the checks, each with its quota (a share of the budget), ranked by their own score:
+First the checks, each with its share of the budget: slots spread over the whole moderation, counted from
+the batch's first verdict, so a plan recomputed after every verdict shows them at their shares. Each check's
+own score shortlists ``CHECK_SHORTLIST`` times its quota; the information criterion below picks among them:
 
 - ``llm_residual``: a pair the LLM judged against the fitted scale (largest squared standardised residual
   (y - p)^2 / (p (1 - p)) under the LLM's own a and gamma): a second opinion on its most surprising verdicts.
@@ -54,6 +56,8 @@ from cj_engine.judge_stats import item_fit
 from cj_engine.moderation_design import TeacherDesign
 from cj_engine.planner_scoring import variance_reduction
 from cj_engine.types import Comparison, FloatArray
+
+CHECK_SHORTLIST = 3  # a check is chosen among this many times its quota of the best by its own score
 
 # The expected variance reduction of theta_i - theta_j from one verdict on (i, j).
 _Information = Callable[[int, int], float]
@@ -191,14 +195,15 @@ def plan_moderation(
         quota = sum(r is reason for _slot, r in schedule)
         if reason is ModerationReason.ANCHOR:
             quota = min(len(anchor_set), quota)
+        if quota == 0:
+            continue
+        # The check's own score qualifies a shortlist; among it, what a verdict would teach the fit decides, so
+        # a second opinion that also narrows the LLM's bias or a boundary is preferred to one that does not.
         ties = rng.random(len(pool))
-        count = 0
-        for k in sorted(range(len(pool)), key=lambda k: (-pool[k].score, ties[k])):
-            if count >= quota or len(chosen) >= budget:
-                break
-            if free(pool[k].first, pool[k].second):
-                choose(pool[k], pool[k].score)
-                count += 1
+        ranked = sorted(range(len(pool)), key=lambda k: (-pool[k].score, ties[k]))
+        shortlist = [pool[k] for k in ranked if free(pool[k].first, pool[k].second)][: CHECK_SHORTLIST * quota]
+        cap = min(budget, len(chosen) + quota)
+        _take_informative(shortlist, cap, design, rng, free, lambda c, _gain: choose(c, c.score), lambda: len(chosen))
     # The rest by information: boundary (or, without boundaries, close) pairs and contrast pairs compete on
     # what a verdict would teach the fit; close pairs anywhere fill up once boundary pairs run out.
     for pool in (_unique(contrast + (boundary or uncertain)), uncertain):
