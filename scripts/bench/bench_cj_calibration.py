@@ -18,7 +18,9 @@ bins of 0.2, against the share whose most likely grade is the true grade), the e
 (ECE: the bins' |stated - observed| weighted by their share of essays), the largest gap of a bin with at
 least ``MIN_BIN_ESSAYS`` essays (smaller bins are marked, not judged: their sampling error alone is
 ~0.07), the mean log score of the true grade, exact and adjacent accuracy. The issue's targets are printed
-with the measured values, never asserted.
+with the measured values, never asserted. Beside each cell's "after": the 90 % band of the ECE and worst bin
+that a perfectly calibrated forecaster stating the same probabilities would show on as many students
+(``noise_band``), so a miss can be told from sampling error.
 
 ``--calibration-sources`` adds the measurement of where the overconfidence came from (the issue's setting:
 50 essays, realistic judges, random anchors): each model component added in turn, and the judge's lapses
@@ -42,7 +44,7 @@ from cj_engine.types import FitOptions, FitResult
 SIZES = (30, 100)
 DISCRIMINATIONS = (1.0, 2.0, 3.0)  # with the realistic judge's position bias (0.3) and lapses (5%)
 DESIGNS = (AnchorPlacement.RANDOM, AnchorPlacement.TYPICAL)
-SEEDS = {30: 40, 100: 12}  # about 1,000 students per cell
+SEEDS = {30: 80, 100: 24}  # about 2,000 students per cell: a calibrated ECE is then ~0.014 (0.02 at 1,000)
 QUICK_SEEDS = {30: 8, 100: 3}
 SOURCES_ITEMS = 50
 SOURCES_SEEDS = 60
@@ -144,9 +146,17 @@ class Summary:
     stated: float
 
 
-def summarise(graded: Sequence[Graded]) -> Summary:
-    stated = np.concatenate([g.stated for g in graded])
-    exact = np.concatenate([g.exact for g in graded]).astype(float)
+@dataclass(frozen=True)
+class NoiseBand:
+    """What a perfectly calibrated forecaster stating the same probabilities would show on as many students:
+    the 5th-95th percentiles of its ECE and worst bin gap over outcomes drawn as Bernoulli(stated)
+    (consistency resampling). A measured figure inside the band is not distinguishable from sampling error."""
+
+    ece: tuple[float, float]
+    worst_gap: tuple[float, float]
+
+
+def _ece_and_worst(stated: np.ndarray, exact: np.ndarray) -> tuple[float, float, list[tuple[float, int, float, float]]]:
     n_bins = round(1.0 / BIN_WIDTH)
     index = np.minimum((stated / BIN_WIDTH).astype(int), n_bins - 1)
     bins, ece, worst = [], 0.0, 0.0
@@ -160,6 +170,23 @@ def summarise(graded: Sequence[Graded]) -> Summary:
         if count >= MIN_BIN_ESSAYS:
             worst = max(worst, gap)
         bins.append((b * BIN_WIDTH, count, float(stated[members].mean()), float(exact[members].mean())))
+    return ece, worst, bins
+
+
+def noise_band(graded: Sequence[Graded], draws: int = 1000) -> NoiseBand:
+    stated = np.concatenate([g.stated for g in graded])
+    rng = np.random.default_rng(0)
+    figures = np.array(
+        [_ece_and_worst(stated, (rng.random(stated.shape[0]) < stated).astype(float))[:2] for _ in range(draws)]
+    )
+    low, high = np.percentile(figures, [5, 95], axis=0)
+    return NoiseBand(ece=(float(low[0]), float(high[0])), worst_gap=(float(low[1]), float(high[1])))
+
+
+def summarise(graded: Sequence[Graded]) -> Summary:
+    stated = np.concatenate([g.stated for g in graded])
+    exact = np.concatenate([g.exact for g in graded]).astype(float)
+    ece, worst, bins = _ece_and_worst(stated, exact)
     return Summary(
         essays=int(stated.shape[0]),
         bins=bins,
@@ -209,6 +236,7 @@ def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
         "  exact accuracy after >= before. Diagram: bin: essays stated/observed (* = too few essays to judge).",
     ]
     verdicts: list[bool] = []
+    above: list[bool] = []  # cells whose ECE exceeds what a calibrated forecaster's sampling error explains
     for n_items in SIZES:
         for discrimination in DISCRIMINATIONS:
             for design in DESIGNS:
@@ -234,13 +262,23 @@ def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
                 after = summarise([s.graded["after"] for s in cell])
                 ok = (after.ece <= ECE_TARGET, after.worst_gap <= BIN_TARGET, after.exact >= before.exact)
                 verdicts.extend(ok)
+                band = noise_band([s.graded["after"] for s in cell])
+                above.append(after.ece > band.ece[1])
                 lines.append(
                     f"    after vs targets: ECE {_met(ok[0])}, bins {_met(ok[1])}, exact accuracy {_met(ok[2])}"
+                )
+                lines.append(
+                    f"    a calibrated forecaster stating the same (90 %): ECE {band.ece[0]:.3f}-{band.ece[1]:.3f},"
+                    f" worst bin {band.worst_gap[0]:.3f}-{band.worst_gap[1]:.3f}"
                 )
     lines.append("")
     lines.append(
         f"  {sum(verdicts)} of {len(verdicts)} target checks met "
         f"({seeds[SIZES[0]]} seeds at n = {SIZES[0]}, {seeds[SIZES[1]]} at n = {SIZES[1]})"
+    )
+    lines.append(
+        f"  ECE above a calibrated forecaster's 90 % band (miscalibration beyond sampling error) in {sum(above)}"
+        f" of {len(above)} cells"
     )
     return lines
 
