@@ -20,7 +20,12 @@ def _items(n: int, anchors: dict[int, str] | None = None, gap_at: int | None = N
     anchors = anchors or {}
     return [
         ModerationItem(
-            uuid.uuid4(), i + (1 if gap_at is not None and i >= gap_at else 0), i in anchors, anchors.get(i), f"ref-{i}"
+            uuid.uuid4(),
+            i + (1 if gap_at is not None and i >= gap_at else 0),
+            i in anchors,
+            anchors.get(i),
+            f"ref-{i}",
+            words=300,
         )
         for i in range(n)
     ]

@@ -3,19 +3,30 @@ and the report's agreement and teacher-judgement counts follow; undo; a colleagu
 while a third teacher gets 404; a duplicate verdict is a 409; hostile input is a 4xx with the error body;
 the verdicts go with a deleted account, an erased student's essay and the batch's erasure; the LLM judges a
 moderation pair it never judged, once, without touching the completed job, and the report sums what that cost;
-a re-assessment keeps the colleagues."""
+a re-assessment keeps the colleagues; the essays' word counts, counted by PostgreSQL."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any
 
-from common_core.events.cj_assessment import AssessmentBudget, CJAssessmentCompletedV1
+from sqlalchemy import text
+
+from cj_assessment_service.adapters.moderation_repository import SqlModerationRepository
+from cj_assessment_service.domain.essay_length import word_count
+from common_core.events.cj_assessment import AssessmentBudget, CJAssessmentCompletedV1, EssayRef
 from common_core.events.classes import ErasedEssay, StudentErasedV1, TeacherAccountDeletedV1
+from services.cj_assessment_service.tests.builders import FakeTexts, assessment
 from services.cj_assessment_service.tests.fakes import FAKE_COST_USD, FAKE_INPUT_TOKENS, FAKE_OUTPUT_TOKENS
-from services.cj_assessment_service.tests.integration.conftest import Harness, teacher_headers
+from services.cj_assessment_service.tests.integration.conftest import (
+    Harness,
+    on_the_database,
+    run_request,
+    teacher_headers,
+)
 from services.cj_assessment_service.tests.integration.test_job_end_to_end import create_assignment_with_anchors
 
 BFF = "bff_teacher_service"
@@ -370,3 +381,32 @@ async def test_the_llm_judges_a_moderation_pair_it_never_judged(harness: Harness
     )
     moderators = await harness.db("SELECT user_id FROM job_moderators WHERE job_id = :job", job=new_job)
     assert [m for (m,) in moderators] == [COLLEAGUE]
+
+
+WORDY_TEXTS = [
+    "One.",
+    "  Two  words  ",
+    "line one\nline two\r\nthree\tfour\x0bfive\x0csix",
+    "Åsa läser\u00a0böcker, hy-phen and.dot",  # no break space and punctuation join
+    " ".join(["word"] * 750),
+]
+
+
+async def test_the_essays_word_counts_are_counted_by_the_database(database_factory: Callable[[str], str]):
+    """The moderation read's lengths come from SQL (``regexp_count``) and agree with ``word_count``."""
+    texts = FakeTexts()
+    async with on_the_database(database_factory, "moderation_length", texts) as service:
+        request = assessment([EssayRef(essay_id=uuid.uuid4(), text_ref=texts.add(t)) for t in WORDY_TEXTS])
+        await run_request(service, request)
+        async with service.sessions() as session, session.begin():
+            (job_id,) = (await session.execute(text("SELECT id FROM jobs"))).scalars()
+            # An essay emptied in place (no upload is empty): zero words, not one.
+            emptied = request.essays[0].essay_id
+            await session.execute(
+                text("UPDATE job_essays SET content = '' WHERE essay_id = :essay"), {"essay": emptied}
+            )
+            items = await SqlModerationRepository(session).items(job_id)
+        counted = {item.essay_id: item.words for item in items}
+        expected = {e.essay_id: word_count(t) for e, t in zip(request.essays, WORDY_TEXTS, strict=True)}
+        assert counted == {**expected, emptied: 0}
+        assert [counted[e.essay_id] for e in request.essays] == [0, 2, 8, 4, 750]

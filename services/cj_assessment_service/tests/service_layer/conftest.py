@@ -21,6 +21,7 @@ import pytest
 from cj_assessment_service.config import Settings
 from cj_assessment_service.domain.aggregates import JobAggregates
 from cj_assessment_service.domain.assignment import Anchor, Assignment
+from cj_assessment_service.domain.essay_length import word_count
 from cj_assessment_service.domain.job import Job, JobChanges, JobCounts, JobEssay, Outgoing, Wave
 from cj_assessment_service.domain.job_health import ActiveJob
 from cj_assessment_service.domain.job_state import ACTIVE, TERMINAL
@@ -308,7 +309,10 @@ class FakeModerationRepository:
 
     async def items(self, job_id: uuid.UUID) -> list[ModerationItem]:
         essays = sorted(self.rows.essays.get(job_id, []), key=lambda e: e.item_index)
-        return [ModerationItem(e.essay_id, e.item_index, e.is_anchor, e.known_grade, e.text_ref) for e in essays]
+        return [
+            ModerationItem(e.essay_id, e.item_index, e.is_anchor, e.known_grade, e.text_ref, word_count(e.content))
+            for e in essays
+        ]
 
     async def llm_verdicts(self, job_id: uuid.UUID) -> list[LlmVerdict]:
         done = sorted(

@@ -192,6 +192,17 @@ class ModerationLlmUsage(_View):
     )
 
 
+class LengthBias(_View):
+    """The LLM's preference for longer essays relative to the teachers, learnt from their verdicts: essay length
+    (log words, as a z-score within the job) is declared as a bias the LLM may have, and the moderated results
+    are corrected for it. 0 with a standard error near 1 (its prior) before any teacher verdict."""
+
+    logits_per_sd: FiniteFloat = Field(
+        description="Logits the LLM adds per SD of length compared with the teachers; positive: favours longer."
+    )
+    standard_error: FiniteFloat = Field(ge=0.0)
+
+
 class ModerationReport(_View):
     """``GET .../moderation/report``: the agreement report and the results refitted with every verdict."""
 
@@ -205,6 +216,10 @@ class ModerationReport(_View):
     results: list[ModeratedResult] = Field(description="Best first.")
     llm_usage: ModerationLlmUsage | None = Field(
         default=None, description="The LLM's checks of moderation pairs and their cost; None from an older CJ."
+    )
+    llm_length_bias: LengthBias | None = Field(
+        default=None,
+        description="The LLM's length bias; None when none was declared (under 3 essays, lengths alike, older CJ).",
     )
 
 

@@ -1,6 +1,6 @@
 """Teacher moderation on PostgreSQL: a job's moderators and human verdicts, the lean reads a moderation
-fit needs (the essays without their texts, the LLM's answered comparisons without their justifications), and
-the LLM requests for moderation pairs it had not judged (``domain/moderation_llm.py``)."""
+fit needs (the essays with their lengths but without their texts, the LLM's answered comparisons without their
+justifications), and the LLM requests for moderation pairs it had not judged (``domain/moderation_llm.py``)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from cj_assessment_service.adapters.tables import (
     moderation_llm_comparisons,
     moderation_verdicts,
 )
+from cj_assessment_service.domain.essay_length import WORD_PATTERN
 from cj_assessment_service.domain.job import JobEssay
 from cj_assessment_service.domain.moderation import HumanVerdict, LlmVerdict, ModerationItem
 from cj_assessment_service.domain.moderation_llm import LlmRequestStatus, ModerationLlmRequest
@@ -102,13 +103,15 @@ class SqlModerationRepository:
 
     async def items(self, job_id: uuid.UUID) -> list[ModerationItem]:
         e = job_essays.c
+        # The length is counted in the database: a read needs the count, not the text.
+        words = func.regexp_count(e.content, WORD_PATTERN).label("words")
         statement = (
-            select(e.essay_id, e.item_index, e.is_anchor, e.known_grade, e.text_ref)
+            select(e.essay_id, e.item_index, e.is_anchor, e.known_grade, e.text_ref, words)
             .where(e.job_id == job_id)
             .order_by(e.item_index)
         )
         return [
-            ModerationItem(row.essay_id, row.item_index, row.is_anchor, row.known_grade, row.text_ref)
+            ModerationItem(row.essay_id, row.item_index, row.is_anchor, row.known_grade, row.text_ref, row.words)
             for row in await self._session.execute(statement)
         ]
 

@@ -2,11 +2,13 @@
 
 Every verdict is a comparison of the multi-judge Bradley-Terry fit (``cj_engine.judge_fit.fit_judges``): the
 LLM is the reference judge (its discrimination fixed at 1, so the scale stays the job's), each teacher a judge
-of their own (``teacher:<user id>``, which no LLM id can be). The next pair a moderator is shown is the first
-of ``cj_engine.moderation_plan.plan_moderation``'s plan (grade boundaries from the job's anchors when it has
-grades) that the moderator has not judged; the budget is the plan's default, 10 % of the job's LLM
-comparisons (not those asked for moderation since), shared by every moderator of the job. The report is
-``cj_engine.agreement.agreement_report`` in essay ids. These functions fit: callers run them in a worker thread.
+of their own (``teacher:<user id>``, which no LLM id can be). Essay length is declared as a bias the LLM may
+have (``essay_length.py``), learnt from the teachers' verdicts (0 until they give some). The next pair a
+moderator is shown is the first of ``cj_engine.moderation_plan.plan_moderation``'s plan (grade boundaries from
+the job's anchors when it has grades, pairs that teach the length bias) that the moderator has not judged; the
+budget is the plan's default, 10 % of the job's LLM comparisons (not those asked for moderation since), shared
+by every moderator of the job. The report is ``cj_engine.agreement.agreement_report`` in essay ids. These
+functions fit: callers run them in a worker thread.
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from cj_assessment_service.domain.essay_length import length_covariate
 from cj_engine.agreement import Agreement, agreement_report
 from cj_engine.grades import project_grades
 from cj_engine.judge_fit import MultiJudgeFit, fit_judges
 from cj_engine.moderation_plan import ModerationConfig, moderation_budget, plan_moderation
-from cj_engine.types import Comparison
+from cj_engine.types import Comparison, FloatArray
 from common_core.grade_scales import GradeScale
 from common_core.http.cj_moderation import (
     AgreementView,
     DisagreementView,
     JudgeView,
+    LengthBias,
     MisfittingEssay,
     ModeratedResult,
     ModerationReport,
@@ -54,6 +58,7 @@ class ModerationItem:
     is_anchor: bool
     known_grade: str | None
     text_ref: str
+    words: int  # its length (``essay_length.word_count``): the covariate the LLM's bias is learnt on
 
 
 @dataclass(frozen=True)
@@ -143,10 +148,15 @@ class ModerationData:
     def budget_total(self) -> int:
         return moderation_budget(sum(1 for v in self.llm if not v.for_moderation), 0)
 
+    def covariates(self) -> FloatArray | None:
+        """The declared bias of the LLM: essay length (``essay_length.length_covariate``), or None."""
+        return length_covariate([item.words for item in self.items])
+
 
 def fit(data: ModerationData) -> MultiJudgeFit:
+    """The LLM's and the teachers' verdicts, with the LLM's length bias learnt from the teachers' (0 without)."""
     comparisons, judges = data.comparisons()
-    return fit_judges(data.n_items, comparisons, judges, REFERENCE_JUDGE, covariance=True)
+    return fit_judges(data.n_items, comparisons, judges, REFERENCE_JUDGE, covariates=data.covariates(), covariance=True)
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,7 @@ def plan_pairs(
         boundary_sd=boundary_sd,
         anchors=frozenset(anchors),
         budget=remaining,
+        covariates=data.covariates(),
         config=ModerationConfig(seed=seed),
     )
     return tuple(
@@ -304,4 +315,11 @@ def report(
         ],
         judges=judge_views,
         results=results,
+        llm_length_bias=_length_bias(multi),
     )
+
+
+def _length_bias(multi: MultiJudgeFit) -> LengthBias | None:
+    if not multi.covariate_bias:
+        return None
+    return LengthBias(logits_per_sd=multi.covariate_bias[0], standard_error=multi.covariate_bias_se[0])
