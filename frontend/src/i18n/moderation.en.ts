@@ -82,6 +82,9 @@ const moderationEn = {
     llmNoTokens: 'tokens not reported',
     llmNoCost: 'cost not reported',
     llmUnreported: '{n} answer without usage data is not counted | {n} answers without usage data are not counted',
+    lengthLonger: 'Length: the AI favours longer essays by {bias} logits per SD of length (± {se}) compared with the teachers',
+    lengthShorter: 'Length: the AI favours shorter essays by {bias} logits per SD of length (± {se}) compared with the teachers',
+    lengthUnclear: 'Length: no clear length preference of the AI compared with the teachers ({bias} ± {se} logits per SD of length)',
   },
   moderationPanel: {
     title: 'Teacher moderation',

@@ -80,6 +80,9 @@ const moderationSv: ModerationMessages = {
     llmNoTokens: 'token inte rapporterade',
     llmNoCost: 'kostnad inte rapporterad',
     llmUnreported: '{n} svar utan användningsdata räknas inte med',
+    lengthLonger: 'Längd: AI:n gynnar längre texter med {bias} logit per standardavvikelse i längd (± {se}) jämfört med lärarna',
+    lengthShorter: 'Längd: AI:n gynnar kortare texter med {bias} logit per standardavvikelse i längd (± {se}) jämfört med lärarna',
+    lengthUnclear: 'Längd: ingen tydlig längdpreferens hos AI:n jämfört med lärarna ({bias} ± {se} logit per standardavvikelse i längd)',
   },
   moderationPanel: {
     title: 'Lärarmoderering',

@@ -94,6 +94,50 @@ describe('the agreement report', () => {
     app = undefined
   })
 
+  it('says how the AI’s length preference differs from the teachers’, in English and Swedish', async () => {
+    fakeGateway({ [`GET ${BASE}/report`]: REPORT })
+    app = await mountApp(`/batches/${BATCH_ID}/moderation-report`)
+    const line = () => app!.wrapper.get('[data-testid="length-bias"]').text()
+    expect(line()).toBe(
+      'Length: the AI favours longer essays by 0.42 logits per SD of length (± 0.20) compared with the teachers',
+    )
+    setLocale('sv')
+    await flushPromises()
+    expect(line()).toBe(
+      'Längd: AI:n gynnar längre texter med 0,42 logit per standardavvikelse i längd (± 0,20) jämfört med lärarna',
+    )
+  })
+
+  it('calls a bias within two standard errors no clear preference, and shows none without teachers or length', async () => {
+    const report = contractExample<Record<string, unknown>>('ModerationReport')
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        { logits_per_sd: -0.9, standard_error: 0.3 },
+        'Length: the AI favours shorter essays by 0.90 logits per SD of length (± 0.30) compared with the teachers',
+      ],
+      [
+        { logits_per_sd: 0.39, standard_error: 0.2 },
+        'Length: no clear length preference of the AI compared with the teachers (0.39 ± 0.20 logits per SD of length)',
+      ],
+    ]
+    for (const [bias, expected] of cases) {
+      fakeGateway({ [`GET ${BASE}/report`]: () => json(200, { ...report, llm_length_bias: bias }) })
+      app = await mountApp(`/batches/${BATCH_ID}/moderation-report`)
+      expect(app.wrapper.get('[data-testid="length-bias"]').text()).toBe(expected)
+      await unmountApp(app)
+    }
+    // No teacher verdict yet (the bias is its prior), no length declared, or an older CJ: no line.
+    const { llm_length_bias: _dropped, ...older } = report
+    for (const body of [{ ...report, teacher_judgements: 0 }, { ...report, llm_length_bias: null }, older]) {
+      fakeGateway({ [`GET ${BASE}/report`]: () => json(200, body) })
+      app = await mountApp(`/batches/${BATCH_ID}/moderation-report`)
+      expect(app.wrapper.find('[data-testid="teacher-judgements"]').exists()).toBe(true)
+      expect(app.wrapper.find('[data-testid="length-bias"]').exists()).toBe(false)
+      await unmountApp(app)
+    }
+    app = undefined
+  })
+
   it('says when no pair is shared yet', async () => {
     const report = contractExample<Record<string, unknown>>('ModerationReport')
     fakeGateway({

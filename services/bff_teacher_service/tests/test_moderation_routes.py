@@ -94,6 +94,8 @@ async def test_verdict_undo_and_report_go_to_the_batchs_job(client: httpx.AsyncC
         "cost_usd": 0.004,
         "unreported": 0,
     }
+    # So does the LLM's length bias the moderation fit learnt.
+    assert report.json()["llm_length_bias"] == {"logits_per_sd": 0.42, "standard_error": 0.2}
     calls = _cj_calls(owners)
     assert [name for name, _ in calls] == [
         "moderation:POST verdicts",

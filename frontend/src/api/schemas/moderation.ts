@@ -125,6 +125,11 @@ export const ModerationLlmUsage = z.object({
 })
 export type ModerationLlmUsage = z.infer<typeof ModerationLlmUsage>
 
+/** The AI's length bias against the teachers' verdicts: logits per SD of (log) essay length; positive
+ * means the AI favours longer essays more than the teachers do. */
+export const LengthBias = z.object({ logits_per_sd: z.number(), standard_error: z.number().min(0) })
+export type LengthBias = z.infer<typeof LengthBias>
+
 export const ModerationReport = z.object({
   job_id: id,
   teacher_judgements: count,
@@ -135,6 +140,7 @@ export const ModerationReport = z.object({
   judges: z.array(JudgeView),
   results: z.array(ModeratedResult),
   llm_usage: ModerationLlmUsage.nullable().default(null), // null from an older CJ
+  llm_length_bias: LengthBias.nullable().default(null), // null: no length declared (or an older CJ)
 })
 export type ModerationReport = z.infer<typeof ModerationReport>
 
@@ -172,6 +178,7 @@ export const MODERATION_DEFINITIONS = {
   JudgeView,
   ModeratedResult,
   ModerationLlmUsage,
+  LengthBias,
   ModeratorView,
   ModerationInvitation,
 } as const
