@@ -20,7 +20,8 @@ least ``MIN_BIN_ESSAYS`` essays (smaller bins are marked, not judged: their samp
 ~0.07), the mean log score of the true grade, exact and adjacent accuracy. The issue's targets are printed
 with the measured values, never asserted. Beside each cell's "after": the 90 % band of the ECE and worst bin
 that a perfectly calibrated forecaster stating the same probabilities would show on as many students
-(``noise_band``), so a miss can be told from sampling error.
+(``noise_band``), so a miss can be told from sampling error, and the interval of the measured figures over
+the cell's batches resampled (``batch_interval``; wider, since a batch's students share its anchors).
 
 ``--calibration-sources`` adds the measurement of where the overconfidence came from (the issue's setting:
 50 essays, realistic judges, random anchors): each model component added in turn, and the judge's lapses
@@ -183,6 +184,23 @@ def noise_band(graded: Sequence[Graded], draws: int = 1000) -> NoiseBand:
     return NoiseBand(ece=(float(low[0]), float(high[0])), worst_gap=(float(low[1]), float(high[1])))
 
 
+def batch_interval(graded: Sequence[Graded], draws: int = 500) -> NoiseBand:
+    """The 5th-95th percentiles of the ECE and worst bin gap over the cell's batches resampled with
+    replacement: how far the seeds alone move the figures. Students of one batch share its anchors, and so
+    the errors of its cut points, which the consistency band (students independent) does not see."""
+    rng = np.random.default_rng(0)
+    figures = np.array(
+        [
+            (summary.ece, summary.worst_gap)
+            for summary in (
+                summarise([graded[k] for k in rng.integers(0, len(graded), len(graded))]) for _ in range(draws)
+            )
+        ]
+    )
+    low, high = np.percentile(figures, [5, 95], axis=0)
+    return NoiseBand(ece=(float(low[0]), float(high[0])), worst_gap=(float(low[1]), float(high[1])))
+
+
 def summarise(graded: Sequence[Graded]) -> Summary:
     stated = np.concatenate([g.stated for g in graded])
     exact = np.concatenate([g.exact for g in graded]).astype(float)
@@ -270,6 +288,11 @@ def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
                 lines.append(
                     f"    a calibrated forecaster stating the same (90 %): ECE {band.ece[0]:.3f}-{band.ece[1]:.3f},"
                     f" worst bin {band.worst_gap[0]:.3f}-{band.worst_gap[1]:.3f}"
+                )
+                seeds_moved = batch_interval([s.graded["after"] for s in cell])
+                lines.append(
+                    f"    after, batches resampled (90 %): ECE {seeds_moved.ece[0]:.3f}-{seeds_moved.ece[1]:.3f},"
+                    f" worst bin {seeds_moved.worst_gap[0]:.3f}-{seeds_moved.worst_gap[1]:.3f}"
                 )
     lines.append("")
     lines.append(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scripts.bench.bench_cj_calibration import Graded, noise_band, summarise
+from scripts.bench.bench_cj_calibration import Graded, batch_interval, noise_band, summarise
 
 
 def _graded(stated: np.ndarray, exact: np.ndarray) -> Graded:
@@ -35,3 +35,15 @@ def test_the_band_narrows_with_more_students() -> None:
         np.subtract(*noise_band([_graded(s, rng.random(s.shape[0]) < s)], draws=300).ece[::-1]) for s in (small, large)
     ]
     assert width[1] < width[0] / 2
+
+
+def test_resampling_batches_shows_how_far_one_bad_batch_moves_the_figures() -> None:
+    rng = np.random.default_rng(3)
+    stated = np.full(100, 0.9)
+    good = [_graded(stated, rng.random(100) < 0.9) for _ in range(9)]
+    bad = _graded(stated, np.zeros(100, dtype=bool))  # a batch whose anchors misplaced every cut: all wrong
+    pooled = summarise([*good, bad]).ece
+    low, high = batch_interval([*good, bad], draws=300).ece
+    assert low < pooled < high
+    assert high - low > 0.1  # the students are not independent: one batch moves the ECE by a tenth
+    assert np.subtract(*noise_band([*good, bad], draws=300).ece[::-1]) < (high - low) / 2
