@@ -186,11 +186,11 @@ def _planned_arm(moderation: _Moderation, budget: int, seed: int) -> dict[str, i
             budget=remaining,
         )
         # the first REFIT_EVERY pairs of the plan for what is left, as a teacher takes them from the dashboard
-        pairs = [PlannedPair(p.first, p.second) for p in plan.pairs[:REFIT_EVERY]]
-        if not pairs:
+        taken = plan.pairs[:REFIT_EVERY]
+        if not taken:
             break
-        moderation.judge(pairs, [p.judged_by_reference for p in plan.pairs[:REFIT_EVERY]])
-        for p in plan.pairs[:REFIT_EVERY]:
+        moderation.judge([PlannedPair(p.first, p.second) for p in taken], [p.judged_by_reference for p in taken])
+        for p in taken:
             reasons[p.reason.value] = reasons.get(p.reason.value, 0) + 1
     return reasons
 
