@@ -180,6 +180,11 @@ def noise_band(graded: Sequence[Graded], draws: int = 1000) -> NoiseBand:
     figures = np.array(
         [_ece_and_worst(stated, (rng.random(stated.shape[0]) < stated).astype(float))[:2] for _ in range(draws)]
     )
+    return _band(figures)
+
+
+def _band(figures: np.ndarray) -> NoiseBand:
+    """The 5th-95th percentiles of rows of (ECE, worst bin gap)."""
     low, high = np.percentile(figures, [5, 95], axis=0)
     return NoiseBand(ece=(float(low[0]), float(high[0])), worst_gap=(float(low[1]), float(high[1])))
 
@@ -197,8 +202,7 @@ def batch_interval(graded: Sequence[Graded], draws: int = 500) -> NoiseBand:
             )
         ]
     )
-    low, high = np.percentile(figures, [5, 95], axis=0)
-    return NoiseBand(ece=(float(low[0]), float(high[0])), worst_gap=(float(low[1]), float(high[1])))
+    return _band(figures)
 
 
 def summarise(graded: Sequence[Graded]) -> Summary:
