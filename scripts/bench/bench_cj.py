@@ -17,7 +17,8 @@ Per seed, batch size and planner it runs two simulated assessments with the defa
 
 Then the calibration of the grade probabilities, before and after the joint-posterior projection
 (``scripts/bench/bench_cj_calibration.py``; ``--calibration-only`` runs just that section,
-``--calibration-sources`` adds where the overconfidence came from). Last, teacher moderation
+``--calibration-sources`` adds where the overconfidence came from, ``--calibration-scales`` the check on the
+nine- and ten-grade scales). Last, teacher moderation
 (``scripts/bench/bench_cj_moderation.py``; ``--moderation-only``): no, random and planned moderation of an
 LLM judge biased on a known subset.
 """
@@ -295,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes (default 2)")
     parser.add_argument("--calibration-only", action="store_true", help="only the grade calibration section")
     parser.add_argument("--calibration-sources", action="store_true", help="also where the overconfidence came from")
+    parser.add_argument("--calibration-scales", action="store_true", help="also the calibration on other grade scales")
     parser.add_argument("--moderation-only", action="store_true", help="only the teacher moderation section")
     args = parser.parse_args(argv)
     n_seeds = 10 if args.quick else args.seeds
@@ -308,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     calibration_tasks = [] if args.moderation_only else calibration.calibration_tasks(args.quick)
     sources_tasks = calibration.sources_tasks() if args.calibration_sources else []
+    scales_tasks = calibration.scales_tasks(args.quick) if args.calibration_scales else []
     lines = ["CJ engine benchmark (targets are shown, not asserted)", ""]
     with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
         if tasks:
@@ -332,6 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             sources = list(pool.map(calibration.run_task, sources_tasks, chunksize=2))
             lines += ["", *calibration.sources_section(sources)]
             lines.append(f"  {len(sources_tasks)} simulated assessments in {time.perf_counter() - start:.0f} s")
+        if scales_tasks:
+            start = time.perf_counter()
+            on_scales = list(pool.map(calibration.run_task, scales_tasks, chunksize=2))
+            lines += ["", *calibration.scales_section(on_scales, args.quick)]
+            lines.append(f"  {len(scales_tasks)} simulated assessments in {time.perf_counter() - start:.0f} s")
         if not args.calibration_only:
             start = time.perf_counter()
             seeds = range(5 if args.quick else moderation.SEEDS)

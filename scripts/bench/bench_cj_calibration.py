@@ -23,6 +23,10 @@ that a perfectly calibrated forecaster stating the same probabilities would show
 (``noise_band``), so a miss can be told from sampling error, and the interval of the measured figures over
 the cell's batches resampled (``batch_interval``; wider, since a batch's students share its anchors).
 
+``--calibration-scales`` adds the same cells (discrimination 2) on the nine- and ten-grade scales (``numeric_1_9``,
+``eng5_np``): the layer was fitted on Swedish F-A only and is applied to other scales by distance from their ends,
+so this is its check there. At n = 30 those scales get six anchors (both ends first), so some grades have none.
+
 ``--calibration-sources`` adds the measurement of where the overconfidence came from (the issue's setting:
 50 essays, realistic judges, random anchors): each model component added in turn, and the judge's lapses
 and the theta prior's shrinkage varied on the same seeds.
@@ -41,6 +45,7 @@ from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions
 from cj_engine.grades import DEFAULT_OPTIONS, POINT_OPTIONS, GradeProjectionOptions, project_grades
 from cj_engine.simulation import REALISTIC_JUDGE, LoopConfig, SimulatedBatch, run_assessment, simulate_batch
 from cj_engine.types import FitOptions, FitResult
+from common_core.grade_scales import get_grade_scale
 
 SIZES = (30, 100)
 DISCRIMINATIONS = (1.0, 2.0, 3.0)  # with the realistic judge's position bias (0.3) and lapses (5%)
@@ -54,6 +59,10 @@ MIN_BIN_ESSAYS = 50
 ECE_TARGET = 0.03
 BIN_TARGET = 0.06
 SEED_OFFSET = 10_000  # other seeds than the rest of bench-cj: the calibration was designed on the low seeds
+DEFAULT_SCALE = "swedish_f_a"  # the scale the layer was fitted on
+OTHER_SCALES = ("numeric_1_9", "eng5_np")
+OTHER_SCALES_DISCRIMINATION = 2.0
+OTHER_SCALES_SEED_OFFSET = 30_000  # other students than the main cells'
 
 Mapper = Callable[[Callable[["Task"], "Scored"], Sequence["Task"]], Iterable["Scored"]]
 
@@ -66,6 +75,7 @@ class Task:
     seed: int
     lapse_rate: float = REALISTIC_JUDGE.lapse_rate
     sources: bool = False  # the sources study: more projections per run
+    scale: str = DEFAULT_SCALE
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,7 @@ def _told(design: AnchorPlacement, calibrated: bool = True) -> GradeProjectionOp
 
 
 def run_task(task: Task) -> Scored:
-    batch = simulate_batch(task.n_items, seed=task.seed, anchor_design=task.design)
+    batch = simulate_batch(task.n_items, seed=task.seed, anchor_design=task.design, scale=get_grade_scale(task.scale))
     judge = replace(REALISTIC_JUDGE, discrimination=task.discrimination, lapse_rate=task.lapse_rate)
     run = run_assessment(batch, judge, LoopConfig(), seed=task.seed)
     comparisons = list(run.comparisons)  # without continue_after_stop: exactly those at the stop
@@ -248,8 +258,65 @@ def calibration_tasks(quick: bool) -> list[Task]:
     ]
 
 
-def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
+def scales_tasks(quick: bool) -> list[Task]:
     seeds = QUICK_SEEDS if quick else SEEDS
+    return [
+        Task(n_items, OTHER_SCALES_DISCRIMINATION, design, OTHER_SCALES_SEED_OFFSET + seed, scale=scale)
+        for scale in OTHER_SCALES
+        for n_items in SIZES
+        for design in DESIGNS
+        for seed in range(seeds[n_items])
+    ]
+
+
+@dataclass(frozen=True)
+class _CellVerdict:
+    lines: list[str]
+    met: tuple[bool, bool, bool]  # ECE, bins, exact accuracy
+    beyond_noise: bool  # ECE above a calibrated forecaster's 90 % band
+
+
+def _cell(cell: Sequence[Scored], title: str) -> _CellVerdict:
+    lines = [
+        "",
+        f"  {title}: {len(cell)} batches, {sum(len(s.graded['before'].stated) for s in cell)} students",
+    ]
+    before = summarise([s.graded["before"] for s in cell])
+    for name in cell[0].graded:
+        summary = summarise([s.graded[name] for s in cell])
+        lines.append(
+            f"    {name:22} ECE {summary.ece:.3f}  worst bin {summary.worst_gap:.3f}  "
+            f"log score {summary.log_score:.3f}  exact {summary.exact:.3f}  adjacent {summary.adjacent:.3f}"
+            f"  mean stated {summary.stated:.3f}"
+        )
+        lines.append(f"      {_diagram(summary)}")
+    after = summarise([s.graded["after"] for s in cell])
+    ok = (after.ece <= ECE_TARGET, after.worst_gap <= BIN_TARGET, after.exact >= before.exact)
+    band = noise_band([s.graded["after"] for s in cell])
+    seeds_moved = batch_interval([s.graded["after"] for s in cell])
+    lines += [
+        f"    after vs targets: ECE {_met(ok[0])}, bins {_met(ok[1])}, exact accuracy {_met(ok[2])}",
+        f"    a calibrated forecaster stating the same (90 %): ECE {band.ece[0]:.3f}-{band.ece[1]:.3f},"
+        f" worst bin {band.worst_gap[0]:.3f}-{band.worst_gap[1]:.3f}",
+        f"    after, batches resampled (90 %): ECE {seeds_moved.ece[0]:.3f}-{seeds_moved.ece[1]:.3f},"
+        f" worst bin {seeds_moved.worst_gap[0]:.3f}-{seeds_moved.worst_gap[1]:.3f}",
+    ]
+    return _CellVerdict(lines, ok, after.ece > band.ece[1])
+
+
+def _totals(verdicts: Sequence[_CellVerdict], quick: bool) -> list[str]:
+    seeds = QUICK_SEEDS if quick else SEEDS
+    met = [ok for verdict in verdicts for ok in verdict.met]
+    return [
+        "",
+        f"  {sum(met)} of {len(met)} target checks met "
+        f"({seeds[SIZES[0]]} seeds at n = {SIZES[0]}, {seeds[SIZES[1]]} at n = {SIZES[1]})",
+        f"  ECE above a calibrated forecaster's 90 % band (miscalibration beyond sampling error) in "
+        f"{sum(v.beyond_noise for v in verdicts)} of {len(verdicts)} cells",
+    ]
+
+
+def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
     lines = [
         "Grade calibration: stated confidence (probability of the most likely grade) against the share of students",
         "whose most likely grade is their true grade; default stopping rule, judges with position bias 0.3 and 5%",
@@ -257,8 +324,7 @@ def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
         f"  targets: ECE <= {ECE_TARGET}; no bin (>= {MIN_BIN_ESSAYS} essays) off by more than {BIN_TARGET};",
         "  exact accuracy after >= before. Diagram: bin: essays stated/observed (* = too few essays to judge).",
     ]
-    verdicts: list[bool] = []
-    above: list[bool] = []  # cells whose ECE exceeds what a calibrated forecaster's sampling error explains
+    verdicts = []
     for n_items in SIZES:
         for discrimination in DISCRIMINATIONS:
             for design in DESIGNS:
@@ -267,47 +333,26 @@ def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
                     for s in scored
                     if (s.task.n_items, s.task.discrimination, s.task.design) == (n_items, discrimination, design)
                 ]
-                lines.append("")
-                lines.append(
-                    f"  n = {n_items}, discrimination {discrimination:.1f}, {design.value} anchors: "
-                    f"{len(cell)} batches, {sum(len(s.graded['before'].stated) for s in cell)} students"
-                )
-                before = summarise([s.graded["before"] for s in cell])
-                for name in cell[0].graded:
-                    summary = summarise([s.graded[name] for s in cell])
-                    lines.append(
-                        f"    {name:22} ECE {summary.ece:.3f}  worst bin {summary.worst_gap:.3f}  "
-                        f"log score {summary.log_score:.3f}  exact {summary.exact:.3f}  adjacent {summary.adjacent:.3f}"
-                        f"  mean stated {summary.stated:.3f}"
-                    )
-                    lines.append(f"      {_diagram(summary)}")
-                after = summarise([s.graded["after"] for s in cell])
-                ok = (after.ece <= ECE_TARGET, after.worst_gap <= BIN_TARGET, after.exact >= before.exact)
-                verdicts.extend(ok)
-                band = noise_band([s.graded["after"] for s in cell])
-                above.append(after.ece > band.ece[1])
-                lines.append(
-                    f"    after vs targets: ECE {_met(ok[0])}, bins {_met(ok[1])}, exact accuracy {_met(ok[2])}"
-                )
-                lines.append(
-                    f"    a calibrated forecaster stating the same (90 %): ECE {band.ece[0]:.3f}-{band.ece[1]:.3f},"
-                    f" worst bin {band.worst_gap[0]:.3f}-{band.worst_gap[1]:.3f}"
-                )
-                seeds_moved = batch_interval([s.graded["after"] for s in cell])
-                lines.append(
-                    f"    after, batches resampled (90 %): ECE {seeds_moved.ece[0]:.3f}-{seeds_moved.ece[1]:.3f},"
-                    f" worst bin {seeds_moved.worst_gap[0]:.3f}-{seeds_moved.worst_gap[1]:.3f}"
-                )
-    lines.append("")
-    lines.append(
-        f"  {sum(verdicts)} of {len(verdicts)} target checks met "
-        f"({seeds[SIZES[0]]} seeds at n = {SIZES[0]}, {seeds[SIZES[1]]} at n = {SIZES[1]})"
-    )
-    lines.append(
-        f"  ECE above a calibrated forecaster's 90 % band (miscalibration beyond sampling error) in {sum(above)}"
-        f" of {len(above)} cells"
-    )
-    return lines
+                title = f"n = {n_items}, discrimination {discrimination:.1f}, {design.value} anchors"
+                verdicts.append(_cell(cell, title))
+    return [*lines, *(line for verdict in verdicts for line in verdict.lines), *_totals(verdicts, quick)]
+
+
+def scales_section(scored: Sequence[Scored], quick: bool) -> list[str]:
+    lines = [
+        f"Grade calibration on other scales (the layer was fitted on {DEFAULT_SCALE} only): discrimination "
+        f"{OTHER_SCALES_DISCRIMINATION:.0f}, the same judges, designs and targets as above; anchors as above, "
+        "at most one per grade and a fifth of the batch (n = 30: six, both ends first).",
+    ]
+    verdicts = []
+    for scale in OTHER_SCALES:
+        for n_items in SIZES:
+            for design in DESIGNS:
+                cell = [s for s in scored if (s.task.scale, s.task.n_items, s.task.design) == (scale, n_items, design)]
+                grades = len(get_grade_scale(scale).all_grades)
+                title = f"{scale} ({grades} grades), n = {n_items}, {design.value} anchors"
+                verdicts.append(_cell(cell, title))
+    return [*lines, *(line for verdict in verdicts for line in verdict.lines), *_totals(verdicts, quick)]
 
 
 def sources_tasks() -> list[Task]:
