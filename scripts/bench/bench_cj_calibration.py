@@ -24,8 +24,9 @@ that a perfectly calibrated forecaster stating the same probabilities would show
 the cell's batches resampled (``batch_interval``; wider, since a batch's students share its anchors).
 
 ``--calibration-scales`` adds the same cells (discrimination 2) on the nine- and ten-grade scales (``numeric_1_9``,
-``eng5_np``): the layer was fitted on Swedish F-A only and is applied to other scales by distance from their ends,
-so this is its check there. At n = 30 those scales get six anchors (both ends first), so some grades have none.
+``eng5_np``): the layer has one set of maps per scale length, each fitted on its own training settings, so these
+cells are their check on settings the fit never saw. At n = 30 those scales get six anchors (both ends first),
+so some grades have none.
 
 ``--calibration-sources`` adds the measurement of where the overconfidence came from (the issue's setting:
 50 essays, realistic judges, random anchors): each model component added in turn, and the judge's lapses
@@ -59,7 +60,7 @@ MIN_BIN_ESSAYS = 50
 ECE_TARGET = 0.03
 BIN_TARGET = 0.06
 SEED_OFFSET = 10_000  # other seeds than the rest of bench-cj: the calibration was designed on the low seeds
-DEFAULT_SCALE = "swedish_f_a"  # the scale the layer was fitted on
+DEFAULT_SCALE = "swedish_f_a"  # the main cells' scale (and the layer's first)
 OTHER_SCALES = ("numeric_1_9", "eng5_np")
 OTHER_SCALES_DISCRIMINATION = 2.0
 OTHER_SCALES_SEED_OFFSET = 30_000  # other students than the main cells'
@@ -340,9 +341,9 @@ def calibration_section(scored: Sequence[Scored], quick: bool) -> list[str]:
 
 def scales_section(scored: Sequence[Scored], quick: bool) -> list[str]:
     lines = [
-        f"Grade calibration on other scales (the layer was fitted on {DEFAULT_SCALE} only): discrimination "
-        f"{OTHER_SCALES_DISCRIMINATION:.0f}, the same judges, designs and targets as above; anchors as above, "
-        "at most one per grade and a fifth of the batch (n = 30: six, both ends first).",
+        "Grade calibration on longer scales (the layer's maps for their number of grades, fitted on other "
+        f"settings): discrimination {OTHER_SCALES_DISCRIMINATION:.0f}, the same judges, designs and targets as "
+        "above; anchors as above, at most one per grade and a fifth of the batch (n = 30: six, both ends first).",
     ]
     verdicts = []
     for scale in OTHER_SCALES:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from cj_engine.grade_calibration import GradeCalibration, MonotoneMap, fit_grade_calibration
+from cj_engine.grade_calibration import GradeCalibration, MonotoneMap, ScaleCalibrations, fit_grade_calibration
 from cj_engine.grade_calibration_table import FITTED
 from cj_engine.grades import DEFAULT_OPTIONS, project_grades
 from common_core.grade_scales import get_grade_scale
@@ -47,7 +47,9 @@ def test_identity_maps_leave_rows_as_they_are() -> None:
     assert np.allclose(GradeCalibration((IDENTITY,)).apply(ROWS), ROWS)
 
 
-@pytest.mark.parametrize("calibration", [GradeCalibration((HALVE, IDENTITY)), GradeCalibration((HALVE,)), FITTED])
+@pytest.mark.parametrize(
+    "calibration", [GradeCalibration((HALVE, IDENTITY)), GradeCalibration((HALVE,)), FITTED.for_scale(ROWS.shape[1])]
+)
 def test_calibrated_rows_are_distributions(calibration: GradeCalibration) -> None:
     out = calibration.apply(ROWS)
     assert out.shape == ROWS.shape
@@ -79,10 +81,13 @@ def test_a_boundary_farther_from_its_end_than_any_map_uses_the_last_map() -> Non
 def test_the_layer_keeps_the_order_of_essays_along_theta() -> None:
     rows = _ordinal_rows(np.linspace(-4.0, 4.0, 400), 0.7, np.array([-3.0, -1.5, 0.0, 1.5, 3.0]))
     bumpy = MonotoneMap((0.0, 0.1, 0.3, 0.5, 0.9, 1.0), (0.0, 0.0, 0.4, 0.45, 0.5, 1.0))
-    for calibration in (FITTED, GradeCalibration((bumpy, HALVE, bumpy))):
+    for calibration in (*(layer for _, layer in FITTED.by_grades), GradeCalibration((bumpy, HALVE, bumpy))):
         out = calibration.apply(rows)
         at_least = np.cumsum(out[:, ::-1], axis=1)[:, ::-1]
         assert np.all(np.diff(at_least, axis=0) >= -1e-12)
+    nine = _ordinal_rows(np.linspace(-4.0, 4.0, 400), 0.7, np.linspace(-3.0, 3.0, 8))
+    at_least = np.cumsum(FITTED.for_scale(9).apply(nine)[:, ::-1], axis=1)[:, ::-1]
+    assert np.all(np.diff(at_least, axis=0) >= -1e-12)
 
 
 @pytest.mark.parametrize(
@@ -95,10 +100,58 @@ def test_a_map_must_be_monotone_over_0_to_1(x: tuple[float, ...], y: tuple[float
 
 
 def test_the_shipped_maps_are_monotone_and_shrink_overstated_open_ends() -> None:
-    for mapping in FITTED.maps:
-        assert np.all(np.diff(mapping.y) >= 0.0)
+    assert [n for n, _ in FITTED.by_grades] == [6, 9, 10]  # F-A, 1-9, ENG5 NP (fit_grade_calibration.py)
+    for _, layer in FITTED.by_grades:
+        for mapping in layer.maps:
+            assert np.all(np.diff(mapping.y) >= 0.0)
     # What the fit found (grade_calibration's docstring): an open end stated at 0.8 comes true far less often.
-    assert FITTED.maps[0](np.array([0.8]))[0] < 0.7
+    assert FITTED.for_scale(6).maps[0](np.array([0.8]))[0] < 0.7
+
+
+def test_a_scale_uses_the_calibration_fitted_on_the_nearest_number_of_grades() -> None:
+    six, nine = GradeCalibration((HALVE,)), GradeCalibration((IDENTITY,))
+    calibrations = ScaleCalibrations(((6, six), (9, nine)))
+    assert calibrations.for_scale(6) is six
+    assert calibrations.for_scale(4) is six
+    assert calibrations.for_scale(7) is six  # nearer to six
+    assert calibrations.for_scale(8) is nine
+    assert calibrations.for_scale(15) is nine
+    assert ScaleCalibrations(((5, six), (7, nine))).for_scale(6) is six  # a tie goes to the shorter scale
+    assert six.for_scale(9) is six  # one calibration serves every scale
+
+
+@pytest.mark.parametrize("by_grades", [(), ((6, GradeCalibration((HALVE,))), (6, GradeCalibration((IDENTITY,))))])
+def test_scale_calibrations_need_one_calibration_per_length(
+    by_grades: tuple[tuple[int, GradeCalibration], ...],
+) -> None:
+    with pytest.raises(ValueError, match="calibration"):
+        ScaleCalibrations(by_grades)
+
+
+def test_project_grades_calibrates_with_the_layer_of_the_scales_length() -> None:
+    nine_grades = get_grade_scale("numeric_1_9")
+    theta = np.array([-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, -3.6, 0.3, 3.7])
+    se = np.array([0.3] * 9 + [0.6] * 3)
+    anchors = {i: nine_grades.all_grades[i] for i in range(9)}
+    layers = replace(
+        DEFAULT_OPTIONS,
+        calibration=ScaleCalibrations(((6, GradeCalibration((HALVE,))), (9, GradeCalibration((IDENTITY,))))),
+    )
+    plain = project_grades(theta, se, anchors, nine_grades, options=replace(DEFAULT_OPTIONS, calibration=None))
+    on_nine = project_grades(theta, se, anchors, nine_grades, options=layers)
+    assert plain.probabilities is not None
+    assert on_nine.probabilities is not None
+    assert np.allclose(on_nine.probabilities, plain.probabilities)  # the identity of the nine-grade entry
+    six_anchors = {i: SCALE.all_grades[i] for i in range(6)}
+    six_theta = np.array([-5.0, -3.0, -1.0, 1.0, 3.0, 5.0, -6.0])
+    six_se = np.array([0.3] * 6 + [0.6])
+    plain_six = project_grades(
+        six_theta, six_se, six_anchors, SCALE, options=replace(DEFAULT_OPTIONS, calibration=None)
+    )
+    on_six = project_grades(six_theta, six_se, six_anchors, SCALE, options=layers)
+    assert plain_six.probabilities is not None
+    assert on_six.probabilities is not None
+    assert on_six.probabilities[6, 0] == pytest.approx(plain_six.probabilities[6, 0] / 2.0)  # HALVE on F
 
 
 def _boundary_ece(probabilities: np.ndarray, truth: np.ndarray) -> float:

@@ -22,9 +22,11 @@ makes a higher grade less likely.
 
 The fitted maps (``grade_calibration_table.FITTED``) come from ``scripts/bench/fit_grade_calibration.py``
 (simulated settings of its own: batch sizes, judges, lapse rates, position biases and ability spreads that
-bench-cj's calibration section does not use), on the Swedish F-A scale; other scales use the same maps by
-distance from their ends. Only students are calibrated: an anchor's row stays the model's, because the anchor
-check compares it with the anchor's known grade.
+bench-cj's calibration section does not use), one set per scale length fitted: six grades (Swedish F-A), nine
+(1-9) and ten (ENG5 NP). A scale uses the set fitted on the nearest number of grades (``ScaleCalibrations``):
+over the same spread of abilities more grades are narrower, and the six-grade maps, which lift the interior
+grades, overstated them on nine and ten grades (bench-cj --calibration-scales). Only students are calibrated: an
+anchor's row stays the model's, because the anchor check compares it with the anchor's known grade.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from scipy.optimize import isotonic_regression
 
 from cj_engine.types import FloatArray
 
-__all__ = ["GradeCalibration", "MonotoneMap", "at_least", "fit_grade_calibration"]
+__all__ = ["GradeCalibration", "MonotoneMap", "ScaleCalibrations", "at_least", "fit_grade_calibration"]
 
 # Knots of a fitted map: the isotonic fit is averaged over quantile bins of the stated probability, so each
 # knot rests on about 1/_KNOTS of the data and the map is smooth between them.
@@ -93,6 +95,26 @@ class GradeCalibration:
             stated = cumulative[:, column]
             calibrated[:, column] = mapping(stated) if upper else 1.0 - mapping(1.0 - stated)
         return _distribution(np.minimum.accumulate(calibrated, axis=1))
+
+    def for_scale(self, n_grades: int) -> GradeCalibration:
+        """The layer for a scale of ``n_grades`` grades: this one, whatever the scale (see ``ScaleCalibrations``)."""
+        return self
+
+
+@dataclass(frozen=True)
+class ScaleCalibrations:
+    """Calibrations fitted on scales of different lengths, ``(number of grades, calibration)``; a scale uses the
+    one fitted on the nearest number of grades (the shorter on a tie)."""
+
+    by_grades: tuple[tuple[int, GradeCalibration], ...]
+
+    def __post_init__(self) -> None:
+        lengths = [n for n, _ in self.by_grades]
+        if not lengths or len(set(lengths)) != len(lengths) or min(lengths) < 2:
+            raise ValueError("need at least one calibration, one per number of grades (>= 2)")
+
+    def for_scale(self, n_grades: int) -> GradeCalibration:
+        return min(self.by_grades, key=lambda item: (abs(item[0] - n_grades), item[0]))[1]
 
 
 def at_least(p: FloatArray) -> FloatArray:

@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from cj_engine.grade_calibration import GradeCalibration, at_least
+from cj_engine.grade_calibration import GradeCalibration, ScaleCalibrations, at_least
 from cj_engine.grade_calibration_table import FITTED
 from cj_engine.grade_cutpoints import CutPoint, CutPointOptions, CutSource, GradeModel, fit_cut_points
 from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions, joint_probabilities, sample_grade_posterior
@@ -75,12 +75,13 @@ class ProjectionStatus(StrEnum):
 @dataclass(frozen=True)
 class GradeProjectionOptions:
     """``posterior=None`` is the point projection (cuts taken as known): kept to measure the calibration against.
-    ``calibration`` is the layer applied to the students' rows (:mod:`cj_engine.grade_calibration`); None
-    leaves the model's probabilities as they are."""
+    ``calibration`` is the layer applied to the students' rows (:mod:`cj_engine.grade_calibration`; with
+    ``ScaleCalibrations``, the one fitted on the nearest number of grades to the scale's); None leaves the
+    model's probabilities as they are."""
 
     cut_points: CutPointOptions = field(default_factory=CutPointOptions)
     posterior: PosteriorOptions | None = field(default_factory=PosteriorOptions)
-    calibration: GradeCalibration | None = FITTED
+    calibration: GradeCalibration | ScaleCalibrations | None = FITTED
     uncertain_cut_sd: float = 0.5  # a cut whose posterior SD exceeds this many grade steps is named in the message
     high_confidence: float = 0.7
     medium_confidence: float = 0.4
@@ -236,9 +237,10 @@ def project_grades(
             probabilities = joint_probabilities(theta_arr, covariance, anchor_index, draws)
             probabilities[anchor_index] = model.probabilities(theta_arr[anchor_index], se_arr[anchor_index])
     if options.calibration is not None:
+        layer = options.calibration.for_scale(len(order))
         students = np.setdiff1d(np.arange(n_items), anchor_index)
-        probabilities[students] = options.calibration.apply(probabilities[students])
-        model = replace(model, calibration=options.calibration)
+        probabilities[students] = layer.apply(probabilities[students])
+        model = replace(model, calibration=layer)
         typical_se = float(np.median(se_arr[students])) if students.size else float(np.median(se_arr))
         boundaries = _calibrated_cut_points(model, fit.cut_points, typical_se)
     else:
