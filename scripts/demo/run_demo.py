@@ -248,10 +248,11 @@ def follow(
             continue
         show(detail)
         batch = detail["batch"]
-        # The completed event and the results are two topics, folded independently by the read model:
-        # wait until the results have arrived too.
+        # The completed event and the results are two topics, folded independently by the read model, and
+        # either marks the job completed: wait for both, the results and the completion's duration and usage.
         results_in = all(essay["result"] is not None for essay in detail["essays"])
-        if batch["status"] in FINAL_STATUSES and (batch["status"] != "completed" or results_in):
+        completion_in = (detail.get("current_job") or {}).get("duration_seconds") is not None
+        if batch["status"] in FINAL_STATUSES and (batch["status"] != "completed" or (results_in and completion_in)):
             return detail
         time.sleep(poll_s)
     status = detail.get("batch", {}).get("status", "unknown")

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from common_core.http.content import MAX_FILES_PER_UPLOAD
+from scripts.demo import run_demo
 from scripts.demo.essays import student_essays
 from scripts.demo.uploads import UploadSummary, chunks, upload_essays
 
@@ -65,3 +66,40 @@ def test_rejections_are_summarised_by_reason_with_a_few_names_each():
 def test_a_chunk_size_below_one_is_refused():
     with pytest.raises(ValueError, match="at least 1"):
         chunks([], 0)
+
+
+class ScriptedResults:
+    """Answers the results route with the given details in turn, the last one from then on."""
+
+    def __init__(self, details: list[dict[str, Any]]) -> None:
+        self.details = details
+        self.reads = 0
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        assert (method, path) == ("GET", "/v1/results/batches/b1")
+        self.reads += 1
+        return self.details[min(self.reads, len(self.details)) - 1]
+
+
+def _detail(status: str, with_results: bool, duration: float | None) -> dict[str, Any]:
+    return {
+        "batch": {"status": status},
+        "essays": [{"result": {"rank": 1} if with_results else None}],
+        "current_job": {"duration_seconds": duration, "usage": None if duration is None else {"llm_calls": 3}},
+    }
+
+
+def test_following_a_batch_waits_for_both_the_results_and_the_completion_event():
+    # The result event alone marks the job completed; the completion event (duration, usage) is another topic.
+    results_first = _detail("completed", with_results=True, duration=None)
+    both = _detail("completed", with_results=True, duration=12.0)
+    gateway = ScriptedResults([_detail("running", False, None), results_first, results_first, both])
+    detail = run_demo.follow(gateway, "b1", timeout_s=10, on_progress=lambda _: None, poll_s=0.001)  # type: ignore[arg-type]
+    assert detail is both
+    assert gateway.reads == 4
+
+
+def test_a_failed_batch_is_final_without_results_or_completion():
+    failed = _detail("failed", with_results=False, duration=None)
+    gateway = ScriptedResults([failed])
+    assert run_demo.follow(gateway, "b1", timeout_s=10, on_progress=lambda _: None, poll_s=0.001) is failed  # type: ignore[arg-type]
