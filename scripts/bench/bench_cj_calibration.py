@@ -282,19 +282,19 @@ def _cell(cell: Sequence[Scored], title: str) -> _CellVerdict:
         "",
         f"  {title}: {len(cell)} batches, {sum(len(s.graded['before'].stated) for s in cell)} students",
     ]
-    before = summarise([s.graded["before"] for s in cell])
-    for name in cell[0].graded:
-        summary = summarise([s.graded[name] for s in cell])
+    summaries = {name: summarise([s.graded[name] for s in cell]) for name in cell[0].graded}
+    for name, summary in summaries.items():
         lines.append(
             f"    {name:22} ECE {summary.ece:.3f}  worst bin {summary.worst_gap:.3f}  "
             f"log score {summary.log_score:.3f}  exact {summary.exact:.3f}  adjacent {summary.adjacent:.3f}"
             f"  mean stated {summary.stated:.3f}"
         )
         lines.append(f"      {_diagram(summary)}")
-    after = summarise([s.graded["after"] for s in cell])
+    before, after = summaries["before"], summaries["after"]
     ok = (after.ece <= ECE_TARGET, after.worst_gap <= BIN_TARGET, after.exact >= before.exact)
-    band = noise_band([s.graded["after"] for s in cell])
-    seeds_moved = batch_interval([s.graded["after"] for s in cell])
+    after_graded = [s.graded["after"] for s in cell]
+    band = noise_band(after_graded)
+    seeds_moved = batch_interval(after_graded)
     lines += [
         f"    after vs targets: ECE {_met(ok[0])}, bins {_met(ok[1])}, exact accuracy {_met(ok[2])}",
         f"    a calibrated forecaster stating the same (90 %): ECE {band.ece[0]:.3f}-{band.ece[1]:.3f},"
@@ -347,10 +347,10 @@ def scales_section(scored: Sequence[Scored], quick: bool) -> list[str]:
     ]
     verdicts = []
     for scale in OTHER_SCALES:
+        grades = len(get_grade_scale(scale).all_grades)
         for n_items in SIZES:
             for design in DESIGNS:
                 cell = [s for s in scored if (s.task.scale, s.task.n_items, s.task.design) == (scale, n_items, design)]
-                grades = len(get_grade_scale(scale).all_grades)
                 title = f"{scale} ({grades} grades), n = {n_items}, {design.value} anchors"
                 verdicts.append(_cell(cell, title))
     return [*lines, *(line for verdict in verdicts for line in verdict.lines), *_totals(verdicts, quick)]
