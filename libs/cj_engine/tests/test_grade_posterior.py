@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions
+from cj_engine.grade_posterior import AnchorPlacement, PosteriorOptions, sample_grade_posterior
 from cj_engine.grades import DEFAULT_OPTIONS, POINT_OPTIONS, GradeProjection, GradeProjectionOptions, project_grades
 from cj_engine.types import FloatArray
 from common_core.grade_scales import GradeScale, get_grade_scale
@@ -124,6 +124,22 @@ def test_anchors_that_cannot_place_the_cuts_say_so_and_widen_the_distributions()
     assert ";" not in every_grade.message  # nothing to warn about
 
 
+def test_the_default_sampler_has_converged() -> None:
+    # Anchors as uncertain as in a real batch (SE most of a grade): the default run must give the cuts that a
+    # run ten times as long gives. The earlier sampler (flat prior on log h, 30 sweeps from the point fit)
+    # did not: its draws stayed near their start, and a long run squeezed every grade.
+    anchor_theta = np.array(ANCHOR_THETA) * 1.1 + np.array([0.4, -0.3, 0.2, -0.5, 0.3, -0.2])
+    covariance = np.diag(np.full(6, 1.4**2))
+    ranks = np.arange(6)
+    start = (anchor_theta[:-1] + anchor_theta[1:]) / 2.0
+    options = PosteriorOptions()
+    default = sample_grade_posterior(anchor_theta, covariance, ranks, start, 2.2, options)
+    ten_times = replace(options, sweeps=10 * options.sweeps, burn_in=options.sweeps)
+    long = sample_grade_posterior(anchor_theta, covariance, ranks, start, 2.2, ten_times)
+    np.testing.assert_allclose(default.cuts.mean(axis=0), long.cuts.mean(axis=0), atol=0.15)  # logits; h is 2.2
+    np.testing.assert_allclose(default.cut_sd, long.cut_sd, rtol=0.15)
+
+
 def test_the_projection_is_seeded() -> None:
     first, second = _project(), _project()
     assert first.probabilities is not None
@@ -136,6 +152,7 @@ def test_the_projection_is_seeded() -> None:
     [
         (lambda: PosteriorOptions(width_log_sd=0.0), "width_log_sd"),
         (lambda: PosteriorOptions(open_band_mean=-1.0), "open_band_mean"),
+        (lambda: PosteriorOptions(step_log_sd=float("inf")), "step_log_sd"),
         (lambda: PosteriorOptions(anchor_lapse=0.0), "anchor_lapse"),
         (lambda: PosteriorOptions(typical_concentration=0.5), "typical_concentration"),
         (lambda: PosteriorOptions(sweeps=5, burn_in=5), "burn_in"),

@@ -14,9 +14,13 @@ The model, on the Bradley-Terry scale
     - Cut points ``c_0 < ... < c_{K-2}`` split the scale into ``K`` grade bands. A band's width
       ``w = c_r - c_{r-1}`` has a log-normal prior with median ``h`` and log-SD ``width_log_sd``: grades are
       about equally wide, not exactly; a grade without an anchor, whose width no anchor checks, gets the
-      wider ``unanchored_width_log_sd``. ``h``, the logits per grade, is unknown too (flat on log h, within a
-      factor 4.5 of the point fit's): few or distant anchors leave it, and every cut, uncertain. Unanchored
-      grades get their width, and their uncertainty, from this prior alone.
+      wider ``unanchored_width_log_sd``. ``h``, the logits per grade, is unknown too: log-normal around the
+      point fit's h with log-SD ``step_log_sd`` (empirical Bayes). Unanchored grades get their width, and
+      their uncertainty, from the width prior alone.
+      Why not flat on log h: the anchors' thetas are uncertain by most of a grade, so they cannot rule out
+      narrow grades, and each anchor's band density (1 / width) rewards them; with a flat prior the
+      converged posterior squeezed the grades to about two thirds of their true width (measured:
+      libs/cj_engine/README.md, "The sampler converges").
     - Where an anchor sits in its band (``AnchorPlacement``): a *random* exemplar anywhere in it (its
       relative position ``t = (theta - c_{r-1}) / w`` uniform on (0, 1)); a *typical* exemplar near its
       middle (``t ~ Beta(b, b)``, ``b = typical_concentration``). The two open-ended bands (the lowest and
@@ -30,9 +34,11 @@ The model, on the Bradley-Terry scale
 Sampling
     ``chains`` parallel Gibbs chains (vectorised across chains): each anchor's theta, each cut and h in turn
     is redrawn from its full conditional, tabulated on a grid (an anchor: its Gaussian conditional +- 4 SD; a
-    cut: between its neighbours, so the order is kept; log h: +- 1.5 around the point fit's), for ``sweeps``
-    sweeps, the first ``burn_in`` discarded, every ``thin``-th kept.
-    Seeded: the same input gives the same output.
+    cut: between its neighbours, so the order is kept; log h: +- 4 prior SDs around the point fit's), for
+    ``sweeps`` sweeps, the first ``burn_in`` discarded, every ``thin``-th kept. The defaults converge: a
+    run ten times as long gives the same cuts (a test). Single-site updates move slowly along the
+    direction that stretches every anchor and cut together, which is why there are many sweeps of few
+    chains. Seeded: the same input gives the same output.
 
 Grade distributions
     Given a draw of the anchors' thetas and the cuts, an essay's theta is normal (the Gaussian conditional:
@@ -58,7 +64,6 @@ from cj_engine.types import FloatArray, IntArray
 _GRID = 32  # cells per Gibbs update
 _GRID_SDS = 4.0  # an anchor's grid spans its Gaussian conditional mean +- this many SDs
 _OUTER_CUT_REACH = 3.0  # the outermost cuts may move this many grade steps beyond the anchors
-_LOG_STEP_REACH = 1.5  # h may take any value within a factor exp(1.5) = 4.5 of the point fit's
 _MIN_SD = 1e-9
 _DRAW_CHUNK = 256  # draws per block when averaging essay probabilities: bounds memory at n x 256 x cuts
 
@@ -75,17 +80,18 @@ class PosteriorOptions:
     width_log_sd: float = 0.15  # grades are about equally wide: a grade's width varies by about +-15% around h
     unanchored_width_log_sd: float = 0.5  # ...but a grade without an anchor is not checked by one: +-50%
     open_band_mean: float = 0.5  # random exemplars of the lowest/highest grade: mean distance past the cut, in h
+    step_log_sd: float = 0.1  # h is the point fit's to about +-10% (best training log score among 0.07-0.25)
     anchor_lapse: float = 0.02
-    chains: int = 64
-    sweeps: int = 30
-    burn_in: int = 6
+    chains: int = 16
+    sweeps: int = 150
+    burn_in: int = 30
     thin: int = 1
     seed: int = 0
 
     def __post_init__(self) -> None:
         if not (self.typical_concentration >= 1.0 and math.isfinite(self.typical_concentration)):
             raise ValueError("typical_concentration must be finite and >= 1")
-        for name in ("width_log_sd", "unanchored_width_log_sd", "open_band_mean"):
+        for name in ("width_log_sd", "unanchored_width_log_sd", "open_band_mean", "step_log_sd"):
             value = getattr(self, name)
             if not (value > 0.0 and math.isfinite(value)):
                 raise ValueError(f"{name} must be positive and finite, got {value}")
@@ -197,7 +203,8 @@ def sample_grade_posterior(
     theta = np.tile(anchor_theta, (chains, 1))
     cuts = np.tile(start_cuts, (chains, 1))
     h = np.full(chains, step)
-    log_h_low = np.full(chains, math.log(step) - _LOG_STEP_REACH)
+    log_h_reach = _GRID_SDS * options.step_log_sd
+    log_h_low = np.full(chains, math.log(step) - log_h_reach)
     outer = np.flatnonzero((ranks == 0) | (ranks == n_cuts))  # anchors of the open-ended grades
     conditional_sd = 1.0 / np.sqrt(np.diag(precision))
     grid = (np.arange(_GRID) + 0.5) / _GRID  # cell centres on (0, 1)
@@ -234,9 +241,10 @@ def sample_grade_posterior(
             if k < n_cuts - 1:
                 log_weight += terms.width_prior(cuts[:, k + 1 : k + 2] - values, h[:, None], slice(k + 1, k + 2))
             cuts[:, k] = _draw(rng, log_weight, low, high - low)
-        # h | the rest (flat prior on log h): the widths of the interior grades, and how far the anchors of the
-        # open-ended grades sit beyond their cut, both measured in h.
-        steps = np.exp(log_h_low[:, None] + 2.0 * _LOG_STEP_REACH * grid)  # (chains, grid)
+        # h | the rest (log-normal prior around the point fit's): the widths of the interior grades, and how far
+        # the anchors of the open-ended grades sit beyond their cut, both measured in h.
+        log_steps = log_h_low[:, None] + 2.0 * log_h_reach * grid  # (chains, grid)
+        steps = np.exp(log_steps)
         interior = slice(1, n_cuts)
         log_weight = terms.width_prior(np.diff(cuts, axis=1)[:, None, :], steps[:, :, None], interior).sum(axis=2)
         if outer.shape[0]:
@@ -249,7 +257,8 @@ def sample_grade_posterior(
                 steps[:, :, None],
             )
             log_weight += open_terms.sum(axis=2)
-        h = np.exp(_draw(rng, log_weight, log_h_low, 2.0 * _LOG_STEP_REACH))
+        log_weight += -0.5 * np.square((log_steps - math.log(step)) / options.step_log_sd)
+        h = np.exp(_draw(rng, log_weight, log_h_low, 2.0 * log_h_reach))
         if sweep >= options.burn_in and (sweep - options.burn_in) % options.thin == 0:
             kept_theta.append(theta.copy())
             kept_cuts.append(cuts.copy())
