@@ -205,9 +205,13 @@ def sample_grade_posterior(
     h = np.full(chains, step)
     log_h_reach = _GRID_SDS * options.step_log_sd
     log_h_low = np.full(chains, math.log(step) - log_h_reach)
+    grid = (np.arange(_GRID) + 0.5) / _GRID  # cell centres on (0, 1)
+    # h's grid and its log-normal prior around the point fit's h are the same in every sweep.
+    log_steps = log_h_low[:, None] + 2.0 * log_h_reach * grid  # (chains, grid)
+    steps = np.exp(log_steps)
+    log_step_prior = -0.5 * np.square((log_steps - math.log(step)) / options.step_log_sd)
     outer = np.flatnonzero((ranks == 0) | (ranks == n_cuts))  # anchors of the open-ended grades
     conditional_sd = 1.0 / np.sqrt(np.diag(precision))
-    grid = (np.arange(_GRID) + 0.5) / _GRID  # cell centres on (0, 1)
     reach = _OUTER_CUT_REACH * step
     kept_theta, kept_cuts = [], []
     for sweep in range(options.sweeps):
@@ -243,8 +247,6 @@ def sample_grade_posterior(
             cuts[:, k] = _draw(rng, log_weight, low, high - low)
         # h | the rest (log-normal prior around the point fit's): the widths of the interior grades, and how far
         # the anchors of the open-ended grades sit beyond their cut, both measured in h.
-        log_steps = log_h_low[:, None] + 2.0 * log_h_reach * grid  # (chains, grid)
-        steps = np.exp(log_steps)
         interior = slice(1, n_cuts)
         log_weight = terms.width_prior(np.diff(cuts, axis=1)[:, None, :], steps[:, :, None], interior).sum(axis=2)
         if outer.shape[0]:
@@ -257,7 +259,7 @@ def sample_grade_posterior(
                 steps[:, :, None],
             )
             log_weight += open_terms.sum(axis=2)
-        log_weight += -0.5 * np.square((log_steps - math.log(step)) / options.step_log_sd)
+        log_weight += log_step_prior
         h = np.exp(_draw(rng, log_weight, log_h_low, 2.0 * log_h_reach))
         if sweep >= options.burn_in and (sweep - options.burn_in) % options.thin == 0:
             kept_theta.append(theta.copy())
